@@ -1,0 +1,83 @@
+package io.tributary.client.internal;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.protobuf.ProtoUtils;
+import io.grpc.protobuf.StatusProto;
+import io.tributary.api.v1.ErrorDetail;
+import io.tributary.client.TributaryException;
+
+/** Turns failed calls and statement errors into {@link TributaryException}s. */
+final class Errors {
+
+  /**
+   * The trailer of a failed call that carries its Tributary error ("tributary.v1.ErrorDetail-bin").
+   */
+  static final Metadata.Key<ErrorDetail> ERROR_DETAIL_KEY =
+      ProtoUtils.keyForProto(ErrorDetail.getDefaultInstance());
+
+  private Errors() {}
+
+  /** The exception of a statement's error. */
+  static TributaryException fromStatementError(io.tributary.api.v1.Error error) {
+    return new TributaryException(
+        error.getCode(), error.getMessage(), error.getLine(), error.getColumn(), null);
+  }
+
+  /**
+   * The exception of a failed call.
+   *
+   * @param action what the call was doing, for the message: "Cannot {action}: {description}"
+   * @param failure what the stub threw
+   */
+  static TributaryException fromCall(String action, Throwable failure) {
+    Status status = Status.fromThrowable(failure);
+    Metadata trailers = Status.trailersFromThrowable(failure);
+    ErrorDetail detail = detail(status, trailers);
+    if (detail != null && !detail.getError().getCode().isEmpty()) {
+      io.tributary.api.v1.Error error = detail.getError();
+      return new TributaryException(
+          error.getCode(), error.getMessage(), error.getLine(), error.getColumn(), failure);
+    }
+    String code =
+        switch (status.getCode()) {
+          case UNAVAILABLE -> TributaryException.UNAVAILABLE;
+          case UNAUTHENTICATED -> TributaryException.UNAUTHENTICATED;
+          case DEADLINE_EXCEEDED -> TributaryException.DEADLINE_EXCEEDED;
+          default -> TributaryException.INTERNAL;
+        };
+    String reason =
+        status.getDescription() != null ? status.getDescription() : status.getCode().toString();
+    return new TributaryException(code, "Cannot " + action + ": " + reason, failure);
+  }
+
+  /**
+   * The error detail of a failed call: from its own trailer, or else packed in the standard
+   * grpc-status-details-bin trailer (google.rpc.Status), which the proto's comment also names.
+   */
+  private static ErrorDetail detail(Status status, Metadata trailers) {
+    if (trailers == null) {
+      return null;
+    }
+    ErrorDetail detail = trailers.get(ERROR_DETAIL_KEY);
+    if (detail != null) {
+      return detail;
+    }
+    com.google.rpc.Status rich = StatusProto.fromStatusAndTrailers(status, trailers);
+    if (rich == null) {
+      return null;
+    }
+    for (Any any : rich.getDetailsList()) {
+      if (any.is(ErrorDetail.class)) {
+        try {
+          return any.unpack(ErrorDetail.class);
+        } catch (InvalidProtocolBufferException e) {
+          return null;
+        }
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * The Java SDK of Tributary.
+ *
+ * <p>Start with {@link io.tributary.client.TributaryClient#connect(String)}: a client runs SQL
+ * statements on a Tributary server over gRPC and returns typed rows ({@link
+ * io.tributary.client.ResultSet}, {@link io.tributary.client.Row}). Every failure reported by the
+ * server or the transport is a {@link io.tributary.client.TributaryException} carrying a stable
+ * error code.
+ *
+ * <p>Only the types of this package are API. The package {@code io.tributary.client.internal} holds
+ * the gRPC-backed implementations; it may change in any release.
+ */
+package io.tributary.client;

@@ -1,0 +1,388 @@
+package io.tributary.log;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Where the log lives — an embedded single-node KRaft broker (the default) or an external Kafka
+ * cluster — and how its internal topics are laid out.
+ *
+ * <p>Immutable and thread-safe: every {@code with…} method returns a new configuration.
+ *
+ * <pre>{@code
+ * Log log = Log.open(LogConfig.embedded(dataDir).withPartitions(8));
+ * }</pre>
+ */
+public final class LogConfig {
+  /** Default partition count P of the partitioned internal topics. */
+  public static final int DEFAULT_PARTITIONS = 4;
+
+  /** Default bound on {@link Log#start()}. */
+  public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
+
+  /** Name of the broker's data directory under the embedded data directory. */
+  public static final String BROKER_DIR_NAME = "kafka";
+
+  /** Broker properties the embedded broker owns; overriding them would break it. */
+  private static final Set<String> MANAGED_BROKER_PROPERTIES =
+      Set.of(
+          "process.roles",
+          "node.id",
+          "controller.quorum.voters",
+          "controller.quorum.bootstrap.servers",
+          "controller.listener.names",
+          "listeners",
+          "advertised.listeners",
+          "inter.broker.listener.name",
+          "listener.security.protocol.map",
+          "log.dirs",
+          "log.dir",
+          "metadata.log.dir");
+
+  /** Writer properties that make the writer's contract (idempotent, acks=all, bytes). */
+  private static final Set<String> MANAGED_WRITER_PROPERTIES =
+      Set.of(
+          "bootstrap.servers",
+          "enable.idempotence",
+          "acks",
+          "key.serializer",
+          "value.serializer",
+          "transactional.id");
+
+  private final Path dataDir;
+  private final String bootstrapServers;
+  private final int partitions;
+  private final boolean durableWrites;
+  private final Duration startTimeout;
+  private final Map<String, String> brokerProperties;
+  private final Map<String, Object> clientProperties;
+  private final Map<String, Object> writerProperties;
+
+  private LogConfig(
+      Path dataDir,
+      String bootstrapServers,
+      int partitions,
+      boolean durableWrites,
+      Duration startTimeout,
+      Map<String, String> brokerProperties,
+      Map<String, Object> clientProperties,
+      Map<String, Object> writerProperties) {
+    this.dataDir = dataDir;
+    this.bootstrapServers = bootstrapServers;
+    this.partitions = partitions;
+    this.durableWrites = durableWrites;
+    this.startTimeout = startTimeout;
+    this.brokerProperties = Map.copyOf(brokerProperties);
+    this.clientProperties = Map.copyOf(clientProperties);
+    this.writerProperties = Map.copyOf(writerProperties);
+  }
+
+  /**
+   * An embedded single-node KRaft broker whose data lives in {@code dataDir/kafka}. The directory
+   * is formatted on the first start and reused (same cluster id, same data) afterwards.
+   *
+   * @param dataDir the node's data directory; created if missing
+   * @return the configuration
+   */
+  public static LogConfig embedded(Path dataDir) {
+    Objects.requireNonNull(dataDir, "dataDir");
+    return new LogConfig(
+        dataDir.toAbsolutePath(),
+        null,
+        DEFAULT_PARTITIONS,
+        true,
+        DEFAULT_START_TIMEOUT,
+        Map.of(),
+        Map.of(),
+        Map.of());
+  }
+
+  /**
+   * An external Kafka cluster. No broker is started; the log only creates its missing internal
+   * topics there. Topics get the cluster's default replication factor and {@code
+   * min.insync.replicas} (DESIGN.md asks for at least 3 and 2).
+   *
+   * @param bootstrapServers the cluster's {@code bootstrap.servers}, e.g. {@code "k1:9092,k2:9092"}
+   * @return the configuration
+   */
+  public static LogConfig external(String bootstrapServers) {
+    Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+    if (bootstrapServers.isBlank()) {
+      throw new IllegalArgumentException("Cannot use blank bootstrap servers");
+    }
+    return new LogConfig(
+        null,
+        bootstrapServers.strip(),
+        DEFAULT_PARTITIONS,
+        true,
+        DEFAULT_START_TIMEOUT,
+        Map.of(),
+        Map.of(),
+        Map.of());
+  }
+
+  /**
+   * Sets P, the partition count of user-writes, shared-writes, stream-events and changes (the
+   * catalog always has 1). Default {@value #DEFAULT_PARTITIONS}. It must match existing topics:
+   * {@link Log#start()} fails if they were created with another count.
+   *
+   * @param userWritePartitions P, at least 1
+   * @return a new configuration
+   */
+  public LogConfig withPartitions(int userWritePartitions) {
+    if (userWritePartitions < 1) {
+      throw new IllegalArgumentException(
+          "Cannot use " + userWritePartitions + " partitions: must be at least 1");
+    }
+    return new LogConfig(
+        dataDir,
+        bootstrapServers,
+        userWritePartitions,
+        durableWrites,
+        startTimeout,
+        brokerProperties,
+        clientProperties,
+        writerProperties);
+  }
+
+  /**
+   * Sets whether the command topics (catalog, user-writes, shared-writes, stream-events) fsync
+   * every append before acknowledging it ({@code flush.messages=1}; producer batching makes it a
+   * group commit). Default true, the promise of PostgreSQL's {@code synchronous_commit=on}. The
+   * setting is applied to existing topics on start too.
+   *
+   * @param fsyncEachAppend true to fsync each append
+   * @return a new configuration
+   */
+  public LogConfig withDurableWrites(boolean fsyncEachAppend) {
+    return new LogConfig(
+        dataDir,
+        bootstrapServers,
+        partitions,
+        fsyncEachAppend,
+        startTimeout,
+        brokerProperties,
+        clientProperties,
+        writerProperties);
+  }
+
+  /**
+   * Bounds {@link Log#start()}: broker start, topic creation and the readiness wait together.
+   * Default 60 s.
+   *
+   * @param timeout a positive duration
+   * @return a new configuration
+   */
+  public LogConfig withStartTimeout(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isZero() || timeout.isNegative()) {
+      throw new IllegalArgumentException("Cannot use start timeout " + timeout + ": not positive");
+    }
+    return new LogConfig(
+        dataDir,
+        bootstrapServers,
+        partitions,
+        durableWrites,
+        timeout,
+        brokerProperties,
+        clientProperties,
+        writerProperties);
+  }
+
+  /**
+   * Overrides one property of the embedded broker (for example {@code log.retention.hours}).
+   * Properties that wire the node (roles, listeners, quorum, directories) cannot be overridden.
+   *
+   * @param key a Kafka broker property
+   * @param value its value
+   * @return a new configuration
+   * @throws IllegalStateException if this configuration is external
+   * @throws IllegalArgumentException if the embedded broker manages {@code key} itself
+   */
+  public LogConfig withBrokerProperty(String key, String value) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(value, "value");
+    if (!isEmbedded()) {
+      throw new IllegalStateException(
+          "Cannot set broker property " + key + ": the log is external");
+    }
+    if (MANAGED_BROKER_PROPERTIES.contains(key)) {
+      throw new IllegalArgumentException(
+          "Cannot override broker property " + key + ": the embedded broker manages it");
+    }
+    Map<String, String> copy = new LinkedHashMap<>(brokerProperties);
+    copy.put(key, value);
+    return new LogConfig(
+        dataDir,
+        bootstrapServers,
+        partitions,
+        durableWrites,
+        startTimeout,
+        copy,
+        clientProperties,
+        writerProperties);
+  }
+
+  /**
+   * Adds a property for every Kafka client of the log and of its users (it appears in {@link
+   * Log#clientConfig()}), e.g. {@code security.protocol} or {@code sasl.jaas.config}.
+   *
+   * @param key a Kafka client property other than {@code bootstrap.servers}
+   * @param value its value
+   * @return a new configuration
+   */
+  public LogConfig withClientProperty(String key, Object value) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(value, "value");
+    if ("bootstrap.servers".equals(key)) {
+      throw new IllegalArgumentException(
+          "Cannot override client property bootstrap.servers: the log manages it");
+    }
+    Map<String, Object> copy = new LinkedHashMap<>(clientProperties);
+    copy.put(key, value);
+    return new LogConfig(
+        dataDir,
+        bootstrapServers,
+        partitions,
+        durableWrites,
+        startTimeout,
+        brokerProperties,
+        copy,
+        writerProperties);
+  }
+
+  /**
+   * Overrides one producer property of the {@link CommandWriter} (e.g. {@code linger.ms}, {@code
+   * max.block.ms}, {@code compression.type}). Properties that make its contract (idempotence,
+   * {@code acks=all}, byte-array serializers) cannot be overridden.
+   *
+   * @param key a Kafka producer property
+   * @param value its value
+   * @return a new configuration
+   */
+  public LogConfig withWriterProperty(String key, Object value) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(value, "value");
+    if (MANAGED_WRITER_PROPERTIES.contains(key)) {
+      throw new IllegalArgumentException(
+          "Cannot override writer property " + key + ": the writer's contract depends on it");
+    }
+    Map<String, Object> copy = new LinkedHashMap<>(writerProperties);
+    copy.put(key, value);
+    return new LogConfig(
+        dataDir,
+        bootstrapServers,
+        partitions,
+        durableWrites,
+        startTimeout,
+        brokerProperties,
+        clientProperties,
+        copy);
+  }
+
+  /** P, the partition count of the partitioned internal topics. */
+  public int partitions() {
+    return partitions;
+  }
+
+  /** Whether the command topics fsync each append. */
+  public boolean durableWrites() {
+    return durableWrites;
+  }
+
+  /** True for an embedded broker, false for an external cluster. */
+  public boolean isEmbedded() {
+    return dataDir != null;
+  }
+
+  /** The embedded data directory; empty for an external cluster. */
+  public Optional<Path> dataDir() {
+    return Optional.ofNullable(dataDir);
+  }
+
+  /** The broker's data directory, {@code dataDir/kafka}; empty for an external cluster. */
+  public Optional<Path> brokerDir() {
+    return dataDir().map(dir -> dir.resolve(BROKER_DIR_NAME));
+  }
+
+  /** The external cluster's bootstrap servers; empty for an embedded broker. */
+  public Optional<String> externalBootstrapServers() {
+    return Optional.ofNullable(bootstrapServers);
+  }
+
+  /** The bound on {@link Log#start()}. */
+  public Duration startTimeout() {
+    return startTimeout;
+  }
+
+  /** The internal topic layout this configuration implies. */
+  public LogTopics topics() {
+    return LogTopics.withPartitions(partitions);
+  }
+
+  /** Broker property overrides (embedded only). */
+  public Map<String, String> brokerProperties() {
+    return brokerProperties;
+  }
+
+  /** Extra properties for every Kafka client. */
+  public Map<String, Object> clientProperties() {
+    return clientProperties;
+  }
+
+  /** Producer property overrides of the writer. */
+  public Map<String, Object> writerProperties() {
+    return writerProperties;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof LogConfig other
+        && partitions == other.partitions
+        && durableWrites == other.durableWrites
+        && Objects.equals(dataDir, other.dataDir)
+        && Objects.equals(bootstrapServers, other.bootstrapServers)
+        && startTimeout.equals(other.startTimeout)
+        && brokerProperties.equals(other.brokerProperties)
+        && clientProperties.equals(other.clientProperties)
+        && writerProperties.equals(other.writerProperties);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(
+        dataDir,
+        bootstrapServers,
+        partitions,
+        durableWrites,
+        startTimeout,
+        brokerProperties,
+        clientProperties,
+        writerProperties);
+  }
+
+  /** Describes the configuration; property values are left out since they may hold secrets. */
+  @Override
+  public String toString() {
+    return "LogConfig{"
+        + (isEmbedded() ? "embedded=" + dataDir : "external=" + bootstrapServers)
+        + ", partitions="
+        + partitions
+        + ", durableWrites="
+        + durableWrites
+        + ", startTimeout="
+        + startTimeout
+        + ", brokerProperties="
+        + brokerProperties.keySet()
+        + ", clientProperties="
+        + clientProperties.keySet()
+        + ", writerProperties="
+        + writerProperties.keySet()
+        + "}";
+  }
+}

@@ -1,0 +1,151 @@
+package io.tributary.log;
+
+import java.util.List;
+
+/**
+ * Names and layout of the fixed internal topics (DESIGN.md section 3). Tables are created at run
+ * time; these topics are not: every table's commands and changes share them.
+ *
+ * <ul>
+ *   <li>{@link #catalog()} — compacted, 1 partition: DDL, users, topics, settings.
+ *   <li>{@link #userWrites()} — P partitions, key = user id: commands on USER tables.
+ *   <li>{@link #sharedWrites()} — P partitions, key = table id: commands on SHARED tables.
+ *   <li>{@link #streamEvents()} — P partitions, key = user id: STREAM table events.
+ *   <li>{@link #changes()} — P partitions, co-partitioned with the writes: row-level changes.
+ * </ul>
+ *
+ * <p>Immutable and thread-safe. The partition count P of a deployment cannot change once its topics
+ * exist: it decides which partition holds each user's commands.
+ */
+public final class LogTopics {
+  /** Prefix of every internal topic. User topics must not start with it. */
+  public static final String PREFIX = "_tributary.";
+
+  /** Name of the catalog topic. */
+  public static final String CATALOG = PREFIX + "catalog";
+
+  /** Name of the topic of commands on USER tables. */
+  public static final String USER_WRITES = PREFIX + "user-writes";
+
+  /** Name of the topic of commands on SHARED tables. */
+  public static final String SHARED_WRITES = PREFIX + "shared-writes";
+
+  /** Name of the topic of STREAM table events. */
+  public static final String STREAM_EVENTS = PREFIX + "stream-events";
+
+  /** Name of the topic of row-level changes. */
+  public static final String CHANGES = PREFIX + "changes";
+
+  private static final List<String> ALL =
+      List.of(CATALOG, USER_WRITES, SHARED_WRITES, STREAM_EVENTS, CHANGES);
+
+  private final int partitions;
+
+  private LogTopics(int partitions) {
+    if (partitions < 1) {
+      throw new IllegalArgumentException(
+          "Cannot use " + partitions + " partitions: must be at least 1");
+    }
+    this.partitions = partitions;
+  }
+
+  /**
+   * Returns the layout with {@code partitions} partitions for the partitioned topics.
+   *
+   * @param partitions P, at least 1
+   * @return the layout
+   * @throws IllegalArgumentException if {@code partitions} is less than 1
+   */
+  public static LogTopics withPartitions(int partitions) {
+    return new LogTopics(partitions);
+  }
+
+  /**
+   * Tells whether {@code topic} is in the internal namespace (starts with {@link #PREFIX}).
+   *
+   * @param topic a topic name
+   * @return true for internal topic names
+   */
+  public static boolean isInternal(String topic) {
+    return topic.startsWith(PREFIX);
+  }
+
+  /** {@value #CATALOG}: compacted, 1 partition. */
+  public String catalog() {
+    return CATALOG;
+  }
+
+  /** {@value #USER_WRITES}: {@link #partitions()} partitions, key = user id. */
+  public String userWrites() {
+    return USER_WRITES;
+  }
+
+  /** {@value #SHARED_WRITES}: {@link #partitions()} partitions, key = table id. */
+  public String sharedWrites() {
+    return SHARED_WRITES;
+  }
+
+  /** {@value #STREAM_EVENTS}: {@link #partitions()} partitions, key = user id. */
+  public String streamEvents() {
+    return STREAM_EVENTS;
+  }
+
+  /** {@value #CHANGES}: {@link #partitions()} partitions, co-partitioned with the writes. */
+  public String changes() {
+    return CHANGES;
+  }
+
+  /** P, the partition count of the partitioned topics (all but the catalog). */
+  public int partitions() {
+    return partitions;
+  }
+
+  /**
+   * Returns the partition count of one internal topic: 1 for the catalog, P for the others.
+   *
+   * @param topic one of {@link #all()}
+   * @return its partition count
+   * @throws IllegalArgumentException if {@code topic} is not an internal topic
+   */
+  public int partitionsOf(String topic) {
+    if (CATALOG.equals(topic)) {
+      return 1;
+    }
+    if (ALL.contains(topic)) {
+      return partitions;
+    }
+    throw new IllegalArgumentException(
+        "Cannot find internal topic " + topic + ": expected one of " + ALL);
+  }
+
+  /**
+   * Tells whether records of {@code topic} are commands (the catalog and the write topics), as
+   * opposed to state derived from them ({@link #changes()}). Durable writes fsync exactly these.
+   *
+   * @param topic a topic name
+   * @return true for command topics
+   */
+  public boolean isCommandTopic(String topic) {
+    return ALL.contains(topic) && !CHANGES.equals(topic);
+  }
+
+  /** Every internal topic: catalog, user-writes, shared-writes, stream-events, changes. */
+  public List<String> all() {
+    return ALL;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof LogTopics other && other.partitions == partitions;
+  }
+
+  @Override
+  public int hashCode() {
+    return Integer.hashCode(partitions);
+  }
+
+  @Override
+  public String toString() {
+    return "LogTopics{prefix=" + PREFIX + ", partitions=" + partitions + "}";
+  }
+}

@@ -1,0 +1,117 @@
+package io.tributary.log.internal;
+
+import io.tributary.log.CommandWriter;
+import io.tributary.log.LogException;
+import io.tributary.log.LogPosition;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The {@link CommandWriter}: one idempotent {@link KafkaProducer} with {@code acks=all}, shared by
+ * every caller. Futures complete from the producer's callback, on its I/O thread.
+ */
+final class KafkaCommandWriter implements CommandWriter {
+  private static final AtomicInteger IDS = new AtomicInteger();
+
+  private final Producer<byte[], byte[]> producer;
+  private volatile String refusal;
+
+  KafkaCommandWriter(Producer<byte[], byte[]> producer) {
+    this.producer = producer;
+  }
+
+  /** Creates the producer from the log's client config and the writer overrides. */
+  static KafkaCommandWriter create(
+      Map<String, Object> clientConfig, Map<String, Object> overrides) {
+    return new KafkaCommandWriter(new KafkaProducer<>(producerConfig(clientConfig, overrides)));
+  }
+
+  static Map<String, Object> producerConfig(
+      Map<String, Object> clientConfig, Map<String, Object> overrides) {
+    Map<String, Object> config = new HashMap<>(clientConfig);
+    config.put(ProducerConfig.CLIENT_ID_CONFIG, "tributary-writer-" + IDS.incrementAndGet());
+    // Small enough not to add latency, large enough that concurrent appends share a batch (and
+    // therefore one fsync on a durable log).
+    config.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+    config.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+    config.putAll(overrides);
+    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    config.put(ProducerConfig.ACKS_CONFIG, "all");
+    config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    return config;
+  }
+
+  @Override
+  public CompletableFuture<LogPosition> append(String topic, byte[] key, byte[] value) {
+    Objects.requireNonNull(topic, "topic");
+    return send(new ProducerRecord<>(topic, key, value), "append to " + topic);
+  }
+
+  @Override
+  public CompletableFuture<LogPosition> append(
+      String topic, int partition, byte[] key, byte[] value) {
+    Objects.requireNonNull(topic, "topic");
+    String action = "append to " + topic + "-" + partition;
+    if (partition < 0) {
+      return CompletableFuture.failedFuture(LogException.cannot(action, "partition must be >= 0"));
+    }
+    return send(new ProducerRecord<>(topic, partition, key, value), action);
+  }
+
+  private CompletableFuture<LogPosition> send(
+      ProducerRecord<byte[], byte[]> record, String action) {
+    CompletableFuture<LogPosition> result = new CompletableFuture<>();
+    String refused = refusal;
+    if (refused != null) {
+      result.completeExceptionally(LogException.cannot(action, refused));
+      return result;
+    }
+    try {
+      producer.send(record, (metadata, error) -> complete(result, action, metadata, error));
+    } catch (RuntimeException e) {
+      // send() reports most errors through the callback but throws some (closed producer,
+      // interrupted while waiting for metadata, buffer exhausted): report those the same way.
+      result.completeExceptionally(LogException.cannot(action, EmbeddedBroker.describe(e), e));
+    }
+    return result;
+  }
+
+  private static void complete(
+      CompletableFuture<LogPosition> result,
+      String action,
+      RecordMetadata metadata,
+      Exception error) {
+    if (error != null) {
+      result.completeExceptionally(
+          LogException.cannot(action, EmbeddedBroker.describe(error), error));
+    } else if (!metadata.hasOffset()) {
+      result.completeExceptionally(LogException.cannot(action, "the broker returned no offset"));
+    } else {
+      result.complete(new LogPosition(metadata.topic(), metadata.partition(), metadata.offset()));
+    }
+  }
+
+  /** Makes every later append fail with {@code reason}; appends already sent still complete. */
+  void refuse(String reason) {
+    if (refusal == null) {
+      refusal = reason;
+    }
+  }
+
+  /** Refuses new appends, then flushes and closes the producer within {@code timeout}. */
+  void close(Duration timeout) {
+    refuse("the writer is closed");
+    producer.close(timeout);
+  }
+}

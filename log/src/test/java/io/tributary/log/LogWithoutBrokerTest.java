@@ -1,0 +1,154 @@
+package io.tributary.log;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tributary.log.Log.State;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Lifecycle, configuration and layout rules that need no broker. */
+class LogWithoutBrokerTest {
+  @TempDir Path dataDir;
+
+  @Test
+  void shouldOpenWithoutStarting() {
+    Log log = Log.open(LogConfig.embedded(dataDir));
+
+    assertThat(log.state()).isEqualTo(State.NEW);
+    assertThat(log.failure()).isEmpty();
+    assertThat(log.topics().partitions()).isEqualTo(LogConfig.DEFAULT_PARTITIONS);
+    assertThat(dataDir.resolve("kafka")).doesNotExist();
+  }
+
+  @Test
+  void shouldRefuseRunningOnlyAccessorsBeforeStart() {
+    Log log = Log.open(LogConfig.embedded(dataDir));
+
+    assertThatThrownBy(log::bootstrapServers)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("Cannot read bootstrap servers: log is NEW, valid once RUNNING");
+    assertThatThrownBy(log::writer)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("Cannot use the writer: log is NEW, valid once RUNNING");
+    assertThatThrownBy(log::clientConfig)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("Cannot read client config: log is NEW, valid once RUNNING");
+    assertThatThrownBy(log::clusterId)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("Cannot read cluster id: log is NEW, valid once RUNNING");
+  }
+
+  @Test
+  void shouldStopFromNewAndRefuseToStartAfterwards() {
+    Log log = Log.open(LogConfig.embedded(dataDir));
+
+    log.close();
+
+    assertThat(log.state()).isEqualTo(State.STOPPED);
+    assertThatThrownBy(log::start)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("Cannot transition log from STOPPED to STARTING");
+    log.close(); // idempotent
+    assertThat(log.state()).isEqualTo(State.STOPPED);
+  }
+
+  @Test
+  void shouldFailToStartAgainstUnreachableCluster() {
+    Log log = Log.open(LogConfig.external("127.0.0.1:1").withStartTimeout(Duration.ofMillis(1500)));
+
+    assertThatThrownBy(log::start)
+        .isInstanceOf(LogException.class)
+        .hasMessageStartingWith("Cannot connect to 127.0.0.1:1: ");
+    assertThat(log.state()).isEqualTo(State.FAILED);
+    assertThat(log.failure()).isPresent();
+
+    log.close();
+    assertThat(log.state()).isEqualTo(State.STOPPED);
+    assertThat(log.failure()).isPresent();
+  }
+
+  @Test
+  void shouldDefineLegalTransitions() {
+    assertThat(State.NEW.isValidTransition(State.STARTING)).isTrue();
+    assertThat(State.NEW.isValidTransition(State.STOPPING)).isTrue();
+    assertThat(State.STARTING.isValidTransition(State.RUNNING)).isTrue();
+    assertThat(State.RUNNING.isValidTransition(State.STOPPING)).isTrue();
+    assertThat(State.STOPPING.isValidTransition(State.STOPPED)).isTrue();
+    assertThat(State.FAILED.isValidTransition(State.STOPPING)).isTrue();
+    for (State s : new State[] {State.NEW, State.STARTING, State.RUNNING, State.STOPPING}) {
+      assertThat(s.isValidTransition(State.FAILED)).as("%s -> FAILED", s).isTrue();
+    }
+    for (State s : State.values()) {
+      assertThat(State.STOPPED.isValidTransition(s)).as("STOPPED -> %s", s).isFalse();
+      assertThat(s.isValidTransition(State.NEW)).as("%s -> NEW", s).isFalse();
+    }
+    assertThat(State.RUNNING.isValidTransition(State.STARTING)).isFalse();
+    assertThat(State.STARTING.isValidTransition(State.STOPPING)).isFalse();
+    assertThat(State.FAILED.isValidTransition(State.RUNNING)).isFalse();
+  }
+
+  @Test
+  void shouldValidateConfiguration() {
+    LogConfig embedded = LogConfig.embedded(dataDir);
+
+    assertThat(embedded.isEmbedded()).isTrue();
+    assertThat(embedded.durableWrites()).isTrue();
+    assertThat(embedded.brokerDir()).contains(dataDir.toAbsolutePath().resolve("kafka"));
+    assertThat(embedded.withPartitions(8).withDurableWrites(false).partitions()).isEqualTo(8);
+    assertThat(embedded.withDurableWrites(false).durableWrites()).isFalse();
+    assertThat(LogConfig.external("k1:9092").isEmbedded()).isFalse();
+    assertThat(LogConfig.external(" k1:9092 ").externalBootstrapServers()).contains("k1:9092");
+
+    assertThatThrownBy(() -> embedded.withPartitions(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("Cannot use 0 partitions: must be at least 1");
+    assertThatThrownBy(() -> LogConfig.external(" "))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("Cannot use blank bootstrap servers");
+    assertThatThrownBy(() -> embedded.withBrokerProperty("listeners", "PLAINTEXT://:9092"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("Cannot override broker property listeners: the embedded broker manages it");
+    assertThatThrownBy(() -> LogConfig.external("k1:9092").withBrokerProperty("a", "b"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("Cannot set broker property a: the log is external");
+    assertThatThrownBy(() -> embedded.withWriterProperty("acks", "1"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("Cannot override writer property acks: the writer's contract depends on it");
+    assertThatThrownBy(() -> embedded.withStartTimeout(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("Cannot use start timeout PT0S: not positive");
+  }
+
+  @Test
+  void shouldKeepSecretsOutOfToString() {
+    LogConfig config =
+        LogConfig.external("k1:9092").withClientProperty("sasl.jaas.config", "password=hunter2");
+
+    assertThat(config.toString()).contains("sasl.jaas.config").doesNotContain("hunter2");
+  }
+
+  @Test
+  void shouldNameInternalTopics() {
+    LogTopics topics = LogTopics.withPartitions(6);
+
+    assertThat(topics.all())
+        .containsExactly(
+            "_tributary.catalog",
+            "_tributary.user-writes",
+            "_tributary.shared-writes",
+            "_tributary.stream-events",
+            "_tributary.changes");
+    assertThat(topics.all()).allMatch(LogTopics::isInternal);
+    assertThat(topics.partitionsOf(topics.catalog())).isEqualTo(1);
+    assertThat(topics.partitionsOf(topics.changes())).isEqualTo(6);
+    assertThat(topics.isCommandTopic(topics.streamEvents())).isTrue();
+    assertThat(topics.isCommandTopic(topics.changes())).isFalse();
+    assertThat(LogTopics.isInternal("orders")).isFalse();
+    assertThatThrownBy(() -> topics.partitionsOf("orders"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("Cannot find internal topic orders: expected one of ");
+  }
+}

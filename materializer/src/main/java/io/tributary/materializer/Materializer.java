@@ -1,0 +1,97 @@
+package io.tributary.materializer;
+
+import io.tributary.log.Log;
+import io.tributary.materializer.internal.MaterializerImpl;
+import io.tributary.query.catalog.Catalog;
+import io.tributary.query.exec.HotTier;
+import java.nio.file.Path;
+
+/**
+ * Applies the write commands of the log to per-user state and serves that state as the hot tier
+ * (DESIGN.md sections 3 and 4).
+ *
+ * <p>A Kafka Streams application reads {@code user-writes} and {@code shared-writes}, applies each
+ * command deterministically to a RocksDB store ({@code user-rows}, {@code shared-rows}), writes the
+ * resulting row changes to {@code changes} under the command's record key (so a change lands in the
+ * same partition number as its command) and reports each command's outcome to an {@link
+ * ApplyListener}. It runs with {@code exactly_once_v2}: the store, the changes and the input
+ * offsets commit together.
+ *
+ * <p>Lifecycle: {@link State}. {@link #start()} once; {@link #close()} at any time (idempotent).
+ *
+ * <p>Reads: {@link #scan} may be called from any thread while running. It reads RocksDB directly
+ * (no record cache), so it sees every command whose outcome the listener has already received (read
+ * your writes). It may also see the effects of a Streams transaction that is later aborted;
+ * recovery then re-applies the same commands at the same offsets, which re-creates exactly that
+ * state with the same {@code _seq} values (DESIGN.md section 3, determinism).
+ */
+public interface Materializer extends AutoCloseable, HotTier {
+
+  /**
+   * Creates a materializer over the topics of {@code log}; nothing runs until {@link #start()}.
+   *
+   * @param log the started log whose topics and client settings are used
+   * @param stateDir Kafka Streams' {@code state.dir} (for example {@code dataDir/streams}); the
+   *     stores persist there across restarts
+   * @param catalog resolves the table ids of commands; must already hold every table whose commands
+   *     will be applied (a command for an unknown table is refused as dropped)
+   * @param listener receives every command's outcome (see {@link ApplyListener} for its threading)
+   */
+  static Materializer create(Log log, Path stateDir, Catalog catalog, ApplyListener listener) {
+    return new MaterializerImpl(log, stateDir, catalog, listener);
+  }
+
+  /**
+   * Starts Kafka Streams and blocks until it is RUNNING (stores restored, partitions assigned).
+   *
+   * @throws io.tributary.query.TributaryException UNAVAILABLE when Streams does not reach RUNNING
+   *     within the bounded start wait, or fails while starting; the materializer is then FAILED
+   * @throws IllegalStateException when not NEW
+   */
+  void start();
+
+  /** The current lifecycle state. */
+  State state();
+
+  /**
+   * Stops Kafka Streams, leaving the consumer group so that a restart is not delayed by the session
+   * timeout, and closes the stores. Idempotent; never throws for a stopped materializer.
+   */
+  @Override
+  void close();
+
+  /**
+   * The lifecycle of a materializer. An illegal transition throws {@link IllegalStateException}
+   * naming both states.
+   *
+   * <ul>
+   *   <li>NEW: created. Next: STARTING ({@link #start()}), STOPPING ({@link #close()}).
+   *   <li>STARTING: Kafka Streams is starting. Next: RUNNING, FAILED, STOPPING.
+   *   <li>RUNNING: commands are applied and {@link #scan} reads; stays RUNNING while Kafka Streams
+   *       rebalances. Next: STOPPING, FAILED (Kafka Streams stopped with an error).
+   *   <li>FAILED: start failed or Kafka Streams died; only {@link #close()} helps. Next: STOPPING.
+   *   <li>STOPPING: {@link #close()} is running. Next: STOPPED.
+   *   <li>STOPPED: terminal.
+   * </ul>
+   */
+  enum State {
+    NEW,
+    STARTING,
+    RUNNING,
+    STOPPING,
+    STOPPED,
+    FAILED;
+
+    /** Whether a materializer in this state may move to {@code next}. */
+    public boolean canMoveTo(State next) {
+      return switch (this) {
+        case NEW -> next == STARTING || next == STOPPING;
+        case STARTING -> next == RUNNING || next == FAILED || next == STOPPING;
+        case RUNNING -> next == STOPPING || next == FAILED;
+        case FAILED -> next == STOPPING;
+        case STOPPING -> next == STOPPED;
+        case STOPPED -> false;
+      };
+    }
+  }
+}

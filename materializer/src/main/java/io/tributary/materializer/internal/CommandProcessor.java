@@ -1,0 +1,381 @@
+package io.tributary.materializer.internal;
+
+import io.tributary.materializer.ApplyListener;
+import io.tributary.query.ErrorCode;
+import io.tributary.query.TributaryException;
+import io.tributary.query.catalog.Catalog;
+import io.tributary.query.catalog.ColumnDef;
+import io.tributary.query.catalog.ColumnType;
+import io.tributary.query.catalog.TableDef;
+import io.tributary.query.catalog.TableKind;
+import io.tributary.query.command.CommandCodec;
+import io.tributary.query.command.RowChange;
+import io.tributary.query.command.RowCodec;
+import io.tributary.query.command.WriteCommand;
+import io.tributary.query.command.WriteOutcome;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies the commands of one write topic to its row store and forwards the resulting row changes.
+ *
+ * <p>Each command is applied in two phases. The first computes every write and change without
+ * touching the store; any error there (a refused command, or a malformed one) yields a failure
+ * outcome and leaves the state unchanged. The second writes everything in one {@code putAll} (one
+ * atomic RocksDB batch) and forwards the changes. Application never reads the clock or a random
+ * source: the same command at the same offset always has the same effect (DESIGN.md section 3).
+ */
+final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]> {
+  /** The most changes one command may make: the ordinal of {@code _seq} has 16 bits. */
+  static final int MAX_CHANGES = 0xFFFF;
+
+  private static final Logger LOG = LoggerFactory.getLogger(CommandProcessor.class);
+  private static final ByteArraySerializer PREFIX_SERIALIZER = new ByteArraySerializer();
+  private static final int PURGE_BATCH = 4096;
+
+  private final String storeName;
+  private final TableKind topicKind;
+  private final Catalog catalog;
+  private final RowCompiler compiler;
+  private final ApplyListener listener;
+
+  private ProcessorContext<byte[], byte[]> context;
+  private KeyValueStore<Bytes, byte[]> store;
+
+  /**
+   * @param topicKind USER for the processor of {@code user-writes} (USER and STREAM tables), SHARED
+   *     for {@code shared-writes}
+   */
+  CommandProcessor(
+      String storeName,
+      TableKind topicKind,
+      Catalog catalog,
+      RowCompiler compiler,
+      ApplyListener listener) {
+    this.storeName = storeName;
+    this.topicKind = topicKind;
+    this.catalog = catalog;
+    this.compiler = compiler;
+    this.listener = listener;
+  }
+
+  @Override
+  public void init(ProcessorContext<byte[], byte[]> context) {
+    this.context = context;
+    this.store = context.getStateStore(storeName);
+  }
+
+  @Override
+  public void process(Record<byte[], byte[]> record) {
+    RecordMetadata metadata = context.recordMetadata().orElse(null);
+    if (metadata == null) {
+      LOG.warn("Skipping a command without record metadata in store {}", storeName);
+      return;
+    }
+    WriteCommand command;
+    try {
+      command = CommandCodec.decodeCommand(record.value());
+      if (command == null) {
+        throw new IllegalArgumentException("null command");
+      }
+    } catch (RuntimeException e) {
+      // The exception message may quote the record's content: log where, not what.
+      LOG.warn(
+          "Skipping a command that cannot be decoded at {}-{} offset {} ({})",
+          metadata.topic(),
+          metadata.partition(),
+          metadata.offset(),
+          e.getClass().getSimpleName());
+      return;
+    }
+    WriteOutcome outcome = apply(command, record, metadata);
+    try {
+      listener.applied(outcome);
+    } catch (RuntimeException e) {
+      LOG.error(
+          "The apply listener threw {} for a command at {}-{} offset {}; ignored",
+          e.getClass().getName(),
+          metadata.topic(),
+          metadata.partition(),
+          metadata.offset());
+    }
+  }
+
+  private WriteOutcome apply(
+      WriteCommand command, Record<byte[], byte[]> record, RecordMetadata metadata) {
+    if (command instanceof WriteCommand.PurgeTable) {
+      return WriteOutcome.success(command.requestId(), purge(command.tableId()));
+    }
+    Plan plan;
+    try {
+      plan = plan(command, metadata.offset());
+    } catch (TributaryException e) {
+      return WriteOutcome.failure(command.requestId(), e.code(), e.getMessage());
+    } catch (RuntimeException e) {
+      // A malformed command (for example row bytes of another schema). Messages of such exceptions
+      // may quote user data, so only the type and the place are logged.
+      StackTraceElement[] trace = e.getStackTrace();
+      LOG.warn(
+          "Refusing a malformed command at {}-{} offset {}: {} at {}",
+          metadata.topic(),
+          metadata.partition(),
+          metadata.offset(),
+          e.getClass().getName(),
+          trace.length > 0 ? trace[0] : "?");
+      return WriteOutcome.failure(
+          command.requestId(),
+          ErrorCode.INTERNAL,
+          "Cannot apply the command: it is malformed (" + e.getClass().getSimpleName() + ")");
+    }
+    if (!plan.writes().isEmpty()) {
+      store.putAll(plan.writes());
+    }
+    for (RowChange change : plan.changes()) {
+      context.forward(new Record<>(record.key(), CommandCodec.encode(change), record.timestamp()));
+    }
+    return WriteOutcome.success(command.requestId(), plan.changes().size());
+  }
+
+  /** Everything one command writes and emits, computed before anything is written. */
+  private record Plan(List<KeyValue<Bytes, byte[]>> writes, List<RowChange> changes) {}
+
+  private Plan plan(WriteCommand command, long offset) {
+    TableDef table =
+        catalog
+            .table(command.tableId())
+            .orElseThrow(
+                () ->
+                    new TributaryException(
+                        ErrorCode.TABLE_NOT_FOUND, "Cannot write to table: it was dropped"));
+    TableKind expected = table.kind() == TableKind.SHARED ? TableKind.SHARED : TableKind.USER;
+    if (expected != topicKind) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot write to %s: commands on a %s table belong to the %s write topic",
+          table.qualifiedName(),
+          table.kind(),
+          expected == TableKind.SHARED ? "shared" : "user");
+    }
+    String owner = StoreLayout.ownedRows(table) ? command.owner() : null;
+    byte[] prefix = StoreLayout.rangePrefix(table, owner);
+    if (command instanceof WriteCommand.InsertRows insert) {
+      return insert(table, owner, prefix, insert, offset);
+    } else if (command instanceof WriteCommand.UpdateRows update) {
+      return update(table, owner, prefix, update, offset);
+    } else if (command instanceof WriteCommand.DeleteRows delete) {
+      return delete(table, owner, prefix, delete, offset);
+    }
+    throw new IllegalArgumentException("unknown command " + command.getClass().getName());
+  }
+
+  private Plan insert(
+      TableDef table, String owner, byte[] prefix, WriteCommand.InsertRows insert, long offset) {
+    List<byte[]> rows = insert.rows();
+    if (rows.size() > MAX_CHANGES) {
+      throw tooManyRows("insert into", table);
+    }
+    List<ColumnType> types = table.types();
+    List<ColumnType> keyTypes = table.primaryKeyTypes();
+    int[] keyIndexes = table.primaryKeyIndexes();
+    List<KeyValue<Bytes, byte[]>> writes = new ArrayList<>(rows.size());
+    List<RowChange> changes = new ArrayList<>(rows.size());
+    Set<Bytes> batchKeys = new HashSet<>();
+    for (int ordinal = 0; ordinal < rows.size(); ordinal++) {
+      byte[] rowBytes = rows.get(ordinal);
+      Object[] row = RowCodec.decode(types, rowBytes);
+      Object[] keyValues = new Object[keyIndexes.length];
+      for (int i = 0; i < keyIndexes.length; i++) {
+        keyValues[i] = row[keyIndexes[i]];
+      }
+      Bytes key = Bytes.wrap(StoreLayout.key(prefix, RowCodec.encode(keyTypes, keyValues)));
+      if (!batchKeys.add(key) || store.get(key) != null) {
+        throw TributaryException.of(
+            ErrorCode.DUPLICATE_KEY,
+            "Cannot insert into %s: duplicate primary key %s",
+            table.qualifiedName(),
+            describeKey(table, keyTypes, keyValues));
+      }
+      long seq = StoreLayout.seq(offset, ordinal);
+      writes.add(KeyValue.pair(key, StoreLayout.value(seq, rowBytes)));
+      changes.add(new RowChange(RowChange.Kind.INSERT, table.id(), owner, seq, null, rowBytes));
+    }
+    return new Plan(writes, changes);
+  }
+
+  private Plan update(
+      TableDef table, String owner, byte[] prefix, WriteCommand.UpdateRows update, long offset) {
+    List<String> setColumns = update.setColumns();
+    List<String> setExpressions = update.setExpressions();
+    if (setColumns.size() != setExpressions.size()) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot update %s: %d columns but %d expressions",
+          table.qualifiedName(),
+          setColumns.size(),
+          setExpressions.size());
+    }
+    int[] targets = new int[setColumns.size()];
+    List<Function<Object[], Object>> expressions = new ArrayList<>(setColumns.size());
+    for (int i = 0; i < targets.length; i++) {
+      String column = setColumns.get(i);
+      targets[i] = table.columnIndex(column);
+      if (targets[i] < 0) {
+        throw TributaryException.of(
+            ErrorCode.COLUMN_NOT_FOUND,
+            "Cannot update %s: column %s does not exist",
+            table.qualifiedName(),
+            column);
+      }
+      if (table.primaryKey().contains(column)) {
+        throw TributaryException.of(
+            ErrorCode.INVALID_ARGUMENT,
+            "Cannot update %s: primary key column %s cannot be changed",
+            table.qualifiedName(),
+            column);
+      }
+      ColumnDef def = table.columns().get(targets[i]);
+      expressions.add(compiler.expression(table, setExpressions.get(i), def.type(), def.name()));
+    }
+    Predicate<Object[]> where = predicate(table, update.where());
+    List<ColumnType> types = table.types();
+    List<KeyValue<Bytes, byte[]>> writes = new ArrayList<>();
+    List<RowChange> changes = new ArrayList<>();
+    try (KeyValueIterator<Bytes, byte[]> it = store.prefixScan(prefix, PREFIX_SERIALIZER)) {
+      while (it.hasNext()) {
+        KeyValue<Bytes, byte[]> entry = it.next();
+        Object[] oldRow = StoreLayout.decode(types, entry.value);
+        if (!where.test(oldRow)) {
+          continue;
+        }
+        if (changes.size() == MAX_CHANGES) {
+          throw tooManyRows("update", table);
+        }
+        Object[] newRow = oldRow.clone();
+        for (int i = 0; i < targets.length; i++) {
+          newRow[targets[i]] = expressions.get(i).apply(oldRow);
+        }
+        for (int target : targets) {
+          ColumnDef def = table.columns().get(target);
+          if (newRow[target] == null && !def.nullable()) {
+            throw TributaryException.of(
+                ErrorCode.NOT_NULL_VIOLATION,
+                "Cannot update %s: column %s is NOT NULL",
+                table.qualifiedName(),
+                def.name());
+          }
+        }
+        long seq = StoreLayout.seq(offset, changes.size());
+        byte[] newBytes = RowCodec.encode(types, newRow);
+        writes.add(KeyValue.pair(entry.key, StoreLayout.value(seq, newBytes)));
+        changes.add(
+            new RowChange(
+                RowChange.Kind.UPDATE,
+                table.id(),
+                owner,
+                seq,
+                StoreLayout.rowOf(entry.value),
+                newBytes));
+      }
+    }
+    return new Plan(writes, changes);
+  }
+
+  private Plan delete(
+      TableDef table, String owner, byte[] prefix, WriteCommand.DeleteRows delete, long offset) {
+    Predicate<Object[]> where = predicate(table, delete.where());
+    List<ColumnType> types = table.types();
+    List<KeyValue<Bytes, byte[]>> writes = new ArrayList<>();
+    List<RowChange> changes = new ArrayList<>();
+    try (KeyValueIterator<Bytes, byte[]> it = store.prefixScan(prefix, PREFIX_SERIALIZER)) {
+      while (it.hasNext()) {
+        KeyValue<Bytes, byte[]> entry = it.next();
+        if (!where.test(StoreLayout.decode(types, entry.value))) {
+          continue;
+        }
+        if (changes.size() == MAX_CHANGES) {
+          throw tooManyRows("delete from", table);
+        }
+        long seq = StoreLayout.seq(offset, changes.size());
+        writes.add(KeyValue.pair(entry.key, null));
+        changes.add(
+            new RowChange(
+                RowChange.Kind.DELETE,
+                table.id(),
+                owner,
+                seq,
+                StoreLayout.rowOf(entry.value),
+                null));
+      }
+    }
+    return new Plan(writes, changes);
+  }
+
+  /**
+   * Deletes every row of a table in this partition's store, in batches. Emits no changes: the table
+   * is dropped and nobody can read it any more. Idempotent, so a replay after a partial purge
+   * finishes it.
+   */
+  private long purge(long tableId) {
+    byte[] prefix = StoreLayout.tablePrefix(tableId);
+    long deleted = 0;
+    while (true) {
+      List<KeyValue<Bytes, byte[]>> batch = new ArrayList<>();
+      try (KeyValueIterator<Bytes, byte[]> it = store.prefixScan(prefix, PREFIX_SERIALIZER)) {
+        while (it.hasNext() && batch.size() < PURGE_BATCH) {
+          batch.add(KeyValue.pair(it.next().key, null));
+        }
+      }
+      if (batch.isEmpty()) {
+        return deleted;
+      }
+      store.putAll(batch);
+      deleted += batch.size();
+    }
+  }
+
+  private Predicate<Object[]> predicate(TableDef table, String where) {
+    if (where == null || where.isBlank()) {
+      return row -> true;
+    }
+    return compiler.predicate(table, where);
+  }
+
+  private static TributaryException tooManyRows(String action, TableDef table) {
+    return TributaryException.of(
+        ErrorCode.TOO_MANY_ROWS,
+        "Cannot %s %s: one statement may change at most %d rows",
+        action,
+        table.qualifiedName(),
+        MAX_CHANGES);
+  }
+
+  /** {@code (a, b)=(1, x)}, in the style of PostgreSQL's duplicate key detail. */
+  private static String describeKey(TableDef table, List<ColumnType> keyTypes, Object[] values) {
+    StringBuilder names = new StringBuilder("(");
+    StringBuilder shown = new StringBuilder("(");
+    for (int i = 0; i < values.length; i++) {
+      if (i > 0) {
+        names.append(", ");
+        shown.append(", ");
+      }
+      names.append(table.primaryKey().get(i));
+      shown.append(keyTypes.get(i).format(values[i]));
+    }
+    return names.append(")=").append(shown).append(')').toString();
+  }
+}

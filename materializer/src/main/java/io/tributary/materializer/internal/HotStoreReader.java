@@ -1,0 +1,81 @@
+package io.tributary.materializer.internal;
+
+import io.tributary.materializer.WriteKeys;
+import io.tributary.query.ErrorCode;
+import io.tributary.query.TributaryException;
+import io.tributary.query.catalog.TableDef;
+import java.time.Duration;
+import java.util.List;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+/**
+ * Reads the hot tier through interactive queries: finds the partition that holds a key range, asks
+ * for that partition's store and scans it. While the store is unavailable (Streams starting,
+ * rebalancing, restoring) it retries with backoff within a bounded wait, then gives up with
+ * UNAVAILABLE. Thread-safe.
+ */
+final class HotStoreReader {
+  /** Looks up the store of one partition; throws InvalidStateStoreException when unavailable. */
+  @FunctionalInterface
+  interface StoreLookup {
+    ReadOnlyKeyValueStore<Bytes, byte[]> store(String storeName, int partition);
+  }
+
+  static final Duration DEFAULT_MAX_WAIT = Duration.ofSeconds(10);
+  private static final long FIRST_BACKOFF_MS = 10;
+  private static final long MAX_BACKOFF_MS = 200;
+
+  private final StoreLookup lookup;
+  private final int partitions;
+  private final Time time;
+  private final long maxWaitMs;
+
+  HotStoreReader(StoreLookup lookup, int partitions, Time time, Duration maxWait) {
+    this.lookup = lookup;
+    this.partitions = partitions;
+    this.time = time;
+    this.maxWaitMs = maxWait.toMillis();
+  }
+
+  List<Object[]> scan(TableDef table, String owner) {
+    String storeName;
+    byte[] recordKey;
+    if (StoreLayout.ownedRows(table)) {
+      if (owner == null) {
+        throw TributaryException.of(
+            ErrorCode.INVALID_ARGUMENT,
+            "Cannot read table %s: a %s table is read per user, and no user was named",
+            table.qualifiedName(),
+            table.kind());
+      }
+      storeName = MaterializerTopology.USER_ROWS;
+      recordKey = WriteKeys.userKey(owner);
+    } else {
+      storeName = MaterializerTopology.SHARED_ROWS;
+      recordKey = WriteKeys.sharedKey(table.id());
+    }
+    int partition = WriteKeys.partition(recordKey, partitions);
+    long deadline = time.milliseconds() + maxWaitMs;
+    long backoff = FIRST_BACKOFF_MS;
+    while (true) {
+      try {
+        return StoreScanner.scan(lookup.store(storeName, partition), table, owner);
+      } catch (InvalidStateStoreException e) {
+        long now = time.milliseconds();
+        if (now >= deadline) {
+          throw new TributaryException(
+              ErrorCode.UNAVAILABLE,
+              String.format(
+                  "Cannot read table %s: the hot store is not available (%s)",
+                  table.qualifiedName(), e.getMessage()),
+              e);
+        }
+        time.sleep(Math.min(backoff, deadline - now));
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      }
+    }
+  }
+}

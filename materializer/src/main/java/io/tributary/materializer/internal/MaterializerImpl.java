@@ -1,0 +1,264 @@
+package io.tributary.materializer.internal;
+
+import io.tributary.log.Log;
+import io.tributary.log.LogTopics;
+import io.tributary.materializer.ApplyListener;
+import io.tributary.materializer.Materializer;
+import io.tributary.query.ErrorCode;
+import io.tributary.query.TributaryException;
+import io.tributary.query.catalog.Catalog;
+import io.tributary.query.catalog.TableDef;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The Kafka Streams application behind {@link Materializer}. */
+public final class MaterializerImpl implements Materializer {
+  static final String APPLICATION_ID = "tributary-materializer";
+  static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+  static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+  static final int REPLICATION_FACTOR = -1;
+
+  private static final Logger LOG = LoggerFactory.getLogger(MaterializerImpl.class);
+
+  private final Log log;
+  private final Path stateDir;
+  private final Catalog catalog;
+  private final ApplyListener listener;
+  private final Time time;
+  private final Duration startTimeout;
+  private final Duration readWait;
+  private final RowCompiler compiler =
+      new CachingRowCompiler(new ExpressionsRowCompiler(), CachingRowCompiler.DEFAULT_CAPACITY);
+
+  private final Object lock = new Object();
+  private volatile State state = State.NEW;
+  private volatile KafkaStreams streams;
+  private volatile HotStoreReader reader;
+
+  public MaterializerImpl(Log log, Path stateDir, Catalog catalog, ApplyListener listener) {
+    this(
+        log,
+        stateDir,
+        catalog,
+        listener,
+        Time.SYSTEM,
+        START_TIMEOUT,
+        HotStoreReader.DEFAULT_MAX_WAIT);
+  }
+
+  MaterializerImpl(
+      Log log,
+      Path stateDir,
+      Catalog catalog,
+      ApplyListener listener,
+      Time time,
+      Duration startTimeout,
+      Duration readWait) {
+    this.log = log;
+    this.stateDir = stateDir;
+    this.catalog = catalog;
+    this.listener = listener;
+    this.time = time;
+    this.startTimeout = startTimeout;
+    this.readWait = readWait;
+  }
+
+  @Override
+  public void start() {
+    moveTo(State.STARTING);
+    long startedAt = time.milliseconds();
+    KafkaStreams ks;
+    CountDownLatch settled = new CountDownLatch(1);
+    try {
+      LogTopics topics = log.topics();
+      ks =
+          new KafkaStreams(
+              MaterializerTopology.build(
+                  new MaterializerTopology.Topics(
+                      topics.userWrites(), topics.sharedWrites(), topics.changes()),
+                  catalog,
+                  compiler,
+                  listener),
+              streamsConfig());
+      ks.setStateListener(
+          (newState, oldState) -> {
+            if (newState != KafkaStreams.State.REBALANCING) {
+              settled.countDown(); // RUNNING, or on its way to ERROR or NOT_RUNNING
+            }
+            if (newState == KafkaStreams.State.ERROR) {
+              moveToFailedIfRunning();
+            }
+          });
+      ks.setUncaughtExceptionHandler(
+          e -> {
+            LOG.error("The materializer's stream thread failed; stopping the materializer", e);
+            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+          });
+      synchronized (lock) {
+        if (state != State.STARTING) {
+          throw new IllegalStateException("closed while starting");
+        }
+        reader =
+            new HotStoreReader(new ReadOnlyStores(ks)::store, topics.partitions(), time, readWait);
+        streams = ks;
+      }
+      ks.start();
+    } catch (RuntimeException e) {
+      failStart();
+      throw new TributaryException(
+          ErrorCode.UNAVAILABLE, "Cannot start the materializer: " + e.getMessage(), e);
+    }
+    boolean reached;
+    try {
+      reached = settled.await(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      failStart();
+      throw new TributaryException(
+          ErrorCode.UNAVAILABLE, "Cannot start the materializer: interrupted while starting", e);
+    }
+    KafkaStreams.State streamsState = ks.state();
+    synchronized (lock) {
+      if (state == State.STARTING && reached && streamsState.isRunningOrRebalancing()) {
+        moveTo(State.RUNNING);
+        LOG.info(
+            "Materializer running after {} ms (state dir {})",
+            time.milliseconds() - startedAt,
+            stateDir);
+        return;
+      }
+    }
+    failStart();
+    if (state != State.FAILED) {
+      throw new TributaryException(
+          ErrorCode.UNAVAILABLE, "Cannot start the materializer: it was closed while starting");
+    }
+    throw TributaryException.of(
+        ErrorCode.UNAVAILABLE,
+        "Cannot start the materializer: Kafka Streams %s (state %s)",
+        reached ? "failed while starting" : "did not reach RUNNING within " + startTimeout,
+        streamsState);
+  }
+
+  @Override
+  public State state() {
+    return state;
+  }
+
+  @Override
+  public void close() {
+    synchronized (lock) {
+      if (state == State.STOPPING || state == State.STOPPED) {
+        return;
+      }
+      moveTo(State.STOPPING);
+    }
+    closeStreams();
+    moveTo(State.STOPPED);
+  }
+
+  @Override
+  public List<Object[]> scan(TableDef table, String owner) {
+    State current = state;
+    HotStoreReader r = reader;
+    if (r == null || (current != State.RUNNING && current != State.STARTING)) {
+      throw TributaryException.of(
+          ErrorCode.UNAVAILABLE,
+          "Cannot read table %s: the hot store is not available (the materializer is %s)",
+          table.qualifiedName(),
+          current);
+    }
+    return r.scan(table, owner);
+  }
+
+  Properties streamsConfig() {
+    Properties props = new Properties();
+    props.putAll(log.clientConfig());
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
+    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+    // An interactive query must read exactly what was applied: no record cache in front of RocksDB.
+    props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0L);
+    // -1: the broker's default.replication.factor, i.e. 1 on the embedded single broker and the
+    // cluster's own default (>= 3 by DESIGN.md) on an external cluster, like the log's own topics.
+    props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, REPLICATION_FACTOR);
+    // The consumer-group protocol ("streams") was slower to start here (VERSIONS.md).
+    props.put(StreamsConfig.GROUP_PROTOCOL_CONFIG, "classic");
+    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+    props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 1);
+    // Kafka Streams 4.4 warns for every StreamsConfig built without this (already deprecated)
+    // switch; the topology has no global stores, so it changes nothing else.
+    props.put("processing.exception.handler.global.enabled", true);
+    // exactly_once_v2 makes Streams read its input with isolation.level=read_committed.
+    return props;
+  }
+
+  private void failStart() {
+    closeStreams();
+    synchronized (lock) {
+      if (state == State.STARTING) {
+        moveTo(State.FAILED);
+      }
+    }
+  }
+
+  private void closeStreams() {
+    KafkaStreams ks = streams;
+    if (ks == null) {
+      return;
+    }
+    boolean closed =
+        ks.close(
+            CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(CLOSE_TIMEOUT));
+    if (!closed) {
+      LOG.warn("Kafka Streams did not close within {}", CLOSE_TIMEOUT);
+    }
+  }
+
+  private void moveToFailedIfRunning() {
+    synchronized (lock) {
+      if (state == State.RUNNING) {
+        LOG.error("Kafka Streams stopped with an error: the materializer is FAILED");
+        moveTo(State.FAILED);
+      }
+    }
+  }
+
+  private void moveTo(State next) {
+    synchronized (lock) {
+      if (!state.canMoveTo(next)) {
+        throw new IllegalStateException(
+            "Cannot move the materializer from " + state + " to " + next);
+      }
+      state = next;
+    }
+  }
+
+  /** Interactive-query access to one partition of a row store. */
+  private record ReadOnlyStores(KafkaStreams streams) {
+    ReadOnlyKeyValueStore<Bytes, byte[]> store(String name, int partition) {
+      return streams.store(
+          StoreQueryParameters.fromNameAndType(
+                  name, QueryableStoreTypes.<Bytes, byte[]>keyValueStore())
+              .withPartition(partition));
+    }
+  }
+}

@@ -1,0 +1,67 @@
+package io.tributary.materializer.internal;
+
+import io.tributary.materializer.ApplyListener;
+import io.tributary.query.catalog.Catalog;
+import io.tributary.query.catalog.TableKind;
+import java.util.Map;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The materializer's Processor-API topology: two independent sub-topologies,
+ *
+ * <pre>
+ * user-writes   ─► user-commands   (store user-rows)   ─► changes
+ * shared-writes ─► shared-commands (store shared-rows) ─► changes
+ * </pre>
+ *
+ * Stores are persistent RocksDB key-value stores without a cache (an interactive query must see
+ * exactly what was applied) and with a changelog. Changes keep their command's record key, so with
+ * the default partitioner and equal partition counts a change lands in its command's partition.
+ */
+final class MaterializerTopology {
+  static final String USER_ROWS = "user-rows";
+  static final String SHARED_ROWS = "shared-rows";
+
+  private MaterializerTopology() {}
+
+  /** The topic names the topology reads and writes. */
+  record Topics(String userWrites, String sharedWrites, String changes) {}
+
+  static Topology build(
+      Topics topics, Catalog catalog, RowCompiler compiler, ApplyListener listener) {
+    ByteArrayDeserializer deserializer = new ByteArrayDeserializer();
+    ByteArraySerializer serializer = new ByteArraySerializer();
+    Topology topology = new Topology();
+
+    topology.addSource("user-writes", deserializer, deserializer, topics.userWrites());
+    topology.addProcessor(
+        "user-commands",
+        () -> new CommandProcessor(USER_ROWS, TableKind.USER, catalog, compiler, listener),
+        "user-writes");
+    topology.addStateStore(rowStore(USER_ROWS), "user-commands");
+    topology.addSink("user-changes", topics.changes(), serializer, serializer, "user-commands");
+
+    topology.addSource("shared-writes", deserializer, deserializer, topics.sharedWrites());
+    topology.addProcessor(
+        "shared-commands",
+        () -> new CommandProcessor(SHARED_ROWS, TableKind.SHARED, catalog, compiler, listener),
+        "shared-writes");
+    topology.addStateStore(rowStore(SHARED_ROWS), "shared-commands");
+    topology.addSink("shared-changes", topics.changes(), serializer, serializer, "shared-commands");
+    return topology;
+  }
+
+  private static StoreBuilder<KeyValueStore<Bytes, byte[]>> rowStore(String name) {
+    return Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
+        .withCachingDisabled()
+        .withLoggingEnabled(Map.of());
+  }
+}

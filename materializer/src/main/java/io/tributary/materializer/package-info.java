@@ -1,0 +1,10 @@
+/**
+ * The materializer (DESIGN.md sections 3 and 4): a Kafka Streams topology that applies the write
+ * commands of the log to per-user state stores, emits row changes to the {@code changes} topic and
+ * serves the hot tier of queries.
+ *
+ * <p>Public types: {@link io.tributary.materializer.Materializer}, {@link
+ * io.tributary.materializer.ApplyListener} and {@link io.tributary.materializer.WriteKeys}.
+ * Everything under {@code io.tributary.materializer.internal} may change without notice.
+ */
+package io.tributary.materializer;

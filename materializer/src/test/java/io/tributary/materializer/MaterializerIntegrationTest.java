@@ -1,0 +1,203 @@
+package io.tributary.materializer;
+
+import static io.tributary.materializer.internal.TestTables.MESSAGES;
+import static io.tributary.materializer.internal.TestTables.ROOMS;
+import static io.tributary.materializer.internal.TestTables.message;
+import static io.tributary.materializer.internal.TestTables.room;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.tributary.log.Log;
+import io.tributary.log.LogConfig;
+import io.tributary.log.LogPosition;
+import io.tributary.log.LogTopics;
+import io.tributary.materializer.internal.TestTables;
+import io.tributary.query.ErrorCode;
+import io.tributary.query.command.CommandCodec;
+import io.tributary.query.command.RowChange;
+import io.tributary.query.command.WriteCommand;
+import io.tributary.query.command.WriteOutcome;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The materializer on the real embedded broker of the log module: one broker for the class. */
+class MaterializerIntegrationTest {
+  private static final int PARTITIONS = 3;
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  @TempDir static Path dir;
+  private static Log log;
+
+  @BeforeAll
+  static void startLog() {
+    log =
+        Log.open(
+            LogConfig.embedded(dir.resolve("data"))
+                .withPartitions(PARTITIONS)
+                .withDurableWrites(false));
+    log.start();
+  }
+
+  @AfterAll
+  static void stopLog() {
+    if (log != null) {
+      log.close();
+    }
+  }
+
+  @Test
+  void shouldApplyCommandsFromTheLogAndKeepTheRowsAcrossARestart() {
+    Path stateDir = dir.resolve("streams");
+    LogTopics topics = log.topics();
+    Map<String, WriteOutcome> outcomes = new ConcurrentHashMap<>();
+    Materializer materializer =
+        Materializer.create(
+            log, stateDir, TestTables.catalog(), o -> outcomes.put(o.requestId(), o));
+    List<Object[]> u1Rows;
+    LogPosition update;
+    try (materializer) {
+      materializer.start();
+      assertThat(materializer.state()).isEqualTo(Materializer.State.RUNNING);
+      assertThatThrownBy(materializer::start)
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessage("Cannot move the materializer from RUNNING to STARTING");
+
+      LogPosition first =
+          appendUser(
+              "u1",
+              new WriteCommand.InsertRows(
+                  "i1",
+                  MESSAGES.id(),
+                  "u1",
+                  List.of(message(1, 10, "user", "hi"), message(2, 10, "user", "again"))));
+      appendUser(
+          "u2",
+          new WriteCommand.InsertRows(
+              "i2", MESSAGES.id(), "u2", List.of(message(1, 10, "user", "other"))));
+      LogPosition rooms =
+          appendShared(
+              new WriteCommand.InsertRows(
+                  "i3", ROOMS.id(), null, List.of(room(1, "lobby", 2), room(2, "dev", null))));
+      appendUser(
+          "u1",
+          new WriteCommand.InsertRows(
+              "i4", MESSAGES.id(), "u1", List.of(message(2, 11, "user", "duplicate"))));
+      update =
+          appendUser(
+              "u1",
+              new WriteCommand.UpdateRows(
+                  "u5",
+                  MESSAGES.id(),
+                  "u1",
+                  "id = 2",
+                  List.of("content"),
+                  List.of("upper(content)")));
+
+      await().atMost(WAIT).until(() -> outcomes.size() == 5);
+      assertThat(outcomes.get("i1").rowsAffected()).isEqualTo(2);
+      assertThat(outcomes.get("i2").rowsAffected()).isEqualTo(1);
+      assertThat(outcomes.get("i3").rowsAffected()).isEqualTo(2);
+      assertThat(outcomes.get("i4").error()).isEqualTo(ErrorCode.DUPLICATE_KEY);
+      assertThat(outcomes.get("i4").message())
+          .isEqualTo("Cannot insert into chat.messages: duplicate primary key (id)=(2)");
+      assertThat(outcomes.get("u5").rowsAffected()).isEqualTo(1);
+
+      u1Rows = materializer.scan(MESSAGES, "u1");
+      assertThat(u1Rows)
+          .containsExactly(
+              new Object[] {1L, 10L, "user", "hi", first.offset() << 16},
+              new Object[] {2L, 10L, "user", "AGAIN", update.offset() << 16});
+      assertThat(materializer.scan(MESSAGES, "u2"))
+          .extracting(row -> row[3])
+          .containsExactly("other");
+      assertThat(materializer.scan(ROOMS, null))
+          .containsExactly(
+              new Object[] {1L, "lobby", 2, rooms.offset() << 16},
+              new Object[] {2L, "dev", null, (rooms.offset() << 16) | 1});
+    }
+    assertThat(materializer.state()).isEqualTo(Materializer.State.STOPPED);
+
+    List<ConsumerRecord<byte[], byte[]>> changes = readChanges(topics.changes(), 6);
+    assertThat(changes)
+        .allSatisfy(
+            r -> assertThat(r.partition()).isEqualTo(WriteKeys.partition(r.key(), PARTITIONS)));
+    assertThat(changes)
+        .extracting(r -> CommandCodec.decodeChange(r.value()).kind())
+        .containsExactlyInAnyOrder(
+            RowChange.Kind.INSERT,
+            RowChange.Kind.INSERT,
+            RowChange.Kind.INSERT,
+            RowChange.Kind.INSERT,
+            RowChange.Kind.INSERT,
+            RowChange.Kind.UPDATE);
+
+    Map<String, WriteOutcome> afterRestart = new ConcurrentHashMap<>();
+    try (Materializer restarted =
+        Materializer.create(
+            log, stateDir, TestTables.catalog(), o -> afterRestart.put(o.requestId(), o))) {
+      restarted.start();
+      assertThat(restarted.scan(MESSAGES, "u1")).containsExactlyElementsOf(u1Rows);
+
+      appendUser("u1", new WriteCommand.DeleteRows("d6", MESSAGES.id(), "u1", "content = 'hi'"));
+      await().atMost(WAIT).until(() -> afterRestart.containsKey("d6"));
+      assertThat(afterRestart.keySet()).containsExactly("d6");
+      assertThat(restarted.scan(MESSAGES, "u1")).extracting(row -> row[0]).containsExactly(2L);
+    }
+  }
+
+  private static LogPosition appendUser(String owner, WriteCommand command) {
+    return log.writer()
+        .append(log.topics().userWrites(), WriteKeys.userKey(owner), CommandCodec.encode(command))
+        .join();
+  }
+
+  private static LogPosition appendShared(WriteCommand command) {
+    return log.writer()
+        .append(
+            log.topics().sharedWrites(),
+            WriteKeys.sharedKey(command.tableId()),
+            CommandCodec.encode(command))
+        .join();
+  }
+
+  /** Reads {@code count} committed records of the changes topic from the beginning. */
+  private static List<ConsumerRecord<byte[], byte[]>> readChanges(String topic, int count) {
+    Map<String, Object> config = new HashMap<>(log.clientConfig());
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions =
+          IntStream.range(0, PARTITIONS).mapToObj(p -> new TopicPartition(topic, p)).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      await()
+          .atMost(WAIT)
+          .until(
+              () -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                return records.size() >= count;
+              });
+    }
+    assertThat(records).hasSize(count);
+    return records;
+  }
+}

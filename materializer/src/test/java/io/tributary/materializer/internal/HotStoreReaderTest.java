@@ -1,0 +1,139 @@
+package io.tributary.materializer.internal;
+
+import static io.tributary.materializer.internal.TestTables.MESSAGES;
+import static io.tributary.materializer.internal.TestTables.ROOMS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tributary.materializer.WriteKeys;
+import io.tributary.query.ErrorCode;
+import io.tributary.query.TributaryException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.Test;
+
+class HotStoreReaderTest {
+  private final FakeTime time = new FakeTime();
+
+  @Test
+  void shouldReadTheOwnersPartitionOfTheUserStore() {
+    KeyValueStore<Bytes, byte[]> store = memoryStore();
+    byte[] prefix = StoreLayout.ownerPrefix(MESSAGES.id(), "u7");
+    store.put(
+        Bytes.wrap(StoreLayout.key(prefix, new byte[] {1, 0, 0, 0, 0, 0, 0, 0, 1})),
+        StoreLayout.value(42, TestTables.message(1, 2, "user", "x")));
+    List<String> asked = new ArrayList<>();
+    HotStoreReader reader =
+        new HotStoreReader(
+            (name, partition) -> {
+              asked.add(name + "/" + partition);
+              return store;
+            },
+            6,
+            time,
+            Duration.ofSeconds(10));
+
+    assertThat(reader.scan(MESSAGES, "u7"))
+        .containsExactly(new Object[] {1L, 2L, "user", "x", 42L});
+    assertThat(reader.scan(ROOMS, null)).isEmpty();
+    assertThat(asked)
+        .containsExactly(
+            "user-rows/" + WriteKeys.partition(WriteKeys.userKey("u7"), 6),
+            "shared-rows/" + WriteKeys.partition(WriteKeys.sharedKey(ROOMS.id()), 6));
+  }
+
+  @Test
+  void shouldRetryWhileTheStoreIsMigrating() {
+    KeyValueStore<Bytes, byte[]> store = memoryStore();
+    AtomicInteger attempts = new AtomicInteger();
+    HotStoreReader reader =
+        new HotStoreReader(
+            (name, partition) -> {
+              if (attempts.incrementAndGet() < 4) {
+                throw new InvalidStateStoreException("store is restoring");
+              }
+              return store;
+            },
+            1,
+            time,
+            Duration.ofSeconds(10));
+
+    assertThat(reader.scan(MESSAGES, "u1")).isEmpty();
+    assertThat(attempts).hasValue(4);
+    assertThat(time.sleeps).containsExactly(10L, 20L, 40L);
+  }
+
+  @Test
+  void shouldGiveUpWithUnavailableAfterTheBoundedWait() {
+    HotStoreReader reader =
+        new HotStoreReader(
+            (name, partition) -> {
+              throw new InvalidStateStoreException("the store may have migrated");
+            },
+            1,
+            time,
+            Duration.ofSeconds(10));
+
+    assertThatThrownBy(() -> reader.scan(MESSAGES, "u1"))
+        .isInstanceOfSatisfying(
+            TributaryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE))
+        .hasMessage(
+            "Cannot read table chat.messages: the hot store is not available (the store may have"
+                + " migrated)");
+    assertThat(time.milliseconds()).isEqualTo(10_000);
+    assertThat(time.sleeps).allMatch(ms -> ms <= 200);
+  }
+
+  @Test
+  void shouldRefuseToReadAUserTableWithoutAnOwner() {
+    HotStoreReader reader =
+        new HotStoreReader((name, partition) -> memoryStore(), 1, time, Duration.ofSeconds(1));
+
+    assertThatThrownBy(() -> reader.scan(MESSAGES, null))
+        .isInstanceOf(TributaryException.class)
+        .hasMessage(
+            "Cannot read table chat.messages: a USER table is read per user, and no user was"
+                + " named");
+  }
+
+  private static KeyValueStore<Bytes, byte[]> memoryStore() {
+    KeyValueStore<Bytes, byte[]> store =
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore("rows"), Serdes.Bytes(), Serdes.ByteArray())
+            .withLoggingDisabled()
+            .build();
+    store.init(new MockProcessorContext<>().getStateStoreContext(), store);
+    return store;
+  }
+
+  /** A clock that only moves when slept on. */
+  static final class FakeTime implements Time {
+    final List<Long> sleeps = new ArrayList<>();
+    private long now;
+
+    @Override
+    public long milliseconds() {
+      return now;
+    }
+
+    @Override
+    public long nanoseconds() {
+      return now * 1_000_000;
+    }
+
+    @Override
+    public void sleep(long ms) {
+      sleeps.add(ms);
+      now += ms;
+    }
+  }
+}

@@ -1,0 +1,82 @@
+package io.tributary.materializer.internal;
+
+import io.tributary.query.catalog.CatalogRecord;
+import io.tributary.query.catalog.CatalogState;
+import io.tributary.query.catalog.ColumnDef;
+import io.tributary.query.catalog.ColumnType;
+import io.tributary.query.catalog.TableDef;
+import io.tributary.query.catalog.TableKind;
+import io.tributary.query.command.RowCodec;
+import java.util.List;
+import java.util.Map;
+
+/** Tables and rows shared by the materializer's tests. */
+public final class TestTables {
+  /** chat.messages (USER): id BIGINT PK, conversation_id BIGINT NOT NULL, role TEXT, content. */
+  public static final TableDef MESSAGES =
+      new TableDef(
+          101,
+          "chat",
+          "messages",
+          TableKind.USER,
+          List.of(
+              new ColumnDef("id", ColumnType.BIGINT, false, null),
+              new ColumnDef("conversation_id", ColumnType.BIGINT, false, null),
+              new ColumnDef("role", ColumnType.TEXT, true, null),
+              new ColumnDef("content", ColumnType.TEXT, true, null)),
+          List.of("id"),
+          Map.of(),
+          0);
+
+  /** chat.reactions (USER), composite key (message_id, emoji). */
+  public static final TableDef REACTIONS =
+      new TableDef(
+          102,
+          "chat",
+          "reactions",
+          TableKind.USER,
+          List.of(
+              new ColumnDef("message_id", ColumnType.BIGINT, false, null),
+              new ColumnDef("emoji", ColumnType.TEXT, false, null),
+              new ColumnDef("n", ColumnType.INT, true, null)),
+          List.of("message_id", "emoji"),
+          Map.of(),
+          0);
+
+  /** app.rooms (SHARED): id BIGINT PK, name TEXT NOT NULL, members INT. */
+  public static final TableDef ROOMS =
+      new TableDef(
+          201,
+          "app",
+          "rooms",
+          TableKind.SHARED,
+          List.of(
+              new ColumnDef("id", ColumnType.BIGINT, false, null),
+              new ColumnDef("name", ColumnType.TEXT, false, null),
+              new ColumnDef("members", ColumnType.INT, true, null)),
+          List.of("id"),
+          Map.of(),
+          0);
+
+  private TestTables() {}
+
+  public static CatalogState catalog() {
+    CatalogState catalog = new CatalogState();
+    catalog.apply(CatalogRecord.table(MESSAGES));
+    catalog.apply(CatalogRecord.table(REACTIONS));
+    catalog.apply(CatalogRecord.table(ROOMS));
+    return catalog;
+  }
+
+  public static byte[] message(long id, long conversation, String role, String content) {
+    return RowCodec.encode(MESSAGES.types(), new Object[] {id, conversation, role, content});
+  }
+
+  public static byte[] room(long id, String name, Integer members) {
+    return RowCodec.encode(ROOMS.types(), new Object[] {id, name, members});
+  }
+
+  public static byte[] reaction(long messageId, String emoji, Integer n) {
+    return RowCodec.encode(REACTIONS.types(), new Object[] {messageId, emoji, n});
+  }
+}

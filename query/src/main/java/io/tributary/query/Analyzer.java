@@ -1,0 +1,988 @@
+package io.tributary.query;
+
+import io.tributary.query.catalog.Catalog;
+import io.tributary.query.catalog.CatalogRecord;
+import io.tributary.query.catalog.ColumnDef;
+import io.tributary.query.catalog.ColumnType;
+import io.tributary.query.catalog.DefaultValue;
+import io.tributary.query.catalog.NamespaceDef;
+import io.tributary.query.catalog.Role;
+import io.tributary.query.catalog.SharedAccess;
+import io.tributary.query.catalog.TableDef;
+import io.tributary.query.catalog.TableKind;
+import io.tributary.query.catalog.UserDef;
+import io.tributary.query.command.RowCodec;
+import io.tributary.query.command.WriteCommand;
+import io.tributary.query.exec.QueryResult;
+import io.tributary.query.exec.ResultColumn;
+import io.tributary.query.expr.Expressions;
+import io.tributary.query.parse.SqlParsing;
+import io.tributary.query.parse.Statement;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.apache.calcite.sql.SqlBasicCall;
+import org.apache.calcite.sql.SqlCall;
+import org.apache.calcite.sql.SqlDelete;
+import org.apache.calcite.sql.SqlDynamicParam;
+import org.apache.calcite.sql.SqlIdentifier;
+import org.apache.calcite.sql.SqlInsert;
+import org.apache.calcite.sql.SqlKind;
+import org.apache.calcite.sql.SqlLiteral;
+import org.apache.calcite.sql.SqlNode;
+import org.apache.calcite.sql.SqlNodeList;
+import org.apache.calcite.sql.SqlUpdate;
+import org.apache.calcite.sql.parser.SqlParserPos;
+import org.apache.calcite.sql.type.SqlTypeName;
+import org.apache.calcite.sql.util.SqlShuttle;
+import org.apache.calcite.util.DateString;
+import org.apache.calcite.util.TimestampString;
+
+/**
+ * Analyzes and authorizes one statement for an acting user against the catalog, and turns it into
+ * an {@link Action}. Everything non-deterministic (defaults, NOW(), parameters) is evaluated here,
+ * through the {@link Environment}, so the resulting commands are deterministic. Bad input fails with
+ * a coded {@link TributaryException} and yields no action. Thread-safe; holds no state.
+ */
+public final class Analyzer {
+  /** Most changes one command may make: {@code _seq} keeps 16 bits for the ordinal. */
+  public static final int MAX_CHANGES_PER_COMMAND = 65_535;
+
+  private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
+  private static final Pattern USER_NAME = Pattern.compile("[A-Za-z0-9_.@-]{1,128}");
+  private static final Pattern FLUSH_POLICY =
+      Pattern.compile("(rows:\\d+)?(,?interval:\\d+)?", Pattern.CASE_INSENSITIVE);
+  private static final Set<String> TABLE_OPTIONS =
+      Set.of("FLUSH_POLICY", "TTL_SECONDS", "ACCESS_LEVEL");
+
+  private final Catalog catalog;
+  private final Environment env;
+
+  public Analyzer(Catalog catalog, Environment env) {
+    this.catalog = catalog;
+    this.env = env;
+  }
+
+  /**
+   * @param user the acting user
+   * @param role the acting user's role
+   * @param params positional parameter values ($1 is params.get(0))
+   */
+  public Action analyze(Statement statement, String user, Role role, List<Object> params) {
+    if (statement instanceof Statement.CreateNamespace s) {
+      return createNamespace(s, role);
+    }
+    if (statement instanceof Statement.DropNamespace s) {
+      return dropNamespace(s, role);
+    }
+    if (statement instanceof Statement.CreateTable s) {
+      return createTable(s, role);
+    }
+    if (statement instanceof Statement.DropTable s) {
+      return dropTable(s, role);
+    }
+    if (statement instanceof Statement.ShowNamespaces s) {
+      return showNamespaces();
+    }
+    if (statement instanceof Statement.ShowTables s) {
+      return showTables(s);
+    }
+    if (statement instanceof Statement.DescribeTable s) {
+      return describe(s);
+    }
+    if (statement instanceof Statement.CreateUser s) {
+      return createUser(s, role);
+    }
+    if (statement instanceof Statement.AlterUser s) {
+      return alterUser(s, user, role);
+    }
+    if (statement instanceof Statement.DropUser s) {
+      return dropUser(s, user, role);
+    }
+    if (statement instanceof Statement.ExecuteAs s) {
+      return executeAs(s, user, role, params);
+    }
+    if (statement instanceof Statement.Query s) {
+      return query(s, user, role, params);
+    }
+    if (statement instanceof Statement.Insert s) {
+      return insert(s, user, role, params);
+    }
+    if (statement instanceof Statement.Update s) {
+      return update(s, user, role, params);
+    }
+    if (statement instanceof Statement.Delete s) {
+      return delete(s, user, role, params);
+    }
+    throw new AssertionError(statement);
+  }
+
+  // ---------------------------------------------------------------- namespaces and tables
+
+  private Action createNamespace(Statement.CreateNamespace s, Role role) {
+    requireAdmin(role, "create namespace " + s.name());
+    checkName(s.name(), "namespace", "create namespace");
+    if (s.name().equals(Catalog.SYSTEM_NAMESPACE)) {
+      throw TributaryException.of(
+          ErrorCode.NAMESPACE_EXISTS, "Cannot create namespace system: it is reserved");
+    }
+    if (catalog.namespace(s.name()).isPresent()) {
+      if (s.ifNotExists()) {
+        return new Action.Done("CREATE NAMESPACE");
+      }
+      throw TributaryException.of(
+          ErrorCode.NAMESPACE_EXISTS, "Cannot create namespace %s: it already exists", s.name());
+    }
+    return new Action.CatalogChange(
+        "CREATE NAMESPACE",
+        List.of(CatalogRecord.namespace(new NamespaceDef(s.name(), env.nowMillis()))),
+        List.of());
+  }
+
+  private Action dropNamespace(Statement.DropNamespace s, Role role) {
+    requireAdmin(role, "drop namespace " + s.name());
+    if (s.name().equals(Catalog.SYSTEM_NAMESPACE)) {
+      throw TributaryException.of(
+          ErrorCode.PERMISSION_DENIED, "Cannot drop namespace system: it is reserved");
+    }
+    if (catalog.namespace(s.name()).isEmpty()) {
+      if (s.ifExists()) {
+        return new Action.Done("DROP NAMESPACE");
+      }
+      throw TributaryException.of(
+          ErrorCode.NAMESPACE_NOT_FOUND, "Cannot drop namespace %s: it does not exist", s.name());
+    }
+    List<TableDef> tables = catalog.tables(s.name());
+    if (!tables.isEmpty() && !s.cascade()) {
+      throw TributaryException.of(
+          ErrorCode.NAMESPACE_NOT_EMPTY,
+          "Cannot drop namespace %s: it holds %d table(s); drop them or use CASCADE",
+          s.name(),
+          tables.size());
+    }
+    List<CatalogRecord> records = new ArrayList<>();
+    for (TableDef t : tables) {
+      records.add(CatalogRecord.tombstone(CatalogRecord.Kind.TABLE, t.qualifiedName()));
+    }
+    records.add(CatalogRecord.tombstone(CatalogRecord.Kind.NAMESPACE, s.name()));
+    return new Action.CatalogChange("DROP NAMESPACE", records, tables);
+  }
+
+  private Action createTable(Statement.CreateTable s, Role role) {
+    String qualified = s.namespace() + "." + s.name();
+    String action = "create table " + qualified;
+    requireAdmin(role, action);
+    checkName(s.name(), "table", action);
+    if (s.namespace().equals(Catalog.SYSTEM_NAMESPACE)) {
+      throw TributaryException.of(
+          ErrorCode.PERMISSION_DENIED, "Cannot %s: namespace system is reserved", action);
+    }
+    if (catalog.namespace(s.namespace()).isEmpty()) {
+      throw TributaryException.of(
+          ErrorCode.NAMESPACE_NOT_FOUND,
+          "Cannot %s: namespace %s does not exist",
+          action,
+          s.namespace());
+    }
+    if (catalog.table(s.namespace(), s.name()).isPresent()) {
+      if (s.ifNotExists()) {
+        return new Action.Done("CREATE TABLE");
+      }
+      throw TributaryException.of(ErrorCode.TABLE_EXISTS, "Cannot %s: it already exists", action);
+    }
+    if (s.primaryKey().isEmpty()) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_DEFINITION, "Cannot %s: a primary key is required", action);
+    }
+    TableKind kind = s.kind() == null ? TableKind.USER : s.kind();
+    Map<String, String> columnsSeen = new LinkedHashMap<>();
+    List<ColumnDef> columns = new ArrayList<>();
+    for (Statement.ColumnSpec c : s.columns()) {
+      checkName(c.name(), "column", action);
+      if (c.name().startsWith("_")) {
+        throw TributaryException.of(
+            ErrorCode.INVALID_DEFINITION,
+            "Cannot %s: column names starting with '_' are reserved (%s)",
+            action,
+            c.name());
+      }
+      if (columnsSeen.put(c.name(), c.name()) != null) {
+        throw TributaryException.of(
+            ErrorCode.INVALID_DEFINITION, "Cannot %s: column %s is declared twice", action, c.name());
+      }
+      boolean key = s.primaryKey().contains(c.name());
+      if (key && c.type().kind() == ColumnType.Kind.JSON) {
+        throw TributaryException.of(
+            ErrorCode.INVALID_DEFINITION,
+            "Cannot %s: primary key column %s cannot be JSON",
+            action,
+            c.name());
+      }
+      columns.add(
+          new ColumnDef(c.name(), c.type(), !(c.notNull() || key), defaultValue(c, action)));
+    }
+    Set<String> keySeen = new HashSet<>();
+    for (String k : s.primaryKey()) {
+      if (!columnsSeen.containsKey(k)) {
+        throw TributaryException.of(
+            ErrorCode.COLUMN_NOT_FOUND,
+            "Cannot %s: primary key column %s is not a column of the table",
+            action,
+            k);
+      }
+      if (!keySeen.add(k)) {
+        throw TributaryException.of(
+            ErrorCode.INVALID_DEFINITION,
+            "Cannot %s: primary key column %s is listed twice",
+            action,
+            k);
+      }
+    }
+    Map<String, String> options = validateOptions(kind, s.options(), action);
+    TableDef table =
+        new TableDef(
+            env.nextId(),
+            s.namespace(),
+            s.name(),
+            kind,
+            columns,
+            s.primaryKey(),
+            options,
+            env.nowMillis());
+    return new Action.CatalogChange("CREATE TABLE", List.of(CatalogRecord.table(table)), List.of());
+  }
+
+  private static DefaultValue defaultValue(Statement.ColumnSpec c, String action) {
+    if (c.defaultFunction() != null) {
+      DefaultValue.Kind kind = DefaultValue.Kind.valueOf(c.defaultFunction());
+      ColumnType.Kind type = c.type().kind();
+      boolean fits =
+          switch (kind) {
+            case SNOWFLAKE_ID -> type == ColumnType.Kind.BIGINT;
+            case NOW -> type == ColumnType.Kind.TIMESTAMP;
+            case UUID_V7 -> type == ColumnType.Kind.UUID || type == ColumnType.Kind.TEXT;
+            case CURRENT_USER -> type == ColumnType.Kind.TEXT;
+            case LITERAL -> true;
+          };
+      if (!fits) {
+        throw TributaryException.of(
+            ErrorCode.TYPE_MISMATCH,
+            "Cannot %s: DEFAULT %s() does not fit column %s of type %s",
+            action,
+            c.defaultFunction(),
+            c.name(),
+            c.type());
+      }
+      return DefaultValue.of(kind);
+    }
+    if (c.defaultLiteral() != null) {
+      Object value = c.type().coerce(c.defaultLiteral(), c.name());
+      return new DefaultValue(DefaultValue.Kind.LITERAL, c.type().format(value));
+    }
+    return null;
+  }
+
+  private static Map<String, String> validateOptions(
+      TableKind kind, Map<String, String> options, String action) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : options.entrySet()) {
+      String key = e.getKey();
+      String value = e.getValue();
+      if (!TABLE_OPTIONS.contains(key)) {
+        throw TributaryException.of(
+            ErrorCode.INVALID_DEFINITION,
+            "Cannot %s: unknown option %s (expected TYPE, FLUSH_POLICY, TTL_SECONDS or"
+                + " ACCESS_LEVEL)",
+            action,
+            key);
+      }
+      switch (key) {
+        case "FLUSH_POLICY" -> {
+          if (value.isBlank() || !FLUSH_POLICY.matcher(value.replace(" ", "")).matches()) {
+            throw TributaryException.of(
+                ErrorCode.INVALID_DEFINITION,
+                "Cannot %s: FLUSH_POLICY '%s' must look like 'rows:10000,interval:300'",
+                action,
+                value);
+          }
+          if (kind == TableKind.STREAM) {
+            throw TributaryException.of(
+                ErrorCode.INVALID_DEFINITION,
+                "Cannot %s: STREAM tables never flush to cold storage",
+                action);
+          }
+        }
+        case "TTL_SECONDS" -> {
+          if (kind != TableKind.STREAM) {
+            throw TributaryException.of(
+                ErrorCode.INVALID_DEFINITION,
+                "Cannot %s: TTL_SECONDS applies to STREAM tables only",
+                action);
+          }
+          long ttl;
+          try {
+            ttl = Long.parseLong(value);
+          } catch (NumberFormatException ex) {
+            ttl = -1;
+          }
+          if (ttl <= 0) {
+            throw TributaryException.of(
+                ErrorCode.INVALID_DEFINITION,
+                "Cannot %s: TTL_SECONDS must be a positive number of seconds, not '%s'",
+                action,
+                value);
+          }
+        }
+        case "ACCESS_LEVEL" -> {
+          if (kind != TableKind.SHARED) {
+            throw TributaryException.of(
+                ErrorCode.INVALID_DEFINITION,
+                "Cannot %s: ACCESS_LEVEL applies to SHARED tables only",
+                action);
+          }
+          value = SharedAccess.parse(value).sqlName();
+        }
+        default -> throw new AssertionError(key);
+      }
+      out.put(key, value);
+    }
+    if (kind == TableKind.STREAM && !out.containsKey("TTL_SECONDS")) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_DEFINITION, "Cannot %s: a STREAM table needs TTL_SECONDS", action);
+    }
+    return out;
+  }
+
+  private Action dropTable(Statement.DropTable s, Role role) {
+    String action = "drop table " + s.namespace() + "." + s.name();
+    requireAdmin(role, action);
+    if (s.namespace().equals(Catalog.SYSTEM_NAMESPACE)) {
+      throw TributaryException.of(
+          ErrorCode.PERMISSION_DENIED, "Cannot %s: system tables cannot be dropped", action);
+    }
+    var table = catalog.table(s.namespace(), s.name());
+    if (table.isEmpty()) {
+      if (s.ifExists()) {
+        return new Action.Done("DROP TABLE");
+      }
+      throw TributaryException.of(ErrorCode.TABLE_NOT_FOUND, "Cannot %s: it does not exist", action);
+    }
+    return new Action.CatalogChange(
+        "DROP TABLE",
+        List.of(CatalogRecord.tombstone(CatalogRecord.Kind.TABLE, table.get().qualifiedName())),
+        List.of(table.get()));
+  }
+
+  private Action showNamespaces() {
+    List<Object[]> rows = new ArrayList<>();
+    for (NamespaceDef ns : catalog.namespaces()) {
+      rows.add(new Object[] {ns.name()});
+    }
+    return new Action.Result(
+        new QueryResult(List.of(new ResultColumn("namespace", ColumnType.TEXT, false)), rows));
+  }
+
+  private Action showTables(Statement.ShowTables s) {
+    if (s.namespace() != null && catalog.namespace(s.namespace()).isEmpty()) {
+      throw TributaryException.of(
+          ErrorCode.NAMESPACE_NOT_FOUND,
+          "Cannot show tables in %s: namespace does not exist",
+          s.namespace());
+    }
+    List<Object[]> rows = new ArrayList<>();
+    for (TableDef t : catalog.tables(s.namespace())) {
+      rows.add(new Object[] {t.namespace(), t.name(), t.kind().name()});
+    }
+    return new Action.Result(
+        new QueryResult(
+            List.of(
+                new ResultColumn("namespace", ColumnType.TEXT, false),
+                new ResultColumn("table", ColumnType.TEXT, false),
+                new ResultColumn("type", ColumnType.TEXT, false)),
+            rows));
+  }
+
+  private Action describe(Statement.DescribeTable s) {
+    TableDef table =
+        s.namespace().equals(Catalog.SYSTEM_NAMESPACE)
+            ? io.tributary.query.catalog.SystemTables.byName(s.name())
+                .orElseThrow(
+                    () ->
+                        TributaryException.of(
+                            ErrorCode.TABLE_NOT_FOUND,
+                            "Cannot describe table system.%s: the table does not exist",
+                            s.name()))
+            : resolve(s.namespace(), s.name(), "describe table");
+    List<Object[]> rows = new ArrayList<>();
+    for (ColumnDef c : table.columns()) {
+      rows.add(
+          new Object[] {
+            c.name(),
+            c.type().toString(),
+            c.nullable(),
+            c.defaultValue() == null ? null : c.defaultValue().sql(),
+            table.primaryKey().contains(c.name())
+          });
+    }
+    return new Action.Result(
+        new QueryResult(
+            List.of(
+                new ResultColumn("column", ColumnType.TEXT, false),
+                new ResultColumn("type", ColumnType.TEXT, false),
+                new ResultColumn("nullable", ColumnType.BOOLEAN, false),
+                new ResultColumn("default", ColumnType.TEXT, true),
+                new ResultColumn("primary_key", ColumnType.BOOLEAN, false)),
+            rows));
+  }
+
+  // ---------------------------------------------------------------- users
+
+  private Action createUser(Statement.CreateUser s, Role role) {
+    String action = "create user " + s.name();
+    requireAdmin(role, action);
+    if (!USER_NAME.matcher(s.name()).matches()) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot %s: a user name is 1-128 letters, digits or _ . @ -",
+          action);
+    }
+    if (s.role() == Role.SYSTEM && role != Role.SYSTEM) {
+      throw TributaryException.of(
+          ErrorCode.PERMISSION_DENIED, "Cannot %s: only role system may create system users", action);
+    }
+    checkPassword(s.password(), action);
+    if (catalog.user(s.name()).isPresent()) {
+      throw TributaryException.of(ErrorCode.USER_EXISTS, "Cannot %s: it already exists", action);
+    }
+    UserDef user =
+        new UserDef(s.name(), s.role(), env.hashPassword(s.password()), env.nowMillis());
+    return new Action.CatalogChange("CREATE USER", List.of(CatalogRecord.user(user)), List.of());
+  }
+
+  private Action alterUser(Statement.AlterUser s, String actor, Role role) {
+    String action = "alter user " + s.name();
+    boolean self = s.name().equals(actor);
+    if (!(role.administers() || (self && s.password() != null))) {
+      throw TributaryException.of(
+          ErrorCode.PERMISSION_DENIED,
+          "Cannot %s: role %s may only change its own password",
+          action,
+          role.sqlName());
+    }
+    UserDef existing =
+        catalog
+            .user(s.name())
+            .orElseThrow(
+                () ->
+                    TributaryException.of(
+                        ErrorCode.USER_NOT_FOUND, "Cannot %s: it does not exist", action));
+    if (!self && existing.role() == Role.SYSTEM && role != Role.SYSTEM) {
+      throw TributaryException.of(
+          ErrorCode.PERMISSION_DENIED, "Cannot %s: only role system may alter system users", action);
+    }
+    UserDef updated;
+    if (s.password() != null) {
+      checkPassword(s.password(), action);
+      updated =
+          new UserDef(
+              existing.name(),
+              existing.role(),
+              env.hashPassword(s.password()),
+              existing.createdAtMillis());
+    } else {
+      if (s.role() == Role.SYSTEM && role != Role.SYSTEM) {
+        throw TributaryException.of(
+            ErrorCode.PERMISSION_DENIED, "Cannot %s: only role system may grant role system", action);
+      }
+      if (self && s.role() != existing.role()) {
+        throw TributaryException.of(
+            ErrorCode.PERMISSION_DENIED, "Cannot %s: a user cannot change their own role", action);
+      }
+      updated =
+          new UserDef(
+              existing.name(), s.role(), existing.passwordHash(), existing.createdAtMillis());
+    }
+    return new Action.CatalogChange("ALTER USER", List.of(CatalogRecord.user(updated)), List.of());
+  }
+
+  private Action dropUser(Statement.DropUser s, String actor, Role role) {
+    String action = "drop user " + s.name();
+    requireAdmin(role, action);
+    var existing = catalog.user(s.name());
+    if (existing.isEmpty()) {
+      if (s.ifExists()) {
+        return new Action.Done("DROP USER");
+      }
+      throw TributaryException.of(ErrorCode.USER_NOT_FOUND, "Cannot %s: it does not exist", action);
+    }
+    if (s.name().equals(actor)) {
+      throw TributaryException.of(
+          ErrorCode.PERMISSION_DENIED, "Cannot %s: a user cannot drop themselves", action);
+    }
+    if (existing.get().role() == Role.SYSTEM && role != Role.SYSTEM) {
+      throw TributaryException.of(
+          ErrorCode.PERMISSION_DENIED, "Cannot %s: only role system may drop system users", action);
+    }
+    return new Action.CatalogChange(
+        "DROP USER",
+        List.of(CatalogRecord.tombstone(CatalogRecord.Kind.USER, s.name())),
+        List.of());
+  }
+
+  private static void checkPassword(String password, String action) {
+    if (password.length() < 8 || password.length() > 72) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT, "Cannot %s: a password must have 8 to 72 characters", action);
+    }
+  }
+
+  private Action executeAs(Statement.ExecuteAs s, String actor, Role role, List<Object> params) {
+    String action = "execute as user " + s.user();
+    if (!role.actsForOthers()) {
+      throw TributaryException.of(
+          ErrorCode.PERMISSION_DENIED,
+          "Cannot %s: only roles service, dba and system may act for other users",
+          action);
+    }
+    UserDef target =
+        catalog
+            .user(s.user())
+            .orElseThrow(
+                () ->
+                    TributaryException.of(
+                        ErrorCode.USER_NOT_FOUND, "Cannot %s: the user does not exist", action));
+    if (target.role().compareTo(role) > 0) {
+      throw TributaryException.of(
+          ErrorCode.PERMISSION_DENIED,
+          "Cannot %s: role %s may not act as a user with role %s",
+          action,
+          role.sqlName(),
+          target.role().sqlName());
+    }
+    return analyze(s.inner(), target.name(), target.role(), params);
+  }
+
+  // ---------------------------------------------------------------- queries and writes
+
+  private Action query(Statement.Query s, String user, Role role, List<Object> params) {
+    List<Object> bound = new ArrayList<>();
+    for (int index : s.paramMap()) {
+      bound.add(param(params, index, "run query"));
+    }
+    Inliner inliner = new Inliner(user, null, params, true);
+    SqlNode rewritten = s.node().accept(inliner);
+    String sql = inliner.replaced ? SqlParsing.unparse(rewritten) : s.sql();
+    return new Action.Read(sql, bound, user, role);
+  }
+
+  private Action insert(Statement.Insert s, String user, Role role, List<Object> params) {
+    TableDef table = resolveTarget(s.node().getTargetTable(), "insert into");
+    String action = "insert into " + table.qualifiedName();
+    authorizeWrite(table, role, action);
+    List<Integer> targets = new ArrayList<>();
+    SqlNodeList columnList = s.node().getTargetColumnList();
+    if (columnList == null || columnList.isEmpty()) {
+      for (int i = 0; i < table.columns().size(); i++) {
+        targets.add(i);
+      }
+    } else {
+      for (SqlNode c : columnList) {
+        String name = simpleName(c, action);
+        int index = table.columnIndex(name);
+        if (index < 0) {
+          throw TributaryException.of(
+              ErrorCode.COLUMN_NOT_FOUND, "Cannot %s: column %s does not exist", action, name);
+        }
+        if (targets.contains(index)) {
+          throw TributaryException.of(
+              ErrorCode.INVALID_ARGUMENT, "Cannot %s: column %s is listed twice", action, name);
+        }
+        targets.add(index);
+      }
+    }
+    SqlNode source = s.node().getSource();
+    if (source.getKind() != SqlKind.VALUES) {
+      throw TributaryException.of(
+          ErrorCode.UNSUPPORTED_STATEMENT,
+          "Cannot %s: only INSERT ... VALUES is supported, not INSERT ... SELECT",
+          action);
+    }
+    List<SqlNode> rowNodes = ((SqlCall) source).getOperandList();
+    if (rowNodes.size() > MAX_CHANGES_PER_COMMAND) {
+      throw TributaryException.of(
+          ErrorCode.TOO_MANY_ROWS,
+          "Cannot %s: at most %d rows per statement",
+          action,
+          MAX_CHANGES_PER_COMMAND);
+    }
+    Inliner inliner = new Inliner(user, s.paramMap(), params, false);
+    long now = inliner.now;
+    List<byte[]> encoded = new ArrayList<>(rowNodes.size());
+    List<ColumnType> types = table.types();
+    for (SqlNode rowNode : rowNodes) {
+      List<SqlNode> values = ((SqlCall) rowNode).getOperandList();
+      if (values.size() != targets.size()) {
+        throw TributaryException.of(
+            ErrorCode.INVALID_ARGUMENT,
+            "Cannot %s: %d values for %d columns",
+            action,
+            values.size(),
+            targets.size());
+      }
+      Object[] row = new Object[table.columns().size()];
+      boolean[] given = new boolean[row.length];
+      for (int i = 0; i < values.size(); i++) {
+        int col = targets.get(i);
+        ColumnDef def = table.columns().get(col);
+        row[col] = value(values.get(i), def, table, inliner, action);
+        given[col] = true;
+      }
+      for (int col = 0; col < row.length; col++) {
+        ColumnDef def = table.columns().get(col);
+        if (!given[col] && def.defaultValue() != null) {
+          row[col] = defaultFor(def, user, now);
+        }
+        if (row[col] == null && !def.nullable()) {
+          throw TributaryException.of(
+              ErrorCode.NOT_NULL_VIOLATION,
+              "Cannot %s: column %s is NOT NULL and has no value",
+              action,
+              def.name());
+        }
+      }
+      encoded.add(RowCodec.encode(types, row));
+    }
+    String owner = ownerOf(table, user);
+    return new Action.Write(
+        table,
+        owner,
+        new WriteCommand.InsertRows(env.requestId(), table.id(), owner, encoded));
+  }
+
+  private Object value(
+      SqlNode node, ColumnDef def, TableDef table, Inliner inliner, String action) {
+    if (node instanceof SqlDynamicParam p) {
+      return def.type().coerce(inliner.paramValue(p), def.name());
+    }
+    if (node instanceof SqlLiteral literal) {
+      return def.type().coerce(literalValue(literal), def.name());
+    }
+    if (node.getKind() == SqlKind.DEFAULT) {
+      return def.defaultValue() == null ? null : defaultFor(def, inliner.user, inliner.now);
+    }
+    if (node instanceof SqlIdentifier id) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT, "Cannot %s: VALUES cannot reference column %s", action, id);
+    }
+    SqlNode inlined = node.accept(inliner);
+    if (inlined instanceof SqlLiteral literal) {
+      return def.type().coerce(literalValue(literal), def.name());
+    }
+    String sql = SqlParsing.unparse(inlined);
+    Object[] empty = new Object[table.columns().size() + 1];
+    return Expressions.expression(table, sql, def.type(), def.name()).evaluate(empty);
+  }
+
+  private Object defaultFor(ColumnDef def, String user, long now) {
+    DefaultValue d = def.defaultValue();
+    return switch (d.kind()) {
+      case LITERAL -> def.type().parseText(d.literal());
+      case SNOWFLAKE_ID -> env.nextId();
+      case NOW -> now;
+      case UUID_V7 -> env.uuidV7();
+      case CURRENT_USER -> user;
+    };
+  }
+
+  private static Object literalValue(SqlLiteral literal) {
+    if (literal.getTypeName() == SqlTypeName.NULL) {
+      return null;
+    }
+    return switch (literal.getTypeName()) {
+      case CHAR, VARCHAR -> literal.getValueAs(String.class);
+      case BOOLEAN -> literal.booleanValue();
+      case DECIMAL, INTEGER, BIGINT, SMALLINT, TINYINT -> literal.getValueAs(BigDecimal.class);
+      case DOUBLE, FLOAT, REAL -> literal.getValueAs(BigDecimal.class).doubleValue();
+      case TIMESTAMP -> literal.getValueAs(TimestampString.class).getMillisSinceEpoch();
+      case DATE -> literal.getValueAs(DateString.class).getDaysSinceEpoch();
+      case BINARY, VARBINARY -> literal.getValueAs(byte[].class);
+      default -> literal.toValue();
+    };
+  }
+
+  private Action update(Statement.Update s, String user, Role role, List<Object> params) {
+    SqlUpdate node = s.node();
+    TableDef table = resolveTarget(node.getTargetTable(), "update");
+    String action = "update " + table.qualifiedName();
+    authorizeWrite(table, role, action);
+    if (node.getAlias() != null) {
+      throw TributaryException.of(
+          ErrorCode.UNSUPPORTED_STATEMENT, "Cannot %s: table aliases are not supported", action);
+    }
+    Inliner inliner = new Inliner(user, s.paramMap(), params, false);
+    List<String> columns = new ArrayList<>();
+    List<String> expressions = new ArrayList<>();
+    List<SqlNode> sources = node.getSourceExpressionList().getList();
+    for (int i = 0; i < node.getTargetColumnList().size(); i++) {
+      String name = simpleName(node.getTargetColumnList().get(i), action);
+      int index = table.columnIndex(name);
+      if (index < 0) {
+        throw TributaryException.of(
+            ErrorCode.COLUMN_NOT_FOUND, "Cannot %s: column %s does not exist", action, name);
+      }
+      if (table.primaryKey().contains(name)) {
+        throw TributaryException.of(
+            ErrorCode.INVALID_ARGUMENT,
+            "Cannot %s: primary key column %s cannot change; delete and insert instead",
+            action,
+            name);
+      }
+      if (columns.contains(name)) {
+        throw TributaryException.of(
+            ErrorCode.INVALID_ARGUMENT, "Cannot %s: column %s is set twice", action, name);
+      }
+      ColumnDef def = table.columns().get(index);
+      SqlNode inlined = sources.get(i).accept(inliner);
+      String sql = SqlParsing.unparse(inlined);
+      if (inlined instanceof SqlLiteral literal && literalValue(literal) == null && !def.nullable()) {
+        throw TributaryException.of(
+            ErrorCode.NOT_NULL_VIOLATION, "Cannot %s: column %s is NOT NULL", action, name);
+      }
+      Expressions.expression(table, sql, def.type(), name); // validates before anything is logged
+      columns.add(name);
+      expressions.add(sql);
+    }
+    String where = where(node.getCondition(), table, inliner);
+    String owner = ownerOf(table, user);
+    return new Action.Write(
+        table,
+        owner,
+        new WriteCommand.UpdateRows(
+            env.requestId(), table.id(), owner, where, columns, expressions));
+  }
+
+  private Action delete(Statement.Delete s, String user, Role role, List<Object> params) {
+    SqlDelete node = s.node();
+    TableDef table = resolveTarget(node.getTargetTable(), "delete from");
+    String action = "delete from " + table.qualifiedName();
+    authorizeWrite(table, role, action);
+    if (node.getAlias() != null) {
+      throw TributaryException.of(
+          ErrorCode.UNSUPPORTED_STATEMENT, "Cannot %s: table aliases are not supported", action);
+    }
+    Inliner inliner = new Inliner(user, s.paramMap(), params, false);
+    String where = where(node.getCondition(), table, inliner);
+    String owner = ownerOf(table, user);
+    return new Action.Write(
+        table, owner, new WriteCommand.DeleteRows(env.requestId(), table.id(), owner, where));
+  }
+
+  private static String where(SqlNode condition, TableDef table, Inliner inliner) {
+    if (condition == null) {
+      return null;
+    }
+    String sql = SqlParsing.unparse(condition.accept(inliner));
+    Expressions.predicate(table, sql); // validates before anything is logged
+    return sql;
+  }
+
+  private static String ownerOf(TableDef table, String user) {
+    return table.kind() == TableKind.SHARED ? null : user;
+  }
+
+  private static void authorizeWrite(TableDef table, Role role, String action) {
+    if (table.kind() == TableKind.SHARED
+        && role == Role.USER
+        && table.sharedAccess() != SharedAccess.PUBLIC) {
+      throw TributaryException.of(
+          ErrorCode.PERMISSION_DENIED,
+          "Cannot %s: role user may not write SHARED table %s (access level %s)",
+          action,
+          table.qualifiedName(),
+          table.sharedAccess().sqlName());
+    }
+  }
+
+  private TableDef resolveTarget(SqlNode target, String verb) {
+    if (!(target instanceof SqlIdentifier id) || id.names.size() != 2) {
+      throw TributaryException.of(
+          ErrorCode.TABLE_NOT_FOUND,
+          "Cannot %s %s: name the table as namespace.table",
+          verb,
+          target);
+    }
+    if (id.names.get(0).equals(Catalog.SYSTEM_NAMESPACE)) {
+      throw TributaryException.of(
+          ErrorCode.PERMISSION_DENIED,
+          "Cannot %s %s: system tables are read-only",
+          verb,
+          String.join(".", id.names));
+    }
+    return resolve(id.names.get(0), id.names.get(1), verb);
+  }
+
+  private TableDef resolve(String namespace, String name, String verb) {
+    return catalog
+        .table(namespace, name)
+        .orElseThrow(
+            () ->
+                TributaryException.of(
+                    ErrorCode.TABLE_NOT_FOUND,
+                    "Cannot %s %s.%s: the table does not exist",
+                    verb,
+                    namespace,
+                    name));
+  }
+
+  private static String simpleName(SqlNode node, String action) {
+    if (node instanceof SqlIdentifier id && id.isSimple()) {
+      return id.getSimple();
+    }
+    throw TributaryException.of(
+        ErrorCode.INVALID_ARGUMENT, "Cannot %s: expected a column name, found %s", action, node);
+  }
+
+  private static void requireAdmin(Role role, String action) {
+    if (!role.administers()) {
+      throw TributaryException.of(
+          ErrorCode.PERMISSION_DENIED,
+          "Cannot %s: role %s may not change the catalog (dba or system required)",
+          action,
+          role.sqlName());
+    }
+  }
+
+  private static void checkName(String name, String what, String action) {
+    if (!NAME.matcher(name).matches()) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_DEFINITION,
+          "Cannot %s: '%s' is not a valid %s name (letters, digits and _, starting with a letter"
+              + " or _)",
+          action,
+          name,
+          what);
+    }
+  }
+
+  private static Object param(List<Object> params, int index, String action) {
+    if (index >= params.size()) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot %s: parameter $%d has no value (%d given)",
+          action,
+          index + 1,
+          params.size());
+    }
+    return params.get(index);
+  }
+
+  /**
+   * Replaces parameters (for writes) and non-deterministic functions (always) by literals, so the
+   * SQL written into a command means the same thing wherever it is applied.
+   */
+  private final class Inliner extends SqlShuttle {
+    private static final SqlParserPos POS = SqlParserPos.ZERO;
+    final String user;
+    final long now;
+    private final int[] paramMap;
+    private final List<Object> params;
+    private final boolean keepParams;
+    boolean replaced;
+
+    Inliner(String user, int[] paramMap, List<Object> params, boolean keepParams) {
+      this.user = user;
+      this.now = env.nowMillis();
+      this.paramMap = paramMap;
+      this.params = params;
+      this.keepParams = keepParams;
+    }
+
+    Object paramValue(SqlDynamicParam p) {
+      return param(params, paramMap[p.getIndex()], "bind parameters");
+    }
+
+    @Override
+    public SqlNode visit(SqlDynamicParam param) {
+      if (keepParams) {
+        return param;
+      }
+      replaced = true;
+      return literal(paramValue(param));
+    }
+
+    @Override
+    public SqlNode visit(SqlCall call) {
+      if (call instanceof SqlBasicCall && call.getOperandList().isEmpty()) {
+        String name = call.getOperator().getName().toUpperCase(Locale.ROOT);
+        SqlNode value =
+            switch (name) {
+              case "NOW", "CURRENT_TIMESTAMP", "LOCALTIMESTAMP" -> literal(Instant.ofEpochMilli(now));
+              case "CURRENT_DATE" -> literal(
+                  LocalDate.ofEpochDay(Math.floorDiv(now, 86_400_000L)));
+              case "SNOWFLAKE_ID" -> literal(env.nextId());
+              case "UUID_V7" -> literal(env.uuidV7());
+              case "CURRENT_USER", "USER", "SESSION_USER" -> literal(user);
+              default -> null;
+            };
+        if (value != null) {
+          replaced = true;
+          return value;
+        }
+      }
+      return super.visit(call);
+    }
+
+    private SqlNode literal(Object v) {
+      if (v == null) {
+        return SqlLiteral.createNull(POS);
+      }
+      if (v instanceof Boolean b) {
+        return SqlLiteral.createBoolean(b, POS);
+      }
+      if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
+        return SqlLiteral.createExactNumeric(String.valueOf(v), POS);
+      }
+      if (v instanceof BigDecimal d) {
+        return SqlLiteral.createExactNumeric(d.toPlainString(), POS);
+      }
+      if (v instanceof Double || v instanceof Float) {
+        double d = ((Number) v).doubleValue();
+        if (Double.isNaN(d) || Double.isInfinite(d)) {
+          throw TributaryException.of(
+              ErrorCode.INVALID_ARGUMENT, "Cannot bind parameter: %s is not a finite number", v);
+        }
+        return SqlLiteral.createApproxNumeric(BigDecimal.valueOf(d).toPlainString() + "E0", POS);
+      }
+      if (v instanceof String s) {
+        return SqlLiteral.createCharString(s, POS);
+      }
+      if (v instanceof UUID u) {
+        return SqlLiteral.createCharString(u.toString(), POS);
+      }
+      if (v instanceof Instant i) {
+        return SqlLiteral.createTimestamp(
+            SqlTypeName.TIMESTAMP, TimestampString.fromMillisSinceEpoch(i.toEpochMilli()), 3, POS);
+      }
+      if (v instanceof LocalDate d) {
+        return SqlLiteral.createDate(DateString.fromDaysSinceEpoch((int) d.toEpochDay()), POS);
+      }
+      if (v instanceof byte[] b) {
+        return SqlLiteral.createBinaryString(Arrays.copyOf(b, b.length), POS);
+      }
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot bind parameter: unsupported value type %s",
+          v.getClass().getSimpleName());
+    }
+  }
+}

@@ -1,0 +1,30 @@
+package io.tributary.query;
+
+/**
+ * Stable error codes. A code is part of the public protocol: clients branch on it, so a code is
+ * never renamed or reused for another meaning.
+ */
+public enum ErrorCode {
+  SYNTAX_ERROR,
+  UNSUPPORTED_STATEMENT,
+  INVALID_ARGUMENT,
+  INVALID_DEFINITION,
+  NAMESPACE_NOT_FOUND,
+  NAMESPACE_EXISTS,
+  NAMESPACE_NOT_EMPTY,
+  TABLE_NOT_FOUND,
+  TABLE_EXISTS,
+  COLUMN_NOT_FOUND,
+  TYPE_MISMATCH,
+  NOT_NULL_VIOLATION,
+  DUPLICATE_KEY,
+  TOO_MANY_ROWS,
+  USER_NOT_FOUND,
+  USER_EXISTS,
+  PERMISSION_DENIED,
+  AUTHENTICATION_FAILED,
+  UNAUTHENTICATED,
+  UNAVAILABLE,
+  TIMEOUT,
+  INTERNAL
+}

@@ -1,0 +1,31 @@
+package io.tributary.query.catalog;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A read-only view of the catalog: namespaces, tables and users. Implementations are thread-safe;
+ * what one call returns is consistent in itself, but two calls may see different catalog versions
+ * when DDL is being applied between them.
+ */
+public interface Catalog {
+  /** Names of the reserved namespace that holds the system tables. */
+  String SYSTEM_NAMESPACE = "system";
+
+  Optional<NamespaceDef> namespace(String name);
+
+  /** All namespaces, sorted by name (the system namespace excluded). */
+  List<NamespaceDef> namespaces();
+
+  Optional<TableDef> table(String namespace, String name);
+
+  Optional<TableDef> table(long id);
+
+  /** Tables of one namespace, or of all namespaces when {@code namespace} is null, sorted. */
+  List<TableDef> tables(String namespace);
+
+  Optional<UserDef> user(String name);
+
+  /** All users, sorted by name. */
+  List<UserDef> users();
+}

@@ -1,0 +1,93 @@
+package io.tributary.query.catalog;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The catalog built from the records of the catalog topic. One thread applies records ({@link
+ * #apply}); any thread reads.
+ */
+public final class CatalogState implements Catalog {
+  private final Map<String, NamespaceDef> namespaces = new ConcurrentHashMap<>();
+  private final Map<String, TableDef> tablesByName = new ConcurrentHashMap<>();
+  private final Map<Long, TableDef> tablesById = new ConcurrentHashMap<>();
+  private final Map<String, UserDef> users = new ConcurrentHashMap<>();
+
+  /** Applies one catalog record; a null value is a tombstone that removes the keyed entity. */
+  public void apply(CatalogRecord record) {
+    switch (record.kind()) {
+      case NAMESPACE:
+        if (record.value() == null) {
+          namespaces.remove(record.name());
+        } else {
+          namespaces.put(record.name(), (NamespaceDef) record.value());
+        }
+        break;
+      case TABLE:
+        {
+          TableDef previous = tablesByName.get(record.name());
+          if (previous != null) {
+            tablesById.remove(previous.id());
+          }
+          if (record.value() == null) {
+            tablesByName.remove(record.name());
+          } else {
+            TableDef table = (TableDef) record.value();
+            tablesByName.put(record.name(), table);
+            tablesById.put(table.id(), table);
+          }
+          break;
+        }
+      case USER:
+        if (record.value() == null) {
+          users.remove(record.name());
+        } else {
+          users.put(record.name(), (UserDef) record.value());
+        }
+        break;
+      default:
+        throw new AssertionError(record.kind());
+    }
+  }
+
+  @Override
+  public Optional<NamespaceDef> namespace(String name) {
+    return Optional.ofNullable(namespaces.get(name));
+  }
+
+  @Override
+  public List<NamespaceDef> namespaces() {
+    return namespaces.values().stream().sorted(Comparator.comparing(NamespaceDef::name)).toList();
+  }
+
+  @Override
+  public Optional<TableDef> table(String namespace, String name) {
+    return Optional.ofNullable(tablesByName.get(namespace + "." + name));
+  }
+
+  @Override
+  public Optional<TableDef> table(long id) {
+    return Optional.ofNullable(tablesById.get(id));
+  }
+
+  @Override
+  public List<TableDef> tables(String namespace) {
+    return tablesByName.values().stream()
+        .filter(t -> namespace == null || t.namespace().equals(namespace))
+        .sorted(Comparator.comparing(TableDef::qualifiedName))
+        .toList();
+  }
+
+  @Override
+  public Optional<UserDef> user(String name) {
+    return Optional.ofNullable(users.get(name));
+  }
+
+  @Override
+  public List<UserDef> users() {
+    return users.values().stream().sorted(Comparator.comparing(UserDef::name)).toList();
+  }
+}

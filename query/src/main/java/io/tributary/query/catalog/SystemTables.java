@@ -1,0 +1,61 @@
+package io.tributary.query.catalog;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The read-only tables of the {@code system} namespace. Their rows come from the catalog (and,
+ * later, from the live and job registries); a {@link io.tributary.query.exec.RowSource} provides
+ * them like any other table. They carry no {@code _seq}.
+ */
+public final class SystemTables {
+  public static final TableDef USERS =
+      table(
+          -1,
+          "users",
+          List.of(
+              col("name", ColumnType.TEXT, false),
+              col("role", ColumnType.TEXT, false),
+              col("created_at", ColumnType.TIMESTAMP, false)),
+          "name");
+  public static final TableDef NAMESPACES =
+      table(
+          -2,
+          "namespaces",
+          List.of(col("name", ColumnType.TEXT, false), col("created_at", ColumnType.TIMESTAMP, false)),
+          "name");
+  public static final TableDef TABLES =
+      table(
+          -3,
+          "tables",
+          List.of(
+              col("namespace", ColumnType.TEXT, false),
+              col("name", ColumnType.TEXT, false),
+              col("type", ColumnType.TEXT, false),
+              col("primary_key", ColumnType.TEXT, false),
+              col("options", ColumnType.TEXT, false),
+              col("created_at", ColumnType.TIMESTAMP, false)),
+          "namespace");
+
+  public static final List<TableDef> ALL = List.of(USERS, NAMESPACES, TABLES);
+
+  private SystemTables() {}
+
+  public static Optional<TableDef> byName(String name) {
+    return ALL.stream().filter(t -> t.name().equals(name)).findFirst();
+  }
+
+  public static boolean isSystem(TableDef table) {
+    return table.id() < 0;
+  }
+
+  private static ColumnDef col(String name, ColumnType type, boolean nullable) {
+    return new ColumnDef(name, type, nullable, null);
+  }
+
+  private static TableDef table(long id, String name, List<ColumnDef> columns, String key) {
+    return new TableDef(
+        id, Catalog.SYSTEM_NAMESPACE, name, TableKind.SHARED, columns, List.of(key), Map.of(), 0);
+  }
+}

@@ -1,0 +1,64 @@
+package io.tributary.query.catalog;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A table's definition. Immutable: a table is never altered in place, so a table id always names
+ * the same schema. Dropping and re-creating a table gives it a new id, which is why commands name
+ * tables by id: a command for a dropped table never applies to its successor.
+ *
+ * @param id unique id, assigned by the node that accepted the CREATE TABLE
+ * @param primaryKey names of the primary key columns, in key order
+ * @param options the WITH options other than TYPE, upper-case keys (e.g. ACCESS_LEVEL, TTL_SECONDS)
+ */
+public record TableDef(
+    long id,
+    String namespace,
+    String name,
+    TableKind kind,
+    List<ColumnDef> columns,
+    List<String> primaryKey,
+    Map<String, String> options,
+    long createdAtMillis) {
+
+  /** Name of the pseudo-column every row version carries: its position in the log. */
+  public static final String SEQ_COLUMN = "_seq";
+
+  public TableDef {
+    columns = List.copyOf(columns);
+    primaryKey = List.copyOf(primaryKey);
+    options = Map.copyOf(options);
+  }
+
+  public String qualifiedName() {
+    return namespace + "." + name;
+  }
+
+  /** Index of the column, or -1. */
+  public int columnIndex(String column) {
+    for (int i = 0; i < columns.size(); i++) {
+      if (columns.get(i).name().equals(column)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  public int[] primaryKeyIndexes() {
+    return primaryKey.stream().mapToInt(this::columnIndex).toArray();
+  }
+
+  public List<ColumnType> types() {
+    return columns.stream().map(ColumnDef::type).toList();
+  }
+
+  public List<ColumnType> primaryKeyTypes() {
+    return primaryKey.stream().map(c -> columns.get(columnIndex(c)).type()).toList();
+  }
+
+  /** The access level of a SHARED table: who besides service, dba and system may read and write. */
+  public SharedAccess sharedAccess() {
+    return SharedAccess.parse(options.getOrDefault("ACCESS_LEVEL", SharedAccess.READ.sqlName()));
+  }
+}

@@ -1,0 +1,98 @@
+package io.tributary.query.expr;
+
+import io.tributary.query.ErrorCode;
+import io.tributary.query.TributaryException;
+import io.tributary.query.catalog.ColumnType;
+import io.tributary.query.catalog.TableDef;
+import io.tributary.query.expr.internal.ExpressionBinder;
+import io.tributary.query.expr.internal.RexCompiler;
+import io.tributary.query.parse.SqlParsing;
+import org.apache.calcite.sql.SqlLiteral;
+import org.apache.calcite.sql.SqlNode;
+import org.apache.calcite.sql.type.SqlTypeName;
+
+/**
+ * Compiles SQL expressions over one table's rows, once, into objects evaluated many times (a
+ * subscription's WHERE clause, an UPDATE's SET value). Expressions are bound with Calcite against
+ * the table's columns plus {@code _seq} (BIGINT NOT NULL; absent for system tables), so they are
+ * validated exactly as the same expression in a SELECT would be, then compiled to a tree of
+ * lambdas.
+ *
+ * <p>Supported: literals of every type; column references; AND, OR, NOT (three-valued); {@code =
+ * <> < <= > >=}, IS [NOT] DISTINCT FROM across numeric types; IS [NOT] NULL / TRUE / FALSE /
+ * UNKNOWN; BETWEEN; IN lists; [NOT] LIKE [ESCAPE]; {@code + - * / %} and unary minus on INT,
+ * BIGINT, DOUBLE and DECIMAL (integer division on integers; overflow and division by zero fail);
+ * TIMESTAMP/DATE plus or minus an INTERVAL; {@code ||}; UPPER, LOWER, CHAR_LENGTH, SUBSTRING, TRIM,
+ * POSITION, REPLACE; ABS, MOD, CEIL, FLOOR (also of a TIMESTAMP to a unit), ROUND; EXTRACT;
+ * COALESCE, NULLIF, CASE; CAST between the dialect's types. Anything else (subqueries, aggregate,
+ * window and non-deterministic functions such as CURRENT_TIMESTAMP) fails to compile with
+ * UNSUPPORTED_STATEMENT naming it.
+ *
+ * <p>Failures at compile time: SYNTAX_ERROR (with line and column, relative to the expression
+ * text), COLUMN_NOT_FOUND ({@code Cannot resolve column 'x' in table ns.t}), TYPE_MISMATCH,
+ * UNSUPPORTED_STATEMENT. Failures of one row's evaluation: INVALID_ARGUMENT ({@code Cannot evaluate
+ * <expression>: division by zero}). Compiled objects are immutable and thread-safe. Compiling costs
+ * a few milliseconds; evaluating does not allocate except for new result values.
+ */
+public final class Expressions {
+  private static final String WHERE = "WHERE clause";
+  private static final String EXPRESSION = "expression";
+
+  private Expressions() {}
+
+  /**
+   * Compiles a WHERE clause bound to the table's columns plus {@code _seq}. Rows passed to {@link
+   * RowPredicate#test} hold canonical values in column order with the {@code _seq} {@link Long} at
+   * index {@code columns().size()}.
+   */
+  public static RowPredicate predicate(TableDef table, String whereSql) {
+    return predicate(table, SqlParsing.parseExpression(whereSql), whereSql);
+  }
+
+  /**
+   * Compiles an already parsed WHERE clause (for example one taken from a statement parsed with
+   * {@link SqlParsing}); the tree is not modified.
+   */
+  public static RowPredicate predicate(TableDef table, SqlNode where) {
+    return predicate(table, where, SqlParsing.unparse(where));
+  }
+
+  private static RowPredicate predicate(TableDef table, SqlNode where, String source) {
+    ExpressionBinder.Bound bound = ExpressionBinder.bindCondition(table, where, WHERE);
+    return new RexCompiler(bound.rexBuilder(), source, WHERE).predicate(bound.node());
+  }
+
+  /**
+   * Compiles a value expression over the table's row (an UPDATE SET value such as {@code n + 1},
+   * {@code content || '!'}, a CASE, a literal). Its result is converted to {@code target} as an
+   * assignment does (an INT expression into a BIGINT column, a string literal into a TIMESTAMP,
+   * DATE, UUID, JSON or DECIMAL column) and canonicalized with {@link ColumnType#coerce}, which
+   * fails with TYPE_MISMATCH naming {@code targetColumn} when a value does not fit. An expression
+   * whose type can never be assigned to the column (BOOLEAN into INT) fails to compile with
+   * TYPE_MISMATCH.
+   */
+  public static RowExpression expression(
+      TableDef table, String exprSql, ColumnType target, String targetColumn) {
+    return expression(table, SqlParsing.parseExpression(exprSql), exprSql, target, targetColumn);
+  }
+
+  /** Compiles an already parsed value expression; the tree is not modified. */
+  public static RowExpression expression(
+      TableDef table, SqlNode expr, ColumnType target, String targetColumn) {
+    return expression(table, expr, SqlParsing.unparse(expr), target, targetColumn);
+  }
+
+  private static RowExpression expression(
+      TableDef table, SqlNode expr, String source, ColumnType target, String targetColumn) {
+    if (target == null || targetColumn == null) {
+      throw new TributaryException(
+          ErrorCode.INTERNAL, "Cannot compile expression: no target column given");
+    }
+    if (expr instanceof SqlLiteral lit && lit.getTypeName() == SqlTypeName.NULL) {
+      return row -> null;
+    }
+    ExpressionBinder.Bound bound = ExpressionBinder.bindValue(table, expr, EXPRESSION);
+    return new RexCompiler(bound.rexBuilder(), source, EXPRESSION)
+        .valueInto(bound.node(), target, targetColumn);
+  }
+}

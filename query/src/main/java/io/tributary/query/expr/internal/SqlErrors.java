@@ -1,0 +1,250 @@
+package io.tributary.query.expr.internal;
+
+import io.tributary.query.ErrorCode;
+import io.tributary.query.TributaryException;
+import io.tributary.query.parse.SqlParsing;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.calcite.runtime.CalciteContextException;
+import org.apache.calcite.runtime.CalciteException;
+import org.apache.calcite.sql.parser.SqlParseException;
+import org.apache.calcite.sql.validate.SqlValidatorException;
+
+/**
+ * Turns what Calcite throws into {@link TributaryException}s, so that no Calcite exception leaves
+ * the query module. A {@link TributaryException} anywhere in the cause chain (for example thrown by
+ * a row source inside a Calcite scan) wins unchanged.
+ */
+public final class SqlErrors {
+  private static final Pattern OBJECT_WITHIN = Pattern.compile("Object '(.+?)' not found within '(.+?)'.*");
+  private static final Pattern OBJECT = Pattern.compile("(?:Object|Table) '(.+?)' not found.*");
+  private static final Pattern COLUMN_ANY =
+      Pattern.compile(
+          "(?:Column '(.+?)' not found in any table|Unknown (?:identifier|field) '(.+?)').*");
+  private static final Pattern COLUMN_IN =
+      Pattern.compile("Column '(.+?)' not found in table '(.+?)'.*");
+  private static final List<String> TYPE_REASONS =
+      List.of(
+          "cannot apply",
+          "must be a condition",
+          "must be boolean",
+          "cannot assign",
+          "cannot convert",
+          "cannot cast",
+          "compatible types",
+          "illegal mixing",
+          "type mismatch",
+          "incompatible",
+          "must have compatible",
+          "cannot be applied");
+
+  private SqlErrors() {}
+
+  /** The first {@link TributaryException} in the cause chain, or null. */
+  public static TributaryException tributaryCause(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof TributaryException te) {
+        return te;
+      }
+    }
+    return null;
+  }
+
+  private static <T extends Throwable> T cause(Throwable e, Class<T> type) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (type.isInstance(t)) {
+        return type.cast(t);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Translates a failure of parsing, validating, planning or running SQL.
+   *
+   * @param action what failed, as in {@code Cannot <action>: <reason>} (e.g. "run query")
+   * @param sql the SQL text the positions of the failure refer to, or null
+   * @param table the qualified name of the only table in scope (for column messages), or null
+   */
+  public static TributaryException translate(Throwable e, String action, String sql, String table) {
+    TributaryException te = tributaryCause(e);
+    if (te != null) {
+      return te;
+    }
+    SqlParseException parse = cause(e, SqlParseException.class);
+    if (parse != null) {
+      return SqlParsing.syntaxError(parse);
+    }
+    CalciteContextException context = cause(e, CalciteContextException.class);
+    if (context != null) {
+      SqlValidatorException validation = cause(context, SqlValidatorException.class);
+      String reason =
+          validation != null && validation.getMessage() != null
+              ? validation.getMessage()
+              : stripPosition(context.getMessage());
+      return classify(
+          reason,
+          action,
+          sql,
+          table,
+          context.getPosLine(),
+          context.getPosColumn(),
+          context.getEndPosLine(),
+          context.getEndPosColumn(),
+          e);
+    }
+    SqlValidatorException validation = cause(e, SqlValidatorException.class);
+    if (validation != null) {
+      return classify(validation.getMessage(), action, sql, table, 0, 0, 0, 0, e);
+    }
+    CalciteException calcite = cause(e, CalciteException.class);
+    if (calcite != null) {
+      return classify(stripPosition(calcite.getMessage()), action, sql, table, 0, 0, 0, 0, e);
+    }
+    ArithmeticException arithmetic = cause(e, ArithmeticException.class);
+    if (arithmetic != null) {
+      String m = arithmetic.getMessage();
+      String reason = m != null && m.contains("by zero") ? "division by zero" : "numeric overflow";
+      return new TributaryException(ErrorCode.INVALID_ARGUMENT, "Cannot " + action + ": " + reason, e);
+    }
+    NumberFormatException number = cause(e, NumberFormatException.class);
+    if (number != null) {
+      return new TributaryException(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot " + action + ": invalid number" + detail(number.getMessage()),
+          e);
+    }
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    if (root instanceof IllegalArgumentException || root instanceof UnsupportedOperationException) {
+      return new TributaryException(
+          ErrorCode.INVALID_ARGUMENT, "Cannot " + action + detail(firstLine(root.getMessage())), e);
+    }
+    return new TributaryException(
+        ErrorCode.INTERNAL,
+        "Cannot " + action + ": internal error (" + root.getClass().getSimpleName() + ")",
+        e);
+  }
+
+  private static String detail(String message) {
+    return message == null || message.isBlank() ? "" : ": " + message;
+  }
+
+  private static TributaryException classify(
+      String reason,
+      String action,
+      String sql,
+      String table,
+      int line,
+      int column,
+      int endLine,
+      int endColumn,
+      Throwable cause) {
+    reason = reason == null ? "invalid statement" : firstLine(reason);
+    Matcher m = OBJECT_WITHIN.matcher(reason);
+    if (m.matches()) {
+      return new TributaryException(
+          ErrorCode.TABLE_NOT_FOUND,
+          "Cannot find table " + m.group(2) + "." + m.group(1),
+          line,
+          column,
+          cause);
+    }
+    m = OBJECT.matcher(reason);
+    if (m.matches()) {
+      String name = textAt(sql, line, column, endLine, endColumn);
+      if (name == null || !name.matches("[\\w.`\" ]+")) {
+        name = m.group(1);
+      }
+      return new TributaryException(
+          ErrorCode.TABLE_NOT_FOUND,
+          "Cannot find table " + name.replace("`", "").replace("\"", "").replace(" ", ""),
+          line,
+          column,
+          cause);
+    }
+    m = COLUMN_IN.matcher(reason);
+    if (m.matches()) {
+      return new TributaryException(
+          ErrorCode.COLUMN_NOT_FOUND,
+          "Cannot resolve column '" + m.group(1) + "' in table " + (table != null ? table : m.group(2)),
+          line,
+          column,
+          cause);
+    }
+    m = COLUMN_ANY.matcher(reason);
+    if (m.matches()) {
+      return new TributaryException(
+          ErrorCode.COLUMN_NOT_FOUND,
+          "Cannot resolve column '"
+              + (m.group(1) != null ? m.group(1) : m.group(2))
+              + "'"
+              + (table != null ? " in table " + table : ""),
+          line,
+          column,
+          cause);
+    }
+    ErrorCode code = ErrorCode.INVALID_ARGUMENT;
+    String lower = reason.toLowerCase(Locale.ROOT);
+    if (lower.startsWith("no match found for function signature")) {
+      code = ErrorCode.UNSUPPORTED_STATEMENT;
+    } else {
+      for (String r : TYPE_REASONS) {
+        if (lower.contains(r)) {
+          code = ErrorCode.TYPE_MISMATCH;
+          break;
+        }
+      }
+    }
+    return new TributaryException(code, "Cannot " + action + ": " + reason, line, column, cause);
+  }
+
+  /** The SQL text between two 1-based positions (inclusive), or null. */
+  private static String textAt(String sql, int line, int column, int endLine, int endColumn) {
+    if (sql == null || line <= 0 || column <= 0 || endLine <= 0 || endColumn <= 0) {
+      return null;
+    }
+    int start = offset(sql, line, column);
+    int end = offset(sql, endLine, endColumn);
+    if (start < 0 || end < start || end >= sql.length()) {
+      return null;
+    }
+    return sql.substring(start, end + 1);
+  }
+
+  private static int offset(String sql, int line, int column) {
+    int offset = 0;
+    for (int l = 1; l < line; l++) {
+      offset = sql.indexOf('\n', offset);
+      if (offset < 0) {
+        return -1;
+      }
+      offset++;
+    }
+    return offset + column - 1;
+  }
+
+  private static String stripPosition(String message) {
+    if (message == null) {
+      return null;
+    }
+    Matcher m = Pattern.compile("^From line \\d+, column \\d+ to line \\d+, column \\d+: (.*)$", Pattern.DOTALL).matcher(message);
+    if (m.matches()) {
+      return m.group(1);
+    }
+    m = Pattern.compile("^At line \\d+, column \\d+: (.*)$", Pattern.DOTALL).matcher(message);
+    return m.matches() ? m.group(1) : message;
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return null;
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s.trim() : s.substring(0, nl).trim();
+  }
+}

@@ -1,0 +1,77 @@
+package io.tributary.query.parse;
+
+import io.tributary.query.catalog.ColumnType;
+import io.tributary.query.catalog.Role;
+import java.util.List;
+import java.util.Map;
+import org.apache.calcite.sql.SqlNode;
+
+/**
+ * A parsed statement of the dialect. Standard SQL (queries, INSERT, UPDATE, DELETE) carries the
+ * Calcite tree; the dialect's own statements are recognized by {@link StatementParser} and carry
+ * their parts. Parameters ({@code $1}, {@code $2}, ...) appear in Calcite trees as dynamic
+ * parameters; {@code paramMap[i]} is the 0-based parameter number of the i-th one.
+ */
+public sealed interface Statement {
+
+  record CreateNamespace(String name, boolean ifNotExists) implements Statement {}
+
+  record DropNamespace(String name, boolean ifExists, boolean cascade) implements Statement {}
+
+  /**
+   * @param kind null when neither a prefix (CREATE USER TABLE) nor WITH (TYPE = ...) names it
+   * @param options WITH options other than TYPE, upper-case keys, values as written
+   */
+  record CreateTable(
+      String namespace,
+      String name,
+      boolean ifNotExists,
+      io.tributary.query.catalog.TableKind kind,
+      List<ColumnSpec> columns,
+      List<String> primaryKey,
+      Map<String, String> options)
+      implements Statement {}
+
+  /**
+   * A column of CREATE TABLE.
+   *
+   * @param defaultFunction SNOWFLAKE_ID, NOW, UUID_V7 or CURRENT_USER, or null
+   * @param defaultLiteral the literal default as a Java value (String, BigDecimal, Boolean), or null
+   * @param defaultIsNull DEFAULT NULL was written
+   */
+  record ColumnSpec(
+      String name,
+      ColumnType type,
+      boolean notNull,
+      boolean primaryKey,
+      String defaultFunction,
+      Object defaultLiteral,
+      boolean defaultIsNull) {}
+
+  record DropTable(String namespace, String name, boolean ifExists) implements Statement {}
+
+  record ShowNamespaces() implements Statement {}
+
+  /** @param namespace null for all namespaces */
+  record ShowTables(String namespace) implements Statement {}
+
+  record DescribeTable(String namespace, String name) implements Statement {}
+
+  record CreateUser(String name, String password, Role role) implements Statement {}
+
+  /** Exactly one of password and role is set. */
+  record AlterUser(String name, String password, Role role) implements Statement {}
+
+  record DropUser(String name, boolean ifExists) implements Statement {}
+
+  record ExecuteAs(String user, Statement inner) implements Statement {}
+
+  /** A query (SELECT, VALUES, UNION, WITH ...) in text form with {@code ?} placeholders. */
+  record Query(SqlNode node, String sql, int[] paramMap) implements Statement {}
+
+  record Insert(org.apache.calcite.sql.SqlInsert node, int[] paramMap) implements Statement {}
+
+  record Update(org.apache.calcite.sql.SqlUpdate node, int[] paramMap) implements Statement {}
+
+  record Delete(org.apache.calcite.sql.SqlDelete node, int[] paramMap) implements Statement {}
+}

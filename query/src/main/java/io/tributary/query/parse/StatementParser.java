@@ -1,0 +1,671 @@
+package io.tributary.query.parse;
+
+import io.tributary.query.ErrorCode;
+import io.tributary.query.TributaryException;
+import io.tributary.query.catalog.ColumnType;
+import io.tributary.query.catalog.Role;
+import io.tributary.query.catalog.TableKind;
+import io.tributary.query.parse.Lexer.Kind;
+import io.tributary.query.parse.Lexer.Token;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.calcite.sql.SqlDelete;
+import org.apache.calcite.sql.SqlInsert;
+import org.apache.calcite.sql.SqlKind;
+import org.apache.calcite.sql.SqlNode;
+import org.apache.calcite.sql.SqlUpdate;
+
+/**
+ * Parses request text into statements. The dialect's own statements (DDL, user management, SHOW,
+ * DESCRIBE, EXECUTE AS USER) are recognized here; everything else goes to Calcite. Stateless and
+ * thread-safe.
+ */
+public final class StatementParser {
+  private StatementParser() {}
+
+  /** A statement's text and its parsed form. */
+  public record Parsed(String text, Statement statement) {}
+
+  /**
+   * Splits text at semicolons outside quotes and comments and returns the non-blank statements, with
+   * surrounding whitespace trimmed.
+   */
+  public static List<String> split(String sql) {
+    List<String> out = new ArrayList<>();
+    StringBuilder current = new StringBuilder();
+    int n = sql.length();
+    for (int i = 0; i < n; i++) {
+      char c = sql.charAt(i);
+      if (c == '\'' || c == '`' || c == '"') {
+        int j = i + 1;
+        while (j < n) {
+          if (sql.charAt(j) == c) {
+            if (j + 1 < n && sql.charAt(j + 1) == c) {
+              j += 2;
+              continue;
+            }
+            break;
+          }
+          j++;
+        }
+        current.append(sql, i, Math.min(j + 1, n));
+        i = j;
+      } else if (c == '-' && i + 1 < n && sql.charAt(i + 1) == '-') {
+        int j = sql.indexOf('\n', i);
+        j = j < 0 ? n : j;
+        current.append(sql, i, j);
+        i = j - 1;
+      } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
+        int j = sql.indexOf("*/", i + 2);
+        j = j < 0 ? n : j + 2;
+        current.append(sql, i, j);
+        i = j - 1;
+      } else if (c == ';') {
+        addIfNotBlank(out, current.toString());
+        current.setLength(0);
+      } else {
+        current.append(c);
+      }
+    }
+    addIfNotBlank(out, current.toString());
+    return out;
+  }
+
+  private static void addIfNotBlank(List<String> out, String statement) {
+    if (!Lexer.tokenize(statement).get(0).kind().equals(Kind.END)) {
+      out.add(statement.trim());
+    }
+  }
+
+  /** Splits and parses every statement of a request. */
+  public static List<Parsed> parseAll(String sql) {
+    List<Parsed> out = new ArrayList<>();
+    for (String text : split(sql)) {
+      out.add(new Parsed(text, parse(text)));
+    }
+    return out;
+  }
+
+  /** Parses one statement (no trailing semicolon needed). */
+  public static Statement parse(String text) {
+    List<Token> tokens = Lexer.tokenize(text);
+    return new Recognizer(text, tokens).statement();
+  }
+
+  private static final String SYSTEM_NAMESPACE = "system";
+
+  private static boolean isWordChar(char c) {
+    return Character.isLetterOrDigit(c) || c == '_' || c == '$';
+  }
+
+  private static boolean followedByDot(String sql, int from) {
+    int j = from;
+    while (j < sql.length() && Character.isWhitespace(sql.charAt(j))) {
+      j++;
+    }
+    return j < sql.length() && sql.charAt(j) == '.';
+  }
+
+  /** Replaces $n placeholders outside quotes by '?' (padded to keep positions) and maps them. */
+  static Object[] placeholders(String sql) {
+    StringBuilder out = new StringBuilder(sql.length());
+    List<Integer> map = new ArrayList<>();
+    int sequential = 0;
+    int n = sql.length();
+    for (int i = 0; i < n; i++) {
+      char c = sql.charAt(i);
+      if (c == '\'' || c == '`' || c == '"') {
+        int j = i + 1;
+        while (j < n) {
+          if (sql.charAt(j) == c) {
+            if (j + 1 < n && sql.charAt(j + 1) == c) {
+              j += 2;
+              continue;
+            }
+            break;
+          }
+          j++;
+        }
+        out.append(sql, i, Math.min(j + 1, n));
+        i = j;
+      } else if (c == '$' && i + 1 < n && Character.isDigit(sql.charAt(i + 1))) {
+        int j = i + 1;
+        while (j < n && Character.isDigit(sql.charAt(j))) {
+          j++;
+        }
+        int number = Integer.parseInt(sql.substring(i + 1, j));
+        if (number < 1) {
+          throw TributaryException.of(
+              ErrorCode.SYNTAX_ERROR, "Cannot parse statement: parameters start at $1, not $0");
+        }
+        map.add(number - 1);
+        out.append('?').append(" ".repeat(j - i - 1));
+        i = j - 1;
+      } else if (c == 's'
+          && sql.startsWith(SYSTEM_NAMESPACE, i)
+          && (i == 0 || !isWordChar(sql.charAt(i - 1)))
+          && followedByDot(sql, i + SYSTEM_NAMESPACE.length())) {
+        // SYSTEM is a reserved word in Calcite's grammar; quote it so system.users parses.
+        out.append('`').append(SYSTEM_NAMESPACE).append('`');
+        i += SYSTEM_NAMESPACE.length() - 1;
+      } else if (c == '?') {
+        map.add(sequential++);
+        out.append(c);
+      } else {
+        out.append(c);
+      }
+    }
+    return new Object[] {out.toString(), map.stream().mapToInt(Integer::intValue).toArray()};
+  }
+
+  static Statement parseStandard(String text) {
+    Object[] rewritten = placeholders(text);
+    String sql = (String) rewritten[0];
+    int[] map = (int[]) rewritten[1];
+    SqlNode node = SqlParsing.parseStatement(sql);
+    if (node instanceof SqlInsert insert) {
+      return new Statement.Insert(insert, map);
+    }
+    if (node instanceof SqlUpdate update) {
+      return new Statement.Update(update, map);
+    }
+    if (node instanceof SqlDelete delete) {
+      return new Statement.Delete(delete, map);
+    }
+    if (node.getKind().belongsTo(SqlKind.QUERY)) {
+      return new Statement.Query(node, sql, map);
+    }
+    throw TributaryException.of(
+        ErrorCode.UNSUPPORTED_STATEMENT,
+        "Cannot run statement: %s is not supported",
+        node.getKind().sql);
+  }
+
+  /** Recursive-descent recognizer for the dialect's own statements. */
+  private static final class Recognizer {
+    private final String text;
+    private final List<Token> tokens;
+    private int pos;
+
+    Recognizer(String text, List<Token> tokens) {
+      this.text = text;
+      this.tokens = tokens;
+    }
+
+    Statement statement() {
+      Token first = peek();
+      if (first.isWord("CREATE")) {
+        return create();
+      }
+      if (first.isWord("DROP")) {
+        return drop();
+      }
+      if (first.isWord("ALTER") && peek(1).isWord("USER")) {
+        return alterUser();
+      }
+      if (first.isWord("SHOW")) {
+        return show();
+      }
+      if (first.isWord("DESCRIBE") || first.isWord("DESC")) {
+        next();
+        acceptWord("TABLE");
+        String[] name = qualifiedName("table");
+        end();
+        return new Statement.DescribeTable(name[0], name[1]);
+      }
+      if (first.isWord("EXECUTE") && peek(1).isWord("AS")) {
+        return executeAs();
+      }
+      if (first.kind() == Kind.END) {
+        throw error(first, "empty statement");
+      }
+      return parseStandard(text);
+    }
+
+    private Statement create() {
+      expectWord("CREATE");
+      if (acceptWord("NAMESPACE")) {
+        boolean ifNotExists = ifNotExists();
+        String name = name("namespace");
+        end();
+        return new Statement.CreateNamespace(name, ifNotExists);
+      }
+      TableKind prefix = null;
+      if (peek().isWord("USER") && peek(1).isWord("TABLE")) {
+        next();
+        prefix = TableKind.USER;
+      } else if (peek().isWord("SHARED")) {
+        next();
+        prefix = TableKind.SHARED;
+      } else if (peek().isWord("STREAM")) {
+        next();
+        prefix = TableKind.STREAM;
+      }
+      if (acceptWord("TABLE")) {
+        return createTable(prefix);
+      }
+      if (prefix == null && acceptWord("USER")) {
+        return createUser();
+      }
+      throw error(peek(), "expected NAMESPACE, TABLE or USER after CREATE");
+    }
+
+    private Statement createTable(TableKind prefix) {
+      boolean ifNotExists = ifNotExists();
+      String[] name = qualifiedName("table");
+      expectSymbol("(");
+      List<Statement.ColumnSpec> columns = new ArrayList<>();
+      List<String> tableKey = new ArrayList<>();
+      do {
+        if (peek().isWord("PRIMARY")) {
+          Token at = next();
+          expectWord("KEY");
+          if (!tableKey.isEmpty()) {
+            throw error(at, "the primary key is declared twice");
+          }
+          expectSymbol("(");
+          do {
+            tableKey.add(name("column"));
+          } while (acceptSymbol(","));
+          expectSymbol(")");
+        } else {
+          columns.add(column());
+        }
+      } while (acceptSymbol(","));
+      expectSymbol(")");
+      Map<String, String> options = new LinkedHashMap<>();
+      if (acceptWord("WITH")) {
+        expectSymbol("(");
+        do {
+          Token key = next();
+          if (key.kind() != Kind.WORD) {
+            throw error(key, "expected an option name");
+          }
+          expectSymbol("=");
+          Token value = next();
+          if (value.kind() != Kind.STRING
+              && value.kind() != Kind.NUMBER
+              && value.kind() != Kind.WORD) {
+            throw error(value, "expected an option value");
+          }
+          String upper = key.text().toUpperCase(Locale.ROOT);
+          if (options.put(upper, value.text()) != null) {
+            throw error(key, "option " + upper + " is given twice");
+          }
+        } while (acceptSymbol(","));
+        expectSymbol(")");
+      }
+      end();
+      TableKind kind = prefix;
+      String type = options.remove("TYPE");
+      if (type != null) {
+        TableKind declared;
+        try {
+          declared = TableKind.valueOf(type.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+          throw TributaryException.of(
+              ErrorCode.INVALID_DEFINITION,
+              "Cannot create table %s.%s: TYPE must be 'USER', 'SHARED' or 'STREAM', not '%s'",
+              name[0],
+              name[1],
+              type);
+        }
+        if (prefix != null && prefix != declared) {
+          throw TributaryException.of(
+              ErrorCode.INVALID_DEFINITION,
+              "Cannot create table %s.%s: CREATE %s TABLE contradicts TYPE = '%s'",
+              name[0],
+              name[1],
+              prefix,
+              type);
+        }
+        kind = declared;
+      }
+      List<String> primaryKey = new ArrayList<>(tableKey);
+      for (Statement.ColumnSpec c : columns) {
+        if (c.primaryKey()) {
+          if (!tableKey.isEmpty()) {
+            throw TributaryException.of(
+                ErrorCode.INVALID_DEFINITION,
+                "Cannot create table %s.%s: the primary key is declared twice",
+                name[0],
+                name[1]);
+          }
+          primaryKey.add(c.name());
+        }
+      }
+      return new Statement.CreateTable(
+          name[0], name[1], ifNotExists, kind, columns, primaryKey, options);
+    }
+
+    private Statement.ColumnSpec column() {
+      String name = name("column");
+      Token typeStart = peek();
+      if (typeStart.kind() != Kind.WORD) {
+        throw error(typeStart, "expected a type for column " + name);
+      }
+      StringBuilder typeText = new StringBuilder(next().text());
+      if (typeStart.isWord("DOUBLE") && peek().isWord("PRECISION")) {
+        typeText.append(' ').append(next().text());
+      }
+      if (acceptSymbol("(")) {
+        typeText.append('(');
+        do {
+          Token number = next();
+          if (number.kind() != Kind.NUMBER) {
+            throw error(number, "expected a number in the type of column " + name);
+          }
+          typeText.append(number.text()).append(',');
+        } while (acceptSymbol(","));
+        typeText.setLength(typeText.length() - 1);
+        typeText.append(')');
+        expectSymbol(")");
+      }
+      ColumnType type = ColumnType.parse(typeText.toString());
+      boolean notNull = false;
+      boolean primaryKey = false;
+      String function = null;
+      Object literal = null;
+      boolean defaultNull = false;
+      boolean hasDefault = false;
+      while (true) {
+        Token t = peek();
+        if (t.isWord("NOT")) {
+          next();
+          expectWord("NULL");
+          notNull = true;
+        } else if (t.isWord("NULL")) {
+          next();
+        } else if (t.isWord("PRIMARY")) {
+          next();
+          expectWord("KEY");
+          primaryKey = true;
+        } else if (t.isWord("DEFAULT")) {
+          next();
+          if (hasDefault) {
+            throw error(t, "column " + name + " has two defaults");
+          }
+          hasDefault = true;
+          Token d = next();
+          if (d.kind() == Kind.STRING) {
+            literal = d.text();
+          } else if (d.kind() == Kind.NUMBER) {
+            literal = new BigDecimal(d.text());
+          } else if (d.isSymbol("-") && peek().kind() == Kind.NUMBER) {
+            literal = new BigDecimal(next().text()).negate();
+          } else if (d.isWord("TRUE") || d.isWord("FALSE")) {
+            literal = Boolean.valueOf(d.text().toLowerCase(Locale.ROOT));
+          } else if (d.isWord("NULL")) {
+            defaultNull = true;
+          } else if (d.kind() == Kind.WORD) {
+            String f = d.text().toUpperCase(Locale.ROOT);
+            if (acceptSymbol("(")) {
+              expectSymbol(")");
+            }
+            function =
+                switch (f) {
+                  case "SNOWFLAKE_ID", "UUID_V7", "NOW", "CURRENT_USER" -> f;
+                  case "CURRENT_TIMESTAMP" -> "NOW";
+                  default -> throw error(
+                      d,
+                      "unknown default "
+                          + d.text()
+                          + "; expected a literal, SNOWFLAKE_ID(), NOW(), UUID_V7() or"
+                          + " CURRENT_USER()");
+                };
+          } else {
+            throw error(d, "expected a default value");
+          }
+        } else {
+          break;
+        }
+      }
+      return new Statement.ColumnSpec(
+          name, type, notNull, primaryKey, function, literal, defaultNull);
+    }
+
+    private Statement createUser() {
+      String name = userName();
+      String password = null;
+      Role role = Role.USER;
+      boolean sawRole = false;
+      while (peek().kind() != Kind.END) {
+        if (acceptWord("WITH")) {
+          continue;
+        }
+        if (acceptWord("PASSWORD")) {
+          password = string("password");
+        } else if (acceptWord("ROLE")) {
+          role = Role.parse(word("role"));
+          sawRole = true;
+        } else {
+          throw error(peek(), "expected WITH PASSWORD '...' or ROLE");
+        }
+      }
+      if (password == null) {
+        throw TributaryException.of(
+            ErrorCode.SYNTAX_ERROR,
+            "Cannot parse statement: CREATE USER needs WITH PASSWORD '...'");
+      }
+      assert sawRole || role == Role.USER;
+      return new Statement.CreateUser(name, password, role);
+    }
+
+    private Statement alterUser() {
+      expectWord("ALTER");
+      expectWord("USER");
+      String name = userName();
+      expectWord("SET");
+      if (acceptWord("PASSWORD")) {
+        String password = string("password");
+        end();
+        return new Statement.AlterUser(name, password, null);
+      }
+      if (acceptWord("ROLE")) {
+        Role role = Role.parse(word("role"));
+        end();
+        return new Statement.AlterUser(name, null, role);
+      }
+      throw error(peek(), "expected PASSWORD or ROLE after SET");
+    }
+
+    private Statement drop() {
+      expectWord("DROP");
+      if (acceptWord("NAMESPACE")) {
+        boolean ifExists = ifExists();
+        String name = name("namespace");
+        boolean cascade = acceptWord("CASCADE");
+        if (!cascade) {
+          acceptWord("RESTRICT");
+        }
+        end();
+        return new Statement.DropNamespace(name, ifExists, cascade);
+      }
+      if (acceptWord("TABLE")) {
+        boolean ifExists = ifExists();
+        String[] name = qualifiedName("table");
+        end();
+        return new Statement.DropTable(name[0], name[1], ifExists);
+      }
+      if (acceptWord("USER")) {
+        boolean ifExists = ifExists();
+        String name = userName();
+        end();
+        return new Statement.DropUser(name, ifExists);
+      }
+      throw error(peek(), "expected NAMESPACE, TABLE or USER after DROP");
+    }
+
+    private Statement show() {
+      expectWord("SHOW");
+      if (acceptWord("NAMESPACES")) {
+        end();
+        return new Statement.ShowNamespaces();
+      }
+      if (acceptWord("TABLES")) {
+        String ns = null;
+        if (acceptWord("IN") || acceptWord("FROM")) {
+          ns = name("namespace");
+        }
+        end();
+        return new Statement.ShowTables(ns);
+      }
+      throw error(peek(), "expected NAMESPACES or TABLES after SHOW");
+    }
+
+    private Statement executeAs() {
+      expectWord("EXECUTE");
+      expectWord("AS");
+      expectWord("USER");
+      String user = userName();
+      Token open = expectSymbol("(");
+      int close = tokens.size() - 2;
+      Token last = tokens.get(close);
+      if (!last.isSymbol(")") || close <= pos) {
+        throw error(last, "expected ')' closing EXECUTE AS USER");
+      }
+      String inner = text.substring(open.offset() + 1, last.offset());
+      Statement statement = parse(inner);
+      if (statement instanceof Statement.ExecuteAs) {
+        throw error(open, "EXECUTE AS USER cannot be nested");
+      }
+      return new Statement.ExecuteAs(user, statement);
+    }
+
+    // --- helpers
+
+    private boolean ifNotExists() {
+      if (peek().isWord("IF")) {
+        next();
+        expectWord("NOT");
+        expectWord("EXISTS");
+        return true;
+      }
+      return false;
+    }
+
+    private boolean ifExists() {
+      if (peek().isWord("IF")) {
+        next();
+        expectWord("EXISTS");
+        return true;
+      }
+      return false;
+    }
+
+    private String[] qualifiedName(String what) {
+      Token at = peek();
+      String first = name(what);
+      if (!acceptSymbol(".")) {
+        throw error(at, "expected a qualified " + what + " name namespace." + what);
+      }
+      return new String[] {first, name(what)};
+    }
+
+    private String name(String what) {
+      Token t = next();
+      if (t.kind() == Kind.WORD || t.kind() == Kind.QUOTED_IDENT) {
+        return t.text();
+      }
+      throw error(t, "expected a " + what + " name");
+    }
+
+    private String userName() {
+      Token t = next();
+      if (t.kind() == Kind.STRING || t.kind() == Kind.WORD || t.kind() == Kind.QUOTED_IDENT) {
+        return t.text();
+      }
+      throw error(t, "expected a user name");
+    }
+
+    private String string(String what) {
+      Token t = next();
+      if (t.kind() != Kind.STRING) {
+        throw error(t, "expected the " + what + " as a quoted string");
+      }
+      return t.text();
+    }
+
+    private String word(String what) {
+      Token t = next();
+      if (t.kind() == Kind.WORD || t.kind() == Kind.STRING) {
+        return t.text();
+      }
+      throw error(t, "expected a " + what);
+    }
+
+    private Token peek() {
+      return peek(0);
+    }
+
+    private Token peek(int ahead) {
+      return tokens.get(Math.min(pos + ahead, tokens.size() - 1));
+    }
+
+    private Token next() {
+      Token t = peek();
+      if (t.kind() != Kind.END) {
+        pos++;
+      }
+      return t;
+    }
+
+    private boolean acceptWord(String word) {
+      if (peek().isWord(word)) {
+        pos++;
+        return true;
+      }
+      return false;
+    }
+
+    private boolean acceptSymbol(String symbol) {
+      if (peek().isSymbol(symbol)) {
+        pos++;
+        return true;
+      }
+      return false;
+    }
+
+    private Token expectWord(String word) {
+      Token t = next();
+      if (!t.isWord(word)) {
+        throw error(t, "expected " + word);
+      }
+      return t;
+    }
+
+    private Token expectSymbol(String symbol) {
+      Token t = next();
+      if (!t.isSymbol(symbol)) {
+        throw error(t, "expected '" + symbol + "'");
+      }
+      return t;
+    }
+
+    private void end() {
+      Token t = peek();
+      if (t.kind() != Kind.END) {
+        throw error(t, "expected the end of the statement");
+      }
+    }
+
+    private TributaryException error(Token at, String reason) {
+      return new TributaryException(
+          ErrorCode.SYNTAX_ERROR,
+          "Cannot parse statement: "
+              + reason
+              + (at.kind() == Kind.END ? " at end of statement" : ", found " + at.describe())
+              + " at line "
+              + at.line()
+              + ", column "
+              + at.column(),
+          at.line(),
+          at.column(),
+          null);
+    }
+  }
+}

@@ -1,0 +1,146 @@
+package io.tributary.server;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tributary.log.Log;
+import io.tributary.log.LogConfig;
+import io.tributary.materializer.Materializer;
+import io.tributary.server.api.ApiServer;
+import io.tributary.server.auth.TokenService;
+import io.tributary.server.internal.Bootstrap;
+import io.tributary.server.internal.CatalogStore;
+import io.tributary.server.internal.Engine;
+import io.tributary.server.internal.NodeEnvironment;
+import io.tributary.server.internal.Outcomes;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: starts the log (embedded broker or external cluster), reads the catalog,
+ * creates the root user on first start, starts the materializer, then serves the API. Stops in the
+ * reverse order. Lifecycle: STARTING → RUNNING → STOPPING → STOPPED; a failed start closes what it
+ * had started and throws.
+ */
+public final class TributaryServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(TributaryServer.class);
+
+  /** The server's lifecycle states. */
+  public enum State {
+    STARTING,
+    RUNNING,
+    STOPPING,
+    STOPPED
+  }
+
+  private final Deque<AutoCloseable> started = new ArrayDeque<>();
+  private final CountDownLatch terminated = new CountDownLatch(1);
+  private final ServerConfig config;
+  private volatile State state = State.STARTING;
+  private ApiServer api;
+  private Engine engine;
+
+  private TributaryServer(ServerConfig config) {
+    this.config = config;
+  }
+
+  /** Starts a server and returns once it serves requests. */
+  public static TributaryServer start(ServerConfig config) {
+    TributaryServer server = new TributaryServer(config);
+    try {
+      server.startAll();
+    } catch (RuntimeException e) {
+      server.close();
+      throw e;
+    }
+    return server;
+  }
+
+  private void startAll() {
+    long begin = System.nanoTime();
+    try {
+      Files.createDirectories(config.dataDir());
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot create data directory " + config.dataDir(), e);
+    }
+    LogConfig logConfig =
+        (config.kafkaBootstrap() == null
+                ? LogConfig.embedded(config.dataDir().resolve("kafka"))
+                : LogConfig.external(config.kafkaBootstrap()))
+            .withPartitions(config.partitions())
+            .withDurableWrites(config.durableWrites());
+    Log log = Log.open(logConfig);
+    started.push(log);
+    log.start();
+
+    CatalogStore catalog = new CatalogStore(log);
+    started.push(catalog);
+    catalog.start();
+
+    NodeEnvironment env = new NodeEnvironment(Clock.systemUTC(), 0);
+    Bootstrap.ensureRoot(catalog, env, config);
+
+    Outcomes listener = new Outcomes();
+    Materializer materializer =
+        Materializer.create(log, config.dataDir().resolve("streams"), catalog.catalog(), listener);
+    started.push(materializer);
+    materializer.start();
+
+    engine = new Engine(log, catalog, materializer, listener, env, Duration.ofSeconds(30));
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    TokenService tokens = new TokenService(config.dataDir(), config.tokenTtl(), Clock.systemUTC());
+    api = ApiServer.start(config, engine, tokens, registry);
+    started.push(api);
+    state = State.RUNNING;
+    LOG.info(
+        "Tributary ready on http://{}:{} in {} ms (data in {})",
+        config.bind(),
+        api.port(),
+        (System.nanoTime() - begin) / 1_000_000,
+        config.dataDir().toAbsolutePath());
+  }
+
+  /** The port the API listens on. */
+  public int port() {
+    return api.port();
+  }
+
+  public State state() {
+    return state;
+  }
+
+  /** The statement runner, for in-process use (tests, benchmarks). */
+  public StatementRunner runner() {
+    return engine;
+  }
+
+  /** Blocks until {@link #close()} has finished. */
+  public void awaitTermination() throws InterruptedException {
+    terminated.await();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (state == State.STOPPED || state == State.STOPPING) {
+      return;
+    }
+    state = State.STOPPING;
+    while (!started.isEmpty()) {
+      AutoCloseable c = started.pop();
+      try {
+        c.close();
+      } catch (Exception e) {
+        LOG.warn("Error while stopping {}", c.getClass().getSimpleName(), e);
+      }
+    }
+    state = State.STOPPED;
+    terminated.countDown();
+  }
+}

@@ -1,0 +1,89 @@
+package io.tributary.server.api;
+
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.ProtoUtils;
+import io.tributary.api.v1.Error;
+import io.tributary.api.v1.ErrorDetail;
+import io.tributary.query.ErrorCode;
+import io.tributary.query.TributaryException;
+
+/**
+ * Maps Tributary errors to gRPC: a status code chosen from the {@link ErrorCode}, and the stable
+ * code, message and position in an {@link ErrorDetail} trailer ({@code grpc-status-details-bin}).
+ */
+final class Errors {
+  static final Metadata.Key<ErrorDetail> DETAIL_KEY =
+      ProtoUtils.keyForProto(ErrorDetail.getDefaultInstance());
+
+  /** What a client sees for a failure the server did not expect; the cause is only logged. */
+  static final String INTERNAL_MESSAGE = "Cannot execute: internal error (see server log)";
+
+  private Errors() {}
+
+  static Error toProto(TributaryException e) {
+    return Error.newBuilder()
+        .setCode(e.code().name())
+        .setMessage(String.valueOf(e.getMessage()))
+        .setLine(e.line())
+        .setColumn(e.column())
+        .build();
+  }
+
+  /** A call-level failure carrying the exception's code and message in its trailers. */
+  static StatusRuntimeException toStatus(TributaryException e) {
+    return toStatus(statusOf(e.code()), toProto(e));
+  }
+
+  static StatusRuntimeException toStatus(Status status, Error error) {
+    Metadata trailers = new Metadata();
+    trailers.put(DETAIL_KEY, ErrorDetail.newBuilder().setError(error).build());
+    return status.withDescription(error.getMessage()).asRuntimeException(trailers);
+  }
+
+  static StatusRuntimeException internal() {
+    return toStatus(
+        Status.INTERNAL,
+        Error.newBuilder().setCode(ErrorCode.INTERNAL.name()).setMessage(INTERNAL_MESSAGE).build());
+  }
+
+  static Status statusOf(ErrorCode code) {
+    switch (code) {
+      case AUTHENTICATION_FAILED:
+      case UNAUTHENTICATED:
+        return Status.UNAUTHENTICATED;
+      case PERMISSION_DENIED:
+        return Status.PERMISSION_DENIED;
+      case NAMESPACE_NOT_FOUND:
+      case TABLE_NOT_FOUND:
+      case COLUMN_NOT_FOUND:
+      case USER_NOT_FOUND:
+        return Status.NOT_FOUND;
+      case NAMESPACE_EXISTS:
+      case TABLE_EXISTS:
+      case USER_EXISTS:
+      case DUPLICATE_KEY:
+        return Status.ALREADY_EXISTS;
+      case NAMESPACE_NOT_EMPTY:
+        return Status.FAILED_PRECONDITION;
+      case UNSUPPORTED_STATEMENT:
+        return Status.UNIMPLEMENTED;
+      case UNAVAILABLE:
+        return Status.UNAVAILABLE;
+      case TIMEOUT:
+        return Status.DEADLINE_EXCEEDED;
+      case TOO_MANY_ROWS:
+        return Status.RESOURCE_EXHAUSTED;
+      case SYNTAX_ERROR:
+      case INVALID_ARGUMENT:
+      case INVALID_DEFINITION:
+      case TYPE_MISMATCH:
+      case NOT_NULL_VIOLATION:
+        return Status.INVALID_ARGUMENT;
+      case INTERNAL:
+      default:
+        return Status.INTERNAL;
+    }
+  }
+}

@@ -1,0 +1,64 @@
+package io.tributary.server.cli;
+
+import io.tributary.api.v1.ResultSet;
+import io.tributary.api.v1.Row;
+import java.io.PrintStream;
+
+/**
+ * RFC 4180 CSV: a header line, then one line per row; fields holding a comma, quote or line break
+ * are quoted with quotes doubled. SQL NULL is an empty field and the empty string a quoted {@code
+ * ""}, so the two stay distinct. Writes and DDL print a one-column table ({@code rows_affected} or
+ * {@code done}) so stdout stays CSV. Lines end with {@code \n}.
+ */
+final class CsvPrinter extends ResultPrinter {
+  CsvPrinter(PrintStream out, PrintStream err) {
+    super(out, err);
+  }
+
+  @Override
+  void rows(ResultSet rs) {
+    StringBuilder header = new StringBuilder();
+    for (int c = 0; c < rs.getColumnsCount(); c++) {
+      if (c > 0) {
+        header.append(',');
+      }
+      header.append(field(rs.getColumns(c).getName()));
+    }
+    out.println(header);
+    for (Row row : rs.getRowsList()) {
+      StringBuilder b = new StringBuilder();
+      for (int c = 0; c < rs.getColumnsCount(); c++) {
+        if (c > 0) {
+          b.append(',');
+        }
+        String text = c < row.getValuesCount() ? Cells.text(row.getValues(c)) : null;
+        if (text != null) {
+          b.append(text.isEmpty() ? "\"\"" : field(text));
+        }
+      }
+      out.println(b);
+    }
+  }
+
+  @Override
+  void affected(long rows) {
+    out.println("rows_affected");
+    out.println(rows);
+  }
+
+  @Override
+  void done(String tag) {
+    out.println("done");
+    out.println(field(tag));
+  }
+
+  static String field(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == ',' || c == '"' || c == '\n' || c == '\r') {
+        return '"' + s.replace("\"", "\"\"") + '"';
+      }
+    }
+    return s;
+  }
+}

@@ -1,0 +1,142 @@
+package io.tributary.server.cli;
+
+import io.tributary.api.v1.LoginResponse;
+import java.io.BufferedReader;
+import java.io.Console;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.TerminalBuilder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code tributary sql}: runs statements given with {@code -e}, read from stdin, or typed into an
+ * interactive shell.
+ *
+ * <p>Exit status: 0 when every statement ran; 1 when a statement failed; 2 when the server cannot
+ * be reached or the credentials are refused (and for usage errors).
+ */
+@Command(
+    name = "sql",
+    description = {
+      "Runs SQL on a Tributary server: the statements of -e, statements read from stdin, or an"
+          + " interactive shell when stdin is a terminal.",
+      "Exit status: 0 ok, 1 a statement failed, 2 cannot connect or log in."
+    },
+    mixinStandardHelpOptions = true)
+final class SqlCommand implements Callable<Integer> {
+  static final String HISTORY_FILE = ".tributary_history";
+
+  @Option(
+      names = "--url",
+      defaultValue = "http://127.0.0.1:7070",
+      description = "Server URL (env TRIBUTARY_URL). Default: ${DEFAULT-VALUE}")
+  String url;
+
+  @Option(
+      names = {"-u", "--user"},
+      description = "User to log in as (env TRIBUTARY_USER)")
+  String user;
+
+  @Option(
+      names = {"-p", "--password"},
+      description = "Password (env TRIBUTARY_PASSWORD; prompted for on a terminal when missing)")
+  String password;
+
+  @Option(
+      names = "--token",
+      description =
+          "A token from an earlier login, used when no user is given" + " (env TRIBUTARY_TOKEN)")
+  String token;
+
+  @Option(
+      names = {"-e", "--execute"},
+      paramLabel = "SQL",
+      description = "Statements to run, separated by ';'")
+  String execute;
+
+  @Option(
+      names = {"-f", "--format"},
+      defaultValue = "table",
+      description = "Output format: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}")
+  Format format;
+
+  private final CliContext context;
+
+  SqlCommand(CliContext context) {
+    this.context = context;
+  }
+
+  @Override
+  public Integer call() {
+    ResultPrinter printer = format.printer(context.out(), context.err());
+    try (ServerConnection connection = ServerConnection.open(url)) {
+      authenticate(connection);
+      SqlSession session = new SqlSession(connection, printer);
+      if (execute != null) {
+        SqlSession.Result result = session.run(execute);
+        return result == SqlSession.Result.OK ? 0 : result == SqlSession.Result.FAILED ? 1 : 2;
+      }
+      if (context.interactive()) {
+        return shell(connection, session);
+      }
+      return session.runScript(
+          new BufferedReader(new InputStreamReader(context.in(), StandardCharsets.UTF_8)));
+    } catch (CallFailure f) {
+      printer.error(f.error());
+      return 2;
+    }
+  }
+
+  /** Logs in when a user is given, else uses the token. */
+  private void authenticate(ServerConnection connection) {
+    if (user != null) {
+      String secret = password;
+      if (secret == null) {
+        secret = promptPassword();
+      }
+      connection.login(user, secret);
+    } else if (token != null) {
+      connection.useToken(token);
+    } else {
+      throw CallFailure.local(
+          "Cannot log in: give --user and --password (or TRIBUTARY_USER and TRIBUTARY_PASSWORD),"
+              + " or --token");
+    }
+  }
+
+  private String promptPassword() {
+    Console console = System.console();
+    if (!context.interactive() || console == null) {
+      throw CallFailure.local(
+          "Cannot log in as " + user + ": no password (use --password or TRIBUTARY_PASSWORD)");
+    }
+    char[] typed = console.readPassword("Password for %s: ", user);
+    if (typed == null) {
+      throw CallFailure.local("Cannot log in as " + user + ": no password");
+    }
+    return new String(typed);
+  }
+
+  private int shell(ServerConnection connection, SqlSession session) {
+    LoginResponse login = connection.lastLogin();
+    context
+        .out()
+        .println(
+            "Connected to "
+                + connection.url()
+                + (login == null ? "" : " as " + login.getUser() + " (" + login.getRole() + ")")
+                + ". End statements with ';', \\q to quit.");
+    Path history = Path.of(System.getProperty("user.home"), HISTORY_FILE);
+    try (Terminal terminal = TerminalBuilder.builder().system(true).name("tributary").build()) {
+      return new Shell(terminal, history, session, context.err()).run();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot open the terminal: " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,100 @@
+package io.tributary.server.cli;
+
+import io.tributary.api.v1.Column;
+import io.tributary.api.v1.ResultSet;
+import io.tributary.api.v1.Row;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * psql-like tables: a header, a rule, aligned rows (numbers right-aligned, SQL NULL as {@code
+ * NULL}), then {@code (N rows)}. Line breaks and tabs inside values are shown escaped so rows stay
+ * on one line.
+ */
+final class TablePrinter extends ResultPrinter {
+  TablePrinter(PrintStream out, PrintStream err) {
+    super(out, err);
+  }
+
+  @Override
+  void rows(ResultSet rs) {
+    int n = rs.getColumnsCount();
+    List<String[]> cells = new ArrayList<>(rs.getRowsCount());
+    int[] width = new int[n];
+    boolean[] right = new boolean[n];
+    for (int c = 0; c < n; c++) {
+      Column column = rs.getColumns(c);
+      width[c] = length(column.getName());
+      right[c] = Cells.isNumeric(column.getType());
+    }
+    for (Row row : rs.getRowsList()) {
+      String[] line = new String[n];
+      for (int c = 0; c < n; c++) {
+        String text = c < row.getValuesCount() ? Cells.text(row.getValues(c)) : null;
+        line[c] = text == null ? "NULL" : escape(text);
+        width[c] = Math.max(width[c], length(line[c]));
+      }
+      cells.add(line);
+    }
+    StringBuilder header = new StringBuilder();
+    StringBuilder rule = new StringBuilder();
+    for (int c = 0; c < n; c++) {
+      if (c > 0) {
+        header.append('|');
+        rule.append('+');
+      }
+      header.append(' ').append(pad(rs.getColumns(c).getName(), width[c], false)).append(' ');
+      rule.append("-".repeat(width[c] + 2));
+    }
+    out.println(stripEnd(header));
+    out.println(rule);
+    for (String[] line : cells) {
+      StringBuilder b = new StringBuilder();
+      for (int c = 0; c < n; c++) {
+        if (c > 0) {
+          b.append('|');
+        }
+        b.append(' ').append(pad(line[c], width[c], right[c])).append(' ');
+      }
+      out.println(stripEnd(b));
+    }
+    int count = rs.getRowsCount();
+    out.println("(" + count + (count == 1 ? " row)" : " rows)"));
+    out.println();
+  }
+
+  @Override
+  void affected(long rows) {
+    out.println(rows + (rows == 1 ? " row affected" : " rows affected"));
+  }
+
+  @Override
+  void done(String tag) {
+    out.println(tag);
+  }
+
+  private static String pad(String s, int width, boolean right) {
+    String fill = " ".repeat(width - length(s));
+    return right ? fill + s : s + fill;
+  }
+
+  private static int length(String s) {
+    return s.codePointCount(0, s.length());
+  }
+
+  private static String stripEnd(StringBuilder b) {
+    int end = b.length();
+    while (end > 0 && b.charAt(end - 1) == ' ') {
+      end--;
+    }
+    return b.substring(0, end);
+  }
+
+  private static String escape(String s) {
+    if (s.indexOf('\n') < 0 && s.indexOf('\r') < 0 && s.indexOf('\t') < 0) {
+      return s;
+    }
+    return s.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t");
+  }
+}

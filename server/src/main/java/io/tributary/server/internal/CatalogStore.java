@@ -1,0 +1,174 @@
+package io.tributary.server.internal;
+
+import io.tributary.log.Log;
+import io.tributary.log.LogPosition;
+import io.tributary.query.ErrorCode;
+import io.tributary.query.TributaryException;
+import io.tributary.query.catalog.Catalog;
+import io.tributary.query.catalog.CatalogRecord;
+import io.tributary.query.catalog.CatalogState;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The catalog of this node, built by reading the compacted catalog topic from the beginning (DDL is
+ * a command too: DESIGN.md section 3). {@link #append} writes records and returns once this node
+ * has applied them, so the next statement sees the change.
+ */
+public final class CatalogStore implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(CatalogStore.class);
+  private static final Duration APPLY_TIMEOUT = Duration.ofSeconds(30);
+
+  private final Log log;
+  private final CatalogState state = new CatalogState();
+  private final TopicPartition partition;
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final Thread reader;
+  private final Object progress = new Object();
+  private long nextOffset;
+  private volatile RuntimeException failure;
+  private volatile boolean closed;
+
+  public CatalogStore(Log log) {
+    this.log = log;
+    this.partition = new TopicPartition(log.topics().catalog(), 0);
+    Map<String, Object> config = new HashMap<>(log.clientConfig());
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    this.consumer =
+        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    consumer.assign(List.of(partition));
+    consumer.seekToBeginning(List.of(partition));
+    this.reader = new Thread(this::run, "tributary-catalog-reader");
+    reader.setDaemon(true);
+  }
+
+  /** Starts reading and returns once every record present at start has been applied. */
+  public void start() {
+    long end = consumer.endOffsets(List.of(partition)).get(partition);
+    reader.start();
+    awaitApplied(end - 1);
+    LOG.info(
+        "Catalog loaded: {} namespaces, {} tables, {} users",
+        state.namespaces().size(),
+        state.tables(null).size(),
+        state.users().size());
+  }
+
+  public Catalog catalog() {
+    return state;
+  }
+
+  /** Appends records in order and waits until this node has applied the last one. */
+  public void append(List<CatalogRecord> records) {
+    CompletableFuture<LogPosition> last = null;
+    for (CatalogRecord record : records) {
+      last = log.writer().append(partition.topic(), 0, record.key(), record.encodeValue());
+    }
+    if (last == null) {
+      return;
+    }
+    LogPosition position;
+    try {
+      position = last.get(APPLY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new TributaryException(
+          ErrorCode.UNAVAILABLE,
+          "Cannot change the catalog: the log did not accept the change (" + e.getCause() + ")",
+          e.getCause());
+    } catch (TimeoutException e) {
+      throw new TributaryException(
+          ErrorCode.TIMEOUT, "Cannot change the catalog: the log did not answer in time", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TributaryException(ErrorCode.UNAVAILABLE, "Cannot change the catalog: interrupted");
+    }
+    awaitApplied(position.offset());
+  }
+
+  private void awaitApplied(long offset) {
+    long deadline = System.nanoTime() + APPLY_TIMEOUT.toNanos();
+    synchronized (progress) {
+      while (nextOffset <= offset) {
+        if (failure != null) {
+          throw failure;
+        }
+        long remaining = deadline - System.nanoTime();
+        if (remaining <= 0) {
+          throw TributaryException.of(
+              ErrorCode.TIMEOUT,
+              "Cannot read the catalog: offset %d not applied within %s",
+              offset,
+              APPLY_TIMEOUT);
+        }
+        try {
+          progress.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(remaining)));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new TributaryException(
+              ErrorCode.UNAVAILABLE, "Cannot read the catalog: interrupted");
+        }
+      }
+    }
+  }
+
+  private void run() {
+    try {
+      while (!closed) {
+        var records = consumer.poll(Duration.ofMillis(500));
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+          try {
+            state.apply(CatalogRecord.decode(r.key(), r.value()));
+          } catch (TributaryException e) {
+            LOG.error("Skipping catalog record at offset {}: {}", r.offset(), e.getMessage());
+          }
+        }
+        long position = consumer.position(partition);
+        synchronized (progress) {
+          nextOffset = position;
+          progress.notifyAll();
+        }
+      }
+    } catch (WakeupException e) {
+      if (!closed) {
+        failure = new TributaryException(ErrorCode.UNAVAILABLE, "Cannot read the catalog: woken");
+      }
+    } catch (RuntimeException e) {
+      LOG.error("The catalog reader stopped", e);
+      failure =
+          new TributaryException(
+              ErrorCode.UNAVAILABLE, "Cannot read the catalog: " + e.getMessage(), e);
+    } finally {
+      synchronized (progress) {
+        progress.notifyAll();
+      }
+      consumer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    consumer.wakeup();
+    try {
+      reader.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

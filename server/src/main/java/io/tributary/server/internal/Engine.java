@@ -1,0 +1,243 @@
+package io.tributary.server.internal;
+
+import io.tributary.log.Log;
+import io.tributary.log.LogPosition;
+import io.tributary.materializer.WriteKeys;
+import io.tributary.query.Action;
+import io.tributary.query.Analyzer;
+import io.tributary.query.ErrorCode;
+import io.tributary.query.TributaryException;
+import io.tributary.query.catalog.Catalog;
+import io.tributary.query.catalog.TableDef;
+import io.tributary.query.catalog.TableKind;
+import io.tributary.query.catalog.UserDef;
+import io.tributary.query.command.CommandCodec;
+import io.tributary.query.command.WriteCommand;
+import io.tributary.query.command.WriteOutcome;
+import io.tributary.query.exec.HotTier;
+import io.tributary.query.exec.QueryEngine;
+import io.tributary.query.parse.Statement;
+import io.tributary.query.parse.StatementParser;
+import io.tributary.server.Principal;
+import io.tributary.server.StatementOutcome;
+import io.tributary.server.StatementRunner;
+import io.tributary.server.auth.Passwords;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs statements: parse, analyze and authorize ({@link Analyzer}), then carry out the action —
+ * catalog changes through the catalog topic, writes through the write topics and the materializer's
+ * outcome, reads through the {@link QueryEngine} over the hot tier. Catalog statements run one at a
+ * time on this node so that their checks and their effect cannot interleave.
+ */
+public final class Engine implements StatementRunner {
+  private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+
+  /** A fixed dummy hash so that an unknown user costs as much as a wrong password. */
+  private static final String DUMMY_HASH = Passwords.hash("not-a-real-password");
+
+  private final Log log;
+  private final CatalogStore catalogStore;
+  private final Catalog catalog;
+  private final HotTier hot;
+  private final Outcomes outcomes;
+  private final Analyzer analyzer;
+  private final QueryEngine queries;
+  private final Duration writeTimeout;
+  private final Object catalogLock = new Object();
+
+  public Engine(
+      Log log,
+      CatalogStore catalogStore,
+      HotTier hot,
+      Outcomes outcomes,
+      NodeEnvironment env,
+      Duration writeTimeout) {
+    this.log = log;
+    this.catalogStore = catalogStore;
+    this.catalog = catalogStore.catalog();
+    this.hot = hot;
+    this.outcomes = outcomes;
+    this.analyzer = new Analyzer(catalog, env);
+    this.queries = new QueryEngine(catalog);
+    this.writeTimeout = writeTimeout;
+  }
+
+  @Override
+  public List<StatementOutcome> execute(Principal principal, String sql, List<Object> params) {
+    List<StatementOutcome> out = new ArrayList<>();
+    List<String> texts;
+    try {
+      texts = StatementParser.split(sql);
+    } catch (TributaryException e) {
+      out.add(new StatementOutcome.Failed(sql, e));
+      return out;
+    }
+    if (texts.isEmpty()) {
+      out.add(
+          new StatementOutcome.Failed(
+              sql,
+              TributaryException.of(
+                  ErrorCode.SYNTAX_ERROR, "Cannot parse statement: it is empty")));
+    }
+    for (String text : texts) {
+      StatementOutcome outcome = run(principal, text, params);
+      out.add(outcome);
+      if (outcome instanceof StatementOutcome.Failed) {
+        break;
+      }
+    }
+    return out;
+  }
+
+  private StatementOutcome run(Principal principal, String text, List<Object> params) {
+    try {
+      // The principal's role may have changed since its token was issued: use the current one.
+      UserDef user =
+          catalog
+              .user(principal.user())
+              .orElseThrow(
+                  () ->
+                      TributaryException.of(
+                          ErrorCode.UNAUTHENTICATED,
+                          "Cannot run statement: user %s no longer exists",
+                          principal.user()));
+      Statement statement = StatementParser.parse(text);
+      if (changesCatalog(statement)) {
+        synchronized (catalogLock) {
+          return perform(text, analyzer.analyze(statement, user.name(), user.role(), params));
+        }
+      }
+      return perform(text, analyzer.analyze(statement, user.name(), user.role(), params));
+    } catch (TributaryException e) {
+      return new StatementOutcome.Failed(text, e);
+    } catch (RuntimeException e) {
+      LOG.error("Statement failed unexpectedly", e);
+      return new StatementOutcome.Failed(
+          text,
+          new TributaryException(
+              ErrorCode.INTERNAL, "Cannot run statement: internal error (see server log)", e));
+    }
+  }
+
+  private static boolean changesCatalog(Statement statement) {
+    Statement s = statement instanceof Statement.ExecuteAs e ? e.inner() : statement;
+    return !(s instanceof Statement.Query
+        || s instanceof Statement.Insert
+        || s instanceof Statement.Update
+        || s instanceof Statement.Delete);
+  }
+
+  private StatementOutcome perform(String text, Action action) {
+    if (action instanceof Action.CatalogChange c) {
+      catalogStore.append(c.records());
+      for (TableDef dropped : c.dropped()) {
+        purge(dropped);
+      }
+      return new StatementOutcome.Done(text, c.tag());
+    }
+    if (action instanceof Action.Write w) {
+      return new StatementOutcome.Affected(text, write(w));
+    }
+    if (action instanceof Action.Read r) {
+      return new StatementOutcome.Rows(
+          text,
+          queries.select(r.sql(), r.params(), new PrincipalRows(catalog, hot, r.user(), r.role())));
+    }
+    if (action instanceof Action.Result r) {
+      return new StatementOutcome.Rows(text, r.result());
+    }
+    if (action instanceof Action.Done d) {
+      return new StatementOutcome.Done(text, d.tag());
+    }
+    throw new AssertionError(action);
+  }
+
+  private long write(Action.Write w) {
+    WriteCommand command = w.command();
+    String topic = topicFor(w.table());
+    byte[] key =
+        w.owner() == null ? WriteKeys.sharedKey(w.table().id()) : WriteKeys.userKey(w.owner());
+    CompletableFuture<WriteOutcome> outcome = outcomes.register(command.requestId());
+    try {
+      await(
+          log.writer().append(topic, key, CommandCodec.encode(command)),
+          "write to " + w.table().qualifiedName());
+      WriteOutcome result = await(outcome, "confirm the write to " + w.table().qualifiedName());
+      if (!result.succeeded()) {
+        throw new TributaryException(result.error(), result.message());
+      }
+      return result.rowsAffected();
+    } finally {
+      outcomes.forget(command.requestId());
+    }
+  }
+
+  /** Removes a dropped table's rows from every partition of its write topic. */
+  private void purge(TableDef table) {
+    String topic = topicFor(table);
+    List<CompletableFuture<LogPosition>> appends = new ArrayList<>();
+    for (int p = 0; p < log.topics().partitions(); p++) {
+      WriteCommand.PurgeTable purge =
+          new WriteCommand.PurgeTable("purge-" + table.id() + "-" + p, table.id(), null);
+      appends.add(
+          log.writer()
+              .append(topic, p, WriteKeys.sharedKey(table.id()), CommandCodec.encode(purge)));
+    }
+    for (CompletableFuture<LogPosition> append : appends) {
+      await(append, "purge the rows of " + table.qualifiedName());
+    }
+  }
+
+  private String topicFor(TableDef table) {
+    return table.kind() == TableKind.SHARED
+        ? log.topics().sharedWrites()
+        : log.topics().userWrites();
+  }
+
+  private <T> T await(CompletableFuture<T> future, String action) {
+    try {
+      return future.get(writeTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof TributaryException t) {
+        throw t;
+      }
+      throw new TributaryException(
+          ErrorCode.UNAVAILABLE, "Cannot " + action + ": " + cause.getMessage(), cause);
+    } catch (TimeoutException e) {
+      throw new TributaryException(
+          ErrorCode.TIMEOUT,
+          "Cannot "
+              + action
+              + ": no answer within "
+              + writeTimeout.toSeconds()
+              + " s (a write already in the log will still be applied)",
+          e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TributaryException(ErrorCode.UNAVAILABLE, "Cannot " + action + ": interrupted");
+    }
+  }
+
+  @Override
+  public Principal authenticate(String user, String password) {
+    UserDef def = user == null ? null : catalog.user(user).orElse(null);
+    boolean ok =
+        Passwords.matches(
+            password == null ? "" : password, def == null ? DUMMY_HASH : def.passwordHash());
+    if (def == null || !ok) {
+      throw TributaryException.of(
+          ErrorCode.AUTHENTICATION_FAILED, "Cannot log in: unknown user or wrong password");
+    }
+    return new Principal(def.name(), def.role());
+  }
+}

@@ -1,0 +1,80 @@
+package io.tributary.server.internal;
+
+import io.tributary.query.ErrorCode;
+import io.tributary.query.TributaryException;
+import io.tributary.query.catalog.Catalog;
+import io.tributary.query.catalog.NamespaceDef;
+import io.tributary.query.catalog.Role;
+import io.tributary.query.catalog.SharedAccess;
+import io.tributary.query.catalog.SystemTables;
+import io.tributary.query.catalog.TableDef;
+import io.tributary.query.catalog.TableKind;
+import io.tributary.query.catalog.UserDef;
+import io.tributary.query.exec.HotTier;
+import io.tributary.query.exec.RowSource;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The rows one acting user may read: their own rows of USER and STREAM tables (a prefix scan of
+ * their key range), SHARED tables their role and the table's access level allow, and the system
+ * tables (role user sees only its own row of system.users; nobody sees password hashes).
+ */
+final class PrincipalRows implements RowSource {
+  private final Catalog catalog;
+  private final HotTier hot;
+  private final String user;
+  private final Role role;
+
+  PrincipalRows(Catalog catalog, HotTier hot, String user, Role role) {
+    this.catalog = catalog;
+    this.hot = hot;
+    this.user = user;
+    this.role = role;
+  }
+
+  @Override
+  public Iterable<Object[]> scan(TableDef table) {
+    if (SystemTables.isSystem(table)) {
+      return systemRows(table);
+    }
+    if (table.kind() == TableKind.SHARED) {
+      if (role == Role.USER && table.sharedAccess() == SharedAccess.PRIVATE) {
+        throw TributaryException.of(
+            ErrorCode.PERMISSION_DENIED,
+            "Cannot read %s: role user may not read this SHARED table (access level private)",
+            table.qualifiedName());
+      }
+      return hot.scan(table, null);
+    }
+    return hot.scan(table, user);
+  }
+
+  private List<Object[]> systemRows(TableDef table) {
+    List<Object[]> rows = new ArrayList<>();
+    if (table.equals(SystemTables.USERS)) {
+      for (UserDef u : catalog.users()) {
+        if (role.administers() || u.name().equals(user)) {
+          rows.add(new Object[] {u.name(), u.role().sqlName(), u.createdAtMillis()});
+        }
+      }
+    } else if (table.equals(SystemTables.NAMESPACES)) {
+      for (NamespaceDef ns : catalog.namespaces()) {
+        rows.add(new Object[] {ns.name(), ns.createdAtMillis()});
+      }
+    } else if (table.equals(SystemTables.TABLES)) {
+      for (TableDef t : catalog.tables(null)) {
+        rows.add(
+            new Object[] {
+              t.namespace(),
+              t.name(),
+              t.kind().name(),
+              String.join(",", t.primaryKey()),
+              t.options().toString(),
+              t.createdAtMillis()
+            });
+      }
+    }
+    return rows;
+  }
+}

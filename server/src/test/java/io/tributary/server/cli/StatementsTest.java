@@ -1,0 +1,55 @@
+package io.tributary.server.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class StatementsTest {
+  @Test
+  void shouldBeCompleteWhenTheLastSignificantCharacterIsASemicolon() {
+    assertThat(Statements.isComplete("SELECT 1;")).isTrue();
+    assertThat(Statements.isComplete("SELECT 1;  \n")).isTrue();
+    assertThat(Statements.isComplete("SELECT\n 1\n;")).isTrue();
+    assertThat(Statements.isComplete("SELECT 1; -- done")).isTrue();
+    assertThat(Statements.isComplete("SELECT 1; /* done */")).isTrue();
+    assertThat(Statements.isComplete("SELECT 1; SELECT 2;")).isTrue();
+  }
+
+  @Test
+  void shouldWaitForMoreWhenTheSemicolonIsQuotedOrCommentedOrNotLast() {
+    assertThat(Statements.isComplete("SELECT 1")).isFalse();
+    assertThat(Statements.isComplete("SELECT 1; SELECT")).isFalse();
+    assertThat(Statements.isComplete("SELECT 'a;")).isFalse();
+    assertThat(Statements.isComplete("SELECT 'it''s;")).isFalse();
+    assertThat(Statements.isComplete("SELECT \"odd;name")).isFalse();
+    assertThat(Statements.isComplete("SELECT 1 -- not yet;")).isFalse();
+    assertThat(Statements.isComplete("SELECT 1 /* not yet; */")).isFalse();
+    assertThat(Statements.isComplete("SELECT 1 /* open;")).isFalse();
+  }
+
+  @Test
+  void shouldEndAfterAQuoteThatClosesOnALaterLine() {
+    assertThat(Statements.isComplete("INSERT INTO t VALUES ('a\nb;');")).isTrue();
+    assertThat(Statements.isComplete("SELECT 'it''s';")).isTrue();
+    assertThat(Statements.isComplete("SELECT \"a\"\"b\";")).isTrue();
+  }
+
+  @Test
+  void shouldTreatCommentsAndSemicolonsAloneAsBlank() {
+    assertThat(Statements.isBlank("")).isTrue();
+    assertThat(Statements.isBlank("  ;\n ; ")).isTrue();
+    assertThat(Statements.isBlank("-- just a comment")).isTrue();
+    assertThat(Statements.isBlank("/* a */ ;")).isTrue();
+    assertThat(Statements.isBlank("SELECT 1")).isFalse();
+    assertThat(Statements.isBlank("';'")).isFalse();
+  }
+
+  @Test
+  void shouldRecogniseQuitCommands() {
+    assertThat(Statements.isQuit("\\q")).isTrue();
+    assertThat(Statements.isQuit("  QUIT ")).isTrue();
+    assertThat(Statements.isQuit("exit;")).isTrue();
+    assertThat(Statements.isQuit("exit now")).isFalse();
+    assertThat(Statements.isQuit("SELECT 1")).isFalse();
+  }
+}
