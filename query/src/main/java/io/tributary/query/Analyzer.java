@@ -36,7 +36,6 @@ import org.apache.calcite.sql.SqlCall;
 import org.apache.calcite.sql.SqlDelete;
 import org.apache.calcite.sql.SqlDynamicParam;
 import org.apache.calcite.sql.SqlIdentifier;
-import org.apache.calcite.sql.SqlInsert;
 import org.apache.calcite.sql.SqlKind;
 import org.apache.calcite.sql.SqlLiteral;
 import org.apache.calcite.sql.SqlNode;
@@ -51,8 +50,8 @@ import org.apache.calcite.util.TimestampString;
 /**
  * Analyzes and authorizes one statement for an acting user against the catalog, and turns it into
  * an {@link Action}. Everything non-deterministic (defaults, NOW(), parameters) is evaluated here,
- * through the {@link Environment}, so the resulting commands are deterministic. Bad input fails with
- * a coded {@link TributaryException} and yields no action. Thread-safe; holds no state.
+ * through the {@link Environment}, so the resulting commands are deterministic. Bad input fails
+ * with a coded {@link TributaryException} and yields no action. Thread-safe; holds no state.
  */
 public final class Analyzer {
   /** Most changes one command may make: {@code _seq} keeps 16 bits for the ordinal. */
@@ -218,7 +217,10 @@ public final class Analyzer {
       }
       if (columnsSeen.put(c.name(), c.name()) != null) {
         throw TributaryException.of(
-            ErrorCode.INVALID_DEFINITION, "Cannot %s: column %s is declared twice", action, c.name());
+            ErrorCode.INVALID_DEFINITION,
+            "Cannot %s: column %s is declared twice",
+            action,
+            c.name());
       }
       boolean key = s.primaryKey().contains(c.name());
       if (key && c.type().kind() == ColumnType.Kind.JSON) {
@@ -375,7 +377,8 @@ public final class Analyzer {
       if (s.ifExists()) {
         return new Action.Done("DROP TABLE");
       }
-      throw TributaryException.of(ErrorCode.TABLE_NOT_FOUND, "Cannot %s: it does not exist", action);
+      throw TributaryException.of(
+          ErrorCode.TABLE_NOT_FOUND, "Cannot %s: it does not exist", action);
     }
     return new Action.CatalogChange(
         "DROP TABLE",
@@ -458,14 +461,15 @@ public final class Analyzer {
     }
     if (s.role() == Role.SYSTEM && role != Role.SYSTEM) {
       throw TributaryException.of(
-          ErrorCode.PERMISSION_DENIED, "Cannot %s: only role system may create system users", action);
+          ErrorCode.PERMISSION_DENIED,
+          "Cannot %s: only role system may create system users",
+          action);
     }
     checkPassword(s.password(), action);
     if (catalog.user(s.name()).isPresent()) {
       throw TributaryException.of(ErrorCode.USER_EXISTS, "Cannot %s: it already exists", action);
     }
-    UserDef user =
-        new UserDef(s.name(), s.role(), env.hashPassword(s.password()), env.nowMillis());
+    UserDef user = new UserDef(s.name(), s.role(), env.hashPassword(s.password()), env.nowMillis());
     return new Action.CatalogChange("CREATE USER", List.of(CatalogRecord.user(user)), List.of());
   }
 
@@ -488,7 +492,9 @@ public final class Analyzer {
                         ErrorCode.USER_NOT_FOUND, "Cannot %s: it does not exist", action));
     if (!self && existing.role() == Role.SYSTEM && role != Role.SYSTEM) {
       throw TributaryException.of(
-          ErrorCode.PERMISSION_DENIED, "Cannot %s: only role system may alter system users", action);
+          ErrorCode.PERMISSION_DENIED,
+          "Cannot %s: only role system may alter system users",
+          action);
     }
     UserDef updated;
     if (s.password() != null) {
@@ -502,7 +508,9 @@ public final class Analyzer {
     } else {
       if (s.role() == Role.SYSTEM && role != Role.SYSTEM) {
         throw TributaryException.of(
-            ErrorCode.PERMISSION_DENIED, "Cannot %s: only role system may grant role system", action);
+            ErrorCode.PERMISSION_DENIED,
+            "Cannot %s: only role system may grant role system",
+            action);
       }
       if (self && s.role() != existing.role()) {
         throw TributaryException.of(
@@ -664,9 +672,7 @@ public final class Analyzer {
     }
     String owner = ownerOf(table, user);
     return new Action.Write(
-        table,
-        owner,
-        new WriteCommand.InsertRows(env.requestId(), table.id(), owner, encoded));
+        table, owner, new WriteCommand.InsertRows(env.requestId(), table.id(), owner, encoded));
   }
 
   private Object value(
@@ -754,7 +760,9 @@ public final class Analyzer {
       ColumnDef def = table.columns().get(index);
       SqlNode inlined = sources.get(i).accept(inliner);
       String sql = SqlParsing.unparse(inlined);
-      if (inlined instanceof SqlLiteral literal && literalValue(literal) == null && !def.nullable()) {
+      if (inlined instanceof SqlLiteral literal
+          && literalValue(literal) == null
+          && !def.nullable()) {
         throw TributaryException.of(
             ErrorCode.NOT_NULL_VIOLATION, "Cannot %s: column %s is NOT NULL", action, name);
       }
@@ -926,9 +934,9 @@ public final class Analyzer {
         String name = call.getOperator().getName().toUpperCase(Locale.ROOT);
         SqlNode value =
             switch (name) {
-              case "NOW", "CURRENT_TIMESTAMP", "LOCALTIMESTAMP" -> literal(Instant.ofEpochMilli(now));
-              case "CURRENT_DATE" -> literal(
-                  LocalDate.ofEpochDay(Math.floorDiv(now, 86_400_000L)));
+              case "NOW", "CURRENT_TIMESTAMP", "LOCALTIMESTAMP" ->
+                  literal(Instant.ofEpochMilli(now));
+              case "CURRENT_DATE" -> literal(LocalDate.ofEpochDay(Math.floorDiv(now, 86_400_000L)));
               case "SNOWFLAKE_ID" -> literal(env.nextId());
               case "UUID_V7" -> literal(env.uuidV7());
               case "CURRENT_USER", "USER", "SESSION_USER" -> literal(user);

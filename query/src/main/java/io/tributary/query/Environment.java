@@ -1,8 +1,8 @@
 package io.tributary.query;
 
 /**
- * The non-deterministic inputs of statement analysis, supplied by the node that accepts a
- * statement (DESIGN.md section 3): their results are written into commands, never re-evaluated.
+ * The non-deterministic inputs of statement analysis, supplied by the node that accepts a statement
+ * (DESIGN.md section 3): their results are written into commands, never re-evaluated.
  * Implementations are thread-safe.
  */
 public interface Environment {

@@ -87,6 +87,11 @@ public final class MaterializerImpl implements Materializer {
     CountDownLatch settled = new CountDownLatch(1);
     try {
       LogTopics topics = log.topics();
+      ChangelogTopics.ensure(
+          log.clientConfig(),
+          List.of(MaterializerTopology.USER_ROWS, MaterializerTopology.SHARED_ROWS),
+          topics.partitions(),
+          startTimeout);
       ks =
           new KafkaStreams(
               MaterializerTopology.build(

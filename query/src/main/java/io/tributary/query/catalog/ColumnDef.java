@@ -5,4 +5,5 @@ package io.tributary.query.catalog;
  *
  * @param defaultValue the default, or null when the column has none (then it defaults to NULL)
  */
-public record ColumnDef(String name, ColumnType type, boolean nullable, DefaultValue defaultValue) {}
+public record ColumnDef(
+    String name, ColumnType type, boolean nullable, DefaultValue defaultValue) {}

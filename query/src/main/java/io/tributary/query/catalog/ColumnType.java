@@ -29,8 +29,9 @@ import java.util.regex.Pattern;
  * <p>Canonical values (what rows hold in memory, in commands and in the stores): BOOLEAN {@link
  * Boolean}, INT {@link Integer}, BIGINT {@link Long}, DOUBLE {@link Double}, DECIMAL {@link
  * BigDecimal} at the column's scale, TEXT {@link String}, BYTES {@code byte[]}, JSON {@link String}
- * (valid JSON), TIMESTAMP {@link Long} milliseconds since the epoch (UTC), DATE {@link Integer} days
- * since 1970-01-01, UUID {@link String} in canonical lower-case form. SQL NULL is {@code null}.
+ * (valid JSON), TIMESTAMP {@link Long} milliseconds since the epoch (UTC), DATE {@link Integer}
+ * days since 1970-01-01, UUID {@link String} in canonical lower-case form. SQL NULL is {@code
+ * null}.
  */
 public record ColumnType(Kind kind, int precision, int scale) {
 

@@ -1,8 +1,8 @@
 package io.tributary.query.catalog;
 
 /**
- * A column default. Functions are evaluated by the node that accepts the statement and written
- * into the command (DESIGN.md section 3, determinism); the materializer never evaluates them.
+ * A column default. Functions are evaluated by the node that accepts the statement and written into
+ * the command (DESIGN.md section 3, determinism); the materializer never evaluates them.
  *
  * @param kind what produces the value
  * @param literal for {@link Kind#LITERAL}, the value in its type's text form ({@link

@@ -7,8 +7,8 @@ import java.util.Locale;
 /**
  * What a user may do. {@code USER}: own rows of USER tables and SHARED tables as their access level
  * allows. {@code SERVICE}: also writes SHARED tables and acts for users with EXECUTE AS USER.
- * {@code DBA}: also DDL and user management. {@code SYSTEM}: everything, including managing
- * system users.
+ * {@code DBA}: also DDL and user management. {@code SYSTEM}: everything, including managing system
+ * users.
  */
 public enum Role {
   USER,

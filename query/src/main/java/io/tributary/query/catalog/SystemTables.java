@@ -23,7 +23,8 @@ public final class SystemTables {
       table(
           -2,
           "namespaces",
-          List.of(col("name", ColumnType.TEXT, false), col("created_at", ColumnType.TIMESTAMP, false)),
+          List.of(
+              col("name", ColumnType.TEXT, false), col("created_at", ColumnType.TIMESTAMP, false)),
           "name");
   public static final TableDef TABLES =
       table(

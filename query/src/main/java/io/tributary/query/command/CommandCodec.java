@@ -63,9 +63,7 @@ public final class CommandCodec {
       return MAPPER.treeToValue(node, type);
     } catch (IOException e) {
       throw new TributaryException(
-          ErrorCode.INTERNAL,
-          "Cannot decode " + type.getSimpleName() + ": " + e.getMessage(),
-          e);
+          ErrorCode.INTERNAL, "Cannot decode " + type.getSimpleName() + ": " + e.getMessage(), e);
     }
   }
 }

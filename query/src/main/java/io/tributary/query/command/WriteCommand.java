@@ -26,9 +26,7 @@ public sealed interface WriteCommand {
 
   long tableId();
 
-  /**
-   * The user whose rows this command touches (USER tables), or null (SHARED tables, purge).
-   */
+  /** The user whose rows this command touches (USER tables), or null (SHARED tables, purge). */
   String owner();
 
   /**

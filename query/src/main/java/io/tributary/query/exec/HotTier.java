@@ -10,9 +10,9 @@ import java.util.List;
 public interface HotTier {
   /**
    * The current rows of one owner of a USER table ({@code owner} is the user id), or of a whole
-   * SHARED table ({@code owner} is ignored and may be null). One USER-table owner's rows are read by
-   * a prefix scan of that owner's key range, never by filtering other users' rows. Each row holds
-   * canonical values in column order followed by its {@code _seq} as a {@link Long}.
+   * SHARED table ({@code owner} is ignored and may be null). One USER-table owner's rows are read
+   * by a prefix scan of that owner's key range, never by filtering other users' rows. Each row
+   * holds canonical values in column order followed by its {@code _seq} as a {@link Long}.
    *
    * @throws io.tributary.query.TributaryException UNAVAILABLE when the stores cannot be read within
    *     a bounded wait (for example during a rebalance)

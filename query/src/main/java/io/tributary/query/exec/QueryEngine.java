@@ -37,9 +37,11 @@ public final class QueryEngine {
    * Runs one query.
    *
    * @param params binds the i-th {@code ?} to {@code params.get(i)}: Integer, Long, Double,
-   *     BigDecimal, String, Boolean, byte[], {@link java.time.Instant}, {@link java.time.LocalDate},
-   *     {@link java.util.UUID}, a canonical value of the parameter's type, or null
-   * @return typed columns and rows of canonical values ({@link io.tributary.query.catalog.ColumnType})
+   *     BigDecimal, String, Boolean, byte[], {@link java.time.Instant}, {@link
+   *     java.time.LocalDate}, {@link java.util.UUID}, a canonical value of the parameter's type, or
+   *     null
+   * @return typed columns and rows of canonical values ({@link
+   *     io.tributary.query.catalog.ColumnType})
    */
   public QueryResult select(String sql, List<Object> params, RowSource source) {
     return runner.select(sql, params, source);

@@ -18,14 +18,14 @@ import org.apache.calcite.sql.type.SqlTypeName;
  * validated exactly as the same expression in a SELECT would be, then compiled to a tree of
  * lambdas.
  *
- * <p>Supported: literals of every type; column references; AND, OR, NOT (three-valued); {@code =
- * <> < <= > >=}, IS [NOT] DISTINCT FROM across numeric types; IS [NOT] NULL / TRUE / FALSE /
- * UNKNOWN; BETWEEN; IN lists; [NOT] LIKE [ESCAPE]; {@code + - * / %} and unary minus on INT,
- * BIGINT, DOUBLE and DECIMAL (integer division on integers; overflow and division by zero fail);
- * TIMESTAMP/DATE plus or minus an INTERVAL; {@code ||}; UPPER, LOWER, CHAR_LENGTH, SUBSTRING, TRIM,
- * POSITION, REPLACE; ABS, MOD, CEIL, FLOOR (also of a TIMESTAMP to a unit), ROUND; EXTRACT;
- * COALESCE, NULLIF, CASE; CAST between the dialect's types. Anything else (subqueries, aggregate,
- * window and non-deterministic functions such as CURRENT_TIMESTAMP) fails to compile with
+ * <p>Supported: literals of every type; column references; AND, OR, NOT (three-valued); {@code = <>
+ * < <= > >=}, IS [NOT] DISTINCT FROM across numeric types; IS [NOT] NULL / TRUE / FALSE / UNKNOWN;
+ * BETWEEN; IN lists; [NOT] LIKE [ESCAPE]; {@code + - * / %} and unary minus on INT, BIGINT, DOUBLE
+ * and DECIMAL (integer division on integers; overflow and division by zero fail); TIMESTAMP/DATE
+ * plus or minus an INTERVAL; {@code ||}; UPPER, LOWER, CHAR_LENGTH, SUBSTRING, TRIM, POSITION,
+ * REPLACE; ABS, MOD, CEIL, FLOOR (also of a TIMESTAMP to a unit), ROUND; EXTRACT; COALESCE, NULLIF,
+ * CASE; CAST between the dialect's types. Anything else (subqueries, aggregate, window and
+ * non-deterministic functions such as CURRENT_TIMESTAMP) fails to compile with
  * UNSUPPORTED_STATEMENT naming it.
  *
  * <p>Failures at compile time: SYNTAX_ERROR (with line and column, relative to the expression

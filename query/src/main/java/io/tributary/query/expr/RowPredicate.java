@@ -1,8 +1,8 @@
 package io.tributary.query.expr;
 
 /**
- * A compiled boolean condition over one row. SQL semantics: a condition that is NULL (unknown)
- * does not hold, so {@link #test} returns false for it.
+ * A compiled boolean condition over one row. SQL semantics: a condition that is NULL (unknown) does
+ * not hold, so {@link #test} returns false for it.
  *
  * <p>Instances returned by {@link Expressions} are immutable and thread-safe; {@link #test} does
  * not retain the row. It may throw {@link io.tributary.query.TributaryException} (INVALID_ARGUMENT)

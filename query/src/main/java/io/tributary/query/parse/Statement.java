@@ -36,7 +36,8 @@ public sealed interface Statement {
    * A column of CREATE TABLE.
    *
    * @param defaultFunction SNOWFLAKE_ID, NOW, UUID_V7 or CURRENT_USER, or null
-   * @param defaultLiteral the literal default as a Java value (String, BigDecimal, Boolean), or null
+   * @param defaultLiteral the literal default as a Java value (String, BigDecimal, Boolean), or
+   *     null
    * @param defaultIsNull DEFAULT NULL was written
    */
   record ColumnSpec(
@@ -52,7 +53,9 @@ public sealed interface Statement {
 
   record ShowNamespaces() implements Statement {}
 
-  /** @param namespace null for all namespaces */
+  /**
+   * @param namespace null for all namespaces
+   */
   record ShowTables(String namespace) implements Statement {}
 
   record DescribeTable(String namespace, String name) implements Statement {}

@@ -31,8 +31,8 @@ public final class StatementParser {
   public record Parsed(String text, Statement statement) {}
 
   /**
-   * Splits text at semicolons outside quotes and comments and returns the non-blank statements, with
-   * surrounding whitespace trimmed.
+   * Splits text at semicolons outside quotes and comments and returns the non-blank statements,
+   * with surrounding whitespace trimmed.
    */
   public static List<String> split(String sql) {
     List<String> out = new ArrayList<>();
@@ -410,12 +410,13 @@ public final class StatementParser {
                 switch (f) {
                   case "SNOWFLAKE_ID", "UUID_V7", "NOW", "CURRENT_USER" -> f;
                   case "CURRENT_TIMESTAMP" -> "NOW";
-                  default -> throw error(
-                      d,
-                      "unknown default "
-                          + d.text()
-                          + "; expected a literal, SNOWFLAKE_ID(), NOW(), UUID_V7() or"
-                          + " CURRENT_USER()");
+                  default ->
+                      throw error(
+                          d,
+                          "unknown default "
+                              + d.text()
+                              + "; expected a literal, SNOWFLAKE_ID(), NOW(), UUID_V7() or"
+                              + " CURRENT_USER()");
                 };
           } else {
             throw error(d, "expected a default value");

@@ -58,7 +58,8 @@ class StatementParserTest {
     assertThat(t.ifNotExists()).isTrue();
     assertThat(t.primaryKey()).containsExactly("a", "b");
     Statement.CreateTable u =
-        (Statement.CreateTable) StatementParser.parse("CREATE USER TABLE ns.t (id INT PRIMARY KEY)");
+        (Statement.CreateTable)
+            StatementParser.parse("CREATE USER TABLE ns.t (id INT PRIMARY KEY)");
     assertThat(u.kind()).isEqualTo(TableKind.USER);
   }
 
@@ -107,7 +108,8 @@ class StatementParserTest {
   void shouldNameThePositionOfASyntaxError() {
     assertThatThrownBy(() -> StatementParser.parse("CREATE NAMESPACE\n  chat extra"))
         .isInstanceOf(TributaryException.class)
-        .hasMessage("Cannot parse statement: expected the end of the statement, found 'extra' at line 2, column 8")
+        .hasMessage(
+            "Cannot parse statement: expected the end of the statement, found 'extra' at line 2, column 8")
         .satisfies(
             e -> {
               TributaryException t = (TributaryException) e;
@@ -123,7 +125,9 @@ class StatementParserTest {
 
   @Test
   void shouldRefuseUnsupportedStandardStatements() {
-    assertThatThrownBy(() -> StatementParser.parse("MERGE INTO a.b USING a.c ON TRUE WHEN MATCHED THEN DELETE"))
+    assertThatThrownBy(
+            () ->
+                StatementParser.parse("MERGE INTO a.b USING a.c ON TRUE WHEN MATCHED THEN DELETE"))
         .isInstanceOf(TributaryException.class)
         .hasMessageStartingWith("Cannot");
   }

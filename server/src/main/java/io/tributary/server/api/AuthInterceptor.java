@@ -15,6 +15,8 @@ import io.tributary.server.Principal;
 import io.tributary.server.auth.TokenService;
 import java.util.Locale;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Requires {@code authorization: Bearer <token>} on every call except login, health and reflection,
@@ -28,6 +30,7 @@ final class AuthInterceptor implements ServerInterceptor {
   static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
+  private static final Logger LOG = LoggerFactory.getLogger(AuthInterceptor.class);
   private static final String BEARER = "bearer ";
   private static final Set<String> OPEN_METHODS =
       Set.of(AuthServiceGrpc.getLoginMethod().getFullMethodName());
@@ -55,12 +58,19 @@ final class AuthInterceptor implements ServerInterceptor {
     try {
       principal = tokens.verify(bearerToken(headers.get(AUTHORIZATION)));
     } catch (TributaryException e) {
-      StatusRuntimeException status = Errors.toStatus(e);
-      call.close(status.getStatus(), status.getTrailers());
-      return new ServerCall.Listener<>() {};
+      return reject(call, Errors.toStatus(e));
+    } catch (RuntimeException e) {
+      LOG.error("Token check failed with an unexpected error", e);
+      return reject(call, Errors.internal());
     }
     Context context = Context.current().withValue(PRINCIPAL, principal);
     return Contexts.interceptCall(context, call, headers, next);
+  }
+
+  private static <ReqT, RespT> ServerCall.Listener<ReqT> reject(
+      ServerCall<ReqT, RespT> call, StatusRuntimeException status) {
+    call.close(status.getStatus(), status.getTrailers());
+    return new ServerCall.Listener<>() {};
   }
 
   private static String bearerToken(String header) {

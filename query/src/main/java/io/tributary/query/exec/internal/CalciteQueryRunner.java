@@ -34,7 +34,8 @@ public final class CalciteQueryRunner {
     p.setProperty(CalciteConnectionProperty.LEX.camelName(), Lex.JAVA.name());
     p.setProperty(CalciteConnectionProperty.CASE_SENSITIVE.camelName(), "true");
     p.setProperty(CalciteConnectionProperty.TIME_ZONE.camelName(), "UTC");
-    p.setProperty(CalciteConnectionProperty.CONFORMANCE.camelName(), SqlConformanceEnum.DEFAULT.name());
+    p.setProperty(
+        CalciteConnectionProperty.CONFORMANCE.camelName(), SqlConformanceEnum.DEFAULT.name());
     p.setProperty(
         CalciteConnectionProperty.TYPE_SYSTEM.camelName(),
         TributaryTypeSystem.class.getName() + "#INSTANCE");

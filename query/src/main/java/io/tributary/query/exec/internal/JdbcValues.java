@@ -202,7 +202,8 @@ final class JdbcValues {
     return new QueryResult(List.copyOf(columns), rows);
   }
 
-  private static ColumnType typeOf(ResultSetMetaData meta, int i, Catalog catalog) throws SQLException {
+  private static ColumnType typeOf(ResultSetMetaData meta, int i, Catalog catalog)
+      throws SQLException {
     switch (meta.getColumnType(i)) {
       case Types.BOOLEAN:
         return ColumnType.BOOLEAN;
@@ -239,8 +240,8 @@ final class JdbcValues {
   }
 
   /** JSON or UUID when the result column is directly a column of that type of a table. */
-  private static Optional<ColumnType> originType(
-      ResultSetMetaData meta, int i, Catalog catalog) throws SQLException {
+  private static Optional<ColumnType> originType(ResultSetMetaData meta, int i, Catalog catalog)
+      throws SQLException {
     String schema = meta.getSchemaName(i);
     String table = meta.getTableName(i);
     String column = meta.getColumnName(i);

@@ -24,11 +24,10 @@ import org.apache.calcite.jdbc.Driver;
 import org.apache.calcite.schema.SchemaPlus;
 
 /**
- * One Calcite connection, used by one thread at a time, with the statements it prepared. Planning
- * a query with Calcite costs milliseconds (validation, Volcano planning, Janino code generation),
- * so a prepared statement is kept per SQL text and run again with new parameters and a new row
- * source. A kept statement is dropped when a table it was planned against has changed in the
- * catalog.
+ * One Calcite connection, used by one thread at a time, with the statements it prepared. Planning a
+ * query with Calcite costs milliseconds (validation, Volcano planning, Janino code generation), so
+ * a prepared statement is kept per SQL text and run again with new parameters and a new row source.
+ * A kept statement is dropped when a table it was planned against has changed in the catalog.
  */
 final class QuerySession {
   private static final Driver DRIVER = new Driver();
@@ -38,8 +37,10 @@ final class QuerySession {
   private final SchemaPlus root;
   private final Set<String> namespaces = new HashSet<>();
   private final Map<String, Prepared> statements;
+
   /** The row source of the running query; read by the tables when Calcite scans them. */
   private RowSource source;
+
   /** The tables looked up while preparing, or null when not preparing. */
   private List<TableDef> resolving;
 
@@ -69,7 +70,8 @@ final class QuerySession {
   }
 
   private void addSchema(String name) {
-    SchemaPlus added = root.add(name, new CatalogSchema(catalog, name, () -> source, this::resolved));
+    SchemaPlus added =
+        root.add(name, new CatalogSchema(catalog, name, () -> source, this::resolved));
     added.setCacheEnabled(false);
   }
 

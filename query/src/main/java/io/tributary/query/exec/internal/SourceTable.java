@@ -55,7 +55,8 @@ final class SourceTable extends AbstractTable implements ScannableTable {
   public Enumerable<Object[]> scan(DataContext root) {
     RowSource rows0 = source.get();
     if (rows0 == null) {
-      throw new IllegalStateException("Cannot scan " + table.qualifiedName() + ": no query is running");
+      throw new IllegalStateException(
+          "Cannot scan " + table.qualifiedName() + ": no query is running");
     }
     Iterable<Object[]> rows = rows0.scan(table);
     if (bytesColumns.length == 0) {

@@ -15,7 +15,8 @@ final class EvalContext {
 
   /** An INVALID_ARGUMENT failure of evaluation: {@code Cannot evaluate <source>: <reason>}. */
   TributaryException fail(String reason) {
-    return new TributaryException(ErrorCode.INVALID_ARGUMENT, "Cannot evaluate " + source + ": " + reason);
+    return new TributaryException(
+        ErrorCode.INVALID_ARGUMENT, "Cannot evaluate " + source + ": " + reason);
   }
 
   TributaryException divisionByZero() {

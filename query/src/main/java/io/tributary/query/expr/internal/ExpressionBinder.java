@@ -53,7 +53,8 @@ public final class ExpressionBinder {
   static {
     Properties p = new Properties();
     p.setProperty(CalciteConnectionProperty.CASE_SENSITIVE.camelName(), "true");
-    p.setProperty(CalciteConnectionProperty.CONFORMANCE.camelName(), SqlConformanceEnum.DEFAULT.name());
+    p.setProperty(
+        CalciteConnectionProperty.CONFORMANCE.camelName(), SqlConformanceEnum.DEFAULT.name());
     p.setProperty(CalciteConnectionProperty.TIME_ZONE.camelName(), "UTC");
     CONNECTION_CONFIG = new CalciteConnectionConfigImpl(p);
   }
@@ -146,7 +147,8 @@ public final class ExpressionBinder {
 
   private static TributaryException unsupported(String action, String what) {
     return new TributaryException(
-        ErrorCode.UNSUPPORTED_STATEMENT, "Cannot compile " + action + ": " + what + " is not supported");
+        ErrorCode.UNSUPPORTED_STATEMENT,
+        "Cannot compile " + action + ": " + what + " is not supported");
   }
 
   private static SqlSelect template(TableDef table) {
@@ -184,10 +186,16 @@ public final class ExpressionBinder {
       }
       RelOptCluster cluster =
           RelOptCluster.create(
-              new HepPlanner(HepProgram.builder().build()), new RexBuilder(CalciteTypes.TYPE_FACTORY));
+              new HepPlanner(HepProgram.builder().build()),
+              new RexBuilder(CalciteTypes.TYPE_FACTORY));
       SqlToRelConverter converter =
           new SqlToRelConverter(
-              NO_VIEWS, validator, reader, cluster, StandardConvertletTable.INSTANCE, CONVERTER_CONFIG);
+              NO_VIEWS,
+              validator,
+              reader,
+              cluster,
+              StandardConvertletTable.INSTANCE,
+              CONVERTER_CONFIG);
       return converter.convertQuery(validated, false, true);
     } catch (TributaryException e) {
       throw e;
@@ -196,7 +204,9 @@ public final class ExpressionBinder {
     }
   }
 
-  /** The parsed form of an expression, with SYNTAX_ERROR (line and column) when it does not parse. */
+  /**
+   * The parsed form of an expression, with SYNTAX_ERROR (line and column) when it does not parse.
+   */
   public static SqlNode parse(String sql) {
     return SqlParsing.parseExpression(sql);
   }

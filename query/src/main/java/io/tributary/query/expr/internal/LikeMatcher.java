@@ -38,11 +38,13 @@ final class LikeMatcher {
       char c = pattern.charAt(i);
       if (esc != null && c == esc) {
         if (i + 1 >= pattern.length()) {
-          throw new IllegalArgumentException("invalid escape sequence in pattern '" + pattern + "'");
+          throw new IllegalArgumentException(
+              "invalid escape sequence in pattern '" + pattern + "'");
         }
         char n = pattern.charAt(++i);
         if (n != '%' && n != '_' && n != esc) {
-          throw new IllegalArgumentException("invalid escape sequence in pattern '" + pattern + "'");
+          throw new IllegalArgumentException(
+              "invalid escape sequence in pattern '" + pattern + "'");
         }
         literal.append(n);
         regex.append(Pattern.quote(String.valueOf(n)));

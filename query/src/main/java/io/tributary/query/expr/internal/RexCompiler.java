@@ -1,5 +1,6 @@
 package io.tributary.query.expr.internal;
 
+import com.google.common.collect.Range;
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.ColumnType;
@@ -35,8 +36,10 @@ import org.apache.calcite.rex.RexUtil;
 import org.apache.calcite.sql.SqlKind;
 import org.apache.calcite.sql.fun.SqlLikeOperator;
 import org.apache.calcite.sql.fun.SqlTrimFunction;
+import org.apache.calcite.util.DateString;
 import org.apache.calcite.util.Sarg;
-import com.google.common.collect.Range;
+import org.apache.calcite.util.TimeString;
+import org.apache.calcite.util.TimestampString;
 
 /**
  * Compiles a bound {@link RexNode} into a tree of lambdas: one pass over the tree at compile time,
@@ -170,6 +173,7 @@ public final class RexCompiler {
     final RelDataType type;
     final boolean constant;
     final Object value;
+
     /** The column index when the node is a plain input reference, else -1. */
     final int input;
 
@@ -202,11 +206,13 @@ public final class RexCompiler {
 
   private TributaryException unsupported(String what) {
     return new TributaryException(
-        ErrorCode.UNSUPPORTED_STATEMENT, "Cannot compile " + action + ": " + what + " is not supported");
+        ErrorCode.UNSUPPORTED_STATEMENT,
+        "Cannot compile " + action + ": " + what + " is not supported");
   }
 
   private TributaryException typeMismatch(String reason) {
-    return new TributaryException(ErrorCode.TYPE_MISMATCH, "Cannot compile " + action + ": " + reason);
+    return new TributaryException(
+        ErrorCode.TYPE_MISMATCH, "Cannot compile " + action + ": " + reason);
   }
 
   private Rep repOf(RelDataType type) {
@@ -228,7 +234,7 @@ public final class RexCompiler {
       Rep rep = repOf(lit.getType());
       Object v;
       try {
-        v = Values.fromCalcite(lit.getValue(), rep);
+        v = Values.fromCalcite(literalValue(lit, rep), rep);
       } catch (IllegalArgumentException e) {
         throw unsupported("literal " + lit);
       }
@@ -261,6 +267,20 @@ public final class RexCompiler {
       return c;
     }
     throw unsupported("expression " + node);
+  }
+
+  /** The literal's value as {@link Values#fromCalcite} takes it (not the legacy Calendar). */
+  private static Object literalValue(RexLiteral lit, Rep rep) {
+    switch (rep) {
+      case TIMESTAMP:
+        return lit.getValueAs(TimestampString.class);
+      case DATE:
+        return lit.getValueAs(DateString.class);
+      case TIME:
+        return lit.getValueAs(TimeString.class);
+      default:
+        return lit.getValue();
+    }
   }
 
   private Compiled call(RexCall call) {
@@ -354,7 +374,8 @@ public final class RexCompiler {
   // ---------------------------------------------------------------- logic
 
   private Compiled and(RexCall call) {
-    RowExpression[] xs = call.getOperands().stream().map(o -> compile(o).fn).toArray(RowExpression[]::new);
+    RowExpression[] xs =
+        call.getOperands().stream().map(o -> compile(o).fn).toArray(RowExpression[]::new);
     return Compiled.of(
         row -> {
           boolean unknown = false;
@@ -373,7 +394,8 @@ public final class RexCompiler {
   }
 
   private Compiled or(RexCall call) {
-    RowExpression[] xs = call.getOperands().stream().map(o -> compile(o).fn).toArray(RowExpression[]::new);
+    RowExpression[] xs =
+        call.getOperands().stream().map(o -> compile(o).fn).toArray(RowExpression[]::new);
     return Compiled.of(
         row -> {
           boolean unknown = false;
@@ -594,9 +616,7 @@ public final class RexCompiler {
       boolean holds = Boolean.TRUE.equals(lit.getValue());
       return row -> holds;
     }
-    if (!(node instanceof RexCall call)
-        || node instanceof RexSubQuery
-        || node instanceof RexOver) {
+    if (!(node instanceof RexCall call) || node instanceof RexSubQuery || node instanceof RexOver) {
       return truthOf(compile(node));
     }
     List<RexNode> ops = call.getOperands();
@@ -766,7 +786,9 @@ public final class RexCompiler {
       }
       Predicate<String> m;
       try {
-        m = LikeMatcher.compile((String) p.value, e == null ? null : (String) e.value, caseSensitive);
+        m =
+            LikeMatcher.compile(
+                (String) p.value, e == null ? null : (String) e.value, caseSensitive);
       } catch (IllegalArgumentException ex) {
         throw new TributaryException(
             ErrorCode.INVALID_ARGUMENT, "Cannot compile " + action + ": " + ex.getMessage());
@@ -809,7 +831,8 @@ public final class RexCompiler {
     Object apply(Object x, Object y);
   }
 
-  private static Compiled binary(RowExpression l, RowExpression r, BinOp op, Rep rep, RelDataType type) {
+  private static Compiled binary(
+      RowExpression l, RowExpression r, BinOp op, Rep rep, RelDataType type) {
     return Compiled.of(
         row -> {
           Object x = l.evaluate(row);
@@ -898,17 +921,20 @@ public final class RexCompiler {
       Compiled dt = a.rep == rep ? a : b;
       Compiled iv = a.rep == rep ? b : a;
       if (kind != SqlKind.PLUS && !(minus && dt == a)) {
-        throw unsupported("operator " + op + " on " + typeName(a.type) + " and " + typeName(b.type));
+        throw unsupported(
+            "operator " + op + " on " + typeName(a.type) + " and " + typeName(b.type));
       }
       BinOp add = dateTimePlus(rep, iv.rep, minus);
       if (add == null) {
-        throw unsupported("operator " + op + " on " + typeName(a.type) + " and " + typeName(b.type));
+        throw unsupported(
+            "operator " + op + " on " + typeName(a.type) + " and " + typeName(b.type));
       }
       return binary(dt.fn, iv.fn, add, rep, type);
     }
     if (rep == Rep.INTERVAL_MILLIS && kind == SqlKind.MINUS && a.rep == b.rep) {
       if (a.rep == Rep.TIMESTAMP || a.rep == Rep.INTERVAL_MILLIS) {
-        return binary(a.fn, b.fn, (x, y) -> exact(() -> Math.subtractExact((Long) x, (Long) y)), rep, type);
+        return binary(
+            a.fn, b.fn, (x, y) -> exact(() -> Math.subtractExact((Long) x, (Long) y)), rep, type);
       }
       if (a.rep == Rep.DATE) {
         return binary(
@@ -920,7 +946,8 @@ public final class RexCompiler {
       }
     }
     if (rep == Rep.INTERVAL_MILLIS && kind == SqlKind.PLUS && a.rep == rep && b.rep == rep) {
-      return binary(a.fn, b.fn, (x, y) -> exact(() -> Math.addExact((Long) x, (Long) y)), rep, type);
+      return binary(
+          a.fn, b.fn, (x, y) -> exact(() -> Math.addExact((Long) x, (Long) y)), rep, type);
     }
     if (rep == Rep.INTERVAL_MONTHS
         && (kind == SqlKind.PLUS || kind == SqlKind.MINUS)
@@ -967,7 +994,8 @@ public final class RexCompiler {
       };
     }
     if (rep == Rep.DATE && interval == Rep.INTERVAL_MONTHS) {
-      return (x, y) -> (int) LocalDate.ofEpochDay((Integer) x).plusMonths(sign * (Integer) y).toEpochDay();
+      return (x, y) ->
+          (int) LocalDate.ofEpochDay((Integer) x).plusMonths(sign * (Integer) y).toEpochDay();
     }
     return null;
   }
@@ -1223,7 +1251,9 @@ public final class RexCompiler {
   private Compiled coalesce(RexCall call) {
     RelDataType type = call.getType();
     RowExpression[] xs =
-        call.getOperands().stream().map(o -> align(compile(o), type).fn).toArray(RowExpression[]::new);
+        call.getOperands().stream()
+            .map(o -> align(compile(o), type).fn)
+            .toArray(RowExpression[]::new);
     return Compiled.of(
         row -> {
           for (RowExpression x : xs) {
@@ -1309,7 +1339,8 @@ public final class RexCompiler {
         {
           RowExpression sub = textOf(compile(ops.get(0)));
           RowExpression s = textOf(compile(ops.get(1)));
-          RowExpression from = ops.size() > 2 ? numericAs(compile(ops.get(2)), Rep.LONG) : row -> 1L;
+          RowExpression from =
+              ops.size() > 2 ? numericAs(compile(ops.get(2)), Rep.LONG) : row -> 1L;
           return Compiled.of(
               row -> {
                 Object a = sub.evaluate(row);
@@ -1496,7 +1527,9 @@ public final class RexCompiler {
         return Compiled.of(
             row -> {
               Object v = f.evaluate(row);
-              return v == null ? null : (Object) (ceil ? Math.ceil((Double) v) : Math.floor((Double) v));
+              return v == null
+                  ? null
+                  : (Object) (ceil ? Math.ceil((Double) v) : Math.floor((Double) v));
             },
             rep,
             type);
@@ -1551,13 +1584,16 @@ public final class RexCompiler {
               long floor = Math.floorDiv(ms, unitMillis) * unitMillis;
               return ceil && floor != ms ? floor + unitMillis : floor;
             }
-            LocalDateTime t = LocalDateTime.ofEpochSecond(Math.floorDiv(ms, 1000), 0, ZoneOffset.UTC);
+            LocalDateTime t =
+                LocalDateTime.ofEpochSecond(Math.floorDiv(ms, 1000), 0, ZoneOffset.UTC);
             LocalDate d = t.toLocalDate();
-            LocalDate floor = range == TimeUnitRange.YEAR ? d.withDayOfYear(1) : d.withDayOfMonth(1);
+            LocalDate floor =
+                range == TimeUnitRange.YEAR ? d.withDayOfYear(1) : d.withDayOfMonth(1);
             long floorMs = floor.toEpochDay() * Values.MILLIS_PER_DAY;
             if (ceil && floorMs != ms) {
               floorMs =
-                  (range == TimeUnitRange.YEAR ? floor.plusYears(1) : floor.plusMonths(1)).toEpochDay()
+                  (range == TimeUnitRange.YEAR ? floor.plusYears(1) : floor.plusMonths(1))
+                          .toEpochDay()
                       * Values.MILLIS_PER_DAY;
             }
             return floorMs;
@@ -1576,7 +1612,8 @@ public final class RexCompiler {
               return null;
             }
             LocalDate d = LocalDate.ofEpochDay((Integer) v);
-            LocalDate floor = range == TimeUnitRange.YEAR ? d.withDayOfYear(1) : d.withDayOfMonth(1);
+            LocalDate floor =
+                range == TimeUnitRange.YEAR ? d.withDayOfYear(1) : d.withDayOfMonth(1);
             if (ceil && !floor.equals(d)) {
               floor = range == TimeUnitRange.YEAR ? floor.plusYears(1) : floor.plusMonths(1);
             }
@@ -1592,7 +1629,8 @@ public final class RexCompiler {
     Rep rep = repOf(type);
     Compiled x = compile(ops.get(0));
     RowExpression f = numericAs(x, rep);
-    RowExpression digits = ops.size() > 1 ? numericAs(integral(compile(ops.get(1))), Rep.LONG) : row -> 0L;
+    RowExpression digits =
+        ops.size() > 1 ? numericAs(integral(compile(ops.get(1))), Rep.LONG) : row -> 0L;
     return Compiled.of(
         row -> {
           Object v = f.evaluate(row);

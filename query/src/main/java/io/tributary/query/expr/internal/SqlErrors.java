@@ -18,7 +18,8 @@ import org.apache.calcite.sql.validate.SqlValidatorException;
  * a row source inside a Calcite scan) wins unchanged.
  */
 public final class SqlErrors {
-  private static final Pattern OBJECT_WITHIN = Pattern.compile("Object '(.+?)' not found within '(.+?)'.*");
+  private static final Pattern OBJECT_WITHIN =
+      Pattern.compile("Object '(.+?)' not found within '(.+?)'.*");
   private static final Pattern OBJECT = Pattern.compile("(?:Object|Table) '(.+?)' not found.*");
   private static final Pattern COLUMN_ANY =
       Pattern.compile(
@@ -107,7 +108,8 @@ public final class SqlErrors {
     if (arithmetic != null) {
       String m = arithmetic.getMessage();
       String reason = m != null && m.contains("by zero") ? "division by zero" : "numeric overflow";
-      return new TributaryException(ErrorCode.INVALID_ARGUMENT, "Cannot " + action + ": " + reason, e);
+      return new TributaryException(
+          ErrorCode.INVALID_ARGUMENT, "Cannot " + action + ": " + reason, e);
     }
     NumberFormatException number = cause(e, NumberFormatException.class);
     if (number != null) {
@@ -171,7 +173,10 @@ public final class SqlErrors {
     if (m.matches()) {
       return new TributaryException(
           ErrorCode.COLUMN_NOT_FOUND,
-          "Cannot resolve column '" + m.group(1) + "' in table " + (table != null ? table : m.group(2)),
+          "Cannot resolve column '"
+              + m.group(1)
+              + "' in table "
+              + (table != null ? table : m.group(2)),
           line,
           column,
           cause);
@@ -232,7 +237,10 @@ public final class SqlErrors {
     if (message == null) {
       return null;
     }
-    Matcher m = Pattern.compile("^From line \\d+, column \\d+ to line \\d+, column \\d+: (.*)$", Pattern.DOTALL).matcher(message);
+    Matcher m =
+        Pattern.compile(
+                "^From line \\d+, column \\d+ to line \\d+, column \\d+: (.*)$", Pattern.DOTALL)
+            .matcher(message);
     if (m.matches()) {
       return m.group(1);
     }

@@ -36,7 +36,9 @@ final class StrictTypeCoercion extends TypeCoercionImpl {
 
   @Override
   public boolean builtinFunctionCoercion(
-      SqlCallBinding binding, List<RelDataType> operandTypes, List<SqlTypeFamily> expectedFamilies) {
+      SqlCallBinding binding,
+      List<RelDataType> operandTypes,
+      List<SqlTypeFamily> expectedFamilies) {
     for (int i = 0; i < Math.min(operandTypes.size(), expectedFamilies.size()); i++) {
       SqlTypeFamily family = expectedFamilies.get(i);
       if (SqlTypeUtil.isCharacter(operandTypes.get(i))

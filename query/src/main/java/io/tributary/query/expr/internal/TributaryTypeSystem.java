@@ -9,8 +9,8 @@ import org.apache.calcite.sql.type.SqlTypeName;
  * Calcite's type system adjusted to the dialect: DECIMAL up to precision 38 (as {@link
  * io.tributary.query.catalog.ColumnType}), TIMESTAMP of millisecond precision by default, CASE and
  * UNION of strings of different lengths typed VARCHAR (not blank-padded CHAR), SUM of integers
- * typed BIGINT and AVG of integers typed DOUBLE. Used by both the expression compiler and the
- * query engine so that an expression means the same in a WHERE clause and in a SELECT.
+ * typed BIGINT and AVG of integers typed DOUBLE. Used by both the expression compiler and the query
+ * engine so that an expression means the same in a WHERE clause and in a SELECT.
  */
 public final class TributaryTypeSystem extends RelDataTypeSystemImpl {
   public static final TributaryTypeSystem INSTANCE = new TributaryTypeSystem();

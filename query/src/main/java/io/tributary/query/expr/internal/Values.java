@@ -1,7 +1,7 @@
 package io.tributary.query.expr.internal;
 
-import io.tributary.query.catalog.ColumnType;
 import io.tributary.query.TributaryException;
+import io.tributary.query.catalog.ColumnType;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
@@ -319,9 +319,7 @@ final class Values {
           if (f == Rep.SYMBOL || f == Rep.INTERVAL_MILLIS || f == Rep.INTERVAL_MONTHS) {
             return null;
           }
-          return length == null
-              ? v -> toText(v, f, from)
-              : v -> length.apply(toText(v, f, from));
+          return length == null ? v -> toText(v, f, from) : v -> length.apply(toText(v, f, from));
         }
       case BOOLEAN:
         if (f == Rep.BOOLEAN) {
@@ -509,7 +507,8 @@ final class Values {
         try {
           return ((BigDecimal) v).setScale(0, RoundingMode.DOWN).longValueExact();
         } catch (ArithmeticException e) {
-          throw ctx.fail("value " + ((BigDecimal) v).toPlainString() + " out of range for " + typeName);
+          throw ctx.fail(
+              "value " + ((BigDecimal) v).toPlainString() + " out of range for " + typeName);
         }
       case STRING:
         try {
