@@ -104,7 +104,7 @@ public final class TributaryServer implements AutoCloseable {
         config.bind(),
         api.port(),
         (System.nanoTime() - begin) / 1_000_000,
-        config.dataDir().toAbsolutePath());
+        config.dataDir().toAbsolutePath().normalize());
   }
 
   /** The port the API listens on. */

@@ -20,29 +20,21 @@ import java.sql.Types;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Calendar;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
-import java.util.TimeZone;
 import java.util.UUID;
 
 /**
  * Conversions between the canonical values of {@link ColumnType} and JDBC: binding parameters by
  * the type Calcite inferred for each {@code ?}, and reading typed results back into canonical
- * values. Timestamps and dates go through an explicit UTC calendar, so the JVM's time zone never
- * matters.
+ * values. TIMESTAMP and DATE values cross as Calcite's internal numbers (milliseconds, days), never
+ * as {@code java.sql.Timestamp} or {@code java.sql.Date}, whose conversions depend on the JVM's
+ * default time zone.
  */
 final class JdbcValues {
-  private static final long MILLIS_PER_DAY = 86_400_000L;
-
   private JdbcValues() {}
 
   // ---------------------------------------------------------------- parameters
-
-  static Calendar utc() {
-    return Calendar.getInstance(TimeZone.getTimeZone("UTC"), Locale.ROOT);
-  }
 
   static void bind(PreparedStatement statement, List<Object> values) throws SQLException {
     ParameterMetaData meta = statement.getParameterMetaData();
@@ -88,14 +80,14 @@ final class JdbcValues {
       case Types.TIMESTAMP:
       case Types.TIMESTAMP_WITH_TIMEZONE:
         {
-          Long millis = (Long) ColumnType.TIMESTAMP.coerce(v, "?" + index);
-          statement.setTimestamp(index, new java.sql.Timestamp(millis), utc());
+          // Calcite's internal value (milliseconds): java.sql.Timestamp would be shifted by the
+          // JVM's default time zone as Calcite and Avatica captured it.
+          statement.setLong(index, (Long) ColumnType.TIMESTAMP.coerce(v, "?" + index));
           return;
         }
       case Types.DATE:
         {
-          Integer days = (Integer) ColumnType.DATE.coerce(v, "?" + index);
-          statement.setDate(index, new java.sql.Date(days * MILLIS_PER_DAY), utc());
+          statement.setInt(index, (Integer) ColumnType.DATE.coerce(v, "?" + index));
           return;
         }
       case Types.BINARY:
@@ -133,9 +125,9 @@ final class JdbcValues {
         break;
     }
     if (v instanceof Instant i) {
-      statement.setTimestamp(index, new java.sql.Timestamp(i.toEpochMilli()), utc());
+      statement.setLong(index, i.toEpochMilli());
     } else if (v instanceof LocalDate d) {
-      statement.setDate(index, new java.sql.Date(d.toEpochDay() * MILLIS_PER_DAY), utc());
+      statement.setInt(index, (int) d.toEpochDay());
     } else if (v instanceof UUID u) {
       statement.setString(index, u.toString());
     } else {
@@ -191,11 +183,10 @@ final class JdbcValues {
               meta.isNullable(i + 1) != ResultSetMetaData.columnNoNulls));
     }
     List<Object[]> rows = new ArrayList<>();
-    Calendar utc = utc();
     while (rs.next()) {
       Object[] row = new Object[n];
       for (int i = 0; i < n; i++) {
-        row[i] = valueOf(rs, i + 1, types[i], utc);
+        row[i] = valueOf(rs, i + 1, types[i]);
       }
       rows.add(row);
     }
@@ -265,7 +256,7 @@ final class JdbcValues {
         });
   }
 
-  private static Object valueOf(ResultSet rs, int i, ColumnType type, Calendar utc)
+  private static Object valueOf(ResultSet rs, int i, ColumnType type)
       throws SQLException {
     switch (type.kind()) {
       case BOOLEAN:
@@ -297,13 +288,14 @@ final class JdbcValues {
         return rs.getBytes(i);
       case TIMESTAMP:
         {
-          java.sql.Timestamp t = rs.getTimestamp(i, utc);
-          return t == null ? null : t.getTime();
+          // the internal value, not a java.sql.Timestamp shifted by a default time zone
+          long millis = rs.getLong(i);
+          return rs.wasNull() ? null : millis;
         }
       case DATE:
         {
-          java.sql.Date d = rs.getDate(i, utc);
-          return d == null ? null : (int) Math.floorDiv(d.getTime(), MILLIS_PER_DAY);
+          int days = rs.getInt(i);
+          return rs.wasNull() ? null : days;
         }
       default:
         return rs.getString(i);
