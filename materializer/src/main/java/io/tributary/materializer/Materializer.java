@@ -19,11 +19,14 @@ import java.nio.file.Path;
  *
  * <p>Lifecycle: {@link State}. {@link #start()} once; {@link #close()} at any time (idempotent).
  *
- * <p>Reads: {@link #scan} may be called from any thread while running. It reads RocksDB directly
- * (no record cache), so it sees every command whose outcome the listener has already received (read
- * your writes). It may also see the effects of a Streams transaction that is later aborted;
- * recovery then re-applies the same commands at the same offsets, which re-creates exactly that
- * state with the same {@code _seq} values (DESIGN.md section 3, determinism).
+ * <p>Reads: {@link #scan} and {@link #snapshot} may be called from any thread while running. It
+ * reads RocksDB directly (no record cache), so it sees every command whose outcome the listener has
+ * already received (read your writes). It may also see the effects of a Streams transaction that is
+ * later aborted; recovery then re-applies the same commands at the same offsets, which re-creates
+ * exactly that state with the same {@code _seq} values (DESIGN.md section 3, determinism). {@link
+ * #snapshot} reads a range's rows and its watermark entry (the {@code _seq} of the range's last
+ * change, written in the same atomic batch as the rows) through one RocksDB iterator, so the two
+ * agree.
  */
 public interface Materializer extends AutoCloseable, HotTier {
 
@@ -38,7 +41,22 @@ public interface Materializer extends AutoCloseable, HotTier {
    * @param listener receives every command's outcome (see {@link ApplyListener} for its threading)
    */
   static Materializer create(Log log, Path stateDir, Catalog catalog, ApplyListener listener) {
-    return new MaterializerImpl(log, stateDir, catalog, listener);
+    return create(log, stateDir, catalog, listener, ChangeListener.NONE);
+  }
+
+  /**
+   * Like {@link #create(Log, Path, Catalog, ApplyListener)}, and hands the decoded row changes of
+   * every command that changed rows to {@code changes} (DESIGN.md section 3, low-latency live
+   * delivery), on the stream thread right after they were written to the store and before {@code
+   * listener} hears the command's outcome. An exception from {@code changes} is logged and
+   * otherwise ignored.
+   *
+   * @param changes receives applied changes (see {@link ChangeListener} for its threading and
+   *     repeated deliveries); {@link ChangeListener#NONE} for none
+   */
+  static Materializer create(
+      Log log, Path stateDir, Catalog catalog, ApplyListener listener, ChangeListener changes) {
+    return new MaterializerImpl(log, stateDir, catalog, listener, changes);
   }
 
   /**

@@ -18,6 +18,7 @@ import io.tributary.query.command.CommandCodec;
 import io.tributary.query.command.RowChange;
 import io.tributary.query.command.WriteCommand;
 import io.tributary.query.command.WriteOutcome;
+import io.tributary.query.exec.HotSnapshot;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +26,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -66,10 +68,12 @@ class MaterializerIntegrationTest {
     Path stateDir = dir.resolve("streams");
     LogTopics topics = log.topics();
     Map<String, WriteOutcome> outcomes = new ConcurrentHashMap<>();
+    List<List<AppliedChange>> applied = new CopyOnWriteArrayList<>();
     Materializer materializer =
         Materializer.create(
-            log, stateDir, TestTables.catalog(), o -> outcomes.put(o.requestId(), o));
+            log, stateDir, TestTables.catalog(), o -> outcomes.put(o.requestId(), o), applied::add);
     List<Object[]> u1Rows;
+    LogPosition first;
     LogPosition update;
     try (materializer) {
       materializer.start();
@@ -78,7 +82,7 @@ class MaterializerIntegrationTest {
           .isInstanceOf(IllegalStateException.class)
           .hasMessage("Cannot move the materializer from RUNNING to STARTING");
 
-      LogPosition first =
+      first =
           appendUser(
               "u1",
               new WriteCommand.InsertRows(
@@ -86,10 +90,11 @@ class MaterializerIntegrationTest {
                   MESSAGES.id(),
                   "u1",
                   List.of(message(1, 10, "user", "hi"), message(2, 10, "user", "again"))));
-      appendUser(
-          "u2",
-          new WriteCommand.InsertRows(
-              "i2", MESSAGES.id(), "u2", List.of(message(1, 10, "user", "other"))));
+      LogPosition u2 =
+          appendUser(
+              "u2",
+              new WriteCommand.InsertRows(
+                  "i2", MESSAGES.id(), "u2", List.of(message(1, 10, "user", "other"))));
       LogPosition rooms =
           appendShared(
               new WriteCommand.InsertRows(
@@ -130,6 +135,48 @@ class MaterializerIntegrationTest {
           .containsExactly(
               new Object[] {1L, "lobby", 2, rooms.offset() << 16},
               new Object[] {2L, "dev", null, (rooms.offset() << 16) | 1});
+
+      // Snapshots: the rows and the seq of the range's last change, from one view.
+      HotSnapshot u1Snapshot = materializer.snapshot(MESSAGES, "u1");
+      assertThat(u1Snapshot.rows()).containsExactlyElementsOf(u1Rows);
+      assertThat(u1Snapshot.highWater()).isEqualTo(update.offset() << 16);
+      assertThat(materializer.snapshot(MESSAGES, "u2").highWater()).isEqualTo(u2.offset() << 16);
+      assertThat(materializer.snapshot(MESSAGES, "nobody"))
+          .isEqualTo(new HotSnapshot(List.of(), 0));
+      assertThat(materializer.snapshot(ROOMS, null).highWater())
+          .isEqualTo((rooms.offset() << 16) | 1);
+
+      // The change listener heard each command that changed rows once, before its outcome.
+      assertThat(applied)
+          .extracting(changes -> changes.get(0).seq())
+          .containsExactlyInAnyOrder(
+              first.offset() << 16, u2.offset() << 16, rooms.offset() << 16, update.offset() << 16);
+      for (List<AppliedChange> changes : applied) {
+        AppliedChange change = changes.get(0);
+        byte[] key =
+            change.owner() == null
+                ? WriteKeys.sharedKey(change.table().id())
+                : WriteKeys.userKey(change.owner());
+        assertThat(changes)
+            .extracting(AppliedChange::partition)
+            .containsOnly(WriteKeys.partition(key, PARTITIONS));
+      }
+      assertThat(applied)
+          .filteredOn(changes -> changes.get(0).kind() == RowChange.Kind.UPDATE)
+          .singleElement()
+          .satisfies(
+              changes -> {
+                assertThat(changes).hasSize(1);
+                assertThat(changes.get(0).partition()).isEqualTo(update.partition());
+                assertThat(changes.get(0).oldRow())
+                    .containsExactly(2L, 10L, "user", "again", (first.offset() << 16) | 1);
+                assertThat(changes.get(0).newRow())
+                    .containsExactly(2L, 10L, "user", "AGAIN", update.offset() << 16);
+              });
+      assertThat(applied)
+          .filteredOn(changes -> changes.get(0).table().equals(ROOMS))
+          .singleElement()
+          .satisfies(changes -> assertThat(changes).hasSize(2));
     }
     assertThat(materializer.state()).isEqualTo(Materializer.State.STOPPED);
 
@@ -148,16 +195,38 @@ class MaterializerIntegrationTest {
             RowChange.Kind.UPDATE);
 
     Map<String, WriteOutcome> afterRestart = new ConcurrentHashMap<>();
+    List<List<AppliedChange>> appliedAfterRestart = new CopyOnWriteArrayList<>();
     try (Materializer restarted =
         Materializer.create(
-            log, stateDir, TestTables.catalog(), o -> afterRestart.put(o.requestId(), o))) {
+            log,
+            stateDir,
+            TestTables.catalog(),
+            o -> afterRestart.put(o.requestId(), o),
+            appliedAfterRestart::add)) {
       restarted.start();
       assertThat(restarted.scan(MESSAGES, "u1")).containsExactlyElementsOf(u1Rows);
+      assertThat(restarted.snapshot(MESSAGES, "u1").highWater()).isEqualTo(update.offset() << 16);
 
-      appendUser("u1", new WriteCommand.DeleteRows("d6", MESSAGES.id(), "u1", "content = 'hi'"));
+      LogPosition delete =
+          appendUser(
+              "u1", new WriteCommand.DeleteRows("d6", MESSAGES.id(), "u1", "content = 'hi'"));
       await().atMost(WAIT).until(() -> afterRestart.containsKey("d6"));
       assertThat(afterRestart.keySet()).containsExactly("d6");
       assertThat(restarted.scan(MESSAGES, "u1")).extracting(row -> row[0]).containsExactly(2L);
+      HotSnapshot afterDelete = restarted.snapshot(MESSAGES, "u1");
+      assertThat(afterDelete.rows()).extracting(row -> row[0]).containsExactly(2L);
+      assertThat(afterDelete.highWater()).isEqualTo(delete.offset() << 16);
+      assertThat(appliedAfterRestart).hasSize(1);
+      assertThat(appliedAfterRestart.get(0))
+          .singleElement()
+          .satisfies(
+              change -> {
+                assertThat(change.kind()).isEqualTo(RowChange.Kind.DELETE);
+                assertThat(change.seq()).isEqualTo(delete.offset() << 16);
+                assertThat(change.oldRow())
+                    .containsExactly(1L, 10L, "user", "hi", first.offset() << 16);
+                assertThat(change.newRow()).isNull();
+              });
     }
   }
 

@@ -37,6 +37,9 @@ class MaterializerLifecycleTest {
           .hasMessage(
               "Cannot read table chat.messages: the hot store is not available (the materializer"
                   + " is STOPPED)");
+      assertThatThrownBy(() -> materializer.snapshot(TestTables.MESSAGES, "u1"))
+          .isInstanceOfSatisfying(
+              TributaryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
     }
   }
 

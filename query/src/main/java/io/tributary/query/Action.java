@@ -37,6 +37,13 @@ public sealed interface Action {
   /** A result computed from the catalog (SHOW, DESCRIBE). */
   record Result(QueryResult result) implements Action {}
 
+  /** Open a live subscription for {@code user}. Only the live API runs it; Execute refuses it. */
+  record Subscribe(io.tributary.query.live.LiveQuery query, String user, Role role)
+      implements Action {}
+
+  /** Close a live subscription by id (KILL LIVE QUERY; dba and system only). */
+  record KillLiveQuery(String subscriptionId) implements Action {}
+
   /** Nothing to do (e.g. CREATE ... IF NOT EXISTS of something that exists). */
   record Done(String tag) implements Action {}
 }

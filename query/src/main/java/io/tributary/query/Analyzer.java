@@ -16,6 +16,8 @@ import io.tributary.query.command.WriteCommand;
 import io.tributary.query.exec.QueryResult;
 import io.tributary.query.exec.ResultColumn;
 import io.tributary.query.expr.Expressions;
+import io.tributary.query.expr.RowPredicate;
+import io.tributary.query.live.LiveQuery;
 import io.tributary.query.parse.SqlParsing;
 import io.tributary.query.parse.Statement;
 import java.math.BigDecimal;
@@ -40,6 +42,7 @@ import org.apache.calcite.sql.SqlKind;
 import org.apache.calcite.sql.SqlLiteral;
 import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.SqlNodeList;
+import org.apache.calcite.sql.SqlUnknownLiteral;
 import org.apache.calcite.sql.SqlUpdate;
 import org.apache.calcite.sql.parser.SqlParserPos;
 import org.apache.calcite.sql.type.SqlTypeName;
@@ -122,6 +125,12 @@ public final class Analyzer {
     }
     if (statement instanceof Statement.Delete s) {
       return delete(s, user, role, params);
+    }
+    if (statement instanceof Statement.Subscribe s) {
+      return subscribe(s, user, role, params);
+    }
+    if (statement instanceof Statement.KillLiveQuery s) {
+      return killLiveQuery(s, role);
     }
     throw new AssertionError(statement);
   }
@@ -804,6 +813,264 @@ public final class Analyzer {
     return sql;
   }
 
+  // ---------------------------------------------------------------- live queries
+
+  private Action subscribe(Statement.Subscribe s, String user, Role role, List<Object> params) {
+    String qualified = s.namespace() + "." + s.table();
+    String action = "subscribe to " + qualified;
+    if (s.namespace().equals(Catalog.SYSTEM_NAMESPACE)) {
+      throw TributaryException.of(
+          ErrorCode.PERMISSION_DENIED,
+          "Cannot %s: system tables do not support live subscriptions",
+          action);
+    }
+    TableDef table = resolve(s.namespace(), s.table(), "subscribe to");
+    if (table.kind() == TableKind.SHARED
+        && role == Role.USER
+        && table.sharedAccess() == SharedAccess.PRIVATE) {
+      throw TributaryException.of(
+          ErrorCode.PERMISSION_DENIED,
+          "Cannot %s: role user may not read this SHARED table (access level private)",
+          action);
+    }
+    long lastRows = -1;
+    long fromSeq = -1;
+    int batchSize = LiveQuery.DEFAULT_BATCH_SIZE;
+    for (Map.Entry<String, String> e : s.options().entrySet()) {
+      String key = e.getKey().toLowerCase(Locale.ROOT);
+      String value = e.getValue();
+      switch (key) {
+        case "last_rows" -> lastRows = option(key, value, 0, Long.MAX_VALUE, action);
+        case "from_seq" -> fromSeq = option(key, value, 0, Long.MAX_VALUE, action);
+        case "batch_size" ->
+            batchSize = (int) option(key, value, 1, LiveQuery.MAX_BATCH_SIZE, action);
+        default ->
+            throw TributaryException.of(
+                ErrorCode.INVALID_ARGUMENT,
+                "Cannot %s: unknown option %s (expected last_rows, from_seq or batch_size)",
+                action,
+                e.getKey());
+      }
+    }
+    if (lastRows >= 0 && fromSeq >= 0) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot %s: last_rows and from_seq cannot be combined (from_seq resumes without a"
+              + " snapshot)",
+          action);
+    }
+    String owner = ownerOf(table, user);
+    if (s.where() == null) {
+      return new Action.Subscribe(
+          new LiveQuery(table, owner, null, row -> true, List.of(), lastRows, fromSeq, batchSize),
+          user,
+          role);
+    }
+    Inliner inliner = new Inliner(user, s.paramMap(), params, false);
+    String whereSql = SqlParsing.unparse(s.where().accept(inliner));
+    SqlNode where = SqlParsing.parseExpression(whereSql);
+    RowPredicate predicate = Expressions.predicate(table, where);
+    return new Action.Subscribe(
+        new LiveQuery(
+            table,
+            owner,
+            whereSql,
+            predicate,
+            equalities(table, where),
+            lastRows,
+            fromSeq,
+            batchSize),
+        user,
+        role);
+  }
+
+  /** An option's value as an integer from {@code min} to {@code max}. */
+  private static long option(String key, String value, long min, long max, String action) {
+    long n;
+    try {
+      n = Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      n = min - 1;
+    }
+    if (n < min || n > max) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot %s: %s must be %s, not '%s'",
+          action,
+          key,
+          max == Long.MAX_VALUE
+              ? "a non-negative integer"
+              : "an integer from " + min + " to " + max,
+          value);
+    }
+    return n;
+  }
+
+  /**
+   * The top-level AND-ed {@code column = literal} terms of a filter (either side), each literal
+   * coerced to the column's canonical value. Every row the filter accepts holds each of these
+   * values, so the terms may index the subscription; the filter stays authoritative. Terms whose
+   * literal does not convert exactly to the column's type are left out (they stay in the filter
+   * only), and so are BYTES columns, whose values have no value equality in Java.
+   */
+  static List<LiveQuery.Equality> equalities(TableDef table, SqlNode where) {
+    List<SqlNode> terms = new ArrayList<>();
+    conjuncts(where, terms);
+    List<LiveQuery.Equality> out = new ArrayList<>();
+    for (SqlNode term : terms) {
+      if (term.getKind() != SqlKind.EQUALS) {
+        continue;
+      }
+      List<SqlNode> operands = ((SqlCall) term).getOperandList();
+      LiveQuery.Equality equality = equality(table, operands.get(0), operands.get(1));
+      if (equality == null) {
+        equality = equality(table, operands.get(1), operands.get(0));
+      }
+      if (equality != null && !out.contains(equality)) {
+        out.add(equality);
+      }
+    }
+    return out;
+  }
+
+  private static void conjuncts(SqlNode node, List<SqlNode> out) {
+    if (node.getKind() == SqlKind.AND && node instanceof SqlCall call) {
+      for (SqlNode operand : call.getOperandList()) {
+        conjuncts(operand, out);
+      }
+    } else {
+      out.add(node);
+    }
+  }
+
+  private static LiveQuery.Equality equality(TableDef table, SqlNode column, SqlNode value) {
+    if (!(column instanceof SqlIdentifier id) || !id.isSimple()) {
+      return null;
+    }
+    int index = table.columnIndex(id.getSimple());
+    if (index < 0) {
+      return null;
+    }
+    ColumnType type = table.columns().get(index).type();
+    if (type.kind() == ColumnType.Kind.BYTES) {
+      return null;
+    }
+    boolean negate = false;
+    if (value.getKind() == SqlKind.MINUS_PREFIX && value instanceof SqlCall minus) {
+      negate = true;
+      value = minus.operand(0);
+    }
+    if (!(value instanceof SqlLiteral parsed)) {
+      return null;
+    }
+    Object raw;
+    try {
+      // The parser leaves typed literals (TIMESTAMP '...', DATE '...') unresolved.
+      SqlLiteral literal =
+          parsed instanceof SqlUnknownLiteral unknown
+              ? unknown.resolve(SqlTypeName.valueOf(unknown.tag.toUpperCase(Locale.ROOT)))
+              : parsed;
+      if (!comparable(literal.getTypeName(), type)) {
+        return null;
+      }
+      raw = literalValue(literal);
+    } catch (RuntimeException e) {
+      return null;
+    }
+    if (raw == null) {
+      return null;
+    }
+    if (negate) {
+      if (raw instanceof BigDecimal d) {
+        raw = d.negate();
+      } else if (raw instanceof Double d) {
+        raw = -d;
+      } else {
+        return null;
+      }
+    }
+    Object coerced;
+    try {
+      coerced = type.coerce(raw, id.getSimple());
+    } catch (TributaryException e) {
+      return null;
+    }
+    if (!exact(raw, coerced, type)) {
+      return null;
+    }
+    return new LiveQuery.Equality(index, coerced);
+  }
+
+  /**
+   * Whether a literal of this type converts to the column's value as the filter compares them: a
+   * string literal converts to any column type; otherwise only the literal of the column's own
+   * family.
+   */
+  private static boolean comparable(SqlTypeName literal, ColumnType type) {
+    return switch (literal) {
+      case CHAR, VARCHAR -> true;
+      case BOOLEAN -> type.kind() == ColumnType.Kind.BOOLEAN;
+      case DECIMAL, INTEGER, BIGINT, SMALLINT, TINYINT, DOUBLE, FLOAT, REAL ->
+          switch (type.kind()) {
+            case INT, BIGINT, DOUBLE, DECIMAL -> true;
+            default -> false;
+          };
+      case TIMESTAMP -> type.kind() == ColumnType.Kind.TIMESTAMP;
+      case DATE -> type.kind() == ColumnType.Kind.DATE;
+      default -> false;
+    };
+  }
+
+  /** Whether a literal converted to a number column's value without rounding. */
+  private static boolean exact(Object raw, Object coerced, ColumnType type) {
+    switch (type.kind()) {
+      case INT, BIGINT, DOUBLE, DECIMAL -> {
+        BigDecimal from;
+        if (raw instanceof String text) {
+          try {
+            from = new BigDecimal(text.trim());
+          } catch (NumberFormatException e) {
+            return false;
+          }
+        } else {
+          from = decimal((Number) raw);
+        }
+        BigDecimal to = decimal((Number) coerced);
+        return from != null && to != null && from.compareTo(to) == 0;
+      }
+      default -> {
+        return true;
+      }
+    }
+  }
+
+  private static BigDecimal decimal(Number n) {
+    if (n instanceof BigDecimal d) {
+      return d;
+    }
+    if (n instanceof Double || n instanceof Float) {
+      double d = n.doubleValue();
+      return Double.isFinite(d) ? BigDecimal.valueOf(d) : null;
+    }
+    return BigDecimal.valueOf(n.longValue());
+  }
+
+  private static Action killLiveQuery(Statement.KillLiveQuery s, Role role) {
+    String action = "kill live query '" + s.id() + "'";
+    if (!role.administers()) {
+      throw TributaryException.of(
+          ErrorCode.PERMISSION_DENIED,
+          "Cannot %s: role %s may not kill live queries (dba or system required)",
+          action,
+          role.sqlName());
+    }
+    if (s.id().isBlank()) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT, "Cannot kill live query: the id is empty");
+    }
+    return new Action.KillLiveQuery(s.id());
+  }
+
   private static String ownerOf(TableDef table, String user) {
     return table.kind() == TableKind.SHARED ? null : user;
   }
@@ -931,23 +1198,44 @@ public final class Analyzer {
     @Override
     public SqlNode visit(SqlCall call) {
       if (call instanceof SqlBasicCall && call.getOperandList().isEmpty()) {
-        String name = call.getOperator().getName().toUpperCase(Locale.ROOT);
-        SqlNode value =
-            switch (name) {
-              case "NOW", "CURRENT_TIMESTAMP", "LOCALTIMESTAMP" ->
-                  literal(Instant.ofEpochMilli(now));
-              case "CURRENT_DATE" -> literal(LocalDate.ofEpochDay(Math.floorDiv(now, 86_400_000L)));
-              case "SNOWFLAKE_ID" -> literal(env.nextId());
-              case "UUID_V7" -> literal(env.uuidV7());
-              case "CURRENT_USER", "USER", "SESSION_USER" -> literal(user);
-              default -> null;
-            };
+        SqlNode value = niladic(call.getOperator().getName());
         if (value != null) {
           replaced = true;
           return value;
         }
       }
       return super.visit(call);
+    }
+
+    /**
+     * Functions written without parentheses ({@code CURRENT_USER}, {@code CURRENT_TIMESTAMP}) parse
+     * as identifiers; like Calcite's validator, an unquoted simple name of such a function is the
+     * function, whatever its case.
+     */
+    @Override
+    public SqlNode visit(SqlIdentifier id) {
+      if (id.isSimple() && !id.isComponentQuoted(0)) {
+        String name = id.getSimple().toUpperCase(Locale.ROOT);
+        if (!name.equals("NOW") && !name.equals("SNOWFLAKE_ID") && !name.equals("UUID_V7")) {
+          SqlNode value = niladic(name);
+          if (value != null) {
+            replaced = true;
+            return value;
+          }
+        }
+      }
+      return id;
+    }
+
+    private SqlNode niladic(String function) {
+      return switch (function.toUpperCase(Locale.ROOT)) {
+        case "NOW", "CURRENT_TIMESTAMP", "LOCALTIMESTAMP" -> literal(Instant.ofEpochMilli(now));
+        case "CURRENT_DATE" -> literal(LocalDate.ofEpochDay(Math.floorDiv(now, 86_400_000L)));
+        case "SNOWFLAKE_ID" -> literal(env.nextId());
+        case "UUID_V7" -> literal(env.uuidV7());
+        case "CURRENT_USER", "USER", "SESSION_USER" -> literal(user);
+        default -> null;
+      };
     }
 
     private SqlNode literal(Object v) {

@@ -1,5 +1,6 @@
 package io.tributary.server;
 
+import io.tributary.server.live.LiveConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -17,6 +18,7 @@ import java.time.Duration;
  *     to {@code <dataDir>/root-password.txt} (owner-readable only)
  * @param tokenTtl how long a login token stays valid
  * @param durableWrites fsync each append on the embedded broker before acknowledging it
+ * @param live limits and timings of live subscriptions
  */
 public record ServerConfig(
     String bind,
@@ -26,38 +28,76 @@ public record ServerConfig(
     int partitions,
     String rootPassword,
     Duration tokenTtl,
-    boolean durableWrites) {
+    boolean durableWrites,
+    LiveConfig live) {
 
   public static final String DEFAULT_BIND = "127.0.0.1";
   public static final int DEFAULT_PORT = 7070;
 
   public static ServerConfig defaults() {
     return new ServerConfig(
-        DEFAULT_BIND, DEFAULT_PORT, Path.of("data"), null, 4, null, Duration.ofHours(24), true);
+        DEFAULT_BIND,
+        DEFAULT_PORT,
+        Path.of("data"),
+        null,
+        4,
+        null,
+        Duration.ofHours(24),
+        true,
+        LiveConfig.defaults());
   }
 
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(
-        bind, newPort, dataDir, kafkaBootstrap, partitions, rootPassword, tokenTtl, durableWrites);
+        bind,
+        newPort,
+        dataDir,
+        kafkaBootstrap,
+        partitions,
+        rootPassword,
+        tokenTtl,
+        durableWrites,
+        live);
   }
 
   public ServerConfig withDataDir(Path dir) {
     return new ServerConfig(
-        bind, port, dir, kafkaBootstrap, partitions, rootPassword, tokenTtl, durableWrites);
+        bind, port, dir, kafkaBootstrap, partitions, rootPassword, tokenTtl, durableWrites, live);
   }
 
   public ServerConfig withRootPassword(String password) {
     return new ServerConfig(
-        bind, port, dataDir, kafkaBootstrap, partitions, password, tokenTtl, durableWrites);
+        bind, port, dataDir, kafkaBootstrap, partitions, password, tokenTtl, durableWrites, live);
   }
 
   public ServerConfig withBind(String address) {
     return new ServerConfig(
-        address, port, dataDir, kafkaBootstrap, partitions, rootPassword, tokenTtl, durableWrites);
+        address,
+        port,
+        dataDir,
+        kafkaBootstrap,
+        partitions,
+        rootPassword,
+        tokenTtl,
+        durableWrites,
+        live);
   }
 
   public ServerConfig withKafkaBootstrap(String servers) {
     return new ServerConfig(
-        bind, port, dataDir, servers, partitions, rootPassword, tokenTtl, durableWrites);
+        bind, port, dataDir, servers, partitions, rootPassword, tokenTtl, durableWrites, live);
+  }
+
+  public ServerConfig withLive(LiveConfig liveConfig) {
+    return new ServerConfig(
+        bind,
+        port,
+        dataDir,
+        kafkaBootstrap,
+        partitions,
+        rootPassword,
+        tokenTtl,
+        durableWrites,
+        liveConfig);
   }
 }

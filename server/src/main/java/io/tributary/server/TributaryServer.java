@@ -6,12 +6,14 @@ import io.tributary.log.Log;
 import io.tributary.log.LogConfig;
 import io.tributary.materializer.Materializer;
 import io.tributary.server.api.ApiServer;
+import io.tributary.server.api.GrpcLiveService;
 import io.tributary.server.auth.TokenService;
 import io.tributary.server.internal.Bootstrap;
 import io.tributary.server.internal.CatalogStore;
 import io.tributary.server.internal.Engine;
 import io.tributary.server.internal.NodeEnvironment;
 import io.tributary.server.internal.Outcomes;
+import io.tributary.server.live.LiveHub;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -19,6 +21,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +49,7 @@ public final class TributaryServer implements AutoCloseable {
   private volatile State state = State.STARTING;
   private ApiServer api;
   private Engine engine;
+  private PrometheusMeterRegistry metrics;
 
   private TributaryServer(ServerConfig config) {
     this.config = config;
@@ -87,16 +91,27 @@ public final class TributaryServer implements AutoCloseable {
     NodeEnvironment env = new NodeEnvironment(Clock.systemUTC(), 0);
     Bootstrap.ensureRoot(catalog, env, config);
 
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    metrics = registry;
+    LiveHub live = new LiveHub(log, config.live(), registry);
+    started.push(live);
     Outcomes listener = new Outcomes();
     Materializer materializer =
-        Materializer.create(log, config.dataDir().resolve("streams"), catalog.catalog(), listener);
+        Materializer.create(
+            log,
+            config.dataDir().resolve("streams"),
+            catalog.catalog(),
+            listener,
+            live.changeListener());
     started.push(materializer);
     materializer.start();
+    live.start(materializer);
 
-    engine = new Engine(log, catalog, materializer, listener, env, Duration.ofSeconds(30));
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    engine = new Engine(log, catalog, materializer, listener, env, Duration.ofSeconds(30), live);
     TokenService tokens = new TokenService(config.dataDir(), config.tokenTtl(), Clock.systemUTC());
-    api = ApiServer.start(config, engine, tokens, registry);
+    api =
+        ApiServer.start(
+            config, engine, tokens, registry, List.of(new GrpcLiveService(engine, live)));
     started.push(api);
     state = State.RUNNING;
     LOG.info(
@@ -119,6 +134,11 @@ public final class TributaryServer implements AutoCloseable {
   /** The statement runner, for in-process use (tests, benchmarks). */
   public StatementRunner runner() {
     return engine;
+  }
+
+  /** The server's metrics (also served as Prometheus text on {@code /metrics}). */
+  public io.micrometer.core.instrument.MeterRegistry metrics() {
+    return metrics;
   }
 
   /** Blocks until {@link #close()} has finished. */

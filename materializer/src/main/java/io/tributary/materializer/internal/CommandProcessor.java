@@ -1,6 +1,8 @@
 package io.tributary.materializer.internal;
 
+import io.tributary.materializer.AppliedChange;
 import io.tributary.materializer.ApplyListener;
+import io.tributary.materializer.ChangeListener;
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.Catalog;
@@ -37,8 +39,10 @@ import org.slf4j.LoggerFactory;
  * <p>Each command is applied in two phases. The first computes every write and change without
  * touching the store; any error there (a refused command, or a malformed one) yields a failure
  * outcome and leaves the state unchanged. The second writes everything in one {@code putAll} (one
- * atomic RocksDB batch) and forwards the changes. Application never reads the clock or a random
- * source: the same command at the same offset always has the same effect (DESIGN.md section 3).
+ * atomic RocksDB batch), together with the range's watermark entry (see {@link StoreLayout}) when
+ * the command changed at least one row, hands the decoded changes to the {@link ChangeListener} and
+ * forwards the encoded ones. Application never reads the clock or a random source: the same command
+ * at the same offset always has the same effect (DESIGN.md section 3).
  */
 final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]> {
   /** The most changes one command may make: the ordinal of {@code _seq} has 16 bits. */
@@ -53,6 +57,10 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
   private final Catalog catalog;
   private final RowCompiler compiler;
   private final ApplyListener listener;
+  private final ChangeListener changeListener;
+
+  /** Whether to build {@link AppliedChange}s at all: not for {@link ChangeListener#NONE}. */
+  private final boolean decodeChanges;
 
   private ProcessorContext<byte[], byte[]> context;
   private KeyValueStore<Bytes, byte[]> store;
@@ -66,12 +74,15 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
       TableKind topicKind,
       Catalog catalog,
       RowCompiler compiler,
-      ApplyListener listener) {
+      ApplyListener listener,
+      ChangeListener changeListener) {
     this.storeName = storeName;
     this.topicKind = topicKind;
     this.catalog = catalog;
     this.compiler = compiler;
     this.listener = listener;
+    this.changeListener = changeListener;
+    this.decodeChanges = changeListener != ChangeListener.NONE;
   }
 
   @Override
@@ -123,7 +134,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     }
     Plan plan;
     try {
-      plan = plan(command, metadata.offset());
+      plan = plan(command, metadata.offset(), metadata.partition());
     } catch (TributaryException e) {
       return WriteOutcome.failure(command.requestId(), e.code(), e.getMessage());
     } catch (RuntimeException e) {
@@ -145,16 +156,96 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     if (!plan.writes().isEmpty()) {
       store.putAll(plan.writes());
     }
+    if (plan.applied() != null && !plan.applied().isEmpty()) {
+      notifyChanges(plan.applied(), metadata);
+    }
     for (RowChange change : plan.changes()) {
       context.forward(new Record<>(record.key(), CommandCodec.encode(change), record.timestamp()));
     }
     return WriteOutcome.success(command.requestId(), plan.changes().size());
   }
 
-  /** Everything one command writes and emits, computed before anything is written. */
-  private record Plan(List<KeyValue<Bytes, byte[]>> writes, List<RowChange> changes) {}
+  private void notifyChanges(List<AppliedChange> applied, RecordMetadata metadata) {
+    try {
+      changeListener.changed(applied);
+    } catch (Exception e) {
+      // Messages may quote row values: log the type and the place, not the message.
+      StackTraceElement[] trace = e.getStackTrace();
+      LOG.error(
+          "The change listener threw {} at {} for a command at {}-{} offset {}; ignored",
+          e.getClass().getName(),
+          trace.length > 0 ? trace[0] : "?",
+          metadata.topic(),
+          metadata.partition(),
+          metadata.offset());
+    }
+  }
 
-  private Plan plan(WriteCommand command, long offset) {
+  /**
+   * Everything one command writes and emits, computed before anything is written.
+   *
+   * @param writes the row writes and, if any row changed, the range's watermark entry
+   * @param changes the encoded changes for the {@code changes} topic
+   * @param applied the same changes decoded for the {@link ChangeListener}, or null when there is
+   *     no listener
+   */
+  private record Plan(
+      List<KeyValue<Bytes, byte[]>> writes, List<RowChange> changes, List<AppliedChange> applied) {}
+
+  /**
+   * Collects one command's writes and changes, all in one range. {@link #plan()} adds the range's
+   * watermark entry when at least one row changed.
+   */
+  private final class PlanBuilder {
+    private final TableDef table;
+    private final String owner;
+    private final byte[] prefix;
+    private final int partition;
+    private final List<KeyValue<Bytes, byte[]>> writes = new ArrayList<>();
+    private final List<RowChange> changes = new ArrayList<>();
+    private final List<AppliedChange> applied = decodeChanges ? new ArrayList<>() : null;
+    private long lastSeq;
+
+    PlanBuilder(TableDef table, String owner, byte[] prefix, int partition) {
+      this.table = table;
+      this.owner = owner;
+      this.prefix = prefix;
+      this.partition = partition;
+    }
+
+    int size() {
+      return changes.size();
+    }
+
+    /**
+     * Adds one change. {@code oldRow} and {@code newRow} are decoded rows with their {@code _seq}
+     * in the last slot (the old and the new one); they are only kept when there is a listener.
+     */
+    void add(
+        RowChange.Kind kind,
+        Bytes key,
+        long seq,
+        byte[] oldBytes,
+        byte[] newBytes,
+        Object[] oldRow,
+        Object[] newRow) {
+      writes.add(KeyValue.pair(key, newBytes == null ? null : StoreLayout.value(seq, newBytes)));
+      changes.add(new RowChange(kind, table.id(), owner, seq, oldBytes, newBytes));
+      if (applied != null) {
+        applied.add(new AppliedChange(kind, table, owner, seq, oldRow, newRow, partition));
+      }
+      lastSeq = seq;
+    }
+
+    Plan plan() {
+      if (!changes.isEmpty()) {
+        writes.add(KeyValue.pair(Bytes.wrap(prefix), StoreLayout.watermarkValue(lastSeq)));
+      }
+      return new Plan(writes, changes, applied);
+    }
+  }
+
+  private Plan plan(WriteCommand command, long offset, int partition) {
     TableDef table =
         catalog
             .table(command.tableId())
@@ -173,18 +264,21 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     }
     String owner = StoreLayout.ownedRows(table) ? command.owner() : null;
     byte[] prefix = StoreLayout.rangePrefix(table, owner);
+    PlanBuilder plan = new PlanBuilder(table, owner, prefix, partition);
     if (command instanceof WriteCommand.InsertRows insert) {
-      return insert(table, owner, prefix, insert, offset);
+      insert(plan, insert, offset);
     } else if (command instanceof WriteCommand.UpdateRows update) {
-      return update(table, owner, prefix, update, offset);
+      update(plan, update, offset);
     } else if (command instanceof WriteCommand.DeleteRows delete) {
-      return delete(table, owner, prefix, delete, offset);
+      delete(plan, delete, offset);
+    } else {
+      throw new IllegalArgumentException("unknown command " + command.getClass().getName());
     }
-    throw new IllegalArgumentException("unknown command " + command.getClass().getName());
+    return plan.plan();
   }
 
-  private Plan insert(
-      TableDef table, String owner, byte[] prefix, WriteCommand.InsertRows insert, long offset) {
+  private void insert(PlanBuilder plan, WriteCommand.InsertRows insert, long offset) {
+    TableDef table = plan.table;
     List<byte[]> rows = insert.rows();
     if (rows.size() > MAX_CHANGES) {
       throw tooManyRows("insert into", table);
@@ -192,17 +286,15 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     List<ColumnType> types = table.types();
     List<ColumnType> keyTypes = table.primaryKeyTypes();
     int[] keyIndexes = table.primaryKeyIndexes();
-    List<KeyValue<Bytes, byte[]>> writes = new ArrayList<>(rows.size());
-    List<RowChange> changes = new ArrayList<>(rows.size());
     Set<Bytes> batchKeys = new HashSet<>();
     for (int ordinal = 0; ordinal < rows.size(); ordinal++) {
       byte[] rowBytes = rows.get(ordinal);
-      Object[] row = RowCodec.decode(types, rowBytes);
+      Object[] row = RowCodec.decode(types, rowBytes, types.size() + 1);
       Object[] keyValues = new Object[keyIndexes.length];
       for (int i = 0; i < keyIndexes.length; i++) {
         keyValues[i] = row[keyIndexes[i]];
       }
-      Bytes key = Bytes.wrap(StoreLayout.key(prefix, RowCodec.encode(keyTypes, keyValues)));
+      Bytes key = Bytes.wrap(StoreLayout.key(plan.prefix, RowCodec.encode(keyTypes, keyValues)));
       if (!batchKeys.add(key) || store.get(key) != null) {
         throw TributaryException.of(
             ErrorCode.DUPLICATE_KEY,
@@ -211,14 +303,13 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
             describeKey(table, keyTypes, keyValues));
       }
       long seq = StoreLayout.seq(offset, ordinal);
-      writes.add(KeyValue.pair(key, StoreLayout.value(seq, rowBytes)));
-      changes.add(new RowChange(RowChange.Kind.INSERT, table.id(), owner, seq, null, rowBytes));
+      row[types.size()] = seq;
+      plan.add(RowChange.Kind.INSERT, key, seq, null, rowBytes, null, row);
     }
-    return new Plan(writes, changes);
   }
 
-  private Plan update(
-      TableDef table, String owner, byte[] prefix, WriteCommand.UpdateRows update, long offset) {
+  private void update(PlanBuilder plan, WriteCommand.UpdateRows update, long offset) {
+    TableDef table = plan.table;
     List<String> setColumns = update.setColumns();
     List<String> setExpressions = update.setExpressions();
     if (setColumns.size() != setExpressions.size()) {
@@ -253,16 +344,17 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     }
     Predicate<Object[]> where = predicate(table, update.where());
     List<ColumnType> types = table.types();
-    List<KeyValue<Bytes, byte[]>> writes = new ArrayList<>();
-    List<RowChange> changes = new ArrayList<>();
-    try (KeyValueIterator<Bytes, byte[]> it = store.prefixScan(prefix, PREFIX_SERIALIZER)) {
+    try (KeyValueIterator<Bytes, byte[]> it = store.prefixScan(plan.prefix, PREFIX_SERIALIZER)) {
       while (it.hasNext()) {
         KeyValue<Bytes, byte[]> entry = it.next();
+        if (StoreLayout.isWatermark(entry.key.get(), plan.prefix)) {
+          continue;
+        }
         Object[] oldRow = StoreLayout.decode(types, entry.value);
         if (!where.test(oldRow)) {
           continue;
         }
-        if (changes.size() == MAX_CHANGES) {
+        if (plan.size() == MAX_CHANGES) {
           throw tooManyRows("update", table);
         }
         Object[] newRow = oldRow.clone();
@@ -279,72 +371,79 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
                 def.name());
           }
         }
-        long seq = StoreLayout.seq(offset, changes.size());
+        long seq = StoreLayout.seq(offset, plan.size());
         byte[] newBytes = RowCodec.encode(types, newRow);
-        writes.add(KeyValue.pair(entry.key, StoreLayout.value(seq, newBytes)));
-        changes.add(
-            new RowChange(
-                RowChange.Kind.UPDATE,
-                table.id(),
-                owner,
-                seq,
-                StoreLayout.rowOf(entry.value),
-                newBytes));
+        newRow[types.size()] = seq;
+        plan.add(
+            RowChange.Kind.UPDATE,
+            entry.key,
+            seq,
+            StoreLayout.rowOf(entry.value),
+            newBytes,
+            oldRow,
+            newRow);
       }
     }
-    return new Plan(writes, changes);
   }
 
-  private Plan delete(
-      TableDef table, String owner, byte[] prefix, WriteCommand.DeleteRows delete, long offset) {
+  private void delete(PlanBuilder plan, WriteCommand.DeleteRows delete, long offset) {
+    TableDef table = plan.table;
     Predicate<Object[]> where = predicate(table, delete.where());
     List<ColumnType> types = table.types();
-    List<KeyValue<Bytes, byte[]>> writes = new ArrayList<>();
-    List<RowChange> changes = new ArrayList<>();
-    try (KeyValueIterator<Bytes, byte[]> it = store.prefixScan(prefix, PREFIX_SERIALIZER)) {
+    try (KeyValueIterator<Bytes, byte[]> it = store.prefixScan(plan.prefix, PREFIX_SERIALIZER)) {
       while (it.hasNext()) {
         KeyValue<Bytes, byte[]> entry = it.next();
-        if (!where.test(StoreLayout.decode(types, entry.value))) {
+        if (StoreLayout.isWatermark(entry.key.get(), plan.prefix)) {
           continue;
         }
-        if (changes.size() == MAX_CHANGES) {
+        Object[] oldRow = StoreLayout.decode(types, entry.value);
+        if (!where.test(oldRow)) {
+          continue;
+        }
+        if (plan.size() == MAX_CHANGES) {
           throw tooManyRows("delete from", table);
         }
-        long seq = StoreLayout.seq(offset, changes.size());
-        writes.add(KeyValue.pair(entry.key, null));
-        changes.add(
-            new RowChange(
-                RowChange.Kind.DELETE,
-                table.id(),
-                owner,
-                seq,
-                StoreLayout.rowOf(entry.value),
-                null));
+        long seq = StoreLayout.seq(offset, plan.size());
+        plan.add(
+            RowChange.Kind.DELETE,
+            entry.key,
+            seq,
+            StoreLayout.rowOf(entry.value),
+            null,
+            oldRow,
+            null);
       }
     }
-    return new Plan(writes, changes);
   }
 
   /**
-   * Deletes every row of a table in this partition's store, in batches. Emits no changes: the table
-   * is dropped and nobody can read it any more. Idempotent, so a replay after a partial purge
-   * finishes it.
+   * Deletes every row of a table in this partition's store, and the watermark entries of its
+   * ranges, in batches. Emits no changes and tells no {@link ChangeListener}: the table is dropped
+   * and nobody can read it any more. Idempotent, so a replay after a partial purge finishes it.
+   *
+   * @return the number of rows deleted (watermark entries are not rows)
    */
   private long purge(long tableId) {
     byte[] prefix = StoreLayout.tablePrefix(tableId);
+    boolean ownedRows = topicKind != TableKind.SHARED;
     long deleted = 0;
     while (true) {
       List<KeyValue<Bytes, byte[]>> batch = new ArrayList<>();
+      long rows = 0;
       try (KeyValueIterator<Bytes, byte[]> it = store.prefixScan(prefix, PREFIX_SERIALIZER)) {
         while (it.hasNext() && batch.size() < PURGE_BATCH) {
-          batch.add(KeyValue.pair(it.next().key, null));
+          Bytes key = it.next().key;
+          batch.add(KeyValue.pair(key, null));
+          if (!StoreLayout.isWatermark(key.get(), ownedRows)) {
+            rows++;
+          }
         }
       }
       if (batch.isEmpty()) {
         return deleted;
       }
       store.putAll(batch);
-      deleted += batch.size();
+      deleted += rows;
     }
   }
 

@@ -4,6 +4,7 @@ import io.tributary.materializer.WriteKeys;
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.TableDef;
+import io.tributary.query.exec.HotSnapshot;
 import java.time.Duration;
 import java.util.List;
 import org.apache.kafka.common.utils.Bytes;
@@ -40,7 +41,13 @@ final class HotStoreReader {
     this.maxWaitMs = maxWait.toMillis();
   }
 
+  /** The rows of one range; see {@link StoreScanner#scan}. */
   List<Object[]> scan(TableDef table, String owner) {
+    return snapshot(table, owner).rows();
+  }
+
+  /** The rows and the high-water mark of one range, from one iterator; see {@link StoreScanner}. */
+  HotSnapshot snapshot(TableDef table, String owner) {
     String storeName;
     byte[] recordKey;
     if (StoreLayout.ownedRows(table)) {
@@ -62,7 +69,7 @@ final class HotStoreReader {
     long backoff = FIRST_BACKOFF_MS;
     while (true) {
       try {
-        return StoreScanner.scan(lookup.store(storeName, partition), table, owner);
+        return StoreScanner.snapshot(lookup.store(storeName, partition), table, owner);
       } catch (InvalidStateStoreException e) {
         long now = time.milliseconds();
         if (now >= deadline) {

@@ -3,11 +3,13 @@ package io.tributary.materializer.internal;
 import io.tributary.log.Log;
 import io.tributary.log.LogTopics;
 import io.tributary.materializer.ApplyListener;
+import io.tributary.materializer.ChangeListener;
 import io.tributary.materializer.Materializer;
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.Catalog;
 import io.tributary.query.catalog.TableDef;
+import io.tributary.query.exec.HotSnapshot;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -40,6 +42,7 @@ public final class MaterializerImpl implements Materializer {
   private final Path stateDir;
   private final Catalog catalog;
   private final ApplyListener listener;
+  private final ChangeListener changes;
   private final Time time;
   private final Duration startTimeout;
   private final Duration readWait;
@@ -52,11 +55,17 @@ public final class MaterializerImpl implements Materializer {
   private volatile HotStoreReader reader;
 
   public MaterializerImpl(Log log, Path stateDir, Catalog catalog, ApplyListener listener) {
+    this(log, stateDir, catalog, listener, ChangeListener.NONE);
+  }
+
+  public MaterializerImpl(
+      Log log, Path stateDir, Catalog catalog, ApplyListener listener, ChangeListener changes) {
     this(
         log,
         stateDir,
         catalog,
         listener,
+        changes,
         Time.SYSTEM,
         START_TIMEOUT,
         HotStoreReader.DEFAULT_MAX_WAIT);
@@ -67,6 +76,7 @@ public final class MaterializerImpl implements Materializer {
       Path stateDir,
       Catalog catalog,
       ApplyListener listener,
+      ChangeListener changes,
       Time time,
       Duration startTimeout,
       Duration readWait) {
@@ -74,6 +84,7 @@ public final class MaterializerImpl implements Materializer {
     this.stateDir = stateDir;
     this.catalog = catalog;
     this.listener = listener;
+    this.changes = changes;
     this.time = time;
     this.startTimeout = startTimeout;
     this.readWait = readWait;
@@ -99,7 +110,8 @@ public final class MaterializerImpl implements Materializer {
                       topics.userWrites(), topics.sharedWrites(), topics.changes()),
                   catalog,
                   compiler,
-                  listener),
+                  listener,
+                  changes),
               streamsConfig());
       ks.setStateListener(
           (newState, oldState) -> {
@@ -180,6 +192,15 @@ public final class MaterializerImpl implements Materializer {
 
   @Override
   public List<Object[]> scan(TableDef table, String owner) {
+    return readerFor(table).scan(table, owner);
+  }
+
+  @Override
+  public HotSnapshot snapshot(TableDef table, String owner) {
+    return readerFor(table).snapshot(table, owner);
+  }
+
+  private HotStoreReader readerFor(TableDef table) {
     State current = state;
     HotStoreReader r = reader;
     if (r == null || (current != State.RUNNING && current != State.STARTING)) {
@@ -189,7 +210,7 @@ public final class MaterializerImpl implements Materializer {
           table.qualifiedName(),
           current);
     }
-    return r.scan(table, owner);
+    return r;
   }
 
   Properties streamsConfig() {

@@ -1,6 +1,7 @@
 package io.tributary.materializer.internal;
 
 import io.tributary.materializer.ApplyListener;
+import io.tributary.materializer.ChangeListener;
 import io.tributary.query.catalog.Catalog;
 import io.tributary.query.catalog.TableKind;
 import java.util.Map;
@@ -36,6 +37,15 @@ final class MaterializerTopology {
 
   static Topology build(
       Topics topics, Catalog catalog, RowCompiler compiler, ApplyListener listener) {
+    return build(topics, catalog, compiler, listener, ChangeListener.NONE);
+  }
+
+  static Topology build(
+      Topics topics,
+      Catalog catalog,
+      RowCompiler compiler,
+      ApplyListener listener,
+      ChangeListener changes) {
     ByteArrayDeserializer deserializer = new ByteArrayDeserializer();
     ByteArraySerializer serializer = new ByteArraySerializer();
     Topology topology = new Topology();
@@ -43,7 +53,7 @@ final class MaterializerTopology {
     topology.addSource("user-writes", deserializer, deserializer, topics.userWrites());
     topology.addProcessor(
         "user-commands",
-        () -> new CommandProcessor(USER_ROWS, TableKind.USER, catalog, compiler, listener),
+        () -> new CommandProcessor(USER_ROWS, TableKind.USER, catalog, compiler, listener, changes),
         "user-writes");
     topology.addStateStore(rowStore(USER_ROWS), "user-commands");
     topology.addSink("user-changes", topics.changes(), serializer, serializer, "user-commands");
@@ -51,7 +61,9 @@ final class MaterializerTopology {
     topology.addSource("shared-writes", deserializer, deserializer, topics.sharedWrites());
     topology.addProcessor(
         "shared-commands",
-        () -> new CommandProcessor(SHARED_ROWS, TableKind.SHARED, catalog, compiler, listener),
+        () ->
+            new CommandProcessor(
+                SHARED_ROWS, TableKind.SHARED, catalog, compiler, listener, changes),
         "shared-writes");
     topology.addStateStore(rowStore(SHARED_ROWS), "shared-commands");
     topology.addSink("shared-changes", topics.changes(), serializer, serializer, "shared-commands");

@@ -18,11 +18,17 @@ import java.util.List;
  * UTF-8][primary key]}, SHARED tables {@code [8-byte table id][primary key]}, the primary key
  * encoded by {@link RowCodec} over the key columns' types. So one owner's rows of one table, and a
  * SHARED table's rows, are one contiguous prefix range. The owner's length comes before the owner
- * so that no owner's prefix is a prefix of another owner's ("ab" vs "abc"). The primary key
- * encoding is never empty (one presence byte per column), so the bare prefix is free for a future
- * per-range watermark entry.
+ * so that no owner's prefix is a prefix of another owner's ("ab" vs "abc").
  *
  * <p>Values: {@code [8-byte _seq][RowCodec row over all columns]}.
+ *
+ * <p>Watermarks (DESIGN.md section 4): the key that is exactly a range's prefix ({@link
+ * #rangePrefix}, no primary key bytes) holds the range's high-water mark, the {@code _seq} of the
+ * last change applied to that range, as an 8-byte value. It is written in the same {@code putAll}
+ * batch as the rows it accounts for. The primary key encoding is never empty (one presence byte per
+ * column), so no row key equals a prefix, and since the store's comparator is bytewise, a prefix
+ * scan of a range returns its watermark first (the shortest key with that prefix). Every reader of
+ * a range must skip it ({@link #isWatermark}).
  */
 final class StoreLayout {
   static final int SEQ_BYTES = Long.BYTES;
@@ -79,6 +85,33 @@ final class StoreLayout {
     byte[] key = Arrays.copyOf(prefix, prefix.length + primaryKey.length);
     System.arraycopy(primaryKey, 0, key, prefix.length, primaryKey.length);
     return key;
+  }
+
+  /**
+   * Whether {@code key}, found by a prefix scan of a range with {@code prefix}, is its watermark.
+   */
+  static boolean isWatermark(byte[] key, byte[] prefix) {
+    return key.length == prefix.length;
+  }
+
+  /**
+   * Whether {@code key}, found anywhere in a store, is a watermark: {@code [table id][owner length]
+   * [owner]} in a store of owned rows, {@code [table id]} in the SHARED store.
+   */
+  static boolean isWatermark(byte[] key, boolean ownedRows) {
+    if (!ownedRows) {
+      return key.length == Long.BYTES;
+    }
+    if (key.length < Long.BYTES + 2) {
+      return false;
+    }
+    int ownerLength = ByteBuffer.wrap(key, Long.BYTES, 2).getShort() & 0xFFFF;
+    return key.length == Long.BYTES + 2 + ownerLength;
+  }
+
+  /** The value of a watermark entry: the {@code _seq} of the range's last change. */
+  static byte[] watermarkValue(long seq) {
+    return ByteBuffer.allocate(SEQ_BYTES).putLong(seq).array();
   }
 
   static byte[] value(long seq, byte[] row) {

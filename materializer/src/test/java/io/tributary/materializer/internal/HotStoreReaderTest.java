@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.tributary.materializer.WriteKeys;
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
+import io.tributary.query.exec.HotSnapshot;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,6 +50,44 @@ class HotStoreReaderTest {
         .containsExactly(
             "user-rows/" + WriteKeys.partition(WriteKeys.userKey("u7"), 6),
             "shared-rows/" + WriteKeys.partition(WriteKeys.sharedKey(ROOMS.id()), 6));
+  }
+
+  @Test
+  void shouldReadASnapshotWithTheRangesWatermark() {
+    KeyValueStore<Bytes, byte[]> store = memoryStore();
+    byte[] prefix = StoreLayout.ownerPrefix(MESSAGES.id(), "u7");
+    store.put(
+        Bytes.wrap(StoreLayout.key(prefix, new byte[] {1, 0, 0, 0, 0, 0, 0, 0, 1})),
+        StoreLayout.value(42, TestTables.message(1, 2, "user", "x")));
+    store.put(Bytes.wrap(prefix), StoreLayout.watermarkValue(43));
+    store.put(
+        Bytes.wrap(StoreLayout.ownerPrefix(MESSAGES.id(), "u8")), StoreLayout.watermarkValue(99));
+    HotStoreReader reader =
+        new HotStoreReader((name, partition) -> store, 6, time, Duration.ofSeconds(10));
+
+    HotSnapshot snapshot = reader.snapshot(MESSAGES, "u7");
+
+    assertThat(snapshot.rows()).containsExactly(new Object[] {1L, 2L, "user", "x", 42L});
+    assertThat(snapshot.highWater()).isEqualTo(43);
+    assertThat(reader.scan(MESSAGES, "u7")).hasSize(1);
+    assertThat(reader.snapshot(MESSAGES, "u8")).isEqualTo(new HotSnapshot(List.of(), 99));
+    assertThat(reader.snapshot(ROOMS, null)).isEqualTo(new HotSnapshot(List.of(), 0));
+  }
+
+  @Test
+  void shouldFallBackToTheLargestRowSeqForARangeWithoutWatermark() {
+    KeyValueStore<Bytes, byte[]> store = memoryStore();
+    byte[] prefix = StoreLayout.ownerPrefix(MESSAGES.id(), "legacy");
+    store.put(
+        Bytes.wrap(StoreLayout.key(prefix, new byte[] {1, 0, 0, 0, 0, 0, 0, 0, 1})),
+        StoreLayout.value(77, TestTables.message(1, 2, "user", "x")));
+    store.put(
+        Bytes.wrap(StoreLayout.key(prefix, new byte[] {1, 0, 0, 0, 0, 0, 0, 0, 2})),
+        StoreLayout.value(12, TestTables.message(2, 2, "user", "y")));
+    HotStoreReader reader =
+        new HotStoreReader((name, partition) -> store, 1, time, Duration.ofSeconds(10));
+
+    assertThat(reader.snapshot(MESSAGES, "legacy").highWater()).isEqualTo(77);
   }
 
   @Test

@@ -7,6 +7,7 @@ import io.tributary.log.Log;
 import io.tributary.log.LogException;
 import io.tributary.log.LogTopics;
 import io.tributary.materializer.ApplyListener;
+import io.tributary.materializer.ChangeListener;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -26,6 +27,7 @@ class StreamsConfigTest {
             Path.of("/var/tributary/streams"),
             TestTables.catalog(),
             ApplyListener.NONE,
+            ChangeListener.NONE,
             Time.SYSTEM,
             Duration.ofSeconds(1),
             Duration.ofSeconds(1));

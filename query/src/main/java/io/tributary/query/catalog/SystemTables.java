@@ -39,7 +39,26 @@ public final class SystemTables {
               col("created_at", ColumnType.TIMESTAMP, false)),
           "namespace");
 
-  public static final List<TableDef> ALL = List.of(USERS, NAMESPACES, TABLES);
+  /**
+   * The open live subscriptions of the node (one row per stream), provided by the server. {@code
+   * filter} is the subscription's WHERE clause with parameters inlined, or null; {@code last_seq}
+   * is the {@code _seq} of the last change delivered (or of the snapshot's high-water mark).
+   */
+  public static final TableDef LIVE =
+      table(
+          -4,
+          "live",
+          List.of(
+              col("id", ColumnType.TEXT, false),
+              col("user", ColumnType.TEXT, false),
+              col("table", ColumnType.TEXT, false),
+              col("filter", ColumnType.TEXT, true),
+              col("opened_at", ColumnType.TIMESTAMP, false),
+              col("changes_delivered", ColumnType.BIGINT, false),
+              col("last_seq", ColumnType.BIGINT, false)),
+          "id");
+
+  public static final List<TableDef> ALL = List.of(USERS, NAMESPACES, TABLES, LIVE);
 
   private SystemTables() {}
 

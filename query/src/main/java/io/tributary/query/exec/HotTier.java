@@ -18,4 +18,10 @@ public interface HotTier {
    *     a bounded wait (for example during a rebalance)
    */
   List<Object[]> scan(TableDef table, String owner);
+
+  /**
+   * Like {@link #scan}, with the range's high-water mark read from the same point-in-time view (the
+   * watermark entry of DESIGN.md section 4, written in the same atomic batch as the rows).
+   */
+  HotSnapshot snapshot(TableDef table, String owner);
 }

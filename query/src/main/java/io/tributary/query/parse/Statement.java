@@ -2,6 +2,8 @@ package io.tributary.query.parse;
 
 import io.tributary.query.catalog.ColumnType;
 import io.tributary.query.catalog.Role;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.calcite.sql.SqlNode;
@@ -77,4 +79,27 @@ public sealed interface Statement {
   record Update(org.apache.calcite.sql.SqlUpdate node, int[] paramMap) implements Statement {}
 
   record Delete(org.apache.calcite.sql.SqlDelete node, int[] paramMap) implements Statement {}
+
+  /**
+   * {@code SUBSCRIBE TO ns.t [WHERE <expr>] [OPTIONS (last_rows = n, from_seq = s, batch_size =
+   * b)]}.
+   *
+   * @param where the filter as a Calcite expression with {@code ?} dynamic parameters, or null when
+   *     there is no WHERE clause
+   * @param paramMap {@code paramMap[i]} is the 0-based parameter number of the i-th dynamic
+   *     parameter of {@code where}; empty without a WHERE clause
+   * @param options the OPTIONS, lower-case keys in the order written, values as written (the text
+   *     of a number, a word or a quoted string, without quotes); not validated here
+   */
+  record Subscribe(
+      String namespace, String table, SqlNode where, int[] paramMap, Map<String, String> options)
+      implements Statement {
+    public Subscribe {
+      paramMap = paramMap == null ? new int[0] : paramMap;
+      options = Collections.unmodifiableMap(new LinkedHashMap<>(options));
+    }
+  }
+
+  /** {@code KILL LIVE QUERY 'id'}: close a live subscription by its id. */
+  record KillLiveQuery(String id) implements Statement {}
 }

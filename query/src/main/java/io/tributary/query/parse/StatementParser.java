@@ -21,8 +21,8 @@ import org.apache.calcite.sql.SqlUpdate;
 
 /**
  * Parses request text into statements. The dialect's own statements (DDL, user management, SHOW,
- * DESCRIBE, EXECUTE AS USER) are recognized here; everything else goes to Calcite. Stateless and
- * thread-safe.
+ * DESCRIBE, EXECUTE AS USER, SUBSCRIBE TO, KILL LIVE QUERY) are recognized here; everything else
+ * goes to Calcite. Stateless and thread-safe.
  */
 public final class StatementParser {
   private StatementParser() {}
@@ -162,6 +162,19 @@ public final class StatementParser {
     return new Object[] {out.toString(), map.stream().mapToInt(Integer::intValue).toArray()};
   }
 
+  /**
+   * The text with every character outside {@code [from, to)} replaced by a space, line breaks kept,
+   * so a parser given only that part reports positions within the whole text.
+   */
+  static String blankOutside(String text, int from, int to) {
+    StringBuilder out = new StringBuilder(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      out.append(i >= from && i < to || c == '\n' || c == '\r' ? c : ' ');
+    }
+    return out.toString();
+  }
+
   static Statement parseStandard(String text) {
     Object[] rewritten = placeholders(text);
     String sql = (String) rewritten[0];
@@ -219,6 +232,17 @@ public final class StatementParser {
       }
       if (first.isWord("EXECUTE") && peek(1).isWord("AS")) {
         return executeAs();
+      }
+      if (first.isWord("SUBSCRIBE")) {
+        return subscribe();
+      }
+      if (first.isWord("KILL")) {
+        next();
+        expectWord("LIVE");
+        expectWord("QUERY");
+        String id = string("live query id");
+        end();
+        return new Statement.KillLiveQuery(id);
       }
       if (first.kind() == Kind.END) {
         throw error(first, "empty statement");
@@ -535,6 +559,66 @@ public final class StatementParser {
         throw error(open, "EXECUTE AS USER cannot be nested");
       }
       return new Statement.ExecuteAs(user, statement);
+    }
+
+    /**
+     * {@code SUBSCRIBE TO ns.t [WHERE <expr>] [OPTIONS (k = v, ...)]}. The WHERE expression runs to
+     * a top-level {@code OPTIONS (} or the end and is parsed by Calcite; it is handed over with
+     * everything else blanked out, so Calcite's error positions are those of the whole statement.
+     */
+    private Statement subscribe() {
+      expectWord("SUBSCRIBE");
+      expectWord("TO");
+      String[] name = qualifiedName("table");
+      SqlNode where = null;
+      int[] paramMap = new int[0];
+      if (acceptWord("WHERE")) {
+        int start = pos;
+        int depth = 0;
+        while (peek().kind() != Kind.END
+            && !(depth == 0 && peek().isWord("OPTIONS") && peek(1).isSymbol("("))) {
+          Token t = next();
+          if (t.isSymbol("(")) {
+            depth++;
+          } else if (t.isSymbol(")")) {
+            depth--;
+          }
+        }
+        if (pos == start) {
+          throw error(peek(), "expected a condition after WHERE");
+        }
+        Object[] rewritten =
+            placeholders(blankOutside(text, tokens.get(start).offset(), peek().offset()));
+        where = SqlParsing.parseExpression((String) rewritten[0]);
+        paramMap = (int[]) rewritten[1];
+      }
+      Map<String, String> options = new LinkedHashMap<>();
+      if (acceptWord("OPTIONS")) {
+        expectSymbol("(");
+        do {
+          Token key = next();
+          if (key.kind() != Kind.WORD) {
+            throw error(key, "expected an option name");
+          }
+          expectSymbol("=");
+          String value;
+          Token v = next();
+          if (v.isSymbol("-") && peek().kind() == Kind.NUMBER) {
+            value = "-" + next().text();
+          } else if (v.kind() == Kind.NUMBER || v.kind() == Kind.STRING || v.kind() == Kind.WORD) {
+            value = v.text();
+          } else {
+            throw error(v, "expected an option value");
+          }
+          String lower = key.text().toLowerCase(Locale.ROOT);
+          if (options.put(lower, value) != null) {
+            throw error(key, "option " + lower + " is given twice");
+          }
+        } while (acceptSymbol(","));
+        expectSymbol(")");
+      }
+      end();
+      return new Statement.Subscribe(name[0], name[1], where, paramMap, options);
     }
 
     // --- helpers

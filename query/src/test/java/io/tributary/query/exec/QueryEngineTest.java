@@ -79,7 +79,8 @@ class QueryEngineTest {
   }
 
   static TableDef table(long id, String ns, String name, List<ColumnDef> columns) {
-    return new TableDef(id, ns, name, TableKind.USER, columns, List.of(columns.get(0).name()), Map.of(), 0);
+    return new TableDef(
+        id, ns, name, TableKind.USER, columns, List.of(columns.get(0).name()), Map.of(), 0);
   }
 
   /** An in-memory row source that records every scan and can deny tables. */
@@ -98,7 +99,9 @@ class QueryEngineTest {
       scans.add(table);
       if (denied.contains(table.qualifiedName())) {
         throw TributaryException.of(
-            ErrorCode.PERMISSION_DENIED, "Cannot read %s: permission denied", table.qualifiedName());
+            ErrorCode.PERMISSION_DENIED,
+            "Cannot read %s: permission denied",
+            table.qualifiedName());
       }
       return rows.getOrDefault(table.id(), List.of());
     }
@@ -125,8 +128,14 @@ class QueryEngineTest {
                 new Object[] {2L, 1L, "assistant", "hello!", T0 + 1000, 102L},
                 new Object[] {3L, 2L, "user", "anyone?", T0 + 2000, 103L},
                 new Object[] {4L, 2L, null, null, null, 104L})
-            .put(CONVERSATIONS, new Object[] {1L, "greetings", 11L}, new Object[] {2L, "silence", 12L})
-            .put(SystemTables.USERS, new Object[] {"root", "system", T0}, new Object[] {"u1", "user", T0 + 1});
+            .put(
+                CONVERSATIONS,
+                new Object[] {1L, "greetings", 11L},
+                new Object[] {2L, "silence", 12L})
+            .put(
+                SystemTables.USERS,
+                new Object[] {"root", "system", T0},
+                new Object[] {"u1", "user", T0 + 1});
   }
 
   QueryResult select(String sql, Object... params) {
@@ -147,7 +156,8 @@ class QueryEngineTest {
 
   @Test
   void shouldSelectWithWhere() {
-    QueryResult r = select("SELECT id, content FROM chat.messages WHERE conversation_id = 1 AND role = 'user'");
+    QueryResult r =
+        select("SELECT id, content FROM chat.messages WHERE conversation_id = 1 AND role = 'user'");
     assertThat(r.columns())
         .containsExactly(
             new ResultColumn("id", ColumnType.BIGINT, false),
@@ -158,7 +168,8 @@ class QueryEngineTest {
   @Test
   void shouldExposeSeqAsTheLastColumn() {
     QueryResult r = select("SELECT * FROM chat.messages WHERE id = 1");
-    assertThat(r.columns()).extracting(ResultColumn::name)
+    assertThat(r.columns())
+        .extracting(ResultColumn::name)
         .containsExactly("id", "conversation_id", "role", "content", "created_at", "_seq");
     assertThat(r.columns().get(5)).isEqualTo(new ResultColumn("_seq", ColumnType.BIGINT, false));
     assertThat(rows(r)).containsExactly(Arrays.asList(1L, 1L, "user", "hi", T0, 101L));
@@ -172,7 +183,10 @@ class QueryEngineTest {
         .containsExactly(List.of(4L), List.of(3L));
     assertThat(rows(select("SELECT id FROM chat.messages ORDER BY id LIMIT 2 OFFSET 1")))
         .containsExactly(List.of(2L), List.of(3L));
-    assertThat(rows(select("SELECT id FROM chat.messages ORDER BY id OFFSET 3 ROWS FETCH NEXT 5 ROWS ONLY")))
+    assertThat(
+            rows(
+                select(
+                    "SELECT id FROM chat.messages ORDER BY id OFFSET 3 ROWS FETCH NEXT 5 ROWS ONLY")))
         .containsExactly(List.of(4L));
     assertThat(rows(select("SELECT role, id FROM chat.messages ORDER BY role NULLS FIRST, id")))
         .extracting(r -> r.get(1))
@@ -218,39 +232,61 @@ class QueryEngineTest {
             "SELECT c.title, m.content FROM chat.messages m JOIN chat.conversations c"
                 + " ON m.conversation_id = c.id WHERE m.role = 'user' ORDER BY m.id");
     assertThat(rows(r)).containsExactly(List.of("greetings", "hi"), List.of("silence", "anyone?"));
-    assertThat(rows(select(
-            "SELECT c.id, COUNT(m.id) FROM chat.conversations c LEFT JOIN chat.messages m"
-                + " ON m.conversation_id = c.id AND m.role = 'assistant' GROUP BY c.id ORDER BY c.id")))
+    assertThat(
+            rows(
+                select(
+                    "SELECT c.id, COUNT(m.id) FROM chat.conversations c LEFT JOIN chat.messages m"
+                        + " ON m.conversation_id = c.id AND m.role = 'assistant' GROUP BY c.id ORDER BY c.id")))
         .containsExactly(List.of(1L, 1L), List.of(2L, 0L));
   }
 
   @Test
   void shouldRunSubqueriesUnionsAndValues() {
-    assertThat(rows(select(
-            "SELECT id FROM chat.messages WHERE conversation_id IN"
-                + " (SELECT id FROM chat.conversations WHERE title = 'silence') ORDER BY id")))
+    assertThat(
+            rows(
+                select(
+                    "SELECT id FROM chat.messages WHERE conversation_id IN"
+                        + " (SELECT id FROM chat.conversations WHERE title = 'silence') ORDER BY id")))
         .containsExactly(List.of(3L), List.of(4L));
     assertThat(rows(select("SELECT id FROM chat.conversations UNION SELECT 7 ORDER BY 1")))
         .containsExactly(List.of(1L), List.of(2L), List.of(7L));
-    assertThat(rows(select("VALUES (1, 'a'), (2, 'bb')"))).containsExactly(List.of(1, "a"), List.of(2, "bb"));
-    assertThat(rows(select(
-            "WITH c AS (SELECT conversation_id, COUNT(*) AS n FROM chat.messages GROUP BY conversation_id)"
-                + " SELECT MAX(n) FROM c")))
+    assertThat(rows(select("VALUES (1, 'a'), (2, 'bb')")))
+        .containsExactly(List.of(1, "a"), List.of(2, "bb"));
+    assertThat(
+            rows(
+                select(
+                    "WITH c AS (SELECT conversation_id, COUNT(*) AS n FROM chat.messages GROUP BY conversation_id)"
+                        + " SELECT MAX(n) FROM c")))
         .containsExactly(List.of(2L));
     assertThat(rows(select("SELECT 1"))).containsExactly(List.of(1));
   }
 
   @Test
   void shouldBindParameters() {
-    assertThat(rows(select("SELECT id FROM chat.messages WHERE conversation_id = ? AND role = ?", 2L, "user")))
+    assertThat(
+            rows(
+                select(
+                    "SELECT id FROM chat.messages WHERE conversation_id = ? AND role = ?",
+                    2L,
+                    "user")))
         .containsExactly(List.of(3L));
-    assertThat(rows(select("SELECT id FROM chat.messages WHERE conversation_id = ? ORDER BY id", 1)))
+    assertThat(
+            rows(select("SELECT id FROM chat.messages WHERE conversation_id = ? ORDER BY id", 1)))
         .containsExactly(List.of(1L), List.of(2L));
-    assertThat(rows(select("SELECT id FROM chat.messages WHERE created_at > ?", Instant.ofEpochMilli(T0 + 1500))))
+    assertThat(
+            rows(
+                select(
+                    "SELECT id FROM chat.messages WHERE created_at > ?",
+                    Instant.ofEpochMilli(T0 + 1500))))
         .containsExactly(List.of(3L));
-    assertThat(rows(select("SELECT id FROM chat.messages WHERE created_at >= ? ORDER BY id", T0 + 1000)))
+    assertThat(
+            rows(
+                select(
+                    "SELECT id FROM chat.messages WHERE created_at >= ? ORDER BY id", T0 + 1000)))
         .containsExactly(List.of(2L), List.of(3L));
-    assertThat(rows(select("SELECT id FROM chat.messages WHERE role = ? OR ? IS NULL", "nobody", null)))
+    assertThat(
+            rows(
+                select("SELECT id FROM chat.messages WHERE role = ? OR ? IS NULL", "nobody", null)))
         .hasSize(4);
     assertThat(rows(select("SELECT CAST(? AS INTEGER) + 1, CAST(? AS VARCHAR) || '!'", 41, "hi")))
         .containsExactly(List.of(42, "hi!"));
@@ -261,7 +297,8 @@ class QueryEngineTest {
     String sql = "SELECT content FROM chat.messages WHERE id = ?";
     assertThat(rows(select(sql, 1L))).containsExactly(List.of("hi"));
     assertThat(rows(select(sql, 2L))).containsExactly(List.of("hello!"));
-    MemorySource other = new MemorySource().put(MESSAGES, new Object[] {1L, 1L, "user", "other", T0, 1L});
+    MemorySource other =
+        new MemorySource().put(MESSAGES, new Object[] {1L, 1L, "user", "other", T0, 1L});
     assertThat(rows(engine.select(sql, List.of(1L), other))).containsExactly(List.of("other"));
     assertThat(other.scans).containsExactly(MESSAGES);
   }
@@ -331,7 +368,10 @@ class QueryEngineTest {
               true,
               2.5);
       assertThat(rows(filtered)).containsExactly(List.of(1));
-      assertThat(rows(select("SELECT CAST(ts AS VARCHAR), CAST(dt AS VARCHAR), ts = TIMESTAMP '2024-01-02 03:04:05.678' FROM lab.types WHERE k = 1")))
+      assertThat(
+              rows(
+                  select(
+                      "SELECT CAST(ts AS VARCHAR), CAST(dt AS VARCHAR), ts = TIMESTAMP '2024-01-02 03:04:05.678' FROM lab.types WHERE k = 1")))
           .containsExactly(List.of("2024-01-02 03:04:05", "1969-12-31", true));
     } finally {
       TimeZone.setDefault(saved);
@@ -341,7 +381,9 @@ class QueryEngineTest {
   @Test
   void shouldQuerySystemTables() {
     QueryResult r = select("SELECT * FROM system.users WHERE role = 'user'");
-    assertThat(r.columns()).extracting(ResultColumn::name).containsExactly("name", "role", "created_at");
+    assertThat(r.columns())
+        .extracting(ResultColumn::name)
+        .containsExactly("name", "role", "created_at");
     assertThat(rows(r)).containsExactly(List.of("u1", "user", T0 + 1));
     assertThat(source.scans).containsExactly(SystemTables.USERS);
     assertThat(rows(select("SELECT COUNT(*) FROM `system`.users"))).containsExactly(List.of(2L));
@@ -374,18 +416,35 @@ class QueryEngineTest {
     assertThat(thrown).hasMessage("Cannot read chat.conversations: permission denied");
     // the same query works again once the source allows it
     source.denied.clear();
-    assertThat(select("SELECT m.id FROM chat.messages m JOIN chat.conversations c ON m.conversation_id = c.id").rows())
+    assertThat(
+            select(
+                    "SELECT m.id FROM chat.messages m JOIN chat.conversations c ON m.conversation_id = c.id")
+                .rows())
         .hasSize(4);
   }
 
   @Test
   void shouldReportMissingTables() {
-    assertFails(() -> select("SELECT * FROM chat.nope"), ErrorCode.TABLE_NOT_FOUND, "Cannot find table chat.nope");
-    assertFails(() -> select("SELECT * FROM nons.t"), ErrorCode.TABLE_NOT_FOUND, "Cannot find table nons.t");
-    assertFails(() -> select("SELECT * FROM system.nope"), ErrorCode.TABLE_NOT_FOUND, "Cannot find table system.nope");
-    assertFails(() -> select("SELECT * FROM messages"), ErrorCode.TABLE_NOT_FOUND, "Cannot find table messages");
     assertFails(
-        () -> select("SELECT * FROM metadata.TABLES"), ErrorCode.TABLE_NOT_FOUND, "Cannot find table metadata.TABLES");
+        () -> select("SELECT * FROM chat.nope"),
+        ErrorCode.TABLE_NOT_FOUND,
+        "Cannot find table chat.nope");
+    assertFails(
+        () -> select("SELECT * FROM nons.t"),
+        ErrorCode.TABLE_NOT_FOUND,
+        "Cannot find table nons.t");
+    assertFails(
+        () -> select("SELECT * FROM system.nope"),
+        ErrorCode.TABLE_NOT_FOUND,
+        "Cannot find table system.nope");
+    assertFails(
+        () -> select("SELECT * FROM messages"),
+        ErrorCode.TABLE_NOT_FOUND,
+        "Cannot find table messages");
+    assertFails(
+        () -> select("SELECT * FROM metadata.TABLES"),
+        ErrorCode.TABLE_NOT_FOUND,
+        "Cannot find table metadata.TABLES");
   }
 
   @Test
@@ -468,11 +527,16 @@ class QueryEngineTest {
             21,
             "chat",
             "conversations",
-            List.of(col("id", ColumnType.BIGINT, false), col("title", ColumnType.TEXT, true), col("topic", ColumnType.TEXT, true)));
+            List.of(
+                col("id", ColumnType.BIGINT, false),
+                col("title", ColumnType.TEXT, true),
+                col("topic", ColumnType.TEXT, true)));
     catalog.apply(CatalogRecord.table(replaced));
     source.put(replaced, new Object[] {5L, "new", "t", 1L});
     QueryResult r = select("SELECT * FROM chat.conversations");
-    assertThat(r.columns()).extracting(ResultColumn::name).containsExactly("id", "title", "topic", "_seq");
+    assertThat(r.columns())
+        .extracting(ResultColumn::name)
+        .containsExactly("id", "title", "topic", "_seq");
     assertThat(rows(r)).containsExactly(List.of(5L, "new", "t", 1L));
 
     TableDef later = table(22, "later", "t", List.of(col("x", ColumnType.INT, false)));
@@ -482,7 +546,10 @@ class QueryEngineTest {
     assertThat(rows(select("SELECT x FROM later.t"))).containsExactly(List.of(7));
 
     catalog.apply(CatalogRecord.tombstone(CatalogRecord.Kind.TABLE, "later.t"));
-    assertFails(() -> select("SELECT x FROM later.t"), ErrorCode.TABLE_NOT_FOUND, "Cannot find table later.t");
+    assertFails(
+        () -> select("SELECT x FROM later.t"),
+        ErrorCode.TABLE_NOT_FOUND,
+        "Cannot find table later.t");
   }
 
   @Test
@@ -495,10 +562,14 @@ class QueryEngineTest {
         tasks.add(
             () -> {
               MemorySource own =
-                  new MemorySource().put(MESSAGES, new Object[] {id, 1L, "user", "from " + id, T0, 1L});
+                  new MemorySource()
+                      .put(MESSAGES, new Object[] {id, 1L, "user", "from " + id, T0, 1L});
               for (int i = 0; i < 50; i++) {
                 QueryResult r =
-                    engine.select("SELECT id, content FROM chat.messages WHERE role = ?", List.of("user"), own);
+                    engine.select(
+                        "SELECT id, content FROM chat.messages WHERE role = ?",
+                        List.of("user"),
+                        own);
                 if (!rows(r).equals(List.of(List.of(id, "from " + id)))) {
                   return false;
                 }

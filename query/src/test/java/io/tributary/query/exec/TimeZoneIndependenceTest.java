@@ -71,7 +71,8 @@ class TimeZoneIndependenceTest {
       QueryEngine engine = new QueryEngine(catalog);
       List<String> failures = new ArrayList<>();
 
-      QueryResult all = engine.select("SELECT happened_at, on_day FROM tz.events", List.of(), source);
+      QueryResult all =
+          engine.select("SELECT happened_at, on_day FROM tz.events", List.of(), source);
       check(failures, "read", Arrays.asList(all.rows().get(0)), List.of(T0, D0));
       QueryResult byParams =
           engine.select(
@@ -102,13 +103,15 @@ class TimeZoneIndependenceTest {
       check(
           failures,
           "predicate",
-          Expressions.predicate(table, "happened_at = '2024-03-10 02:30:00.123' AND on_day = '1969-12-31'")
+          Expressions.predicate(
+                  table, "happened_at = '2024-03-10 02:30:00.123' AND on_day = '1969-12-31'")
               .test(row),
           true);
       check(
           failures,
           "expression",
-          Expressions.expression(table, "'2024-03-10 02:30:00.123'", ColumnType.TIMESTAMP, "happened_at")
+          Expressions.expression(
+                  table, "'2024-03-10 02:30:00.123'", ColumnType.TIMESTAMP, "happened_at")
               .evaluate(row),
           T0);
       System.out.println(failures.isEmpty() ? "PROBE OK" : "PROBE FAILED " + failures);

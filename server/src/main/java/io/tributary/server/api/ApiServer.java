@@ -7,6 +7,8 @@ import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.cors.CorsService;
 import com.linecorp.armeria.server.grpc.GrpcService;
+import com.linecorp.armeria.server.grpc.GrpcServiceBuilder;
+import io.grpc.BindableService;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -18,6 +20,7 @@ import io.tributary.server.StatementRunner;
 import io.tributary.server.auth.TokenService;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -75,9 +78,24 @@ public final class ApiServer implements AutoCloseable {
       StatementRunner runner,
       TokenService tokens,
       PrometheusMeterRegistry registry) {
+    return start(config, runner, tokens, registry, List.of());
+  }
+
+  /**
+   * Like {@link #start(ServerConfig, StatementRunner, TokenService, PrometheusMeterRegistry)}, also
+   * serving {@code services} behind the same authentication.
+   */
+  public static ApiServer start(
+      ServerConfig config,
+      StatementRunner runner,
+      TokenService tokens,
+      PrometheusMeterRegistry registry,
+      List<BindableService> services) {
     HealthStatusManager health = new HealthStatusManager();
+    GrpcServiceBuilder builder = GrpcService.builder();
+    services.forEach(builder::addService);
     GrpcService grpc =
-        GrpcService.builder()
+        builder
             .addService(new GrpcAuthService(runner, tokens, registry))
             .addService(new GrpcStatementService(runner, registry))
             .addService(health.getHealthService())

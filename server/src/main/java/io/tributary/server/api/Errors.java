@@ -13,7 +13,7 @@ import io.tributary.query.TributaryException;
  * Maps Tributary errors to gRPC: a status code chosen from the {@link ErrorCode}, and the stable
  * code, message and position in an {@link ErrorDetail} trailer ({@code grpc-status-details-bin}).
  */
-final class Errors {
+public final class Errors {
   static final Metadata.Key<ErrorDetail> DETAIL_KEY =
       ProtoUtils.keyForProto(ErrorDetail.getDefaultInstance());
 
@@ -22,7 +22,7 @@ final class Errors {
 
   private Errors() {}
 
-  static Error toProto(TributaryException e) {
+  public static Error toProto(TributaryException e) {
     return Error.newBuilder()
         .setCode(e.code().name())
         .setMessage(String.valueOf(e.getMessage()))
@@ -32,7 +32,7 @@ final class Errors {
   }
 
   /** A call-level failure carrying the exception's code and message in its trailers. */
-  static StatusRuntimeException toStatus(TributaryException e) {
+  public static StatusRuntimeException toStatus(TributaryException e) {
     return toStatus(statusOf(e.code()), toProto(e));
   }
 
@@ -59,6 +59,7 @@ final class Errors {
       case TABLE_NOT_FOUND:
       case COLUMN_NOT_FOUND:
       case USER_NOT_FOUND:
+      case LIVE_QUERY_NOT_FOUND:
         return Status.NOT_FOUND;
       case NAMESPACE_EXISTS:
       case TABLE_EXISTS:
@@ -74,7 +75,11 @@ final class Errors {
       case TIMEOUT:
         return Status.DEADLINE_EXCEEDED;
       case TOO_MANY_ROWS:
+      case LIMIT_EXCEEDED:
+      case SUBSCRIBER_TOO_SLOW:
         return Status.RESOURCE_EXHAUSTED;
+      case RESUME_POSITION_LOST:
+        return Status.OUT_OF_RANGE;
       case SYNTAX_ERROR:
       case INVALID_ARGUMENT:
       case INVALID_DEFINITION:

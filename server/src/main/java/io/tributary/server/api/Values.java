@@ -16,7 +16,7 @@ import java.util.UUID;
  * Converts between protocol {@link Value}s and Java values: canonical column values (see {@link
  * ColumnType}) out, statement parameters (see {@link io.tributary.server.StatementRunner}) in.
  */
-final class Values {
+public final class Values {
   private static final Value NULL = Value.getDefaultInstance();
 
   private Values() {}
@@ -27,7 +27,7 @@ final class Values {
    * @throws IllegalStateException when the value is not the canonical Java type of the column: a
    *     server bug, reported to the client as an internal error
    */
-  static Value toProto(ColumnType type, Object v) {
+  public static Value toProto(ColumnType type, Object v) {
     if (v == null) {
       return NULL;
     }
@@ -72,7 +72,7 @@ final class Values {
    * @throws TributaryException INVALID_ARGUMENT naming the parameter ({@code $1} ...) when a
    *     DECIMAL or UUID text does not parse
    */
-  static List<Object> params(List<Value> values) {
+  public static List<Object> params(List<Value> values) {
     List<Object> params = new ArrayList<>(values.size());
     for (int i = 0; i < values.size(); i++) {
       params.add(fromProto(values.get(i), i + 1));

@@ -86,7 +86,8 @@ final class StartCommand implements Callable<Integer> {
         partitions,
         context.env(ROOT_PASSWORD_VARIABLE),
         defaults.tokenTtl(),
-        defaults.durableWrites());
+        defaults.durableWrites(),
+        defaults.live());
   }
 
   @Override

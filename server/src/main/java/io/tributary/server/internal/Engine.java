@@ -21,7 +21,9 @@ import io.tributary.query.parse.StatementParser;
 import io.tributary.server.Principal;
 import io.tributary.server.StatementOutcome;
 import io.tributary.server.StatementRunner;
+import io.tributary.server.SubscriptionAnalyzer;
 import io.tributary.server.auth.Passwords;
+import io.tributary.server.live.LiveHub;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * outcome, reads through the {@link QueryEngine} over the hot tier. Catalog statements run one at a
  * time on this node so that their checks and their effect cannot interleave.
  */
-public final class Engine implements StatementRunner {
+public final class Engine implements StatementRunner, SubscriptionAnalyzer {
   private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
 
   /** A fixed dummy hash so that an unknown user costs as much as a wrong password. */
@@ -52,6 +54,7 @@ public final class Engine implements StatementRunner {
   private final Analyzer analyzer;
   private final QueryEngine queries;
   private final Duration writeTimeout;
+  private final LiveHub live;
   private final Object catalogLock = new Object();
 
   public Engine(
@@ -60,7 +63,8 @@ public final class Engine implements StatementRunner {
       HotTier hot,
       Outcomes outcomes,
       NodeEnvironment env,
-      Duration writeTimeout) {
+      Duration writeTimeout,
+      LiveHub live) {
     this.log = log;
     this.catalogStore = catalogStore;
     this.catalog = catalogStore.catalog();
@@ -69,6 +73,7 @@ public final class Engine implements StatementRunner {
     this.analyzer = new Analyzer(catalog, env);
     this.queries = new QueryEngine(catalog);
     this.writeTimeout = writeTimeout;
+    this.live = live;
   }
 
   @Override
@@ -133,7 +138,9 @@ public final class Engine implements StatementRunner {
     return !(s instanceof Statement.Query
         || s instanceof Statement.Insert
         || s instanceof Statement.Update
-        || s instanceof Statement.Delete);
+        || s instanceof Statement.Delete
+        || s instanceof Statement.Subscribe
+        || s instanceof Statement.KillLiveQuery);
   }
 
   private StatementOutcome perform(String text, Action action) {
@@ -150,10 +157,21 @@ public final class Engine implements StatementRunner {
     if (action instanceof Action.Read r) {
       return new StatementOutcome.Rows(
           text,
-          queries.select(r.sql(), r.params(), new PrincipalRows(catalog, hot, r.user(), r.role())));
+          queries.select(
+              r.sql(), r.params(), new PrincipalRows(catalog, hot, live, r.user(), r.role())));
     }
     if (action instanceof Action.Result r) {
       return new StatementOutcome.Rows(text, r.result());
+    }
+    if (action instanceof Action.Subscribe) {
+      throw TributaryException.of(
+          ErrorCode.UNSUPPORTED_STATEMENT,
+          "Cannot run SUBSCRIBE with Execute: open it with the live API (LiveService), the client's"
+              + " subscribe() or live(), or `tributary sql -e`");
+    }
+    if (action instanceof Action.KillLiveQuery k) {
+      live.kill(k.subscriptionId());
+      return new StatementOutcome.Done(text, "KILL LIVE QUERY");
     }
     if (action instanceof Action.Done d) {
       return new StatementOutcome.Done(text, d.tag());
@@ -226,6 +244,35 @@ public final class Engine implements StatementRunner {
       Thread.currentThread().interrupt();
       throw new TributaryException(ErrorCode.UNAVAILABLE, "Cannot " + action + ": interrupted");
     }
+  }
+
+  @Override
+  public Action.Subscribe analyzeSubscription(
+      Principal principal, String sql, List<Object> params) {
+    List<String> texts = StatementParser.split(sql);
+    if (texts.size() != 1) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot subscribe: expected exactly one SUBSCRIBE statement, found %d statements",
+          texts.size());
+    }
+    UserDef user =
+        catalog
+            .user(principal.user())
+            .orElseThrow(
+                () ->
+                    TributaryException.of(
+                        ErrorCode.UNAUTHENTICATED,
+                        "Cannot subscribe: user %s no longer exists",
+                        principal.user()));
+    Statement statement = StatementParser.parse(texts.get(0));
+    Statement inner = statement instanceof Statement.ExecuteAs e ? e.inner() : statement;
+    if (!(inner instanceof Statement.Subscribe)) {
+      throw TributaryException.of(
+          ErrorCode.UNSUPPORTED_STATEMENT,
+          "Cannot subscribe: expected SUBSCRIBE TO namespace.table ..., found another statement");
+    }
+    return (Action.Subscribe) analyzer.analyze(statement, user.name(), user.role(), params);
   }
 
   @Override

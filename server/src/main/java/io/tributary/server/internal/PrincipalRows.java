@@ -12,6 +12,7 @@ import io.tributary.query.catalog.TableKind;
 import io.tributary.query.catalog.UserDef;
 import io.tributary.query.exec.HotTier;
 import io.tributary.query.exec.RowSource;
+import io.tributary.server.live.LiveHub;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -23,12 +24,14 @@ import java.util.List;
 final class PrincipalRows implements RowSource {
   private final Catalog catalog;
   private final HotTier hot;
+  private final LiveHub live;
   private final String user;
   private final Role role;
 
-  PrincipalRows(Catalog catalog, HotTier hot, String user, Role role) {
+  PrincipalRows(Catalog catalog, HotTier hot, LiveHub live, String user, Role role) {
     this.catalog = catalog;
     this.hot = hot;
+    this.live = live;
     this.user = user;
     this.role = role;
   }
@@ -62,6 +65,8 @@ final class PrincipalRows implements RowSource {
       for (NamespaceDef ns : catalog.namespaces()) {
         rows.add(new Object[] {ns.name(), ns.createdAtMillis()});
       }
+    } else if (table.equals(SystemTables.LIVE)) {
+      rows.addAll(live.systemLiveRows(user, role));
     } else if (table.equals(SystemTables.TABLES)) {
       for (TableDef t : catalog.tables(null)) {
         rows.add(

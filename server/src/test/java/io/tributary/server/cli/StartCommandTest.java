@@ -26,6 +26,7 @@ class StartCommandTest {
     assertThat(config.rootPassword()).isNull();
     assertThat(config.tokenTtl()).isEqualTo(defaults.tokenTtl());
     assertThat(config.durableWrites()).isEqualTo(defaults.durableWrites());
+    assertThat(config.live()).isEqualTo(defaults.live());
   }
 
   @Test
@@ -51,7 +52,8 @@ class StartCommandTest {
                 12,
                 "s3cret",
                 ServerConfig.defaults().tokenTtl(),
-                ServerConfig.defaults().durableWrites()));
+                ServerConfig.defaults().durableWrites(),
+                ServerConfig.defaults().live()));
   }
 
   @Test

@@ -64,7 +64,7 @@ final class CatalogSchema extends AbstractSchema {
     TableDef t = def.get();
     onResolve.accept(t);
     SourceTable cached = resolved.get(name);
-    if (cached != null && cached.table().equals(t)) {
+    if (cached != null && (cached.table() == t || cached.table().equals(t))) {
       return cached;
     }
     SourceTable fresh = new SourceTable(t, source);

@@ -256,8 +256,7 @@ final class JdbcValues {
         });
   }
 
-  private static Object valueOf(ResultSet rs, int i, ColumnType type)
-      throws SQLException {
+  private static Object valueOf(ResultSet rs, int i, ColumnType type) throws SQLException {
     switch (type.kind()) {
       case BOOLEAN:
         {

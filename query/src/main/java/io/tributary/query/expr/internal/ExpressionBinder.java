@@ -3,7 +3,6 @@ package io.tributary.query.expr.internal;
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.TableDef;
-import io.tributary.query.parse.SqlParsing;
 import java.util.List;
 import java.util.Properties;
 import org.apache.calcite.config.CalciteConnectionConfig;
@@ -202,13 +201,6 @@ public final class ExpressionBinder {
     } catch (RuntimeException | AssertionError e) {
       throw SqlErrors.translate(e, "compile " + action, null, table.qualifiedName());
     }
-  }
-
-  /**
-   * The parsed form of an expression, with SYNTAX_ERROR (line and column) when it does not parse.
-   */
-  public static SqlNode parse(String sql) {
-    return SqlParsing.parseExpression(sql);
   }
 
   /** A table of the binding schema: only its row type matters. */

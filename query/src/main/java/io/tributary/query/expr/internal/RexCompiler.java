@@ -964,11 +964,12 @@ public final class RexCompiler {
     throw unsupported("operator " + op + " on " + typeName(a.type) + " and " + typeName(b.type));
   }
 
-  private interface LongOp {
+  /** An operation that may overflow ({@code Math.addExact} and friends). */
+  private interface CheckedOp {
     Object get();
   }
 
-  private Object exact(LongOp op) {
+  private Object exact(CheckedOp op) {
     try {
       return op.get();
     } catch (ArithmeticException e) {

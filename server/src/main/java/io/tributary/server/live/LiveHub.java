@@ -1,0 +1,606 @@
+package io.tributary.server.live;
+
+import io.grpc.stub.ServerCallStreamObserver;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tributary.api.v1.Column;
+import io.tributary.api.v1.Heartbeat;
+import io.tributary.api.v1.InitialRows;
+import io.tributary.api.v1.LiveError;
+import io.tributary.api.v1.LiveEvent;
+import io.tributary.api.v1.Ready;
+import io.tributary.api.v1.Row;
+import io.tributary.api.v1.RowDelete;
+import io.tributary.api.v1.RowInsert;
+import io.tributary.api.v1.RowUpdate;
+import io.tributary.api.v1.StreamOpened;
+import io.tributary.api.v1.Subscribed;
+import io.tributary.log.Log;
+import io.tributary.materializer.AppliedChange;
+import io.tributary.materializer.ChangeListener;
+import io.tributary.query.Action;
+import io.tributary.query.ErrorCode;
+import io.tributary.query.TributaryException;
+import io.tributary.query.catalog.ColumnDef;
+import io.tributary.query.catalog.ColumnType;
+import io.tributary.query.catalog.Role;
+import io.tributary.query.catalog.TableDef;
+import io.tributary.query.exec.HotSnapshot;
+import io.tributary.query.exec.HotTier;
+import io.tributary.query.live.LiveQuery;
+import io.tributary.server.Principal;
+import io.tributary.server.api.Errors;
+import io.tributary.server.api.Values;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Live subscriptions (DESIGN.md section 5): the streams of connected clients, the subscription
+ * index, and the dispatcher that turns the materializer's applied changes into events.
+ *
+ * <p>Opening a subscription: register it (changes from now on are buffered), read a consistent
+ * snapshot of its key range with the range's high-water mark H, send the matching rows, then send
+ * the buffered changes with {@code _seq} > H and go live. Resuming from {@code from_seq = F}
+ * replaces the rows by the changes F < {@code _seq} ≤ H read back from the {@code changes} topic.
+ * Either way nothing is missed and nothing is sent twice.
+ *
+ * <p>Threading: one dispatcher thread matches changes; stream writes happen on a small pool under
+ * gRPC flow control; subscription setup runs on the calling (blocking) thread.
+ */
+public final class LiveHub implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LiveHub.class);
+  private static final long SETUP_PUT_TIMEOUT_MILLIS = 30_000;
+
+  private volatile HotTier hot;
+  private final ChangeReplay replay;
+  private final LiveConfig config;
+  private final LiveMetrics metrics;
+  private final SubscriptionIndex index = new SubscriptionIndex();
+  private final Map<String, LiveStream> streams = new ConcurrentHashMap<>();
+  private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
+  private final BlockingQueue<Handoff> handoffs = new ArrayBlockingQueue<>(65_536);
+  private final ExecutorService writers;
+  private final ScheduledExecutorService heartbeats;
+  private final ExecutorService setups =
+      Executors.newCachedThreadPool(daemon("tributary-live-setup"));
+  private final Thread dispatcher;
+  private volatile boolean closed;
+
+  private record Handoff(List<AppliedChange> changes, long nanos) {}
+
+  public LiveHub(Log log, LiveConfig config, MeterRegistry registry) {
+    this.replay = new ChangeReplay(log, config.resumeTimeout());
+    this.config = config;
+    this.metrics = new LiveMetrics(registry, subscriptions::size);
+    this.writers =
+        Executors.newFixedThreadPool(
+            Math.max(2, Runtime.getRuntime().availableProcessors()),
+            daemon("tributary-live-writer"));
+    this.heartbeats = Executors.newSingleThreadScheduledExecutor(daemon("tributary-heartbeat"));
+    this.dispatcher = new Thread(this::dispatchLoop, "tributary-live-dispatcher");
+    dispatcher.setDaemon(true);
+  }
+
+  /**
+   * Starts dispatching. The hub reads snapshots from {@code hotTier}; it is created before the
+   * materializer (which needs {@link #changeListener()}) and started after it.
+   */
+  public void start(HotTier hotTier) {
+    this.hot = hotTier;
+    dispatcher.start();
+    long every = config.heartbeatInterval().toMillis();
+    heartbeats.scheduleAtFixedRate(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  /** The hook the materializer calls with each command's applied changes. */
+  public ChangeListener changeListener() {
+    return changes -> {
+      if (closed || changes.isEmpty()) {
+        return;
+      }
+      try {
+        handoffs.put(new Handoff(changes, System.nanoTime()));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    };
+  }
+
+  // ------------------------------------------------------------------ streams
+
+  /**
+   * Registers a client's event stream. A multiplexed stream first receives StreamOpened; a one-shot
+   * stream ends with its only subscription.
+   */
+  public String openStream(
+      Principal principal, ServerCallStreamObserver<LiveEvent> observer, boolean oneShot) {
+    String id = UUID.randomUUID().toString();
+    LiveStream stream =
+        new LiveStream(
+            id, principal, observer, writers, config.streamQueueCapacity(), metrics, oneShot);
+    streams.put(id, stream);
+    observer.setOnCancelHandler(() -> streamGone(stream));
+    if (!oneShot) {
+      stream.force(
+          LiveEvent.newBuilder().setOpened(StreamOpened.newBuilder().setStreamId(id)).build());
+    }
+    return id;
+  }
+
+  private void streamGone(LiveStream stream) {
+    stream.markCancelled();
+    streams.remove(stream.id());
+    for (Subscription s : List.copyOf(stream.subscriptions.values())) {
+      unregister(s);
+    }
+  }
+
+  /**
+   * Adds an analyzed subscription to a stream of {@code caller} and sends its snapshot (or its
+   * replay); returns once it is live.
+   */
+  public String subscribe(Principal caller, String streamId, Action.Subscribe action) {
+    LiveStream stream = stream(caller, streamId, "add a subscription");
+    LiveQuery query = action.query();
+    if (stream.subscriptions.size() >= config.maxSubscriptionsPerStream()) {
+      throw TributaryException.of(
+          ErrorCode.LIMIT_EXCEEDED,
+          "Cannot subscribe to %s: this stream already carries %d subscriptions (the limit)",
+          query.table().qualifiedName(),
+          config.maxSubscriptionsPerStream());
+    }
+    long mine = subscriptions.values().stream().filter(s -> s.user.equals(action.user())).count();
+    if (mine >= config.maxSubscriptionsPerUser()) {
+      throw TributaryException.of(
+          ErrorCode.LIMIT_EXCEEDED,
+          "Cannot subscribe to %s: user %s already holds %d subscriptions (the limit)",
+          query.table().qualifiedName(),
+          action.user(),
+          config.maxSubscriptionsPerUser());
+    }
+    String id = UUID.randomUUID().toString();
+    Subscription sub =
+        new Subscription(id, stream, query, action.user(), System.currentTimeMillis());
+    register(sub);
+    try {
+      setUp(sub);
+    } catch (RuntimeException e) {
+      unregister(sub);
+      throw e;
+    }
+    return id;
+  }
+
+  private void setUp(Subscription sub) {
+    LiveQuery q = sub.query;
+    TableDef table = q.table();
+    put(sub, event(sub).setSubscribed(subscribed(table)).build());
+    HotSnapshot snapshot = hot.snapshot(table, q.owner());
+    long highWater = snapshot.highWater();
+    if (q.resumes()) {
+      replay.check(table, q.owner(), q.fromSeq());
+      if (q.fromSeq() < highWater) {
+        replay.replay(
+            table,
+            q.owner(),
+            q.fromSeq(),
+            highWater,
+            change -> {
+              LiveEvent e = changeEvent(sub, change, new RowCache(table));
+              if (e != null) {
+                put(sub, e);
+                sub.sentDuringSetup(change.seq());
+              }
+            });
+      }
+    } else {
+      List<Object[]> rows = new ArrayList<>();
+      for (Object[] row : snapshot.rows()) {
+        if (q.predicate().test(row)) {
+          rows.add(row);
+        }
+      }
+      int seqIndex = table.columns().size();
+      if (q.lastRows() >= 0 && rows.size() > q.lastRows()) {
+        rows.sort(Comparator.comparingLong(r -> (Long) r[seqIndex]));
+        rows = new ArrayList<>(rows.subList(rows.size() - (int) q.lastRows(), rows.size()));
+      }
+      int batch = q.batchSize();
+      for (int from = 0; from < rows.size() || from == 0; from += batch) {
+        InitialRows.Builder b = InitialRows.newBuilder();
+        for (int i = from; i < Math.min(rows.size(), from + batch); i++) {
+          b.addRows(row(table, rows.get(i)));
+        }
+        b.setHasMore(from + batch < rows.size());
+        put(sub, event(sub).setInitialRows(b).build());
+        if (rows.isEmpty()) {
+          break;
+        }
+      }
+    }
+    put(sub, event(sub).setReady(Ready.newBuilder().setSeq(highWater)).build());
+    if (!sub.goLive(highWater)) {
+      closeSlow(sub);
+    }
+  }
+
+  private void put(Subscription sub, LiveEvent event) {
+    try {
+      if (!sub.stream.put(event, SETUP_PUT_TIMEOUT_MILLIS)) {
+        throw TributaryException.of(
+            ErrorCode.SUBSCRIBER_TOO_SLOW,
+            "Cannot subscribe to %s: the client did not read its snapshot within %d s",
+            sub.query.table().qualifiedName(),
+            SETUP_PUT_TIMEOUT_MILLIS / 1000);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw TributaryException.of(ErrorCode.UNAVAILABLE, "Cannot subscribe: interrupted");
+    }
+  }
+
+  /** Removes a subscription at its client's request. */
+  public void unsubscribe(Principal caller, String streamId, String subscriptionId) {
+    LiveStream stream = stream(caller, streamId, "remove a subscription");
+    Subscription sub = stream.subscriptions.get(subscriptionId);
+    if (sub == null) {
+      throw TributaryException.of(
+          ErrorCode.LIVE_QUERY_NOT_FOUND,
+          "Cannot remove subscription %s: it is not open on stream %s",
+          subscriptionId,
+          streamId);
+    }
+    unregister(sub);
+  }
+
+  /** KILL LIVE QUERY: closes any subscription with a coded error. */
+  public void kill(String subscriptionId) {
+    Subscription sub = subscriptions.get(subscriptionId);
+    if (sub == null) {
+      throw TributaryException.of(
+          ErrorCode.LIVE_QUERY_NOT_FOUND,
+          "Cannot kill live query %s: no such subscription is open",
+          subscriptionId);
+    }
+    closeWithError(
+        sub,
+        TributaryException.of(
+            ErrorCode.LIVE_QUERY_KILLED,
+            "Cannot continue subscription %s: it was killed by an administrator",
+            subscriptionId));
+  }
+
+  /** Rows of system.live visible to a user: their own subscriptions, or all for dba and system. */
+  public List<Object[]> systemLiveRows(String user, Role role) {
+    List<Object[]> rows = new ArrayList<>();
+    for (Subscription s : subscriptions.values()) {
+      if (role.administers() || s.user.equals(user)) {
+        rows.add(
+            new Object[] {
+              s.id,
+              s.user,
+              s.query.table().qualifiedName(),
+              s.query.whereSql(),
+              s.openedAtMillis,
+              s.delivered(),
+              s.lastSeq()
+            });
+      }
+    }
+    return rows;
+  }
+
+  private LiveStream stream(Principal caller, String streamId, String action) {
+    LiveStream stream = streams.get(streamId);
+    if (stream == null
+        || stream.oneShot()
+        || !stream.principal().user().equals(caller.user())
+        || stream.cancelled()) {
+      throw TributaryException.of(
+          ErrorCode.LIVE_QUERY_NOT_FOUND,
+          "Cannot %s: stream %s is not open for user %s",
+          action,
+          streamId,
+          caller.user());
+    }
+    return stream;
+  }
+
+  /**
+   * Adds the only subscription of a one-shot stream (the Subscribe call) and sends its snapshot
+   * from another thread: gRPC delivers the stream's readiness callbacks on the thread of the call
+   * that opened it, so waiting there for the client to read would never end. A failure ends the
+   * stream with a LiveError.
+   */
+  public void subscribeOneShot(String streamId, Action.Subscribe action) {
+    LiveStream stream = streams.get(streamId);
+    if (stream == null || !stream.oneShot() || !stream.subscriptions.isEmpty()) {
+      throw TributaryException.of(
+          ErrorCode.LIVE_QUERY_NOT_FOUND, "Cannot subscribe: stream %s is not open", streamId);
+    }
+    String id = UUID.randomUUID().toString();
+    Subscription sub =
+        new Subscription(id, stream, action.query(), action.user(), System.currentTimeMillis());
+    register(sub);
+    setups.execute(
+        () -> {
+          try {
+            setUp(sub);
+          } catch (TributaryException e) {
+            unregister(sub);
+            failOneShot(
+                streamId,
+                LiveEvent.newBuilder()
+                    .setSubscriptionId(id)
+                    .setError(LiveError.newBuilder().setError(Errors.toProto(e)).setLastSeq(-1))
+                    .build());
+          } catch (RuntimeException e) {
+            LOG.error("Setting up a subscription failed unexpectedly", e);
+            unregister(sub);
+            failOneShot(
+                streamId,
+                LiveEvent.newBuilder()
+                    .setSubscriptionId(id)
+                    .setError(
+                        LiveError.newBuilder()
+                            .setError(
+                                Errors.toProto(
+                                    TributaryException.of(
+                                        ErrorCode.INTERNAL,
+                                        "Cannot subscribe: internal error (see server log)")))
+                            .setLastSeq(-1))
+                    .build());
+          }
+        });
+  }
+
+  /** Ends a one-shot stream whose subscription could not be set up. */
+  public void failOneShot(String streamId, LiveEvent last) {
+    LiveStream stream = streams.remove(streamId);
+    if (stream != null) {
+      for (Subscription s : List.copyOf(stream.subscriptions.values())) {
+        unregister(s);
+      }
+      if (last != null) {
+        stream.complete(last);
+      } else {
+        stream.markCancelled();
+      }
+    }
+  }
+
+  private void register(Subscription sub) {
+    synchronized (index) {
+      index.add(sub);
+    }
+    subscriptions.put(sub.id, sub);
+    sub.stream.subscriptions.put(sub.id, sub);
+  }
+
+  private void unregister(Subscription sub) {
+    synchronized (index) {
+      index.remove(sub);
+    }
+    subscriptions.remove(sub.id);
+    sub.stream.subscriptions.remove(sub.id);
+    sub.close();
+  }
+
+  private void closeSlow(Subscription sub) {
+    long last = sub.lastSeq();
+    metrics.dropped();
+    closeWithError(
+        sub,
+        TributaryException.of(
+            ErrorCode.SUBSCRIBER_TOO_SLOW,
+            "Cannot deliver to subscription %s: the client fell behind by more than %d events;"
+                + " resume with OPTIONS (from_seq = %d)",
+            sub.id,
+            config.streamQueueCapacity(),
+            last));
+  }
+
+  private void closeWithError(Subscription sub, TributaryException error) {
+    long last = sub.lastSeq();
+    unregister(sub);
+    LiveEvent event =
+        event(sub)
+            .setError(LiveError.newBuilder().setError(Errors.toProto(error)).setLastSeq(last))
+            .build();
+    if (sub.stream.oneShot()) {
+      sub.stream.complete(event);
+      streams.remove(sub.stream.id());
+    } else {
+      sub.stream.force(event);
+    }
+  }
+
+  // ------------------------------------------------------------------ dispatching
+
+  private void dispatchLoop() {
+    List<Subscription> candidates = new ArrayList<>();
+    while (!closed) {
+      Handoff handoff;
+      try {
+        handoff = handoffs.poll(200, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (handoff == null) {
+        continue;
+      }
+      try {
+        for (AppliedChange change : handoff.changes()) {
+          candidates.clear();
+          synchronized (index) {
+            index.candidates(
+                change.table().id(), change.owner(), change.oldRow(), change.newRow(), candidates);
+          }
+          if (candidates.isEmpty()) {
+            continue;
+          }
+          RowCache rows = new RowCache(change.table());
+          for (Subscription sub : candidates) {
+            LiveEvent event = changeEvent(sub, change, rows);
+            if (event != null && !sub.offer(event, change.seq(), handoff.nanos())) {
+              closeSlow(sub);
+            }
+          }
+        }
+      } catch (RuntimeException e) {
+        LOG.error("Live dispatch failed for a batch of changes", e);
+      }
+    }
+  }
+
+  /** The event a change means for one subscription, or null when it does not concern it. */
+  private LiveEvent changeEvent(Subscription sub, AppliedChange change, RowCache rows) {
+    boolean oldMatch = change.oldRow() != null && sub.query.predicate().test(change.oldRow());
+    boolean newMatch = change.newRow() != null && sub.query.predicate().test(change.newRow());
+    LiveEvent.Builder e = event(sub);
+    if (oldMatch && newMatch) {
+      e.setUpdate(rows.update(change));
+    } else if (newMatch) {
+      e.setInsert(rows.insert(change));
+    } else if (oldMatch) {
+      e.setDelete(rows.delete(change));
+    } else {
+      return null;
+    }
+    return e.build();
+  }
+
+  /** Encodes a change's rows once, however many subscriptions receive them. */
+  private static final class RowCache {
+    private final TableDef table;
+    private Row oldRow;
+    private Row newRow;
+    private RowInsert insert;
+    private RowUpdate update;
+    private RowDelete delete;
+
+    RowCache(TableDef table) {
+      this.table = table;
+    }
+
+    RowInsert insert(AppliedChange c) {
+      if (insert == null) {
+        insert = RowInsert.newBuilder().setRow(newRow(c)).setSeq(c.seq()).build();
+      }
+      return insert;
+    }
+
+    RowUpdate update(AppliedChange c) {
+      if (update == null) {
+        update =
+            RowUpdate.newBuilder()
+                .setOldRow(oldRow(c))
+                .setNewRow(newRow(c))
+                .setSeq(c.seq())
+                .build();
+      }
+      return update;
+    }
+
+    RowDelete delete(AppliedChange c) {
+      if (delete == null) {
+        delete = RowDelete.newBuilder().setRow(oldRow(c)).setSeq(c.seq()).build();
+      }
+      return delete;
+    }
+
+    private Row oldRow(AppliedChange c) {
+      if (oldRow == null) {
+        oldRow = row(table, c.oldRow());
+      }
+      return oldRow;
+    }
+
+    private Row newRow(AppliedChange c) {
+      if (newRow == null) {
+        newRow = row(table, c.newRow());
+      }
+      return newRow;
+    }
+  }
+
+  static Row row(TableDef table, Object[] values) {
+    Row.Builder b = Row.newBuilder();
+    List<ColumnDef> columns = table.columns();
+    for (int i = 0; i < columns.size(); i++) {
+      b.addValues(Values.toProto(columns.get(i).type(), values[i]));
+    }
+    b.addValues(Values.toProto(ColumnType.BIGINT, values[columns.size()]));
+    return b.build();
+  }
+
+  private static Subscribed subscribed(TableDef table) {
+    Subscribed.Builder b = Subscribed.newBuilder();
+    for (ColumnDef c : table.columns()) {
+      b.addColumns(
+          Column.newBuilder()
+              .setName(c.name())
+              .setType(c.type().toString())
+              .setNullable(c.nullable()));
+    }
+    b.addColumns(
+        Column.newBuilder()
+            .setName(TableDef.SEQ_COLUMN)
+            .setType(ColumnType.BIGINT.toString())
+            .setNullable(false));
+    b.addAllPrimaryKey(table.primaryKey());
+    return b.build();
+  }
+
+  private static LiveEvent.Builder event(Subscription sub) {
+    return LiveEvent.newBuilder().setSubscriptionId(sub.id);
+  }
+
+  private void heartbeat() {
+    LiveEvent beat =
+        LiveEvent.newBuilder()
+            .setHeartbeat(Heartbeat.newBuilder().setServerTimeMillis(System.currentTimeMillis()))
+            .build();
+    for (LiveStream stream : streams.values()) {
+      if (stream.queued() == 0) {
+        stream.offer(beat, 0);
+      }
+    }
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    dispatcher.interrupt();
+    heartbeats.shutdownNow();
+    setups.shutdownNow();
+    for (LiveStream stream : streams.values()) {
+      stream.complete(null);
+    }
+    writers.shutdown();
+    try {
+      writers.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

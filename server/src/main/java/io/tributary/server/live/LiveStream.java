@@ -1,0 +1,191 @@
+package io.tributary.server.live;
+
+import io.grpc.stub.ServerCallStreamObserver;
+import io.tributary.api.v1.LiveEvent;
+import io.tributary.server.Principal;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One client connection's event stream: a bounded queue in front of a gRPC server stream that is
+ * written only when gRPC flow control says the client can take more ({@code isReady}). Events are
+ * written by one drain task at a time on a shared executor, so no thread ever blocks on a slow
+ * client.
+ */
+final class LiveStream {
+  private final String id;
+  private final Principal principal;
+  private final ServerCallStreamObserver<LiveEvent> observer;
+  private final Executor executor;
+  private final int capacity;
+  private final LiveMetrics metrics;
+  private final boolean oneShot;
+  private final ArrayDeque<Outgoing> queue = new ArrayDeque<>();
+  private final AtomicBoolean draining = new AtomicBoolean();
+  final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
+  private volatile boolean cancelled;
+  private boolean completing;
+
+  /** An event and when its change was handed over by the materializer (0: not a change). */
+  record Outgoing(LiveEvent event, long handoffNanos, boolean last) {}
+
+  LiveStream(
+      String id,
+      Principal principal,
+      ServerCallStreamObserver<LiveEvent> observer,
+      Executor executor,
+      int capacity,
+      LiveMetrics metrics,
+      boolean oneShot) {
+    this.id = id;
+    this.principal = principal;
+    this.observer = observer;
+    this.executor = executor;
+    this.capacity = capacity;
+    this.metrics = metrics;
+    this.oneShot = oneShot;
+    observer.setOnReadyHandler(this::scheduleDrain);
+  }
+
+  String id() {
+    return id;
+  }
+
+  Principal principal() {
+    return principal;
+  }
+
+  int capacity() {
+    return capacity;
+  }
+
+  boolean oneShot() {
+    return oneShot;
+  }
+
+  boolean cancelled() {
+    return cancelled;
+  }
+
+  void markCancelled() {
+    cancelled = true;
+    synchronized (queue) {
+      queue.clear();
+      queue.notifyAll();
+    }
+  }
+
+  /** Adds an event unless the queue is full; never blocks. */
+  boolean offer(LiveEvent event, long handoffNanos) {
+    synchronized (queue) {
+      if (cancelled || completing) {
+        return true; // nobody to deliver to: not the subscriber's fault
+      }
+      if (queue.size() >= capacity) {
+        return false;
+      }
+      queue.add(new Outgoing(event, handoffNanos, false));
+    }
+    scheduleDrain();
+    return true;
+  }
+
+  /** Adds an event beyond the capacity: for the one error that closes a subscriber. */
+  void force(LiveEvent event) {
+    synchronized (queue) {
+      if (cancelled || completing) {
+        return;
+      }
+      queue.add(new Outgoing(event, 0, false));
+    }
+    scheduleDrain();
+  }
+
+  /** Adds an event, waiting while the queue is full (snapshot and replay only). */
+  boolean put(LiveEvent event, long timeoutMillis) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    synchronized (queue) {
+      while (queue.size() >= capacity && !cancelled) {
+        long remaining = deadline - System.nanoTime();
+        if (remaining <= 0) {
+          return false;
+        }
+        queue.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(remaining)));
+      }
+      if (cancelled || completing) {
+        return !cancelled;
+      }
+      queue.add(new Outgoing(event, 0, false));
+    }
+    scheduleDrain();
+    return true;
+  }
+
+  /** Ends the stream after the queued events (with {@code last} as the final event, if any). */
+  void complete(LiveEvent last) {
+    synchronized (queue) {
+      if (cancelled || completing) {
+        return;
+      }
+      completing = true;
+      queue.add(new Outgoing(last, 0, true));
+    }
+    scheduleDrain();
+  }
+
+  int queued() {
+    synchronized (queue) {
+      return queue.size();
+    }
+  }
+
+  private void scheduleDrain() {
+    if (draining.compareAndSet(false, true)) {
+      executor.execute(this::drain);
+    }
+  }
+
+  private void drain() {
+    try {
+      while (true) {
+        Outgoing next;
+        synchronized (queue) {
+          if (cancelled || queue.isEmpty() || !observer.isReady()) {
+            break;
+          }
+          next = queue.poll();
+          queue.notifyAll();
+        }
+        try {
+          if (next.event() != null) {
+            observer.onNext(next.event());
+            metrics.delivered(next.handoffNanos());
+          }
+          if (next.last()) {
+            observer.onCompleted();
+            cancelled = true;
+            return;
+          }
+        } catch (RuntimeException e) {
+          // The call was cancelled or closed under us: nothing more to deliver.
+          markCancelled();
+          return;
+        }
+      }
+    } finally {
+      draining.set(false);
+    }
+    // An event or a readiness change may have arrived between the check and the reset.
+    boolean more;
+    synchronized (queue) {
+      more = !cancelled && !queue.isEmpty() && observer.isReady();
+    }
+    if (more) {
+      scheduleDrain();
+    }
+  }
+}

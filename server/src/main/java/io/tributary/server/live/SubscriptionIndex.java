@@ -1,0 +1,130 @@
+package io.tributary.server.live;
+
+import io.tributary.query.live.LiveQuery;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Finds the subscriptions a change may concern without looking at the others (DESIGN.md section 5):
+ * by table, by owner (USER tables), then by the value of one equality term of the filter ({@code
+ * conversation_id = 1}). Only the candidates evaluate their compiled filter, so the cost of a
+ * change grows with its matches, not with the number of subscriptions. Not thread-safe: the hub
+ * guards it.
+ */
+final class SubscriptionIndex {
+  private record RangeKey(long tableId, String owner) {}
+
+  private static final class Range {
+    final List<Subscription> unindexed = new ArrayList<>();
+    final Map<Integer, Map<Object, List<Subscription>>> byColumn = new HashMap<>();
+    int size;
+  }
+
+  private final Map<RangeKey, Range> ranges = new HashMap<>();
+  private int size;
+
+  int size() {
+    return size;
+  }
+
+  void add(Subscription s) {
+    Range range = ranges.computeIfAbsent(key(s), k -> new Range());
+    LiveQuery.Equality eq = indexable(s.query);
+    if (eq == null) {
+      range.unindexed.add(s);
+    } else {
+      range
+          .byColumn
+          .computeIfAbsent(eq.column(), c -> new HashMap<>())
+          .computeIfAbsent(eq.value(), v -> new ArrayList<>())
+          .add(s);
+    }
+    range.size++;
+    size++;
+  }
+
+  void remove(Subscription s) {
+    RangeKey key = key(s);
+    Range range = ranges.get(key);
+    if (range == null) {
+      return;
+    }
+    LiveQuery.Equality eq = indexable(s.query);
+    boolean removed;
+    if (eq == null) {
+      removed = range.unindexed.remove(s);
+    } else {
+      Map<Object, List<Subscription>> byValue = range.byColumn.get(eq.column());
+      List<Subscription> list = byValue == null ? null : byValue.get(eq.value());
+      removed = list != null && list.remove(s);
+      if (list != null && list.isEmpty()) {
+        byValue.remove(eq.value());
+        if (byValue.isEmpty()) {
+          range.byColumn.remove(eq.column());
+        }
+      }
+    }
+    if (removed) {
+      range.size--;
+      size--;
+      if (range.size == 0) {
+        ranges.remove(key);
+      }
+    }
+  }
+
+  /** Adds to {@code out} every subscription that may match a change of these rows, once each. */
+  void candidates(
+      long tableId, String owner, Object[] oldRow, Object[] newRow, List<Subscription> out) {
+    Range range = ranges.get(new RangeKey(tableId, owner));
+    if (range == null) {
+      return;
+    }
+    out.addAll(range.unindexed);
+    if (range.byColumn.isEmpty()) {
+      return;
+    }
+    IdentityHashMap<Subscription, Boolean> seen = new IdentityHashMap<>();
+    for (Map.Entry<Integer, Map<Object, List<Subscription>>> e : range.byColumn.entrySet()) {
+      int column = e.getKey();
+      Object oldValue = oldRow == null ? null : oldRow[column];
+      Object newValue = newRow == null ? null : newRow[column];
+      addAll(e.getValue().get(oldValue), seen, out);
+      if (!Objects.equals(oldValue, newValue)) {
+        addAll(e.getValue().get(newValue), seen, out);
+      }
+    }
+  }
+
+  private static void addAll(
+      List<Subscription> list,
+      IdentityHashMap<Subscription, Boolean> seen,
+      List<Subscription> out) {
+    if (list == null) {
+      return;
+    }
+    for (Subscription s : list) {
+      if (seen.put(s, Boolean.TRUE) == null) {
+        out.add(s);
+      }
+    }
+  }
+
+  private static RangeKey key(Subscription s) {
+    return new RangeKey(s.query.table().id(), s.query.owner());
+  }
+
+  /** The equality term to index by, or null (none, or a value without value equality). */
+  private static LiveQuery.Equality indexable(LiveQuery query) {
+    for (LiveQuery.Equality eq : query.equalities()) {
+      if (eq.value() != null && !(eq.value() instanceof byte[])) {
+        return eq;
+      }
+    }
+    return null;
+  }
+}
