@@ -7,12 +7,14 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * One row of a {@link ResultSet}. A row is immutable and thread-safe; SQL NULL reads as {@code
- * null}. Values have the Java types listed in {@link TributaryClient}.
+ * One row of a {@link ResultSet}, or of a subscription's events. A row is immutable and
+ * thread-safe; SQL NULL reads as {@code null}. Values have the Java types listed in {@link
+ * TributaryClient}.
  *
- * <p>Columns are named as in {@link ResultSet#columns()}. A name matches a column exactly, or else
- * ignoring case when exactly one column matches that way; an unknown or ambiguous name throws
- * {@link IllegalArgumentException}. Where several columns share a name, the first one wins.
+ * <p>Columns are named as in {@link ResultSet#columns()} (or, for a subscription, as in {@link
+ * SubscriptionListener#onSubscribed}). A name matches a column exactly, or else ignoring case when
+ * exactly one column matches that way; an unknown or ambiguous name throws {@link
+ * IllegalArgumentException}. Where several columns share a name, the first one wins.
  *
  * <p>The typed getters return the value as that type, widening where Java would ({@code INT} reads
  * as {@link Long} or {@link Double}, {@code BIGINT} as {@link Double}, {@code INT} and {@code

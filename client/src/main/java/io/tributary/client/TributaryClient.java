@@ -3,14 +3,16 @@ package io.tributary.client;
 import io.tributary.client.internal.GrpcTributaryClient;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
- * A connection to a Tributary server that runs SQL statements.
+ * A connection to a Tributary server that runs SQL statements and keeps queries live.
  *
  * <p><b>Threading.</b> A client is thread-safe: any number of threads may call it at once, and
  * calls do not block each other beyond the server's own work. Each call blocks its thread until the
  * server answers or the call timeout ({@link #DEFAULT_CALL_TIMEOUT} unless given to {@link
- * #connect(String, Duration)}) passes.
+ * #connect(String, Duration)}) passes. The events of {@link #subscribe} and {@link #live} are
+ * delivered on one listener thread per client, started by the first subscription.
  *
  * <p><b>Ownership.</b> A client owns its gRPC channel. {@link #close()} shuts the channel down;
  * later calls throw {@link IllegalStateException}. Open one client per server and share it: a
@@ -148,9 +150,60 @@ public interface TributaryClient extends AutoCloseable {
   long update(String sql, Object... params);
 
   /**
+   * Subscribes to the raw changes of a table: {@code SUBSCRIBE TO ns.t [WHERE ...] [OPTIONS
+   * (last_rows = n, from_seq = s, batch_size = b)]}. The listener receives the snapshot, then every
+   * matching insert, update and delete, as described in {@link SubscriptionListener}.
+   *
+   * <p>This call blocks until the server accepted the subscription (or the call timeout passed).
+   * The client's subscriptions share one event stream, opened by the first of them and closed with
+   * the client.
+   *
+   * <p><b>Resume.</b> When the connection is lost, or the server drops this client for falling
+   * behind ({@code SUBSCRIBER_TOO_SLOW}), the subscription resumes by itself: the client reconnects
+   * with exponential backoff and subscribes again with {@code OPTIONS (from_seq = }{@link
+   * Subscription#lastSeq()}{@code )} (merged into the statement's own OPTIONS, whose {@code
+   * last_rows} it drops). Events at or below the last {@code _seq} received are dropped, so the
+   * listener sees no gap and no duplicate. Failures that retrying cannot fix (for example {@code
+   * UNAUTHENTICATED} after the token expired, or {@code PERMISSION_DENIED}) end the subscription
+   * with {@link SubscriptionListener#onError}.
+   *
+   * @param sql one {@code SUBSCRIBE TO} statement
+   * @param listener receives the events, on this client's listener thread
+   * @param params the positional parameters, {@code $1} first
+   * @return the subscription; close it to end it
+   * @throws TributaryException if the server rejected the statement (with its code, such as {@code
+   *     SYNTAX_ERROR} or {@code TABLE_NOT_FOUND}), or a call-level code such as {@code UNAVAILABLE}
+   * @throws IllegalArgumentException if a parameter has an unsupported type
+   * @throws IllegalStateException if the client is closed
+   */
+  Subscription subscribe(String sql, SubscriptionListener listener, Object... params);
+
+  /**
+   * Keeps the result of a statement live: the client holds the matching rows, reconciled by primary
+   * key from the snapshot and every later change, and hands the whole current list to {@code
+   * onRows} once the snapshot is complete and again after every change. The list's order is
+   * described in {@link LiveQuery}.
+   *
+   * <p>It resumes as {@link #subscribe} does. In addition, if the server no longer holds the
+   * position to resume from ({@code RESUME_POSITION_LOST}), a live query takes a new snapshot
+   * instead of failing, and calls {@code onRows} once that snapshot is complete. A terminal failure
+   * is logged and kept in {@link LiveQuery#failure()}.
+   *
+   * @param sql one {@code SUBSCRIBE TO ns.t [WHERE ...] [OPTIONS (...)]} statement, or {@code
+   *     SELECT * FROM ns.t [WHERE ...]}, which means the same
+   * @param onRows receives an immutable list of the current rows, on this client's listener thread
+   *     (see {@link SubscriptionListener} for what that implies)
+   * @param params the positional parameters, {@code $1} first
+   * @throws TributaryException as {@link #subscribe}
+   * @throws IllegalArgumentException if a parameter has an unsupported type
+   * @throws IllegalStateException if the client is closed
+   */
+  LiveQuery live(String sql, Consumer<List<Row>> onRows, Object... params);
+
+  /**
    * Shuts the channel down, waiting briefly for calls in flight. Idempotent. Later calls throw
    * {@link IllegalStateException}; calls still in flight after the wait fail with code {@code
-   * UNAVAILABLE}.
+   * UNAVAILABLE}. Every subscription and live query of the client ends, without further callbacks.
    */
   @Override
   void close();

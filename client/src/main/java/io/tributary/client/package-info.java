@@ -7,6 +7,12 @@
  * server or the transport is a {@link io.tributary.client.TributaryException} carrying a stable
  * error code.
  *
+ * <p>A client also keeps queries live: {@link io.tributary.client.TributaryClient#subscribe} hands
+ * a {@link io.tributary.client.SubscriptionListener} the snapshot and every later change of a
+ * {@code SUBSCRIBE TO} statement, and {@link io.tributary.client.TributaryClient#live} keeps the
+ * reconciled rows ({@link io.tributary.client.LiveQuery}). Both resume by themselves after a lost
+ * connection, without gap or duplicate.
+ *
  * <p>Only the types of this package are API. The package {@code io.tributary.client.internal} holds
  * the gRPC-backed implementations; it may change in any release.
  */

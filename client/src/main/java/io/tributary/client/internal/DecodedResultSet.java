@@ -1,6 +1,5 @@
 package io.tributary.client.internal;
 
-import io.tributary.api.v1.Value;
 import io.tributary.client.Column;
 import io.tributary.client.ResultSet;
 import io.tributary.client.Row;
@@ -28,12 +27,7 @@ final class DecodedResultSet implements ResultSet {
     ColumnIndex index = new ColumnIndex(columns);
     List<Row> rows = new ArrayList<>(proto.getRowsCount());
     for (io.tributary.api.v1.Row row : proto.getRowsList()) {
-      Object[] values = new Object[row.getValuesCount()];
-      for (int i = 0; i < values.length; i++) {
-        Value value = row.getValues(i);
-        values[i] = Values.toJava(value);
-      }
-      rows.add(new DecodedRow(index, values));
+      rows.add(DecodedRow.decode(index, row));
     }
     return new DecodedResultSet(index, Collections.unmodifiableList(rows));
   }

@@ -29,6 +29,15 @@ final class DecodedRow implements Row {
     this.values = values;
   }
 
+  /** Decodes a protocol row whose values follow {@code index}'s columns. */
+  static DecodedRow decode(ColumnIndex index, io.tributary.api.v1.Row row) {
+    Object[] values = new Object[row.getValuesCount()];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = Values.toJava(row.getValues(i));
+    }
+    return new DecodedRow(index, values);
+  }
+
   @Override
   public Object get(int position) {
     return copied(values[position]);

@@ -1,5 +1,6 @@
 package io.tributary.client.internal;
 
+import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
@@ -12,9 +13,14 @@ import io.tributary.api.v1.LoginRequest;
 import io.tributary.api.v1.LoginResponse;
 import io.tributary.api.v1.StatementServiceGrpc;
 import io.tributary.api.v1.StatementServiceGrpc.StatementServiceBlockingStub;
+import io.tributary.api.v1.Value;
+import io.tributary.client.LiveQuery;
 import io.tributary.client.ResultSet;
+import io.tributary.client.Row;
 import io.tributary.client.Session;
 import io.tributary.client.StatementResult;
+import io.tributary.client.Subscription;
+import io.tributary.client.SubscriptionListener;
 import io.tributary.client.TributaryClient;
 import io.tributary.client.TributaryException;
 import java.net.URI;
@@ -27,6 +33,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,21 +48,33 @@ public final class GrpcTributaryClient implements TributaryClient {
   private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
 
   private final ManagedChannel channel;
+  private final Channel authenticated;
+  private final Duration callTimeout;
   private final long callTimeoutNanos;
+  private final LiveConnection.Options liveOptions;
   private final AuthServiceBlockingStub auth;
   private final StatementServiceBlockingStub statements;
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile String token;
+  private LiveConnection live; // guarded by this; created by the first subscription
 
   /** A client over {@code channel}; it shuts the channel down on {@link #close()}. */
   GrpcTributaryClient(ManagedChannel channel, Duration callTimeout) {
+    this(channel, callTimeout, LiveConnection.Options.DEFAULT);
+  }
+
+  /** A client whose live stream reconnects as {@code liveOptions} say. */
+  GrpcTributaryClient(
+      ManagedChannel channel, Duration callTimeout, LiveConnection.Options liveOptions) {
     this.channel = channel;
+    this.callTimeout = callTimeout;
     this.callTimeoutNanos = callTimeout.toNanos();
+    this.liveOptions = liveOptions;
     // Login goes out on the bare channel: it must not carry a stale token.
     this.auth = AuthServiceGrpc.newBlockingStub(channel);
-    this.statements =
-        StatementServiceGrpc.newBlockingStub(
-            ClientInterceptors.intercept(channel, new BearerTokenInterceptor(() -> token)));
+    this.authenticated =
+        ClientInterceptors.intercept(channel, new BearerTokenInterceptor(() -> token));
+    this.statements = StatementServiceGrpc.newBlockingStub(authenticated);
   }
 
   /** See {@link TributaryClient#connect(String, Duration)}. */
@@ -176,6 +195,42 @@ public final class GrpcTributaryClient implements TributaryClient {
     return last.kind() == StatementResult.Kind.ROWS_AFFECTED ? last.rowsAffected() : 0;
   }
 
+  @Override
+  public Subscription subscribe(String sql, SubscriptionListener listener, Object... params) {
+    Objects.requireNonNull(listener, "listener");
+    return subscribe(sql, listener, false, params);
+  }
+
+  @Override
+  public LiveQuery live(String sql, Consumer<List<Row>> onRows, Object... params) {
+    Objects.requireNonNull(sql, "sql");
+    Objects.requireNonNull(onRows, "onRows");
+    ReconciledLiveQuery query = new ReconciledLiveQuery(onRows);
+    query.attach(subscribe(SubscribeSql.liveStatement(sql), query, true, params));
+    return query;
+  }
+
+  private Subscription subscribe(
+      String sql, SubscriptionListener listener, boolean resnapshots, Object... params) {
+    Objects.requireNonNull(sql, "sql");
+    Objects.requireNonNull(
+        params, "params must not be null; pass (Object) null to bind a single SQL NULL");
+    requireOpen("subscribe");
+    List<Value> values = new ArrayList<>(params.length);
+    for (int i = 0; i < params.length; i++) {
+      values.add(Values.toProto(params[i], i + 1));
+    }
+    return liveConnection().subscribe(sql, values, listener, resnapshots);
+  }
+
+  private synchronized LiveConnection liveConnection() {
+    requireOpen("subscribe");
+    if (live == null) {
+      live = new LiveConnection(authenticated, callTimeout, liveOptions);
+    }
+    return live;
+  }
+
   private static void throwFirstError(List<StatementResult> results) {
     for (StatementResult result : results) {
       if (result.error().isPresent()) {
@@ -213,6 +268,13 @@ public final class GrpcTributaryClient implements TributaryClient {
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
+    }
+    LiveConnection liveConnection;
+    synchronized (this) {
+      liveConnection = live;
+    }
+    if (liveConnection != null) {
+      liveConnection.close();
     }
     channel.shutdown();
     try {

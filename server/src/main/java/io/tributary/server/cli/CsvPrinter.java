@@ -47,6 +47,11 @@ final class CsvPrinter extends ResultPrinter {
   }
 
   @Override
+  EventPrinter events() {
+    return new EventPrinter.Csv(out, err);
+  }
+
+  @Override
   void done(String tag) {
     out.println("done");
     out.println(field(tag));

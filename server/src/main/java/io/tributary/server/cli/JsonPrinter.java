@@ -1,9 +1,11 @@
 package io.tributary.server.cli;
 
+import io.tributary.api.v1.Column;
 import io.tributary.api.v1.ResultSet;
 import io.tributary.api.v1.Row;
 import io.tributary.api.v1.Value;
 import java.io.PrintStream;
+import java.util.List;
 
 /**
  * JSON Lines: one object per row keyed by column name. Booleans and numbers are JSON booleans and
@@ -19,17 +21,29 @@ final class JsonPrinter extends ResultPrinter {
   @Override
   void rows(ResultSet rs) {
     for (Row row : rs.getRowsList()) {
-      StringBuilder b = new StringBuilder("{");
-      for (int c = 0; c < rs.getColumnsCount(); c++) {
-        if (c > 0) {
-          b.append(',');
-        }
-        quote(b, rs.getColumns(c).getName());
-        b.append(':');
-        value(b, c < row.getValuesCount() ? row.getValues(c) : Value.getDefaultInstance());
-      }
-      out.println(b.append('}'));
+      StringBuilder b = new StringBuilder();
+      object(b, rs.getColumnsList(), row);
+      out.println(b);
     }
+  }
+
+  /** A row as one JSON object keyed by column name. */
+  static void object(StringBuilder b, List<Column> columns, Row row) {
+    b.append('{');
+    for (int c = 0; c < columns.size(); c++) {
+      if (c > 0) {
+        b.append(',');
+      }
+      quote(b, columns.get(c).getName());
+      b.append(':');
+      value(b, c < row.getValuesCount() ? row.getValues(c) : Value.getDefaultInstance());
+    }
+    b.append('}');
+  }
+
+  @Override
+  EventPrinter events() {
+    return new EventPrinter.Json(out, err);
   }
 
   @Override
@@ -44,7 +58,7 @@ final class JsonPrinter extends ResultPrinter {
     out.println(b.append('}'));
   }
 
-  private static void value(StringBuilder b, Value v) {
+  static void value(StringBuilder b, Value v) {
     switch (v.getKindCase()) {
       case KIND_NOT_SET:
         b.append("null");

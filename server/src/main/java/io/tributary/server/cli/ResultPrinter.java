@@ -60,6 +60,9 @@ abstract class ResultPrinter {
     err.flush();
   }
 
+  /** A printer of subscription events in the same format, on the same streams. */
+  abstract EventPrinter events();
+
   abstract void rows(ResultSet rows);
 
   abstract void affected(long rows);

@@ -17,11 +17,15 @@ import io.grpc.TlsChannelCredentials;
 import io.tributary.api.v1.AuthServiceGrpc;
 import io.tributary.api.v1.ExecuteRequest;
 import io.tributary.api.v1.ExecuteResponse;
+import io.tributary.api.v1.LiveEvent;
+import io.tributary.api.v1.LiveServiceGrpc;
 import io.tributary.api.v1.LoginRequest;
 import io.tributary.api.v1.LoginResponse;
 import io.tributary.api.v1.StatementServiceGrpc;
+import io.tributary.api.v1.SubscribeRequest;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.Iterator;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
@@ -115,6 +119,28 @@ final class ServerConnection implements AutoCloseable {
       }
       throw CallFailure.of(e, url);
     }
+  }
+
+  /**
+   * Starts a one-shot subscription (LiveService.Subscribe). Its events arrive through the iterator
+   * as they are read, so the server cannot outrun the reader; cancel the current {@link
+   * io.grpc.Context} to end the call. Failures surface from the iterator as {@link
+   * StatusRuntimeException}.
+   */
+  Iterator<LiveEvent> subscribe(String sql) {
+    return LiveServiceGrpc.newBlockingStub(channel)
+        .withInterceptors(new BearerToken())
+        .subscribe(SubscribeRequest.newBuilder().setSql(sql).build());
+  }
+
+  /** True when the token came from a login, so an expired one can be renewed. */
+  boolean canRenew() {
+    return user != null;
+  }
+
+  /** Logs in again with the credentials of the last login. */
+  void renewToken() {
+    renew();
   }
 
   private LoginResponse renew() {

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jline.reader.EOFError;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
@@ -23,10 +25,21 @@ import org.jline.terminal.Terminal;
  * runs once a line ends it with {@code ;} outside quotes. {@code \q}, {@code quit}, {@code exit} or
  * Ctrl-D leave; Ctrl-C drops the statement being typed. Errors are printed and the shell goes on.
  * Lines mentioning a password are kept out of the history file.
+ *
+ * <p>{@code \subscribe [N] SUBSCRIBE TO ...} (one line, no {@code ;} needed), or a {@code
+ * SUBSCRIBE} statement typed as any other, prints the subscription's events until Ctrl-C, or until
+ * N rows and changes arrived, then gives the prompt back.
  */
 final class Shell {
   static final String PROMPT = "tributary> ";
   static final String CONTINUATION_PROMPT = "...> ";
+  static final String COMMANDS =
+      "Commands: \\subscribe [N] <SUBSCRIBE statement> (events until Ctrl-C or N rows and"
+          + " changes), \\q (quit)";
+  private static final Pattern SUBSCRIBE_COMMAND =
+      Pattern.compile(
+          "\\\\subscribe(?:\\s+(-?\\d+)(?=\\s|$))?(?:\\s+(.*))?",
+          Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
 
   private final Terminal terminal;
   private final Path historyFile;
@@ -66,7 +79,11 @@ final class Shell {
         if (Statements.isQuit(text)) {
           break;
         }
-        if (!Statements.isBlank(text)) {
+        if (Statements.isCommand(text)) {
+          command(text.strip());
+        } else if (Statements.isSubscribe(text)) {
+          subscribe(text, Long.MAX_VALUE);
+        } else if (!Statements.isBlank(text)) {
           session.run(text.strip());
         }
       }
@@ -78,6 +95,44 @@ final class Shell {
       }
     }
     return 0;
+  }
+
+  /** Runs a backslash command: {@code \\subscribe [N] <SUBSCRIBE statement>}. */
+  private void command(String text) {
+    Matcher m = SUBSCRIBE_COMMAND.matcher(text);
+    if (!m.matches()) {
+      err.println("Unknown command: " + text.split("\\s", 2)[0] + ". " + COMMANDS);
+      return;
+    }
+    String statement = m.group(2);
+    if (statement == null || Statements.isBlank(statement)) {
+      err.println("Cannot subscribe: no statement. " + COMMANDS);
+      return;
+    }
+    long limit = Long.MAX_VALUE;
+    if (m.group(1) != null) {
+      try {
+        limit = Long.parseLong(m.group(1));
+      } catch (NumberFormatException e) {
+        limit = 0;
+      }
+      if (limit <= 0) {
+        err.println("Cannot subscribe: the limit must be a positive number, got " + m.group(1));
+        return;
+      }
+    }
+    subscribe(statement, limit);
+  }
+
+  /** Prints the events of a subscription until Ctrl-C or the limit, then gives the prompt back. */
+  private void subscribe(String statement, long limit) {
+    LiveRunner runner = session.subscriber();
+    Terminal.SignalHandler previous = terminal.handle(Terminal.Signal.INT, signal -> runner.stop());
+    try {
+      session.subscribe(runner, statement, limit);
+    } finally {
+      terminal.handle(Terminal.Signal.INT, previous);
+    }
   }
 
   /** Creates the history file readable by its owner only, since statements may hold data. */
@@ -105,6 +160,7 @@ final class Shell {
       if (context == ParseContext.ACCEPT_LINE
           && !Statements.isBlank(line)
           && !Statements.isQuit(line)
+          && !Statements.isCommand(line)
           && !Statements.isComplete(line)) {
         throw new EOFError(-1, cursor, "statement continues", ";");
       }

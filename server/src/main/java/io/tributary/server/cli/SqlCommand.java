@@ -18,15 +18,22 @@ import picocli.CommandLine.Option;
  * {@code tributary sql}: runs statements given with {@code -e}, read from stdin, or typed into an
  * interactive shell.
  *
- * <p>Exit status: 0 when every statement ran; 1 when a statement failed; 2 when the server cannot
- * be reached or the credentials are refused (and for usage errors).
+ * <p>A single {@code SUBSCRIBE} statement given with {@code -e} runs on the live service: one line
+ * per event (see {@link EventPrinter}) until Ctrl-C, or until {@code --limit N} rows and changes
+ * arrived.
+ *
+ * <p>Exit status: 0 when every statement ran (or the limit was reached); 1 when a statement or the
+ * subscription failed; 2 when the server cannot be reached or the credentials are refused (and for
+ * usage errors).
  */
 @Command(
     name = "sql",
     description = {
       "Runs SQL on a Tributary server: the statements of -e, statements read from stdin, or an"
           + " interactive shell when stdin is a terminal.",
-      "Exit status: 0 ok, 1 a statement failed, 2 cannot connect or log in."
+      "A SUBSCRIBE statement given with -e prints one line per event until Ctrl-C or --limit.",
+      "Exit status: 0 ok (or --limit reached), 1 a statement or subscription failed, 2 cannot"
+          + " connect or log in."
     },
     mixinStandardHelpOptions = true)
 final class SqlCommand implements Callable<Integer> {
@@ -61,6 +68,14 @@ final class SqlCommand implements Callable<Integer> {
   String execute;
 
   @Option(
+      names = "--limit",
+      paramLabel = "N",
+      description =
+          "With a SUBSCRIBE statement: stop after N rows and changes (snapshot rows, inserts,"
+              + " updates, deletes). Default: until Ctrl-C")
+  Long limit;
+
+  @Option(
       names = {"-f", "--format"},
       defaultValue = "table",
       description = "Output format: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}")
@@ -75,9 +90,19 @@ final class SqlCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     ResultPrinter printer = format.printer(context.out(), context.err());
+    if (limit != null && limit <= 0) {
+      printer.error(
+          CallFailure.local("Cannot subscribe: --limit must be positive, got " + limit).error());
+      return 2;
+    }
     try (ServerConnection connection = ServerConnection.open(url)) {
       authenticate(connection);
       SqlSession session = new SqlSession(connection, printer);
+      if (execute != null && Statements.isSubscribe(execute)) {
+        SqlSession.Result result =
+            session.subscribe(execute, limit == null ? Long.MAX_VALUE : limit);
+        return result == SqlSession.Result.OK ? 0 : result == SqlSession.Result.FAILED ? 1 : 2;
+      }
       if (execute != null) {
         SqlSession.Result result = session.run(execute);
         return result == SqlSession.Result.OK ? 0 : result == SqlSession.Result.FAILED ? 1 : 2;

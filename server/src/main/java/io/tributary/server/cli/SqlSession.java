@@ -1,12 +1,17 @@
 package io.tributary.server.cli;
 
+import io.tributary.api.v1.Error;
 import io.tributary.api.v1.ExecuteResponse;
 import io.tributary.api.v1.StatementResult;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 
-/** Runs SQL text on a connection and prints the results with the chosen format. */
+/**
+ * Runs SQL text on a connection and prints the results with the chosen format; runs SUBSCRIBE
+ * statements on the live service and prints their events.
+ */
 final class SqlSession {
   /** How a run went. */
   enum Result {
@@ -41,6 +46,35 @@ final class SqlSession {
       }
     }
     return result;
+  }
+
+  /** A runner for one SUBSCRIBE statement, printing its events in this session's format. */
+  LiveRunner subscriber() {
+    return new LiveRunner(connection, printer.events(), printer);
+  }
+
+  /**
+   * Subscribes with the one statement of {@code sql} and prints its events until {@code limit} rows
+   * and changes arrived (see {@link LiveRunner}).
+   */
+  Result subscribe(String sql, long limit) {
+    return subscribe(subscriber(), sql, limit);
+  }
+
+  /** As {@link #subscribe(String, long)}, on a runner the caller can stop. */
+  Result subscribe(LiveRunner runner, String sql, long limit) {
+    List<String> statements = Statements.split(sql);
+    if (statements.size() != 1) {
+      printer.error(
+          Error.newBuilder()
+              .setMessage(
+                  "Cannot subscribe: give exactly one SUBSCRIBE statement, got "
+                      + statements.size()
+                      + " statements")
+              .build());
+      return Result.FAILED;
+    }
+    return runner.run(statements.get(0), limit);
   }
 
   /**

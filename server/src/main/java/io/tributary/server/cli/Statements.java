@@ -1,5 +1,7 @@
 package io.tributary.server.cli;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -29,6 +31,79 @@ final class Statements {
     }
     t = t.toLowerCase(Locale.ROOT);
     return t.equals("\\q") || t.equals("quit") || t.equals("exit");
+  }
+
+  /**
+   * The statements of the text: split at each {@code ;} outside quotes and comments, each stripped,
+   * blank ones (nothing but whitespace and comments) dropped.
+   */
+  static List<String> split(String text) {
+    List<String> statements = new ArrayList<>();
+    int n = text.length();
+    int start = 0;
+    int i = 0;
+    while (i < n) {
+      char c = text.charAt(i);
+      if (c == '\'' || c == '"') {
+        int close = closingQuote(text, i);
+        i = close < 0 ? n : close + 1;
+      } else if (c == '-' && i + 1 < n && text.charAt(i + 1) == '-') {
+        int nl = text.indexOf('\n', i);
+        i = nl < 0 ? n : nl + 1;
+      } else if (c == '/' && i + 1 < n && text.charAt(i + 1) == '*') {
+        int end = text.indexOf("*/", i + 2);
+        i = end < 0 ? n : end + 2;
+      } else if (c == ';') {
+        addStatement(statements, text.substring(start, i));
+        start = ++i;
+      } else {
+        i++;
+      }
+    }
+    addStatement(statements, text.substring(start));
+    return statements;
+  }
+
+  private static void addStatement(List<String> statements, String statement) {
+    if (!isBlank(statement)) {
+      statements.add(statement.strip());
+    }
+  }
+
+  /** True when the first word outside comments is {@code SUBSCRIBE}. */
+  static boolean isSubscribe(String text) {
+    String rest = skipComments(text);
+    int end = 0;
+    while (end < rest.length() && Character.isLetter(rest.charAt(end))) {
+      end++;
+    }
+    return rest.substring(0, end).equalsIgnoreCase("SUBSCRIBE");
+  }
+
+  /** True for a shell command such as {@code \subscribe}: a backslash opens the text. */
+  static boolean isCommand(String text) {
+    return text.strip().startsWith("\\");
+  }
+
+  /** The text from its first character outside whitespace and comments. */
+  private static String skipComments(String text) {
+    int n = text.length();
+    int i = 0;
+    while (i < n) {
+      char c = text.charAt(i);
+      if (Character.isWhitespace(c)) {
+        i++;
+      } else if (c == '-' && i + 1 < n && text.charAt(i + 1) == '-') {
+        int nl = text.indexOf('\n', i);
+        i = nl < 0 ? n : nl + 1;
+      } else if (c == '/' && i + 1 < n && text.charAt(i + 1) == '*') {
+        int end = text.indexOf("*/", i + 2);
+        i = end < 0 ? n : end + 2;
+      } else {
+        break;
+      }
+    }
+    return text.substring(i);
   }
 
   private static int lastSignificant(String text) {

@@ -70,6 +70,11 @@ final class TablePrinter extends ResultPrinter {
   }
 
   @Override
+  EventPrinter events() {
+    return new EventPrinter.Table(out, err);
+  }
+
+  @Override
   void done(String tag) {
     out.println(tag);
   }

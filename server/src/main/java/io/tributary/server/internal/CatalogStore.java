@@ -164,6 +164,10 @@ public final class CatalogStore implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    if (!reader.isAlive() && reader.getState() == Thread.State.NEW) {
+      consumer.close(Duration.ofSeconds(5)); // never started: the reader would have closed it
+      return;
+    }
     consumer.wakeup();
     try {
       reader.join(10_000);

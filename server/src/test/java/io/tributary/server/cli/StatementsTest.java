@@ -52,4 +52,22 @@ class StatementsTest {
     assertThat(Statements.isQuit("exit now")).isFalse();
     assertThat(Statements.isQuit("SELECT 1")).isFalse();
   }
+
+  @Test
+  void shouldSplitAtSemicolonsOutsideQuotesAndComments() {
+    assertThat(Statements.split("SUBSCRIBE TO t;")).containsExactly("SUBSCRIBE TO t");
+    assertThat(Statements.split(" SELECT 'a;b' ; -- c;\n SELECT \"x;\" /* ; */ ;; "))
+        .containsExactly("SELECT 'a;b'", "-- c;\n SELECT \"x;\" /* ; */");
+    assertThat(Statements.split(" ; -- nothing")).isEmpty();
+  }
+
+  @Test
+  void shouldRecogniseSubscribeAndCommands() {
+    assertThat(Statements.isSubscribe("subscribe to t")).isTrue();
+    assertThat(Statements.isSubscribe("-- live\n /* x */ SUBSCRIBE TO t")).isTrue();
+    assertThat(Statements.isSubscribe("SUBSCRIBED")).isFalse();
+    assertThat(Statements.isSubscribe("SELECT 'SUBSCRIBE'")).isFalse();
+    assertThat(Statements.isCommand("  \\subscribe 3 SUBSCRIBE TO t")).isTrue();
+    assertThat(Statements.isCommand("SELECT '\\'")).isFalse();
+  }
 }
