@@ -35,7 +35,7 @@ final class ManagedSubscription implements Subscription {
   private final boolean resnapshotsWhenPositionLost;
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile String id = "";
-  private volatile long lastSeq;
+  private volatile long lastSeq = -1; // _seq values start at 0
 
   /** A snapshot completed (or a change arrived), so {@link #lastSeq} is a position to resume at. */
   private boolean positioned;
