@@ -37,6 +37,9 @@ final class ManagedSubscription implements Subscription {
   private volatile String id = "";
   private volatile long lastSeq = -1; // _seq values start at 0
 
+  /** The last event handled was a change: an event with its _seq belongs to the same change. */
+  private volatile boolean inChange;
+
   /** A snapshot completed (or a change arrived), so {@link #lastSeq} is a position to resume at. */
   private boolean positioned;
 
@@ -100,6 +103,7 @@ final class ManagedSubscription implements Subscription {
 
   /** The statement of the next incarnation: resuming after {@link #lastSeq} when positioned. */
   String nextStatement() {
+    inChange = false; // the next incarnation starts after the last change, never inside it
     if (positioned) {
       resuming = true;
       return SubscribeSql.resumingAfter(sql, lastSeq);
@@ -130,6 +134,9 @@ final class ManagedSubscription implements Subscription {
 
   /** Decodes one event of this subscription (not an error) and calls the listener. */
   void handle(LiveEvent event) {
+    if (!event.hasInsert() && !event.hasUpdate() && !event.hasDelete()) {
+      inChange = false;
+    }
     switch (event.getEventCase()) {
       case SUBSCRIBED -> subscribed(event.getSubscribed());
       case INITIAL_ROWS -> {
@@ -193,13 +200,18 @@ final class ManagedSubscription implements Subscription {
     call(() -> listener.onSubscribed(columnList, primaryKey));
   }
 
-  /** Whether a change is past our position; a change at or before it was delivered already. */
+  /**
+   * Whether an event is past our position. One change may make several events with the same {@code
+   * _seq}, sent together (a live top-n window: rows leaving, then entering); they are all new when
+   * the change is. An event at or before the position otherwise was delivered already.
+   */
   private boolean isNew(long seq) {
-    if (positioned && seq <= lastSeq) {
+    if (positioned && (seq < lastSeq || (seq == lastSeq && !inChange))) {
       LOG.debug("Subscription {}: dropping the repeated change at _seq {}", id, seq);
       return false;
     }
     advance(seq);
+    inChange = true;
     return true;
   }
 
