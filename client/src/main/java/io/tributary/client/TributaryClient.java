@@ -189,8 +189,9 @@ public interface TributaryClient extends AutoCloseable {
    * instead of failing, and calls {@code onRows} once that snapshot is complete. A terminal failure
    * is logged and kept in {@link LiveQuery#failure()}.
    *
-   * @param sql one {@code SUBSCRIBE TO ns.t [WHERE ...] [OPTIONS (...)]} statement, or {@code
-   *     SELECT * FROM ns.t [WHERE ...]}, which means the same
+   * @param sql one {@code SUBSCRIBE TO ns.t [WHERE ...] [OPTIONS (...)]} statement, or a live
+   *     {@code SELECT cols FROM ns.t [WHERE ...] [ORDER BY ... LIMIT n]}: with LIMIT the server
+   *     keeps the top-n window, and a lost connection takes a new snapshot instead of resuming
    * @param onRows receives an immutable list of the current rows, on this client's listener thread
    *     (see {@link SubscriptionListener} for what that implies)
    * @param params the positional parameters, {@code $1} first

@@ -38,14 +38,18 @@ import org.apache.calcite.sql.SqlCall;
 import org.apache.calcite.sql.SqlDelete;
 import org.apache.calcite.sql.SqlDynamicParam;
 import org.apache.calcite.sql.SqlIdentifier;
+import org.apache.calcite.sql.SqlJoin;
 import org.apache.calcite.sql.SqlKind;
 import org.apache.calcite.sql.SqlLiteral;
 import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.SqlNodeList;
+import org.apache.calcite.sql.SqlOrderBy;
+import org.apache.calcite.sql.SqlSelect;
 import org.apache.calcite.sql.SqlUnknownLiteral;
 import org.apache.calcite.sql.SqlUpdate;
 import org.apache.calcite.sql.parser.SqlParserPos;
 import org.apache.calcite.sql.type.SqlTypeName;
+import org.apache.calcite.sql.util.SqlBasicVisitor;
 import org.apache.calcite.sql.util.SqlShuttle;
 import org.apache.calcite.util.DateString;
 import org.apache.calcite.util.TimestampString;
@@ -128,6 +132,9 @@ public final class Analyzer {
     }
     if (statement instanceof Statement.Subscribe s) {
       return subscribe(s, user, role, params);
+    }
+    if (statement instanceof Statement.LiveSelect s) {
+      return liveSelect(s, user, role, params);
     }
     if (statement instanceof Statement.KillLiveQuery s) {
       return killLiveQuery(s, role);
@@ -816,15 +823,34 @@ public final class Analyzer {
   // ---------------------------------------------------------------- live queries
 
   private Action subscribe(Statement.Subscribe s, String user, Role role, List<Object> params) {
-    String qualified = s.namespace() + "." + s.table();
-    String action = "subscribe to " + qualified;
-    if (s.namespace().equals(Catalog.SYSTEM_NAMESPACE)) {
+    String action = "subscribe to " + s.namespace() + "." + s.table();
+    TableDef table = subscribable(s.namespace(), s.table(), role, action);
+    LiveOptions options = liveOptions(s.options(), action, true);
+    String owner = ownerOf(table, user);
+    Filter filter = filter(table, s.where(), s.paramMap(), user, params);
+    return new Action.Subscribe(
+        new LiveQuery(
+            table,
+            owner,
+            filter.sql(),
+            filter.predicate(),
+            filter.equalities(),
+            options.lastRows(),
+            options.fromSeq(),
+            options.batchSize()),
+        user,
+        role);
+  }
+
+  /** The table of a live query, once the acting role may read it live. */
+  private TableDef subscribable(String namespace, String name, Role role, String action) {
+    if (namespace.equals(Catalog.SYSTEM_NAMESPACE)) {
       throw TributaryException.of(
           ErrorCode.PERMISSION_DENIED,
           "Cannot %s: system tables do not support live subscriptions",
           action);
     }
-    TableDef table = resolve(s.namespace(), s.table(), "subscribe to");
+    TableDef table = resolve(namespace, name, "subscribe to");
     if (table.kind() == TableKind.SHARED
         && role == Role.USER
         && table.sharedAccess() == SharedAccess.PRIVATE) {
@@ -833,23 +859,40 @@ public final class Analyzer {
           "Cannot %s: role user may not read this SHARED table (access level private)",
           action);
     }
+    return table;
+  }
+
+  private record LiveOptions(long lastRows, long fromSeq, int batchSize) {}
+
+  private static LiveOptions liveOptions(
+      Map<String, String> options, String action, boolean subscribe) {
     long lastRows = -1;
     long fromSeq = -1;
     int batchSize = LiveQuery.DEFAULT_BATCH_SIZE;
-    for (Map.Entry<String, String> e : s.options().entrySet()) {
+    for (Map.Entry<String, String> e : options.entrySet()) {
       String key = e.getKey().toLowerCase(Locale.ROOT);
       String value = e.getValue();
       switch (key) {
-        case "last_rows" -> lastRows = option(key, value, 0, Long.MAX_VALUE, action);
+        case "last_rows" -> {
+          if (!subscribe) {
+            throw TributaryException.of(
+                ErrorCode.INVALID_ARGUMENT,
+                "Cannot %s: last_rows applies to SUBSCRIBE TO only; a live SELECT takes ORDER BY"
+                    + " ... LIMIT n",
+                action);
+          }
+          lastRows = option(key, value, 0, Long.MAX_VALUE, action);
+        }
         case "from_seq" -> fromSeq = option(key, value, 0, Long.MAX_VALUE, action);
         case "batch_size" ->
             batchSize = (int) option(key, value, 1, LiveQuery.MAX_BATCH_SIZE, action);
         default ->
             throw TributaryException.of(
                 ErrorCode.INVALID_ARGUMENT,
-                "Cannot %s: unknown option %s (expected last_rows, from_seq or batch_size)",
+                "Cannot %s: unknown option %s (expected %s)",
                 action,
-                e.getKey());
+                e.getKey(),
+                subscribe ? "last_rows, from_seq or batch_size" : "from_seq or batch_size");
       }
     }
     if (lastRows >= 0 && fromSeq >= 0) {
@@ -859,29 +902,284 @@ public final class Analyzer {
               + " snapshot)",
           action);
     }
-    String owner = ownerOf(table, user);
-    if (s.where() == null) {
-      return new Action.Subscribe(
-          new LiveQuery(table, owner, null, row -> true, List.of(), lastRows, fromSeq, batchSize),
-          user,
-          role);
+    return new LiveOptions(lastRows, fromSeq, batchSize);
+  }
+
+  /** A live query's filter: its deterministic SQL (or null), compiled, and its equalities. */
+  private record Filter(String sql, RowPredicate predicate, List<LiveQuery.Equality> equalities) {}
+
+  private Filter filter(
+      TableDef table, SqlNode where, int[] paramMap, String user, List<Object> params) {
+    if (where == null) {
+      return new Filter(null, row -> true, List.of());
     }
-    Inliner inliner = new Inliner(user, s.paramMap(), params, false);
-    String whereSql = SqlParsing.unparse(s.where().accept(inliner));
-    SqlNode where = SqlParsing.parseExpression(whereSql);
-    RowPredicate predicate = Expressions.predicate(table, where);
+    Inliner inliner = new Inliner(user, paramMap, params, false);
+    String whereSql = SqlParsing.unparse(where.accept(inliner));
+    SqlNode parsed = SqlParsing.parseExpression(whereSql);
+    return new Filter(whereSql, Expressions.predicate(table, parsed), equalities(table, parsed));
+  }
+
+  /**
+   * A live {@code SELECT columns FROM ns.t [WHERE ...] [ORDER BY columns [ASC|DESC] [NULLS
+   * FIRST|LAST]] [LIMIT n]}: a SUBSCRIBE TO with a projection, an initial order and, with LIMIT, a
+   * window of the first n rows. LIMIT without ORDER BY orders by the primary key.
+   */
+  private Action liveSelect(Statement.LiveSelect s, String user, Role role, List<Object> params) {
+    SqlNode node = s.query().node();
+    int[] paramMap = s.query().paramMap();
+    SqlNodeList orderList = null;
+    SqlNode offset = null;
+    SqlNode fetch = null;
+    if (node instanceof SqlOrderBy orderBy) {
+      orderList = orderBy.orderList;
+      offset = orderBy.offset;
+      fetch = orderBy.fetch;
+      node = orderBy.query;
+    }
+    if (!(node instanceof SqlSelect select)) {
+      throw unsupportedLive(
+          switch (node.getKind()) {
+            case UNION, INTERSECT, EXCEPT -> node.getKind().sql;
+            case VALUES -> "VALUES";
+            case WITH -> "WITH";
+            default -> "a " + node.getKind().sql;
+          });
+    }
+    if (select.getOrderList() != null && !select.getOrderList().isEmpty()) {
+      orderList = select.getOrderList();
+    }
+    offset = offset != null ? offset : select.getOffset();
+    fetch = fetch != null ? fetch : select.getFetch();
+    if (select.isDistinct()) {
+      throw unsupportedLive("DISTINCT");
+    }
+    if (select.getGroup() != null && !select.getGroup().isEmpty()) {
+      throw unsupportedLive("GROUP BY");
+    }
+    if (select.getHaving() != null) {
+      throw unsupportedLive("HAVING");
+    }
+    if (select.getWindowList() != null && !select.getWindowList().isEmpty()) {
+      throw unsupportedLive("WINDOW");
+    }
+    if (offset != null) {
+      throw unsupportedLive("OFFSET");
+    }
+    SqlNode from = select.getFrom();
+    if (from == null) {
+      throw unsupportedLive("a SELECT without FROM");
+    }
+    if (from instanceof SqlJoin || from.getKind() == SqlKind.JOIN) {
+      throw unsupportedLive("a join");
+    }
+    if (from.getKind() == SqlKind.AS) {
+      throw unsupportedLive("a table alias");
+    }
+    if (!(from instanceof SqlIdentifier name)) {
+      throw unsupportedLive("a subquery");
+    }
+    if (name.names.size() != 2) {
+      throw TributaryException.of(
+          ErrorCode.TABLE_NOT_FOUND,
+          "Cannot subscribe to %s: name the table as namespace.table",
+          String.join(".", name.names));
+    }
+    String action = "subscribe to " + name.names.get(0) + "." + name.names.get(1);
+    TableDef table = subscribable(name.names.get(0), name.names.get(1), role, action);
+    if (select.getWhere() != null && containsQuery(select.getWhere())) {
+      throw unsupportedLive("a subquery");
+    }
+    List<Integer> columns = new ArrayList<>();
+    for (SqlNode item : select.getSelectList()) {
+      if (item instanceof SqlIdentifier id && id.isStar()) {
+        if (id.names.size() != 1) {
+          throw unsupportedLive("the qualified column " + id);
+        }
+        for (int c = 0; c < table.columns().size(); c++) {
+          addColumn(columns, c, table);
+        }
+      } else if (item instanceof SqlIdentifier id && id.isSimple()) {
+        int c = liveColumn(table, id);
+        if (c < table.columns().size()) {
+          addColumn(columns, c, table); // _seq is always there, last
+        }
+      } else if (item instanceof SqlIdentifier id) {
+        throw unsupportedLive("the qualified column " + id);
+      } else if (item instanceof SqlCall call && isAggregate(call)) {
+        throw unsupportedLive("the aggregate " + SqlParsing.unparse(item));
+      } else {
+        throw unsupportedLive("the expression " + SqlParsing.unparse(item) + " in the select list");
+      }
+    }
+    for (int pk : table.primaryKeyIndexes()) {
+      if (!columns.contains(pk)) {
+        columns.add(pk);
+      }
+    }
+    List<LiveQuery.SortKey> order = new ArrayList<>();
+    if (orderList != null) {
+      for (SqlNode item : orderList) {
+        order.add(sortKey(table, item));
+      }
+    }
+    long limit = fetch == null ? -1 : limit(fetch, paramMap, params, action);
+    LiveOptions options = liveOptions(s.options(), action, false);
+    if (limit >= 0 && options.fromSeq() >= 0) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot %s: a live SELECT with LIMIT cannot resume from from_seq (its window needs a"
+              + " snapshot); subscribe without from_seq",
+          action);
+    }
+    Filter filter = filter(table, select.getWhere(), paramMap, user, params);
     return new Action.Subscribe(
         new LiveQuery(
             table,
-            owner,
-            whereSql,
-            predicate,
-            equalities(table, where),
-            lastRows,
-            fromSeq,
-            batchSize),
+            ownerOf(table, user),
+            filter.sql(),
+            filter.predicate(),
+            filter.equalities(),
+            -1,
+            options.fromSeq(),
+            options.batchSize(),
+            columns,
+            order,
+            limit),
         user,
         role);
+  }
+
+  private static TributaryException unsupportedLive(String what) {
+    return TributaryException.of(
+        ErrorCode.UNSUPPORTED_STATEMENT,
+        "Cannot subscribe: a live SELECT supports only SELECT <columns or *> FROM <namespace.table>"
+            + " [WHERE ...] [ORDER BY <columns> [ASC|DESC]] [LIMIT n], not %s",
+        what);
+  }
+
+  private static final Set<String> AGGREGATES =
+      Set.of(
+          "COUNT",
+          "SUM",
+          "AVG",
+          "MIN",
+          "MAX",
+          "ANY_VALUE",
+          "EVERY",
+          "SOME",
+          "BIT_AND",
+          "BIT_OR",
+          "BIT_XOR",
+          "STDDEV",
+          "STDDEV_POP",
+          "STDDEV_SAMP",
+          "VARIANCE",
+          "VAR_POP",
+          "VAR_SAMP",
+          "COLLECT",
+          "LISTAGG",
+          "STRING_AGG",
+          "ARRAY_AGG",
+          "COUNTIF",
+          "BOOL_AND",
+          "BOOL_OR");
+
+  /** Whether a call of the select list aggregates (the parser leaves most functions unresolved). */
+  private static boolean isAggregate(SqlCall call) {
+    return call.getOperator().isAggregator()
+        || call.getKind() == SqlKind.OVER
+        || call.getKind() == SqlKind.FILTER
+        || AGGREGATES.contains(call.getOperator().getName().toUpperCase(Locale.ROOT));
+  }
+
+  private static void addColumn(List<Integer> columns, int column, TableDef table) {
+    if (columns.contains(column)) {
+      throw unsupportedLive("a column selected twice (" + table.columns().get(column).name() + ")");
+    }
+    columns.add(column);
+  }
+
+  /** The index of a column of a live SELECT, {@code columns().size()} for {@code _seq}. */
+  private static int liveColumn(TableDef table, SqlIdentifier id) {
+    String name = id.getSimple();
+    if (name.equals(TableDef.SEQ_COLUMN)) {
+      return table.columns().size();
+    }
+    int index = table.columnIndex(name);
+    if (index < 0) {
+      throw TributaryException.of(
+          ErrorCode.COLUMN_NOT_FOUND,
+          "Cannot resolve column '%s' in table %s",
+          name,
+          table.qualifiedName());
+    }
+    return index;
+  }
+
+  private static LiveQuery.SortKey sortKey(TableDef table, SqlNode item) {
+    Boolean nullsFirst = null;
+    if (item.getKind() == SqlKind.NULLS_FIRST || item.getKind() == SqlKind.NULLS_LAST) {
+      nullsFirst = item.getKind() == SqlKind.NULLS_FIRST;
+      item = ((SqlCall) item).operand(0);
+    }
+    boolean descending = false;
+    if (item.getKind() == SqlKind.DESCENDING) {
+      descending = true;
+      item = ((SqlCall) item).operand(0);
+    }
+    if (item instanceof SqlIdentifier id && id.isSimple()) {
+      int column = liveColumn(table, id);
+      // As in SELECT, NULL sorts as the largest value unless NULLS FIRST/LAST says otherwise.
+      return new LiveQuery.SortKey(
+          column, descending, nullsFirst != null ? nullsFirst : descending);
+    }
+    if (item instanceof SqlLiteral) {
+      throw unsupportedLive("ORDER BY a position (" + SqlParsing.unparse(item) + ")");
+    }
+    throw unsupportedLive("ORDER BY the expression " + SqlParsing.unparse(item));
+  }
+
+  private static long limit(SqlNode fetch, int[] paramMap, List<Object> params, String action) {
+    Object value;
+    if (fetch instanceof SqlDynamicParam p) {
+      value = param(params, paramMap[p.getIndex()], "bind parameters");
+    } else if (fetch instanceof SqlLiteral literal) {
+      value = literalValue(literal);
+    } else {
+      throw unsupportedLive("LIMIT " + SqlParsing.unparse(fetch));
+    }
+    return option("LIMIT", String.valueOf(value), 0, Integer.MAX_VALUE, action);
+  }
+
+  /** Whether an expression holds a query (a subquery, EXISTS, IN (SELECT ...)). */
+  private static boolean containsQuery(SqlNode node) {
+    Boolean found =
+        node.accept(
+            new SqlBasicVisitor<Boolean>() {
+              @Override
+              public Boolean visit(SqlCall call) {
+                if (call.getKind().belongsTo(SqlKind.QUERY) || call instanceof SqlSelect) {
+                  return true;
+                }
+                for (SqlNode operand : call.getOperandList()) {
+                  if (operand != null && Boolean.TRUE.equals(operand.accept(this))) {
+                    return true;
+                  }
+                }
+                return false;
+              }
+
+              @Override
+              public Boolean visit(SqlNodeList list) {
+                for (SqlNode n : list) {
+                  if (n != null && Boolean.TRUE.equals(n.accept(this))) {
+                    return true;
+                  }
+                }
+                return false;
+              }
+            });
+    return Boolean.TRUE.equals(found);
   }
 
   /** An option's value as an integer from {@code min} to {@code max}. */

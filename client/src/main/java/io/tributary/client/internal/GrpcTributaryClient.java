@@ -206,7 +206,7 @@ public final class GrpcTributaryClient implements TributaryClient {
     Objects.requireNonNull(sql, "sql");
     Objects.requireNonNull(onRows, "onRows");
     ReconciledLiveQuery query = new ReconciledLiveQuery(onRows);
-    query.attach(subscribe(SubscribeSql.liveStatement(sql), query, true, params));
+    query.attach(subscribe(sql, query, true, params));
     return query;
   }
 

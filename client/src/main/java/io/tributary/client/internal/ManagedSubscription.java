@@ -104,6 +104,9 @@ final class ManagedSubscription implements Subscription {
   /** The statement of the next incarnation: resuming after {@link #lastSeq} when positioned. */
   String nextStatement() {
     inChange = false; // the next incarnation starts after the last change, never inside it
+    if (SubscribeSql.isWindow(sql)) {
+      forgetPosition(); // a live top-n window cannot resume: take a new snapshot
+    }
     if (positioned) {
       resuming = true;
       return SubscribeSql.resumingAfter(sql, lastSeq);

@@ -3,7 +3,6 @@ package io.tributary.client.internal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -16,15 +15,21 @@ final class SubscribeSql {
   static final String FROM_SEQ = "from_seq";
   static final String LAST_ROWS = "last_rows";
 
-  private static final Pattern SELECT_STAR =
-      Pattern.compile("^\\s*SELECT\\s+\\*\\s+FROM\\s+", Pattern.CASE_INSENSITIVE);
+  private static final Pattern SELECT =
+      Pattern.compile(
+          "^\\s*(?:EXECUTE\\s+AS\\s+USER\\s+'[^']*'\\s*\\(\\s*)?SELECT\\b",
+          Pattern.CASE_INSENSITIVE);
+  private static final Pattern LIMIT = Pattern.compile("\\bLIMIT\\b", Pattern.CASE_INSENSITIVE);
 
   private SubscribeSql() {}
 
-  /** {@code SELECT * FROM t ...} as {@code SUBSCRIBE TO t ...}; any other text unchanged. */
-  static String liveStatement(String sql) {
-    Matcher m = SELECT_STAR.matcher(sql);
-    return m.find() ? "SUBSCRIBE TO " + sql.substring(m.end()) : sql;
+  /**
+   * Whether the statement is a live SELECT with LIMIT: a window the server cannot resume (it
+   * refuses {@code from_seq}), so a lost stream takes a new snapshot instead.
+   */
+  static boolean isWindow(String sql) {
+    String withoutStrings = sql.replaceAll("'(?:[^']|'')*'", "''");
+    return SELECT.matcher(withoutStrings).find() && LIMIT.matcher(withoutStrings).find();
   }
 
   /**

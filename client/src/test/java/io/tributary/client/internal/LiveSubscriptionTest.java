@@ -517,11 +517,11 @@ class LiveSubscriptionTest {
   }
 
   @Test
-  void shouldAcceptSelectStarAsLiveStatement() {
+  void shouldSendALiveSelectAsWritten() {
     client.live("SELECT * FROM chat.messages WHERE conversation_id = $1", rows -> {}, 1L);
 
     assertThat(fake.lastAdd().getSql())
-        .isEqualTo("SUBSCRIBE TO chat.messages WHERE conversation_id = $1");
+        .isEqualTo("SELECT * FROM chat.messages WHERE conversation_id = $1");
   }
 
   @Test

@@ -51,12 +51,14 @@ class SubscribeSqlTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "SELECT * FROM chat.messages WHERE a = 1 | SUBSCRIBE TO chat.messages WHERE a = 1",
-        "  select  *  from t | SUBSCRIBE TO t",
-        "SUBSCRIBE TO t | SUBSCRIBE TO t",
-        "SELECT a FROM t | SELECT a FROM t",
+        "SELECT * FROM t ORDER BY a LIMIT 3 | true",
+        "  select a from t order by a desc limit 10 | true",
+        "EXECUTE AS USER 'u' (SELECT a FROM t ORDER BY a LIMIT 2) | true",
+        "SELECT a FROM t WHERE b = 'no limit here' | false",
+        "SUBSCRIBE TO t WHERE c = 'LIMIT 3' | false",
+        "SELECT * FROM t | false",
       })
-  void shouldReadSelectStarAsSubscribe(String sql, String statement) {
-    assertThat(SubscribeSql.liveStatement(sql)).isEqualTo(statement);
+  void shouldRecognizeWindowsThatCannotResume(String sql, boolean window) {
+    assertThat(SubscribeSql.isWindow(sql)).isEqualTo(window);
   }
 }

@@ -2,10 +2,15 @@ package io.tributary.query.live;
 
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.expr.RowPredicate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
- * An analyzed and authorized {@code SUBSCRIBE TO ...}: what one subscription sees.
+ * An analyzed and authorized live query: a {@code SUBSCRIBE TO ...}, or a live {@code SELECT cols
+ * FROM t [WHERE ...] [ORDER BY ...] [LIMIT n]}. What one subscription sees.
  *
  * @param table the table subscribed to
  * @param owner the user whose rows it sees (USER and STREAM tables), or null (SHARED tables)
@@ -17,6 +22,12 @@ import java.util.List;
  * @param lastRows how many of the most recent matching rows the snapshot holds, or -1 for all
  * @param fromSeq resume after this {@code _seq} instead of taking a snapshot, or -1
  * @param batchSize rows per InitialRows event
+ * @param columns the indexes of the table columns that events carry, in order (a live SELECT's
+ *     columns followed by the primary key columns it does not select; every column for SUBSCRIBE);
+ *     {@code _seq} always follows them and is not listed
+ * @param order the ORDER BY of a live SELECT, ties broken by the primary key; empty for none
+ * @param limit the LIMIT of a live SELECT: the subscriber holds the first {@code limit} matching
+ *     rows in {@link #rowOrder()}, kept up to date as rows enter and leave that window; -1 for none
  */
 public record LiveQuery(
     TableDef table,
@@ -26,19 +37,111 @@ public record LiveQuery(
     List<Equality> equalities,
     long lastRows,
     long fromSeq,
-    int batchSize) {
+    int batchSize,
+    List<Integer> columns,
+    List<SortKey> order,
+    long limit) {
 
   public static final int DEFAULT_BATCH_SIZE = 500;
   public static final int MAX_BATCH_SIZE = 10_000;
 
   public LiveQuery {
     equalities = List.copyOf(equalities);
+    columns = List.copyOf(columns);
+    order = List.copyOf(order);
+    if (limit < -1 || limit > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("Cannot create live query: limit " + limit);
+    }
+  }
+
+  /** A {@code SUBSCRIBE TO ...}: every column, no order, no limit. */
+  public LiveQuery(
+      TableDef table,
+      String owner,
+      String whereSql,
+      RowPredicate predicate,
+      List<Equality> equalities,
+      long lastRows,
+      long fromSeq,
+      int batchSize) {
+    this(
+        table,
+        owner,
+        whereSql,
+        predicate,
+        equalities,
+        lastRows,
+        fromSeq,
+        batchSize,
+        allColumns(table),
+        List.of(),
+        -1);
   }
 
   /** A {@code column = value} term: {@code column} indexes the table's columns. */
   public record Equality(int column, Object value) {}
 
+  /**
+   * One ORDER BY term.
+   *
+   * @param column index of the table column, or {@code columns().size()} for {@code _seq}
+   * @param nullsFirst whether NULL sorts before every value (by default NULL sorts as the largest
+   *     value, as in SELECT: last when ascending, first when descending)
+   */
+  public record SortKey(int column, boolean descending, boolean nullsFirst) {}
+
+  /** The indexes of all columns of a table, in order. */
+  public static List<Integer> allColumns(TableDef table) {
+    return IntStream.range(0, table.columns().size()).boxed().toList();
+  }
+
   public boolean resumes() {
     return fromSeq >= 0;
+  }
+
+  /** Whether the subscriber holds a window of the first {@link #limit()} rows. */
+  public boolean windowed() {
+    return limit >= 0;
+  }
+
+  /**
+   * The order of matching rows: the ORDER BY terms, then the primary key columns ascending, so that
+   * it is total (no two rows of a range compare equal). Compares rows of canonical values followed
+   * by {@code _seq}. Values compare as a SELECT's ORDER BY compares them: numbers, text (by UTF-16
+   * code unit), booleans (false first), timestamps and dates by value, bytes unsigned.
+   */
+  public Comparator<Object[]> rowOrder() {
+    List<SortKey> keys = new ArrayList<>(order);
+    for (int pk : table.primaryKeyIndexes()) {
+      keys.add(new SortKey(pk, false, false));
+    }
+    SortKey[] terms = keys.toArray(SortKey[]::new);
+    return (a, b) -> {
+      for (SortKey k : terms) {
+        Object x = a[k.column()];
+        Object y = b[k.column()];
+        int c;
+        if (x == null || y == null) {
+          c = x == y ? 0 : (x == null) == k.nullsFirst() ? -1 : 1;
+        } else {
+          c = compareValues(x, y);
+          c = k.descending() ? -c : c;
+        }
+        if (c != 0) {
+          return c;
+        }
+      }
+      return 0;
+    };
+  }
+
+  /** Compares two non-null canonical values of one column. */
+  private static int compareValues(Object a, Object b) {
+    if (a instanceof byte[] x && b instanceof byte[] y) {
+      return Arrays.compareUnsigned(x, y);
+    }
+    @SuppressWarnings("unchecked")
+    Comparable<Object> c = (Comparable<Object>) a;
+    return c.compareTo(b);
   }
 }

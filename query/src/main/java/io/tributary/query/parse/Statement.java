@@ -100,6 +100,20 @@ public sealed interface Statement {
     }
   }
 
+  /**
+   * A SELECT to keep live, as {@link StatementParser#parseLive} reads it: {@code SELECT ...
+   * [OPTIONS (from_seq = s, batch_size = b)]}. Which SELECTs can be kept live is the analyzer's
+   * decision.
+   *
+   * @param query the SELECT without its OPTIONS
+   * @param options as for {@link Subscribe}
+   */
+  record LiveSelect(Query query, Map<String, String> options) implements Statement {
+    public LiveSelect {
+      options = Collections.unmodifiableMap(new LinkedHashMap<>(options));
+    }
+  }
+
   /** {@code KILL LIVE QUERY 'id'}: close a live subscription by its id. */
   record KillLiveQuery(String id) implements Statement {}
 }

@@ -92,8 +92,21 @@ public final class StatementParser {
 
   /** Parses one statement (no trailing semicolon needed). */
   public static Statement parse(String text) {
+    return parse(text, false);
+  }
+
+  /**
+   * Parses one statement to keep live: as {@link #parse}, except that a statement starting with
+   * SELECT (also inside EXECUTE AS USER) becomes a {@link Statement.LiveSelect}, which may end with
+   * {@code OPTIONS (k = v, ...)} as {@code SUBSCRIBE TO} may.
+   */
+  public static Statement parseLive(String text) {
+    return parse(text, true);
+  }
+
+  private static Statement parse(String text, boolean live) {
     List<Token> tokens = Lexer.tokenize(text);
-    return new Recognizer(text, tokens).statement();
+    return new Recognizer(text, tokens, live).statement();
   }
 
   private static final String SYSTEM_NAMESPACE = "system";
@@ -202,11 +215,13 @@ public final class StatementParser {
   private static final class Recognizer {
     private final String text;
     private final List<Token> tokens;
+    private final boolean live;
     private int pos;
 
-    Recognizer(String text, List<Token> tokens) {
+    Recognizer(String text, List<Token> tokens, boolean live) {
       this.text = text;
       this.tokens = tokens;
+      this.live = live;
     }
 
     Statement statement() {
@@ -235,6 +250,9 @@ public final class StatementParser {
       }
       if (first.isWord("SUBSCRIBE")) {
         return subscribe();
+      }
+      if (live && first.isWord("SELECT")) {
+        return liveSelect();
       }
       if (first.isWord("KILL")) {
         next();
@@ -554,7 +572,7 @@ public final class StatementParser {
         throw error(last, "expected ')' closing EXECUTE AS USER");
       }
       String inner = text.substring(open.offset() + 1, last.offset());
-      Statement statement = parse(inner);
+      Statement statement = parse(inner, live);
       if (statement instanceof Statement.ExecuteAs) {
         throw error(open, "EXECUTE AS USER cannot be nested");
       }
@@ -592,6 +610,46 @@ public final class StatementParser {
         where = SqlParsing.parseExpression((String) rewritten[0]);
         paramMap = (int[]) rewritten[1];
       }
+      Map<String, String> options = liveOptions();
+      end();
+      return new Statement.Subscribe(name[0], name[1], where, paramMap, options);
+    }
+
+    /**
+     * {@code SELECT ... [OPTIONS (k = v, ...)]}: the last top-level {@code OPTIONS (} starts the
+     * options; the SELECT before it goes to Calcite with the options blanked out, so error
+     * positions are those of the whole statement.
+     */
+    private Statement liveSelect() {
+      int optionsAt = -1;
+      int depth = 0;
+      for (int i = pos; i < tokens.size() - 1; i++) {
+        Token t = tokens.get(i);
+        if (t.isSymbol("(")) {
+          depth++;
+        } else if (t.isSymbol(")")) {
+          depth--;
+        } else if (depth == 0 && t.isWord("OPTIONS") && tokens.get(i + 1).isSymbol("(")) {
+          optionsAt = i;
+        }
+      }
+      String select = optionsAt < 0 ? text : blankOutside(text, 0, tokens.get(optionsAt).offset());
+      Statement parsed = parseStandard(select);
+      if (!(parsed instanceof Statement.Query query)) {
+        throw TributaryException.of(
+            ErrorCode.UNSUPPORTED_STATEMENT, "Cannot subscribe: expected a SELECT");
+      }
+      Map<String, String> options = new LinkedHashMap<>();
+      if (optionsAt >= 0) {
+        pos = optionsAt;
+        options = liveOptions();
+        end();
+      }
+      return new Statement.LiveSelect(query, options);
+    }
+
+    /** {@code [OPTIONS (k = v, ...)]} of a live query: lower-case keys, values as written. */
+    private Map<String, String> liveOptions() {
       Map<String, String> options = new LinkedHashMap<>();
       if (acceptWord("OPTIONS")) {
         expectSymbol("(");
@@ -617,8 +675,7 @@ public final class StatementParser {
         } while (acceptSymbol(","));
         expectSymbol(")");
       }
-      end();
-      return new Statement.Subscribe(name[0], name[1], where, paramMap, options);
+      return options;
     }
 
     // --- helpers

@@ -209,4 +209,72 @@ class LiveStatementParserTest {
             "Cannot parse statement: expected the end of the statement, found 'now' at line 1,"
                 + " column 21");
   }
+
+  private static Statement.LiveSelect liveSelect(String sql) {
+    Statement s = StatementParser.parseLive(sql);
+    assertThat(s).isInstanceOf(Statement.LiveSelect.class);
+    return (Statement.LiveSelect) s;
+  }
+
+  @Test
+  void shouldParseALiveSelectWithItsOptions() {
+    Statement.LiveSelect s =
+        liveSelect(
+            "SELECT id, options FROM chat.messages WHERE options(1) = $2 ORDER BY id LIMIT $1"
+                + " OPTIONS (batch_size = 5, from_seq = 9)");
+    assertThat(s.query().node().getKind()).isEqualTo(SqlKind.ORDER_BY);
+    assertThat(SqlParsing.unparse(s.query().node()))
+        .isEqualTo(
+            "SELECT `id`, `options`\nFROM `chat`.`messages`\nWHERE `options`(1) = ?\nORDER BY"
+                + " `id`\nFETCH NEXT ? ROWS ONLY");
+    assertThat(s.query().paramMap()).containsExactly(1, 0);
+    assertThat(s.options())
+        .containsExactly(Map.entry("batch_size", "5"), Map.entry("from_seq", "9"));
+    assertThat(liveSelect("select * from chat.messages").options()).isEmpty();
+  }
+
+  @Test
+  void shouldParseALiveSelectInsideExecuteAs() {
+    Statement s =
+        StatementParser.parseLive(
+            "EXECUTE AS USER 'u1' (SELECT * FROM chat.messages LIMIT 3 OPTIONS (batch_size = 1))");
+    Statement.LiveSelect inner = (Statement.LiveSelect) ((Statement.ExecuteAs) s).inner();
+    assertThat(inner.options()).containsExactly(Map.entry("batch_size", "1"));
+    assertThat(StatementParser.parseLive("SUBSCRIBE TO a.b"))
+        .isInstanceOf(Statement.Subscribe.class);
+  }
+
+  @Test
+  void shouldLeaveSelectsToCalciteOutsideLiveQueries() {
+    assertThat(StatementParser.parse("SELECT * FROM chat.messages"))
+        .isInstanceOf(Statement.Query.class);
+    assertThat(
+            ((Statement.ExecuteAs) StatementParser.parse("EXECUTE AS USER 'u' (SELECT 1)")).inner())
+        .isInstanceOf(Statement.Query.class);
+    assertThat(syntaxError("SELECT * FROM a.b OPTIONS (batch_size = 1)").getMessage())
+        .isEqualTo("Cannot parse statement: Encountered \"=\" at line 1, column 39.");
+  }
+
+  @Test
+  void shouldReportErrorsOfALiveSelectAtTheirPositionInTheWholeStatement() {
+    TributaryException e = syntaxErrorLive("SELECT * FROM a.b WHERE = 1 OPTIONS (batch_size = 1)");
+    assertThat(e.line()).isEqualTo(1);
+    assertThat(e.column()).isEqualTo(25);
+    assertThat(syntaxErrorLive("SELECT * FROM a.b OPTIONS (batch_size = 1) x").getMessage())
+        .isEqualTo(
+            "Cannot parse statement: expected the end of the statement, found 'x' at line 1,"
+                + " column 44");
+    assertThat(syntaxErrorLive("SELECT * FROM a.b OPTIONS (batch_size 1)").getMessage())
+        .isEqualTo("Cannot parse statement: expected '=', found '1' at line 1, column 39");
+  }
+
+  private static TributaryException syntaxErrorLive(String sql) {
+    try {
+      StatementParser.parseLive(sql);
+    } catch (TributaryException e) {
+      assertThat(e.code()).isEqualTo(ErrorCode.SYNTAX_ERROR);
+      return e;
+    }
+    throw new AssertionError("parsed: " + sql);
+  }
 }

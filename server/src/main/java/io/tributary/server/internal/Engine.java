@@ -253,7 +253,8 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
     if (texts.size() != 1) {
       throw TributaryException.of(
           ErrorCode.INVALID_ARGUMENT,
-          "Cannot subscribe: expected exactly one SUBSCRIBE statement, found %d statements",
+          "Cannot subscribe: expected exactly one SUBSCRIBE or SELECT statement, found %d"
+              + " statements",
           texts.size());
     }
     UserDef user =
@@ -265,12 +266,20 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
                         ErrorCode.UNAUTHENTICATED,
                         "Cannot subscribe: user %s no longer exists",
                         principal.user()));
-    Statement statement = StatementParser.parse(texts.get(0));
+    Statement statement = StatementParser.parseLive(texts.get(0));
     Statement inner = statement instanceof Statement.ExecuteAs e ? e.inner() : statement;
-    if (!(inner instanceof Statement.Subscribe)) {
+    if (inner instanceof Statement.Query) {
       throw TributaryException.of(
           ErrorCode.UNSUPPORTED_STATEMENT,
-          "Cannot subscribe: expected SUBSCRIBE TO namespace.table ..., found another statement");
+          "Cannot subscribe: a live SELECT supports only SELECT <columns or *> FROM"
+              + " <namespace.table> [WHERE ...] [ORDER BY <columns> [ASC|DESC]] [LIMIT n], not"
+              + " this query");
+    }
+    if (!(inner instanceof Statement.Subscribe || inner instanceof Statement.LiveSelect)) {
+      throw TributaryException.of(
+          ErrorCode.UNSUPPORTED_STATEMENT,
+          "Cannot subscribe: expected SUBSCRIBE TO namespace.table ... or a SELECT, found another"
+              + " statement");
     }
     return (Action.Subscribe) analyzer.analyze(statement, user.name(), user.role(), params);
   }

@@ -2,26 +2,18 @@ package io.tributary.server.live;
 
 import io.grpc.stub.ServerCallStreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.tributary.api.v1.Column;
 import io.tributary.api.v1.Heartbeat;
 import io.tributary.api.v1.InitialRows;
 import io.tributary.api.v1.LiveError;
 import io.tributary.api.v1.LiveEvent;
 import io.tributary.api.v1.Ready;
-import io.tributary.api.v1.Row;
-import io.tributary.api.v1.RowDelete;
-import io.tributary.api.v1.RowInsert;
-import io.tributary.api.v1.RowUpdate;
 import io.tributary.api.v1.StreamOpened;
-import io.tributary.api.v1.Subscribed;
 import io.tributary.log.Log;
 import io.tributary.materializer.AppliedChange;
 import io.tributary.materializer.ChangeListener;
 import io.tributary.query.Action;
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
-import io.tributary.query.catalog.ColumnDef;
-import io.tributary.query.catalog.ColumnType;
 import io.tributary.query.catalog.Role;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.exec.HotSnapshot;
@@ -29,7 +21,6 @@ import io.tributary.query.exec.HotTier;
 import io.tributary.query.live.LiveQuery;
 import io.tributary.server.Principal;
 import io.tributary.server.api.Errors;
-import io.tributary.server.api.Values;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -54,6 +45,13 @@ import org.slf4j.LoggerFactory;
  * the buffered changes with {@code _seq} > H and go live. Resuming from {@code from_seq = F}
  * replaces the rows by the changes F < {@code _seq} ≤ H read back from the {@code changes} topic.
  * Either way nothing is missed and nothing is sent twice.
+ *
+ * <p>A live SELECT is a subscription whose events carry its columns; with ORDER BY the snapshot is
+ * sent in that order, and with LIMIT n the subscription keeps a {@link
+ * io.tributary.query.live.LiveWindow} of every matching row of its range (memory grows with the
+ * matching rows of one user's range, not with n) and turns each change into the rows that leave and
+ * enter the first n. Such a subscription cannot resume from a {@code _seq}: a client that was
+ * closed subscribes again and gets a new snapshot.
  *
  * <p>Threading: one dispatcher thread matches changes; stream writes happen on a small pool under
  * gRPC flow control; subscription setup runs on the calling (blocking) thread.
@@ -185,7 +183,7 @@ public final class LiveHub implements AutoCloseable {
   private void setUp(Subscription sub) {
     LiveQuery q = sub.query;
     TableDef table = q.table();
-    put(sub, event(sub).setSubscribed(subscribed(table)).build());
+    put(sub, event(sub).setSubscribed(EncodedChange.subscribed(q)).build());
     HotSnapshot snapshot = hot.snapshot(table, q.owner());
     long highWater = snapshot.highWater();
     if (q.resumes()) {
@@ -197,30 +195,40 @@ public final class LiveHub implements AutoCloseable {
             q.fromSeq(),
             highWater,
             change -> {
-              LiveEvent e = changeEvent(sub, change, new RowCache(table));
-              if (e != null) {
+              List<LiveEvent> events = sub.replayed(change);
+              for (LiveEvent e : events) {
                 put(sub, e);
-                sub.sentDuringSetup(change.seq());
+              }
+              if (!events.isEmpty()) {
+                sub.sentDuringSetup(change.seq(), events.size());
               }
             });
       }
     } else {
-      List<Object[]> rows = new ArrayList<>();
-      for (Object[] row : snapshot.rows()) {
-        if (q.predicate().test(row)) {
-          rows.add(row);
+      List<Object[]> rows;
+      if (q.windowed()) {
+        rows = sub.loadWindow(snapshot.rows());
+      } else {
+        rows = new ArrayList<>();
+        for (Object[] row : snapshot.rows()) {
+          if (q.predicate().test(row)) {
+            rows.add(row);
+          }
         }
-      }
-      int seqIndex = table.columns().size();
-      if (q.lastRows() >= 0 && rows.size() > q.lastRows()) {
-        rows.sort(Comparator.comparingLong(r -> (Long) r[seqIndex]));
-        rows = new ArrayList<>(rows.subList(rows.size() - (int) q.lastRows(), rows.size()));
+        int seqIndex = table.columns().size();
+        if (q.lastRows() >= 0 && rows.size() > q.lastRows()) {
+          rows.sort(Comparator.comparingLong(r -> (Long) r[seqIndex]));
+          rows = new ArrayList<>(rows.subList(rows.size() - (int) q.lastRows(), rows.size()));
+        }
+        if (!q.order().isEmpty()) {
+          rows.sort(q.rowOrder());
+        }
       }
       int batch = q.batchSize();
       for (int from = 0; from < rows.size() || from == 0; from += batch) {
         InitialRows.Builder b = InitialRows.newBuilder();
         for (int i = from; i < Math.min(rows.size(), from + batch); i++) {
-          b.addRows(row(table, rows.get(i)));
+          b.addRows(EncodedChange.row(table, q.columns(), rows.get(i)));
         }
         b.setHasMore(from + batch < rows.size());
         put(sub, event(sub).setInitialRows(b).build());
@@ -398,21 +406,21 @@ public final class LiveHub implements AutoCloseable {
   }
 
   private void closeSlow(Subscription sub) {
-    long last = sub.lastSeq();
     metrics.dropped();
     closeWithError(
         sub,
         TributaryException.of(
             ErrorCode.SUBSCRIBER_TOO_SLOW,
-            "Cannot deliver to subscription %s: the client fell behind by more than %d events;"
-                + " resume with OPTIONS (from_seq = %d)",
+            "Cannot deliver to subscription %s: the client fell behind by more than %d events; %s",
             sub.id,
             config.streamQueueCapacity(),
-            last));
+            sub.resumable()
+                ? "resume with OPTIONS (from_seq = " + sub.resumeSeq() + ")"
+                : "subscribe again (a live SELECT with LIMIT starts from a new snapshot)"));
   }
 
   private void closeWithError(Subscription sub, TributaryException error) {
-    long last = sub.lastSeq();
+    long last = sub.resumeSeq();
     unregister(sub);
     LiveEvent event =
         event(sub)
@@ -450,10 +458,9 @@ public final class LiveHub implements AutoCloseable {
           if (candidates.isEmpty()) {
             continue;
           }
-          RowCache rows = new RowCache(change.table());
+          EncodedChange encoded = new EncodedChange(change);
           for (Subscription sub : candidates) {
-            LiveEvent event = changeEvent(sub, change, rows);
-            if (event != null && !sub.offer(event, change.seq(), handoff.nanos())) {
+            if (!sub.offer(change, handoff.nanos(), encoded)) {
               closeSlow(sub);
             }
           }
@@ -462,105 +469,6 @@ public final class LiveHub implements AutoCloseable {
         LOG.error("Live dispatch failed for a batch of changes", e);
       }
     }
-  }
-
-  /** The event a change means for one subscription, or null when it does not concern it. */
-  private LiveEvent changeEvent(Subscription sub, AppliedChange change, RowCache rows) {
-    boolean oldMatch = change.oldRow() != null && sub.query.predicate().test(change.oldRow());
-    boolean newMatch = change.newRow() != null && sub.query.predicate().test(change.newRow());
-    LiveEvent.Builder e = event(sub);
-    if (oldMatch && newMatch) {
-      e.setUpdate(rows.update(change));
-    } else if (newMatch) {
-      e.setInsert(rows.insert(change));
-    } else if (oldMatch) {
-      e.setDelete(rows.delete(change));
-    } else {
-      return null;
-    }
-    return e.build();
-  }
-
-  /** Encodes a change's rows once, however many subscriptions receive them. */
-  private static final class RowCache {
-    private final TableDef table;
-    private Row oldRow;
-    private Row newRow;
-    private RowInsert insert;
-    private RowUpdate update;
-    private RowDelete delete;
-
-    RowCache(TableDef table) {
-      this.table = table;
-    }
-
-    RowInsert insert(AppliedChange c) {
-      if (insert == null) {
-        insert = RowInsert.newBuilder().setRow(newRow(c)).setSeq(c.seq()).build();
-      }
-      return insert;
-    }
-
-    RowUpdate update(AppliedChange c) {
-      if (update == null) {
-        update =
-            RowUpdate.newBuilder()
-                .setOldRow(oldRow(c))
-                .setNewRow(newRow(c))
-                .setSeq(c.seq())
-                .build();
-      }
-      return update;
-    }
-
-    RowDelete delete(AppliedChange c) {
-      if (delete == null) {
-        delete = RowDelete.newBuilder().setRow(oldRow(c)).setSeq(c.seq()).build();
-      }
-      return delete;
-    }
-
-    private Row oldRow(AppliedChange c) {
-      if (oldRow == null) {
-        oldRow = row(table, c.oldRow());
-      }
-      return oldRow;
-    }
-
-    private Row newRow(AppliedChange c) {
-      if (newRow == null) {
-        newRow = row(table, c.newRow());
-      }
-      return newRow;
-    }
-  }
-
-  static Row row(TableDef table, Object[] values) {
-    Row.Builder b = Row.newBuilder();
-    List<ColumnDef> columns = table.columns();
-    for (int i = 0; i < columns.size(); i++) {
-      b.addValues(Values.toProto(columns.get(i).type(), values[i]));
-    }
-    b.addValues(Values.toProto(ColumnType.BIGINT, values[columns.size()]));
-    return b.build();
-  }
-
-  private static Subscribed subscribed(TableDef table) {
-    Subscribed.Builder b = Subscribed.newBuilder();
-    for (ColumnDef c : table.columns()) {
-      b.addColumns(
-          Column.newBuilder()
-              .setName(c.name())
-              .setType(c.type().toString())
-              .setNullable(c.nullable()));
-    }
-    b.addColumns(
-        Column.newBuilder()
-            .setName(TableDef.SEQ_COLUMN)
-            .setType(ColumnType.BIGINT.toString())
-            .setNullable(false));
-    b.addAllPrimaryKey(table.primaryKey());
-    return b.build();
   }
 
   private static LiveEvent.Builder event(Subscription sub) {

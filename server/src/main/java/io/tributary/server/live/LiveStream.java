@@ -4,6 +4,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.tributary.api.v1.LiveEvent;
 import io.tributary.server.Principal;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -89,6 +90,23 @@ final class LiveStream {
         return false;
       }
       queue.add(new Outgoing(event, handoffNanos, false));
+    }
+    scheduleDrain();
+    return true;
+  }
+
+  /** Adds the events of one change, all or none: none when they do not all fit; never blocks. */
+  boolean offerAll(List<LiveEvent> events, long handoffNanos) {
+    synchronized (queue) {
+      if (cancelled || completing) {
+        return true; // nobody to deliver to: not the subscriber's fault
+      }
+      if (queue.size() + events.size() > capacity) {
+        return false;
+      }
+      for (LiveEvent event : events) {
+        queue.add(new Outgoing(event, handoffNanos, false));
+      }
     }
     scheduleDrain();
     return true;

@@ -1,15 +1,27 @@
 package io.tributary.server.live;
 
 import io.tributary.api.v1.LiveEvent;
+import io.tributary.api.v1.RowDelete;
+import io.tributary.api.v1.RowInsert;
+import io.tributary.api.v1.RowUpdate;
+import io.tributary.materializer.AppliedChange;
 import io.tributary.query.live.LiveQuery;
+import io.tributary.query.live.LiveWindow;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * One live subscription. Lifecycle: SNAPSHOT (changes that arrive meanwhile are buffered) → LIVE
- * (changes go straight to the stream) → CLOSED. A change is delivered only if its {@code _seq} is
- * larger than the last one delivered, which removes both the overlap with the snapshot and the
+ * (changes go straight to the stream) → CLOSED. A change is applied only if its {@code _seq} is
+ * larger than the last one applied, which removes both the overlap with the snapshot and the
  * duplicates a replayed Kafka Streams transaction can produce.
+ *
+ * <p>A change becomes zero or more events, all carrying its {@code _seq}: one insert, update or
+ * delete for a SUBSCRIBE or a live SELECT without LIMIT (an update that enters or leaves the filter
+ * is an insert or a delete); for a live SELECT with LIMIT, a delete for each row that leaves the
+ * window, an update if the changed row stays in it, and an insert for each row that enters it, in
+ * that order (so the subscriber never holds more than LIMIT rows). The events of one change are
+ * queued together or not at all.
  */
 final class Subscription {
   enum State {
@@ -18,16 +30,18 @@ final class Subscription {
     CLOSED
   }
 
+  private record Pending(AppliedChange change, long handoffNanos) {}
+
   final String id;
   final LiveStream stream;
   final LiveQuery query;
   final String user;
   final long openedAtMillis;
+  private final LiveWindow window;
   private State state = State.SNAPSHOT;
-  private final List<LiveEvent> buffer = new ArrayList<>();
-  private final List<Long> bufferSeqs = new ArrayList<>();
-  private final List<Long> bufferHandoffs = new ArrayList<>();
+  private final List<Pending> buffer = new ArrayList<>();
   private boolean bufferOverflowed;
+  private long appliedSeq;
   private long lastSeq;
   private long delivered;
 
@@ -37,15 +51,17 @@ final class Subscription {
     this.query = query;
     this.user = user;
     this.openedAtMillis = openedAtMillis;
+    this.window = query.windowed() ? new LiveWindow(query) : null;
     this.lastSeq = query.fromSeq(); // -1 when taking a snapshot
+    this.appliedSeq = lastSeq;
   }
 
   /**
-   * Called by the dispatcher with a change event for this subscription.
+   * Called by the dispatcher with a change of the subscription's range.
    *
    * @return false when the subscriber cannot keep up and must be closed
    */
-  synchronized boolean offer(LiveEvent event, long seq, long handoffNanos) {
+  synchronized boolean offer(AppliedChange change, long handoffNanos, EncodedChange encoded) {
     switch (state) {
       case CLOSED:
         return true;
@@ -54,29 +70,65 @@ final class Subscription {
           bufferOverflowed = true;
           return true; // reported when the snapshot ends
         }
-        buffer.add(event);
-        bufferSeqs.add(seq);
-        bufferHandoffs.add(handoffNanos);
+        buffer.add(new Pending(change, handoffNanos));
         return true;
       default:
-        if (seq <= lastSeq) {
-          return true;
-        }
-        if (!stream.offer(event, handoffNanos)) {
-          return false;
-        }
-        lastSeq = seq;
-        delivered++;
-        return true;
+        return deliver(change, handoffNanos, encoded);
     }
   }
 
-  /** Records an event sent during the snapshot or replay phase. */
-  synchronized void sentDuringSetup(long seq) {
+  private boolean deliver(AppliedChange change, long handoffNanos, EncodedChange encoded) {
+    if (change.seq() <= appliedSeq) {
+      return true;
+    }
+    List<LiveEvent> events = events(change, encoded);
+    appliedSeq = change.seq();
+    if (events.isEmpty()) {
+      return true;
+    }
+    if (!stream.offerAll(events, handoffNanos)) {
+      return false;
+    }
+    lastSeq = change.seq();
+    delivered += events.size();
+    return true;
+  }
+
+  /**
+   * Loads the snapshot's rows into the window of a live SELECT with LIMIT. Called by the setup
+   * thread before {@link #goLive}: until then the dispatcher only buffers changes and never touches
+   * the window, so a large snapshot is loaded without holding the lock the dispatcher needs; {@link
+   * #goLive} publishes the window to the dispatcher.
+   *
+   * @return the rows of the window, in order
+   */
+  List<Object[]> loadWindow(Iterable<Object[]> snapshot) {
+    if (state() == State.CLOSED) {
+      return List.of(); // closed meanwhile (its stream went away): nobody will read the window
+    }
+    window.load(snapshot);
+    return window.rows();
+  }
+
+  /**
+   * Applies a change read back during a resume and returns its events; the caller sends them and
+   * then calls {@link #sentDuringSetup}.
+   */
+  synchronized List<LiveEvent> replayed(AppliedChange change) {
+    if (change.seq() <= appliedSeq) {
+      return List.of();
+    }
+    List<LiveEvent> events = events(change, new EncodedChange(change));
+    appliedSeq = change.seq();
+    return events;
+  }
+
+  /** Records events sent during the snapshot or replay phase. */
+  synchronized void sentDuringSetup(long seq, int events) {
     if (seq > lastSeq) {
       lastSeq = seq;
     }
-    delivered++;
+    delivered += events;
   }
 
   /**
@@ -90,25 +142,60 @@ final class Subscription {
       return true;
     }
     lastSeq = Math.max(lastSeq, highWater);
+    appliedSeq = Math.max(appliedSeq, highWater);
     if (bufferOverflowed) {
       return false;
     }
-    for (int i = 0; i < buffer.size(); i++) {
-      long seq = bufferSeqs.get(i);
-      if (seq <= lastSeq) {
-        continue;
-      }
-      if (!stream.offer(buffer.get(i), bufferHandoffs.get(i))) {
+    for (Pending p : buffer) {
+      if (!deliver(p.change(), p.handoffNanos(), new EncodedChange(p.change()))) {
         return false;
       }
-      lastSeq = seq;
-      delivered++;
     }
     buffer.clear();
-    bufferSeqs.clear();
-    bufferHandoffs.clear();
     state = State.LIVE;
     return true;
+  }
+
+  /** The events a change means for this subscription, in order; empty when it concerns none. */
+  private List<LiveEvent> events(AppliedChange change, EncodedChange encoded) {
+    List<Integer> columns = query.columns();
+    if (window == null) {
+      boolean oldMatch = change.oldRow() != null && query.predicate().test(change.oldRow());
+      boolean newMatch = change.newRow() != null && query.predicate().test(change.newRow());
+      LiveEvent.Builder e = event();
+      if (oldMatch && newMatch) {
+        e.setUpdate(encoded.update(columns));
+      } else if (newMatch) {
+        e.setInsert(encoded.insert(columns));
+      } else if (oldMatch) {
+        e.setDelete(encoded.delete(columns));
+      } else {
+        return List.of();
+      }
+      return List.of(e.build());
+    }
+    List<LiveEvent> events = new ArrayList<>(2);
+    long seq = change.seq();
+    for (LiveWindow.Transition t : window.apply(change.oldRow(), change.newRow())) {
+      LiveEvent.Builder e = event();
+      if (t.after() == null) {
+        e.setDelete(RowDelete.newBuilder().setRow(encoded.row(columns, t.before())).setSeq(seq));
+      } else if (t.before() == null) {
+        e.setInsert(RowInsert.newBuilder().setRow(encoded.row(columns, t.after())).setSeq(seq));
+      } else {
+        e.setUpdate(
+            RowUpdate.newBuilder()
+                .setOldRow(encoded.row(columns, t.before()))
+                .setNewRow(encoded.row(columns, t.after()))
+                .setSeq(seq));
+      }
+      events.add(e.build());
+    }
+    return events;
+  }
+
+  private LiveEvent.Builder event() {
+    return LiveEvent.newBuilder().setSubscriptionId(id);
   }
 
   /**
@@ -121,6 +208,16 @@ final class Subscription {
     state = State.CLOSED;
     buffer.clear();
     return true;
+  }
+
+  /** Whether a subscriber may resume it with {@code from_seq} (not a live SELECT with LIMIT). */
+  boolean resumable() {
+    return window == null;
+  }
+
+  /** The {@code _seq} to resume from, or -1 when the subscriber must subscribe again. */
+  synchronized long resumeSeq() {
+    return window == null ? lastSeq : -1;
   }
 
   synchronized long lastSeq() {

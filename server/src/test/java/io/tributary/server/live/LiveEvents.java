@@ -113,4 +113,98 @@ final class LiveEvents {
       throw new AssertionError("update of missing key " + key);
     }
   }
+
+  /**
+   * The rows a subscriber holds after these events, keyed by their primary key values (the key
+   * columns named by Subscribed, joined with "|"), each as its values without {@code _seq}. Fails
+   * on a duplicate or a gap, as {@link #rebuild} does, except that the several events of one change
+   * (a live SELECT with LIMIT) share its {@code _seq}; and, when {@code maxRows >= 0}, as soon as
+   * the subscriber would hold more than {@code maxRows} rows.
+   */
+  static Map<String, List<String>> state(List<LiveEvent> events, int maxRows) {
+    Map<String, List<String>> state = new LinkedHashMap<>();
+    List<Integer> key = new ArrayList<>();
+    long last = Long.MIN_VALUE;
+    boolean ready = false;
+    for (LiveEvent e : events) {
+      if (e.hasSubscribed()) {
+        List<String> names = new ArrayList<>();
+        e.getSubscribed().getColumnsList().forEach(c -> names.add(c.getName()));
+        for (String pk : e.getSubscribed().getPrimaryKeyList()) {
+          key.add(names.indexOf(pk));
+        }
+      } else if (e.hasInitialRows()) {
+        for (Row r : e.getInitialRows().getRowsList()) {
+          putKeyed(state, key, r, true);
+        }
+      } else if (e.hasReady()) {
+        last = e.getReady().getSeq();
+        ready = true;
+      } else if (isChange(e)) {
+        long seq = seq(e);
+        if (!ready) {
+          throw new AssertionError("change " + describe(e) + " before Ready");
+        }
+        if (seq < last) {
+          throw new AssertionError("change " + describe(e) + " with _seq " + seq + " < " + last);
+        }
+        last = seq;
+        if (e.hasInsert()) {
+          putKeyed(state, key, e.getInsert().getRow(), true);
+        } else if (e.hasUpdate()) {
+          String oldKey = keyOf(key, e.getUpdate().getOldRow());
+          if (!oldKey.equals(keyOf(key, e.getUpdate().getNewRow()))) {
+            throw new AssertionError("update changed the key " + oldKey);
+          }
+          if (!values(e.getUpdate().getOldRow()).equals(state.get(oldKey))) {
+            throw new AssertionError("update of " + oldKey + " whose old row is not the one held");
+          }
+          putKeyed(state, key, e.getUpdate().getNewRow(), false);
+        } else {
+          String k = keyOf(key, e.getDelete().getRow());
+          if (state.remove(k) == null) {
+            throw new AssertionError("delete of missing key " + k);
+          }
+        }
+      }
+      if (maxRows >= 0 && state.size() > maxRows) {
+        throw new AssertionError("holds " + state.size() + " rows, more than " + maxRows);
+      }
+    }
+    return state;
+  }
+
+  /** The keys of the initial rows, in the order they were sent. */
+  static List<String> initialKeys(List<LiveEvent> events) {
+    return new ArrayList<>(state(events.stream().filter(e -> !isChange(e)).toList(), -1).keySet());
+  }
+
+  private static void putKeyed(
+      Map<String, List<String>> state, List<Integer> key, Row r, boolean insert) {
+    String k = keyOf(key, r);
+    List<String> previous = state.put(k, values(r));
+    if (insert && previous != null) {
+      throw new AssertionError("insert of existing key " + k);
+    }
+    if (!insert && previous == null) {
+      throw new AssertionError("update of missing key " + k);
+    }
+  }
+
+  static String keyOf(List<Integer> key, Row r) {
+    List<String> parts = new ArrayList<>();
+    for (int i : key) {
+      parts.add(text(r.getValues(i)));
+    }
+    return String.join("|", parts);
+  }
+
+  /** A row's values as text, without its last value ({@code _seq}). */
+  static List<String> values(Row r) {
+    List<String> values = new ArrayList<>();
+    for (int i = 0; i < r.getValuesCount() - 1; i++) {
+      values.add(text(r.getValues(i)));
+    }
+    return values;
+  }
 }

@@ -1,0 +1,130 @@
+package io.tributary.server.live;
+
+import io.tributary.api.v1.Column;
+import io.tributary.api.v1.Row;
+import io.tributary.api.v1.RowDelete;
+import io.tributary.api.v1.RowInsert;
+import io.tributary.api.v1.RowUpdate;
+import io.tributary.api.v1.Subscribed;
+import io.tributary.materializer.AppliedChange;
+import io.tributary.query.catalog.ColumnDef;
+import io.tributary.query.catalog.ColumnType;
+import io.tributary.query.catalog.TableDef;
+import io.tributary.query.live.LiveQuery;
+import io.tributary.server.api.Values;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One change's rows encoded once per distinct projection (the columns a subscription's events
+ * carry), however many subscriptions receive them (DESIGN.md section 5). Used by one thread.
+ */
+final class EncodedChange {
+  private final AppliedChange change;
+  private final Map<List<Integer>, Encoded> byColumns = new HashMap<>(4);
+
+  private static final class Encoded {
+    Row oldRow;
+    Row newRow;
+    RowInsert insert;
+    RowUpdate update;
+    RowDelete delete;
+  }
+
+  EncodedChange(AppliedChange change) {
+    this.change = change;
+  }
+
+  RowInsert insert(List<Integer> columns) {
+    Encoded e = encoded(columns);
+    if (e.insert == null) {
+      e.insert = RowInsert.newBuilder().setRow(newRow(columns)).setSeq(change.seq()).build();
+    }
+    return e.insert;
+  }
+
+  RowUpdate update(List<Integer> columns) {
+    Encoded e = encoded(columns);
+    if (e.update == null) {
+      e.update =
+          RowUpdate.newBuilder()
+              .setOldRow(oldRow(columns))
+              .setNewRow(newRow(columns))
+              .setSeq(change.seq())
+              .build();
+    }
+    return e.update;
+  }
+
+  RowDelete delete(List<Integer> columns) {
+    Encoded e = encoded(columns);
+    if (e.delete == null) {
+      e.delete = RowDelete.newBuilder().setRow(oldRow(columns)).setSeq(change.seq()).build();
+    }
+    return e.delete;
+  }
+
+  /** A row of the change's table: from the cache when it is the change's own old or new row. */
+  Row row(List<Integer> columns, Object[] values) {
+    if (values == change.newRow()) {
+      return newRow(columns);
+    }
+    if (values == change.oldRow()) {
+      return oldRow(columns);
+    }
+    return row(change.table(), columns, values);
+  }
+
+  private Row oldRow(List<Integer> columns) {
+    Encoded e = encoded(columns);
+    if (e.oldRow == null) {
+      e.oldRow = row(change.table(), columns, change.oldRow());
+    }
+    return e.oldRow;
+  }
+
+  private Row newRow(List<Integer> columns) {
+    Encoded e = encoded(columns);
+    if (e.newRow == null) {
+      e.newRow = row(change.table(), columns, change.newRow());
+    }
+    return e.newRow;
+  }
+
+  private Encoded encoded(List<Integer> columns) {
+    return byColumns.computeIfAbsent(columns, c -> new Encoded());
+  }
+
+  /** The wire form of a row: the values of {@code columns}, then {@code _seq}. */
+  static Row row(TableDef table, List<Integer> columns, Object[] values) {
+    Row.Builder b = Row.newBuilder();
+    List<ColumnDef> defs = table.columns();
+    for (int c : columns) {
+      b.addValues(Values.toProto(defs.get(c).type(), values[c]));
+    }
+    b.addValues(Values.toProto(ColumnType.BIGINT, values[defs.size()]));
+    return b.build();
+  }
+
+  /** The first event of a subscription: its columns (then {@code _seq}) and primary key. */
+  static Subscribed subscribed(LiveQuery query) {
+    TableDef table = query.table();
+    Subscribed.Builder b = Subscribed.newBuilder();
+    for (int c : query.columns()) {
+      ColumnDef def = table.columns().get(c);
+      b.addColumns(
+          Column.newBuilder()
+              .setName(def.name())
+              .setType(def.type().toString())
+              .setNullable(def.nullable()));
+    }
+    b.addColumns(
+        Column.newBuilder()
+            .setName(TableDef.SEQ_COLUMN)
+            .setType(ColumnType.BIGINT.toString())
+            .setNullable(false));
+    b.addAllPrimaryKey(table.primaryKey());
+    return b.build();
+  }
+}
