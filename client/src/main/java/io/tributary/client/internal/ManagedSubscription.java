@@ -104,8 +104,10 @@ final class ManagedSubscription implements Subscription {
   /** The statement of the next incarnation: resuming after {@link #lastSeq} when positioned. */
   String nextStatement() {
     inChange = false; // the next incarnation starts after the last change, never inside it
-    if (SubscribeSql.isWindow(sql)) {
-      forgetPosition(); // a live top-n window cannot resume: take a new snapshot
+    if (SubscribeSql.isWindow(sql) || lastSeq < 0) {
+      // A live top-n window cannot resume; nor can a position before the first _seq (the range
+      // had never changed): take a new snapshot.
+      forgetPosition();
     }
     if (positioned) {
       resuming = true;
