@@ -142,7 +142,7 @@ class MaterializerIntegrationTest {
       assertThat(u1Snapshot.highWater()).isEqualTo(update.offset() << 16);
       assertThat(materializer.snapshot(MESSAGES, "u2").highWater()).isEqualTo(u2.offset() << 16);
       assertThat(materializer.snapshot(MESSAGES, "nobody"))
-          .isEqualTo(new HotSnapshot(List.of(), 0));
+          .isEqualTo(new HotSnapshot(List.of(), -1));
       assertThat(materializer.snapshot(ROOMS, null).highWater())
           .isEqualTo((rooms.offset() << 16) | 1);
 

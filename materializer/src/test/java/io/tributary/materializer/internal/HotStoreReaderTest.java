@@ -71,7 +71,7 @@ class HotStoreReaderTest {
     assertThat(snapshot.highWater()).isEqualTo(43);
     assertThat(reader.scan(MESSAGES, "u7")).hasSize(1);
     assertThat(reader.snapshot(MESSAGES, "u8")).isEqualTo(new HotSnapshot(List.of(), 99));
-    assertThat(reader.snapshot(ROOMS, null)).isEqualTo(new HotSnapshot(List.of(), 0));
+    assertThat(reader.snapshot(ROOMS, null)).isEqualTo(new HotSnapshot(List.of(), -1));
   }
 
   @Test

@@ -202,7 +202,7 @@ class WatermarkTest {
     WriteOutcome purged = topology.purge(MESSAGES);
 
     assertThat(purged.rowsAffected()).isEqualTo(3);
-    assertThat(topology.snapshot(MESSAGES, "u1")).isEqualTo(new HotSnapshot(List.of(), 0));
+    assertThat(topology.snapshot(MESSAGES, "u1")).isEqualTo(new HotSnapshot(List.of(), -1));
     assertThat(topology.snapshot(MESSAGES, "u2").highWater()).isEqualTo(-1L);
     assertThat(topology.entries(MESSAGES))
         .extracting(entry -> entry.key)
