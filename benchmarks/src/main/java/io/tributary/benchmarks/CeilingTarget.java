@@ -1,0 +1,99 @@
+package io.tributary.benchmarks;
+
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.stub.ClientCalls;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
+
+/**
+ * The raw gRPC ceiling as a fan-out target: the same number of client connections and of streams
+ * (one per subscription) as Tributary, received by the same {@link EventObserver}. A change is
+ * "acknowledged" when it is handed to the fan-out, the point where Tributary's INSERT has been
+ * applied and handed to its live hub.
+ */
+final class CeilingTarget implements FanOutTarget {
+  private final CeilingServer server;
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private final List<EventObserver<byte[]>> observers = new ArrayList<>();
+
+  CeilingTarget(int workerThreads) {
+    this.server = new CeilingServer(workerThreads);
+  }
+
+  @Override
+  public String name() {
+    return "ceiling";
+  }
+
+  @Override
+  public void open(Layout layout, Deliveries deliveries) {
+    for (int c = 0; c < layout.connections(); c++) {
+      channels.add(TributaryClients.channel(server.port()));
+    }
+    for (int i = 0; i < layout.subscriptions(); i++) {
+      int c = layout.connection(i);
+      EventObserver<byte[]> observer = new EventObserver<>(deliveries);
+      ClientCalls.asyncServerStreamingCall(
+          channels.get(c).newCall(CeilingServer.CLIENT_METHOD, CallOptions.DEFAULT),
+          CeilingServer.request(layout.room(i), c),
+          observer);
+      observers.add(observer);
+    }
+    for (EventObserver<byte[]> o : observers) {
+      try {
+        o.opened().get(60, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        throw new IllegalStateException("Cannot open a ceiling stream: " + e, e);
+      }
+    }
+  }
+
+  @Override
+  public void publish(long change, LongConsumer acknowledged) {
+    acknowledged.accept(change);
+    server.publish(change, Layout.HOT_ROOM);
+  }
+
+  @Override
+  public long failures() {
+    return 0;
+  }
+
+  @Override
+  public long fanOutCpuNanos() {
+    return ThreadCpu.ofThreadsNamed("ceiling-fanout-");
+  }
+
+  @Override
+  public void closeStreams() {
+    for (EventObserver<byte[]> o : observers) {
+      o.cancel();
+    }
+    for (ManagedChannel ch : channels) {
+      ch.shutdownNow();
+    }
+    for (ManagedChannel ch : channels) {
+      try {
+        ch.awaitTermination(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    observers.clear();
+    channels.clear();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (server.openStreams() > 0 && System.nanoTime() < deadline) {
+      Pause.millis(20);
+    }
+  }
+
+  @Override
+  public void close() {
+    closeStreams();
+    server.close();
+  }
+}

@@ -1,0 +1,50 @@
+package io.tributary.benchmarks;
+
+import io.tributary.api.v1.LiveEvent;
+import io.tributary.api.v1.Row;
+import io.tributary.api.v1.RowInsert;
+import io.tributary.api.v1.Value;
+
+/**
+ * The changes both targets carry: a row {@code (id BIGINT, room INT, body TEXT)} whose id is the
+ * change number, plus {@code _seq}. The ceiling sends byte for byte the event Tributary would.
+ */
+final class Changes {
+  /** A chat-message-sized body. */
+  static final String BODY =
+      "benchmark message body, about as long as a short chat line. 0123456789";
+
+  /** Tributary's subscription ids are UUIDs; the ceiling's message carries one of the same size. */
+  static final String SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000000";
+
+  private Changes() {}
+
+  static String insertSql(String table, long change) {
+    return "INSERT INTO "
+        + table
+        + " (id, room, body) VALUES ("
+        + change
+        + ", "
+        + Layout.HOT_ROOM
+        + ", '"
+        + BODY
+        + "')";
+  }
+
+  /** The event Tributary sends a subscription for change {@code change}, serialized. */
+  static byte[] insertEvent(long change) {
+    long seq = (1_000_000L + change) << 16; // like _seq: a log offset shifted by 16 bits
+    Row row =
+        Row.newBuilder()
+            .addValues(Value.newBuilder().setBigintValue(change))
+            .addValues(Value.newBuilder().setIntValue(Layout.HOT_ROOM))
+            .addValues(Value.newBuilder().setTextValue(BODY))
+            .addValues(Value.newBuilder().setBigintValue(seq))
+            .build();
+    return LiveEvent.newBuilder()
+        .setSubscriptionId(SUBSCRIPTION_ID)
+        .setInsert(RowInsert.newBuilder().setRow(row).setSeq(seq))
+        .build()
+        .toByteArray();
+  }
+}

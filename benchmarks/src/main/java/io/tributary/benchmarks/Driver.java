@@ -1,0 +1,221 @@
+package io.tributary.benchmarks;
+
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Drives one target through the two phases of a scenario. Change numbers are unique over the whole
+ * run (a change's number is its row id), so a late delivery from an earlier phase is never mistaken
+ * for one of the current phase.
+ */
+final class Driver {
+  private static final long DRAIN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
+  private long nextChange = 1;
+
+  private record Cpu(
+      long wall, long process, long machine, long fanOut, Map<String, Long> threads) {
+    static Cpu of(FanOutTarget t) {
+      return new Cpu(
+          System.nanoTime(),
+          ThreadCpu.ofProcess(),
+          ThreadCpu.ofMachine(),
+          t.fanOutCpuNanos(),
+          ThreadCpu.byGroup());
+    }
+
+    /** CPU used by other processes from {@code start} to this reading, or -1 if unknown. */
+    long otherSince(Cpu start) {
+      if (machine < 0 || start.machine < 0) {
+        return -1;
+      }
+      return Math.max(0, (machine - start.machine) - (process - start.process));
+    }
+
+    /** Where the CPU went from {@code start} to this reading: the busiest thread groups, in ms. */
+    Map<String, Long> topThreadsSince(Cpu start) {
+      Map<String, Long> ms = new java.util.LinkedHashMap<>();
+      ThreadCpu.top(start.threads, threads, 8).forEach((k, v) -> ms.put(k, v / 1_000_000));
+      return ms;
+    }
+  }
+
+  /**
+   * Publishes {@code changesPerSecond} changes per second on a fixed schedule (each publication is
+   * asynchronous, so a slow acknowledgement does not delay the next one), discards the first {@code
+   * warmupSeconds}, and measures the latency of every delivery of the following {@code
+   * measureSeconds}.
+   */
+  PhaseResult fixedRate(
+      FanOutTarget target,
+      Layout layout,
+      Deliveries deliveries,
+      double changesPerSecond,
+      double warmupSeconds,
+      double measureSeconds) {
+    int warm = (int) Math.round(warmupSeconds * changesPerSecond);
+    int measured = Math.max(1, (int) Math.round(measureSeconds * changesPerSecond));
+    int total = warm + measured;
+    long base = nextChange;
+    nextChange += total;
+    long[] sent = new long[total];
+    AtomicLongArray acked = new AtomicLongArray(total);
+    AtomicInteger ackCount = new AtomicInteger();
+    long errorsBefore = deliveries.errors();
+    long failuresBefore = target.failures();
+    long countBefore = deliveries.count();
+    deliveries.startCapture();
+    long period = Math.round(1e9 / changesPerSecond);
+    long t0 = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1);
+    Cpu c0 = null;
+    for (int k = 0; k < total; k++) {
+      Pause.until(t0 + k * period);
+      if (k == warm) {
+        c0 = Cpu.of(target);
+      }
+      sent[k] = System.nanoTime();
+      target.publish(
+          base + k,
+          change -> {
+            acked.set((int) (change - base), System.nanoTime());
+            ackCount.incrementAndGet();
+          });
+    }
+    awaitDeliveries(deliveries, countBefore + (long) total * layout.matching());
+    long deadline = System.nanoTime() + DRAIN_TIMEOUT_NANOS;
+    while (ackCount.get() + target.failures() - failuresBefore < total
+        && System.nanoTime() < deadline) {
+      LockSupport.parkNanos(200_000);
+    }
+    Cpu c1 = Cpu.of(target);
+    deliveries.stopCapture();
+
+    Histogram fromAck = Latency.newHistogram();
+    Histogram fromSend = Latency.newHistogram();
+    Histogram ackLatency = Latency.newHistogram();
+    long[] counts = new long[2]; // deliveries of measured changes, and those before their ack
+    deliveries.forEachCaptured(
+        (change, arrival) -> {
+          long k = change - base;
+          if (k < warm || k >= total) {
+            return;
+          }
+          counts[0]++;
+          long ack = acked.get((int) k);
+          if (ack != 0) {
+            if (arrival < ack) {
+              counts[1]++;
+            }
+            Latency.record(fromAck, arrival - ack);
+          }
+          Latency.record(fromSend, arrival - sent[(int) k]);
+        });
+    for (int k = warm; k < total; k++) {
+      if (acked.get(k) != 0) {
+        Latency.record(ackLatency, acked.get(k) - sent[k]);
+      }
+    }
+    return new PhaseResult(
+        target.name(),
+        layout.name(),
+        "rate",
+        changesPerSecond,
+        measured / changesPerSecond,
+        measured,
+        counts[0],
+        (long) measured * layout.matching(),
+        Latency.of(fromAck),
+        Latency.of(fromSend),
+        Latency.of(ackLatency),
+        counts[1],
+        c1.process() - c0.process(),
+        c1.fanOut() - c0.fanOut(),
+        c1.otherSince(c0),
+        deliveries.errors() - errorsBefore,
+        target.failures() - failuresBefore,
+        c1.topThreadsSince(c0));
+  }
+
+  /**
+   * Publishes as fast as the clients take the changes, with at most {@code window} changes not yet
+   * received by every matching subscription, and measures deliveries/s after {@code warmupSeconds}.
+   * The window keeps each stream's backlog far below Tributary's per-stream queue, so no subscriber
+   * is closed as too slow: the phase measures throughput, not the slow-consumer policy.
+   */
+  PhaseResult saturation(
+      FanOutTarget target,
+      Layout layout,
+      Deliveries deliveries,
+      int window,
+      double warmupSeconds,
+      double measureSeconds) {
+    long base = nextChange;
+    long matching = layout.matching();
+    long errorsBefore = deliveries.errors();
+    long failuresBefore = target.failures();
+    long countBefore = deliveries.count();
+    long start = System.nanoTime();
+    long warmEnd = start + (long) (warmupSeconds * 1e9);
+    long end = warmEnd + (long) (measureSeconds * 1e9);
+    long published = 0;
+    long publishedAtWarm = 0;
+    long countAtWarm = 0;
+    Cpu c0 = null;
+    long limit = (window - 1) * matching;
+    while (true) {
+      long now = System.nanoTime();
+      if (c0 == null && now >= warmEnd) {
+        c0 = Cpu.of(target);
+        countAtWarm = deliveries.count();
+        publishedAtWarm = published;
+      }
+      if (now >= end) {
+        break;
+      }
+      long headroom = limit - (published * matching - (deliveries.count() - countBefore));
+      if (headroom < 0) {
+        LockSupport.parkNanos(100_000); // the driver's own CPU stays small next to the targets'
+        continue;
+      }
+      for (long n = headroom / matching + 1; n > 0; n--) {
+        target.publish(base + published, change -> {});
+        published++;
+      }
+    }
+    Cpu c1 = Cpu.of(target);
+    long countAtEnd = deliveries.count();
+    nextChange += published;
+    awaitDeliveries(deliveries, countBefore + published * matching);
+    double seconds = (c1.wall() - c0.wall()) / 1e9;
+    return new PhaseResult(
+        target.name(),
+        layout.name(),
+        "saturation",
+        window,
+        seconds,
+        published - publishedAtWarm,
+        countAtEnd - countAtWarm,
+        (published - publishedAtWarm) * matching,
+        null,
+        null,
+        null,
+        0,
+        c1.process() - c0.process(),
+        c1.fanOut() - c0.fanOut(),
+        c1.otherSince(c0),
+        deliveries.errors() - errorsBefore,
+        target.failures() - failuresBefore,
+        c1.topThreadsSince(c0));
+  }
+
+  /** Waits until the clients have received {@code count} deliveries, or gives up after 30 s. */
+  private static void awaitDeliveries(Deliveries deliveries, long count) {
+    long deadline = System.nanoTime() + DRAIN_TIMEOUT_NANOS;
+    while (deliveries.count() < count && System.nanoTime() < deadline) {
+      LockSupport.parkNanos(200_000);
+    }
+  }
+}

@@ -1,0 +1,240 @@
+package io.tributary.benchmarks;
+
+import io.tributary.server.ServerConfig;
+import io.tributary.server.TributaryServer;
+import io.tributary.server.live.LiveConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The live-query fan-out benchmark (DESIGN.md section 9): Tributary's deliveries/s, insert → client
+ * latency and heap per idle subscription, beside a raw gRPC fan-out of pre-serialized messages to
+ * the same number of streams over the same number of connections (the ceiling), in the same run.
+ *
+ * <p>One JVM runs a Tributary server (embedded broker, in a temporary directory), the ceiling
+ * server and the clients. For each scenario and each target: open the subscriptions, run a
+ * fixed-rate phase (latency of every delivery) and a saturation phase (deliveries/s), close. Then
+ * the heap of idle subscriptions, opened from a child JVM. Prints a Markdown report and writes it,
+ * with the raw figures as JSON, to {@code <results-dir>/<date>-fanout.md} and {@code .json}.
+ *
+ * <p>A main program, not a test: nothing here asserts on time. See {@code benchmarks/README.md}.
+ */
+public final class FanOutBenchmark {
+  static final String ROOT_PASSWORD = "fanout-benchmark-root-password";
+
+  private FanOutBenchmark() {}
+
+  public static void main(String[] args) throws IOException {
+    FanOutOptions options;
+    try {
+      options = FanOutOptions.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Report report = run(options);
+    String markdown = report.markdown();
+    System.out.println();
+    System.out.println(markdown);
+    if (options.resultsDir() != null) {
+      Files.createDirectories(options.resultsDir());
+      String date = LocalDate.now(ZoneOffset.UTC).toString();
+      Path md = options.resultsDir().resolve(date + "-fanout.md");
+      Path json = options.resultsDir().resolve(date + "-fanout.json");
+      Files.writeString(md, markdown, StandardCharsets.UTF_8);
+      Files.writeString(json, report.json(), StandardCharsets.UTF_8);
+      System.out.println("Wrote " + md + " and " + json);
+    }
+    System.exit(0); // the embedded broker leaves non-daemon threads behind for a while
+  }
+
+  /** Runs every scenario and returns the report. */
+  static Report run(FanOutOptions options) throws IOException {
+    long begin = System.nanoTime();
+    Map<String, Object> machine = Machine.describe();
+    progress(
+        "load average %s on %s CPUs (other work on the machine distorts every figure)",
+        machine.get("load_average_at_start"), machine.get("cpus"));
+    List<PhaseResult> results = new ArrayList<>();
+    Map<String, Integer> windows = new LinkedHashMap<>();
+    Map<String, Double> openSeconds = new LinkedHashMap<>();
+    HeapProbe.Result heap = null;
+    LiveConfig live = LiveConfig.defaults();
+    Path dataDir = Files.createTempDirectory("tributary-fanout");
+    Deque<AutoCloseable> opened = new ArrayDeque<>();
+    try {
+      List<FanOutTarget> targets = new ArrayList<>();
+      TributaryServer server = null;
+      TributaryTarget tributary = null;
+      if (options.targets().contains("tributary")) {
+        server =
+            TributaryServer.start(
+                ServerConfig.defaults()
+                    .withDataDir(dataDir)
+                    .withPort(0)
+                    .withRootPassword(ROOT_PASSWORD)
+                    .withLive(live));
+        opened.push(server);
+        tributary = new TributaryTarget(server, ROOT_PASSWORD, options.users());
+        opened.push(tributary);
+        targets.add(tributary);
+      }
+      if (options.targets().contains("ceiling")) {
+        CeilingTarget ceiling =
+            new CeilingTarget(Math.max(2, Runtime.getRuntime().availableProcessors()));
+        opened.push(ceiling);
+        targets.add(ceiling);
+      }
+      Driver driver = new Driver();
+      boolean first = true;
+      for (Layout layout : options.layouts()) {
+        int window = options.window() > 0 ? options.window() : window(layout, live);
+        windows.put(layout.name(), window);
+        for (FanOutTarget target : targets) {
+          Deliveries deliveries = new Deliveries();
+          progress(
+              "%s / %s: opening %,d subscriptions (%,d matching) over %d connections",
+              layout.name(),
+              target.name(),
+              layout.subscriptions(),
+              layout.matching(),
+              layout.connections());
+          long t = System.nanoTime();
+          target.open(layout, deliveries);
+          double openTime = (System.nanoTime() - t) / 1e9;
+          openSeconds.put(layout.name() + "/" + target.name(), openTime);
+          progress("  opened in %.1f s", openTime);
+          if (first && options.jitWarmupSeconds() > 0) {
+            driver.saturation(target, layout, deliveries, window, 0, options.jitWarmupSeconds());
+          }
+          for (double perThousand : options.rates()) {
+            double rate = FanOutOptions.rateFor(layout, perThousand);
+            PhaseResult r =
+                driver.fixedRate(
+                    target,
+                    layout,
+                    deliveries,
+                    rate,
+                    options.warmupSeconds(),
+                    options.phaseSeconds());
+            results.add(r);
+            progress(
+                "  rate %s changes/s: latency from ack p50 %.2f ms, p99 %.2f ms, max %.1f ms;"
+                    + " delivered %,d of %,d; errors %d, failures %d; other processes %.2f cores",
+                num(rate),
+                r.latencyFromAck().p50(),
+                r.latencyFromAck().p99(),
+                r.latencyFromAck().max(),
+                r.deliveries(),
+                r.expectedDeliveries(),
+                r.errors(),
+                r.failures(),
+                r.otherCoresBusy());
+          }
+          PhaseResult s =
+              driver.saturation(
+                  target,
+                  layout,
+                  deliveries,
+                  window,
+                  options.warmupSeconds(),
+                  options.phaseSeconds());
+          results.add(s);
+          progress(
+              "  saturation (window %d): %,.0f deliveries/s, %,.0f changes/s, %.2f cores"
+                  + " (other processes %.2f); errors %d, failures %d",
+              window,
+              s.deliveriesPerSecond(),
+              s.changesPerSecond(),
+              s.coresBusy(),
+              s.otherCoresBusy(),
+              s.errors(),
+              s.failures());
+          progress("  busiest threads (CPU ms): %s", s.busiestThreadsMillis());
+          if (deliveries.firstError() != null) {
+            progress("  first client error: %s", deliveries.firstError());
+          }
+          if (target == tributary && tributary.firstFailure() != null) {
+            progress("  first publication failure: %s", tributary.firstFailure());
+          }
+          target.closeStreams();
+        }
+        first = false;
+      }
+      if (options.heapSubscriptions() > 0 && tributary != null) {
+        Layout idle =
+            new Layout(
+                "idle",
+                options.connections(),
+                options.heapSubscriptions(),
+                Math.min(options.heapMatching(), options.heapSubscriptions()));
+        progress(
+            "heap: %,d idle subscriptions over %d connections from a child JVM",
+            idle.subscriptions(), idle.connections());
+        heap = HeapProbe.measure(tributary, server.port(), idle, options.users());
+        progress(
+            "  %,.0f B per idle subscription, %,.0f B per idle stream",
+            heap.bytesPerSubscription(), heap.bytesPerStream());
+      }
+    } finally {
+      while (!opened.isEmpty()) {
+        try {
+          opened.pop().close();
+        } catch (Exception e) {
+          progress("Error while closing: %s", e);
+        }
+      }
+      deleteRecursively(dataDir);
+    }
+    machine.put("load_average_at_end", Machine.loadAverage());
+    return new Report(
+        machine, options, results, windows, openSeconds, heap, (System.nanoTime() - begin) / 1e9);
+  }
+
+  /**
+   * The saturation window: changes in flight such that no stream's backlog exceeds half of
+   * Tributary's per-stream queue (so no subscriber is closed as too slow), at most 200.
+   */
+  static int window(Layout layout, LiveConfig live) {
+    int perConnection = (layout.matching() + layout.connections() - 1) / layout.connections();
+    return Math.max(2, Math.min(200, live.streamQueueCapacity() / (2 * perConnection)));
+  }
+
+  private static String num(double v) {
+    return v == Math.rint(v) ? Long.toString((long) v) : String.format("%.1f", v);
+  }
+
+  private static final long STARTED = System.nanoTime();
+
+  private static void progress(String format, Object... args) {
+    System.out.println(
+        String.format(
+            java.util.Locale.ROOT,
+            "[%5.1f s] %s",
+            (System.nanoTime() - STARTED) / 1e9,
+            String.format(java.util.Locale.ROOT, format, args)));
+    System.out.flush();
+  }
+
+  private static void deleteRecursively(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
