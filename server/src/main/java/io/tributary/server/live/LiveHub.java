@@ -67,6 +67,10 @@ public final class LiveHub implements AutoCloseable {
   private final SubscriptionIndex index = new SubscriptionIndex();
   private final Map<String, LiveStream> streams = new ConcurrentHashMap<>();
   private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
+
+  /** Open subscriptions per user, for the per-user limit. */
+  private final Map<String, Integer> perUser = new ConcurrentHashMap<>();
+
   private final BlockingQueue<Handoff> handoffs = new ArrayBlockingQueue<>(65_536);
   private final ExecutorService writers;
   private final ScheduledExecutorService heartbeats;
@@ -158,7 +162,7 @@ public final class LiveHub implements AutoCloseable {
           query.table().qualifiedName(),
           config.maxSubscriptionsPerStream());
     }
-    long mine = subscriptions.values().stream().filter(s -> s.user.equals(action.user())).count();
+    long mine = perUser.getOrDefault(action.user(), 0);
     if (mine >= config.maxSubscriptionsPerUser()) {
       throw TributaryException.of(
           ErrorCode.LIMIT_EXCEEDED,
@@ -393,6 +397,7 @@ public final class LiveHub implements AutoCloseable {
       index.add(sub);
     }
     subscriptions.put(sub.id, sub);
+    perUser.merge(sub.user, 1, Integer::sum);
     sub.stream.subscriptions.put(sub.id, sub);
   }
 
@@ -400,7 +405,9 @@ public final class LiveHub implements AutoCloseable {
     synchronized (index) {
       index.remove(sub);
     }
-    subscriptions.remove(sub.id);
+    if (subscriptions.remove(sub.id) != null) {
+      perUser.computeIfPresent(sub.user, (u, n) -> n == 1 ? null : n - 1);
+    }
     sub.stream.subscriptions.remove(sub.id);
     sub.close();
   }
