@@ -41,17 +41,7 @@ public final class StatementParser {
     for (int i = 0; i < n; i++) {
       char c = sql.charAt(i);
       if (c == '\'' || c == '`' || c == '"') {
-        int j = i + 1;
-        while (j < n) {
-          if (sql.charAt(j) == c) {
-            if (j + 1 < n && sql.charAt(j + 1) == c) {
-              j += 2;
-              continue;
-            }
-            break;
-          }
-          j++;
-        }
+        int j = closingQuote(sql, i);
         current.append(sql, i, Math.min(j + 1, n));
         i = j;
       } else if (c == '-' && i + 1 < n && sql.charAt(i + 1) == '-') {
@@ -73,6 +63,26 @@ public final class StatementParser {
     }
     addIfNotBlank(out, current.toString());
     return out;
+  }
+
+  /**
+   * The index of the quote closing the one at {@code open} (a doubled quote is an escaped one), or
+   * the text's length when it is unterminated.
+   */
+  private static int closingQuote(String sql, int open) {
+    char quote = sql.charAt(open);
+    int j = open + 1;
+    while (j < sql.length()) {
+      if (sql.charAt(j) == quote) {
+        if (j + 1 < sql.length() && sql.charAt(j + 1) == quote) {
+          j += 2;
+          continue;
+        }
+        return j;
+      }
+      j++;
+    }
+    return j;
   }
 
   private static void addIfNotBlank(List<String> out, String statement) {
@@ -132,17 +142,7 @@ public final class StatementParser {
     for (int i = 0; i < n; i++) {
       char c = sql.charAt(i);
       if (c == '\'' || c == '`' || c == '"') {
-        int j = i + 1;
-        while (j < n) {
-          if (sql.charAt(j) == c) {
-            if (j + 1 < n && sql.charAt(j + 1) == c) {
-              j += 2;
-              continue;
-            }
-            break;
-          }
-          j++;
-        }
+        int j = closingQuote(sql, i);
         out.append(sql, i, Math.min(j + 1, n));
         i = j;
       } else if (c == '$' && i + 1 < n && Character.isDigit(sql.charAt(i + 1))) {
