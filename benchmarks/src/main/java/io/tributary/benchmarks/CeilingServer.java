@@ -11,6 +11,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.tributary.api.v1.LiveEvent;
+import io.tributary.api.v1.LiveEventBatch;
 import io.tributary.api.v1.StreamOpened;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -19,6 +20,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,10 +32,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The ceiling: a plain grpc-java server (Netty) that fans out pre-serialized messages and does
- * nothing else. Each subscription is its own server stream, registered under a room; publishing a
- * change serializes one LiveEvent-sized message once and writes the same bytes to every stream of
- * the room. Streams are partitioned over a few worker threads (as Tributary's writers are), each
- * stream owned by one worker so its writes never race. No matching, no queues of our own, no
+ * nothing else. A client connection opens one server stream per room it follows, carrying that
+ * connection's subscriptions of the room (as Tributary's one stream per connection carries them);
+ * publishing a change serializes, once per distinct number of subscriptions per stream, the batch
+ * of events Tributary would send such a stream, and writes the same bytes to every stream of the
+ * room. Streams are partitioned over a few worker threads (as Tributary's writers are), each stream
+ * owned by one worker so its writes never race. No matching, no queues of our own, no
  * acknowledgement: the upper bound of what any fan-out over these gRPC streams can do on this
  * machine.
  */
@@ -66,19 +70,22 @@ final class CeilingServer implements AutoCloseable {
           .setResponseMarshaller(BYTES)
           .build();
 
-  /** The client's view of the same method: it parses each message as a LiveEvent. */
-  static final MethodDescriptor<byte[], LiveEvent> CLIENT_METHOD =
-      MethodDescriptor.<byte[], LiveEvent>newBuilder()
+  /** The client's view of the same method: it parses each message as a LiveEventBatch. */
+  static final MethodDescriptor<byte[], LiveEventBatch> CLIENT_METHOD =
+      MethodDescriptor.<byte[], LiveEventBatch>newBuilder()
           .setType(MethodDescriptor.MethodType.SERVER_STREAMING)
           .setFullMethodName(METHOD)
           .setRequestMarshaller(BYTES)
-          .setResponseMarshaller(ProtoUtils.marshaller(LiveEvent.getDefaultInstance()))
+          .setResponseMarshaller(ProtoUtils.marshaller(LiveEventBatch.getDefaultInstance()))
           .build();
 
   private final Server server;
   private final ExecutorService[] workers;
-  private final Map<Integer, List<List<ServerCallStreamObserver<byte[]>>>> rooms =
-      new ConcurrentHashMap<>();
+
+  /** A stream and how many subscriptions it carries. */
+  private record Sink(ServerCallStreamObserver<byte[]> stream, int subscriptions) {}
+
+  private final Map<Integer, List<List<Sink>>> rooms = new ConcurrentHashMap<>();
   private final AtomicInteger open = new AtomicInteger();
 
   CeilingServer(int workerThreads) {
@@ -117,54 +124,68 @@ final class CeilingServer implements AutoCloseable {
     return open.get();
   }
 
-  /** The request of a ceiling stream: the room it follows and its client connection's number. */
-  static byte[] request(int room, int connection) {
-    return ByteBuffer.allocate(8).putInt(room).putInt(connection).array();
+  /**
+   * The request of a ceiling stream: the room it follows, its client connection's number and how
+   * many of that connection's subscriptions follow the room.
+   */
+  static byte[] request(int room, int connection, int subscriptions) {
+    return ByteBuffer.allocate(12).putInt(room).putInt(connection).putInt(subscriptions).array();
   }
 
   private void stream(byte[] request, StreamObserver<byte[]> observer) {
     ByteBuffer b = ByteBuffer.wrap(request);
     int room = b.getInt();
     int worker = b.getInt() % workers.length;
+    int subscriptions = b.getInt();
     ServerCallStreamObserver<byte[]> stream = (ServerCallStreamObserver<byte[]>) observer;
-    List<ServerCallStreamObserver<byte[]>> list =
-        rooms.computeIfAbsent(room, r -> newWorkerLists()).get(worker);
+    Sink sink = new Sink(stream, subscriptions);
+    List<Sink> list = rooms.computeIfAbsent(room, r -> newWorkerLists()).get(worker);
     stream.setOnCancelHandler(
         () -> {
-          list.remove(stream);
+          list.remove(sink);
           open.decrementAndGet();
         });
-    list.add(stream);
+    list.add(sink);
     open.incrementAndGet();
     stream.onNext(
-        LiveEvent.newBuilder()
-            .setOpened(StreamOpened.newBuilder().setStreamId(Changes.SUBSCRIPTION_ID))
+        LiveEventBatch.newBuilder()
+            .addEvents(
+                LiveEvent.newBuilder()
+                    .setOpened(StreamOpened.newBuilder().setStreamId(Changes.SUBSCRIPTION_ID)))
             .build()
             .toByteArray());
   }
 
-  private List<List<ServerCallStreamObserver<byte[]>>> newWorkerLists() {
-    List<List<ServerCallStreamObserver<byte[]>>> lists = new CopyOnWriteArrayList<>();
+  private List<List<Sink>> newWorkerLists() {
+    List<List<Sink>> lists = new CopyOnWriteArrayList<>();
     for (int w = 0; w < workers.length; w++) {
       lists.add(new CopyOnWriteArrayList<>());
     }
     return lists;
   }
 
-  /** Serializes change {@code change} once and hands it to every stream of {@code room}. */
+  /**
+   * Serializes change {@code change} once per distinct stream size and hands it to every stream of
+   * {@code room}.
+   */
   void publish(long change, int room) {
-    List<List<ServerCallStreamObserver<byte[]>>> lists = rooms.get(room);
+    List<List<Sink>> lists = rooms.get(room);
     if (lists == null) {
       return;
     }
-    byte[] message = Changes.insertEvent(change);
+    Map<Integer, byte[]> messages = new HashMap<>();
+    for (List<Sink> sinks : lists) {
+      for (Sink s : sinks) {
+        messages.computeIfAbsent(s.subscriptions(), n -> Changes.insertBatch(change, n));
+      }
+    }
     for (int w = 0; w < workers.length; w++) {
-      List<ServerCallStreamObserver<byte[]>> streams = lists.get(w);
+      List<Sink> sinks = lists.get(w);
       workers[w].execute(
           () -> {
-            for (ServerCallStreamObserver<byte[]> s : streams) {
+            for (Sink s : sinks) {
               try {
-                s.onNext(message);
+                s.stream().onNext(messages.get(s.subscriptions()));
               } catch (RuntimeException e) {
                 // cancelled under us: the client went away
               }

@@ -4,15 +4,18 @@ import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.ClientCalls;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 
 /**
- * The raw gRPC ceiling as a fan-out target: the same number of client connections and of streams
- * (one per subscription) as Tributary, received by the same {@link EventObserver}. A change is
- * "acknowledged" when it is handed to the fan-out, the point where Tributary's INSERT has been
- * applied and handed to its live hub.
+ * The raw gRPC ceiling as a fan-out target: the same client connections as Tributary, each with one
+ * stream per room it follows (carrying its subscriptions of that room, so a change reaches each
+ * connection as one message, as Tributary's stream per connection can), received by the same {@link
+ * EventObserver}. A change is "acknowledged" when it is handed to the fan-out, the point where
+ * Tributary's INSERT has been applied and handed to its live hub.
  */
 final class CeilingTarget implements FanOutTarget {
   private final CeilingServer server;
@@ -33,15 +36,21 @@ final class CeilingTarget implements FanOutTarget {
     for (int c = 0; c < layout.connections(); c++) {
       channels.add(TributaryClients.channel(server.port()));
     }
+    // (connection, room) -> the connection's subscriptions of the room
+    Map<List<Integer>, Integer> streams = new LinkedHashMap<>();
     for (int i = 0; i < layout.subscriptions(); i++) {
-      int c = layout.connection(i);
-      EventObserver<byte[]> observer = new EventObserver<>(deliveries);
-      ClientCalls.asyncServerStreamingCall(
-          channels.get(c).newCall(CeilingServer.CLIENT_METHOD, CallOptions.DEFAULT),
-          CeilingServer.request(layout.room(i), c),
-          observer);
-      observers.add(observer);
+      streams.merge(List.of(layout.connection(i), layout.room(i)), 1, Integer::sum);
     }
+    streams.forEach(
+        (key, subscriptions) -> {
+          int c = key.get(0);
+          EventObserver<byte[]> observer = new EventObserver<>(deliveries);
+          ClientCalls.asyncServerStreamingCall(
+              channels.get(c).newCall(CeilingServer.CLIENT_METHOD, CallOptions.DEFAULT),
+              CeilingServer.request(key.get(1), c, subscriptions),
+              observer);
+          observers.add(observer);
+        });
     for (EventObserver<byte[]> o : observers) {
       try {
         o.opened().get(60, TimeUnit.SECONDS);

@@ -1,6 +1,7 @@
 package io.tributary.benchmarks;
 
 import io.tributary.api.v1.LiveEvent;
+import io.tributary.api.v1.LiveEventBatch;
 import io.tributary.api.v1.Row;
 import io.tributary.api.v1.RowInsert;
 import io.tributary.api.v1.Value;
@@ -31,8 +32,21 @@ final class Changes {
         + "')";
   }
 
-  /** The event Tributary sends a subscription for change {@code change}, serialized. */
-  static byte[] insertEvent(long change) {
+  /**
+   * The message a stream carrying {@code events} matching subscriptions receives for change {@code
+   * change}: a batch of that many of the events Tributary sends, serialized.
+   */
+  static byte[] insertBatch(long change, int events) {
+    LiveEvent event = insertEvent(change);
+    LiveEventBatch.Builder b = LiveEventBatch.newBuilder();
+    for (int i = 0; i < events; i++) {
+      b.addEvents(event);
+    }
+    return b.build().toByteArray();
+  }
+
+  /** The event Tributary sends a subscription for change {@code change}. */
+  static LiveEvent insertEvent(long change) {
     long seq = (1_000_000L + change) << 16; // like _seq: a log offset shifted by 16 bits
     Row row =
         Row.newBuilder()
@@ -44,7 +58,6 @@ final class Changes {
     return LiveEvent.newBuilder()
         .setSubscriptionId(SUBSCRIPTION_ID)
         .setInsert(RowInsert.newBuilder().setRow(row).setSeq(seq))
-        .build()
-        .toByteArray();
+        .build();
   }
 }

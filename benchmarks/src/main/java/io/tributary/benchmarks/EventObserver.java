@@ -3,15 +3,17 @@ package io.tributary.benchmarks;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.tributary.api.v1.LiveEvent;
+import io.tributary.api.v1.LiveEventBatch;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * The one client code path of the benchmark, for Tributary's streams and the ceiling's alike: takes
- * the arrival time first, then reads the change number (the row's first column) of each insert.
+ * a message's arrival time first, then reads the change number (the row's first column) of each
+ * insert in its batch.
  *
  * @param <R> the request type of the call
  */
-final class EventObserver<R> implements ClientResponseObserver<R, LiveEvent> {
+final class EventObserver<R> implements ClientResponseObserver<R, LiveEventBatch> {
   private final Deliveries.Track track;
   private final Deliveries deliveries;
   private final CompletableFuture<String> opened = new CompletableFuture<>();
@@ -33,15 +35,17 @@ final class EventObserver<R> implements ClientResponseObserver<R, LiveEvent> {
   }
 
   @Override
-  public void onNext(LiveEvent e) {
+  public void onNext(LiveEventBatch batch) {
     long now = System.nanoTime();
-    switch (e.getEventCase()) {
-      case INSERT -> track.delivered(e.getInsert().getRow().getValues(0).getBigintValue(), now);
-      case OPENED -> opened.complete(e.getOpened().getStreamId());
-      case ERROR ->
-          deliveries.error(
-              e.getError().getError().getCode() + ": " + e.getError().getError().getMessage());
-      default -> {}
+    for (LiveEvent e : batch.getEventsList()) {
+      switch (e.getEventCase()) {
+        case INSERT -> track.delivered(e.getInsert().getRow().getValues(0).getBigintValue(), now);
+        case OPENED -> opened.complete(e.getOpened().getStreamId());
+        case ERROR ->
+            deliveries.error(
+                e.getError().getError().getCode() + ": " + e.getError().getError().getMessage());
+        default -> {}
+      }
     }
   }
 

@@ -10,6 +10,7 @@ import io.tributary.api.v1.AddSubscriptionRequest;
 import io.tributary.api.v1.AddSubscriptionResponse;
 import io.tributary.api.v1.LiveError;
 import io.tributary.api.v1.LiveEvent;
+import io.tributary.api.v1.LiveEventBatch;
 import io.tributary.api.v1.LiveServiceGrpc;
 import io.tributary.api.v1.OpenStreamRequest;
 import io.tributary.api.v1.RemoveSubscriptionRequest;
@@ -43,10 +44,10 @@ import org.slf4j.LoggerFactory;
  * <p><b>Threading.</b> One thread, the <em>listener thread</em>, owns all state below that is not
  * atomic or volatile: gRPC callbacks only hand events over to it (they never block), and it both
  * routes events and calls the listeners, in stream order. Inbound flow control ties the two
- * together: the stream asks the server for a window of {@code window} events and for one more each
- * time the listener thread has handled one, so a slow listener makes the server's bounded queue
- * fill up (and the server drop the stream with {@code SUBSCRIBER_TOO_SLOW}, which resumes) instead
- * of growing memory here.
+ * together: the stream asks the server for a window of {@code window} messages (each a batch of
+ * events) and for one more each time the listener thread has handled one, so a slow listener makes
+ * the server's bounded queue fill up (and the server drop the stream with {@code
+ * SUBSCRIBER_TOO_SLOW}, which resumes) instead of growing memory here.
  *
  * <p><b>Ids.</b> The server names each incarnation of a subscription. Its events may arrive before
  * the response to the AddSubscription that created it; such events are held in {@link #unclaimed}
@@ -71,7 +72,7 @@ final class LiveConnection implements AutoCloseable {
    *
    * @param backoff the waits between attempts to reopen a failed stream
    * @param scheduler runs the waits, or null for the listener thread's own timer
-   * @param window how many events the stream may have in flight to the client
+   * @param window how many messages (batches of events) the stream may have in flight to the client
    */
   record Options(Backoff backoff, LiveScheduler scheduler, int window) {
     static final Options DEFAULT = new Options(Backoff.DEFAULT, null, 64);
@@ -590,7 +591,7 @@ final class LiveConnection implements AutoCloseable {
   }
 
   /** One attempt at the event stream: an OpenStream call. */
-  private final class Stream implements ClientResponseObserver<OpenStreamRequest, LiveEvent> {
+  private final class Stream implements ClientResponseObserver<OpenStreamRequest, LiveEventBatch> {
     /**
      * Completes with the stream id on StreamOpened. Completed from the gRPC thread so that a
      * subscribe() made on the listener thread can wait for it.
@@ -609,14 +610,18 @@ final class LiveConnection implements AutoCloseable {
     }
 
     @Override
-    public void onNext(LiveEvent event) {
-      if (event.hasOpened()) {
-        opened.complete(event.getOpened().getStreamId());
+    public void onNext(LiveEventBatch batch) {
+      for (LiveEvent event : batch.getEventsList()) {
+        if (event.hasOpened()) {
+          opened.complete(event.getOpened().getStreamId());
+        }
       }
       onListenerThread(
           () -> {
             try {
-              handle(this, event);
+              for (LiveEvent event : batch.getEventsList()) {
+                handle(this, event);
+              }
             } finally {
               call.request(1);
             }

@@ -17,6 +17,7 @@ import io.tributary.api.v1.Heartbeat;
 import io.tributary.api.v1.InitialRows;
 import io.tributary.api.v1.LiveError;
 import io.tributary.api.v1.LiveEvent;
+import io.tributary.api.v1.LiveEventBatch;
 import io.tributary.api.v1.LiveServiceGrpc;
 import io.tributary.api.v1.OpenStreamRequest;
 import io.tributary.api.v1.Ready;
@@ -47,7 +48,7 @@ final class FakeLiveService extends LiveServiceGrpc.LiveServiceImplBase {
         AddSubscriptionRequest request, String id, StreamObserver<AddSubscriptionResponse> r);
   }
 
-  final List<ServerCallStreamObserver<LiveEvent>> streams = new CopyOnWriteArrayList<>();
+  final List<ServerCallStreamObserver<LiveEventBatch>> streams = new CopyOnWriteArrayList<>();
   final List<AddSubscriptionRequest> adds = new CopyOnWriteArrayList<>();
   final List<RemoveSubscriptionRequest> removes = new CopyOnWriteArrayList<>();
   final List<String> authorizations = new CopyOnWriteArrayList<>();
@@ -64,18 +65,21 @@ final class FakeLiveService extends LiveServiceGrpc.LiveServiceImplBase {
   }
 
   @Override
-  public void openStream(OpenStreamRequest request, StreamObserver<LiveEvent> response) {
+  public void openStream(OpenStreamRequest request, StreamObserver<LiveEventBatch> response) {
     int n = openCalls.incrementAndGet();
     if (failOpens.getAndUpdate(left -> Math.max(0, left - 1)) > 0) {
       response.onError(Status.UNAVAILABLE.withDescription("not yet").asRuntimeException());
       return;
     }
-    ServerCallStreamObserver<LiveEvent> events = (ServerCallStreamObserver<LiveEvent>) response;
+    ServerCallStreamObserver<LiveEventBatch> events =
+        (ServerCallStreamObserver<LiveEventBatch>) response;
     events.setOnCancelHandler(() -> {});
     streams.add(events);
     events.onNext(
-        LiveEvent.newBuilder()
-            .setOpened(StreamOpened.newBuilder().setStreamId("stream-" + n))
+        LiveEventBatch.newBuilder()
+            .addEvents(
+                LiveEvent.newBuilder()
+                    .setOpened(StreamOpened.newBuilder().setStreamId("stream-" + n)))
             .build());
   }
 
@@ -100,15 +104,13 @@ final class FakeLiveService extends LiveServiceGrpc.LiveServiceImplBase {
   }
 
   /** The latest stream. */
-  ServerCallStreamObserver<LiveEvent> stream() {
+  ServerCallStreamObserver<LiveEventBatch> stream() {
     return streams.get(streams.size() - 1);
   }
 
-  /** Pushes events down the latest stream. */
+  /** Pushes events down the latest stream, all in one batch (one message). */
   void send(LiveEvent... events) {
-    for (LiveEvent event : events) {
-      stream().onNext(event);
-    }
+    stream().onNext(LiveEventBatch.newBuilder().addAllEvents(List.of(events)).build());
   }
 
   /** Ends the latest stream with a status, as a lost connection does. */

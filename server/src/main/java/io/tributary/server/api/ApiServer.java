@@ -45,8 +45,9 @@ import org.slf4j.LoggerFactory;
  * INTERNAL}; the cause goes to the server log, never to the client.
  *
  * <p>Lifecycle: {@link #start} returns a listening server; {@link #close} stops it (idempotent).
- * Statement execution runs on Armeria's blocking task executor, so a slow runner never stalls the
- * event loops. Thread-safe.
+ * Calls that wait (statements, logins, adding subscriptions) run on Armeria's blocking task
+ * executor, so a slow runner never stalls the event loops; the rest, live streams' flow-control
+ * callbacks among them, runs on the event loops. Thread-safe.
  */
 public final class ApiServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
@@ -102,7 +103,6 @@ public final class ApiServer implements AutoCloseable {
             .addService(ProtoReflectionServiceV1.newInstance())
             .intercept(new AuthInterceptor(tokens))
             .enableUnframedRequests(false)
-            .useBlockingTaskExecutor(true)
             .build();
     Server server =
         Server.builder()

@@ -40,6 +40,10 @@ final class GrpcAuthService extends AuthServiceGrpc.AuthServiceImplBase {
 
   @Override
   public void login(LoginRequest request, StreamObserver<LoginResponse> response) {
+    Blocking.run(() -> loginNow(request, response));
+  }
+
+  private void loginNow(LoginRequest request, StreamObserver<LoginResponse> response) {
     try {
       Principal principal = runner.authenticate(request.getUser(), request.getPassword());
       TokenService.IssuedToken token = tokens.issue(principal);

@@ -1,10 +1,14 @@
 package io.tributary.server.api;
 
+import io.grpc.BindableService;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
 import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.tributary.api.v1.AddSubscriptionRequest;
 import io.tributary.api.v1.AddSubscriptionResponse;
-import io.tributary.api.v1.LiveEvent;
 import io.tributary.api.v1.LiveServiceGrpc;
 import io.tributary.api.v1.OpenStreamRequest;
 import io.tributary.api.v1.RemoveSubscriptionRequest;
@@ -14,13 +18,49 @@ import io.tributary.query.Action;
 import io.tributary.query.TributaryException;
 import io.tributary.server.Principal;
 import io.tributary.server.SubscriptionAnalyzer;
+import io.tributary.server.live.EncodedBatch;
 import io.tributary.server.live.LiveHub;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The live API: a multiplexed event stream per connection, and one-shot subscriptions. */
-public final class GrpcLiveService extends LiveServiceGrpc.LiveServiceImplBase {
+/**
+ * The live API: a multiplexed event stream per connection, and one-shot subscriptions.
+ *
+ * <p>The two streaming methods send {@link EncodedBatch}es: {@code LiveEventBatch} messages the
+ * live hub has already serialized (a change's bytes are shared by every stream that receives it),
+ * which a pass-through marshaller hands to gRPC as they are. Clients see the methods of {@code
+ * tributary/v1}'s {@code LiveService} unchanged. Adding and removing subscriptions read snapshots
+ * and wait for clients, so they run on the blocking executor; opening a stream does not wait.
+ */
+public final class GrpcLiveService implements BindableService {
   private static final Logger LOG = LoggerFactory.getLogger(GrpcLiveService.class);
+
+  /** Sends pre-serialized batches; parses them back (never used by the server itself). */
+  private static final MethodDescriptor.Marshaller<EncodedBatch> BATCHES =
+      new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(EncodedBatch batch) {
+          return new ByteArrayInputStream(batch.bytes());
+        }
+
+        @Override
+        public EncodedBatch parse(InputStream stream) {
+          try {
+            return EncodedBatch.parse(stream.readAllBytes());
+          } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read a live event batch", e);
+          }
+        }
+      };
+
+  private static final MethodDescriptor<OpenStreamRequest, EncodedBatch> OPEN_STREAM =
+      withBatches(LiveServiceGrpc.getOpenStreamMethod());
+  private static final MethodDescriptor<SubscribeRequest, EncodedBatch> SUBSCRIBE =
+      withBatches(LiveServiceGrpc.getSubscribeMethod());
 
   private final SubscriptionAnalyzer analyzer;
   private final LiveHub hub;
@@ -30,13 +70,38 @@ public final class GrpcLiveService extends LiveServiceGrpc.LiveServiceImplBase {
     this.hub = hub;
   }
 
-  @Override
-  public void openStream(OpenStreamRequest request, StreamObserver<LiveEvent> events) {
-    hub.openStream(principal(), (ServerCallStreamObserver<LiveEvent>) events, false);
+  private static <Q> MethodDescriptor<Q, EncodedBatch> withBatches(MethodDescriptor<Q, ?> method) {
+    return method.toBuilder(method.getRequestMarshaller(), BATCHES).build();
   }
 
   @Override
-  public void addSubscription(
+  public ServerServiceDefinition bindService() {
+    ServiceDescriptor proto = LiveServiceGrpc.getServiceDescriptor();
+    ServiceDescriptor service =
+        ServiceDescriptor.newBuilder(proto.getName())
+            .setSchemaDescriptor(proto.getSchemaDescriptor())
+            .addMethod(OPEN_STREAM)
+            .addMethod(LiveServiceGrpc.getAddSubscriptionMethod())
+            .addMethod(LiveServiceGrpc.getRemoveSubscriptionMethod())
+            .addMethod(SUBSCRIBE)
+            .build();
+    return ServerServiceDefinition.builder(service)
+        .addMethod(OPEN_STREAM, ServerCalls.asyncServerStreamingCall(this::openStream))
+        .addMethod(
+            LiveServiceGrpc.getAddSubscriptionMethod(),
+            ServerCalls.asyncUnaryCall(this::addSubscription))
+        .addMethod(
+            LiveServiceGrpc.getRemoveSubscriptionMethod(),
+            ServerCalls.asyncUnaryCall(this::removeSubscription))
+        .addMethod(SUBSCRIBE, ServerCalls.asyncServerStreamingCall(this::subscribe))
+        .build();
+  }
+
+  private void openStream(OpenStreamRequest request, StreamObserver<EncodedBatch> events) {
+    hub.openStream(principal(), (ServerCallStreamObserver<EncodedBatch>) events, false);
+  }
+
+  private void addSubscription(
       AddSubscriptionRequest request, StreamObserver<AddSubscriptionResponse> response) {
     unary(
         response,
@@ -50,8 +115,7 @@ public final class GrpcLiveService extends LiveServiceGrpc.LiveServiceImplBase {
         });
   }
 
-  @Override
-  public void removeSubscription(
+  private void removeSubscription(
       RemoveSubscriptionRequest request, StreamObserver<RemoveSubscriptionResponse> response) {
     unary(
         response,
@@ -61,9 +125,13 @@ public final class GrpcLiveService extends LiveServiceGrpc.LiveServiceImplBase {
         });
   }
 
-  @Override
-  public void subscribe(SubscribeRequest request, StreamObserver<LiveEvent> events) {
-    ServerCallStreamObserver<LiveEvent> observer = (ServerCallStreamObserver<LiveEvent>) events;
+  /**
+   * Runs on the event loop: the stream's callbacks must be registered before this returns. The
+   * snapshot is sent from the hub's own threads.
+   */
+  private void subscribe(SubscribeRequest request, StreamObserver<EncodedBatch> events) {
+    ServerCallStreamObserver<EncodedBatch> observer =
+        (ServerCallStreamObserver<EncodedBatch>) events;
     Principal principal = principal();
     Action.Subscribe action;
     try {
@@ -72,6 +140,10 @@ public final class GrpcLiveService extends LiveServiceGrpc.LiveServiceImplBase {
               principal, request.getSql(), Values.params(request.getParamsList()));
     } catch (TributaryException e) {
       observer.onError(Errors.toStatus(e));
+      return;
+    } catch (RuntimeException e) {
+      LOG.error("A live call failed with an unexpected error", e);
+      observer.onError(Errors.internal());
       return;
     }
     String streamId = hub.openStream(principal, observer, true);
@@ -83,15 +155,18 @@ public final class GrpcLiveService extends LiveServiceGrpc.LiveServiceImplBase {
   }
 
   private static <T> void unary(StreamObserver<T> response, Call<T> call) {
-    try {
-      response.onNext(call.run());
-      response.onCompleted();
-    } catch (TributaryException e) {
-      response.onError(Errors.toStatus(e));
-    } catch (RuntimeException e) {
-      LOG.error("A live call failed with an unexpected error", e);
-      response.onError(Errors.internal());
-    }
+    Blocking.run(
+        () -> {
+          try {
+            response.onNext(call.run());
+            response.onCompleted();
+          } catch (TributaryException e) {
+            response.onError(Errors.toStatus(e));
+          } catch (RuntimeException e) {
+            LOG.error("A live call failed with an unexpected error", e);
+            response.onError(Errors.internal());
+          }
+        });
   }
 
   private static Principal principal() {

@@ -55,6 +55,10 @@ final class GrpcStatementService extends StatementServiceGrpc.StatementServiceIm
 
   @Override
   public void execute(ExecuteRequest request, StreamObserver<ExecuteResponse> response) {
+    Blocking.run(() -> executeNow(request, response));
+  }
+
+  private void executeNow(ExecuteRequest request, StreamObserver<ExecuteResponse> response) {
     Timer.Sample sample = Timer.start(registry);
     try {
       Principal principal = AuthInterceptor.PRINCIPAL.get();

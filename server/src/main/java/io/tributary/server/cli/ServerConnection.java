@@ -18,6 +18,7 @@ import io.tributary.api.v1.AuthServiceGrpc;
 import io.tributary.api.v1.ExecuteRequest;
 import io.tributary.api.v1.ExecuteResponse;
 import io.tributary.api.v1.LiveEvent;
+import io.tributary.api.v1.LiveEventBatch;
 import io.tributary.api.v1.LiveServiceGrpc;
 import io.tributary.api.v1.LoginRequest;
 import io.tributary.api.v1.LoginResponse;
@@ -25,8 +26,10 @@ import io.tributary.api.v1.StatementServiceGrpc;
 import io.tributary.api.v1.SubscribeRequest;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.Locale;
+import java.util.NoSuchElementException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -128,9 +131,29 @@ final class ServerConnection implements AutoCloseable {
    * StatusRuntimeException}.
    */
   Iterator<LiveEvent> subscribe(String sql) {
-    return LiveServiceGrpc.newBlockingStub(channel)
-        .withInterceptors(new BearerToken())
-        .subscribe(SubscribeRequest.newBuilder().setSql(sql).build());
+    Iterator<LiveEventBatch> batches =
+        LiveServiceGrpc.newBlockingStub(channel)
+            .withInterceptors(new BearerToken())
+            .subscribe(SubscribeRequest.newBuilder().setSql(sql).build());
+    return new Iterator<>() {
+      private Iterator<LiveEvent> current = Collections.emptyIterator();
+
+      @Override
+      public boolean hasNext() {
+        while (!current.hasNext() && batches.hasNext()) {
+          current = batches.next().getEventsList().iterator();
+        }
+        return current.hasNext();
+      }
+
+      @Override
+      public LiveEvent next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        return current.next();
+      }
+    };
   }
 
   /** True when the token came from a login, so an expired one can be renewed. */

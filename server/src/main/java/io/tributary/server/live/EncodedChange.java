@@ -1,6 +1,7 @@
 package io.tributary.server.live;
 
 import io.tributary.api.v1.Column;
+import io.tributary.api.v1.LiveEvent;
 import io.tributary.api.v1.Row;
 import io.tributary.api.v1.RowDelete;
 import io.tributary.api.v1.RowInsert;
@@ -17,8 +18,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One change's rows encoded once per distinct projection (the columns a subscription's events
- * carry), however many subscriptions receive them (DESIGN.md section 5). Used by one thread.
+ * One change's rows and events encoded once per distinct projection (the columns a subscription's
+ * events carry), however many subscriptions receive them: the insert, update and delete fields are
+ * serialized once and the same bytes go to every matching stream (DESIGN.md section 5). Used by one
+ * thread.
  */
 final class EncodedChange {
   private final AppliedChange change;
@@ -27,40 +30,51 @@ final class EncodedChange {
   private static final class Encoded {
     Row oldRow;
     Row newRow;
-    RowInsert insert;
-    RowUpdate update;
-    RowDelete delete;
+    byte[] insert;
+    byte[] update;
+    byte[] delete;
   }
 
   EncodedChange(AppliedChange change) {
     this.change = change;
   }
 
-  RowInsert insert(List<Integer> columns) {
+  /** The {@code insert} field of a LiveEvent for the change's new row. */
+  byte[] insert(List<Integer> columns) {
     Encoded e = encoded(columns);
     if (e.insert == null) {
-      e.insert = RowInsert.newBuilder().setRow(newRow(columns)).setSeq(change.seq()).build();
+      e.insert =
+          EventBytes.field(
+              LiveEvent.INSERT_FIELD_NUMBER,
+              RowInsert.newBuilder().setRow(newRow(columns)).setSeq(change.seq()).build());
     }
     return e.insert;
   }
 
-  RowUpdate update(List<Integer> columns) {
+  /** The {@code update} field of a LiveEvent for the change's old and new row. */
+  byte[] update(List<Integer> columns) {
     Encoded e = encoded(columns);
     if (e.update == null) {
       e.update =
-          RowUpdate.newBuilder()
-              .setOldRow(oldRow(columns))
-              .setNewRow(newRow(columns))
-              .setSeq(change.seq())
-              .build();
+          EventBytes.field(
+              LiveEvent.UPDATE_FIELD_NUMBER,
+              RowUpdate.newBuilder()
+                  .setOldRow(oldRow(columns))
+                  .setNewRow(newRow(columns))
+                  .setSeq(change.seq())
+                  .build());
     }
     return e.update;
   }
 
-  RowDelete delete(List<Integer> columns) {
+  /** The {@code delete} field of a LiveEvent for the change's old row. */
+  byte[] delete(List<Integer> columns) {
     Encoded e = encoded(columns);
     if (e.delete == null) {
-      e.delete = RowDelete.newBuilder().setRow(oldRow(columns)).setSeq(change.seq()).build();
+      e.delete =
+          EventBytes.field(
+              LiveEvent.DELETE_FIELD_NUMBER,
+              RowDelete.newBuilder().setRow(oldRow(columns)).setSeq(change.seq()).build());
     }
     return e.delete;
   }

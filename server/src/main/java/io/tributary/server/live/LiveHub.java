@@ -126,7 +126,7 @@ public final class LiveHub implements AutoCloseable {
    * stream ends with its only subscription.
    */
   public String openStream(
-      Principal principal, ServerCallStreamObserver<LiveEvent> observer, boolean oneShot) {
+      Principal principal, ServerCallStreamObserver<EncodedBatch> observer, boolean oneShot) {
     String id = UUID.randomUUID().toString();
     LiveStream stream =
         new LiveStream(
@@ -135,7 +135,8 @@ public final class LiveHub implements AutoCloseable {
     observer.setOnCancelHandler(() -> streamGone(stream));
     if (!oneShot) {
       stream.force(
-          LiveEvent.newBuilder().setOpened(StreamOpened.newBuilder().setStreamId(id)).build());
+          EventBytes.of(
+              LiveEvent.newBuilder().setOpened(StreamOpened.newBuilder().setStreamId(id)).build()));
     }
     return id;
   }
@@ -187,7 +188,7 @@ public final class LiveHub implements AutoCloseable {
   private void setUp(Subscription sub) {
     LiveQuery q = sub.query;
     TableDef table = q.table();
-    put(sub, event(sub).setSubscribed(EncodedChange.subscribed(q)).build());
+    put(sub, sub.event().setSubscribed(EncodedChange.subscribed(q)).build());
     HotSnapshot snapshot = hot.snapshot(table, q.owner());
     long highWater = snapshot.highWater();
     if (q.resumes()) {
@@ -199,8 +200,8 @@ public final class LiveHub implements AutoCloseable {
             q.fromSeq(),
             highWater,
             change -> {
-              List<LiveEvent> events = sub.replayed(change);
-              for (LiveEvent e : events) {
+              List<EventBytes> events = sub.replayed(change);
+              for (EventBytes e : events) {
                 put(sub, e);
               }
               if (!events.isEmpty()) {
@@ -235,19 +236,23 @@ public final class LiveHub implements AutoCloseable {
           b.addRows(EncodedChange.row(table, q.columns(), rows.get(i)));
         }
         b.setHasMore(from + batch < rows.size());
-        put(sub, event(sub).setInitialRows(b).build());
+        put(sub, sub.event().setInitialRows(b).build());
         if (rows.isEmpty()) {
           break;
         }
       }
     }
-    put(sub, event(sub).setReady(Ready.newBuilder().setSeq(highWater)).build());
+    put(sub, sub.event().setReady(Ready.newBuilder().setSeq(highWater)).build());
     if (!sub.goLive(highWater)) {
       closeSlow(sub);
     }
   }
 
   private void put(Subscription sub, LiveEvent event) {
+    put(sub, EventBytes.of(event));
+  }
+
+  private void put(Subscription sub, EventBytes event) {
     try {
       if (!sub.stream.put(event, SETUP_PUT_TIMEOUT_MILLIS)) {
         throw TributaryException.of(
@@ -385,7 +390,7 @@ public final class LiveHub implements AutoCloseable {
         unregister(s);
       }
       if (last != null) {
-        stream.complete(last);
+        stream.complete(EventBytes.of(last));
       } else {
         stream.markCancelled();
       }
@@ -429,10 +434,11 @@ public final class LiveHub implements AutoCloseable {
   private void closeWithError(Subscription sub, TributaryException error) {
     long last = sub.resumeSeq();
     unregister(sub);
-    LiveEvent event =
-        event(sub)
-            .setError(LiveError.newBuilder().setError(Errors.toProto(error)).setLastSeq(last))
-            .build();
+    EventBytes event =
+        EventBytes.of(
+            sub.event()
+                .setError(LiveError.newBuilder().setError(Errors.toProto(error)).setLastSeq(last))
+                .build());
     if (sub.stream.oneShot()) {
       sub.stream.complete(event);
       streams.remove(sub.stream.id());
@@ -478,15 +484,13 @@ public final class LiveHub implements AutoCloseable {
     }
   }
 
-  private static LiveEvent.Builder event(Subscription sub) {
-    return LiveEvent.newBuilder().setSubscriptionId(sub.id);
-  }
-
   private void heartbeat() {
-    LiveEvent beat =
-        LiveEvent.newBuilder()
-            .setHeartbeat(Heartbeat.newBuilder().setServerTimeMillis(System.currentTimeMillis()))
-            .build();
+    EventBytes beat =
+        EventBytes.of(
+            LiveEvent.newBuilder()
+                .setHeartbeat(
+                    Heartbeat.newBuilder().setServerTimeMillis(System.currentTimeMillis()))
+                .build());
     for (LiveStream stream : streams.values()) {
       if (stream.queued() == 0) {
         stream.offer(beat, 0);

@@ -1,9 +1,9 @@
 package io.tributary.server.live;
 
 import io.grpc.stub.ServerCallStreamObserver;
-import io.tributary.api.v1.LiveEvent;
 import io.tributary.server.Principal;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,12 +15,24 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * One client connection's event stream: a bounded queue in front of a gRPC server stream that is
  * written only when gRPC flow control says the client can take more ({@code isReady}). Events are
  * written by one drain task at a time on a shared executor, so no thread ever blocks on a slow
- * client.
+ * client. A drain sends the events waiting at that moment as one batch (up to {@link
+ * #MAX_BATCH_EVENTS} events or about {@link #MAX_BATCH_BYTES} bytes), so a burst costs a few gRPC
+ * messages instead of one per event, while an event that finds the queue empty goes out alone at
+ * once.
  */
 final class LiveStream {
+  /** The most events in one batch. */
+  static final int MAX_BATCH_EVENTS = 1024;
+
+  /**
+   * A batch stops growing past this many bytes (one event larger than this still goes, alone): well
+   * under gRPC's default 4 MiB limit for a received message.
+   */
+  static final int MAX_BATCH_BYTES = 256 * 1024;
+
   private final String id;
   private final Principal principal;
-  private final ServerCallStreamObserver<LiveEvent> observer;
+  private final ServerCallStreamObserver<EncodedBatch> observer;
   private final Executor executor;
   private final int capacity;
   private final LiveMetrics metrics;
@@ -31,13 +43,18 @@ final class LiveStream {
   private volatile boolean cancelled;
   private boolean completing;
 
+  /** Only the drain task uses these (one at a time). */
+  private final List<Outgoing> batch = new ArrayList<>();
+
+  private final List<EventBytes> batchEvents = new ArrayList<>();
+
   /** An event and when its change was handed over by the materializer (0: not a change). */
-  record Outgoing(LiveEvent event, long handoffNanos, boolean last) {}
+  record Outgoing(EventBytes event, long handoffNanos, boolean last) {}
 
   LiveStream(
       String id,
       Principal principal,
-      ServerCallStreamObserver<LiveEvent> observer,
+      ServerCallStreamObserver<EncodedBatch> observer,
       Executor executor,
       int capacity,
       LiveMetrics metrics,
@@ -81,7 +98,7 @@ final class LiveStream {
   }
 
   /** Adds an event unless the queue is full; never blocks. */
-  boolean offer(LiveEvent event, long handoffNanos) {
+  boolean offer(EventBytes event, long handoffNanos) {
     synchronized (queue) {
       if (cancelled || completing) {
         return true; // nobody to deliver to: not the subscriber's fault
@@ -96,7 +113,7 @@ final class LiveStream {
   }
 
   /** Adds the events of one change, all or none: none when they do not all fit; never blocks. */
-  boolean offerAll(List<LiveEvent> events, long handoffNanos) {
+  boolean offerAll(List<EventBytes> events, long handoffNanos) {
     synchronized (queue) {
       if (cancelled || completing) {
         return true; // nobody to deliver to: not the subscriber's fault
@@ -104,7 +121,7 @@ final class LiveStream {
       if (queue.size() + events.size() > capacity) {
         return false;
       }
-      for (LiveEvent event : events) {
+      for (EventBytes event : events) {
         queue.add(new Outgoing(event, handoffNanos, false));
       }
     }
@@ -113,7 +130,7 @@ final class LiveStream {
   }
 
   /** Adds an event beyond the capacity: for the one error that closes a subscriber. */
-  void force(LiveEvent event) {
+  void force(EventBytes event) {
     synchronized (queue) {
       if (cancelled || completing) {
         return;
@@ -124,7 +141,7 @@ final class LiveStream {
   }
 
   /** Adds an event, waiting while the queue is full (snapshot and replay only). */
-  boolean put(LiveEvent event, long timeoutMillis) throws InterruptedException {
+  boolean put(EventBytes event, long timeoutMillis) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     synchronized (queue) {
       while (queue.size() >= capacity && !cancelled) {
@@ -144,7 +161,7 @@ final class LiveStream {
   }
 
   /** Ends the stream after the queued events (with {@code last} as the final event, if any). */
-  void complete(LiveEvent last) {
+  void complete(EventBytes last) {
     synchronized (queue) {
       if (cancelled || completing) {
         return;
@@ -170,20 +187,30 @@ final class LiveStream {
   private void drain() {
     try {
       while (true) {
-        Outgoing next;
+        boolean last = false;
         synchronized (queue) {
           if (cancelled || queue.isEmpty() || !observer.isReady()) {
             break;
           }
-          next = queue.poll();
+          int bytes = 0;
+          while (!queue.isEmpty()
+              && batch.size() < MAX_BATCH_EVENTS
+              && (batch.isEmpty() || bytes < MAX_BATCH_BYTES)) {
+            Outgoing next = queue.poll();
+            batch.add(next);
+            if (next.event() != null) {
+              bytes += EncodedBatch.framedSize(next.event());
+            }
+            if (next.last()) {
+              last = true;
+              break;
+            }
+          }
           queue.notifyAll();
         }
         try {
-          if (next.event() != null) {
-            observer.onNext(next.event());
-            metrics.delivered(next.handoffNanos());
-          }
-          if (next.last()) {
+          send();
+          if (last) {
             observer.onCompleted();
             cancelled = true;
             return;
@@ -192,6 +219,9 @@ final class LiveStream {
           // The call was cancelled or closed under us: nothing more to deliver.
           markCancelled();
           return;
+        } finally {
+          batch.clear();
+          batchEvents.clear();
         }
       }
     } finally {
@@ -204,6 +234,24 @@ final class LiveStream {
     }
     if (more) {
       scheduleDrain();
+    }
+  }
+
+  /** Writes the events of {@link #batch} as one message (nothing when none has an event). */
+  private void send() {
+    for (Outgoing o : batch) {
+      if (o.event() != null) {
+        batchEvents.add(o.event());
+      }
+    }
+    if (batchEvents.isEmpty()) {
+      return;
+    }
+    observer.onNext(EncodedBatch.of(batchEvents));
+    for (Outgoing o : batch) {
+      if (o.event() != null) {
+        metrics.delivered(o.handoffNanos());
+      }
     }
   }
 }

@@ -37,6 +37,10 @@ final class Subscription {
   final LiveQuery query;
   final String user;
   final long openedAtMillis;
+
+  /** The id field every event of this subscription starts with. */
+  private final byte[] idField;
+
   private final LiveWindow window;
   private State state = State.SNAPSHOT;
   private final List<Pending> buffer = new ArrayList<>();
@@ -51,6 +55,7 @@ final class Subscription {
     this.query = query;
     this.user = user;
     this.openedAtMillis = openedAtMillis;
+    this.idField = EventBytes.field(LiveEvent.SUBSCRIPTION_ID_FIELD_NUMBER, id);
     this.window = query.windowed() ? new LiveWindow(query) : null;
     this.lastSeq = query.fromSeq(); // -1 when taking a snapshot
     this.appliedSeq = lastSeq;
@@ -81,7 +86,7 @@ final class Subscription {
     if (change.seq() <= appliedSeq) {
       return true;
     }
-    List<LiveEvent> events = events(change, encoded);
+    List<EventBytes> events = events(change, encoded);
     appliedSeq = change.seq();
     if (events.isEmpty()) {
       return true;
@@ -114,11 +119,11 @@ final class Subscription {
    * Applies a change read back during a resume and returns its events; the caller sends them and
    * then calls {@link #sentDuringSetup}.
    */
-  synchronized List<LiveEvent> replayed(AppliedChange change) {
+  synchronized List<EventBytes> replayed(AppliedChange change) {
     if (change.seq() <= appliedSeq) {
       return List.of();
     }
-    List<LiveEvent> events = events(change, new EncodedChange(change));
+    List<EventBytes> events = events(change, new EncodedChange(change));
     appliedSeq = change.seq();
     return events;
   }
@@ -157,44 +162,57 @@ final class Subscription {
   }
 
   /** The events a change means for this subscription, in order; empty when it concerns none. */
-  private List<LiveEvent> events(AppliedChange change, EncodedChange encoded) {
+  private List<EventBytes> events(AppliedChange change, EncodedChange encoded) {
     List<Integer> columns = query.columns();
     if (window == null) {
       boolean oldMatch = change.oldRow() != null && query.predicate().test(change.oldRow());
       boolean newMatch = change.newRow() != null && query.predicate().test(change.newRow());
-      LiveEvent.Builder e = event();
+      byte[] body;
       if (oldMatch && newMatch) {
-        e.setUpdate(encoded.update(columns));
+        body = encoded.update(columns);
       } else if (newMatch) {
-        e.setInsert(encoded.insert(columns));
+        body = encoded.insert(columns);
       } else if (oldMatch) {
-        e.setDelete(encoded.delete(columns));
+        body = encoded.delete(columns);
       } else {
         return List.of();
       }
-      return List.of(e.build());
+      return List.of(new EventBytes(idField, body));
     }
-    List<LiveEvent> events = new ArrayList<>(2);
+    List<EventBytes> events = new ArrayList<>(2);
     long seq = change.seq();
     for (LiveWindow.Transition t : window.apply(change.oldRow(), change.newRow())) {
-      LiveEvent.Builder e = event();
+      byte[] body;
       if (t.after() == null) {
-        e.setDelete(RowDelete.newBuilder().setRow(encoded.row(columns, t.before())).setSeq(seq));
+        body =
+            EventBytes.field(
+                LiveEvent.DELETE_FIELD_NUMBER,
+                RowDelete.newBuilder()
+                    .setRow(encoded.row(columns, t.before()))
+                    .setSeq(seq)
+                    .build());
       } else if (t.before() == null) {
-        e.setInsert(RowInsert.newBuilder().setRow(encoded.row(columns, t.after())).setSeq(seq));
+        body =
+            EventBytes.field(
+                LiveEvent.INSERT_FIELD_NUMBER,
+                RowInsert.newBuilder().setRow(encoded.row(columns, t.after())).setSeq(seq).build());
       } else {
-        e.setUpdate(
-            RowUpdate.newBuilder()
-                .setOldRow(encoded.row(columns, t.before()))
-                .setNewRow(encoded.row(columns, t.after()))
-                .setSeq(seq));
+        body =
+            EventBytes.field(
+                LiveEvent.UPDATE_FIELD_NUMBER,
+                RowUpdate.newBuilder()
+                    .setOldRow(encoded.row(columns, t.before()))
+                    .setNewRow(encoded.row(columns, t.after()))
+                    .setSeq(seq)
+                    .build());
       }
-      events.add(e.build());
+      events.add(new EventBytes(idField, body));
     }
     return events;
   }
 
-  private LiveEvent.Builder event() {
+  /** A LiveEvent of this subscription, to be completed with its event. */
+  LiveEvent.Builder event() {
     return LiveEvent.newBuilder().setSubscriptionId(id);
   }
 

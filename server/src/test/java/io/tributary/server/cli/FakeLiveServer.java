@@ -20,6 +20,7 @@ import io.tributary.api.v1.Heartbeat;
 import io.tributary.api.v1.InitialRows;
 import io.tributary.api.v1.LiveError;
 import io.tributary.api.v1.LiveEvent;
+import io.tributary.api.v1.LiveEventBatch;
 import io.tributary.api.v1.LiveServiceGrpc;
 import io.tributary.api.v1.LoginRequest;
 import io.tributary.api.v1.LoginResponse;
@@ -50,7 +51,9 @@ final class FakeLiveServer implements AutoCloseable {
   /** Plays one Subscribe call. */
   interface Script {
     void play(
-        SubscribeRequest request, String authorization, ServerCallStreamObserver<LiveEvent> events);
+        SubscribeRequest request,
+        String authorization,
+        ServerCallStreamObserver<LiveEventBatch> events);
   }
 
   private static final Metadata.Key<String> AUTHORIZATION =
@@ -86,11 +89,12 @@ final class FakeLiveServer implements AutoCloseable {
 
   private final class Live extends LiveServiceGrpc.LiveServiceImplBase {
     @Override
-    public void subscribe(SubscribeRequest request, StreamObserver<LiveEvent> response) {
+    public void subscribe(SubscribeRequest request, StreamObserver<LiveEventBatch> response) {
       requests.add(request);
       String authorization = CALL_AUTHORIZATION.get();
       authorizations.add(authorization);
-      ServerCallStreamObserver<LiveEvent> events = (ServerCallStreamObserver<LiveEvent>) response;
+      ServerCallStreamObserver<LiveEventBatch> events =
+          (ServerCallStreamObserver<LiveEventBatch>) response;
       events.setOnCancelHandler(cancelled::incrementAndGet);
       script.play(request, authorization, events);
     }
@@ -206,22 +210,28 @@ final class FakeLiveServer implements AutoCloseable {
     return status.withDescription(message).asRuntimeException(trailers);
   }
 
-  /** Sends the events, then leaves the stream open. */
+  /** Sends the events (the first alone, the rest in one batch), then leaves the stream open. */
   static Script sending(LiveEvent... events) {
+    return (request, authorization, stream) -> send(stream, events);
+  }
+
+  /** Sends the events as {@link #sending} does, then ends the stream. */
+  static Script sendingThenEnding(LiveEvent... events) {
     return (request, authorization, stream) -> {
-      for (LiveEvent event : events) {
-        stream.onNext(event);
-      }
+      send(stream, events);
+      stream.onCompleted();
     };
   }
 
-  /** Sends the events, then ends the stream. */
-  static Script sendingThenEnding(LiveEvent... events) {
-    return (request, authorization, stream) -> {
-      for (LiveEvent event : events) {
-        stream.onNext(event);
-      }
-      stream.onCompleted();
-    };
+  private static void send(ServerCallStreamObserver<LiveEventBatch> stream, LiveEvent... events) {
+    if (events.length > 0) {
+      stream.onNext(LiveEventBatch.newBuilder().addEvents(events[0]).build());
+    }
+    if (events.length > 1) {
+      stream.onNext(
+          LiveEventBatch.newBuilder()
+              .addAllEvents(List.of(events).subList(1, events.length))
+              .build());
+    }
   }
 }

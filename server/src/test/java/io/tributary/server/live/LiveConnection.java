@@ -11,6 +11,7 @@ import io.grpc.stub.ClientResponseObserver;
 import io.tributary.api.v1.AddSubscriptionRequest;
 import io.tributary.api.v1.AuthServiceGrpc;
 import io.tributary.api.v1.LiveEvent;
+import io.tributary.api.v1.LiveEventBatch;
 import io.tributary.api.v1.LiveServiceGrpc;
 import io.tributary.api.v1.LoginRequest;
 import io.tributary.api.v1.OpenStreamRequest;
@@ -75,15 +76,15 @@ final class LiveConnection implements AutoCloseable {
   LiveConnection open() {
     async.openStream(
         OpenStreamRequest.getDefaultInstance(),
-        new ClientResponseObserver<OpenStreamRequest, LiveEvent>() {
+        new ClientResponseObserver<OpenStreamRequest, LiveEventBatch>() {
           @Override
           public void beforeStart(ClientCallStreamObserver<OpenStreamRequest> requestStream) {
             call = requestStream;
           }
 
           @Override
-          public void onNext(LiveEvent e) {
-            record(e);
+          public void onNext(LiveEventBatch batch) {
+            batch.getEventsList().forEach(e -> record(e));
           }
 
           @Override
@@ -147,15 +148,15 @@ final class LiveConnection implements AutoCloseable {
     AtomicReference<ClientCallStreamObserver<SubscribeRequest>> ref = new AtomicReference<>();
     async.subscribe(
         SubscribeRequest.newBuilder().setSql(sql).build(),
-        new ClientResponseObserver<SubscribeRequest, LiveEvent>() {
+        new ClientResponseObserver<SubscribeRequest, LiveEventBatch>() {
           @Override
           public void beforeStart(ClientCallStreamObserver<SubscribeRequest> requestStream) {
             ref.set(requestStream);
           }
 
           @Override
-          public void onNext(LiveEvent e) {
-            sink.accept(e);
+          public void onNext(LiveEventBatch batch) {
+            batch.getEventsList().forEach(sink);
           }
 
           @Override

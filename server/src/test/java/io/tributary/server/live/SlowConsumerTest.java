@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.tributary.api.v1.LiveEvent;
+import io.tributary.api.v1.LiveEventBatch;
 import io.tributary.api.v1.SubscribeRequest;
 import io.tributary.client.TributaryClient;
 import io.tributary.server.ServerConfig;
@@ -64,17 +65,18 @@ class SlowConsumerTest {
           new AtomicReference<>();
       slowConn.async.subscribe(
           SubscribeRequest.newBuilder().setSql("SUBSCRIBE TO slow.feed").build(),
-          new ClientResponseObserver<SubscribeRequest, LiveEvent>() {
+          new ClientResponseObserver<SubscribeRequest, LiveEventBatch>() {
             @Override
             public void beforeStart(ClientCallStreamObserver<SubscribeRequest> call) {
-              call.disableAutoRequestWithInitial(3); // subscribed, initial rows, ready
+              // Enough for subscribed, initial rows and ready, however they are batched.
+              call.disableAutoRequestWithInitial(3);
               slowCall.set(call);
             }
 
             @Override
-            public void onNext(LiveEvent e) {
+            public void onNext(LiveEventBatch batch) {
               synchronized (slowEvents) {
-                slowEvents.add(e);
+                slowEvents.addAll(batch.getEventsList());
               }
             }
 
