@@ -25,7 +25,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Date;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Issues and verifies login tokens: HS256-signed JWTs with the user as subject, a {@code role}
@@ -46,6 +48,17 @@ public final class TokenService {
   private static final int KEY_BYTES = 32;
   private static final Set<PosixFilePermission> OWNER_ONLY =
       PosixFilePermissions.fromString("rw-------");
+
+  /** How many verified tokens are remembered (see {@link #verify}). */
+  private static final int MAX_VERIFIED = 10_000;
+
+  private record Verified(Principal principal, Instant expiry) {}
+
+  /**
+   * Tokens already verified, so that a client's every call does not parse and check the signature
+   * again: a token is immutable and signed by us, so until its expiry the answer cannot change.
+   */
+  private final Map<String, Verified> verified = new ConcurrentHashMap<>();
 
   private final MACSigner signer;
   private final MACVerifier verifier;
@@ -106,6 +119,22 @@ public final class TokenService {
    *     authenticate: invalid token"
    */
   public Principal verify(String token) {
+    Verified known = verified.get(token);
+    if (known != null) {
+      if (clock.instant().isBefore(known.expiry())) {
+        return known.principal();
+      }
+      verified.remove(token);
+    }
+    Verified fresh = verifyNow(token);
+    if (verified.size() >= MAX_VERIFIED) {
+      verified.clear(); // crude but bounded: the live tokens come back on their next call
+    }
+    verified.put(token, fresh);
+    return fresh.principal();
+  }
+
+  private Verified verifyNow(String token) {
     JWTClaimsSet claims;
     try {
       SignedJWT jwt = SignedJWT.parse(token);
@@ -130,7 +159,7 @@ public final class TokenService {
       throw new TributaryException(ErrorCode.UNAUTHENTICATED, "Cannot authenticate: token expired");
     }
     try {
-      return new Principal(user, Role.parse(roleName));
+      return new Verified(new Principal(user, Role.parse(roleName)), expiry.toInstant());
     } catch (TributaryException e) {
       throw invalid();
     }

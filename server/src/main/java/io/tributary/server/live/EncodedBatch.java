@@ -37,14 +37,20 @@ public final class EncodedBatch {
 
   /** The events, in order, as {@code repeated LiveEvent events = 1}. */
   static EncodedBatch of(List<EventBytes> events) {
+    return of(events.toArray(new EventBytes[0]), events.size());
+  }
+
+  /** The first {@code n} of {@code events}, in order. */
+  static EncodedBatch of(EventBytes[] events, int n) {
     int size = 0;
-    for (EventBytes e : events) {
-      size += framedSize(e);
+    for (int i = 0; i < n; i++) {
+      size += framedSize(events[i]);
     }
     byte[] out = new byte[size];
     CodedOutputStream o = CodedOutputStream.newInstance(out);
     try {
-      for (EventBytes e : events) {
+      for (int i = 0; i < n; i++) {
+        EventBytes e = events[i];
         o.writeTag(LiveEventBatch.EVENTS_FIELD_NUMBER, WireFormat.WIRETYPE_LENGTH_DELIMITED);
         o.writeUInt32NoTag(e.size());
         e.writeTo(o);

@@ -13,9 +13,8 @@ import io.tributary.query.catalog.ColumnType;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.live.LiveQuery;
 import io.tributary.server.api.Values;
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * One change's rows and events encoded once per distinct projection (the columns a subscription's
@@ -25,14 +24,22 @@ import java.util.Map;
  */
 final class EncodedChange {
   private final AppliedChange change;
-  private final Map<List<Integer>, Encoded> byColumns = new HashMap<>(4);
+
+  /** Encodings by projection, found by identity: equal projections are one list (see LiveHub). */
+  private final List<Encoded> byColumns = new ArrayList<>(2);
 
   private static final class Encoded {
+    final List<Integer> columns;
+
     Row oldRow;
     Row newRow;
     byte[] insert;
     byte[] update;
     byte[] delete;
+
+    Encoded(List<Integer> columns) {
+      this.columns = columns;
+    }
   }
 
   EncodedChange(AppliedChange change) {
@@ -107,7 +114,15 @@ final class EncodedChange {
   }
 
   private Encoded encoded(List<Integer> columns) {
-    return byColumns.computeIfAbsent(columns, c -> new Encoded());
+    for (int i = 0; i < byColumns.size(); i++) {
+      Encoded e = byColumns.get(i);
+      if (e.columns == columns) {
+        return e;
+      }
+    }
+    Encoded e = new Encoded(columns);
+    byColumns.add(e);
+    return e;
   }
 
   /** The wire form of a row: the values of {@code columns}, then {@code _seq}. */

@@ -68,6 +68,9 @@ public final class LiveHub implements AutoCloseable {
   private final Map<String, LiveStream> streams = new ConcurrentHashMap<>();
   private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
 
+  /** Canonical column lists: see {@link #projection}. */
+  private final Map<List<Integer>, List<Integer>> projections = new ConcurrentHashMap<>();
+
   /** Open subscriptions per user, for the per-user limit. */
   private final Map<String, Integer> perUser = new ConcurrentHashMap<>();
 
@@ -174,7 +177,8 @@ public final class LiveHub implements AutoCloseable {
     }
     String id = UUID.randomUUID().toString();
     Subscription sub =
-        new Subscription(id, stream, query, action.user(), System.currentTimeMillis());
+        new Subscription(
+            id, stream, query, projection(query), action.user(), System.currentTimeMillis());
     register(sub);
     try {
       setUp(sub);
@@ -348,7 +352,13 @@ public final class LiveHub implements AutoCloseable {
     }
     String id = UUID.randomUUID().toString();
     Subscription sub =
-        new Subscription(id, stream, action.query(), action.user(), System.currentTimeMillis());
+        new Subscription(
+            id,
+            stream,
+            action.query(),
+            projection(action.query()),
+            action.user(),
+            System.currentTimeMillis());
     register(sub);
     setups.execute(
         () -> {
@@ -395,6 +405,14 @@ public final class LiveHub implements AutoCloseable {
         stream.markCancelled();
       }
     }
+  }
+
+  /**
+   * The one shared list equal to {@code query.columns()}. Projections are few (they are lists of a
+   * table's column indexes), so they are kept for the hub's lifetime.
+   */
+  private List<Integer> projection(LiveQuery query) {
+    return projections.computeIfAbsent(query.columns(), c -> c);
   }
 
   private void register(Subscription sub) {
@@ -449,38 +467,68 @@ public final class LiveHub implements AutoCloseable {
 
   // ------------------------------------------------------------------ dispatching
 
+  /** The most handoffs the dispatcher matches before it starts the streams' drains. */
+  private static final int MAX_HANDOFFS_PER_FLUSH = 64;
+
   private void dispatchLoop() {
     List<Subscription> candidates = new ArrayList<>();
+    List<LiveStream> touched = new ArrayList<>();
+    List<Handoff> batch = new ArrayList<>();
     while (!closed) {
-      Handoff handoff;
+      Handoff first;
       try {
-        handoff = handoffs.poll(200, TimeUnit.MILLISECONDS);
+        first = handoffs.poll(200, TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         return;
       }
-      if (handoff == null) {
+      if (first == null) {
         continue;
       }
+      // Whatever else is already waiting is matched with it: under load the events of several
+      // changes then leave in one message per stream; when idle, a change goes out alone at once.
+      batch.add(first);
+      handoffs.drainTo(batch, MAX_HANDOFFS_PER_FLUSH - 1);
       try {
-        for (AppliedChange change : handoff.changes()) {
-          candidates.clear();
-          synchronized (index) {
-            index.candidates(
-                change.table().id(), change.owner(), change.oldRow(), change.newRow(), candidates);
+        for (Handoff handoff : batch) {
+          dispatch(handoff, candidates, touched);
+        }
+      } finally {
+        for (LiveStream stream : touched) {
+          stream.flushPending = false;
+          stream.flush();
+        }
+        touched.clear();
+        batch.clear();
+      }
+    }
+  }
+
+  /** Queues a handoff's events on the matching streams and notes the streams in {@code touched}. */
+  private void dispatch(Handoff handoff, List<Subscription> candidates, List<LiveStream> touched) {
+    try {
+      for (AppliedChange change : handoff.changes()) {
+        candidates.clear();
+        synchronized (index) {
+          index.candidates(
+              change.table().id(), change.owner(), change.oldRow(), change.newRow(), candidates);
+        }
+        if (candidates.isEmpty()) {
+          continue;
+        }
+        EncodedChange encoded = new EncodedChange(change);
+        for (Subscription sub : candidates) {
+          if (!sub.offer(change, handoff.nanos(), encoded)) {
+            closeSlow(sub);
           }
-          if (candidates.isEmpty()) {
-            continue;
-          }
-          EncodedChange encoded = new EncodedChange(change);
-          for (Subscription sub : candidates) {
-            if (!sub.offer(change, handoff.nanos(), encoded)) {
-              closeSlow(sub);
-            }
+          LiveStream stream = sub.stream;
+          if (!stream.flushPending) {
+            stream.flushPending = true;
+            touched.add(stream);
           }
         }
-      } catch (RuntimeException e) {
-        LOG.error("Live dispatch failed for a batch of changes", e);
       }
+    } catch (RuntimeException e) {
+      LOG.error("Live dispatch failed for a batch of changes", e);
     }
   }
 

@@ -32,10 +32,21 @@ final class LiveMetrics {
             .register(registry);
   }
 
-  void delivered(long handoffNanos) {
-    deliveries.increment();
-    if (handoffNanos != 0) {
-      lag.record(System.nanoTime() - handoffNanos, TimeUnit.NANOSECONDS);
+  /**
+   * Counts {@code n} events written in one message, and the lag of each change among them ({@code
+   * handoffNanos} of the materializer's handover, 0 for events that are not changes): one sample
+   * per change and message, however many of its events the message holds.
+   */
+  void delivered(long[] handoffNanos, int n) {
+    deliveries.increment(n);
+    long now = System.nanoTime();
+    long previous = 0;
+    for (int i = 0; i < n; i++) {
+      long h = handoffNanos[i];
+      if (h != 0 && h != previous) {
+        lag.record(now - h, TimeUnit.NANOSECONDS);
+      }
+      previous = h;
     }
   }
 

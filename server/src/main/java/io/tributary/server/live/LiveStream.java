@@ -3,7 +3,6 @@ package io.tributary.server.live;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.tributary.server.Principal;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,10 +42,10 @@ final class LiveStream {
   private volatile boolean cancelled;
   private boolean completing;
 
-  /** Only the drain task uses these (one at a time). */
-  private final List<Outgoing> batch = new ArrayList<>();
-
-  private final List<EventBytes> batchEvents = new ArrayList<>();
+  /**
+   * Whether the dispatcher has queued events here and not yet started a drain (its thread only).
+   */
+  boolean flushPending;
 
   /** An event and when its change was handed over by the materializer (0: not a change). */
   record Outgoing(EventBytes event, long handoffNanos, boolean last) {}
@@ -112,8 +111,12 @@ final class LiveStream {
     return true;
   }
 
-  /** Adds the events of one change, all or none: none when they do not all fit; never blocks. */
-  boolean offerAll(List<EventBytes> events, long handoffNanos) {
+  /**
+   * Adds the events of one change, all or none: none when they do not all fit; never blocks. With
+   * {@code drainNow} false the caller starts the drain later ({@link #flush}), so that the events
+   * of several changes leave together.
+   */
+  boolean offerAll(List<EventBytes> events, long handoffNanos, boolean drainNow) {
     synchronized (queue) {
       if (cancelled || completing) {
         return true; // nobody to deliver to: not the subscriber's fault
@@ -125,8 +128,15 @@ final class LiveStream {
         queue.add(new Outgoing(event, handoffNanos, false));
       }
     }
-    scheduleDrain();
+    if (drainNow) {
+      scheduleDrain();
+    }
     return true;
+  }
+
+  /** Starts writing what {@link #offerAll} queued without draining. */
+  void flush() {
+    scheduleDrain();
   }
 
   /** Adds an event beyond the capacity: for the one error that closes a subscriber. */
@@ -187,19 +197,25 @@ final class LiveStream {
   private void drain() {
     try {
       while (true) {
+        EventBytes[] events;
+        long[] handoffs;
+        int n = 0;
         boolean last = false;
         synchronized (queue) {
           if (cancelled || queue.isEmpty() || !observer.isReady()) {
             break;
           }
+          int room = Math.min(queue.size(), MAX_BATCH_EVENTS);
+          events = new EventBytes[room];
+          handoffs = new long[room];
           int bytes = 0;
-          while (!queue.isEmpty()
-              && batch.size() < MAX_BATCH_EVENTS
-              && (batch.isEmpty() || bytes < MAX_BATCH_BYTES)) {
+          while (!queue.isEmpty() && n < room && (n == 0 || bytes < MAX_BATCH_BYTES)) {
             Outgoing next = queue.poll();
-            batch.add(next);
             if (next.event() != null) {
+              events[n] = next.event();
+              handoffs[n] = next.handoffNanos();
               bytes += EncodedBatch.framedSize(next.event());
+              n++;
             }
             if (next.last()) {
               last = true;
@@ -209,7 +225,10 @@ final class LiveStream {
           queue.notifyAll();
         }
         try {
-          send();
+          if (n > 0) {
+            observer.onNext(EncodedBatch.of(events, n));
+            metrics.delivered(handoffs, n);
+          }
           if (last) {
             observer.onCompleted();
             cancelled = true;
@@ -219,9 +238,6 @@ final class LiveStream {
           // The call was cancelled or closed under us: nothing more to deliver.
           markCancelled();
           return;
-        } finally {
-          batch.clear();
-          batchEvents.clear();
         }
       }
     } finally {
@@ -234,24 +250,6 @@ final class LiveStream {
     }
     if (more) {
       scheduleDrain();
-    }
-  }
-
-  /** Writes the events of {@link #batch} as one message (nothing when none has an event). */
-  private void send() {
-    for (Outgoing o : batch) {
-      if (o.event() != null) {
-        batchEvents.add(o.event());
-      }
-    }
-    if (batchEvents.isEmpty()) {
-      return;
-    }
-    observer.onNext(EncodedBatch.of(batchEvents));
-    for (Outgoing o : batch) {
-      if (o.event() != null) {
-        metrics.delivered(o.handoffNanos());
-      }
     }
   }
 }

@@ -41,6 +41,9 @@ final class Subscription {
   /** The id field every event of this subscription starts with. */
   private final byte[] idField;
 
+  /** {@code query.columns()}, the same list object as every subscription with equal columns. */
+  private final List<Integer> projection;
+
   private final LiveWindow window;
   private State state = State.SNAPSHOT;
   private final List<Pending> buffer = new ArrayList<>();
@@ -49,20 +52,32 @@ final class Subscription {
   private long lastSeq;
   private long delivered;
 
-  Subscription(String id, LiveStream stream, LiveQuery query, String user, long openedAtMillis) {
+  /**
+   * @param projection {@code query.columns()} as a list shared by every subscription with the same
+   *     columns, so that a change's encodings are found by identity
+   */
+  Subscription(
+      String id,
+      LiveStream stream,
+      LiveQuery query,
+      List<Integer> projection,
+      String user,
+      long openedAtMillis) {
     this.id = id;
     this.stream = stream;
     this.query = query;
     this.user = user;
     this.openedAtMillis = openedAtMillis;
     this.idField = EventBytes.field(LiveEvent.SUBSCRIPTION_ID_FIELD_NUMBER, id);
+    this.projection = projection;
     this.window = query.windowed() ? new LiveWindow(query) : null;
     this.lastSeq = query.fromSeq(); // -1 when taking a snapshot
     this.appliedSeq = lastSeq;
   }
 
   /**
-   * Called by the dispatcher with a change of the subscription's range.
+   * Called by the dispatcher with a change of the subscription's range. Events are queued on the
+   * stream without starting its drain: the dispatcher calls {@link LiveStream#flush} afterwards.
    *
    * @return false when the subscriber cannot keep up and must be closed
    */
@@ -78,11 +93,16 @@ final class Subscription {
         buffer.add(new Pending(change, handoffNanos));
         return true;
       default:
-        return deliver(change, handoffNanos, encoded);
+        return deliver(change, handoffNanos, encoded, false);
     }
   }
 
-  private boolean deliver(AppliedChange change, long handoffNanos, EncodedChange encoded) {
+  /**
+   * @param drainNow whether to start writing at once; the dispatcher flushes the streams it touched
+   *     after each handoff instead
+   */
+  private boolean deliver(
+      AppliedChange change, long handoffNanos, EncodedChange encoded, boolean drainNow) {
     if (change.seq() <= appliedSeq) {
       return true;
     }
@@ -91,7 +111,7 @@ final class Subscription {
     if (events.isEmpty()) {
       return true;
     }
-    if (!stream.offerAll(events, handoffNanos)) {
+    if (!stream.offerAll(events, handoffNanos, drainNow)) {
       return false;
     }
     lastSeq = change.seq();
@@ -152,7 +172,7 @@ final class Subscription {
       return false;
     }
     for (Pending p : buffer) {
-      if (!deliver(p.change(), p.handoffNanos(), new EncodedChange(p.change()))) {
+      if (!deliver(p.change(), p.handoffNanos(), new EncodedChange(p.change()), true)) {
         return false;
       }
     }
@@ -163,7 +183,7 @@ final class Subscription {
 
   /** The events a change means for this subscription, in order; empty when it concerns none. */
   private List<EventBytes> events(AppliedChange change, EncodedChange encoded) {
-    List<Integer> columns = query.columns();
+    List<Integer> columns = projection;
     if (window == null) {
       boolean oldMatch = change.oldRow() != null && query.predicate().test(change.oldRow());
       boolean newMatch = change.newRow() != null && query.predicate().test(change.newRow());

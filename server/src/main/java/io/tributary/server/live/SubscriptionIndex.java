@@ -3,7 +3,6 @@ package io.tributary.server.live;
 import io.tributary.query.live.LiveQuery;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -84,33 +83,23 @@ final class SubscriptionIndex {
     if (range == null) {
       return;
     }
+    // Each subscription sits in exactly one list (unindexed, or under one column and value), and
+    // the lists below are distinct, so nothing is added twice.
     out.addAll(range.unindexed);
-    if (range.byColumn.isEmpty()) {
-      return;
-    }
-    IdentityHashMap<Subscription, Boolean> seen = new IdentityHashMap<>();
     for (Map.Entry<Integer, Map<Object, List<Subscription>>> e : range.byColumn.entrySet()) {
       int column = e.getKey();
       Object oldValue = oldRow == null ? null : oldRow[column];
       Object newValue = newRow == null ? null : newRow[column];
-      addAll(e.getValue().get(oldValue), seen, out);
+      addAll(e.getValue().get(oldValue), out);
       if (!Objects.equals(oldValue, newValue)) {
-        addAll(e.getValue().get(newValue), seen, out);
+        addAll(e.getValue().get(newValue), out);
       }
     }
   }
 
-  private static void addAll(
-      List<Subscription> list,
-      IdentityHashMap<Subscription, Boolean> seen,
-      List<Subscription> out) {
-    if (list == null) {
-      return;
-    }
-    for (Subscription s : list) {
-      if (seen.put(s, Boolean.TRUE) == null) {
-        out.add(s);
-      }
+  private static void addAll(List<Subscription> list, List<Subscription> out) {
+    if (list != null) {
+      out.addAll(list);
     }
   }
 
