@@ -1,0 +1,313 @@
+package io.tributary.benchmarks.ingest;
+
+import io.tributary.benchmarks.Machine;
+import io.tributary.log.Log;
+import io.tributary.log.LogConfig;
+import io.tributary.server.ServerConfig;
+import io.tributary.server.TributaryServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+
+/**
+ * The ingest benchmark (DESIGN.md section 9): durable single-row and multi-row INSERTs/s and their
+ * acknowledgement latency over gRPC, beside a raw Kafka producer writing records of the same size,
+ * keyed the same way, with the same durability, to the same embedded broker, in the same run.
+ *
+ * <p>One JVM runs an embedded broker ({@link Log} with {@link LogConfig#embedded}), a Tributary
+ * server using that broker as its external bootstrap, the raw producer and all clients. Both sides
+ * are driven by the same closed loop ({@link ClosedLoop}). Writes {@code ingest.md} and {@code
+ * ingest.json} into the results directory.
+ *
+ * <p>A main program, not a test: nothing here asserts on time. See {@code benchmarks/README.md}.
+ */
+public final class IngestBenchmark {
+  static final String ROOT_PASSWORD = "ingest-benchmark-root-password";
+
+  /** INSERTs of the record-size probe, each kind. */
+  private static final int PROBE_SINGLES = 5;
+
+  private static final int PROBE_BATCHES = 2;
+
+  private static final long STARTED = System.nanoTime();
+
+  private IngestBenchmark() {}
+
+  public static void main(String[] args) throws IOException {
+    IngestOptions options;
+    try {
+      options = IngestOptions.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+      return;
+    }
+    int status = 0;
+    try {
+      IngestReport report = run(options);
+      System.out.println();
+      System.out.println(report.markdown());
+      if (options.resultsDir() != null) {
+        Files.createDirectories(options.resultsDir());
+        Path md = options.resultsDir().resolve("ingest.md");
+        Path json = options.resultsDir().resolve("ingest.json");
+        Files.writeString(md, report.markdown(), StandardCharsets.UTF_8);
+        Files.writeString(json, report.json(), StandardCharsets.UTF_8);
+        System.out.println("Wrote " + md + " and " + json);
+      }
+    } catch (RuntimeException e) {
+      System.err.println("The ingest benchmark failed: " + e);
+      e.printStackTrace();
+      status = 1;
+    }
+    System.exit(status); // the embedded broker leaves non-daemon threads behind for a while
+  }
+
+  /** Runs every phase against both targets and returns the report. */
+  static IngestReport run(IngestOptions options) throws IOException {
+    long begin = System.nanoTime();
+    Map<String, Object> machine = Machine.describe();
+    progress(
+        "load average %s on %s CPUs (other work on the machine distorts every figure)",
+        machine.get("load_average_at_start"), machine.get("cpus"));
+    Path dir = Files.createTempDirectory("tributary-ingest");
+    Deque<AutoCloseable> opened = new ArrayDeque<>();
+    List<Phase> phases = new ArrayList<>();
+    RecordSizes sizes;
+    Map<String, Object> durability = new LinkedHashMap<>();
+    try {
+      LogConfig logConfig = LogConfig.embedded(dir.resolve("broker"));
+      Log log = Log.open(logConfig);
+      opened.push(log);
+      log.start();
+      progress("embedded broker at %s", log.bootstrapServers());
+      ServerConfig serverConfig =
+          ServerConfig.defaults()
+              .withDataDir(dir.resolve("server"))
+              .withPort(0)
+              .withRootPassword(ROOT_PASSWORD)
+              .withKafkaBootstrap(log.bootstrapServers());
+      if (serverConfig.partitions() != log.topics().partitions()) {
+        throw new IllegalStateException(
+            "Cannot share the broker: the server wants "
+                + serverConfig.partitions()
+                + " partitions, the log has "
+                + log.topics().partitions());
+      }
+      TributaryServer server = TributaryServer.start(serverConfig);
+      opened.push(server);
+      progress(
+          "Tributary on port %d (durable writes: %s)", server.port(), serverConfig.durableWrites());
+      TributaryIngest tributary =
+          new TributaryIngest(server.port(), ROOT_PASSWORD, options.users(), options.bodyChars());
+      opened.push(tributary);
+
+      int batchRows = options.batchRows();
+      sizes =
+          RecordSizes.probe(
+              log, tributary, PROBE_SINGLES, batchRows > 0 ? PROBE_BATCHES : 0, batchRows);
+      progress(
+          "a single-row INSERT appends %d record(s) of %d B (key %d B); a %d-row INSERT %s B",
+          sizes.recordsPerInsert(),
+          sizes.singleRowValueBytes(),
+          sizes.keyBytes(),
+          batchRows,
+          sizes.batched());
+
+      List<String> users = new ArrayList<>();
+      for (int u = 0; u < options.users(); u++) {
+        users.add(TributaryIngest.user(u));
+      }
+      RawKafkaIngest kafka = new RawKafkaIngest(log, log.topics().userWrites(), users);
+      opened.push(kafka);
+      durability = durability(log, logConfig, serverConfig, kafka);
+      progress("raw producer topic %s: %s", RawKafkaIngest.TOPIC, kafka.topicConfigs());
+
+      byte[] singleValue = RawKafkaIngest.value(sizes.singleRowValueBytes());
+      byte[] batchValue = RawKafkaIngest.value(Math.max(1, sizes.batchedValueBytes()));
+      int top = options.throughputConcurrency();
+      if (options.jitWarmupSeconds() > 0) {
+        if (options.runs("tributary")) {
+          progress("JIT warm-up, Tributary, %d in flight (discarded)", top);
+          ClosedLoop.run(
+              "tributary",
+              "warm-up",
+              top,
+              1,
+              0,
+              tributary::insertOne,
+              0,
+              options.jitWarmupSeconds());
+        }
+        if (options.runs("kafka")) {
+          progress("JIT warm-up, raw producer, %d in flight (discarded)", top);
+          ClosedLoop.run(
+              "kafka",
+              "warm-up",
+              top,
+              1,
+              0,
+              slot -> kafka.write(slot, singleValue),
+              0,
+              options.jitWarmupSeconds());
+        }
+      }
+      for (int inFlight : options.concurrency()) {
+        if (options.runs("tributary")) {
+          phases.add(
+              phase(
+                  options,
+                  "tributary",
+                  "single-row",
+                  inFlight,
+                  1,
+                  sizes.singleRowValueBytes(),
+                  tributary::insertOne));
+        }
+        if (options.runs("kafka")) {
+          phases.add(
+              phase(
+                  options,
+                  "kafka",
+                  "single-row",
+                  inFlight,
+                  1,
+                  singleValue.length,
+                  slot -> kafka.write(slot, singleValue)));
+        }
+      }
+      if (batchRows > 0) {
+        int inFlight = options.batchConcurrency();
+        if (options.runs("tributary")) {
+          phases.add(
+              phase(
+                  options,
+                  "tributary",
+                  "batched",
+                  inFlight,
+                  batchRows,
+                  sizes.batchedValueBytes(),
+                  slot -> tributary.insert(slot, batchRows)));
+        }
+        if (options.runs("kafka")) {
+          phases.add(
+              phase(
+                  options,
+                  "kafka",
+                  "batched",
+                  inFlight,
+                  batchRows,
+                  batchValue.length,
+                  slot -> kafka.write(slot, batchValue)));
+        }
+      }
+    } finally {
+      while (!opened.isEmpty()) {
+        try {
+          opened.pop().close();
+        } catch (Exception e) {
+          progress("Error while closing: %s", e);
+        }
+      }
+      deleteRecursively(dir);
+    }
+    machine.put("load_average_at_end", Machine.loadAverage());
+    return new IngestReport(
+        machine, options, phases, sizes, durability, (System.nanoTime() - begin) / 1e9);
+  }
+
+  private static Phase phase(
+      IngestOptions options,
+      String target,
+      String mode,
+      int inFlight,
+      int rows,
+      int bytes,
+      ClosedLoop.Write write) {
+    progress("%s, %s, %d in flight ...", IngestReport.label(target), mode, inFlight);
+    Phase p =
+        ClosedLoop.run(
+            target,
+            mode,
+            inFlight,
+            rows,
+            bytes,
+            write,
+            options.warmupSeconds(),
+            options.phaseSeconds());
+    progress(
+        "  %,.0f rows/s (%,.0f acks/s); ack p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.1f ms;"
+            + " %.2f cores; errors %d%s",
+        p.rowsPerSecond(),
+        p.writesPerSecond(),
+        p.millis(50),
+        p.millis(99),
+        p.millis(99.9),
+        p.maxMillis(),
+        p.coresBusy(),
+        p.errors(),
+        p.firstError() == null ? "" : " (first: " + p.firstError() + ")");
+    return p;
+  }
+
+  /** What makes a write durable on each side, read from the running broker where possible. */
+  private static Map<String, Object> durability(
+      Log log, LogConfig logConfig, ServerConfig server, RawKafkaIngest kafka) {
+    Map<String, Object> tributary = new LinkedHashMap<>();
+    tributary.put("server_durable_writes", server.durableWrites());
+    tributary.put("log_durable_writes", logConfig.durableWrites());
+    tributary.put("topic", log.topics().userWrites());
+    tributary.put("partitions", log.topics().partitions());
+    try (Admin admin = Admin.create(new HashMap<>(log.clientConfig()))) {
+      tributary.put(
+          "topic_overrides", RawKafkaIngest.topicOverrides(admin, log.topics().userWrites()));
+    }
+    tributary.put(
+        "producer",
+        "the log's CommandWriter: acks=all, enable.idempotence=true, linger.ms=1,"
+            + " max.in.flight.requests.per.connection=5, no compression, one producer shared by"
+            + " every INSERT");
+    Map<String, Object> raw = new LinkedHashMap<>();
+    raw.put("topic", RawKafkaIngest.TOPIC);
+    raw.put("partitions", kafka.partitions());
+    raw.put("topic_overrides", kafka.topicConfigs());
+    raw.put("producer", kafka.producerDurability());
+    raw.put("producers", "one, shared by every in-flight slot");
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("broker", "one embedded KRaft node (replication factor 1, min.insync.replicas 1)");
+    m.put("tributary", tributary);
+    m.put("kafka", raw);
+    return m;
+  }
+
+  static void progress(String format, Object... args) {
+    System.out.println(
+        String.format(
+            Locale.ROOT,
+            "[%5.1f s] %s",
+            (System.nanoTime() - STARTED) / 1e9,
+            String.format(Locale.ROOT, format, args)));
+    System.out.flush();
+  }
+
+  private static void deleteRecursively(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

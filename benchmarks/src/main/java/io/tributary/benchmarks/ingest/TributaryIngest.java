@@ -1,0 +1,197 @@
+package io.tributary.benchmarks.ingest;
+
+import io.grpc.CallCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.tributary.api.v1.AuthServiceGrpc;
+import io.tributary.api.v1.ExecuteRequest;
+import io.tributary.api.v1.ExecuteResponse;
+import io.tributary.api.v1.LoginRequest;
+import io.tributary.api.v1.StatementResult;
+import io.tributary.api.v1.StatementServiceGrpc;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Tributary's side: writer users INSERT into their own rows of a USER table over real gRPC ({@code
+ * StatementService.Execute}, raw grpc-api stubs over grpc-netty-shaded, not the SDK), one channel
+ * (connection) per user. In-flight slot {@code s} writes as user {@code s % users}, so the commands
+ * are keyed by those users exactly as the raw producer's records are.
+ */
+final class TributaryIngest implements AutoCloseable {
+  static final String NAMESPACE = "ingest";
+  static final String TABLE = NAMESPACE + ".messages";
+
+  /** Every id has the same number of digits, so every single-row command has the same size. */
+  private static final long FIRST_ID = 1_000_000_000L;
+
+  private static final long DEADLINE_SECONDS = 60;
+
+  private final ManagedChannel rootChannel;
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private final List<StatementServiceGrpc.StatementServiceBlockingStub> stubs = new ArrayList<>();
+  private final String body;
+  private final AtomicLong ids = new AtomicLong(FIRST_ID);
+
+  /** Creates the namespace, the USER table and the writer users, and logs the writers in. */
+  TributaryIngest(int port, String rootPassword, int users, int bodyChars) {
+    this.body = body(bodyChars);
+    this.rootChannel = channel(port);
+    CallCredentials root = bearer(login(rootChannel, "root", rootPassword));
+    StringBuilder ddl =
+        new StringBuilder("CREATE NAMESPACE ")
+            .append(NAMESPACE)
+            .append("; CREATE TABLE ")
+            .append(TABLE)
+            .append(
+                " (id BIGINT PRIMARY KEY, conversation_id BIGINT NOT NULL, body TEXT)"
+                    + " WITH (TYPE = 'USER')");
+    for (int u = 0; u < users; u++) {
+      ddl.append("; CREATE USER '")
+          .append(user(u))
+          .append("' WITH PASSWORD '")
+          .append(password(u))
+          .append("' ROLE user");
+    }
+    check(
+        StatementServiceGrpc.newBlockingStub(rootChannel)
+            .withCallCredentials(root)
+            .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
+            .execute(ExecuteRequest.newBuilder().setSql(ddl.toString()).build()),
+        -1);
+    for (int u = 0; u < users; u++) {
+      ManagedChannel ch = channel(port);
+      channels.add(ch);
+      stubs.add(
+          StatementServiceGrpc.newBlockingStub(ch)
+              .withCallCredentials(bearer(login(ch, user(u), password(u)))));
+    }
+  }
+
+  /** The name of writer user {@code i}; all names have the same length (so do their records). */
+  static String user(int i) {
+    return String.format("ingest_writer%03d", i);
+  }
+
+  private static String password(int i) {
+    return "ingest-writer-password-" + i;
+  }
+
+  int users() {
+    return stubs.size();
+  }
+
+  /** One single-row INSERT as the slot's user; returns once it is acknowledged. */
+  void insertOne(int slot) {
+    insert(slot, 1);
+  }
+
+  /** One multi-row INSERT of {@code rows} rows as the slot's user. */
+  void insert(int slot, int rows) {
+    StringBuilder sql =
+        new StringBuilder(64 + rows * (body.length() + 40))
+            .append("INSERT INTO ")
+            .append(TABLE)
+            .append(" (id, conversation_id, body) VALUES ");
+    long first = ids.getAndAdd(rows);
+    for (int r = 0; r < rows; r++) {
+      long id = first + r;
+      sql.append(r == 0 ? "(" : ", (")
+          .append(id)
+          .append(", ")
+          .append(1000 + id % 9000) // four digits: a conversation among 9,000
+          .append(", '")
+          .append(body)
+          .append("')");
+    }
+    ExecuteResponse response =
+        stubs
+            .get(slot % stubs.size())
+            .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
+            .execute(ExecuteRequest.newBuilder().setSql(sql.toString()).build());
+    check(response, rows);
+  }
+
+  /** A chat message of exactly {@code chars} characters (no quotes to escape). */
+  static String body(int chars) {
+    String text =
+        "Sure, I can move our call to Thursday afternoon; does 3 pm work for you and the rest of"
+            + " the team? ";
+    StringBuilder b = new StringBuilder(chars);
+    while (b.length() < chars) {
+      b.append(text);
+    }
+    return b.substring(0, chars);
+  }
+
+  private static void check(ExecuteResponse response, long expectedRows) {
+    for (StatementResult r : response.getResultsList()) {
+      if (r.hasError()) {
+        throw new IllegalStateException(
+            "Cannot run "
+                + abbreviate(r.getStatement())
+                + ": "
+                + r.getError().getCode()
+                + " "
+                + r.getError().getMessage());
+      }
+      if (expectedRows >= 0 && r.getRowsAffected() != expectedRows) {
+        throw new IllegalStateException(
+            "Cannot confirm an INSERT: "
+                + r.getRowsAffected()
+                + " rows affected, expected "
+                + expectedRows);
+      }
+    }
+  }
+
+  private static String abbreviate(String sql) {
+    return sql.length() <= 120 ? sql : sql.substring(0, 117) + "...";
+  }
+
+  private static ManagedChannel channel(int port) {
+    return NettyChannelBuilder.forAddress("127.0.0.1", port)
+        .usePlaintext()
+        .directExecutor()
+        .build();
+  }
+
+  private static String login(ManagedChannel channel, String user, String password) {
+    return AuthServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
+        .login(LoginRequest.newBuilder().setUser(user).setPassword(password).build())
+        .getToken();
+  }
+
+  private static CallCredentials bearer(String token) {
+    return new CallCredentials() {
+      @Override
+      public void applyRequestMetadata(
+          RequestInfo info, Executor executor, MetadataApplier applier) {
+        Metadata headers = new Metadata();
+        headers.put(
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+        applier.apply(headers);
+      }
+    };
+  }
+
+  @Override
+  public void close() {
+    List<ManagedChannel> all = new ArrayList<>(channels);
+    all.add(rootChannel);
+    all.forEach(ManagedChannel::shutdownNow);
+    for (ManagedChannel ch : all) {
+      try {
+        ch.awaitTermination(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+}
