@@ -5,10 +5,10 @@ import java.util.List;
 import java.util.Map;
 
 /** Writes maps, lists, strings, numbers and booleans as indented JSON (NaN as null). */
-final class Json {
+public final class Json {
   private Json() {}
 
-  static String write(Object value) {
+  public static String write(Object value) {
     StringBuilder b = new StringBuilder();
     write(value, b, "");
     return b.append('\n').toString();

@@ -14,11 +14,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** What a result was measured on: machine, JVM, commit, date. */
-final class Machine {
+/** What a result was measured on: machine, JVM, commit, date. Public for the suite's report. */
+public final class Machine {
   private Machine() {}
 
-  static Map<String, Object> describe() {
+  public static Map<String, Object> describe() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
     m.put("cpus", Runtime.getRuntime().availableProcessors());
@@ -52,7 +52,7 @@ final class Machine {
    * The 1, 5 and 15 minute load averages: other work on the machine (a build, another benchmark)
    * shows here and distorts every figure.
    */
-  static String loadAverage() {
+  public static String loadAverage() {
     try {
       String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
       return parts[0] + " " + parts[1] + " " + parts[2];
