@@ -25,7 +25,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * same run (predicate evaluation beside a hand-written lambda, subscription matching beside a
  * linear scan, change encoding once per projection beside encoding per subscription), prints each
  * ratio and writes {@code micro.md} and {@code micro.json} (the suite contract, {@code
- * benchmarks/README.md}). The defaults take about 3 minutes; {@code --quick} well under one.
+ * benchmarks/README.md}). The defaults take under 3 minutes; {@code --quick} under one.
  *
  * <p>A main program, not a test. Options: {@code --results-dir=<dir>|none}, {@code --quick}, {@code
  * --forks}, {@code --warmup-iterations}, {@code --warmup-seconds}, {@code --iterations}, {@code
@@ -151,7 +151,7 @@ public final class MicroBenchmarks {
     Map<String, String> v = new LinkedHashMap<>();
     v.put("results-dir", "benchmarks/results");
     v.put("forks", "1");
-    v.put("warmup-iterations", "3");
+    v.put("warmup-iterations", "2");
     v.put("warmup-seconds", "1");
     v.put("iterations", "5");
     v.put("seconds", "1");
@@ -169,7 +169,7 @@ public final class MicroBenchmarks {
             "Cannot read option "
                 + a
                 + "\nUsage: MicroBenchmarks [--quick] [--results-dir=benchmarks/results|none]"
-                + " [--forks=1] [--warmup-iterations=3] [--warmup-seconds=1] [--iterations=5]"
+                + " [--forks=1] [--warmup-iterations=2] [--warmup-seconds=1] [--iterations=5]"
                 + " [--seconds=1] [--only=predicate,matching,encoding]");
       }
       given.put(a.substring(2, eq), a.substring(eq + 1));
@@ -368,17 +368,22 @@ public final class MicroBenchmarks {
             .append(
                 f.key().equals("predicate")
                     ? "`" + r.get("where_sql") + "`"
-                    : r.get(f.param()) + " " + f.paramLabel())
+                    : String.format(
+                        Locale.ROOT,
+                        "%,d %s",
+                        Long.parseLong((String) r.get(f.param())),
+                        f.paramLabel()))
             .append(": ")
             .append(words(f, r))
             .append(".\n");
       }
       b.append('\n');
     }
+    String flags = rows.stream().map(r -> (String) r.get("jvm_args")).findFirst().orElse("");
     b.append(
-        "The JMH forks ran with: `"
-            + rows.stream().map(r -> (String) r.get("jvm_args")).findFirst().orElse("")
-            + "`.\n");
+        flags.isBlank()
+            ? "The JMH forks ran with the JVM's default flags.\n"
+            : "The JMH forks ran with `" + flags + "`.\n");
     return b.toString();
   }
 

@@ -116,7 +116,7 @@ public final class Suite {
       outcomes.add(out);
       if (!available.get(i)) {
         out.put("status", "not available");
-        out.put("message", "not available in this build: no class " + s.mainClass());
+        out.put("message", "no class " + s.mainClass() + " on the classpath");
         progress("%s: not available in this build (no class %s)", s.name(), s.mainClass());
         continue;
       }
