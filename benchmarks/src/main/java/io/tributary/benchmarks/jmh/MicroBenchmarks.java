@@ -175,10 +175,10 @@ public final class MicroBenchmarks {
       given.put(a.substring(2, eq), a.substring(eq + 1));
     }
     if (quick) {
-      v.put("warmup-iterations", "1");
-      v.put("warmup-seconds", "0.2");
+      v.put("warmup-iterations", "2");
+      v.put("warmup-seconds", "0.3");
       v.put("iterations", "2");
-      v.put("seconds", "0.2");
+      v.put("seconds", "0.3");
       v.put("quick", "true");
     }
     v.putAll(given); // explicit options win over --quick's
@@ -455,8 +455,8 @@ public final class MicroBenchmarks {
                   "figure",
                   String.format(
                       Locale.ROOT,
-                      "%s× faster (%s vs %s %s)",
-                      num(speedup),
+                      "%s (%s vs %s %s)",
+                      faster((Double) r.get("time_ratio_to_baseline")),
                       num(value(r, f.subject())),
                       num(value(r, f.baseline())),
                       f.unit()));
