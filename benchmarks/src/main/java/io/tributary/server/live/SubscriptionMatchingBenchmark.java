@@ -27,13 +27,15 @@ import org.openjdk.jmh.annotations.State;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class SubscriptionMatchingBenchmark {
-  static final int OTHER_ROOMS = 1_000;
-
   @Param({"10000", "100000"})
   public int subscriptions;
 
   @Param({"1000"})
   public int matching;
+
+  /** Rooms the other subscriptions are spread over (one compiled filter each). */
+  @Param({"1000"})
+  public int otherRooms;
 
   private final SubscriptionIndex index = new SubscriptionIndex();
   private final List<Subscription> all = new ArrayList<>();
@@ -46,9 +48,9 @@ public class SubscriptionMatchingBenchmark {
     Feed feed = new Feed();
     tableId = feed.table().id();
     // One analyzed query per room (compiling costs milliseconds); each subscription is its own.
-    LiveQuery[] byRoom = new LiveQuery[OTHER_ROOMS + 2];
+    LiveQuery[] byRoom = new LiveQuery[otherRooms + 2];
     for (int i = 0; i < subscriptions; i++) {
-      int room = i < matching ? 1 : 2 + i % OTHER_ROOMS;
+      int room = i < matching ? 1 : 2 + i % otherRooms;
       if (byRoom[room] == null) {
         byRoom[room] = feed.subscribe("room = " + room);
       }
