@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** What a result was measured on: machine, JVM, commit, date. */
+/** What a result was measured on: machine, JVM, commit, date. Public for the suite's report. */
 public final class Machine {
   private Machine() {}
 
