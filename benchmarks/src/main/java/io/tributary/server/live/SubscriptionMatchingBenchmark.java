@@ -54,7 +54,8 @@ public class SubscriptionMatchingBenchmark {
       if (byRoom[room] == null) {
         byRoom[room] = feed.subscribe("room = " + room);
       }
-      Subscription s = new Subscription("s" + i, null, byRoom[room], "reader", 0);
+      Subscription s =
+          new Subscription("s" + i, null, byRoom[room], byRoom[room].columns(), "reader", 0);
       index.add(s);
       all.add(s);
     }
