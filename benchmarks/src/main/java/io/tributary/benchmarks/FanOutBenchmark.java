@@ -1,5 +1,6 @@
 package io.tributary.benchmarks;
 
+import io.tributary.benchmarks.pg.PostgresInstance;
 import io.tributary.server.ServerConfig;
 import io.tributary.server.TributaryServer;
 import io.tributary.server.live.LiveConfig;
@@ -35,6 +36,9 @@ import java.util.stream.Stream;
 public final class FanOutBenchmark {
   static final String ROOT_PASSWORD = "fanout-benchmark-root-password";
 
+  /** The suite's name of this scenario (and of its files). */
+  static final String SCENARIO = "fanout";
+
   private FanOutBenchmark() {}
 
   public static void main(String[] args) throws IOException {
@@ -52,9 +56,9 @@ public final class FanOutBenchmark {
     System.out.println(markdown);
     if (options.resultsDir() != null) {
       Files.createDirectories(options.resultsDir());
-      String date = LocalDate.now(ZoneOffset.UTC).toString();
-      Path md = options.resultsDir().resolve(date + "-fanout.md");
-      Path json = options.resultsDir().resolve(date + "-fanout.json");
+      String prefix = options.suiteNaming() ? "" : LocalDate.now(ZoneOffset.UTC).toString() + "-";
+      Path md = options.resultsDir().resolve(prefix + SCENARIO + ".md");
+      Path json = options.resultsDir().resolve(prefix + SCENARIO + ".json");
       Files.writeString(md, markdown, StandardCharsets.UTF_8);
       Files.writeString(json, report.json(), StandardCharsets.UTF_8);
       System.out.println("Wrote " + md + " and " + json);
@@ -72,6 +76,9 @@ public final class FanOutBenchmark {
     List<PhaseResult> results = new ArrayList<>();
     Map<String, Integer> windows = new LinkedHashMap<>();
     Map<String, Double> openSeconds = new LinkedHashMap<>();
+    Map<String, Double> startSeconds = new LinkedHashMap<>();
+    Map<String, String> skipped = new LinkedHashMap<>();
+    Map<String, Object> postgresInfo = new LinkedHashMap<>();
     HeapProbe.Result heap = null;
     LiveConfig live = LiveConfig.defaults();
     Path dataDir = Files.createTempDirectory("tributary-fanout");
@@ -80,7 +87,9 @@ public final class FanOutBenchmark {
       List<FanOutTarget> targets = new ArrayList<>();
       TributaryServer server = null;
       TributaryTarget tributary = null;
+      PostgresTarget postgres = null;
       if (options.targets().contains("tributary")) {
+        long t = System.nanoTime();
         server =
             TributaryServer.start(
                 ServerConfig.defaults()
@@ -92,12 +101,29 @@ public final class FanOutBenchmark {
         tributary = new TributaryTarget(server, ROOT_PASSWORD, options.users());
         opened.push(tributary);
         targets.add(tributary);
+        startSeconds.put("tributary", (System.nanoTime() - t) / 1e9);
+        progress("tributary: server started in %.1f s", startSeconds.get("tributary"));
       }
       if (options.targets().contains("ceiling")) {
-        CeilingTarget ceiling =
-            new CeilingTarget(Math.max(2, Runtime.getRuntime().availableProcessors()));
+        CeilingTarget ceiling = new CeilingTarget(fanOutThreads());
         opened.push(ceiling);
         targets.add(ceiling);
+      }
+      if (options.targets().contains("postgres")) {
+        long t = System.nanoTime();
+        try {
+          postgres = startPostgres(options, opened, postgresInfo);
+          targets.add(postgres);
+          startSeconds.put("postgres", (System.nanoTime() - t) / 1e9);
+          progress(
+              "postgres: %s from %s, started in %.1f s",
+              postgresInfo.get("version"),
+              postgresInfo.get("binaries"),
+              startSeconds.get("postgres"));
+        } catch (RuntimeException | java.sql.SQLException e) {
+          skipped.put("postgres", e.getMessage());
+          progress("postgres: SKIPPED: %s", e.getMessage());
+        }
       }
       Driver driver = new Driver();
       boolean first = true;
@@ -130,7 +156,8 @@ public final class FanOutBenchmark {
                     deliveries,
                     rate,
                     options.warmupSeconds(),
-                    options.phaseSeconds());
+                    options.phaseSeconds(),
+                    options.minChanges());
             results.add(r);
             progress(
                 "  rate %s changes/s: latency from ack p50 %.2f ms, p99 %.2f ms, max %.1f ms;"
@@ -164,6 +191,9 @@ public final class FanOutBenchmark {
               s.otherCoresBusy(),
               s.errors(),
               s.failures());
+          if (target instanceof OutOfProcessCpu o) {
+            progress("  %s processes: %.2f cores", o.outOfProcessName(), s.outOfProcessCoresBusy());
+          }
           progress("  busiest threads (CPU ms): %s", s.busiestThreadsMillis());
           if (deliveries.firstError() != null) {
             progress("  first client error: %s", deliveries.firstError());
@@ -171,7 +201,12 @@ public final class FanOutBenchmark {
           if (target == tributary && tributary.firstFailure() != null) {
             progress("  first publication failure: %s", tributary.firstFailure());
           }
+          if (target == postgres && postgres.firstFailure() != null) {
+            progress("  first publication failure: %s", postgres.firstFailure());
+          }
+          t = System.nanoTime();
           target.closeStreams();
+          progress("  closed in %.1f s", (System.nanoTime() - t) / 1e9);
         }
         first = false;
       }
@@ -187,8 +222,8 @@ public final class FanOutBenchmark {
             idle.subscriptions(), idle.connections());
         heap = HeapProbe.measure(tributary, server.port(), idle, options.users());
         progress(
-            "  %,.0f B per idle subscription, %,.0f B per idle stream",
-            heap.bytesPerSubscription(), heap.bytesPerStream());
+            "  %,.0f B per idle subscription, %,.0f B per idle stream; subscribed in %.1f s",
+            heap.bytesPerSubscription(), heap.bytesPerStream(), heap.subscribeSeconds());
       }
     } finally {
       while (!opened.isEmpty()) {
@@ -202,7 +237,54 @@ public final class FanOutBenchmark {
     }
     machine.put("load_average_at_end", Machine.loadAverage());
     return new Report(
-        machine, options, results, windows, openSeconds, heap, (System.nanoTime() - begin) / 1e9);
+        machine,
+        options,
+        results,
+        windows,
+        openSeconds,
+        startSeconds,
+        skipped,
+        postgresInfo,
+        heap,
+        (System.nanoTime() - begin) / 1e9);
+  }
+
+  /**
+   * Starts PostgreSQL (bundled or machine binaries, in a temporary directory) and the traditional
+   * stack's target on it; registers both in {@code opened} so they are stopped whatever happens.
+   * Fills {@code info} with where the binaries came from.
+   */
+  private static PostgresTarget startPostgres(
+      FanOutOptions options, Deque<AutoCloseable> opened, Map<String, Object> info)
+      throws IOException, java.sql.SQLException {
+    Path dir = Files.createTempDirectory("tributary-fanout-pg");
+    PostgresInstance pg;
+    try {
+      PostgresInstance.Binaries binaries = PostgresInstance.locate(dir);
+      pg = PostgresInstance.start(binaries, dir);
+    } catch (RuntimeException e) {
+      deleteRecursively(dir);
+      throw e;
+    }
+    opened.push(pg);
+    info.put("version", pg.version());
+    info.put("binaries", pg.binaries().source());
+    info.put("initdb_and_start_seconds", pg.startSeconds());
+    info.put(
+        "settings",
+        "listen_addresses=127.0.0.1, no Unix socket, max_connections=50, the rest default"
+            + " (fsync=on, synchronous_commit=on, full_page_writes=on)");
+    info.put("data_directory", "temporary directory " + dir);
+    info.put("writer_connections", options.pgWriters());
+    info.put("relay_fanout_threads", fanOutThreads());
+    PostgresTarget target = new PostgresTarget(pg, fanOutThreads(), options.pgWriters());
+    opened.push(target);
+    return target;
+  }
+
+  /** Fan-out worker threads of the ceiling and of the relay alike. */
+  static int fanOutThreads() {
+    return Math.max(2, Runtime.getRuntime().availableProcessors());
   }
 
   /**

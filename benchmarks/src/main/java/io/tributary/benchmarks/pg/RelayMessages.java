@@ -1,0 +1,46 @@
+package io.tributary.benchmarks.pg;
+
+import io.tributary.api.v1.LiveEvent;
+import io.tributary.api.v1.Row;
+import io.tributary.api.v1.RowInsert;
+import io.tributary.api.v1.StreamOpened;
+import io.tributary.api.v1.Value;
+
+/**
+ * The bytes the relay writes to a subscriber's stream. The only place that knows the envelope: when
+ * the live wire protocol changes (for example to a batch message), change these two methods.
+ *
+ * <p>An insert is the event Tributary sends a subscription for the same row, byte for byte as
+ * large: {@code (id, room, body, _seq)} with a {@code _seq} of the same form.
+ */
+public final class RelayMessages {
+  /** Tributary's subscription ids are UUIDs; the relay's events carry one of the same size. */
+  static final String SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000000";
+
+  private RelayMessages() {}
+
+  /** The serialized event that tells a client its stream is open. */
+  public static byte[] openedMessage() {
+    return LiveEvent.newBuilder()
+        .setOpened(StreamOpened.newBuilder().setStreamId(SUBSCRIPTION_ID))
+        .build()
+        .toByteArray();
+  }
+
+  /** The serialized insert event of row {@code (change, room, body)}. */
+  public static byte[] insertMessage(long change, int room, String body) {
+    long seq = (1_000_000L + change) << 16; // like _seq: a log offset shifted by 16 bits
+    Row row =
+        Row.newBuilder()
+            .addValues(Value.newBuilder().setBigintValue(change))
+            .addValues(Value.newBuilder().setIntValue(room))
+            .addValues(Value.newBuilder().setTextValue(body))
+            .addValues(Value.newBuilder().setBigintValue(seq))
+            .build();
+    return LiveEvent.newBuilder()
+        .setSubscriptionId(SUBSCRIPTION_ID)
+        .setInsert(RowInsert.newBuilder().setRow(row).setSeq(seq))
+        .build()
+        .toByteArray();
+  }
+}
