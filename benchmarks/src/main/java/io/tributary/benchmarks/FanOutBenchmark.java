@@ -22,14 +22,18 @@ import java.util.stream.Stream;
 
 /**
  * The live-query fan-out benchmark (DESIGN.md section 9): Tributary's deliveries/s, insert → client
- * latency and heap per idle subscription, beside a raw gRPC fan-out of pre-serialized messages to
- * the same number of streams over the same number of connections (the ceiling), in the same run.
+ * latency and heap per idle subscription, beside the traditional stack it replaces (PostgreSQL, a
+ * trigger calling {@code pg_notify}, a relay fanning notifications out over gRPC streams) and a raw
+ * gRPC fan-out of pre-serialized messages (the ceiling), to the same number of streams over the
+ * same number of connections, in the same run.
  *
  * <p>One JVM runs a Tributary server (embedded broker, in a temporary directory), the ceiling
- * server and the clients. For each scenario and each target: open the subscriptions, run a
- * fixed-rate phase (latency of every delivery) and a saturation phase (deliveries/s), close. Then
- * the heap of idle subscriptions, opened from a child JVM. Prints a Markdown report and writes it,
- * with the raw figures as JSON, to {@code <results-dir>/<date>-fanout.md} and {@code .json}.
+ * server, the relay and the clients; PostgreSQL runs as a child process. For each scenario and each
+ * target: open the subscriptions, run a fixed-rate phase (latency of every delivery) and a
+ * saturation phase (deliveries/s), close. Then the heap of idle subscriptions, opened from a child
+ * JVM. Prints a Markdown report and writes it, with the raw figures as JSON, to {@code
+ * <results-dir>/fanout.md} and {@code .json} (the suite's names) or, without {@code --results-dir},
+ * to {@code benchmarks/results/<date>-fanout.md} and {@code .json}.
  *
  * <p>A main program, not a test: nothing here asserts on time. See {@code benchmarks/README.md}.
  */
@@ -78,6 +82,7 @@ public final class FanOutBenchmark {
     Map<String, Double> openSeconds = new LinkedHashMap<>();
     Map<String, Double> startSeconds = new LinkedHashMap<>();
     Map<String, String> skipped = new LinkedHashMap<>();
+    List<String> notRun = new ArrayList<>();
     Map<String, Object> postgresInfo = new LinkedHashMap<>();
     HeapProbe.Result heap = null;
     LiveConfig live = LiveConfig.defaults();
@@ -131,6 +136,11 @@ public final class FanOutBenchmark {
         int window = options.window() > 0 ? options.window() : window(layout, live);
         windows.put(layout.name(), window);
         for (FanOutTarget target : targets) {
+          if (overBudget(options, begin)) {
+            notRun.add(layout.name() + " / " + target.name());
+            progress("%s / %s: NOT RUN, over the time budget", layout.name(), target.name());
+            continue;
+          }
           Deliveries deliveries = new Deliveries();
           progress(
               "%s / %s: opening %,d subscriptions (%,d matching) over %d connections",
@@ -210,7 +220,10 @@ public final class FanOutBenchmark {
         }
         first = false;
       }
-      if (options.heapSubscriptions() > 0 && tributary != null) {
+      if (options.heapSubscriptions() > 0 && tributary != null && overBudget(options, begin)) {
+        notRun.add("heap");
+        progress("heap: NOT RUN, over the time budget");
+      } else if (options.heapSubscriptions() > 0 && tributary != null) {
         Layout idle =
             new Layout(
                 "idle",
@@ -244,6 +257,7 @@ public final class FanOutBenchmark {
         openSeconds,
         startSeconds,
         skipped,
+        notRun,
         postgresInfo,
         heap,
         (System.nanoTime() - begin) / 1e9);
@@ -280,6 +294,12 @@ public final class FanOutBenchmark {
     PostgresTarget target = new PostgresTarget(pg, fanOutThreads(), options.pgWriters());
     opened.push(target);
     return target;
+  }
+
+  /** Whether the run has used up {@code --budget-seconds} (0: no budget). */
+  private static boolean overBudget(FanOutOptions options, long begin) {
+    return options.budgetSeconds() > 0
+        && (System.nanoTime() - begin) / 1e9 > options.budgetSeconds();
   }
 
   /** Fan-out worker threads of the ceiling and of the relay alike. */

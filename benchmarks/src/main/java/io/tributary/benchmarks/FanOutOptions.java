@@ -29,6 +29,8 @@ import java.util.stream.Stream;
  *     low)
  * @param pgWriters writer connections of the PostgreSQL target
  * @param quick whether {@code --quick} set tiny defaults
+ * @param budgetSeconds once the run has taken this long, the scenarios and targets not started yet
+ *     (and the heap measurement) are left out, and the report says so; 0 for no limit
  * @param suiteNaming whether to write {@code fanout.md}/{@code .json} (the suite's names, when
  *     {@code --results-dir} is given) rather than {@code <date>-fanout.md}/{@code .json}
  */
@@ -48,7 +50,8 @@ record FanOutOptions(
     int minChanges,
     int pgWriters,
     boolean quick,
-    boolean suiteNaming) {
+    boolean suiteNaming,
+    double budgetSeconds) {
 
   static final String USAGE =
       """
@@ -70,6 +73,7 @@ record FanOutOptions(
         --pg-writers=10            PostgreSQL writer connections (a pool's usual size)
         --results-dir=DIR          write fanout.md/.json into DIR (none: write nothing); without
                                    it, benchmarks/results/<date>-fanout.md/.json
+        --budget-seconds=600       past this, what has not started is left out (0: no limit)
         --quick                    tiny sizes for a fast look: scenarios 1k,2k-1k, 2 s phases,
                                    2,000 idle subscriptions (options given beside it still win)
       """;
@@ -90,6 +94,7 @@ record FanOutOptions(
     v.put("targets", "tributary,ceiling,postgres");
     v.put("pg-writers", "10");
     v.put("results-dir", "benchmarks/results");
+    v.put("budget-seconds", "600");
     boolean quick = List.of(args).contains("--quick");
     if (quick) {
       v.put("scenarios", "1k,2k-1k");
@@ -129,7 +134,8 @@ record FanOutOptions(
         Integer.parseInt(v.get("min-changes")),
         Integer.parseInt(v.get("pg-writers")),
         quick,
-        suiteNaming);
+        suiteNaming,
+        Double.parseDouble(v.get("budget-seconds")));
   }
 
   /** The layouts of {@link #scenarios()}. */
@@ -176,6 +182,7 @@ record FanOutOptions(
     m.put("min_changes", minChanges);
     m.put("pg_writers", pgWriters);
     m.put("quick", quick);
+    m.put("budget_seconds", budgetSeconds);
     return m;
   }
 }

@@ -45,6 +45,7 @@ final class Report {
   private final Map<String, Double> openSeconds;
   private final Map<String, Double> startSeconds;
   private final Map<String, String> skipped;
+  private final List<String> notRun;
   private final Map<String, Object> postgres;
   private final HeapProbe.Result heap;
   private final double elapsedSeconds;
@@ -57,6 +58,7 @@ final class Report {
       Map<String, Double> openSeconds,
       Map<String, Double> startSeconds,
       Map<String, String> skipped,
+      List<String> notRun,
       Map<String, Object> postgres,
       HeapProbe.Result heap,
       double elapsedSeconds) {
@@ -67,6 +69,7 @@ final class Report {
     this.openSeconds = openSeconds;
     this.startSeconds = startSeconds;
     this.skipped = skipped;
+    this.notRun = notRun;
     this.postgres = postgres;
     this.heap = heap;
     this.elapsedSeconds = elapsedSeconds;
@@ -363,6 +366,12 @@ final class Report {
     skipped.forEach(
         (target, why) ->
             b.append(f("> **%s not run**: %s%n%n", label(target), why.replace('\n', ' '))));
+    if (!notRun.isEmpty()) {
+      b.append(
+          f(
+              "> **Left out, over the time budget of %s s**: %s.%n%n",
+              num(options.budgetSeconds()), String.join(", ", notRun)));
+    }
     double worst =
         results.stream()
             .mapToDouble(PhaseResult::otherCoresBusy)
@@ -778,6 +787,7 @@ final class Report {
     m.put("latency_distributions", latencyDistributions());
     m.put("series", series());
     m.put("skipped_targets", skipped);
+    m.put("not_run_over_budget", notRun);
     m.put("postgres", postgres.isEmpty() ? null : postgres);
     List<Object> phases = new ArrayList<>();
     for (PhaseResult r : results) {
