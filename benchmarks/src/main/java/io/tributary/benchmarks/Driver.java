@@ -169,9 +169,10 @@ final class Driver {
 
   /**
    * Publishes as fast as the clients take the changes, with at most {@code window} changes not yet
-   * received by every matching subscription, and measures deliveries/s after {@code warmupSeconds}.
-   * The window keeps each stream's backlog far below Tributary's per-stream queue, so no subscriber
-   * is closed as too slow: the phase measures throughput, not the slow-consumer policy.
+   * received by every matching subscription, and measures deliveries/s for {@code measureSeconds}
+   * from the end of {@code warmupSeconds} or the phase's first delivery, whichever is later. The
+   * window keeps each stream's backlog far below Tributary's per-stream queue, so no subscriber is
+   * closed as too slow: the phase measures throughput, not the slow-consumer policy.
    */
   PhaseResult saturation(
       FanOutTarget target,
@@ -187,7 +188,8 @@ final class Driver {
     long countBefore = deliveries.count();
     long start = System.nanoTime();
     long warmEnd = start + (long) (warmupSeconds * 1e9);
-    long end = warmEnd + (long) (measureSeconds * 1e9);
+    long measureNanos = (long) (measureSeconds * 1e9);
+    long end = Long.MAX_VALUE;
     long published = 0;
     long publishedAtWarm = 0;
     long countAtWarm = 0;
@@ -195,10 +197,15 @@ final class Driver {
     long limit = (window - 1) * matching;
     while (true) {
       long now = System.nanoTime();
-      if (c0 == null && now >= warmEnd) {
+      // The measurement starts after the warm-up, once deliveries flow: with 100k matches a
+      // change takes seconds to reach everyone, and a short phase would otherwise see none.
+      if (c0 == null
+          && now >= warmEnd
+          && (deliveries.count() > countBefore || now - warmEnd > DRAIN_TIMEOUT_NANOS)) {
         c0 = Cpu.of(target);
         countAtWarm = deliveries.count();
         publishedAtWarm = published;
+        end = now + measureNanos;
       }
       if (now >= end) {
         break;
