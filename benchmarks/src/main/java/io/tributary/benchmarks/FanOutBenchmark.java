@@ -30,7 +30,7 @@ import java.util.stream.Stream;
  * <p>One JVM runs a Tributary server (embedded broker, in a temporary directory), the ceiling
  * server, the relay and the clients; PostgreSQL runs as a child process. For each scenario and each
  * target: open the subscriptions, run a fixed-rate phase (latency of every delivery) and a
- * saturation phase (deliveries/s), close. Before the scenarios, the heap of idle subscriptions,
+ * saturation phase (deliveries/s), close. After the first scenario, the heap of idle subscriptions,
  * opened from a child JVM. Prints a Markdown report and writes it, with the raw figures as JSON, to
  * {@code <results-dir>/fanout.md} and {@code .json} (the suite's names) or, without {@code
  * --results-dir}, to {@code benchmarks/results/<date>-fanout.md} and {@code .json}.
@@ -130,23 +130,6 @@ public final class FanOutBenchmark {
           progress("postgres: SKIPPED: %s", e.getMessage());
         }
       }
-      if (options.heapSubscriptions() > 0 && tributary != null) {
-        // first: Tributary's own figures come before the baselines of the last scenario when the
-        // time budget runs out
-        Layout idle =
-            new Layout(
-                "idle",
-                options.connections(),
-                options.heapSubscriptions(),
-                Math.min(options.heapMatching(), options.heapSubscriptions()));
-        progress(
-            "heap: %,d idle subscriptions over %d connections from a child JVM",
-            idle.subscriptions(), idle.connections());
-        heap = HeapProbe.measure(tributary, server.port(), idle, options.users());
-        progress(
-            "  %,.0f B per idle subscription, %,.0f B per idle stream; subscribed in %.1f s",
-            heap.bytesPerSubscription(), heap.bytesPerStream(), heap.subscribeSeconds());
-      }
       Driver driver = new Driver();
       boolean first = true;
       for (Layout layout : options.layouts()) {
@@ -236,6 +219,12 @@ public final class FanOutBenchmark {
           progress("  closed in %.1f s", (System.nanoTime() - t) / 1e9);
         }
         first = false;
+        if (heap == null && options.heapSubscriptions() > 0 && tributary != null) {
+          heap = measureHeap(options, tributary, server);
+        }
+      }
+      if (heap == null && options.heapSubscriptions() > 0 && tributary != null) {
+        heap = measureHeap(options, tributary, server); // no scenarios
       }
     } finally {
       while (!opened.isEmpty()) {
@@ -293,6 +282,29 @@ public final class FanOutBenchmark {
     PostgresTarget target = new PostgresTarget(pg, fanOutThreads(), options.pgWriters());
     opened.push(target);
     return target;
+  }
+
+  /**
+   * Heap per idle subscription, measured after the first scenario: late enough that the server's
+   * one-time structures (first subscriptions, JIT, caches) are not counted per subscription, early
+   * enough that a run short of time leaves out the baselines of the last scenario rather than this.
+   */
+  private static HeapProbe.Result measureHeap(
+      FanOutOptions options, TributaryTarget tributary, TributaryServer server) {
+    Layout idle =
+        new Layout(
+            "idle",
+            options.connections(),
+            options.heapSubscriptions(),
+            Math.min(options.heapMatching(), options.heapSubscriptions()));
+    progress(
+        "heap: %,d idle subscriptions over %d connections from a child JVM",
+        idle.subscriptions(), idle.connections());
+    HeapProbe.Result heap = HeapProbe.measure(tributary, server.port(), idle, options.users());
+    progress(
+        "  %,.0f B per idle subscription, %,.0f B per idle stream; subscribed in %.1f s",
+        heap.bytesPerSubscription(), heap.bytesPerStream(), heap.subscribeSeconds());
+    return heap;
   }
 
   /** Whether the run has used up {@code --budget-seconds} (0: no budget). */
