@@ -85,7 +85,6 @@ public final class NotifyRelay implements AutoCloseable {
   private final Connection listener;
   private final Thread listenerThread;
   private final AtomicInteger open = new AtomicInteger();
-  private final LongAdder notifications = new LongAdder();
   private final LongAdder failures = new LongAdder();
   private final AtomicReference<String> firstFailure = new AtomicReference<>();
   private volatile boolean closed;
@@ -129,11 +128,6 @@ public final class NotifyRelay implements AutoCloseable {
   /** Streams currently open. */
   public int openStreams() {
     return open.get();
-  }
-
-  /** Notifications received so far. */
-  public long notifications() {
-    return notifications.sum();
   }
 
   /** Notifications that could not be relayed, and listener errors. */
@@ -195,7 +189,6 @@ public final class NotifyRelay implements AutoCloseable {
         continue;
       }
       for (PGNotification n : batch) {
-        notifications.increment();
         try {
           relay(n.getParameter());
         } catch (IOException | RuntimeException e) {

@@ -52,7 +52,6 @@ public final class PostgresInstance implements AutoCloseable {
   private final Process postmaster;
   private final int port;
   private final String version;
-  private final Deque<String> log;
   private final Thread hook;
   private final double startSeconds;
 
@@ -62,16 +61,14 @@ public final class PostgresInstance implements AutoCloseable {
       Process postmaster,
       int port,
       String version,
-      Deque<String> log,
       double startSeconds) {
     this.dir = dir;
     this.binaries = binaries;
     this.postmaster = postmaster;
     this.port = port;
     this.version = version;
-    this.log = log;
     this.startSeconds = startSeconds;
-    this.hook = new Thread(this::stop, "postgres-stop");
+    this.hook = new Thread(this::close, "postgres-stop");
     Runtime.getRuntime().addShutdownHook(hook);
   }
 
@@ -238,7 +235,7 @@ public final class PostgresInstance implements AutoCloseable {
       try {
         ready.get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         return new PostgresInstance(
-            dir, binaries, p, port, version, log, (System.nanoTime() - begin) / 1e9);
+            dir, binaries, p, port, version, (System.nanoTime() - begin) / 1e9);
       } catch (ExecutionException | TimeoutException e) {
         p.destroyForcibly();
         last =
@@ -371,11 +368,6 @@ public final class PostgresInstance implements AutoCloseable {
   /** Seconds from unpacked binaries to accepting connections (initdb and start). */
   public double startSeconds() {
     return startSeconds;
-  }
-
-  /** The server's last log lines, for error messages. */
-  public List<String> lastLogLines() {
-    return snapshot(log);
   }
 
   /**

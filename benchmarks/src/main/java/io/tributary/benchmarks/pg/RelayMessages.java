@@ -13,14 +13,14 @@ import io.tributary.api.v1.Value;
  * <p>An insert is the event Tributary sends a subscription for the same row, byte for byte as
  * large: {@code (id, room, body, _seq)} with a {@code _seq} of the same form.
  */
-public final class RelayMessages {
+final class RelayMessages {
   /** Tributary's subscription ids are UUIDs; the relay's events carry one of the same size. */
   static final String SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000000";
 
   private RelayMessages() {}
 
   /** The serialized event that tells a client its stream is open. */
-  public static byte[] openedMessage() {
+  static byte[] openedMessage() {
     return LiveEvent.newBuilder()
         .setOpened(StreamOpened.newBuilder().setStreamId(SUBSCRIPTION_ID))
         .build()
@@ -28,7 +28,7 @@ public final class RelayMessages {
   }
 
   /** The serialized insert event of row {@code (change, room, body)}. */
-  public static byte[] insertMessage(long change, int room, String body) {
+  static byte[] insertMessage(long change, int room, String body) {
     long seq = (1_000_000L + change) << 16; // like _seq: a log offset shifted by 16 bits
     Row row =
         Row.newBuilder()
