@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Builds what the fan-out benchmark needs (tests not built) and runs it from the repository root,
 # so that results land in benchmarks/results/. Arguments go to the benchmark (see README.md), e.g.
-#   benchmarks/run-fanout.sh --phase-seconds=5 --scenarios=1k
+#   benchmarks/run-fanout.sh --quick
+#   benchmarks/run-fanout.sh --scenarios=1k --targets=tributary,postgres --results-dir=none
+# The traditional stack's PostgreSQL comes from a Maven dependency (unpacked with tar and xz);
+# when run as root, PostgreSQL runs as nobody through setpriv.
 # Environment: FANOUT_JAVA_OPTS (JVM options; default -Xmx4g), JAVA_HOME (which java).
 set -euo pipefail
 

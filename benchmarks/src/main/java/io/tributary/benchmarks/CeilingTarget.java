@@ -2,7 +2,9 @@ package io.tributary.benchmarks;
 
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.stub.ClientCalls;
+import io.tributary.api.v1.LiveEventBatch;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,17 +38,30 @@ final class CeilingTarget implements FanOutTarget {
     for (int c = 0; c < layout.connections(); c++) {
       channels.add(TributaryClients.channel(server.port()));
     }
+    observers.addAll(openRoomStreams(layout, deliveries, channels, CeilingServer.CLIENT_METHOD));
+  }
+
+  /**
+   * Opens, on each client connection, one stream per room it follows, carrying the connection's
+   * subscriptions of that room ({@link CeilingServer#request}); returns once every one is open.
+   */
+  static List<EventObserver<byte[]>> openRoomStreams(
+      Layout layout,
+      Deliveries deliveries,
+      List<ManagedChannel> channels,
+      MethodDescriptor<byte[], LiveEventBatch> method) {
     // (connection, room) -> the connection's subscriptions of the room
     Map<List<Integer>, Integer> streams = new LinkedHashMap<>();
     for (int i = 0; i < layout.subscriptions(); i++) {
       streams.merge(List.of(layout.connection(i), layout.room(i)), 1, Integer::sum);
     }
+    List<EventObserver<byte[]>> observers = new ArrayList<>();
     streams.forEach(
         (key, subscriptions) -> {
           int c = key.get(0);
           EventObserver<byte[]> observer = new EventObserver<>(deliveries);
           ClientCalls.asyncServerStreamingCall(
-              channels.get(c).newCall(CeilingServer.CLIENT_METHOD, CallOptions.DEFAULT),
+              channels.get(c).newCall(method, CallOptions.DEFAULT),
               CeilingServer.request(key.get(1), c, subscriptions),
               observer);
           observers.add(observer);
@@ -55,9 +70,10 @@ final class CeilingTarget implements FanOutTarget {
       try {
         o.opened().get(60, TimeUnit.SECONDS);
       } catch (Exception e) {
-        throw new IllegalStateException("Cannot open a ceiling stream: " + e, e);
+        throw new IllegalStateException("Cannot open a stream of " + method + ": " + e, e);
       }
     }
+    return observers;
   }
 
   @Override

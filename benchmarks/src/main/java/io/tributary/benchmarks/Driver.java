@@ -1,11 +1,14 @@
 package io.tributary.benchmarks;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramIterationValue;
 
 /**
  * Drives one target through the two phases of a scenario. Change numbers are unique over the whole
@@ -17,22 +20,43 @@ final class Driver {
   private long nextChange = 1;
 
   private record Cpu(
-      long wall, long process, long machine, long fanOut, Map<String, Long> threads) {
+      long wall,
+      long process,
+      long machine,
+      long fanOut,
+      long outOfProcess,
+      Map<String, Long> threads) {
     static Cpu of(FanOutTarget t) {
       return new Cpu(
           System.nanoTime(),
           ThreadCpu.ofProcess(),
           ThreadCpu.ofMachine(),
           t.fanOutCpuNanos(),
+          t instanceof OutOfProcessCpu o ? o.outOfProcessCpuNanos() : 0,
           ThreadCpu.byGroup());
     }
 
-    /** CPU used by other processes from {@code start} to this reading, or -1 if unknown. */
+    /** CPU of the target's processes outside this JVM since {@code start}, or -1 if unknown. */
+    long outOfProcessSince(Cpu start) {
+      if (outOfProcess < 0 || start.outOfProcess < 0) {
+        return -1;
+      }
+      return Math.max(0, outOfProcess - start.outOfProcess);
+    }
+
+    /**
+     * CPU used by other processes (not this JVM, not the target's own server processes) from {@code
+     * start} to this reading, or -1 if unknown.
+     */
     long otherSince(Cpu start) {
       if (machine < 0 || start.machine < 0) {
         return -1;
       }
-      return Math.max(0, (machine - start.machine) - (process - start.process));
+      return Math.max(
+          0,
+          (machine - start.machine)
+              - (process - start.process)
+              - Math.max(0, outOfProcessSince(start)));
     }
 
     /** Where the CPU went from {@code start} to this reading: the busiest thread groups, in ms. */
@@ -55,9 +79,11 @@ final class Driver {
       Deliveries deliveries,
       double changesPerSecond,
       double warmupSeconds,
-      double measureSeconds) {
+      double measureSeconds,
+      int minChanges) {
     int warm = (int) Math.round(warmupSeconds * changesPerSecond);
-    int measured = Math.max(1, (int) Math.round(measureSeconds * changesPerSecond));
+    int measured =
+        Math.max(Math.max(1, minChanges), (int) Math.round(measureSeconds * changesPerSecond));
     int total = warm + measured;
     long base = nextChange;
     nextChange += total;
@@ -133,17 +159,20 @@ final class Driver {
         counts[1],
         c1.process() - c0.process(),
         c1.fanOut() - c0.fanOut(),
+        c1.outOfProcessSince(c0),
         c1.otherSince(c0),
         deliveries.errors() - errorsBefore,
         target.failures() - failuresBefore,
-        c1.topThreadsSince(c0));
+        c1.topThreadsSince(c0),
+        curve(fromAck));
   }
 
   /**
    * Publishes as fast as the clients take the changes, with at most {@code window} changes not yet
-   * received by every matching subscription, and measures deliveries/s after {@code warmupSeconds}.
-   * The window keeps each stream's backlog far below Tributary's per-stream queue, so no subscriber
-   * is closed as too slow: the phase measures throughput, not the slow-consumer policy.
+   * received by every matching subscription, and measures deliveries/s for {@code measureSeconds}
+   * from the end of {@code warmupSeconds} or the phase's first delivery, whichever is later. The
+   * window keeps each stream's backlog far below Tributary's per-stream queue, so no subscriber is
+   * closed as too slow: the phase measures throughput, not the slow-consumer policy.
    */
   PhaseResult saturation(
       FanOutTarget target,
@@ -159,7 +188,8 @@ final class Driver {
     long countBefore = deliveries.count();
     long start = System.nanoTime();
     long warmEnd = start + (long) (warmupSeconds * 1e9);
-    long end = warmEnd + (long) (measureSeconds * 1e9);
+    long measureNanos = (long) (measureSeconds * 1e9);
+    long end = Long.MAX_VALUE;
     long published = 0;
     long publishedAtWarm = 0;
     long countAtWarm = 0;
@@ -167,10 +197,15 @@ final class Driver {
     long limit = (window - 1) * matching;
     while (true) {
       long now = System.nanoTime();
-      if (c0 == null && now >= warmEnd) {
+      // The measurement starts after the warm-up, once deliveries flow: with 100k matches a
+      // change takes seconds to reach everyone, and a short phase would otherwise see none.
+      if (c0 == null
+          && now >= warmEnd
+          && (deliveries.count() > countBefore || now - warmEnd > DRAIN_TIMEOUT_NANOS)) {
         c0 = Cpu.of(target);
         countAtWarm = deliveries.count();
         publishedAtWarm = published;
+        end = now + measureNanos;
       }
       if (now >= end) {
         break;
@@ -205,10 +240,32 @@ final class Driver {
         0,
         c1.process() - c0.process(),
         c1.fanOut() - c0.fanOut(),
+        c1.outOfProcessSince(c0),
         c1.otherSince(c0),
         deliveries.errors() - errorsBefore,
         target.failures() - failuresBefore,
-        c1.topThreadsSince(c0));
+        c1.topThreadsSince(c0),
+        List.of());
+  }
+
+  /**
+   * A latency distribution as {@code [percentile, ms]} pairs for a smooth curve: HdrHistogram's
+   * percentile iteration (5 ticks per half distance) up to 99.99, then the maximum as 100.
+   */
+  static List<List<Double>> curve(Histogram micros) {
+    List<List<Double>> points = new ArrayList<>();
+    if (micros.getTotalCount() == 0) {
+      return points;
+    }
+    for (HistogramIterationValue v : micros.percentiles(5)) {
+      double p = v.getPercentileLevelIteratedTo();
+      if (p > 99.99) {
+        break;
+      }
+      points.add(List.of(p, micros.highestEquivalentValue(v.getValueIteratedTo()) / 1_000.0));
+    }
+    points.add(List.of(100.0, micros.getMaxValue() / 1_000.0));
+    return points;
   }
 
   /** Waits until the clients have received {@code count} deliveries, or gives up after 30 s. */

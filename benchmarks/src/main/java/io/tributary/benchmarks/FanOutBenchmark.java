@@ -1,5 +1,6 @@
 package io.tributary.benchmarks;
 
+import io.tributary.benchmarks.pg.PostgresInstance;
 import io.tributary.server.ServerConfig;
 import io.tributary.server.TributaryServer;
 import io.tributary.server.live.LiveConfig;
@@ -21,19 +22,26 @@ import java.util.stream.Stream;
 
 /**
  * The live-query fan-out benchmark (DESIGN.md section 9): Tributary's deliveries/s, insert → client
- * latency and heap per idle subscription, beside a raw gRPC fan-out of pre-serialized messages to
- * the same number of streams over the same number of connections (the ceiling), in the same run.
+ * latency and heap per idle subscription, beside the traditional stack it replaces (PostgreSQL, a
+ * trigger calling {@code pg_notify}, a relay fanning notifications out over gRPC streams) and a raw
+ * gRPC fan-out of pre-serialized messages (the ceiling), to the same number of streams over the
+ * same number of connections, in the same run.
  *
  * <p>One JVM runs a Tributary server (embedded broker, in a temporary directory), the ceiling
- * server and the clients. For each scenario and each target: open the subscriptions, run a
- * fixed-rate phase (latency of every delivery) and a saturation phase (deliveries/s), close. Then
- * the heap of idle subscriptions, opened from a child JVM. Prints a Markdown report and writes it,
- * with the raw figures as JSON, to {@code <results-dir>/<date>-fanout.md} and {@code .json}.
+ * server, the relay and the clients; PostgreSQL runs as a child process. For each scenario and each
+ * target: open the subscriptions, run a fixed-rate phase (latency of every delivery) and a
+ * saturation phase (deliveries/s), close. After the first scenario, the heap of idle subscriptions,
+ * opened from a child JVM. Prints a Markdown report and writes it, with the raw figures as JSON, to
+ * {@code <results-dir>/fanout.md} and {@code .json} (the suite's names) or, without {@code
+ * --results-dir}, to {@code benchmarks/results/<date>-fanout.md} and {@code .json}.
  *
  * <p>A main program, not a test: nothing here asserts on time. See {@code benchmarks/README.md}.
  */
 public final class FanOutBenchmark {
   static final String ROOT_PASSWORD = "fanout-benchmark-root-password";
+
+  /** The suite's name of this scenario (and of its files). */
+  static final String SCENARIO = "fanout";
 
   private FanOutBenchmark() {}
 
@@ -52,9 +60,9 @@ public final class FanOutBenchmark {
     System.out.println(markdown);
     if (options.resultsDir() != null) {
       Files.createDirectories(options.resultsDir());
-      String date = LocalDate.now(ZoneOffset.UTC).toString();
-      Path md = options.resultsDir().resolve(date + "-fanout.md");
-      Path json = options.resultsDir().resolve(date + "-fanout.json");
+      String prefix = options.suiteNaming() ? "" : LocalDate.now(ZoneOffset.UTC).toString() + "-";
+      Path md = options.resultsDir().resolve(prefix + SCENARIO + ".md");
+      Path json = options.resultsDir().resolve(prefix + SCENARIO + ".json");
       Files.writeString(md, markdown, StandardCharsets.UTF_8);
       Files.writeString(json, report.json(), StandardCharsets.UTF_8);
       System.out.println("Wrote " + md + " and " + json);
@@ -72,6 +80,10 @@ public final class FanOutBenchmark {
     List<PhaseResult> results = new ArrayList<>();
     Map<String, Integer> windows = new LinkedHashMap<>();
     Map<String, Double> openSeconds = new LinkedHashMap<>();
+    Map<String, Double> startSeconds = new LinkedHashMap<>();
+    Map<String, String> skipped = new LinkedHashMap<>();
+    List<String> notRun = new ArrayList<>();
+    Map<String, Object> postgresInfo = new LinkedHashMap<>();
     HeapProbe.Result heap = null;
     LiveConfig live = LiveConfig.defaults();
     Path dataDir = Files.createTempDirectory("tributary-fanout");
@@ -80,7 +92,9 @@ public final class FanOutBenchmark {
       List<FanOutTarget> targets = new ArrayList<>();
       TributaryServer server = null;
       TributaryTarget tributary = null;
+      PostgresTarget postgres = null;
       if (options.targets().contains("tributary")) {
+        long t = System.nanoTime();
         server =
             TributaryServer.start(
                 ServerConfig.defaults()
@@ -92,12 +106,29 @@ public final class FanOutBenchmark {
         tributary = new TributaryTarget(server, ROOT_PASSWORD, options.users());
         opened.push(tributary);
         targets.add(tributary);
+        startSeconds.put("tributary", (System.nanoTime() - t) / 1e9);
+        progress("tributary: server started in %.1f s", startSeconds.get("tributary"));
       }
       if (options.targets().contains("ceiling")) {
-        CeilingTarget ceiling =
-            new CeilingTarget(Math.max(2, Runtime.getRuntime().availableProcessors()));
+        CeilingTarget ceiling = new CeilingTarget(fanOutThreads());
         opened.push(ceiling);
         targets.add(ceiling);
+      }
+      if (options.targets().contains("postgres")) {
+        long t = System.nanoTime();
+        try {
+          postgres = startPostgres(options, opened, postgresInfo);
+          targets.add(postgres);
+          startSeconds.put("postgres", (System.nanoTime() - t) / 1e9);
+          progress(
+              "postgres: %s from %s, started in %.1f s",
+              postgresInfo.get("version"),
+              postgresInfo.get("binaries"),
+              startSeconds.get("postgres"));
+        } catch (RuntimeException | java.sql.SQLException e) {
+          skipped.put("postgres", e.getMessage());
+          progress("postgres: SKIPPED: %s", e.getMessage());
+        }
       }
       Driver driver = new Driver();
       boolean first = true;
@@ -105,6 +136,11 @@ public final class FanOutBenchmark {
         int window = options.window() > 0 ? options.window() : window(layout, live);
         windows.put(layout.name(), window);
         for (FanOutTarget target : targets) {
+          if (overBudget(options, begin)) {
+            notRun.add(layout.name() + " / " + target.name());
+            progress("%s / %s: NOT RUN, over the time budget", layout.name(), target.name());
+            continue;
+          }
           Deliveries deliveries = new Deliveries();
           progress(
               "%s / %s: opening %,d subscriptions (%,d matching) over %d connections",
@@ -130,7 +166,8 @@ public final class FanOutBenchmark {
                     deliveries,
                     rate,
                     options.warmupSeconds(),
-                    options.phaseSeconds());
+                    options.phaseSeconds(),
+                    options.minChanges());
             results.add(r);
             progress(
                 "  rate %s changes/s: latency from ack p50 %.2f ms, p99 %.2f ms, max %.1f ms;"
@@ -164,6 +201,9 @@ public final class FanOutBenchmark {
               s.otherCoresBusy(),
               s.errors(),
               s.failures());
+          if (target instanceof OutOfProcessCpu o) {
+            progress("  %s processes: %.2f cores", o.outOfProcessName(), s.outOfProcessCoresBusy());
+          }
           progress("  busiest threads (CPU ms): %s", s.busiestThreadsMillis());
           if (deliveries.firstError() != null) {
             progress("  first client error: %s", deliveries.firstError());
@@ -171,24 +211,20 @@ public final class FanOutBenchmark {
           if (target == tributary && tributary.firstFailure() != null) {
             progress("  first publication failure: %s", tributary.firstFailure());
           }
+          if (target == postgres && postgres.firstFailure() != null) {
+            progress("  first publication failure: %s", postgres.firstFailure());
+          }
+          t = System.nanoTime();
           target.closeStreams();
+          progress("  closed in %.1f s", (System.nanoTime() - t) / 1e9);
         }
         first = false;
+        if (heap == null && options.heapSubscriptions() > 0 && tributary != null) {
+          heap = measureHeap(options, tributary, server);
+        }
       }
-      if (options.heapSubscriptions() > 0 && tributary != null) {
-        Layout idle =
-            new Layout(
-                "idle",
-                options.connections(),
-                options.heapSubscriptions(),
-                Math.min(options.heapMatching(), options.heapSubscriptions()));
-        progress(
-            "heap: %,d idle subscriptions over %d connections from a child JVM",
-            idle.subscriptions(), idle.connections());
-        heap = HeapProbe.measure(tributary, server.port(), idle, options.users());
-        progress(
-            "  %,.0f B per idle subscription, %,.0f B per idle stream",
-            heap.bytesPerSubscription(), heap.bytesPerStream());
+      if (heap == null && options.heapSubscriptions() > 0 && tributary != null) {
+        heap = measureHeap(options, tributary, server); // no scenarios
       }
     } finally {
       while (!opened.isEmpty()) {
@@ -202,7 +238,84 @@ public final class FanOutBenchmark {
     }
     machine.put("load_average_at_end", Machine.loadAverage());
     return new Report(
-        machine, options, results, windows, openSeconds, heap, (System.nanoTime() - begin) / 1e9);
+        machine,
+        options,
+        results,
+        windows,
+        openSeconds,
+        startSeconds,
+        skipped,
+        notRun,
+        postgresInfo,
+        heap,
+        (System.nanoTime() - begin) / 1e9);
+  }
+
+  /**
+   * Starts PostgreSQL (bundled or machine binaries, in a temporary directory) and the traditional
+   * stack's target on it; registers both in {@code opened} so they are stopped whatever happens.
+   * Fills {@code info} with where the binaries came from.
+   */
+  private static PostgresTarget startPostgres(
+      FanOutOptions options, Deque<AutoCloseable> opened, Map<String, Object> info)
+      throws IOException, java.sql.SQLException {
+    Path dir = Files.createTempDirectory("tributary-fanout-pg");
+    PostgresInstance pg;
+    try {
+      PostgresInstance.Binaries binaries = PostgresInstance.locate(dir);
+      pg = PostgresInstance.start(binaries, dir);
+    } catch (RuntimeException e) {
+      deleteRecursively(dir);
+      throw e;
+    }
+    opened.push(pg);
+    info.put("version", pg.version());
+    info.put("binaries", pg.binaries().source());
+    info.put("initdb_and_start_seconds", pg.startSeconds());
+    info.put(
+        "settings",
+        "listen_addresses=127.0.0.1, no Unix socket, max_connections=50, the rest default"
+            + " (fsync=on, synchronous_commit=on, full_page_writes=on)");
+    info.put("data_directory", "temporary directory " + dir);
+    info.put("writer_connections", options.pgWriters());
+    info.put("relay_fanout_threads", fanOutThreads());
+    PostgresTarget target = new PostgresTarget(pg, fanOutThreads(), options.pgWriters());
+    opened.push(target);
+    return target;
+  }
+
+  /**
+   * Heap per idle subscription, measured after the first scenario: late enough that the server's
+   * one-time structures (first subscriptions, JIT, caches) are not counted per subscription, early
+   * enough that a run short of time leaves out the baselines of the last scenario rather than this.
+   */
+  private static HeapProbe.Result measureHeap(
+      FanOutOptions options, TributaryTarget tributary, TributaryServer server) {
+    Layout idle =
+        new Layout(
+            "idle",
+            options.connections(),
+            options.heapSubscriptions(),
+            Math.min(options.heapMatching(), options.heapSubscriptions()));
+    progress(
+        "heap: %,d idle subscriptions over %d connections from a child JVM",
+        idle.subscriptions(), idle.connections());
+    HeapProbe.Result heap = HeapProbe.measure(tributary, server.port(), idle, options.users());
+    progress(
+        "  %,.0f B per idle subscription, %,.0f B per idle stream; subscribed in %.1f s",
+        heap.bytesPerSubscription(), heap.bytesPerStream(), heap.subscribeSeconds());
+    return heap;
+  }
+
+  /** Whether the run has used up {@code --budget-seconds} (0: no budget). */
+  private static boolean overBudget(FanOutOptions options, long begin) {
+    return options.budgetSeconds() > 0
+        && (System.nanoTime() - begin) / 1e9 > options.budgetSeconds();
+  }
+
+  /** Fan-out worker threads of the ceiling and of the relay alike. */
+  static int fanOutThreads() {
+    return Math.max(2, Runtime.getRuntime().availableProcessors());
   }
 
   /**

@@ -23,8 +23,16 @@ import java.util.stream.Stream;
  * @param jitWarmupSeconds an extra, discarded saturation run per target before the first scenario
  * @param heapSubscriptions idle subscriptions of the heap measurement, or 0 to skip it
  * @param heapMatching how many of them follow the hot room (the rest spread over other rooms)
- * @param targets which targets to run: {@code tributary}, {@code ceiling} or both
- * @param resultsDir where to write {@code <date>-fanout.md} and {@code .json}, or null for none
+ * @param targets which targets to run: {@code tributary}, {@code ceiling}, {@code postgres}
+ * @param resultsDir where to write the report, or null for none
+ * @param minChanges the fewest changes a fixed-rate phase measures (it lasts longer if the rate is
+ *     low)
+ * @param pgWriters writer connections of the PostgreSQL target
+ * @param quick whether {@code --quick} set tiny defaults
+ * @param budgetSeconds once the run has taken this long, the scenarios and targets not started yet
+ *     (and the heap measurement) are left out, and the report says so; 0 for no limit
+ * @param suiteNaming whether to write {@code fanout.md}/{@code .json} (the suite's names, when
+ *     {@code --results-dir} is given) rather than {@code <date>-fanout.md}/{@code .json}
  */
 record FanOutOptions(
     List<String> scenarios,
@@ -38,46 +46,76 @@ record FanOutOptions(
     int heapSubscriptions,
     int heapMatching,
     List<String> targets,
-    Path resultsDir) {
+    Path resultsDir,
+    int minChanges,
+    int pgWriters,
+    boolean quick,
+    boolean suiteNaming,
+    double budgetSeconds) {
 
   static final String USAGE =
       """
-      Usage: FanOutBenchmark [--name=value ...]
-        --scenarios=1k,10k,10k-1k  N: N subscriptions all matching; N-M: N subscriptions, M match
+      Usage: FanOutBenchmark [--quick] [--name=value ...]
+        --scenarios=1k,10k,100k,100k-1k  N: N subscriptions all matching; N-M: N subscriptions,
+                                   M matching
         --connections=100          client connections (one Tributary event stream each)
         --users=10                 reader users the connections are spread over
-        --rates=5,20               fixed-rate phases: changes/s when 1,000 subscriptions match
+        --rates=20                 fixed-rate phases: changes/s when 1,000 subscriptions match
                                    (scaled so every scenario offers the same deliveries/s)
+        --min-changes=2            the fewest changes a fixed-rate phase measures
         --window=0                 saturation phase: changes in flight (0: from the queue size)
-        --warmup-seconds=3         discarded at the start of each phase
-        --phase-seconds=10         measured per phase
-        --jit-warmup-seconds=5     discarded saturation run per target before the first scenario
-        --heap-subscriptions=10000 idle subscriptions for heap per subscription (0: skip)
+        --warmup-seconds=1         discarded at the start of each phase
+        --phase-seconds=3          measured per phase
+        --jit-warmup-seconds=2     discarded saturation run per target before the first scenario
+        --heap-subscriptions=100000 idle subscriptions for heap per subscription (0: skip)
         --heap-matching=1000       how many of them follow the hot room
-        --targets=tributary,ceiling
-        --results-dir=benchmarks/results   where to write <date>-fanout.md/.json (none: don't)
+        --targets=tributary,ceiling,postgres
+        --pg-writers=10            PostgreSQL writer connections (a pool's usual size)
+        --results-dir=DIR          write fanout.md/.json into DIR (none: write nothing); without
+                                   it, benchmarks/results/<date>-fanout.md/.json
+        --budget-seconds=540       past this, what has not started is left out (0: no limit)
+        --quick                    tiny sizes for a fast look: scenarios 1k,2k-1k, 2 s phases,
+                                   2,000 idle subscriptions (options given beside it still win)
       """;
 
   static FanOutOptions parse(String[] args) {
     Map<String, String> v = new LinkedHashMap<>();
-    v.put("scenarios", "1k,10k,10k-1k");
+    v.put("scenarios", "1k,10k,100k,100k-1k");
     v.put("connections", "100");
     v.put("users", "10");
-    v.put("rates", "5,20");
+    v.put("rates", "20");
+    v.put("min-changes", "2");
     v.put("window", "0");
-    v.put("warmup-seconds", "3");
-    v.put("phase-seconds", "10");
-    v.put("jit-warmup-seconds", "5");
-    v.put("heap-subscriptions", "10000");
+    v.put("warmup-seconds", "1");
+    v.put("phase-seconds", "3");
+    v.put("jit-warmup-seconds", "2");
+    v.put("heap-subscriptions", "100000");
     v.put("heap-matching", "1000");
-    v.put("targets", "tributary,ceiling");
+    v.put("targets", "tributary,ceiling,postgres");
+    v.put("pg-writers", "10");
     v.put("results-dir", "benchmarks/results");
+    v.put("budget-seconds", "540");
+    boolean quick = List.of(args).contains("--quick");
+    if (quick) {
+      v.put("scenarios", "1k,2k-1k");
+      v.put("min-changes", "2");
+      v.put("warmup-seconds", "0.5");
+      v.put("phase-seconds", "2");
+      v.put("jit-warmup-seconds", "0.5");
+      v.put("heap-subscriptions", "2000");
+      v.put("heap-matching", "200");
+    }
+    boolean suiteNaming = false;
     for (String a : args) {
+      if (a.equals("--quick")) {
+        continue;
+      }
       int eq = a.indexOf('=');
       if (!a.startsWith("--") || eq < 0 || !v.containsKey(a.substring(2, eq))) {
         throw new IllegalArgumentException("Cannot read option " + a + "\n" + USAGE);
       }
       v.put(a.substring(2, eq), a.substring(eq + 1));
+      suiteNaming |= a.substring(2, eq).equals("results-dir");
     }
     String dir = v.get("results-dir");
     return new FanOutOptions(
@@ -92,7 +130,12 @@ record FanOutOptions(
         Integer.parseInt(v.get("heap-subscriptions")),
         Integer.parseInt(v.get("heap-matching")),
         List.of(v.get("targets").split(",")),
-        dir.equals("none") ? null : Path.of(dir));
+        dir.equals("none") ? null : Path.of(dir),
+        Integer.parseInt(v.get("min-changes")),
+        Integer.parseInt(v.get("pg-writers")),
+        quick,
+        suiteNaming,
+        Double.parseDouble(v.get("budget-seconds")));
   }
 
   /** The layouts of {@link #scenarios()}. */
@@ -136,6 +179,10 @@ record FanOutOptions(
     m.put("heap_subscriptions", heapSubscriptions);
     m.put("heap_matching", heapMatching);
     m.put("targets", String.join(",", targets));
+    m.put("min_changes", minChanges);
+    m.put("pg_writers", pgWriters);
+    m.put("quick", quick);
+    m.put("budget_seconds", budgetSeconds);
     return m;
   }
 }

@@ -29,7 +29,8 @@ final class HeapProbe {
       long baselineBytes,
       long withStreamsBytes,
       long withSubscriptionsBytes,
-      long afterCloseBytes) {
+      long afterCloseBytes,
+      double subscribeSeconds) {
 
     double bytesPerSubscription() {
       return (withSubscriptionsBytes - withStreamsBytes) / (double) subscriptions;
@@ -52,6 +53,7 @@ final class HeapProbe {
       m.put("heap_after_clients_left_bytes", afterCloseBytes);
       m.put("bytes_per_idle_subscription", bytesPerSubscription());
       m.put("bytes_per_idle_stream", bytesPerStream());
+      m.put("subscribe_seconds", subscribeSeconds);
       return m;
     }
   }
@@ -87,8 +89,10 @@ final class HeapProbe {
                 new OutputStreamWriter(child.getOutputStream(), StandardCharsets.UTF_8), true)) {
       expect(out, "STREAMS");
       long withStreams = usedAfterGc();
+      long t = System.nanoTime();
       in.println("SUBSCRIBE");
       expect(out, "SUBSCRIBED");
+      double subscribeSeconds = (System.nanoTime() - t) / 1e9;
       long withSubscriptions = usedAfterGc();
       long open = target.openSubscriptions();
       if (open != layout.subscriptions()) {
@@ -110,7 +114,8 @@ final class HeapProbe {
           baseline,
           withStreams,
           withSubscriptions,
-          afterClose);
+          afterClose,
+          subscribeSeconds);
     } catch (IOException e) {
       throw new IllegalStateException("Cannot talk to the idle-subscriber process: " + e, e);
     } catch (InterruptedException e) {

@@ -1,12 +1,13 @@
 package io.tributary.benchmarks;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The figures of one measured phase of one target in one scenario.
  *
- * @param target "tributary" or "ceiling"
+ * @param target "tributary", "ceiling" or "postgres"
  * @param scenario the layout's name
  * @param mode "rate" (a fixed change rate, for latency) or "saturation" (as fast as the clients
  *     take it, a bounded number of changes in flight, for deliveries/s)
@@ -23,12 +24,16 @@ import java.util.Map;
  *     as 0 ms in {@code latencyFromAck})
  * @param processCpuNanos CPU of the whole process (servers and clients) in the measured time
  * @param fanOutCpuNanos CPU of the target's matching and fan-out threads in the measured time
+ * @param outOfProcessCpuNanos CPU of the target's own processes outside this JVM (PostgreSQL's) in
+ *     the measured time; 0 for targets without any, -1 if unknown
  * @param otherCpuNanos CPU of other processes on the machine in the measured time (work that
  *     competed with the benchmark and distorts it), or -1 if unknown
  * @param errors errors the clients received (for example SUBSCRIBER_TOO_SLOW)
  * @param failures publications that failed
  * @param busiestThreadsMillis the thread groups (names with digits as {@code #}) that used the most
  *     CPU in the measured time, in CPU milliseconds, most first
+ * @param latencyCurve {@code latencyFromAck} as {@code [percentile, ms]} pairs (rate only, else
+ *     empty)
  */
 record PhaseResult(
     String target,
@@ -45,10 +50,12 @@ record PhaseResult(
     long deliveredBeforeAck,
     long processCpuNanos,
     long fanOutCpuNanos,
+    long outOfProcessCpuNanos,
     long otherCpuNanos,
     long errors,
     long failures,
-    Map<String, Long> busiestThreadsMillis) {
+    Map<String, Long> busiestThreadsMillis,
+    List<List<Double>> latencyCurve) {
 
   double deliveriesPerSecond() {
     return deliveries / seconds;
@@ -56,6 +63,36 @@ record PhaseResult(
 
   double changesPerSecond() {
     return changes / seconds;
+  }
+
+  /** CPU of this JVM and of the target's out-of-process servers (PostgreSQL), in nanoseconds. */
+  long totalCpuNanos() {
+    return processCpuNanos + Math.max(0, outOfProcessCpuNanos);
+  }
+
+  /** Total CPU per change (this JVM and PostgreSQL), in microseconds. */
+  double totalCpuMicrosPerChange() {
+    return changes == 0 ? 0 : totalCpuNanos() / 1e3 / changes;
+  }
+
+  /** Total CPU per delivery (this JVM and PostgreSQL), in microseconds. */
+  double totalCpuMicrosPerDelivery() {
+    return deliveries == 0 ? 0 : totalCpuNanos() / 1e3 / deliveries;
+  }
+
+  /** Out-of-process server CPU per change, in microseconds. */
+  double outOfProcessCpuMicrosPerChange() {
+    return changes == 0 ? 0 : Math.max(0, outOfProcessCpuNanos) / 1e3 / changes;
+  }
+
+  /** Cores the target's out-of-process servers kept busy on average (0 when it has none). */
+  double outOfProcessCoresBusy() {
+    return Math.max(0, outOfProcessCpuNanos) / 1e9 / seconds;
+  }
+
+  /** Cores busy on average in this JVM and the target's out-of-process servers. */
+  double totalCoresBusy() {
+    return totalCpuNanos() / 1e9 / seconds;
   }
 
   /** Process CPU per change, in microseconds (servers and clients together). */
@@ -105,6 +142,10 @@ record PhaseResult(
     m.put("fanout_threads_cpu_us_per_change", fanOutCpuMicrosPerChange());
     m.put("process_cpu_us_per_delivery", processCpuMicrosPerDelivery());
     m.put("cores_busy", coresBusy());
+    m.put("out_of_process_cpu_us_per_change", outOfProcessCpuMicrosPerChange());
+    m.put("total_cpu_us_per_change", totalCpuMicrosPerChange());
+    m.put("total_cpu_us_per_delivery", totalCpuMicrosPerDelivery());
+    m.put("total_cores_busy", totalCoresBusy());
     m.put("other_processes_cores_busy", otherCoresBusy());
     m.put("client_errors", errors);
     m.put("publish_failures", failures);

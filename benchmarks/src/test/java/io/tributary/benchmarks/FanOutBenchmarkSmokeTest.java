@@ -1,18 +1,20 @@
 package io.tributary.benchmarks;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import org.junit.jupiter.api.Test;
 
 /**
- * Runs the fan-out benchmark with tiny sizes against both targets and checks that it produces
+ * Runs the fan-out benchmark with tiny sizes against its three targets and checks that it produces
  * complete, sane figures, not what they are: nothing here depends on how fast this machine is. The
- * heap probe (a child JVM) is left to the real runs.
+ * heap probe (a child JVM) is left to the real runs. The traditional stack needs PostgreSQL
+ * binaries (bundled as a dependency, or the machine's); without any, its part is skipped.
  */
 class FanOutBenchmarkSmokeTest {
 
   @Test
-  void shouldProduceFiguresForBothTargets() throws Exception {
+  void shouldProduceFiguresForEveryTarget() throws Exception {
     FanOutOptions options =
         FanOutOptions.parse(
             new String[] {
@@ -25,14 +27,19 @@ class FanOutBenchmarkSmokeTest {
               "--phase-seconds=0.3",
               "--jit-warmup-seconds=0",
               "--heap-subscriptions=0", // its child JVM and full GCs would double the time
+              "--pg-writers=2",
               "--results-dir=none"
             });
 
     Report report = FanOutBenchmark.run(options);
 
+    String skipped = report.skipped().get("postgres");
+    if (skipped != null) {
+      assertThat(skipped).startsWith("Cannot find PostgreSQL binaries");
+    }
     assertThat(report.phases())
         .extracting(p -> p.target() + "/" + p.mode())
-        .containsExactly(
+        .containsSubsequence(
             "tributary/rate", "tributary/saturation", "ceiling/rate", "ceiling/saturation");
     for (PhaseResult p : report.phases()) {
       assertThat(p.errors() + p.failures()).as(p.target() + " errors").isZero();
@@ -47,7 +54,27 @@ class FanOutBenchmarkSmokeTest {
     assertThat(report.markdown())
         .contains("## Targets")
         .contains("deliveries/s vs ceiling, 8-4")
-        .contains("## Latency at fixed rates (ms)");
-    assertThat(report.json()).contains("\"deliveries_per_s\"").contains("\"latency_from_ack_ms\"");
+        .contains("### Latency at the fixed rate (ms)");
+    assertThat(report.json())
+        .contains("\"scenario\": \"fanout\"")
+        .contains("\"deliveries_per_s\"")
+        .contains("\"latency_from_ack_ms\"")
+        .contains("\"latency_distributions\"")
+        .contains("\"series\"");
+
+    assumeTrue(skipped == null, "no PostgreSQL binaries here: " + skipped);
+    assertThat(report.phases())
+        .extracting(p -> p.target() + "/" + p.mode())
+        .containsExactly(
+            "tributary/rate",
+            "tributary/saturation",
+            "ceiling/rate",
+            "ceiling/saturation",
+            "postgres/rate",
+            "postgres/saturation");
+    assertThat(report.markdown()).contains("deliveries/s vs traditional stack, 8-4");
+    assertThat(report.latencyDistributions())
+        .extracting(d -> d.get("series"))
+        .contains("Traditional (PostgreSQL + pg_notify + relay)");
   }
 }
