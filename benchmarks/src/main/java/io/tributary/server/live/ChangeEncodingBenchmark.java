@@ -69,7 +69,7 @@ public class ChangeEncodingBenchmark {
       bytes += events[i].size();
     }
     // Framing is the batch's, not the event's: count the events' bytes, as perSubscription does.
-    return EncodedBatch.of(events, receivers).bytes().length > 0 ? bytes : -1;
+    return EncodedBatch.of(java.util.Arrays.asList(events)).bytes().length > 0 ? bytes : -1;
   }
 
   @Benchmark

@@ -4,8 +4,6 @@ import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
 import io.tributary.api.v1.LiveEventBatch;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 
 /**
@@ -37,35 +35,65 @@ public final class EncodedBatch {
 
   /** The events, in order, as {@code repeated LiveEvent events = 1}. */
   static EncodedBatch of(List<EventBytes> events) {
-    return of(events.toArray(new EventBytes[0]), events.size());
+    byte[][] heads = new byte[events.size()][];
+    byte[][] bodies = new byte[events.size()][];
+    for (int i = 0; i < heads.length; i++) {
+      heads[i] = events.get(i).head();
+      bodies[i] = events.get(i).body();
+    }
+    return of(heads, bodies, 0, heads.length);
   }
 
-  /** The first {@code n} of {@code events}, in order. */
-  static EncodedBatch of(EventBytes[] events, int n) {
+  /**
+   * The {@code n} events at {@code from} of a ring whose length is a power of two: event {@code k}
+   * is {@code heads[i]} then {@code bodies[i]} with {@code i = (from + k) mod length}.
+   */
+  static EncodedBatch of(byte[][] heads, byte[][] bodies, int from, int n) {
+    int mask = heads.length - 1;
     int size = 0;
-    for (int i = 0; i < n; i++) {
-      size += framedSize(events[i]);
+    for (int k = 0; k < n; k++) {
+      int i = (from + k) & mask;
+      size += framedSize(heads[i].length + bodies[i].length);
     }
     byte[] out = new byte[size];
-    CodedOutputStream o = CodedOutputStream.newInstance(out);
-    try {
-      for (int i = 0; i < n; i++) {
-        EventBytes e = events[i];
-        o.writeTag(LiveEventBatch.EVENTS_FIELD_NUMBER, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-        o.writeUInt32NoTag(e.size());
-        e.writeTo(o);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot encode a live event batch", e);
+    int at = 0;
+    for (int k = 0; k < n; k++) {
+      int i = (from + k) & mask;
+      byte[] head = heads[i];
+      byte[] body = bodies[i];
+      out[at++] = EVENT_TAG;
+      at = writeVarint(out, at, head.length + body.length);
+      System.arraycopy(head, 0, out, at, head.length);
+      at += head.length;
+      System.arraycopy(body, 0, out, at, body.length);
+      at += body.length;
     }
-    o.checkNoSpaceLeft();
+    if (at != size) {
+      throw new IllegalStateException("Cannot encode a live event batch: size mismatch");
+    }
     return new EncodedBatch(out);
   }
 
-  /** The bytes an event takes in a batch: tag, length and the event. */
+  /** The bytes an event of {@code eventSize} bytes takes in a batch: tag, length and the event. */
+  static int framedSize(int eventSize) {
+    return 1 + CodedOutputStream.computeUInt32SizeNoTag(eventSize) + eventSize;
+  }
+
+  /** The bytes an event takes in a batch. */
   static int framedSize(EventBytes event) {
-    return CodedOutputStream.computeTagSize(LiveEventBatch.EVENTS_FIELD_NUMBER)
-        + CodedOutputStream.computeUInt32SizeNoTag(event.size())
-        + event.size();
+    return framedSize(event.size());
+  }
+
+  /** The tag of field 1 ({@code events}), length-delimited: one byte. */
+  private static final byte EVENT_TAG =
+      (byte) ((LiveEventBatch.EVENTS_FIELD_NUMBER << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED);
+
+  private static int writeVarint(byte[] out, int at, int value) {
+    while ((value & ~0x7F) != 0) {
+      out[at++] = (byte) ((value & 0x7F) | 0x80);
+      value >>>= 7;
+    }
+    out[at++] = (byte) value;
+    return at;
   }
 }

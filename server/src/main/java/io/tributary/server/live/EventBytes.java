@@ -29,15 +29,17 @@ final class EventBytes {
     return new EventBytes(event.toByteArray(), NONE);
   }
 
+  byte[] head() {
+    return head;
+  }
+
+  byte[] body() {
+    return body;
+  }
+
   /** The serialized size of the event. */
   int size() {
     return head.length + body.length;
-  }
-
-  /** Writes the event's bytes, without a tag or length. */
-  void writeTo(CodedOutputStream out) throws IOException {
-    out.writeRawBytes(head);
-    out.writeRawBytes(body);
   }
 
   /** Field {@code number} of a message, holding {@code value}: its tag, its length, its bytes. */

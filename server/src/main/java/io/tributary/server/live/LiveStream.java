@@ -2,7 +2,6 @@ package io.tributary.server.live;
 
 import io.grpc.stub.ServerCallStreamObserver;
 import io.tributary.server.Principal;
-import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,19 +35,21 @@ final class LiveStream {
   private final int capacity;
   private final LiveMetrics metrics;
   private final boolean oneShot;
-  private final ArrayDeque<Outgoing> queue = new ArrayDeque<>();
+
+  /** The events not yet written; also the monitor of the fields below it. */
+  private final EventQueue queue = new EventQueue();
+
   private final AtomicBoolean draining = new AtomicBoolean();
   final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
   private volatile boolean cancelled;
+
+  /** No event is accepted any more; the stream ends once the queue is empty. */
   private boolean completing;
 
   /**
    * Whether the dispatcher has queued events here and not yet started a drain (its thread only).
    */
   boolean flushPending;
-
-  /** An event and when its change was handed over by the materializer (0: not a change). */
-  record Outgoing(EventBytes event, long handoffNanos, boolean last) {}
 
   LiveStream(
       String id,
@@ -105,16 +106,36 @@ final class LiveStream {
       if (queue.size() >= capacity) {
         return false;
       }
-      queue.add(new Outgoing(event, handoffNanos, false));
+      queue.add(event.head(), event.body(), handoffNanos);
     }
     scheduleDrain();
     return true;
   }
 
   /**
-   * Adds the events of one change, all or none: none when they do not all fit; never blocks. With
-   * {@code drainNow} false the caller starts the drain later ({@link #flush}), so that the events
-   * of several changes leave together.
+   * Adds one change's event of a subscription, {@code head} then {@code body}, unless the queue is
+   * full; never blocks. With {@code drainNow} false the caller starts the drain later ({@link
+   * #flush}), so that the events of several changes leave together.
+   */
+  boolean offerChange(byte[] head, byte[] body, long handoffNanos, boolean drainNow) {
+    synchronized (queue) {
+      if (cancelled || completing) {
+        return true; // nobody to deliver to: not the subscriber's fault
+      }
+      if (queue.size() >= capacity) {
+        return false;
+      }
+      queue.add(head, body, handoffNanos);
+    }
+    if (drainNow) {
+      scheduleDrain();
+    }
+    return true;
+  }
+
+  /**
+   * Adds the events of one change, all or none: none when they do not all fit; never blocks. See
+   * {@link #offerChange} for {@code drainNow}.
    */
   boolean offerAll(List<EventBytes> events, long handoffNanos, boolean drainNow) {
     synchronized (queue) {
@@ -125,7 +146,7 @@ final class LiveStream {
         return false;
       }
       for (EventBytes event : events) {
-        queue.add(new Outgoing(event, handoffNanos, false));
+        queue.add(event.head(), event.body(), handoffNanos);
       }
     }
     if (drainNow) {
@@ -134,7 +155,7 @@ final class LiveStream {
     return true;
   }
 
-  /** Starts writing what {@link #offerAll} queued without draining. */
+  /** Starts writing what was queued without draining. */
   void flush() {
     scheduleDrain();
   }
@@ -145,7 +166,7 @@ final class LiveStream {
       if (cancelled || completing) {
         return;
       }
-      queue.add(new Outgoing(event, 0, false));
+      queue.add(event.head(), event.body(), 0);
     }
     scheduleDrain();
   }
@@ -164,7 +185,7 @@ final class LiveStream {
       if (cancelled || completing) {
         return !cancelled;
       }
-      queue.add(new Outgoing(event, 0, false));
+      queue.add(event.head(), event.body(), 0);
     }
     scheduleDrain();
     return true;
@@ -176,8 +197,10 @@ final class LiveStream {
       if (cancelled || completing) {
         return;
       }
+      if (last != null) {
+        queue.add(last.head(), last.body(), 0);
+      }
       completing = true;
-      queue.add(new Outgoing(last, 0, true));
     }
     scheduleDrain();
   }
@@ -197,39 +220,31 @@ final class LiveStream {
   private void drain() {
     try {
       while (true) {
-        EventBytes[] events;
-        long[] handoffs;
+        EncodedBatch batch = null;
+        long[] handoffs = null;
         int n = 0;
-        boolean last = false;
+        boolean end;
         synchronized (queue) {
-          if (cancelled || queue.isEmpty() || !observer.isReady()) {
+          if (cancelled || !observer.isReady()) {
             break;
           }
-          int room = Math.min(queue.size(), MAX_BATCH_EVENTS);
-          events = new EventBytes[room];
-          handoffs = new long[room];
-          int bytes = 0;
-          while (!queue.isEmpty() && n < room && (n == 0 || bytes < MAX_BATCH_BYTES)) {
-            Outgoing next = queue.poll();
-            if (next.event() != null) {
-              events[n] = next.event();
-              handoffs[n] = next.handoffNanos();
-              bytes += EncodedBatch.framedSize(next.event());
-              n++;
-            }
-            if (next.last()) {
-              last = true;
-              break;
-            }
+          if (!queue.isEmpty()) {
+            handoffs = new long[Math.min(queue.size(), MAX_BATCH_EVENTS)];
+            n = queue.take(handoffs, MAX_BATCH_BYTES);
+            batch = queue.encodeTaken(n);
+            queue.notifyAll();
           }
-          queue.notifyAll();
+          end = completing && queue.isEmpty();
+          if (batch == null && !end) {
+            break;
+          }
         }
         try {
-          if (n > 0) {
-            observer.onNext(EncodedBatch.of(events, n));
+          if (batch != null) {
+            observer.onNext(batch);
             metrics.delivered(handoffs, n);
           }
-          if (last) {
+          if (end) {
             observer.onCompleted();
             cancelled = true;
             return;
@@ -246,10 +261,113 @@ final class LiveStream {
     // An event or a readiness change may have arrived between the check and the reset.
     boolean more;
     synchronized (queue) {
-      more = !cancelled && !queue.isEmpty() && observer.isReady();
+      more = !cancelled && (!queue.isEmpty() || completing) && observer.isReady();
     }
     if (more) {
       scheduleDrain();
+    }
+  }
+
+  /**
+   * A ring of events: parallel arrays, so queuing an event allocates nothing. Grows as needed and
+   * shrinks back when emptied after a backlog. Guarded by its own monitor (the stream's lock).
+   */
+  private static final class EventQueue {
+    private static final int INITIAL = 16;
+    private static final int KEEP = 1024;
+
+    private byte[][] heads = new byte[INITIAL][];
+    private byte[][] bodies = new byte[INITIAL][];
+    private long[] handoffs = new long[INITIAL];
+    private int first;
+    private int size;
+
+    /** The events taken by the last {@link #take}, kept until {@link #encodeTaken}. */
+    private int takenFrom;
+
+    int size() {
+      return size;
+    }
+
+    boolean isEmpty() {
+      return size == 0;
+    }
+
+    void add(byte[] head, byte[] body, long handoffNanos) {
+      if (size == heads.length) {
+        grow();
+      }
+      int i = (first + size) & (heads.length - 1);
+      heads[i] = head;
+      bodies[i] = body;
+      handoffs[i] = handoffNanos;
+      size++;
+    }
+
+    /**
+     * Takes events from the front, at most {@code into.length} and, past the first, while their
+     * bytes stay under {@code maxBytes}; writes their handoff times into {@code into}. Must be
+     * followed by {@link #encodeTaken} under the same lock.
+     *
+     * @return how many were taken
+     */
+    int take(long[] into, int maxBytes) {
+      int mask = heads.length - 1;
+      int n = 0;
+      int bytes = 0;
+      while (n < into.length && n < size && (n == 0 || bytes < maxBytes)) {
+        int i = (first + n) & mask;
+        into[n] = handoffs[i];
+        bytes += EncodedBatch.framedSize(heads[i].length + bodies[i].length);
+        n++;
+      }
+      takenFrom = first;
+      return n;
+    }
+
+    /** Encodes the {@code n} events just taken into one batch and removes them. */
+    EncodedBatch encodeTaken(int n) {
+      EncodedBatch batch = EncodedBatch.of(heads, bodies, takenFrom, n);
+      int mask = heads.length - 1;
+      for (int k = 0; k < n; k++) {
+        int i = (takenFrom + k) & mask;
+        heads[i] = null;
+        bodies[i] = null;
+      }
+      first = (first + n) & mask;
+      size -= n;
+      if (size == 0) {
+        first = 0;
+        if (heads.length > KEEP) {
+          clear();
+        }
+      }
+      return batch;
+    }
+
+    void clear() {
+      heads = new byte[INITIAL][];
+      bodies = new byte[INITIAL][];
+      handoffs = new long[INITIAL];
+      first = 0;
+      size = 0;
+    }
+
+    private void grow() {
+      int n = heads.length;
+      byte[][] h = new byte[n * 2][];
+      byte[][] b = new byte[n * 2][];
+      long[] t = new long[n * 2];
+      for (int k = 0; k < size; k++) {
+        int i = (first + k) & (n - 1);
+        h[k] = heads[i];
+        b[k] = bodies[i];
+        t[k] = handoffs[i];
+      }
+      heads = h;
+      bodies = b;
+      handoffs = t;
+      first = 0;
     }
   }
 }

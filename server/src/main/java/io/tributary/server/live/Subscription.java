@@ -106,8 +106,21 @@ final class Subscription {
     if (change.seq() <= appliedSeq) {
       return true;
     }
-    List<EventBytes> events = events(change, encoded);
     appliedSeq = change.seq();
+    if (window == null) {
+      // The common case, without allocating: the shared body after this subscription's id.
+      byte[] body = body(change, encoded);
+      if (body == null) {
+        return true;
+      }
+      if (!stream.offerChange(idField, body, handoffNanos, drainNow)) {
+        return false;
+      }
+      lastSeq = change.seq();
+      delivered++;
+      return true;
+    }
+    List<EventBytes> events = windowEvents(change, encoded);
     if (events.isEmpty()) {
       return true;
     }
@@ -183,22 +196,33 @@ final class Subscription {
 
   /** The events a change means for this subscription, in order; empty when it concerns none. */
   private List<EventBytes> events(AppliedChange change, EncodedChange encoded) {
-    List<Integer> columns = projection;
     if (window == null) {
-      boolean oldMatch = change.oldRow() != null && query.predicate().test(change.oldRow());
-      boolean newMatch = change.newRow() != null && query.predicate().test(change.newRow());
-      byte[] body;
-      if (oldMatch && newMatch) {
-        body = encoded.update(columns);
-      } else if (newMatch) {
-        body = encoded.insert(columns);
-      } else if (oldMatch) {
-        body = encoded.delete(columns);
-      } else {
-        return List.of();
-      }
-      return List.of(new EventBytes(idField, body));
+      byte[] body = body(change, encoded);
+      return body == null ? List.of() : List.of(new EventBytes(idField, body));
     }
+    return windowEvents(change, encoded);
+  }
+
+  /**
+   * Without a window: the insert, update or delete field a change means for this subscription (an
+   * update that enters or leaves the filter is an insert or a delete), or null when none.
+   */
+  private byte[] body(AppliedChange change, EncodedChange encoded) {
+    boolean oldMatch = change.oldRow() != null && query.predicate().test(change.oldRow());
+    boolean newMatch = change.newRow() != null && query.predicate().test(change.newRow());
+    if (oldMatch && newMatch) {
+      return encoded.update(projection);
+    } else if (newMatch) {
+      return encoded.insert(projection);
+    } else if (oldMatch) {
+      return encoded.delete(projection);
+    }
+    return null;
+  }
+
+  /** With a window: the rows that leave and enter it, and the changed row if it stays. */
+  private List<EventBytes> windowEvents(AppliedChange change, EncodedChange encoded) {
+    List<Integer> columns = projection;
     List<EventBytes> events = new ArrayList<>(2);
     long seq = change.seq();
     for (LiveWindow.Transition t : window.apply(change.oldRow(), change.newRow())) {
