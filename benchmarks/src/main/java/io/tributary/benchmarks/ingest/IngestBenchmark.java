@@ -277,7 +277,7 @@ public final class IngestBenchmark {
     }
     tributary.put(
         "producer",
-        "the log's CommandWriter: acks=all, enable.idempotence=true, linger.ms=1,"
+        "the log's CommandWriter: acks=all, enable.idempotence=true, linger.ms=0,"
             + " max.in.flight.requests.per.connection=5, no compression, one producer shared by"
             + " every INSERT");
     Map<String, Object> raw = new LinkedHashMap<>();

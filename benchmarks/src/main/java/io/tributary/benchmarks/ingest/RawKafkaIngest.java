@@ -85,13 +85,13 @@ final class RawKafkaIngest implements AutoCloseable {
   /**
    * The settings of Tributary's command writer ({@code KafkaCommandWriter.producerConfig} in the
    * log module, repeated here because it is internal there): the log's client properties, {@code
-   * linger.ms=1}, {@code max.in.flight.requests.per.connection=5}, idempotence, {@code acks=all},
+   * linger.ms=0}, {@code max.in.flight.requests.per.connection=5}, idempotence, {@code acks=all},
    * byte-array serializers, no compression (the producer default).
    */
   static Map<String, Object> producerSettings(Map<String, Object> clientConfig) {
     Map<String, Object> config = new HashMap<>(clientConfig);
     config.put(ProducerConfig.CLIENT_ID_CONFIG, "ingest-benchmark-raw-producer");
-    config.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+    config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
     config.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     config.put(ProducerConfig.ACKS_CONFIG, "all");

@@ -40,9 +40,9 @@ final class KafkaCommandWriter implements CommandWriter {
       Map<String, Object> clientConfig, Map<String, Object> overrides) {
     Map<String, Object> config = new HashMap<>(clientConfig);
     config.put(ProducerConfig.CLIENT_ID_CONFIG, "tributary-writer-" + IDS.incrementAndGet());
-    // Small enough not to add latency, large enough that concurrent appends share a batch (and
-    // therefore one fsync on a durable log).
-    config.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+    // No added wait: a lone write goes out at once. Concurrent appends still share a batch (and
+    // therefore one fsync on a durable log) while earlier requests are in flight.
+    config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
     config.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
     config.putAll(overrides);
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

@@ -41,24 +41,18 @@ public final class EncodedBatch {
       heads[i] = events.get(i).head();
       bodies[i] = events.get(i).body();
     }
-    return of(heads, bodies, 0, heads.length);
+    return of(heads, bodies, heads.length);
   }
 
-  /**
-   * The {@code n} events at {@code from} of a ring whose length is a power of two: event {@code k}
-   * is {@code heads[i]} then {@code bodies[i]} with {@code i = (from + k) mod length}.
-   */
-  static EncodedBatch of(byte[][] heads, byte[][] bodies, int from, int n) {
-    int mask = heads.length - 1;
+  /** The first {@code n} events: event {@code i} is {@code heads[i]} then {@code bodies[i]}. */
+  static EncodedBatch of(byte[][] heads, byte[][] bodies, int n) {
     int size = 0;
-    for (int k = 0; k < n; k++) {
-      int i = (from + k) & mask;
+    for (int i = 0; i < n; i++) {
       size += framedSize(heads[i].length + bodies[i].length);
     }
     byte[] out = new byte[size];
     int at = 0;
-    for (int k = 0; k < n; k++) {
-      int i = (from + k) & mask;
+    for (int i = 0; i < n; i++) {
       byte[] head = heads[i];
       byte[] body = bodies[i];
       out[at++] = EVENT_TAG;

@@ -220,7 +220,8 @@ final class LiveStream {
   private void drain() {
     try {
       while (true) {
-        EncodedBatch batch = null;
+        byte[][] heads = null;
+        byte[][] bodies = null;
         long[] handoffs = null;
         int n = 0;
         boolean end;
@@ -229,19 +230,22 @@ final class LiveStream {
             break;
           }
           if (!queue.isEmpty()) {
-            handoffs = new long[Math.min(queue.size(), MAX_BATCH_EVENTS)];
-            n = queue.take(handoffs, MAX_BATCH_BYTES);
-            batch = queue.encodeTaken(n);
+            int room = Math.min(queue.size(), MAX_BATCH_EVENTS);
+            heads = new byte[room][];
+            bodies = new byte[room][];
+            handoffs = new long[room];
+            n = queue.take(heads, bodies, handoffs, MAX_BATCH_BYTES);
             queue.notifyAll();
           }
           end = completing && queue.isEmpty();
-          if (batch == null && !end) {
+          if (n == 0 && !end) {
             break;
           }
         }
         try {
-          if (batch != null) {
-            observer.onNext(batch);
+          if (n > 0) {
+            // Encoded outside the lock: the dispatcher keeps queuing meanwhile.
+            observer.onNext(EncodedBatch.of(heads, bodies, n));
             metrics.delivered(handoffs, n);
           }
           if (end) {
@@ -274,16 +278,15 @@ final class LiveStream {
    */
   private static final class EventQueue {
     private static final int INITIAL = 16;
-    private static final int KEEP = 1024;
+
+    /** A ring longer than this is dropped once empty, so a past backlog does not hold memory. */
+    private static final int KEEP = 4096;
 
     private byte[][] heads = new byte[INITIAL][];
     private byte[][] bodies = new byte[INITIAL][];
     private long[] handoffs = new long[INITIAL];
     private int first;
     private int size;
-
-    /** The events taken by the last {@link #take}, kept until {@link #encodeTaken}. */
-    private int takenFrom;
 
     int size() {
       return size;
@@ -305,44 +308,34 @@ final class LiveStream {
     }
 
     /**
-     * Takes events from the front, at most {@code into.length} and, past the first, while their
-     * bytes stay under {@code maxBytes}; writes their handoff times into {@code into}. Must be
-     * followed by {@link #encodeTaken} under the same lock.
+     * Removes events from the front, at most {@code heads.length} and, past the first, while their
+     * bytes stay under {@code maxBytes}, copying them into the arrays given.
      *
      * @return how many were taken
      */
-    int take(long[] into, int maxBytes) {
+    int take(byte[][] intoHeads, byte[][] intoBodies, long[] intoHandoffs, int maxBytes) {
       int mask = heads.length - 1;
       int n = 0;
       int bytes = 0;
-      while (n < into.length && n < size && (n == 0 || bytes < maxBytes)) {
-        int i = (first + n) & mask;
-        into[n] = handoffs[i];
+      while (n < intoHeads.length && size > 0 && (n == 0 || bytes < maxBytes)) {
+        int i = first;
+        intoHeads[n] = heads[i];
+        intoBodies[n] = bodies[i];
+        intoHandoffs[n] = handoffs[i];
         bytes += EncodedBatch.framedSize(heads[i].length + bodies[i].length);
-        n++;
-      }
-      takenFrom = first;
-      return n;
-    }
-
-    /** Encodes the {@code n} events just taken into one batch and removes them. */
-    EncodedBatch encodeTaken(int n) {
-      EncodedBatch batch = EncodedBatch.of(heads, bodies, takenFrom, n);
-      int mask = heads.length - 1;
-      for (int k = 0; k < n; k++) {
-        int i = (takenFrom + k) & mask;
         heads[i] = null;
         bodies[i] = null;
+        first = (first + 1) & mask;
+        size--;
+        n++;
       }
-      first = (first + n) & mask;
-      size -= n;
       if (size == 0) {
         first = 0;
         if (heads.length > KEEP) {
           clear();
         }
       }
-      return batch;
+      return n;
     }
 
     void clear() {
