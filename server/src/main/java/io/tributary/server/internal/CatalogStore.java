@@ -74,6 +74,16 @@ public final class CatalogStore implements AutoCloseable {
     return state;
   }
 
+  /**
+   * A number that grows whenever this node applies catalog records: two reads that return the same
+   * number saw the same catalog (records are applied before the number moves past them).
+   */
+  public long version() {
+    synchronized (progress) {
+      return nextOffset;
+    }
+  }
+
   /** Appends records in order and waits until this node has applied the last one. */
   public void append(List<CatalogRecord> records) {
     CompletableFuture<LogPosition> last = null;

@@ -8,6 +8,7 @@ import io.tributary.query.Analyzer;
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.Catalog;
+import io.tributary.query.catalog.Role;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.catalog.TableKind;
 import io.tributary.query.catalog.UserDef;
@@ -27,7 +28,9 @@ import io.tributary.server.live.LiveHub;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -246,8 +249,38 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
     }
   }
 
+  /** How many analyzed subscriptions {@link #analyzeSubscription} remembers. */
+  private static final int MAX_ANALYZED = 10_000;
+
+  private record AnalyzedKey(
+      String sql, List<Object> params, String user, Role role, long catalogVersion) {}
+
+  /**
+   * Subscriptions already analyzed, by statement, parameters, user and catalog version: clients
+   * that subscribe with the same statement (every reconnect does) skip Calcite's validation and the
+   * filter's compilation. An analyzed subscription is immutable and shared by its subscriptions.
+   */
+  private final Map<AnalyzedKey, Action.Subscribe> analyzed = new ConcurrentHashMap<>();
+
   @Override
   public Action.Subscribe analyzeSubscription(
+      Principal principal, String sql, List<Object> params) {
+    // The version is read first: what is analyzed next sees at least that catalog.
+    long version = catalogStore.version();
+    AnalyzedKey key = new AnalyzedKey(sql, params, principal.user(), principal.role(), version);
+    Action.Subscribe known = analyzed.get(key);
+    if (known != null) {
+      return known;
+    }
+    Action.Subscribe fresh = analyzeSubscriptionNow(principal, sql, params);
+    if (analyzed.size() >= MAX_ANALYZED) {
+      analyzed.clear(); // crude but bounded
+    }
+    analyzed.put(key, fresh);
+    return fresh;
+  }
+
+  private Action.Subscribe analyzeSubscriptionNow(
       Principal principal, String sql, List<Object> params) {
     List<String> texts = StatementParser.split(sql);
     if (texts.size() != 1) {

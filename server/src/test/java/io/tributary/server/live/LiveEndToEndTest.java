@@ -184,6 +184,32 @@ class LiveEndToEndTest {
     }
   }
 
+  @Test
+  void shouldAnalyzeTheSameSubscriptionAgainAfterTheCatalogChanged() {
+    root.update(
+        "CREATE NAMESPACE live4;"
+            + "CREATE SHARED TABLE live4.t (id INT PRIMARY KEY, x INT) WITH (ACCESS_LEVEL = 'public')");
+    String sql = "SUBSCRIBE TO live4.t WHERE x = 1";
+    try (LiveConnection a = new LiveConnection(port, "lu1", "lu1-password").open()) {
+      String first = a.subscribe(sql);
+      String second =
+          a.subscribe(sql); // the same statement again: analyzed once, two subscriptions
+      assertThat(second).isNotEqualTo(first);
+      root.update("INSERT INTO live4.t (id, x) VALUES (1, 1), (2, 2)");
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  LiveEvents.describeAll(a.events(first)).contains("insert 1")
+                      && LiveEvents.describeAll(a.events(second)).contains("insert 1"));
+      assertThat(LiveEvents.rebuild(a.events(second)).keySet()).containsExactly("1");
+
+      root.update("DROP TABLE live4.t; CREATE SHARED TABLE live4.t (id INT PRIMARY KEY, y INT)");
+
+      assertCode(() -> a.subscribe(sql), "COLUMN_NOT_FOUND");
+    }
+  }
+
   static void assertCode(Runnable call, String code) {
     assertThatThrownBy(call::run)
         .isInstanceOf(StatusRuntimeException.class)
