@@ -65,15 +65,15 @@ record FanOutOptions(
         --min-changes=2            the fewest changes a fixed-rate phase measures
         --window=0                 saturation phase: changes in flight (0: from the queue size)
         --warmup-seconds=1         discarded at the start of each phase
-        --phase-seconds=3          measured per phase
-        --jit-warmup-seconds=15    discarded saturation run per target before the first scenario
+        --phase-seconds=5          measured per phase
+        --jit-warmup-seconds=30    discarded saturation run per target before the first scenario
         --heap-subscriptions=100000 idle subscriptions for heap per subscription (0: skip)
         --heap-matching=1000       how many of them follow the hot room
         --targets=tributary,ceiling,postgres
         --pg-writers=10            PostgreSQL writer connections (a pool's usual size)
         --results-dir=DIR          write fanout.md/.json into DIR (none: write nothing); without
                                    it, benchmarks/results/<date>-fanout.md/.json
-        --budget-seconds=420       past this, what has not started is left out (0: no limit)
+        --budget-seconds=320       past this, what has not started is left out (0: no limit)
         --quick                    tiny sizes for a fast look: scenarios 1k,2k-1k, 2 s phases,
                                    2,000 idle subscriptions (options given beside it still win)
       """;
@@ -87,14 +87,14 @@ record FanOutOptions(
     v.put("min-changes", "2");
     v.put("window", "0");
     v.put("warmup-seconds", "1");
-    v.put("phase-seconds", "3");
-    v.put("jit-warmup-seconds", "15");
+    v.put("phase-seconds", "5");
+    v.put("jit-warmup-seconds", "30");
     v.put("heap-subscriptions", "100000");
     v.put("heap-matching", "1000");
     v.put("targets", "tributary,ceiling,postgres");
     v.put("pg-writers", "10");
     v.put("results-dir", "benchmarks/results");
-    v.put("budget-seconds", "420");
+    v.put("budget-seconds", "320");
     boolean quick = List.of(args).contains("--quick");
     if (quick) {
       v.put("scenarios", "1k,2k-1k");

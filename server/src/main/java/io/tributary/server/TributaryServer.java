@@ -13,6 +13,7 @@ import io.tributary.server.internal.CatalogStore;
 import io.tributary.server.internal.Engine;
 import io.tributary.server.internal.NodeEnvironment;
 import io.tributary.server.internal.Outcomes;
+import io.tributary.server.internal.WarmUp;
 import io.tributary.server.live.LiveHub;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -69,6 +70,7 @@ public final class TributaryServer implements AutoCloseable {
 
   private void startAll() {
     long begin = System.nanoTime();
+    WarmUp.start();
     try {
       Files.createDirectories(config.dataDir());
     } catch (IOException e) {

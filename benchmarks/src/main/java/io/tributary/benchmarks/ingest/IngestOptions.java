@@ -59,7 +59,7 @@ record IngestOptions(
     d.put("body-chars", "100");
     d.put("warmup-seconds", quick ? "0.5" : "3");
     d.put("phase-seconds", quick ? "1.5" : "10");
-    d.put("jit-warmup-seconds", quick ? "0" : "20");
+    d.put("jit-warmup-seconds", quick ? "0" : "40");
     d.put("targets", "tributary,kafka");
     d.put("results-dir", defaultResultsDir());
     for (String key : v.keySet()) {
