@@ -43,7 +43,15 @@ public final class Machine {
     m.put("gc", String.join(", ", gcs));
     m.put("load_average_at_start", loadAverage());
     m.put("git_commit", git("rev-parse", "--short", "HEAD"));
-    String dirty = git("status", "--porcelain", "--untracked-files=no");
+    // Results written by this run (or an earlier scenario of the same suite run) do not count.
+    String dirty =
+        git(
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            ".",
+            ":(exclude)benchmarks/results");
     m.put("git_worktree", dirty.isEmpty() ? "clean" : "uncommitted changes");
     return m;
   }

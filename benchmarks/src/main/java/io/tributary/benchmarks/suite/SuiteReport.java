@@ -94,6 +94,9 @@ final class SuiteReport {
   }
 
   /** Draws the charts and writes report.md and suite.json; returns the report's path. */
+  /** A hand-written interpretation kept beside a committed run; linked when present. */
+  static final String ANALYSIS = "ANALYSIS.md";
+
   static Path write(Path runDir, Map<String, Object> suite) throws IOException {
     Charts charts = new Charts(runDir);
     Path chartDir = runDir.resolve("charts");
@@ -201,6 +204,15 @@ final class SuiteReport {
 
     StringBuilder b = new StringBuilder();
     b.append(header(suite));
+    if (Files.exists(runDir.resolve(ANALYSIS))) {
+      b.append(
+          "\n**Interpretation:** [`"
+              + ANALYSIS
+              + "`]("
+              + ANALYSIS
+              + ") (written by hand after the run) explains each missed target with its profile,"
+              + " and the figures before and after each change.\n");
+    }
     b.append("\n## Summary\n\n");
     b.append(
         table(List.of("scenario", "result", "time (s)", "limit (s)", "checks met"), summaryRows));
