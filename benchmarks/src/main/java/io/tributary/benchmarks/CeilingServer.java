@@ -1,7 +1,5 @@
 package io.tributary.benchmarks;
 
-import io.grpc.Drainable;
-import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
@@ -13,10 +11,7 @@ import io.grpc.stub.StreamObserver;
 import io.tributary.api.v1.LiveEvent;
 import io.tributary.api.v1.LiveEventBatch;
 import io.tributary.api.v1.StreamOpened;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -44,38 +39,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class CeilingServer implements AutoCloseable {
   private static final String METHOD = "bench.Ceiling/Stream";
 
-  /** Passes bytes through: the server's messages are already serialized. */
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new BytesStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      };
-
   private static final MethodDescriptor<byte[], byte[]> SERVER_METHOD =
-      MethodDescriptor.<byte[], byte[]>newBuilder()
-          .setType(MethodDescriptor.MethodType.SERVER_STREAMING)
-          .setFullMethodName(METHOD)
-          .setRequestMarshaller(BYTES)
-          .setResponseMarshaller(BYTES)
-          .build();
+      RawBytes.serverStreaming(METHOD);
 
   /** The client's view of the same method: it parses each message as a LiveEventBatch. */
   static final MethodDescriptor<byte[], LiveEventBatch> CLIENT_METHOD =
       MethodDescriptor.<byte[], LiveEventBatch>newBuilder()
           .setType(MethodDescriptor.MethodType.SERVER_STREAMING)
           .setFullMethodName(METHOD)
-          .setRequestMarshaller(BYTES)
+          .setRequestMarshaller(RawBytes.MARSHALLER)
           .setResponseMarshaller(ProtoUtils.marshaller(LiveEventBatch.getDefaultInstance()))
           .build();
 
@@ -204,22 +176,6 @@ final class CeilingServer implements AutoCloseable {
       server.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-  }
-
-  /** Bytes that gRPC can size and copy straight into its frame. */
-  private static final class BytesStream extends ByteArrayInputStream
-      implements KnownLength, Drainable {
-    BytesStream(byte[] bytes) {
-      super(bytes);
-    }
-
-    @Override
-    public int drainTo(OutputStream target) throws IOException {
-      int n = count - pos;
-      target.write(buf, pos, n);
-      pos = count;
-      return n;
     }
   }
 }

@@ -5,20 +5,16 @@ import io.tributary.server.ServerConfig;
 import io.tributary.server.TributaryServer;
 import io.tributary.server.live.LiveConfig;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * The live-query fan-out benchmark (DESIGN.md section 9): Tributary's deliveries/s, insert → client
@@ -46,37 +42,18 @@ public final class FanOutBenchmark {
   private FanOutBenchmark() {}
 
   public static void main(String[] args) throws IOException {
-    FanOutOptions options;
-    try {
-      options = FanOutOptions.parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println(e.getMessage());
-      System.exit(2);
-      return;
-    }
+    FanOutOptions options = BenchmarkMain.optionsOrExit(args, FanOutOptions::parse);
     Report report = run(options);
-    String markdown = report.markdown();
-    System.out.println();
-    System.out.println(markdown);
-    if (options.resultsDir() != null) {
-      Files.createDirectories(options.resultsDir());
-      String prefix = options.suiteNaming() ? "" : LocalDate.now(ZoneOffset.UTC).toString() + "-";
-      Path md = options.resultsDir().resolve(prefix + SCENARIO + ".md");
-      Path json = options.resultsDir().resolve(prefix + SCENARIO + ".json");
-      Files.writeString(md, markdown, StandardCharsets.UTF_8);
-      Files.writeString(json, report.json(), StandardCharsets.UTF_8);
-      System.out.println("Wrote " + md + " and " + json);
-    }
+    String prefix = options.suiteNaming() ? "" : LocalDate.now(ZoneOffset.UTC).toString() + "-";
+    BenchmarkMain.printAndWrite(
+        report.markdown(), report::json, options.resultsDir(), prefix + SCENARIO);
     System.exit(0); // the embedded broker leaves non-daemon threads behind for a while
   }
 
   /** Runs every scenario and returns the report. */
   static Report run(FanOutOptions options) throws IOException {
     long begin = System.nanoTime();
-    Map<String, Object> machine = Machine.describe();
-    progress(
-        "load average %s on %s CPUs (other work on the machine distorts every figure)",
-        machine.get("load_average_at_start"), machine.get("cpus"));
+    Map<String, Object> machine = BenchmarkMain.describeMachine(PROGRESS);
     List<PhaseResult> results = new ArrayList<>();
     Map<String, Integer> windows = new LinkedHashMap<>();
     Map<String, Double> openSeconds = new LinkedHashMap<>();
@@ -227,14 +204,8 @@ public final class FanOutBenchmark {
         heap = measureHeap(options, tributary, server); // no scenarios
       }
     } finally {
-      while (!opened.isEmpty()) {
-        try {
-          opened.pop().close();
-        } catch (Exception e) {
-          progress("Error while closing: %s", e);
-        }
-      }
-      deleteRecursively(dataDir);
+      BenchmarkMain.closeAll(opened, PROGRESS);
+      BenchmarkMain.deleteRecursively(dataDir);
     }
     machine.put("load_average_at_end", Machine.loadAverage());
     return new Report(
@@ -265,7 +236,7 @@ public final class FanOutBenchmark {
       PostgresInstance.Binaries binaries = PostgresInstance.locate(dir);
       pg = PostgresInstance.start(binaries, dir);
     } catch (RuntimeException e) {
-      deleteRecursively(dir);
+      BenchmarkMain.deleteRecursively(dir);
       throw e;
     }
     opened.push(pg);
@@ -331,23 +302,9 @@ public final class FanOutBenchmark {
     return v == Math.rint(v) ? Long.toString((long) v) : String.format("%.1f", v);
   }
 
-  private static final long STARTED = System.nanoTime();
+  private static final Progress PROGRESS = new Progress("[%5.1f s] %s");
 
   private static void progress(String format, Object... args) {
-    System.out.println(
-        String.format(
-            java.util.Locale.ROOT,
-            "[%5.1f s] %s",
-            (System.nanoTime() - STARTED) / 1e9,
-            String.format(java.util.Locale.ROOT, format, args)));
-    System.out.flush();
-  }
-
-  private static void deleteRecursively(Path dir) {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    PROGRESS.print(format, args);
   }
 }

@@ -95,7 +95,7 @@ record FanOutOptions(
     v.put("pg-writers", "10");
     v.put("results-dir", "benchmarks/results");
     v.put("budget-seconds", "320");
-    boolean quick = List.of(args).contains("--quick");
+    boolean quick = Options.quick(args);
     if (quick) {
       v.put("scenarios", "1k,2k-1k");
       v.put("min-changes", "2");
@@ -105,19 +105,9 @@ record FanOutOptions(
       v.put("heap-subscriptions", "2000");
       v.put("heap-matching", "200");
     }
-    boolean suiteNaming = false;
-    for (String a : args) {
-      if (a.equals("--quick")) {
-        continue;
-      }
-      int eq = a.indexOf('=');
-      if (!a.startsWith("--") || eq < 0 || !v.containsKey(a.substring(2, eq))) {
-        throw new IllegalArgumentException("Cannot read option " + a + "\n" + USAGE);
-      }
-      v.put(a.substring(2, eq), a.substring(eq + 1));
-      suiteNaming |= a.substring(2, eq).equals("results-dir");
-    }
-    String dir = v.get("results-dir");
+    Map<String, String> given = Options.keyValues(args, v.keySet(), USAGE);
+    v.putAll(given);
+    boolean suiteNaming = given.containsKey("results-dir");
     return new FanOutOptions(
         List.of(v.get("scenarios").split(",")),
         Integer.parseInt(v.get("connections")),
@@ -130,7 +120,7 @@ record FanOutOptions(
         Integer.parseInt(v.get("heap-subscriptions")),
         Integer.parseInt(v.get("heap-matching")),
         List.of(v.get("targets").split(",")),
-        dir.equals("none") ? null : Path.of(dir),
+        Options.resultsDir(v.get("results-dir")),
         Integer.parseInt(v.get("min-changes")),
         Integer.parseInt(v.get("pg-writers")),
         quick,

@@ -1,6 +1,5 @@
 package io.tributary.benchmarks;
 
-import io.grpc.ManagedChannel;
 import io.tributary.benchmarks.pg.NotifyRelay;
 import io.tributary.benchmarks.pg.PostgresInstance;
 import java.sql.Connection;
@@ -36,8 +35,7 @@ final class PostgresTarget implements FanOutTarget, OutOfProcessCpu {
   private final BlockingQueue<Insert> inserts = new LinkedBlockingQueue<>();
   private final LongAdder failures = new LongAdder();
   private final AtomicReference<String> firstFailure = new AtomicReference<>();
-  private final List<ManagedChannel> channels = new ArrayList<>();
-  private final List<EventObserver<byte[]>> observers = new ArrayList<>();
+  private final RoomStreams streams = new RoomStreams();
   private volatile boolean closed;
 
   private record Insert(long change, LongConsumer acknowledged) {}
@@ -82,10 +80,7 @@ final class PostgresTarget implements FanOutTarget, OutOfProcessCpu {
     // the ceiling's client call under the relay's method name: the same client code
     var method =
         CeilingServer.CLIENT_METHOD.toBuilder().setFullMethodName(NotifyRelay.METHOD).build();
-    for (int c = 0; c < layout.connections(); c++) {
-      channels.add(TributaryClients.channel(relay.port()));
-    }
-    observers.addAll(CeilingTarget.openRoomStreams(layout, deliveries, channels, method));
+    streams.open(layout, deliveries, relay.port(), method);
   }
 
   @Override
@@ -152,26 +147,7 @@ final class PostgresTarget implements FanOutTarget, OutOfProcessCpu {
 
   @Override
   public void closeStreams() {
-    for (EventObserver<byte[]> o : observers) {
-      o.cancel();
-    }
-    for (ManagedChannel ch : channels) {
-      ch.shutdownNow();
-    }
-    for (ManagedChannel ch : channels) {
-      try {
-        ch.awaitTermination(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
-    observers.clear();
-    channels.clear();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (relay.openStreams() > 0 && System.nanoTime() < deadline) {
-      Pause.millis(20);
-    }
+    streams.close(relay::openStreams);
   }
 
   @Override

@@ -6,8 +6,6 @@ import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tributary.api.v1.AddSubscriptionRequest;
 import io.tributary.api.v1.AddSubscriptionResponse;
 import io.tributary.api.v1.AuthServiceGrpc;
@@ -21,7 +19,6 @@ import io.tributary.api.v1.StatementServiceGrpc;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -57,31 +54,10 @@ final class TributaryClients implements AutoCloseable {
     return "bench-reader-password-" + i;
   }
 
-  /** A plaintext channel to 127.0.0.1 whose callbacks run on the transport thread. */
-  static ManagedChannel channel(int port) {
-    return NettyChannelBuilder.forAddress("127.0.0.1", port)
-        .usePlaintext()
-        .directExecutor()
-        .build();
-  }
-
   static String login(ManagedChannel channel, String user, String password) {
     return AuthServiceGrpc.newBlockingStub(channel)
         .login(LoginRequest.newBuilder().setUser(user).setPassword(password).build())
         .getToken();
-  }
-
-  static CallCredentials bearer(String token) {
-    return new CallCredentials() {
-      @Override
-      public void applyRequestMetadata(
-          RequestInfo info, Executor executor, MetadataApplier applier) {
-        Metadata headers = new Metadata();
-        headers.put(
-            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
-        applier.apply(headers);
-      }
-    };
   }
 
   /** Runs statements and fails on the first error. */
@@ -100,7 +76,7 @@ final class TributaryClients implements AutoCloseable {
 
   /** Logs the reader users in once each; connection {@code c} uses token {@code c % users}. */
   static List<String> readerTokens(int port, int users) {
-    ManagedChannel channel = channel(port);
+    ManagedChannel channel = GrpcChannels.channel(port);
     try {
       List<String> tokens = new ArrayList<>();
       for (int u = 0; u < users; u++) {
@@ -115,9 +91,9 @@ final class TributaryClients implements AutoCloseable {
   /** Opens {@code connections} channels with one event stream each. */
   void openStreams(int connections, Deliveries deliveries) {
     for (int c = 0; c < connections; c++) {
-      ManagedChannel ch = channel(port);
+      ManagedChannel ch = GrpcChannels.channel(port);
       LiveServiceGrpc.LiveServiceStub stub =
-          LiveServiceGrpc.newStub(ch).withCallCredentials(bearer(tokenOf(c)));
+          LiveServiceGrpc.newStub(ch).withCallCredentials(GrpcChannels.bearer(tokenOf(c)));
       EventObserver<OpenStreamRequest> observer = new EventObserver<>(deliveries);
       stub.openStream(OpenStreamRequest.getDefaultInstance(), observer);
       channels.add(ch);
@@ -143,7 +119,8 @@ final class TributaryClients implements AutoCloseable {
     List<LiveServiceGrpc.LiveServiceFutureStub> futures = new ArrayList<>();
     for (int c = 0; c < channels.size(); c++) {
       futures.add(
-          LiveServiceGrpc.newFutureStub(channels.get(c)).withCallCredentials(bearer(tokenOf(c))));
+          LiveServiceGrpc.newFutureStub(channels.get(c))
+              .withCallCredentials(GrpcChannels.bearer(tokenOf(c))));
     }
     for (int i = 0; i < layout.subscriptions(); i++) {
       int c = layout.connection(i);
@@ -200,19 +177,8 @@ final class TributaryClients implements AutoCloseable {
 
   @Override
   public void close() {
-    for (EventObserver<?> o : observers) {
-      o.cancel();
-    }
-    for (ManagedChannel ch : channels) {
-      ch.shutdownNow();
-    }
-    for (ManagedChannel ch : channels) {
-      try {
-        ch.awaitTermination(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
+    if (!GrpcChannels.shutdown(observers, channels)) {
+      return;
     }
     channels.clear();
     observers.clear();

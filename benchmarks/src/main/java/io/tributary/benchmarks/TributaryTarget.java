@@ -33,9 +33,9 @@ final class TributaryTarget implements FanOutTarget {
   /** Creates the benchmark's namespace and {@code users} reader users on a running server. */
   TributaryTarget(TributaryServer server, String rootPassword, int users) {
     this.server = server;
-    this.writer = TributaryClients.channel(server.port());
+    this.writer = GrpcChannels.channel(server.port());
     this.rootCredentials =
-        TributaryClients.bearer(TributaryClients.login(writer, "root", rootPassword));
+        GrpcChannels.bearer(TributaryClients.login(writer, "root", rootPassword));
     StringBuilder ddl = new StringBuilder("CREATE NAMESPACE " + TributaryClients.NAMESPACE);
     for (int u = 0; u < users; u++) {
       ddl.append("; CREATE USER '")

@@ -1,25 +1,22 @@
 package io.tributary.benchmarks.ingest;
 
+import io.tributary.benchmarks.BenchmarkMain;
 import io.tributary.benchmarks.Machine;
+import io.tributary.benchmarks.Progress;
 import io.tributary.log.Log;
 import io.tributary.log.LogConfig;
 import io.tributary.server.ServerConfig;
 import io.tributary.server.TributaryServer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 
 /**
@@ -42,32 +39,16 @@ public final class IngestBenchmark {
 
   private static final int PROBE_BATCHES = 2;
 
-  private static final long STARTED = System.nanoTime();
+  private static final Progress PROGRESS = new Progress("[%5.1f s] %s");
 
   private IngestBenchmark() {}
 
   public static void main(String[] args) throws IOException {
-    IngestOptions options;
-    try {
-      options = IngestOptions.parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println(e.getMessage());
-      System.exit(2);
-      return;
-    }
+    IngestOptions options = BenchmarkMain.optionsOrExit(args, IngestOptions::parse);
     int status = 0;
     try {
       IngestReport report = run(options);
-      System.out.println();
-      System.out.println(report.markdown());
-      if (options.resultsDir() != null) {
-        Files.createDirectories(options.resultsDir());
-        Path md = options.resultsDir().resolve("ingest.md");
-        Path json = options.resultsDir().resolve("ingest.json");
-        Files.writeString(md, report.markdown(), StandardCharsets.UTF_8);
-        Files.writeString(json, report.json(), StandardCharsets.UTF_8);
-        System.out.println("Wrote " + md + " and " + json);
-      }
+      BenchmarkMain.printAndWrite(report.markdown(), report::json, options.resultsDir(), "ingest");
     } catch (RuntimeException e) {
       System.err.println("The ingest benchmark failed: " + e);
       e.printStackTrace();
@@ -79,10 +60,7 @@ public final class IngestBenchmark {
   /** Runs every phase against both targets and returns the report. */
   static IngestReport run(IngestOptions options) throws IOException {
     long begin = System.nanoTime();
-    Map<String, Object> machine = Machine.describe();
-    progress(
-        "load average %s on %s CPUs (other work on the machine distorts every figure)",
-        machine.get("load_average_at_start"), machine.get("cpus"));
+    Map<String, Object> machine = BenchmarkMain.describeMachine(PROGRESS);
     Path dir = Files.createTempDirectory("tributary-ingest");
     Deque<AutoCloseable> opened = new ArrayDeque<>();
     List<Phase> phases = new ArrayList<>();
@@ -215,14 +193,8 @@ public final class IngestBenchmark {
         }
       }
     } finally {
-      while (!opened.isEmpty()) {
-        try {
-          opened.pop().close();
-        } catch (Exception e) {
-          progress("Error while closing: %s", e);
-        }
-      }
-      deleteRecursively(dir);
+      BenchmarkMain.closeAll(opened, PROGRESS);
+      BenchmarkMain.deleteRecursively(dir);
     }
     machine.put("load_average_at_end", Machine.loadAverage());
     return new IngestReport(
@@ -294,20 +266,6 @@ public final class IngestBenchmark {
   }
 
   static void progress(String format, Object... args) {
-    System.out.println(
-        String.format(
-            Locale.ROOT,
-            "[%5.1f s] %s",
-            (System.nanoTime() - STARTED) / 1e9,
-            String.format(Locale.ROOT, format, args)));
-    System.out.flush();
-  }
-
-  private static void deleteRecursively(Path dir) {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    PROGRESS.print(format, args);
   }
 }

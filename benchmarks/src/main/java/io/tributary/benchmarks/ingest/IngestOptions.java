@@ -1,8 +1,7 @@
 package io.tributary.benchmarks.ingest;
 
+import io.tributary.benchmarks.Options;
 import java.nio.file.Path;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,20 +36,8 @@ record IngestOptions(
     Path resultsDir) {
 
   static IngestOptions parse(String[] args) {
-    Map<String, String> v = new LinkedHashMap<>();
-    boolean quick = false;
-    for (String arg : args) {
-      if (arg.equals("--quick")) {
-        quick = true;
-        continue;
-      }
-      if (!arg.startsWith("--") || !arg.contains("=")) {
-        throw new IllegalArgumentException(
-            "Cannot parse argument " + arg + ": expected --key=value or --quick");
-      }
-      int eq = arg.indexOf('=');
-      v.put(arg.substring(2, eq), arg.substring(eq + 1));
-    }
+    Map<String, String> v = Options.keyValues(args);
+    boolean quick = Options.quick(args);
     Map<String, String> d = new LinkedHashMap<>();
     d.put("concurrency", quick ? "1,4" : "1,32");
     d.put("batch-rows", quick ? "10" : "100");
@@ -61,17 +48,11 @@ record IngestOptions(
     d.put("phase-seconds", quick ? "1.5" : "10");
     d.put("jit-warmup-seconds", quick ? "0" : "40");
     d.put("targets", "tributary,kafka");
-    d.put("results-dir", defaultResultsDir());
-    for (String key : v.keySet()) {
-      if (!d.containsKey(key)) {
-        throw new IllegalArgumentException(
-            "Cannot use option --" + key + ": expected one of " + d.keySet() + " or --quick");
-      }
-    }
-    d.putAll(v);
+    d.put("results-dir", Options.defaultResultsDir());
+    Options.override(d, v);
     List<Integer> concurrency = new ArrayList<>();
     for (String s : d.get("concurrency").split(",")) {
-      int c = positiveInt("concurrency", s.strip());
+      int c = Options.positiveInt("concurrency", s.strip());
       concurrency.add(c);
     }
     concurrency.sort(Integer::compare);
@@ -84,32 +65,18 @@ record IngestOptions(
       }
       targets.add(t);
     }
-    int batchRows = nonNegativeInt("batch-rows", d.get("batch-rows"));
-    String dir = d.get("results-dir");
+    int batchRows = Options.nonNegativeInt("batch-rows", d.get("batch-rows"));
     return new IngestOptions(
         List.copyOf(concurrency),
         batchRows,
-        positiveInt("batch-concurrency", d.get("batch-concurrency")),
-        positiveInt("users", d.get("users")),
-        positiveInt("body-chars", d.get("body-chars")),
-        nonNegativeDouble("warmup-seconds", d.get("warmup-seconds")),
-        positiveDouble("phase-seconds", d.get("phase-seconds")),
-        nonNegativeDouble("jit-warmup-seconds", d.get("jit-warmup-seconds")),
+        Options.positiveInt("batch-concurrency", d.get("batch-concurrency")),
+        Options.positiveInt("users", d.get("users")),
+        Options.positiveInt("body-chars", d.get("body-chars")),
+        Options.nonNegativeDouble("warmup-seconds", d.get("warmup-seconds")),
+        Options.positiveDouble("phase-seconds", d.get("phase-seconds")),
+        Options.nonNegativeDouble("jit-warmup-seconds", d.get("jit-warmup-seconds")),
         List.copyOf(targets),
-        dir.equals("none") ? null : Path.of(dir));
-  }
-
-  /** {@code benchmarks/results/<date>-<host>}, the suite's layout. */
-  static String defaultResultsDir() {
-    String host = System.getenv("HOSTNAME");
-    if (host == null || host.isBlank()) {
-      try {
-        host = java.net.InetAddress.getLocalHost().getHostName();
-      } catch (java.io.IOException e) {
-        host = "unknown-host";
-      }
-    }
-    return "benchmarks/results/" + LocalDate.now(ZoneOffset.UTC) + "-" + host;
+        Options.resultsDir(d.get("results-dir")));
   }
 
   boolean runs(String target) {
@@ -139,45 +106,5 @@ record IngestOptions(
     m.put("targets", targets);
     m.put("results_dir", resultsDir == null ? "none" : resultsDir.toString());
     return m;
-  }
-
-  private static int positiveInt(String key, String s) {
-    int v = nonNegativeInt(key, s);
-    if (v == 0) {
-      throw new IllegalArgumentException("Cannot use --" + key + "=" + s + ": must be positive");
-    }
-    return v;
-  }
-
-  private static int nonNegativeInt(String key, String s) {
-    try {
-      int v = Integer.parseInt(s);
-      if (v < 0) {
-        throw new IllegalArgumentException("Cannot use --" + key + "=" + s + ": negative");
-      }
-      return v;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("Cannot use --" + key + "=" + s + ": not an integer");
-    }
-  }
-
-  private static double positiveDouble(String key, String s) {
-    double v = nonNegativeDouble(key, s);
-    if (v == 0) {
-      throw new IllegalArgumentException("Cannot use --" + key + "=" + s + ": must be positive");
-    }
-    return v;
-  }
-
-  private static double nonNegativeDouble(String key, String s) {
-    try {
-      double v = Double.parseDouble(s);
-      if (!(v >= 0) || Double.isInfinite(v)) {
-        throw new IllegalArgumentException("Cannot use --" + key + "=" + s + ": not >= 0");
-      }
-      return v;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("Cannot use --" + key + "=" + s + ": not a number");
-    }
   }
 }

@@ -1,5 +1,6 @@
 package io.tributary.benchmarks.ingest;
 
+import io.tributary.benchmarks.Checks;
 import io.tributary.benchmarks.Json;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -74,7 +75,7 @@ final class IngestReport {
     double single = ratio("single-row", top);
     if (!Double.isNaN(single)) {
       checks.add(
-          check(
+          Checks.check(
               "single-row ingest vs raw producer, " + top + " in flight",
               fmt("%.3f×", single),
               fmt("≥ %.1f×", TARGET_RATIO),
@@ -83,7 +84,7 @@ final class IngestReport {
     double batched = ratio("batched", options.batchConcurrency());
     if (!Double.isNaN(batched)) {
       checks.add(
-          check(
+          Checks.check(
               "batched ingest ("
                   + options.batchRows()
                   + " rows per INSERT) vs raw producer, "
@@ -97,28 +98,19 @@ final class IngestReport {
     Phase t = find("tributary", "single-row", low);
     if (t != null) {
       checks.add(
-          check(
+          Checks.check(
               "single-row ack latency p50, " + low + " in flight",
               fmt("%.2f ms", t.millis(50)),
               fmt("≤ %.0f ms", TARGET_P50_MS),
               t.millis(50) <= TARGET_P50_MS));
       checks.add(
-          check(
+          Checks.check(
               "single-row ack latency p99, " + low + " in flight",
               fmt("%.2f ms", t.millis(99)),
               fmt("≤ %.0f ms", TARGET_P99_MS),
               t.millis(99) <= TARGET_P99_MS));
     }
     return checks;
-  }
-
-  private static Map<String, Object> check(String check, String figure, String goal, boolean met) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("check", check);
-    m.put("figure", figure);
-    m.put("goal", goal);
-    m.put("met", met);
-    return m;
   }
 
   String markdown() {
@@ -136,18 +128,7 @@ final class IngestReport {
             + " same run. Both sides are closed loops with a fixed number of writes in flight;"
             + " latency is from sending a write to its acknowledgement.\n\n");
     b.append(ratioSentence()).append("\n\n");
-    b.append("### Targets\n\n| check | figure | goal | met |\n|---|---|---|---|\n");
-    for (Map<String, Object> c : checks()) {
-      b.append("| ")
-          .append(c.get("check"))
-          .append(" | ")
-          .append(c.get("figure"))
-          .append(" | ")
-          .append(c.get("goal"))
-          .append(" | ")
-          .append((Boolean) c.get("met") ? "met" : "**missed**")
-          .append(" |\n");
-    }
+    b.append(Checks.markdown(checks()));
     Phase floor = find("kafka", "single-row", options.latencyConcurrency());
     if (floor != null) {
       b.append(

@@ -2,17 +2,15 @@ package io.tributary.benchmarks.ingest;
 
 import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tributary.api.v1.AuthServiceGrpc;
 import io.tributary.api.v1.ExecuteRequest;
 import io.tributary.api.v1.ExecuteResponse;
 import io.tributary.api.v1.LoginRequest;
 import io.tributary.api.v1.StatementResult;
 import io.tributary.api.v1.StatementServiceGrpc;
+import io.tributary.benchmarks.GrpcChannels;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -40,8 +38,8 @@ final class TributaryIngest implements AutoCloseable {
   /** Creates the namespace, the USER table and the writer users, and logs the writers in. */
   TributaryIngest(int port, String rootPassword, int users, int bodyChars) {
     this.body = body(bodyChars);
-    this.rootChannel = channel(port);
-    CallCredentials root = bearer(login(rootChannel, "root", rootPassword));
+    this.rootChannel = GrpcChannels.channel(port);
+    CallCredentials root = GrpcChannels.bearer(login(rootChannel, "root", rootPassword));
     StringBuilder ddl =
         new StringBuilder("CREATE NAMESPACE ")
             .append(NAMESPACE)
@@ -64,11 +62,11 @@ final class TributaryIngest implements AutoCloseable {
             .execute(ExecuteRequest.newBuilder().setSql(ddl.toString()).build()),
         -1);
     for (int u = 0; u < users; u++) {
-      ManagedChannel ch = channel(port);
+      ManagedChannel ch = GrpcChannels.channel(port);
       channels.add(ch);
       stubs.add(
           StatementServiceGrpc.newBlockingStub(ch)
-              .withCallCredentials(bearer(login(ch, user(u), password(u)))));
+              .withCallCredentials(GrpcChannels.bearer(login(ch, user(u), password(u)))));
     }
   }
 
@@ -153,13 +151,6 @@ final class TributaryIngest implements AutoCloseable {
     return sql.length() <= 120 ? sql : sql.substring(0, 117) + "...";
   }
 
-  private static ManagedChannel channel(int port) {
-    return NettyChannelBuilder.forAddress("127.0.0.1", port)
-        .usePlaintext()
-        .directExecutor()
-        .build();
-  }
-
   private static String login(ManagedChannel channel, String user, String password) {
     return AuthServiceGrpc.newBlockingStub(channel)
         .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
@@ -167,31 +158,10 @@ final class TributaryIngest implements AutoCloseable {
         .getToken();
   }
 
-  private static CallCredentials bearer(String token) {
-    return new CallCredentials() {
-      @Override
-      public void applyRequestMetadata(
-          RequestInfo info, Executor executor, MetadataApplier applier) {
-        Metadata headers = new Metadata();
-        headers.put(
-            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
-        applier.apply(headers);
-      }
-    };
-  }
-
   @Override
   public void close() {
     List<ManagedChannel> all = new ArrayList<>(channels);
     all.add(rootChannel);
-    all.forEach(ManagedChannel::shutdownNow);
-    for (ManagedChannel ch : all) {
-      try {
-        ch.awaitTermination(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
+    GrpcChannels.shutdown(all);
   }
 }

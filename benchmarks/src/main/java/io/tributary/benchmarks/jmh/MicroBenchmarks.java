@@ -1,11 +1,10 @@
 package io.tributary.benchmarks.jmh;
 
+import io.tributary.benchmarks.BenchmarkMain;
 import io.tributary.benchmarks.Json;
 import io.tributary.benchmarks.Machine;
+import io.tributary.benchmarks.Options;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -103,14 +102,7 @@ public final class MicroBenchmarks {
   private MicroBenchmarks() {}
 
   public static void main(String[] args) throws IOException {
-    Map<String, String> o;
-    try {
-      o = options(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println(e.getMessage());
-      System.exit(2);
-      return;
-    }
+    Map<String, String> o = BenchmarkMain.optionsOrExit(args, MicroBenchmarks::options);
     boolean quick = o.containsKey("quick");
     Map<String, Object> machine = Machine.describe();
     List<String> only = List.of(o.get("only").split(","));
@@ -134,18 +126,11 @@ public final class MicroBenchmarks {
     Map<String, Object> opts = new LinkedHashMap<>(o);
     opts.put("quick", quick);
     opts.put("elapsed_seconds", (System.nanoTime() - begin) / 1e9);
-    String markdown = markdown(rows, opts);
-    System.out.println();
-    System.out.println(markdown);
-    String dir = o.get("results-dir");
-    if (!dir.equals("none")) {
-      Path out = Path.of(dir);
-      Files.createDirectories(out);
-      Files.writeString(out.resolve("micro.md"), markdown, StandardCharsets.UTF_8);
-      Files.writeString(
-          out.resolve("micro.json"), json(machine, opts, rows), StandardCharsets.UTF_8);
-      System.out.println("Wrote " + out.resolve("micro.md") + " and " + out.resolve("micro.json"));
-    }
+    BenchmarkMain.printAndWrite(
+        markdown(rows, opts),
+        () -> json(machine, opts, rows),
+        Options.resultsDir(o.get("results-dir")),
+        "micro");
   }
 
   private static Map<String, String> options(String[] args) {
@@ -157,25 +142,14 @@ public final class MicroBenchmarks {
     v.put("iterations", "5");
     v.put("seconds", "1");
     v.put("only", "predicate,matching,encoding");
-    boolean quick = false;
-    Map<String, String> given = new LinkedHashMap<>();
-    for (String a : args) {
-      if (a.equals("--quick")) {
-        quick = true;
-        continue;
-      }
-      int eq = a.indexOf('=');
-      if (!a.startsWith("--") || eq < 0 || !v.containsKey(a.substring(2, eq))) {
-        throw new IllegalArgumentException(
-            "Cannot read option "
-                + a
-                + "\nUsage: MicroBenchmarks [--quick] [--results-dir=benchmarks/results|none]"
+    Map<String, String> given =
+        Options.keyValues(
+            args,
+            v.keySet(),
+            "Usage: MicroBenchmarks [--quick] [--results-dir=benchmarks/results|none]"
                 + " [--forks=1] [--warmup-iterations=2] [--warmup-seconds=1] [--iterations=5]"
                 + " [--seconds=1] [--only=predicate,matching,encoding]");
-      }
-      given.put(a.substring(2, eq), a.substring(eq + 1));
-    }
-    if (quick) {
+    if (Options.quick(args)) {
       v.put("warmup-iterations", "2");
       v.put("warmup-seconds", "0.3");
       v.put("iterations", "2");

@@ -1,10 +1,10 @@
 package io.tributary.benchmarks.startup;
 
+import io.tributary.benchmarks.BenchmarkMain;
 import io.tributary.benchmarks.Machine;
+import io.tributary.benchmarks.Progress;
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,13 +13,10 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * The startup benchmark: the README's first command, {@code ./tributary start}, to ready, cold
@@ -43,32 +40,16 @@ public final class StartupBenchmark {
   /** The launcher's own JVM option (see the {@code tributary} script). */
   static final String ADD_OPENS = "--add-opens=java.base/java.nio=ALL-UNNAMED";
 
-  private static final long STARTED = System.nanoTime();
+  private static final Progress PROGRESS = new Progress("[%5.1f s] %s");
 
   private StartupBenchmark() {}
 
   public static void main(String[] args) throws IOException {
-    StartupOptions options;
-    try {
-      options = StartupOptions.parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println(e.getMessage());
-      System.exit(2);
-      return;
-    }
+    StartupOptions options = BenchmarkMain.optionsOrExit(args, StartupOptions::parse);
     int status = 0;
     try {
       StartupReport report = run(options);
-      System.out.println();
-      System.out.println(report.markdown());
-      if (options.resultsDir() != null) {
-        Files.createDirectories(options.resultsDir());
-        Path md = options.resultsDir().resolve("startup.md");
-        Path json = options.resultsDir().resolve("startup.json");
-        Files.writeString(md, report.markdown(), StandardCharsets.UTF_8);
-        Files.writeString(json, report.json(), StandardCharsets.UTF_8);
-        System.out.println("Wrote " + md + " and " + json);
-      }
+      BenchmarkMain.printAndWrite(report.markdown(), report::json, options.resultsDir(), "startup");
     } catch (RuntimeException e) {
       System.err.println("The startup benchmark failed: " + e.getMessage());
       e.printStackTrace();
@@ -80,10 +61,7 @@ public final class StartupBenchmark {
   /** Runs the cold and warm starts (and the launcher once, if asked) and returns the report. */
   static StartupReport run(StartupOptions options) throws IOException {
     long begin = System.nanoTime();
-    Map<String, Object> machine = Machine.describe();
-    progress(
-        "load average %s on %s CPUs (other work on the machine distorts every figure)",
-        machine.get("load_average_at_start"), machine.get("cpus"));
+    Map<String, Object> machine = BenchmarkMain.describeMachine(PROGRESS);
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     ClassPath classPath = classPath(options.repoDir());
     progress("server class path: %s", classPath.description());
@@ -105,29 +83,33 @@ public final class StartupBenchmark {
       }
       launcherNote = launcher(options, firstDataDir, dir, timeout, starts);
     } finally {
-      deleteRecursively(dir);
+      BenchmarkMain.deleteRecursively(dir);
     }
     machine.put("load_average_at_end", Machine.loadAverage());
-    List<String> command =
-        List.of(
-            java,
-            ADD_OPENS,
-            "-cp",
-            classPath.value(),
-            MAIN_CLASS,
-            "start",
-            "--port",
-            "<free port>",
-            "--data-dir",
-            "<temp dir>");
     return new StartupReport(
         machine,
         options,
         starts,
-        command,
+        command(java, classPath, "<free port>", "<temp dir>"),
         classPath.description(),
         launcherNote,
         (System.nanoTime() - begin) / 1e9);
+  }
+
+  /** The java command the launcher execs, on {@code port} and {@code dataDir}. */
+  private static List<String> command(
+      String java, ClassPath classPath, String port, String dataDir) {
+    return List.of(
+        java,
+        ADD_OPENS,
+        "-cp",
+        classPath.value(),
+        MAIN_CLASS,
+        "start",
+        "--port",
+        port,
+        "--data-dir",
+        dataDir);
   }
 
   private static ServerProcess.Start start(
@@ -139,18 +121,7 @@ public final class StartupBenchmark {
       Path dir,
       Duration timeout) {
     int port = ServerProcess.freePort();
-    List<String> command =
-        List.of(
-            java,
-            ADD_OPENS,
-            "-cp",
-            classPath.value(),
-            MAIN_CLASS,
-            "start",
-            "--port",
-            Integer.toString(port),
-            "--data-dir",
-            dataDir.toString());
+    List<String> command = command(java, classPath, Integer.toString(port), dataDir.toString());
     progress("%s start %d: port %d, data dir %s", kind, run, port, dataDir.getFileName());
     ServerProcess.Start s =
         ServerProcess.measure(
@@ -298,21 +269,7 @@ public final class StartupBenchmark {
   }
 
   static void progress(String format, Object... args) {
-    System.out.println(
-        String.format(
-            Locale.ROOT,
-            "[%5.1f s] %s",
-            (System.nanoTime() - STARTED) / 1e9,
-            String.format(Locale.ROOT, format, args)));
-    System.out.flush();
-  }
-
-  private static void deleteRecursively(Path dir) {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    PROGRESS.print(format, args);
   }
 
   /** Median of a non-empty list. */

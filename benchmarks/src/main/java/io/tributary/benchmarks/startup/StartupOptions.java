@@ -1,8 +1,7 @@
 package io.tributary.benchmarks.startup;
 
+import io.tributary.benchmarks.Options;
 import java.nio.file.Path;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -27,34 +26,16 @@ record StartupOptions(
     Path resultsDir) {
 
   static StartupOptions parse(String[] args) {
-    Map<String, String> v = new LinkedHashMap<>();
-    boolean quick = false;
-    for (String arg : args) {
-      if (arg.equals("--quick")) {
-        quick = true;
-        continue;
-      }
-      if (!arg.startsWith("--") || !arg.contains("=")) {
-        throw new IllegalArgumentException(
-            "Cannot parse argument " + arg + ": expected --key=value or --quick");
-      }
-      int eq = arg.indexOf('=');
-      v.put(arg.substring(2, eq), arg.substring(eq + 1));
-    }
+    Map<String, String> v = Options.keyValues(args);
+    boolean quick = Options.quick(args);
     Map<String, String> d = new LinkedHashMap<>();
     d.put("cold-runs", quick ? "1" : "3");
     d.put("warm-runs", quick ? "1" : "3");
     d.put("launcher", quick ? "no" : "auto");
     d.put("timeout-seconds", "120");
     d.put("repo-dir", ".");
-    d.put("results-dir", defaultResultsDir());
-    for (String key : v.keySet()) {
-      if (!d.containsKey(key)) {
-        throw new IllegalArgumentException(
-            "Cannot use option --" + key + ": expected one of " + d.keySet() + " or --quick");
-      }
-    }
-    d.putAll(v);
+    d.put("results-dir", Options.defaultResultsDir());
+    Options.override(d, v);
     String launcher = d.get("launcher");
     if (!launcher.equals("auto") && !launcher.equals("yes") && !launcher.equals("no")) {
       throw new IllegalArgumentException(
@@ -73,30 +54,15 @@ record StartupOptions(
       timeout = -1;
     }
     if (!(timeout > 0) || Double.isInfinite(timeout)) {
-      throw new IllegalArgumentException(
-          "Cannot use --timeout-seconds=" + d.get("timeout-seconds") + ": not a positive number");
+      throw Options.invalid("timeout-seconds", d.get("timeout-seconds"), "not a positive number");
     }
-    String dir = d.get("results-dir");
     return new StartupOptions(
         cold,
         warm,
         launcher,
         timeout,
         Path.of(d.get("repo-dir")).toAbsolutePath().normalize(),
-        dir.equals("none") ? null : Path.of(dir));
-  }
-
-  /** {@code benchmarks/results/<date>-<host>}, the suite's layout. */
-  static String defaultResultsDir() {
-    String host = System.getenv("HOSTNAME");
-    if (host == null || host.isBlank()) {
-      try {
-        host = java.net.InetAddress.getLocalHost().getHostName();
-      } catch (java.io.IOException e) {
-        host = "unknown-host";
-      }
-    }
-    return "benchmarks/results/" + LocalDate.now(ZoneOffset.UTC) + "-" + host;
+        Options.resultsDir(d.get("results-dir")));
   }
 
   private static int count(String key, String s) {
@@ -107,7 +73,7 @@ record StartupOptions(
       }
       return v;
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("Cannot use --" + key + "=" + s + ": not a count");
+      throw Options.invalid(key, s, "not a count");
     }
   }
 

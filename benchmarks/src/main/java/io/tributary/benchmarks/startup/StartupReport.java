@@ -1,5 +1,6 @@
 package io.tributary.benchmarks.startup;
 
+import io.tributary.benchmarks.Checks;
 import io.tributary.benchmarks.Json;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -57,12 +58,12 @@ final class StartupReport {
       if (Double.isNaN(median)) {
         continue;
       }
-      Map<String, Object> c = new LinkedHashMap<>();
-      c.put("check", "startup to ready, " + KINDS.get(kind) + ", median");
-      c.put("figure", fmt("%.2f s", median));
-      c.put("goal", fmt("≤ %.0f s", StartupBenchmark.TARGET_SECONDS));
-      c.put("met", median <= StartupBenchmark.TARGET_SECONDS);
-      checks.add(c);
+      checks.add(
+          Checks.check(
+              "startup to ready, " + KINDS.get(kind) + ", median",
+              fmt("%.2f s", median),
+              fmt("≤ %.0f s", StartupBenchmark.TARGET_SECONDS),
+              median <= StartupBenchmark.TARGET_SECONDS));
     }
     return checks;
   }
@@ -91,18 +92,7 @@ final class StartupReport {
         .append(" issue's 8 s goal, below 1 is better): ")
         .append(String.join("; ", ratios))
         .append(".\n\n");
-    b.append("### Targets\n\n| check | figure | goal | met |\n|---|---|---|---|\n");
-    for (Map<String, Object> c : checks()) {
-      b.append("| ")
-          .append(c.get("check"))
-          .append(" | ")
-          .append(c.get("figure"))
-          .append(" | ")
-          .append(c.get("goal"))
-          .append(" | ")
-          .append((Boolean) c.get("met") ? "met" : "**missed**")
-          .append(" |\n");
-    }
+    b.append(Checks.markdown(checks()));
     b.append("\n### Seconds to ready\n\n");
     b.append(
         "| start | runs | min | median | max | ready log line (median) | server's own figure"

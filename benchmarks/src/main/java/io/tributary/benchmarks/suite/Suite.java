@@ -1,6 +1,7 @@
 package io.tributary.benchmarks.suite;
 
 import io.tributary.benchmarks.Machine;
+import io.tributary.benchmarks.Progress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -231,16 +232,10 @@ public final class Suite {
     return safe.isEmpty() ? "localhost" : safe;
   }
 
-  private static final long STARTED = System.nanoTime();
+  private static final Progress PROGRESS = new Progress("[suite %6.1f s] %s");
 
   static void progress(String format, Object... args) {
-    System.out.println(
-        String.format(
-            Locale.ROOT,
-            "[suite %6.1f s] %s",
-            (System.nanoTime() - STARTED) / 1e9,
-            String.format(Locale.ROOT, format, args)));
-    System.out.flush();
+    PROGRESS.print(format, args);
   }
 
   /** The suite's options. */

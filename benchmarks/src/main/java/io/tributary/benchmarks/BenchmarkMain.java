@@ -1,0 +1,82 @@
+package io.tributary.benchmarks;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+/** What the benchmarks' main programs share: reading options, writing reports, cleaning up. */
+public final class BenchmarkMain {
+  private BenchmarkMain() {}
+
+  /**
+   * The options parsed from {@code args}; if they cannot be read, prints why to standard error and
+   * exits with status 2.
+   */
+  public static <O> O optionsOrExit(String[] args, Function<String[], O> parse) {
+    try {
+      return parse.apply(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+      throw e; // not reached
+    }
+  }
+
+  /**
+   * {@link Machine#describe()}, with its load average reported first: other work on the machine
+   * distorts every figure.
+   */
+  public static Map<String, Object> describeMachine(Progress progress) {
+    Map<String, Object> machine = Machine.describe();
+    progress.print(
+        "load average %s on %s CPUs (other work on the machine distorts every figure)",
+        machine.get("load_average_at_start"), machine.get("cpus"));
+    return machine;
+  }
+
+  /**
+   * Prints the Markdown report after a blank line and, unless {@code dir} is null, writes it and
+   * the JSON to {@code <dir>/<name>.md} and {@code .json} and says so.
+   */
+  public static void printAndWrite(String markdown, Supplier<String> json, Path dir, String name)
+      throws IOException {
+    System.out.println();
+    System.out.println(markdown);
+    if (dir != null) {
+      Files.createDirectories(dir);
+      Path md = dir.resolve(name + ".md");
+      Path js = dir.resolve(name + ".json");
+      Files.writeString(md, markdown, StandardCharsets.UTF_8);
+      Files.writeString(js, json.get(), StandardCharsets.UTF_8);
+      System.out.println("Wrote " + md + " and " + js);
+    }
+  }
+
+  /** Closes everything in {@code opened}, last opened first; reports failures and goes on. */
+  public static void closeAll(Deque<AutoCloseable> opened, Progress progress) {
+    while (!opened.isEmpty()) {
+      try {
+        opened.pop().close();
+      } catch (Exception e) {
+        progress.print("Error while closing: %s", e);
+      }
+    }
+  }
+
+  /** Deletes a directory and everything below it, as far as it can. */
+  public static void deleteRecursively(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
