@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * <p>The two streaming methods send {@link EncodedBatch}es: {@code LiveEventBatch} messages the
  * live hub has already serialized (a change's bytes are shared by every stream that receives it),
  * which a pass-through marshaller hands to gRPC as they are. Clients see the methods of {@code
- * tributary/v1}'s {@code LiveService} unchanged. Adding and removing subscriptions read snapshots
- * and wait for clients, so they run on the blocking executor; opening a stream does not wait.
+ * tributary/v1}'s {@code LiveService} unchanged. Analyzing statements, adding and removing
+ * subscriptions read the catalog and snapshots and wait for clients, so they run on the blocking
+ * executor; opening a stream does not wait.
  */
 public final class GrpcLiveService implements BindableService {
   private static final Logger LOG = LoggerFactory.getLogger(GrpcLiveService.class);
@@ -126,28 +127,39 @@ public final class GrpcLiveService implements BindableService {
   }
 
   /**
-   * Runs on the event loop: the stream's callbacks must be registered before this returns. The
-   * snapshot is sent from the hub's own threads.
+   * Registers the stream (its flow-control callbacks must be set before this returns, on the event
+   * loop), then analyzes the statement on the blocking executor; the snapshot is sent from the
+   * hub's own threads. A statement that cannot be analyzed fails the call with its coded status.
    */
   private void subscribe(SubscribeRequest request, StreamObserver<EncodedBatch> events) {
     ServerCallStreamObserver<EncodedBatch> observer =
         (ServerCallStreamObserver<EncodedBatch>) events;
     Principal principal = principal();
-    Action.Subscribe action;
-    try {
-      action =
-          analyzer.analyzeSubscription(
-              principal, request.getSql(), Values.params(request.getParamsList()));
-    } catch (TributaryException e) {
-      observer.onError(Errors.toStatus(e));
-      return;
-    } catch (RuntimeException e) {
-      LOG.error("A live call failed with an unexpected error", e);
-      observer.onError(Errors.internal());
-      return;
-    }
     String streamId = hub.openStream(principal, observer, true);
-    hub.subscribeOneShot(streamId, action);
+    Blocking.run(
+        () -> {
+          Action.Subscribe action;
+          try {
+            action =
+                analyzer.analyzeSubscription(
+                    principal, request.getSql(), Values.params(request.getParamsList()));
+          } catch (TributaryException e) {
+            hub.failOneShot(streamId, null);
+            observer.onError(Errors.toStatus(e));
+            return;
+          } catch (RuntimeException e) {
+            LOG.error("A live call failed with an unexpected error", e);
+            hub.failOneShot(streamId, null);
+            observer.onError(Errors.internal());
+            return;
+          }
+          try {
+            hub.subscribeOneShot(streamId, action);
+          } catch (TributaryException e) {
+            LOG.debug(
+                "One-shot stream {} ended before its subscription: {}", streamId, e.getMessage());
+          }
+        });
   }
 
   private interface Call<T> {
