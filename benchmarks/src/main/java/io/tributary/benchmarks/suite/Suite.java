@@ -22,12 +22,13 @@ import java.util.stream.Stream;
 /**
  * The benchmark suite (DESIGN.md section 9): runs every scenario main, one after the other, each in
  * its own child JVM with the suite's classpath, then writes one report with charts. The run
- * directory is {@code <results-root>/<date>-<host>/}; an earlier run of the same day on the same
- * host is replaced. Each child gets {@code --results-dir=<run dir>} (and {@code --quick}) and
- * writes {@code <scenario>.md} and {@code <scenario>.json} there (the suite contract in {@code
- * benchmarks/README.md}); its output goes to {@code logs/<scenario>.log}. A scenario whose class is
- * not in this build is reported as not available, one that fails as failed with the end of its
- * output, one that outlives its time limit is killed; the suite goes on either way.
+ * directory is {@code <results-root>/<date>-<host>/} ({@code <date>-<host>-quick/} with {@code
+ * --quick}); an earlier run of the same day on the same host is replaced, unless it holds a
+ * hand-written {@code ANALYSIS.md}. Each child gets {@code --results-dir=<run dir>} (and {@code
+ * --quick}) and writes {@code <scenario>.md} and {@code <scenario>.json} there (the suite contract
+ * in {@code benchmarks/README.md}); its output goes to {@code logs/<scenario>.log}. A scenario
+ * whose class is not in this build is reported as not available, one that fails as failed with the
+ * end of its output, one that outlives its time limit is killed; the suite goes on either way.
  *
  * <p>Time: a total budget (15 minutes by default) shared out by each scenario's share; time a
  * scenario does not use goes to the ones after it. {@code --report-only=<run dir>} re-renders the
@@ -84,8 +85,19 @@ public final class Suite {
     if (options.reportOnly() != null) {
       report = SuiteReport.rerender(options.reportOnly());
     } else {
-      Path runDir = options.resultsRoot().resolve(LocalDate.now(ZoneOffset.UTC) + "-" + host());
-      report = run(options, runDir, SCENARIOS, String.join(" ", args));
+      // A quick run is a look, not figures: it never replaces a full run's directory.
+      Path runDir =
+          options
+              .resultsRoot()
+              .resolve(
+                  LocalDate.now(ZoneOffset.UTC) + "-" + host() + (options.quick() ? "-quick" : ""));
+      try {
+        report = run(options, runDir, SCENARIOS, String.join(" ", args));
+      } catch (IOException e) {
+        System.err.println(e.getMessage());
+        System.exit(1);
+        return;
+      }
     }
     System.out.println("Report: " + report);
   }
@@ -194,8 +206,21 @@ public final class Suite {
     }
   }
 
-  /** Empties the run directory of an earlier run (it only ever holds what a suite wrote). */
+  /**
+   * Empties the run directory of an earlier run (it only ever holds what a suite wrote), but
+   * refuses when it holds a hand-written {@link SuiteReport#ANALYSIS}: that interpretation belongs
+   * to the figures beside it, so it must be moved away (or the run sent elsewhere) first.
+   */
   private static void replace(Path runDir) throws IOException {
+    if (Files.exists(runDir.resolve(SuiteReport.ANALYSIS))) {
+      throw new IOException(
+          "Cannot replace "
+              + runDir
+              + ": it holds "
+              + SuiteReport.ANALYSIS
+              + ", the interpretation of its figures; move that run away first or pass"
+              + " --results-root=<another directory>");
+    }
     if (Files.exists(runDir)) {
       progress("replacing the earlier run in %s", runDir);
       try (Stream<Path> paths = Files.walk(runDir)) {
