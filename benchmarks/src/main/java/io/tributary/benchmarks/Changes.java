@@ -20,12 +20,14 @@ final class Changes {
 
   private Changes() {}
 
-  static String insertSql(String table, long change) {
+  /**
+   * The INSERT of a change, the way an application sends it: the same text every time (so the
+   * server parses it once), the change number as parameter {@code $1}.
+   */
+  static String insertSql(String table) {
     return "INSERT INTO "
         + table
-        + " (id, room, body) VALUES ("
-        + change
-        + ", "
+        + " (id, room, body) VALUES ($1, "
         + Layout.HOT_ROOM
         + ", '"
         + BODY

@@ -6,6 +6,7 @@ import io.grpc.stub.StreamObserver;
 import io.tributary.api.v1.ExecuteRequest;
 import io.tributary.api.v1.ExecuteResponse;
 import io.tributary.api.v1.StatementServiceGrpc;
+import io.tributary.api.v1.Value;
 import io.tributary.server.TributaryServer;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +29,7 @@ final class TributaryTarget implements FanOutTarget {
   private final AtomicReference<String> firstFailure = new AtomicReference<>();
   private TributaryClients clients;
   private String table;
+  private String insertSql;
   private int tables;
 
   /** Creates the benchmark's namespace and {@code users} reader users on a running server. */
@@ -67,6 +69,7 @@ final class TributaryTarget implements FanOutTarget {
   @Override
   public void open(Layout layout, Deliveries deliveries) {
     table = createTable();
+    insertSql = Changes.insertSql(table);
     clients = new TributaryClients(server.port(), readerTokens);
     clients.open(layout, table, deliveries);
   }
@@ -74,7 +77,10 @@ final class TributaryTarget implements FanOutTarget {
   @Override
   public void publish(long change, LongConsumer acknowledged) {
     statements.execute(
-        ExecuteRequest.newBuilder().setSql(Changes.insertSql(table, change)).build(),
+        ExecuteRequest.newBuilder()
+            .setSql(insertSql)
+            .addParams(Value.newBuilder().setBigintValue(change))
+            .build(),
         new StreamObserver<>() {
           @Override
           public void onNext(ExecuteResponse response) {

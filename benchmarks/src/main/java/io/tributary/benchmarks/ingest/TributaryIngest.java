@@ -8,9 +8,12 @@ import io.tributary.api.v1.ExecuteResponse;
 import io.tributary.api.v1.LoginRequest;
 import io.tributary.api.v1.StatementResult;
 import io.tributary.api.v1.StatementServiceGrpc;
+import io.tributary.api.v1.Value;
 import io.tributary.benchmarks.GrpcChannels;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -34,6 +37,7 @@ final class TributaryIngest implements AutoCloseable {
   private final List<StatementServiceGrpc.StatementServiceBlockingStub> stubs = new ArrayList<>();
   private final String body;
   private final AtomicLong ids = new AtomicLong(FIRST_ID);
+  private final Map<Integer, String> insertSql = new ConcurrentHashMap<>();
 
   /** Creates the namespace, the USER table and the writer users, and logs the writers in. */
   TributaryIngest(int port, String rootPassword, int users, int bodyChars) {
@@ -88,30 +92,48 @@ final class TributaryIngest implements AutoCloseable {
     insert(slot, 1);
   }
 
-  /** One multi-row INSERT of {@code rows} rows as the slot's user. */
+  /**
+   * One multi-row INSERT of {@code rows} rows as the slot's user, the way an application sends it:
+   * one text per row count (so the server parses it once) and the values as parameters.
+   */
   void insert(int slot, int rows) {
-    StringBuilder sql =
-        new StringBuilder(64 + rows * (body.length() + 40))
-            .append("INSERT INTO ")
-            .append(TABLE)
-            .append(" (id, conversation_id, body) VALUES ");
+    ExecuteRequest.Builder request =
+        ExecuteRequest.newBuilder().setSql(insertSql.computeIfAbsent(rows, TributaryIngest::sql));
     long first = ids.getAndAdd(rows);
     for (int r = 0; r < rows; r++) {
       long id = first + r;
-      sql.append(r == 0 ? "(" : ", (")
-          .append(id)
-          .append(", ")
-          .append(1000 + id % 9000) // four digits: a conversation among 9,000
-          .append(", '")
-          .append(body)
-          .append("')");
+      request
+          .addParams(Value.newBuilder().setBigintValue(id))
+          .addParams(Value.newBuilder().setBigintValue(1000 + id % 9000)) // one of 9,000
+          .addParams(Value.newBuilder().setTextValue(body));
     }
     ExecuteResponse response =
         stubs
             .get(slot % stubs.size())
             .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
-            .execute(ExecuteRequest.newBuilder().setSql(sql.toString()).build());
+            .execute(request.build());
     check(response, rows);
+  }
+
+  /** {@code INSERT INTO ... VALUES ($1, $2, $3), ($4, $5, $6), ...} for {@code rows} rows. */
+  private static String sql(int rows) {
+    StringBuilder sql =
+        new StringBuilder(64 + rows * 20)
+            .append("INSERT INTO ")
+            .append(TABLE)
+            .append(" (id, conversation_id, body) VALUES ");
+    for (int r = 0; r < rows; r++) {
+      int p = 3 * r;
+      sql.append(r == 0 ? "(" : ", (")
+          .append('$')
+          .append(p + 1)
+          .append(", $")
+          .append(p + 2)
+          .append(", $")
+          .append(p + 3)
+          .append(')');
+    }
+    return sql.toString();
   }
 
   /** A chat message of exactly {@code chars} characters (no quotes to escape). */

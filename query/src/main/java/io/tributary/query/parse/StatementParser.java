@@ -86,7 +86,13 @@ public final class StatementParser {
   }
 
   private static void addIfNotBlank(List<String> out, String statement) {
-    if (!Lexer.tokenize(statement).get(0).kind().equals(Kind.END)) {
+    String stripped = statement.strip(); // the lexer's idea of white space
+    if (stripped.isEmpty()) {
+      return;
+    }
+    // Only text starting with a comment may be nothing but comments: tokenize just that.
+    boolean comment = stripped.startsWith("--") || stripped.startsWith("/*");
+    if (!comment || !Lexer.tokenize(statement).get(0).kind().equals(Kind.END)) {
       out.add(statement.trim());
     }
   }

@@ -18,6 +18,7 @@ import io.tributary.query.command.WriteOutcome;
 import io.tributary.query.exec.HotTier;
 import io.tributary.query.exec.QueryEngine;
 import io.tributary.query.parse.Statement;
+import io.tributary.query.parse.StatementCache;
 import io.tributary.query.parse.StatementParser;
 import io.tributary.server.Principal;
 import io.tributary.server.StatementOutcome;
@@ -59,6 +60,9 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
   private final Duration writeTimeout;
   private final LiveHub live;
   private final Object catalogLock = new Object();
+
+  /** Parsed writes by text: a client repeating a parameterized INSERT skips the parser. */
+  private final StatementCache parsed = new StatementCache(1_024, 4_096);
 
   public Engine(
       Log log,
@@ -118,7 +122,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
                           ErrorCode.UNAUTHENTICATED,
                           "Cannot run statement: user %s no longer exists",
                           principal.user()));
-      Statement statement = StatementParser.parse(text);
+      Statement statement = parsed.parse(text);
       if (changesCatalog(statement)) {
         synchronized (catalogLock) {
           return perform(text, analyzer.analyze(statement, user.name(), user.role(), params));

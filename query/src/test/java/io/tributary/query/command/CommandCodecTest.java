@@ -1,0 +1,128 @@
+package io.tributary.query.command;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tributary.query.ErrorCode;
+import io.tributary.query.TributaryException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CommandCodecTest {
+
+  @Test
+  void shouldRoundTripEveryCommandType() {
+    List<WriteCommand> commands =
+        List.of(
+            new WriteCommand.InsertRows("r1", 7, "u1", List.of(new byte[] {1, 2}, new byte[0])),
+            new WriteCommand.InsertRows("r2", 7, null, List.of()),
+            new WriteCommand.UpdateRows(
+                "r3", 8, "u2", "id = 1", List.of("body", "n"), List.of("'é'", "n + 1")),
+            new WriteCommand.UpdateRows("r4", 8, null, null, List.of("n"), List.of("0")),
+            new WriteCommand.DeleteRows("r5", 9, "u3", "room = 'a'"),
+            new WriteCommand.DeleteRows("r6", 9, null, null),
+            new WriteCommand.PurgeTable("purge-9-0", 9, null));
+    for (WriteCommand command : commands) {
+      WriteCommand decoded = CommandCodec.decodeCommand(CommandCodec.encode(command));
+      assertThat(describe(decoded)).isEqualTo(describe(command));
+    }
+  }
+
+  @Test
+  void shouldRoundTripEveryChangeKind() {
+    List<RowChange> changes =
+        List.of(
+            new RowChange(RowChange.Kind.INSERT, 7, "u1", 65_536L, null, new byte[] {1, 0, 3}),
+            new RowChange(RowChange.Kind.UPDATE, 7, null, 65_537L, new byte[] {1}, new byte[] {2}),
+            new RowChange(RowChange.Kind.DELETE, 7, "u1", Long.MAX_VALUE, new byte[] {9}, null));
+    for (RowChange change : changes) {
+      RowChange decoded = CommandCodec.decodeChange(CommandCodec.encode(change));
+      assertThat(decoded.kind()).isEqualTo(change.kind());
+      assertThat(decoded.tableId()).isEqualTo(change.tableId());
+      assertThat(decoded.owner()).isEqualTo(change.owner());
+      assertThat(decoded.seq()).isEqualTo(change.seq());
+      assertThat(decoded.oldRow()).isEqualTo(change.oldRow());
+      assertThat(decoded.newRow()).isEqualTo(change.newRow());
+    }
+  }
+
+  @Test
+  void shouldReadVersionOneJsonWrittenByEarlierServers() {
+    String insert =
+        "{\"type\":\"insert\",\"requestId\":\"r1\",\"tableId\":7,\"owner\":\"u1\","
+            + "\"rows\":[\"AQI=\"],\"v\":1}";
+    WriteCommand command = CommandCodec.decodeCommand(insert.getBytes(StandardCharsets.UTF_8));
+    assertThat(describe(command))
+        .isEqualTo(
+            describe(new WriteCommand.InsertRows("r1", 7, "u1", List.of(new byte[] {1, 2}))));
+
+    String change =
+        "{\"kind\":\"DELETE\",\"tableId\":7,\"owner\":null,\"seq\":65536,"
+            + "\"oldRow\":\"CQ==\",\"newRow\":null,\"v\":1}";
+    RowChange decoded = CommandCodec.decodeChange(change.getBytes(StandardCharsets.UTF_8));
+    assertThat(decoded.kind()).isEqualTo(RowChange.Kind.DELETE);
+    assertThat(decoded.seq()).isEqualTo(65_536L);
+    assertThat(decoded.oldRow()).containsExactly(9);
+    assertThat(decoded.newRow()).isNull();
+  }
+
+  @Test
+  void shouldRefuseTruncatedRecords() {
+    byte[] full =
+        CommandCodec.encode(new WriteCommand.InsertRows("r1", 7, "u1", List.of(new byte[] {1})));
+    for (int length = 0; length < full.length; length++) {
+      byte[] cut = Arrays.copyOf(full, length);
+      assertThatThrownBy(() -> CommandCodec.decodeCommand(cut))
+          .isInstanceOf(TributaryException.class)
+          .hasMessageStartingWith("Cannot decode WriteCommand: ")
+          .satisfies(
+              e -> assertThat(((TributaryException) e).code()).isEqualTo(ErrorCode.INTERNAL));
+    }
+  }
+
+  @Test
+  void shouldRefuseUnknownVersionsAndTypes() {
+    assertThatThrownBy(() -> CommandCodec.decodeCommand(new byte[] {3, 1}))
+        .isInstanceOf(TributaryException.class)
+        .hasMessage(
+            "Cannot decode WriteCommand: version 3 is unknown to this server (it knows 1 to 2)");
+    assertThatThrownBy(() -> CommandCodec.decodeCommand(new byte[] {2, 99}))
+        .hasMessage("Cannot decode WriteCommand: unknown command type 99");
+    byte[] change =
+        CommandCodec.encode(new RowChange(RowChange.Kind.INSERT, 1, null, 1, null, new byte[0]));
+    assertThatThrownBy(() -> CommandCodec.decodeCommand(change))
+        .hasMessage("Cannot decode WriteCommand: unknown command type 16");
+    byte[] command = CommandCodec.encode(new WriteCommand.DeleteRows("r", 1, null, null));
+    assertThatThrownBy(() -> CommandCodec.decodeChange(command))
+        .hasMessage("Cannot decode RowChange: record type 3 is not a change");
+    assertThatThrownBy(
+            () -> CommandCodec.decodeCommand("{\"v\":9}".getBytes(StandardCharsets.UTF_8)))
+        .hasMessage(
+            "Cannot decode WriteCommand: JSON version 9 is unknown to this server (it knows 1)");
+  }
+
+  @Test
+  void shouldRefuseLengthsPastTheEnd() {
+    // version 2, insert, then a request id claiming 1,000 bytes
+    byte[] bytes = {2, 1, 0, 0, 3, (byte) 0xE8, 'r'};
+    assertThatThrownBy(() -> CommandCodec.decodeCommand(bytes))
+        .hasMessage("Cannot decode WriteCommand: a length of 1000 runs past its end");
+  }
+
+  /** Records compare byte arrays by identity; this compares them by content. */
+  private static String describe(WriteCommand command) {
+    if (command instanceof WriteCommand.InsertRows c) {
+      return "insert "
+          + c.requestId()
+          + " "
+          + c.tableId()
+          + " "
+          + c.owner()
+          + " "
+          + c.rows().stream().map(Arrays::toString).toList();
+    }
+    return command.toString();
+  }
+}
