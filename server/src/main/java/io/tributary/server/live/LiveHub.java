@@ -467,6 +467,11 @@ public final class LiveHub implements AutoCloseable {
 
   // ------------------------------------------------------------------ dispatching
 
+  /** The dispatcher's scratch lists for {@link LiveStream#offerLive}. */
+  private final List<Subscription> elsewhere = new ArrayList<>();
+
+  private final List<Subscription> tooSlow = new ArrayList<>();
+
   /** The most handoffs the dispatcher matches before it starts the streams' drains. */
   private static final int MAX_HANDOFFS_PER_FLUSH = 64;
 
@@ -505,6 +510,8 @@ public final class LiveHub implements AutoCloseable {
 
   /** Queues a handoff's events on the matching streams and notes the streams in {@code touched}. */
   private void dispatch(Handoff handoff, List<Subscription> candidates, List<LiveStream> touched) {
+    List<Subscription> elsewhere = this.elsewhere;
+    List<Subscription> tooSlow = this.tooSlow;
     try {
       for (AppliedChange change : handoff.changes()) {
         candidates.clear();
@@ -516,11 +523,26 @@ public final class LiveHub implements AutoCloseable {
           continue;
         }
         EncodedChange encoded = new EncodedChange(change);
-        for (Subscription sub : candidates) {
-          if (!sub.offer(change, handoff.nanos(), encoded)) {
+        // The index keeps each stream's subscriptions together: one lock per stream and change.
+        int n = candidates.size();
+        for (int from = 0, to; from < n; from = to) {
+          LiveStream stream = candidates.get(from).stream;
+          to = from + 1;
+          while (to < n && candidates.get(to).stream == stream) {
+            to++;
+          }
+          stream.offerLive(
+              candidates, from, to, change, handoff.nanos(), encoded, elsewhere, tooSlow);
+          for (Subscription sub : elsewhere) {
+            if (!sub.offer(change, handoff.nanos(), encoded)) {
+              closeSlow(sub);
+            }
+          }
+          for (Subscription sub : tooSlow) {
             closeSlow(sub);
           }
-          LiveStream stream = sub.stream;
+          elsewhere.clear();
+          tooSlow.clear();
           if (!stream.flushPending) {
             stream.flushPending = true;
             touched.add(stream);

@@ -1,6 +1,7 @@
 package io.tributary.server.live;
 
 import io.grpc.stub.ServerCallStreamObserver;
+import io.tributary.materializer.AppliedChange;
 import io.tributary.server.Principal;
 import java.util.List;
 import java.util.Map;
@@ -131,6 +132,44 @@ final class LiveStream {
       scheduleDrain();
     }
     return true;
+  }
+
+  /**
+   * The dispatcher's fast path: queues one change's event for each of {@code subs[from, to)}, all
+   * subscriptions of this stream, under one lock. A subscription it cannot serve this way (not
+   * {@link Subscription#servedLive}) goes to {@code elsewhere}, for {@link Subscription#offer}; one
+   * whose event does not fit goes to {@code tooSlow}, to be closed. Never blocks; does not start
+   * the drain (see {@link #offerChange}).
+   */
+  void offerLive(
+      List<Subscription> subs,
+      int from,
+      int to,
+      AppliedChange change,
+      long handoffNanos,
+      EncodedChange encoded,
+      List<Subscription> elsewhere,
+      List<Subscription> tooSlow) {
+    synchronized (queue) {
+      boolean gone = cancelled || completing;
+      for (int i = from; i < to; i++) {
+        Subscription sub = subs.get(i);
+        if (!sub.servedLive()) {
+          elsewhere.add(sub);
+          continue;
+        }
+        byte[] body = gone ? null : sub.liveBody(change, encoded);
+        if (body == null) {
+          continue; // nothing for it, or nobody to deliver to (not the subscriber's fault)
+        }
+        if (queue.size() >= capacity) {
+          tooSlow.add(sub);
+          continue;
+        }
+        queue.add(sub.idField(), body, handoffNanos);
+        sub.sent(change.seq());
+      }
+    }
   }
 
   /**

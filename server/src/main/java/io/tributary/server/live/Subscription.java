@@ -7,6 +7,8 @@ import io.tributary.api.v1.RowUpdate;
 import io.tributary.materializer.AppliedChange;
 import io.tributary.query.live.LiveQuery;
 import io.tributary.query.live.LiveWindow;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,6 +24,13 @@ import java.util.List;
  * window, an update if the changed row stays in it, and an insert for each row that enters it, in
  * that order (so the subscriber never holds more than LIMIT rows). The events of one change are
  * queued together or not at all.
+ *
+ * <p>Threads: the hub's dispatcher thread delivers changes; the setup thread delivers the ones
+ * buffered during the snapshot when it goes live. A LIVE subscription without a window is served by
+ * the dispatcher without this lock, under its stream's lock ({@link #servedLive}, {@link
+ * #liveBody}, {@link #sent}): once LIVE, only the dispatcher writes its positions, and whoever
+ * closes it sets CLOSED before queuing its final event on the stream, so nothing the dispatcher
+ * queues can follow that event.
  */
 final class Subscription {
   enum State {
@@ -45,12 +54,25 @@ final class Subscription {
   private final List<Integer> projection;
 
   private final LiveWindow window;
-  private State state = State.SNAPSHOT;
+  private volatile State state = State.SNAPSHOT;
   private final List<Pending> buffer = new ArrayList<>();
   private boolean bufferOverflowed;
   private long appliedSeq;
-  private long lastSeq;
-  private long delivered;
+  private long lastSeq; // written with release semantics on the fast path; see LAST_SEQ
+  private long delivered; // likewise; see DELIVERED
+
+  private static final VarHandle LAST_SEQ;
+  private static final VarHandle DELIVERED;
+
+  static {
+    try {
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      LAST_SEQ = lookup.findVarHandle(Subscription.class, "lastSeq", long.class);
+      DELIVERED = lookup.findVarHandle(Subscription.class, "delivered", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   /**
    * @param projection {@code query.columns()} as a list shared by every subscription with the same
@@ -95,6 +117,38 @@ final class Subscription {
       default:
         return deliver(change, handoffNanos, encoded, false);
     }
+  }
+
+  /**
+   * Whether the dispatcher may serve this subscription without its lock ({@link #liveBody}): it is
+   * LIVE and has no window.
+   */
+  boolean servedLive() {
+    return window == null && state == State.LIVE;
+  }
+
+  /**
+   * The fast path's part of {@link #deliver}: the event body a change means for this subscription,
+   * or null when none (already applied, or outside the filter). Dispatcher thread only, under the
+   * stream's lock, and only when {@link #servedLive}; {@link #sent} follows once it is queued.
+   */
+  byte[] liveBody(AppliedChange change, EncodedChange encoded) {
+    if (change.seq() <= appliedSeq) {
+      return null;
+    }
+    appliedSeq = change.seq();
+    return body(change, encoded);
+  }
+
+  /** Records that the event of change {@code seq} was queued (the fast path). */
+  void sent(long seq) {
+    LAST_SEQ.setRelease(this, seq);
+    DELIVERED.setRelease(this, delivered + 1);
+  }
+
+  /** The id field every event of this subscription starts with. */
+  byte[] idField() {
+    return idField;
   }
 
   /**
@@ -279,15 +333,15 @@ final class Subscription {
 
   /** The {@code _seq} to resume from, or -1 when the subscriber must subscribe again. */
   synchronized long resumeSeq() {
-    return window == null ? lastSeq : -1;
+    return window == null ? (long) LAST_SEQ.getAcquire(this) : -1;
   }
 
   synchronized long lastSeq() {
-    return lastSeq;
+    return (long) LAST_SEQ.getAcquire(this);
   }
 
   synchronized long delivered() {
-    return delivered;
+    return (long) DELIVERED.getAcquire(this);
   }
 
   synchronized State state() {
