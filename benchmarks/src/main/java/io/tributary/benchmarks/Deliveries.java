@@ -57,6 +57,22 @@ final class Deliveries {
     capturing = false;
   }
 
+  /**
+   * How far the slowest stream is behind {@code lastPublished}, in changes, among the streams that
+   * received a change numbered {@code from} or later (a stream without matching subscriptions
+   * receives nothing and does not count).
+   */
+  synchronized long maxLag(long lastPublished, long from) {
+    long lag = 0;
+    for (Track t : tracks) {
+      long highest = t.highest;
+      if (highest >= from) {
+        lag = Math.max(lag, lastPublished - highest);
+      }
+    }
+    return lag;
+  }
+
   /** Calls {@code sink} with every captured (change, arrival nanos) pair. */
   synchronized void forEachCaptured(PairConsumer sink) {
     for (Track t : tracks) {
@@ -75,8 +91,14 @@ final class Deliveries {
     private long[] arrivals = new long[16];
     private int size;
 
+    /** The highest change number received (written by the stream's one calling thread). */
+    private volatile long highest;
+
     void delivered(long change, long arrivalNanos) {
       count.increment();
+      if (change > highest) {
+        highest = change;
+      }
       if (capturing) {
         append(change, arrivalNanos);
       }

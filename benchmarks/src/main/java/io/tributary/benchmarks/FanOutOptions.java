@@ -20,7 +20,8 @@ import java.util.stream.Stream;
  *     capacity
  * @param warmupSeconds discarded at the start of each phase
  * @param phaseSeconds measured per phase
- * @param jitWarmupSeconds an extra, discarded saturation run per target before the first scenario
+ * @param jitWarmupSeconds the longest JIT warm-up per target before the first scenario: discarded
+ *     saturation windows until the target's rate is steady ({@link Driver#warmUp})
  * @param heapSubscriptions idle subscriptions of the heap measurement, or 0 to skip it
  * @param heapMatching how many of them follow the hot room (the rest spread over other rooms)
  * @param targets which targets to run: {@code tributary}, {@code ceiling}, {@code postgres}
@@ -66,14 +67,15 @@ record FanOutOptions(
         --window=0                 saturation phase: changes in flight (0: from the queue size)
         --warmup-seconds=1         discarded at the start of each phase
         --phase-seconds=5          measured per phase
-        --jit-warmup-seconds=30    discarded saturation run per target before the first scenario
+        --jit-warmup-seconds=150   the longest JIT warm-up per target before the first scenario
+                                   (discarded saturation windows until the rate is steady)
         --heap-subscriptions=100000 idle subscriptions for heap per subscription (0: skip)
         --heap-matching=1000       how many of them follow the hot room
         --targets=tributary,ceiling,postgres
         --pg-writers=10            PostgreSQL writer connections (a pool's usual size)
         --results-dir=DIR          write fanout.md/.json into DIR (none: write nothing); without
                                    it, benchmarks/results/<date>-fanout.md/.json
-        --budget-seconds=320       past this, what has not started is left out (0: no limit)
+        --budget-seconds=420       past this, what has not started is left out (0: no limit)
         --quick                    tiny sizes for a fast look: scenarios 1k,2k-1k, 2 s phases,
                                    2,000 idle subscriptions (options given beside it still win)
       """;
@@ -88,13 +90,13 @@ record FanOutOptions(
     v.put("window", "0");
     v.put("warmup-seconds", "1");
     v.put("phase-seconds", "5");
-    v.put("jit-warmup-seconds", "30");
+    v.put("jit-warmup-seconds", "150");
     v.put("heap-subscriptions", "100000");
     v.put("heap-matching", "1000");
     v.put("targets", "tributary,ceiling,postgres");
     v.put("pg-writers", "10");
     v.put("results-dir", "benchmarks/results");
-    v.put("budget-seconds", "320");
+    v.put("budget-seconds", "420");
     boolean quick = Options.quick(args);
     if (quick) {
       v.put("scenarios", "1k,2k-1k");

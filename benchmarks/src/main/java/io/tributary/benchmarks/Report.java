@@ -44,6 +44,7 @@ final class Report {
   private final Map<String, Integer> windows;
   private final Map<String, Double> openSeconds;
   private final Map<String, Double> startSeconds;
+  private final Map<String, Driver.WarmUp> jitWarmUps;
   private final Map<String, String> skipped;
   private final List<String> notRun;
   private final Map<String, Object> postgres;
@@ -57,6 +58,7 @@ final class Report {
       Map<String, Integer> windows,
       Map<String, Double> openSeconds,
       Map<String, Double> startSeconds,
+      Map<String, Driver.WarmUp> jitWarmUps,
       Map<String, String> skipped,
       List<String> notRun,
       Map<String, Object> postgres,
@@ -68,6 +70,7 @@ final class Report {
     this.windows = windows;
     this.openSeconds = openSeconds;
     this.startSeconds = startSeconds;
+    this.jitWarmUps = jitWarmUps;
     this.skipped = skipped;
     this.notRun = notRun;
     this.postgres = postgres;
@@ -603,6 +606,29 @@ final class Report {
                 .reduce((x, y) -> x + ", " + y)
                 .orElse("–")
             + ".\n");
+    if (!jitWarmUps.isEmpty()) {
+      b.append(
+          f(
+              "\nJIT warm-up before the first scenario (discarded saturation windows of %.0f s until"
+                  + " %d in a row are within %.0f%% of each other, after at least %.0f s and at"
+                  + " most %.0f s): ",
+              Driver.WARM_UP_WINDOW_SECONDS,
+              Driver.WARM_UP_STEADY_WINDOWS,
+              (Driver.WARM_UP_STEADY_SPREAD - 1) * 100,
+              Driver.WARM_UP_MIN_SECONDS,
+              options.jitWarmupSeconds()));
+      b.append(
+          jitWarmUps.entrySet().stream()
+              .map(
+                  e ->
+                      label(e.getKey())
+                          + " "
+                          + f("%.0f s", e.getValue().seconds())
+                          + (e.getValue().steady() ? "" : " (not steady at the limit)"))
+              .reduce((x, y) -> x + ", " + y)
+              .orElse("–"));
+      b.append(".\n");
+    }
     return b.toString();
   }
 
@@ -819,6 +845,9 @@ final class Report {
     m.put("heap", heap == null ? null : heap.toMap());
     m.put("setup_seconds", openSeconds);
     m.put("startup_seconds", startSeconds);
+    Map<String, Object> warm = new LinkedHashMap<>();
+    jitWarmUps.forEach((target, w) -> warm.put(target, w.toMap()));
+    m.put("jit_warmup", warm);
     return Json.write(m);
   }
 }

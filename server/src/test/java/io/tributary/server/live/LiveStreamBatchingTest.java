@@ -139,7 +139,7 @@ class LiveStreamBatchingTest {
   }
 
   /** A server call that records what is written and is ready only when the test says so. */
-  private static final class RecordingCall extends ServerCallStreamObserver<EncodedBatch> {
+  static final class RecordingCall extends ServerCallStreamObserver<EncodedBatch> {
     final List<byte[]> messages = new java.util.concurrent.CopyOnWriteArrayList<>();
     volatile boolean ready = true;
     private volatile Runnable onReady = () -> {};
