@@ -253,67 +253,6 @@ final class Driver {
         List.of());
   }
 
-  /** Seconds of one discarded saturation window of {@link #warmUp}. */
-  static final double WARM_UP_WINDOW_SECONDS = 5;
-
-  /** The shortest warm-up, in seconds, whatever the rates say. */
-  static final double WARM_UP_MIN_SECONDS = 30;
-
-  /** How many windows in a row must agree, and how closely (largest ÷ smallest rate). */
-  static final int WARM_UP_STEADY_WINDOWS = 3;
-
-  static final double WARM_UP_STEADY_SPREAD = 1.05;
-
-  /**
-   * A JIT warm-up: how long it ran, whether it ended steady (rather than at its limit), and the
-   * deliveries/s of each window.
-   */
-  record WarmUp(double seconds, boolean steady, List<Double> windowRates) {
-    Map<String, Object> toMap() {
-      Map<String, Object> m = new java.util.LinkedHashMap<>();
-      m.put("seconds", seconds);
-      m.put("steady", steady);
-      m.put("window_deliveries_per_s", windowRates);
-      return m;
-    }
-  }
-
-  /**
-   * Runs discarded saturation windows until the target's deliveries/s are steady: {@value
-   * #WARM_UP_STEADY_WINDOWS} windows in a row within {@link #WARM_UP_STEADY_SPREAD} of each other,
-   * after at least {@value #WARM_UP_MIN_SECONDS} s, or until {@code maxSeconds}. On 2 cores the JIT
-   * compiler needs minutes for a server's code (it competes with the load), and a target measured
-   * before it is done is measured with part of its CPU going to the compiler; each target warms
-   * until it is steady, so each is measured at its own steady state.
-   */
-  WarmUp warmUp(
-      FanOutTarget target, Layout layout, Deliveries deliveries, int window, double maxSeconds) {
-    long start = System.nanoTime();
-    List<Double> rates = new ArrayList<>();
-    double windowSeconds = Math.min(WARM_UP_WINDOW_SECONDS, maxSeconds);
-    while (true) {
-      double elapsed = (System.nanoTime() - start) / 1e9;
-      if (elapsed >= Math.min(WARM_UP_MIN_SECONDS, maxSeconds) && steady(rates)) {
-        return new WarmUp(elapsed, true, rates);
-      }
-      if (elapsed >= maxSeconds) {
-        return new WarmUp(elapsed, false, rates);
-      }
-      rates.add(
-          saturation(target, layout, deliveries, window, 0, windowSeconds).deliveriesPerSecond());
-    }
-  }
-
-  private static boolean steady(List<Double> rates) {
-    if (rates.size() < WARM_UP_STEADY_WINDOWS) {
-      return false;
-    }
-    List<Double> last = rates.subList(rates.size() - WARM_UP_STEADY_WINDOWS, rates.size());
-    double min = last.stream().mapToDouble(Double::doubleValue).min().orElse(0);
-    double max = last.stream().mapToDouble(Double::doubleValue).max().orElse(0);
-    return min > 0 && max / min <= WARM_UP_STEADY_SPREAD;
-  }
-
   /**
    * A latency distribution as {@code [percentile, ms]} pairs for a smooth curve: HdrHistogram's
    * percentile iteration (5 ticks per half distance) up to 99.99, then the maximum as 100.

@@ -58,7 +58,7 @@ public final class FanOutBenchmark {
     Map<String, Integer> windows = new LinkedHashMap<>();
     Map<String, Double> openSeconds = new LinkedHashMap<>();
     Map<String, Double> startSeconds = new LinkedHashMap<>();
-    Map<String, Driver.WarmUp> jitWarmUps = new LinkedHashMap<>();
+    Map<String, SteadyWarmUp.Result> jitWarmUps = new LinkedHashMap<>();
     Map<String, String> skipped = new LinkedHashMap<>();
     List<String> notRun = new ArrayList<>();
     Map<String, Object> postgresInfo = new LinkedHashMap<>();
@@ -133,14 +133,15 @@ public final class FanOutBenchmark {
           openSeconds.put(layout.name() + "/" + target.name(), openTime);
           progress("  opened in %.1f s", openTime);
           if (first && options.jitWarmupSeconds() > 0) {
-            Driver.WarmUp w =
-                driver.warmUp(target, layout, deliveries, window, options.jitWarmupSeconds());
+            SteadyWarmUp.Result w =
+                SteadyWarmUp.run(
+                    options.jitWarmupSeconds(),
+                    seconds ->
+                        driver
+                            .saturation(target, layout, deliveries, window, 0, seconds)
+                            .deliveriesPerSecond());
             jitWarmUps.put(target.name(), w);
-            progress(
-                "  JIT warm-up: %.0f s, %s; deliveries/s per window: %s",
-                w.seconds(),
-                w.steady() ? "steady" : "NOT steady at its limit",
-                w.windowRates().stream().map(r -> String.format("%,.0f", r)).toList());
+            progress("  JIT warm-up (deliveries/s): %s", w.describe());
           }
           for (double perThousand : options.rates()) {
             double rate = FanOutOptions.rateFor(layout, perThousand);

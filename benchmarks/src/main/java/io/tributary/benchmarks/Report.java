@@ -44,7 +44,7 @@ final class Report {
   private final Map<String, Integer> windows;
   private final Map<String, Double> openSeconds;
   private final Map<String, Double> startSeconds;
-  private final Map<String, Driver.WarmUp> jitWarmUps;
+  private final Map<String, SteadyWarmUp.Result> jitWarmUps;
   private final Map<String, String> skipped;
   private final List<String> notRun;
   private final Map<String, Object> postgres;
@@ -58,7 +58,7 @@ final class Report {
       Map<String, Integer> windows,
       Map<String, Double> openSeconds,
       Map<String, Double> startSeconds,
-      Map<String, Driver.WarmUp> jitWarmUps,
+      Map<String, SteadyWarmUp.Result> jitWarmUps,
       Map<String, String> skipped,
       List<String> notRun,
       Map<String, Object> postgres,
@@ -608,15 +608,9 @@ final class Report {
             + ".\n");
     if (!jitWarmUps.isEmpty()) {
       b.append(
-          f(
-              "\nJIT warm-up before the first scenario (discarded saturation windows of %.0f s until"
-                  + " %d in a row are within %.0f%% of each other, after at least %.0f s and at"
-                  + " most %.0f s): ",
-              Driver.WARM_UP_WINDOW_SECONDS,
-              Driver.WARM_UP_STEADY_WINDOWS,
-              (Driver.WARM_UP_STEADY_SPREAD - 1) * 100,
-              Driver.WARM_UP_MIN_SECONDS,
-              options.jitWarmupSeconds()));
+          "\nJIT warm-up before the first scenario (saturation phases as "
+              + SteadyWarmUp.rule(options.jitWarmupSeconds())
+              + "): ");
       b.append(
           jitWarmUps.entrySet().stream()
               .map(

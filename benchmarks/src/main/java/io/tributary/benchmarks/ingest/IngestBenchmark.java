@@ -3,6 +3,7 @@ package io.tributary.benchmarks.ingest;
 import io.tributary.benchmarks.BenchmarkMain;
 import io.tributary.benchmarks.Machine;
 import io.tributary.benchmarks.Progress;
+import io.tributary.benchmarks.SteadyWarmUp;
 import io.tributary.log.Log;
 import io.tributary.log.LogConfig;
 import io.tributary.server.ServerConfig;
@@ -64,6 +65,7 @@ public final class IngestBenchmark {
     Path dir = Files.createTempDirectory("tributary-ingest");
     Deque<AutoCloseable> opened = new ArrayDeque<>();
     List<Phase> phases = new ArrayList<>();
+    Map<String, SteadyWarmUp.Result> jitWarmUps = new LinkedHashMap<>();
     RecordSizes sizes;
     Map<String, Object> durability = new LinkedHashMap<>();
     try {
@@ -120,27 +122,12 @@ public final class IngestBenchmark {
       if (options.jitWarmupSeconds() > 0) {
         if (options.runs("tributary")) {
           progress("JIT warm-up, Tributary, %d in flight (discarded)", top);
-          ClosedLoop.run(
-              "tributary",
-              "warm-up",
-              top,
-              1,
-              0,
-              tributary::insertOne,
-              0,
-              options.jitWarmupSeconds());
+          jitWarmUps.put("tributary", warmUp(options, "tributary", top, tributary::insertOne));
         }
         if (options.runs("kafka")) {
           progress("JIT warm-up, raw producer, %d in flight (discarded)", top);
-          ClosedLoop.run(
-              "kafka",
-              "warm-up",
-              top,
-              1,
-              0,
-              slot -> kafka.write(slot, singleValue),
-              0,
-              options.jitWarmupSeconds());
+          jitWarmUps.put(
+              "kafka", warmUp(options, "kafka", top, slot -> kafka.write(slot, singleValue)));
         }
       }
       for (int inFlight : options.concurrency()) {
@@ -198,7 +185,20 @@ public final class IngestBenchmark {
     }
     machine.put("load_average_at_end", Machine.loadAverage());
     return new IngestReport(
-        machine, options, phases, sizes, durability, (System.nanoTime() - begin) / 1e9);
+        machine, options, phases, sizes, durability, jitWarmUps, (System.nanoTime() - begin) / 1e9);
+  }
+
+  /** Single-row writes until the rate is steady ({@link SteadyWarmUp}). */
+  private static SteadyWarmUp.Result warmUp(
+      IngestOptions options, String target, int inFlight, ClosedLoop.Write write) {
+    SteadyWarmUp.Result w =
+        SteadyWarmUp.run(
+            options.jitWarmupSeconds(),
+            seconds ->
+                ClosedLoop.run(target, "warm-up", inFlight, 1, 0, write, 0, seconds)
+                    .rowsPerSecond());
+    progress("  rows/s: %s", w.describe());
+    return w;
   }
 
   private static Phase phase(

@@ -19,7 +19,8 @@ import java.util.Map;
  * @param bodyChars length of the TEXT column of every row
  * @param warmupSeconds discarded at the start of every phase
  * @param phaseSeconds measured per phase
- * @param jitWarmupSeconds a discarded run per target before the first phase
+ * @param jitWarmupSeconds the longest JIT warm-up per target before the first phase: discarded
+ *     single-row windows until the rate is steady ({@link io.tributary.benchmarks.SteadyWarmUp})
  * @param targets {@code tributary}, {@code kafka} or both
  * @param resultsDir where {@code ingest.md} and {@code ingest.json} go; null writes nothing
  */
@@ -46,7 +47,7 @@ record IngestOptions(
     d.put("body-chars", "100");
     d.put("warmup-seconds", quick ? "0.5" : "3");
     d.put("phase-seconds", quick ? "1.5" : "10");
-    d.put("jit-warmup-seconds", quick ? "0" : "40");
+    d.put("jit-warmup-seconds", quick ? "0" : "60");
     d.put("targets", "tributary,kafka");
     d.put("results-dir", Options.defaultResultsDir());
     Options.override(d, v);

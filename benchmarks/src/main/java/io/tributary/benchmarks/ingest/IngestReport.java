@@ -2,6 +2,7 @@ package io.tributary.benchmarks.ingest;
 
 import io.tributary.benchmarks.Checks;
 import io.tributary.benchmarks.Json;
+import io.tributary.benchmarks.SteadyWarmUp;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,6 +22,7 @@ final class IngestReport {
   private final List<Phase> phases;
   private final RecordSizes sizes;
   private final Map<String, Object> durability;
+  private final Map<String, SteadyWarmUp.Result> jitWarmUps;
   private final double elapsedSeconds;
 
   IngestReport(
@@ -29,12 +31,14 @@ final class IngestReport {
       List<Phase> phases,
       RecordSizes sizes,
       Map<String, Object> durability,
+      Map<String, SteadyWarmUp.Result> jitWarmUps,
       double elapsedSeconds) {
     this.machine = machine;
     this.options = options;
     this.phases = List.copyOf(phases);
     this.sizes = sizes;
     this.durability = durability;
+    this.jitWarmUps = Map.copyOf(jitWarmUps);
     this.elapsedSeconds = elapsedSeconds;
   }
 
@@ -207,6 +211,22 @@ final class IngestReport {
             machine.get("load_average_at_start"),
             machine.get("load_average_at_end"),
             elapsedSeconds));
+    if (!jitWarmUps.isEmpty()) {
+      b.append(
+          "\nJIT warm-up before the first phase (single-row writes at the highest concurrency, as "
+              + SteadyWarmUp.rule(options.jitWarmupSeconds())
+              + "): ");
+      List<String> parts = new ArrayList<>();
+      for (String target : List.of("tributary", "kafka")) {
+        SteadyWarmUp.Result w = jitWarmUps.get(target);
+        if (w != null) {
+          parts.add(
+              fmt("%s %.0f s", label(target), w.seconds())
+                  + (w.steady() ? "" : " (not steady at the limit)"));
+        }
+      }
+      b.append(String.join(", ", parts)).append(".\n");
+    }
     return b.toString();
   }
 
@@ -308,6 +328,9 @@ final class IngestReport {
     m.put("phases", ps);
     m.put("record_sizes", sizes.toMap());
     m.put("durability", durability);
+    Map<String, Object> warm = new LinkedHashMap<>();
+    jitWarmUps.forEach((target, w) -> warm.put(target, w.toMap()));
+    m.put("jit_warmup", warm);
     m.put("elapsed_seconds", elapsedSeconds);
     return Json.write(m);
   }
