@@ -47,7 +47,7 @@ record IngestOptions(
     d.put("body-chars", "100");
     d.put("warmup-seconds", quick ? "0.5" : "3");
     d.put("phase-seconds", quick ? "1.5" : "10");
-    d.put("jit-warmup-seconds", quick ? "0" : "60");
+    d.put("jit-warmup-seconds", quick ? "0" : "120");
     d.put("targets", "tributary,kafka");
     d.put("results-dir", Options.defaultResultsDir());
     Options.override(d, v);
