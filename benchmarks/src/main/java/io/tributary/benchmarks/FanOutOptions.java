@@ -75,7 +75,7 @@ record FanOutOptions(
         --pg-writers=10            PostgreSQL writer connections (a pool's usual size)
         --results-dir=DIR          write fanout.md/.json into DIR (none: write nothing); without
                                    it, benchmarks/results/<date>-fanout.md/.json
-        --budget-seconds=345       past this, what has not started is left out (0: no limit)
+        --budget-seconds=390       past this, what has not started is left out (0: no limit)
         --quick                    tiny sizes for a fast look: scenarios 1k,2k-1k, 2 s phases,
                                    2,000 idle subscriptions (options given beside it still win)
       """;
@@ -96,7 +96,7 @@ record FanOutOptions(
     v.put("targets", "tributary,ceiling,postgres");
     v.put("pg-writers", "10");
     v.put("results-dir", "benchmarks/results");
-    v.put("budget-seconds", "345");
+    v.put("budget-seconds", "390");
     boolean quick = Options.quick(args);
     if (quick) {
       v.put("scenarios", "1k,2k-1k");

@@ -46,12 +46,12 @@ public final class Suite {
 
   static final List<Scenario> SCENARIOS =
       List.of(
-          new Scenario("ingest", "Ingest", "io.tributary.benchmarks.ingest.IngestBenchmark", 4.5),
-          new Scenario("fanout", "Fan-out", "io.tributary.benchmarks.FanOutBenchmark", 6.75),
+          new Scenario("ingest", "Ingest", "io.tributary.benchmarks.ingest.IngestBenchmark", 4.25),
+          new Scenario("fanout", "Fan-out", "io.tributary.benchmarks.FanOutBenchmark", 7.5),
           new Scenario(
-              "startup", "Startup", "io.tributary.benchmarks.startup.StartupBenchmark", 1.5),
+              "startup", "Startup", "io.tributary.benchmarks.startup.StartupBenchmark", 1.25),
           new Scenario(
-              "micro", "Micro-benchmarks", "io.tributary.benchmarks.jmh.MicroBenchmarks", 2.25));
+              "micro", "Micro-benchmarks", "io.tributary.benchmarks.jmh.MicroBenchmarks", 2));
 
   static final String USAGE =
       """
@@ -59,8 +59,8 @@ public final class Suite {
         --quick                         tiny sizes in every scenario (a fast look, not figures)
         --scenarios=ingest,fanout,startup,micro   which scenarios, in this order
         --budget-minutes=15             total time; each scenario's limit comes from its share
-        --share.<scenario>=<minutes>    change a scenario's share (ingest 4.5, fanout
-                                        6.75, startup 1.5, micro 2.25)
+        --share.<scenario>=<minutes>    change a scenario's share (ingest 4.25, fanout
+                                        7.5, startup 1.25, micro 2)
         --jvm-flags=-Xmx4g              JVM flags of every scenario's JVM (space separated)
         --results-root=benchmarks/results   the run goes to <results-root>/<date>-<host>/
         --<scenario>.<option>=<value>   passed to that scenario as --<option>=<value>

@@ -11,6 +11,7 @@ import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -196,12 +197,12 @@ public final class CommandCodec {
 
     private void ensure(int more) {
       if (size + more > buf.length) {
-        buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
+        buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
       }
     }
 
     byte[] toBytes() {
-      return java.util.Arrays.copyOf(buf, size);
+      return Arrays.copyOf(buf, size);
     }
   }
 
