@@ -17,6 +17,13 @@ class SteadyWarmUpTest {
   }
 
   @Test
+  void shouldCallTheCompilerQuietOnlyWhenItsLastWindowWasQuiet() {
+    assertThat(SteadyWarmUp.quiet(List.of())).isFalse();
+    assertThat(SteadyWarmUp.quiet(List.of(0.5, 0.2, 0.04))).isTrue();
+    assertThat(SteadyWarmUp.quiet(List.of(0.01, 0.3))).isFalse();
+  }
+
+  @Test
   void shouldStopAtItsLimitWhenTheRateNeverSettles() {
     double[] next = {1};
     SteadyWarmUp.Result r =
