@@ -4,14 +4,16 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Parsed INSERT, UPDATE and DELETE statements (also inside EXECUTE AS USER) by their text, so that
- * a client repeating a statement with new {@code $n} parameters skips the parser. Only those are
- * kept: their analysis reads the Calcite tree without changing it, so one parsed statement can
- * serve any number of concurrent executions. Other statements are parsed every time.
+ * Parsed INSERT, UPDATE and DELETE statements with parameters (also inside EXECUTE AS USER) by
+ * their text, so that a client repeating a statement with new {@code $n} parameters skips the
+ * parser. Only those are kept: their analysis reads the Calcite tree without changing it, so one
+ * parsed statement can serve any number of concurrent executions; and a statement without
+ * parameters carries its values in its text, so it is rarely sent twice. Other statements are
+ * parsed every time.
  *
  * <p>Thread-safe. Bounded: texts longer than {@code maxTextLength} are not kept, and when {@code
  * maxEntries} are held the cache starts over (an application has few distinct parameterized
- * statements; one writing its values as literals gains nothing from a cache anyway).
+ * statements).
  */
 public final class StatementCache {
   private final int maxEntries;
@@ -54,8 +56,16 @@ public final class StatementCache {
 
   private static boolean keeps(Statement statement) {
     Statement s = statement instanceof Statement.ExecuteAs e ? e.inner() : statement;
-    return s instanceof Statement.Insert
-        || s instanceof Statement.Update
-        || s instanceof Statement.Delete;
+    int[] params;
+    if (s instanceof Statement.Insert i) {
+      params = i.paramMap();
+    } else if (s instanceof Statement.Update u) {
+      params = u.paramMap();
+    } else if (s instanceof Statement.Delete d) {
+      params = d.paramMap();
+    } else {
+      return false;
+    }
+    return params.length > 0;
   }
 }

@@ -34,6 +34,8 @@ class StatementCacheTest {
   void shouldParseOtherStatementsEveryTime() {
     for (String sql :
         new String[] {
+          "INSERT INTO app.t (id, body) VALUES (1, 'literal values only')",
+          "DELETE FROM app.t WHERE id = 1",
           "SELECT * FROM app.t WHERE id = $1",
           "CREATE NAMESPACE app",
           "EXECUTE AS USER 'u1' (SELECT * FROM app.t)",
@@ -48,10 +50,10 @@ class StatementCacheTest {
   @Test
   void shouldStayWithinItsBounds() {
     for (int i = 0; i < 10; i++) {
-      cache.parse("DELETE FROM app.t WHERE id = " + i);
+      cache.parse("DELETE FROM app.t WHERE id = $1 AND n = " + i);
       assertThat(cache.size()).isBetween(1, 3);
     }
-    String longText = "DELETE FROM app.t WHERE body = '" + "x".repeat(200) + "'";
+    String longText = "DELETE FROM app.t WHERE id = $1 AND body = '" + "x".repeat(200) + "'";
     Statement first = cache.parse(longText);
     assertThat(cache.parse(longText)).isNotSameAs(first);
   }
