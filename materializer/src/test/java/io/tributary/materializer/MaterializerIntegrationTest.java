@@ -1,6 +1,7 @@
 package io.tributary.materializer;
 
 import static io.tributary.materializer.internal.TestTables.MESSAGES;
+import static io.tributary.materializer.internal.TestTables.REACTIONS;
 import static io.tributary.materializer.internal.TestTables.ROOMS;
 import static io.tributary.materializer.internal.TestTables.message;
 import static io.tributary.materializer.internal.TestTables.room;
@@ -227,6 +228,63 @@ class MaterializerIntegrationTest {
                     .containsExactly(1L, 10L, "user", "hi", first.offset() << 16);
                 assertThat(change.newRow()).isNull();
               });
+    }
+  }
+
+  @Test
+  void shouldDeleteAndPurgeMoreRowsThanOneTransactionHoldsInSteps() {
+    Map<String, WriteOutcome> outcomes = new ConcurrentHashMap<>();
+    List<AppliedChange> deletes = new CopyOnWriteArrayList<>();
+    try (Materializer materializer =
+        Materializer.create(
+            log,
+            dir.resolve("streams-steps"),
+            TestTables.catalog(),
+            o -> outcomes.put(o.requestId(), o),
+            changes ->
+                changes.stream()
+                    .filter(c -> c.kind() == RowChange.Kind.DELETE)
+                    .forEach(deletes::add))) {
+      materializer.start();
+      int perCommand = 20_000;
+      for (int i = 0; i < 4; i++) {
+        List<byte[]> messages = new ArrayList<>();
+        List<byte[]> reactions = new ArrayList<>();
+        for (int j = 0; j < perCommand; j++) {
+          long id = (long) i * perCommand + j;
+          messages.add(message(id, 1, "u", "m"));
+          reactions.add(TestTables.reaction(id, "+", 1));
+        }
+        appendUser("big", new WriteCommand.InsertRows("bi" + i, MESSAGES.id(), "big", messages));
+        appendUser("big", new WriteCommand.InsertRows("br" + i, REACTIONS.id(), "big", reactions));
+      }
+      await().atMost(WAIT).until(() -> outcomes.size() == 8);
+      assertThat(outcomes.values()).allMatch(WriteOutcome::succeeded);
+
+      // 80,000 rows: more than one command's 65,535 changes, so at least two steps.
+      appendUser("big", new WriteCommand.DeleteRows("bd", MESSAGES.id(), "big", null));
+      await().atMost(WAIT).until(() -> outcomes.containsKey("bd"));
+      assertThat(outcomes.get("bd").rowsAffected()).isEqualTo(80_000);
+      assertThat(materializer.scan(MESSAGES, "big")).isEmpty();
+      assertThat(deletes).hasSize(80_000);
+      assertThat(deletes).extracting(AppliedChange::seq).doesNotHaveDuplicates();
+      assertThat(deletes.stream().map(c -> c.seq() >>> 16).distinct().count()).isEqualTo(2);
+
+      // A purge is written to every partition, each step goes back to its own partition.
+      for (int p = 0; p < PARTITIONS; p++) {
+        log.writer()
+            .append(
+                log.topics().userWrites(),
+                p,
+                WriteKeys.sharedKey(REACTIONS.id()),
+                CommandCodec.encode(new WriteCommand.PurgeTable("bp" + p, REACTIONS.id(), null)))
+            .join();
+      }
+      await()
+          .atMost(WAIT)
+          .until(
+              () -> IntStream.range(0, PARTITIONS).allMatch(p -> outcomes.containsKey("bp" + p)));
+      assertThat(materializer.scan(REACTIONS, "big")).isEmpty();
     }
   }
 

@@ -15,12 +15,15 @@ import io.tributary.query.command.RowChange;
 import io.tributary.query.command.RowCodec;
 import io.tributary.query.command.WriteCommand;
 import io.tributary.query.command.WriteOutcome;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -48,9 +51,27 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
   /** The most changes one command may make: the ordinal of {@code _seq} has 16 bits. */
   static final int MAX_CHANGES = 0xFFFF;
 
+  /**
+   * The most bytes of deleted rows one DELETE step carries into the {@code changes} topic. With
+   * {@link #MAX_CHANGES} it bounds the size of one Streams transaction, whatever the DELETE's size.
+   */
+  static final long DELETE_STEP_BYTES = 16L << 20;
+
+  /** The most store entries one purge step removes (only keys are written: tombstones). */
+  static final int PURGE_STEP = 50_000;
+
+  /** The record header that names the partition a continuation goes to (4 bytes, big-endian). */
+  static final String PARTITION_HEADER = "tributary.partition";
+
   private static final Logger LOG = LoggerFactory.getLogger(CommandProcessor.class);
   private static final ByteArraySerializer PREFIX_SERIALIZER = new ByteArraySerializer();
   private static final int PURGE_BATCH = 4096;
+
+  private final int deleteStepRows;
+  private final long deleteStepBytes;
+  private final int purgeStep;
+  private final String changesSink;
+  private final String continueSink;
 
   private final String storeName;
   private final TableKind topicKind;
@@ -75,7 +96,15 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
       Catalog catalog,
       RowCompiler compiler,
       ApplyListener listener,
-      ChangeListener changeListener) {
+      ChangeListener changeListener,
+      String changesSink,
+      String continueSink,
+      Steps steps) {
+    this.changesSink = changesSink;
+    this.continueSink = continueSink;
+    this.deleteStepRows = steps.deleteRows();
+    this.deleteStepBytes = steps.deleteBytes();
+    this.purgeStep = steps.purgeEntries();
     this.storeName = storeName;
     this.topicKind = topicKind;
     this.catalog = catalog;
@@ -83,6 +112,25 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     this.listener = listener;
     this.changeListener = changeListener;
     this.decodeChanges = changeListener != ChangeListener.NONE;
+  }
+
+  /**
+   * How much one step of a large DELETE or purge may do: one step is applied, and its effects
+   * committed, in one Streams transaction, so these bound every transaction's size.
+   *
+   * @param deleteRows at most this many rows per DELETE step (at most {@link #MAX_CHANGES})
+   * @param deleteBytes a DELETE step ends once its deleted rows reach this many bytes
+   * @param purgeEntries at most this many store entries per purge step
+   */
+  record Steps(int deleteRows, long deleteBytes, int purgeEntries) {
+    static final Steps DEFAULT = new Steps(MAX_CHANGES, DELETE_STEP_BYTES, PURGE_STEP);
+
+    Steps {
+      if (deleteRows < 1 || deleteRows > MAX_CHANGES || deleteBytes < 1 || purgeEntries < 1) {
+        throw new IllegalArgumentException(
+            "invalid step limits " + deleteRows + "/" + purgeEntries);
+      }
+    }
   }
 
   @Override
@@ -115,6 +163,9 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
       return;
     }
     WriteOutcome outcome = apply(command, record, metadata);
+    if (outcome == null) {
+      return; // a step of a larger command: its last step reports the outcome
+    }
     try {
       listener.applied(outcome);
     } catch (RuntimeException e) {
@@ -129,8 +180,13 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
 
   private WriteOutcome apply(
       WriteCommand command, Record<byte[], byte[]> record, RecordMetadata metadata) {
-    if (command instanceof WriteCommand.PurgeTable) {
-      return WriteOutcome.success(command.requestId(), purge(command.tableId()));
+    if (command instanceof WriteCommand.PurgeTable purge) {
+      long purged = purge(purge);
+      if (purged < 0) {
+        continueWith(record, record.value(), metadata);
+        return null;
+      }
+      return WriteOutcome.success(command.requestId(), purged);
     }
     Plan plan;
     try {
@@ -160,9 +216,28 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
       notifyChanges(plan.applied(), metadata);
     }
     for (RowChange change : plan.changes()) {
-      context.forward(new Record<>(record.key(), CommandCodec.encode(change), record.timestamp()));
+      context.forward(
+          new Record<>(record.key(), CommandCodec.encode(change), record.timestamp()), changesSink);
     }
-    return WriteOutcome.success(command.requestId(), plan.changes().size());
+    long affected = plan.previouslyAffected() + plan.changes().size();
+    if (plan.next() != null) {
+      continueWith(record, CommandCodec.encode(plan.next()), metadata);
+      return null;
+    }
+    return WriteOutcome.success(command.requestId(), affected);
+  }
+
+  /**
+   * Appends the next step of a command to the partition it came from, in this step's transaction,
+   * and asks Streams to commit soon: the step's effects, the consumed offset and the next step
+   * commit together, so a crash either redoes this step or goes on with the next one.
+   */
+  private void continueWith(Record<byte[], byte[]> record, byte[] next, RecordMetadata metadata) {
+    Headers headers = new RecordHeaders();
+    headers.add(
+        PARTITION_HEADER, ByteBuffer.allocate(Integer.BYTES).putInt(metadata.partition()).array());
+    context.forward(new Record<>(record.key(), next, record.timestamp(), headers), continueSink);
+    context.commit();
   }
 
   private void notifyChanges(List<AppliedChange> applied, RecordMetadata metadata) {
@@ -190,7 +265,11 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
    *     no listener
    */
   private record Plan(
-      List<KeyValue<Bytes, byte[]>> writes, List<RowChange> changes, List<AppliedChange> applied) {}
+      List<KeyValue<Bytes, byte[]>> writes,
+      List<RowChange> changes,
+      List<AppliedChange> applied,
+      WriteCommand next,
+      long previouslyAffected) {}
 
   /**
    * Collects one command's writes and changes, all in one range. {@link #plan()} adds the range's
@@ -205,6 +284,9 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final List<RowChange> changes = new ArrayList<>();
     private final List<AppliedChange> applied = decodeChanges ? new ArrayList<>() : null;
     private long lastSeq;
+    private long bytes;
+    private WriteCommand next;
+    private long previouslyAffected;
 
     PlanBuilder(TableDef table, String owner, byte[] prefix, int partition) {
       this.table = table;
@@ -230,6 +312,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
         Object[] oldRow,
         Object[] newRow) {
       writes.add(KeyValue.pair(key, newBytes == null ? null : StoreLayout.value(seq, newBytes)));
+      bytes += (oldBytes == null ? 0 : oldBytes.length) + (newBytes == null ? 0 : newBytes.length);
       changes.add(new RowChange(kind, table.id(), owner, seq, oldBytes, newBytes));
       if (applied != null) {
         applied.add(new AppliedChange(kind, table, owner, seq, oldRow, newRow, partition));
@@ -241,11 +324,16 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
       if (!changes.isEmpty()) {
         writes.add(KeyValue.pair(Bytes.wrap(prefix), StoreLayout.watermarkValue(lastSeq)));
       }
-      return new Plan(writes, changes, applied);
+      return new Plan(writes, changes, applied, next, previouslyAffected);
     }
   }
 
   private Plan plan(WriteCommand command, long offset, int partition) {
+    if (command instanceof WriteCommand.DeleteStep step
+        && catalog.table(step.tableId()).isEmpty()) {
+      // Dropped between two steps of a DELETE: its rows are gone, and the DELETE is done.
+      return new Plan(List.of(), List.of(), null, null, step.deleted());
+    }
     TableDef table =
         catalog
             .table(command.tableId())
@@ -270,7 +358,10 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     } else if (command instanceof WriteCommand.UpdateRows update) {
       update(plan, update, offset);
     } else if (command instanceof WriteCommand.DeleteRows delete) {
-      delete(plan, delete, offset);
+      // Rows written before this command have a smaller _seq than any change it makes.
+      delete(plan, delete.requestId(), delete.where(), StoreLayout.seq(offset, 0) - 1, 0, offset);
+    } else if (command instanceof WriteCommand.DeleteStep step) {
+      delete(plan, step.requestId(), step.where(), step.maxSeq(), step.deleted(), offset);
     } else {
       throw new IllegalArgumentException("unknown command " + command.getClass().getName());
     }
@@ -386,22 +477,34 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     }
   }
 
-  private void delete(PlanBuilder plan, WriteCommand.DeleteRows delete, long offset) {
+  /**
+   * Deletes the rows of the range that match {@code where} and have {@code _seq <= maxSeq}, at most
+   * one step's worth ({@link Steps}). When more such rows remain, the plan's next command is a
+   * {@link WriteCommand.DeleteStep} that goes on from there; the DELETE's outcome, reported by its
+   * last step, counts the rows of every step.
+   */
+  private void delete(
+      PlanBuilder plan, String requestId, String where, long maxSeq, long deleted, long offset) {
     TableDef table = plan.table;
-    Predicate<Object[]> where = predicate(table, delete.where());
+    Predicate<Object[]> predicate = predicate(table, where);
     List<ColumnType> types = table.types();
+    plan.previouslyAffected = deleted;
     try (KeyValueIterator<Bytes, byte[]> it = store.prefixScan(plan.prefix, PREFIX_SERIALIZER)) {
       while (it.hasNext()) {
         KeyValue<Bytes, byte[]> entry = it.next();
-        if (StoreLayout.isWatermark(entry.key.get(), plan.prefix)) {
+        if (StoreLayout.isWatermark(entry.key.get(), plan.prefix)
+            || StoreLayout.seqOf(entry.value) > maxSeq) {
           continue;
         }
         Object[] oldRow = StoreLayout.decode(types, entry.value);
-        if (!where.test(oldRow)) {
+        if (!predicate.test(oldRow)) {
           continue;
         }
-        if (plan.size() == MAX_CHANGES) {
-          throw tooManyRows("delete from", table);
+        if (plan.size() == deleteStepRows || plan.bytes >= deleteStepBytes) {
+          plan.next =
+              new WriteCommand.DeleteStep(
+                  requestId, table.id(), plan.owner, where, maxSeq, deleted + plan.size());
+          return;
         }
         long seq = StoreLayout.seq(offset, plan.size());
         plan.add(
@@ -417,21 +520,32 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
   }
 
   /**
-   * Deletes every row of a table in this partition's store, and the watermark entries of its
-   * ranges, in batches. Emits no changes and tells no {@link ChangeListener}: the table is dropped
-   * and nobody can read it any more. Idempotent, so a replay after a partial purge finishes it.
+   * Deletes the rows of a dropped table (or of one owner of a table) in this partition's store, and
+   * the watermark entries of their ranges, at most {@link Steps#purgeEntries} entries per step.
+   * Emits no changes and tells no {@link ChangeListener}: nobody can read those rows any more.
+   * Idempotent, so a replay after a partial purge finishes it.
    *
-   * @return the number of rows deleted (watermark entries are not rows)
+   * @return the number of rows deleted (watermark entries are not rows), or -1 when entries remain
+   *     for a next step
    */
-  private long purge(long tableId) {
-    byte[] prefix = StoreLayout.tablePrefix(tableId);
+  private long purge(WriteCommand.PurgeTable purge) {
+    byte[] prefix =
+        purge.owner() == null || topicKind == TableKind.SHARED
+            ? StoreLayout.tablePrefix(purge.tableId())
+            : StoreLayout.ownerPrefix(purge.tableId(), purge.owner());
     boolean ownedRows = topicKind != TableKind.SHARED;
     long deleted = 0;
+    int entries = 0;
     while (true) {
       List<KeyValue<Bytes, byte[]>> batch = new ArrayList<>();
       long rows = 0;
+      boolean more = false;
       try (KeyValueIterator<Bytes, byte[]> it = store.prefixScan(prefix, PREFIX_SERIALIZER)) {
-        while (it.hasNext() && batch.size() < PURGE_BATCH) {
+        while (it.hasNext()) {
+          if (batch.size() == PURGE_BATCH || entries + batch.size() == purgeStep) {
+            more = true;
+            break;
+          }
           Bytes key = it.next().key;
           batch.add(KeyValue.pair(key, null));
           if (!StoreLayout.isWatermark(key.get(), ownedRows)) {
@@ -439,11 +553,17 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
           }
         }
       }
-      if (batch.isEmpty()) {
+      if (!batch.isEmpty()) {
+        store.putAll(batch);
+        deleted += rows;
+        entries += batch.size();
+      }
+      if (!more) {
         return deleted;
       }
-      store.putAll(batch);
-      deleted += rows;
+      if (entries == purgeStep) {
+        return -1;
+      }
     }
   }
 

@@ -4,12 +4,18 @@ import io.tributary.materializer.ApplyListener;
 import io.tributary.materializer.ChangeListener;
 import io.tributary.query.catalog.Catalog;
 import io.tributary.query.catalog.TableKind;
+import java.nio.ByteBuffer;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.StreamPartitioner;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
@@ -18,11 +24,14 @@ import org.apache.kafka.streams.state.Stores;
  * The materializer's Processor-API topology: two independent sub-topologies,
  *
  * <pre>
- * user-writes   ─► user-commands   (store user-rows)   ─► changes
- * shared-writes ─► shared-commands (store shared-rows) ─► changes
+ * user-writes   ─► user-commands   (store user-rows)   ─► changes (, user-writes)
+ * shared-writes ─► shared-commands (store shared-rows) ─► changes (, shared-writes)
  * </pre>
  *
- * Stores are persistent RocksDB key-value stores without a cache (an interactive query must see
+ * A command too large for one transaction (a DELETE of many rows, a purge) is applied in steps:
+ * each step appends the next one to its own write topic and partition, in its transaction.
+ *
+ * <p>Stores are persistent RocksDB key-value stores without a cache (an interactive query must see
  * exactly what was applied) and with a changelog. Changes keep their command's record key, so with
  * the default partitioner and equal partition counts a change lands in its command's partition.
  */
@@ -46,6 +55,16 @@ final class MaterializerTopology {
       RowCompiler compiler,
       ApplyListener listener,
       ChangeListener changes) {
+    return build(topics, catalog, compiler, listener, changes, CommandProcessor.Steps.DEFAULT);
+  }
+
+  static Topology build(
+      Topics topics,
+      Catalog catalog,
+      RowCompiler compiler,
+      ApplyListener listener,
+      ChangeListener changes,
+      CommandProcessor.Steps steps) {
     ByteArrayDeserializer deserializer = new ByteArrayDeserializer();
     ByteArraySerializer serializer = new ByteArraySerializer();
     Topology topology = new Topology();
@@ -53,21 +72,75 @@ final class MaterializerTopology {
     topology.addSource("user-writes", deserializer, deserializer, topics.userWrites());
     topology.addProcessor(
         "user-commands",
-        () -> new CommandProcessor(USER_ROWS, TableKind.USER, catalog, compiler, listener, changes),
+        () ->
+            new CommandProcessor(
+                USER_ROWS,
+                TableKind.USER,
+                catalog,
+                compiler,
+                listener,
+                changes,
+                "user-changes",
+                "user-steps",
+                steps),
         "user-writes");
     topology.addStateStore(rowStore(USER_ROWS), "user-commands");
     topology.addSink("user-changes", topics.changes(), serializer, serializer, "user-commands");
+    topology.addSink(
+        "user-steps",
+        topics.userWrites(),
+        serializer,
+        serializer,
+        new SamePartition(),
+        "user-commands");
 
     topology.addSource("shared-writes", deserializer, deserializer, topics.sharedWrites());
     topology.addProcessor(
         "shared-commands",
         () ->
             new CommandProcessor(
-                SHARED_ROWS, TableKind.SHARED, catalog, compiler, listener, changes),
+                SHARED_ROWS,
+                TableKind.SHARED,
+                catalog,
+                compiler,
+                listener,
+                changes,
+                "shared-changes",
+                "shared-steps",
+                steps),
         "shared-writes");
     topology.addStateStore(rowStore(SHARED_ROWS), "shared-commands");
     topology.addSink("shared-changes", topics.changes(), serializer, serializer, "shared-commands");
+    topology.addSink(
+        "shared-steps",
+        topics.sharedWrites(),
+        serializer,
+        serializer,
+        new SamePartition(),
+        "shared-commands");
     return topology;
+  }
+
+  /**
+   * Routes the next step of a large DELETE or purge back to the partition of the step before it,
+   * named by the record's {@link CommandProcessor#PARTITION_HEADER}.
+   */
+  static final class SamePartition implements StreamPartitioner<byte[], byte[]> {
+    @Override
+    public Optional<Set<Integer>> partitions(
+        String topic, byte[] key, byte[] value, int numPartitions) {
+      throw new IllegalStateException("Cannot route a command step without its headers");
+    }
+
+    @Override
+    public Optional<Set<Integer>> partitions(
+        String topic, byte[] key, byte[] value, Headers headers, int numPartitions) {
+      Header header = headers.lastHeader(CommandProcessor.PARTITION_HEADER);
+      if (header == null || header.value().length != Integer.BYTES) {
+        throw new IllegalStateException("Cannot route a command step: it names no partition");
+      }
+      return Optional.of(Set.of(ByteBuffer.wrap(header.value()).getInt()));
+    }
   }
 
   private static StoreBuilder<KeyValueStore<Bytes, byte[]>> rowStore(String name) {

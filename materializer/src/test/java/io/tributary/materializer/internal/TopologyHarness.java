@@ -44,12 +44,23 @@ final class TopologyHarness implements AutoCloseable {
   private final TestInputTopic<byte[], byte[]> sharedWrites;
   final TestOutputTopic<byte[], byte[]> changes;
 
+  /** The command steps the topology appended to user-writes (read them to see each step). */
+  final TestOutputTopic<byte[], byte[]> userSteps;
+
   TopologyHarness(Path stateDir, ChangeListener changeListener) {
     this(stateDir, ApplyListener.NONE, changeListener);
   }
 
   /** {@code listener} hears each outcome before the harness records it. */
   TopologyHarness(Path stateDir, ApplyListener listener, ChangeListener changeListener) {
+    this(stateDir, listener, changeListener, CommandProcessor.Steps.DEFAULT);
+  }
+
+  TopologyHarness(
+      Path stateDir,
+      ApplyListener listener,
+      ChangeListener changeListener,
+      CommandProcessor.Steps steps) {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "materializer-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -65,13 +76,15 @@ final class TopologyHarness implements AutoCloseable {
                   listener.applied(outcome);
                   outcomes.add(outcome);
                 },
-                changeListener),
+                changeListener,
+                steps),
             props);
     ByteArraySerializer serializer = new ByteArraySerializer();
     userWrites = driver.createInputTopic("user-writes", serializer, serializer);
     sharedWrites = driver.createInputTopic("shared-writes", serializer, serializer);
     ByteArrayDeserializer deserializer = new ByteArrayDeserializer();
     changes = driver.createOutputTopic("changes", deserializer, deserializer);
+    userSteps = driver.createOutputTopic("user-writes", deserializer, deserializer);
   }
 
   @Override

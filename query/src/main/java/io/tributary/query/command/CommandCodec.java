@@ -39,6 +39,7 @@ public final class CommandCodec {
   private static final byte UPDATE = 2;
   private static final byte DELETE = 3;
   private static final byte PURGE = 4;
+  private static final byte DELETE_STEP = 5;
   private static final byte CHANGE = 16;
 
   private static final ObjectMapper MAPPER =
@@ -64,6 +65,14 @@ public final class CommandCodec {
           .stringList(c.setExpressions());
     } else if (command instanceof WriteCommand.DeleteRows c) {
       w.header(DELETE).string(c.requestId()).int64(c.tableId()).string(c.owner()).string(c.where());
+    } else if (command instanceof WriteCommand.DeleteStep c) {
+      w.header(DELETE_STEP)
+          .string(c.requestId())
+          .int64(c.tableId())
+          .string(c.owner())
+          .string(c.where())
+          .int64(c.maxSeq())
+          .int64(c.deleted());
     } else if (command instanceof WriteCommand.PurgeTable c) {
       w.header(PURGE).string(c.requestId()).int64(c.tableId()).string(c.owner());
     } else {
@@ -87,6 +96,9 @@ public final class CommandCodec {
                 r.string(), r.int64(), r.string(), r.string(), r.stringList(), r.stringList());
         case DELETE -> new WriteCommand.DeleteRows(r.string(), r.int64(), r.string(), r.string());
         case PURGE -> new WriteCommand.PurgeTable(r.string(), r.int64(), r.string());
+        case DELETE_STEP ->
+            new WriteCommand.DeleteStep(
+                r.string(), r.int64(), r.string(), r.string(), r.int64(), r.int64());
         default -> throw r.malformed("unknown command type " + type);
       };
     } catch (BufferUnderflowException e) {

@@ -23,7 +23,10 @@ class CommandCodecTest {
             new WriteCommand.UpdateRows("r4", 8, null, null, List.of("n"), List.of("0")),
             new WriteCommand.DeleteRows("r5", 9, "u3", "room = 'a'"),
             new WriteCommand.DeleteRows("r6", 9, null, null),
-            new WriteCommand.PurgeTable("purge-9-0", 9, null));
+            new WriteCommand.PurgeTable("purge-9-0", 9, null),
+            new WriteCommand.PurgeTable("purge-9-u", 9, "u3"),
+            new WriteCommand.DeleteStep("r7", 9, "u3", "room = 'a'", (42L << 16) - 1, 65_535),
+            new WriteCommand.DeleteStep("r8", 9, null, null, Long.MAX_VALUE, 0));
     for (WriteCommand command : commands) {
       WriteCommand decoded = CommandCodec.decodeCommand(CommandCodec.encode(command));
       assertThat(describe(decoded)).isEqualTo(describe(command));
