@@ -72,6 +72,32 @@ public interface Materializer extends AutoCloseable, HotTier {
   State state();
 
   /**
+   * Whether the materializer is applying the log, and if not why. A RUNNING materializer is not
+   * applying when its stream thread has not polled the log for {@code maxStall} (it is stuck in a
+   * command), when commands wait while none was applied for {@code maxStall}, when Kafka Streams
+   * has been rebalancing for {@code maxStall}, or when it rebalanced {@value
+   * #MAX_REBALANCES_PER_WINDOW} times within the last two minutes (for example a producer fenced in
+   * a loop). Cheap: reads counters and Kafka client metrics, no I/O. Any thread.
+   */
+  Health health(java.time.Duration maxStall);
+
+  /** How many rebalances within two minutes {@link #health} takes for a loop. */
+  int MAX_REBALANCES_PER_WINDOW = 3;
+
+  /**
+   * The materializer's health.
+   *
+   * @param reason why it is not applying, null when it is
+   */
+  record Health(boolean applying, String reason) {
+    public static final Health OK = new Health(true, null);
+
+    public static Health notApplying(String reason) {
+      return new Health(false, reason);
+    }
+  }
+
+  /**
    * Stops Kafka Streams, leaving the consumer group so that a restart is not delayed by the session
    * timeout, and closes the stores. Idempotent; never throws for a stopped materializer.
    */

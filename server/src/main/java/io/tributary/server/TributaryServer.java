@@ -36,6 +36,12 @@ import org.slf4j.LoggerFactory;
 public final class TributaryServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TributaryServer.class);
 
+  /**
+   * How long the materializer may apply nothing while commands wait (or its stream thread not poll
+   * the log) before health reports the node as not serving.
+   */
+  static final Duration MAX_APPLY_STALL = Duration.ofSeconds(30);
+
   /** The server's lifecycle states. */
   public enum State {
     STARTING,
@@ -113,7 +119,17 @@ public final class TributaryServer implements AutoCloseable {
     TokenService tokens = new TokenService(config.dataDir(), config.tokenTtl(), Clock.systemUTC());
     api =
         ApiServer.start(
-            config, engine, tokens, registry, List.of(new GrpcLiveService(engine, live)));
+            config,
+            engine,
+            tokens,
+            registry,
+            List.of(new GrpcLiveService(engine, live)),
+            () -> {
+              Materializer.Health health = materializer.health(MAX_APPLY_STALL);
+              return health.applying()
+                  ? null
+                  : "the materializer is not applying: " + health.reason();
+            });
     started.push(api);
     state = State.RUNNING;
     LOG.info(

@@ -73,6 +73,9 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
   private final String changesSink;
   private final String continueSink;
 
+  /** Told of every record taken from the write topic, before it is applied (for health). */
+  private final Runnable onCommand;
+
   private final String storeName;
   private final TableKind topicKind;
   private final Catalog catalog;
@@ -99,7 +102,9 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
       ChangeListener changeListener,
       String changesSink,
       String continueSink,
-      Steps steps) {
+      Steps steps,
+      Runnable onCommand) {
+    this.onCommand = onCommand;
     this.changesSink = changesSink;
     this.continueSink = continueSink;
     this.deleteStepRows = steps.deleteRows();
@@ -141,6 +146,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
 
   @Override
   public void process(Record<byte[], byte[]> record) {
+    onCommand.run();
     RecordMetadata metadata = context.recordMetadata().orElse(null);
     if (metadata == null) {
       LOG.warn("Skipping a command without record metadata in store {}", storeName);

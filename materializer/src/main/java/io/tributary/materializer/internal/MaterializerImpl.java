@@ -53,6 +53,8 @@ public final class MaterializerImpl implements Materializer {
   private volatile State state = State.NEW;
   private volatile KafkaStreams streams;
   private volatile HotStoreReader reader;
+  private volatile long lastCommandMillis;
+  private final Rebalances rebalances = new Rebalances();
 
   public MaterializerImpl(Log log, Path stateDir, Catalog catalog, ApplyListener listener) {
     this(log, stateDir, catalog, listener, ChangeListener.NONE);
@@ -94,6 +96,7 @@ public final class MaterializerImpl implements Materializer {
   public void start() {
     moveTo(State.STARTING);
     long startedAt = time.milliseconds();
+    lastCommandMillis = startedAt;
     KafkaStreams ks;
     CountDownLatch settled = new CountDownLatch(1);
     try {
@@ -111,10 +114,13 @@ public final class MaterializerImpl implements Materializer {
                   catalog,
                   compiler,
                   listener,
-                  changes),
+                  changes,
+                  CommandProcessor.Steps.DEFAULT,
+                  () -> lastCommandMillis = time.milliseconds()),
               streamsConfig());
       ks.setStateListener(
           (newState, oldState) -> {
+            rebalances.transition(newState, time.milliseconds());
             if (newState != KafkaStreams.State.REBALANCING) {
               settled.countDown(); // RUNNING, or on its way to ERROR or NOT_RUNNING
             }
@@ -176,6 +182,36 @@ public final class MaterializerImpl implements Materializer {
   @Override
   public State state() {
     return state;
+  }
+
+  @Override
+  public Health health(Duration maxStall) {
+    State current = state;
+    KafkaStreams ks = streams;
+    if (current != State.RUNNING || ks == null) {
+      return Health.notApplying("the materializer is " + current);
+    }
+    long now = time.milliseconds();
+    long stall = maxStall.toMillis();
+    String rebalancing = rebalances.problem(now, stall);
+    if (rebalancing != null) {
+      return Health.notApplying(rebalancing);
+    }
+    StreamsMetrics.Reading metrics = StreamsMetrics.read(ks.metrics());
+    if (metrics.lastPollSecondsAgo() * 1000 > stall) {
+      return Health.notApplying(
+          String.format(
+              "the stream thread has not polled the log for %d s (stuck applying a command)",
+              metrics.lastPollSecondsAgo()));
+    }
+    long idle = now - lastCommandMillis;
+    if (metrics.waitingCommands() > 0 && idle > stall) {
+      return Health.notApplying(
+          String.format(
+              "%d commands wait in the log and none was applied for %d s",
+              metrics.waitingCommands(), idle / 1000));
+    }
+    return Health.OK;
   }
 
   @Override

@@ -55,7 +55,8 @@ final class MaterializerTopology {
       RowCompiler compiler,
       ApplyListener listener,
       ChangeListener changes) {
-    return build(topics, catalog, compiler, listener, changes, CommandProcessor.Steps.DEFAULT);
+    return build(
+        topics, catalog, compiler, listener, changes, CommandProcessor.Steps.DEFAULT, () -> {});
   }
 
   static Topology build(
@@ -64,7 +65,8 @@ final class MaterializerTopology {
       RowCompiler compiler,
       ApplyListener listener,
       ChangeListener changes,
-      CommandProcessor.Steps steps) {
+      CommandProcessor.Steps steps,
+      Runnable onCommand) {
     ByteArrayDeserializer deserializer = new ByteArrayDeserializer();
     ByteArraySerializer serializer = new ByteArraySerializer();
     Topology topology = new Topology();
@@ -82,7 +84,8 @@ final class MaterializerTopology {
                 changes,
                 "user-changes",
                 "user-steps",
-                steps),
+                steps,
+                onCommand),
         "user-writes");
     topology.addStateStore(rowStore(USER_ROWS), "user-commands");
     topology.addSink("user-changes", topics.changes(), serializer, serializer, "user-commands");
@@ -107,7 +110,8 @@ final class MaterializerTopology {
                 changes,
                 "shared-changes",
                 "shared-steps",
-                steps),
+                steps,
+                onCommand),
         "shared-writes");
     topology.addStateStore(rowStore(SHARED_ROWS), "shared-commands");
     topology.addSink("shared-changes", topics.changes(), serializer, serializer, "shared-commands");

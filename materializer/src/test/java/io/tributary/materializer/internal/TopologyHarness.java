@@ -77,7 +77,8 @@ final class TopologyHarness implements AutoCloseable {
                   outcomes.add(outcome);
                 },
                 changeListener,
-                steps),
+                steps,
+                () -> {}),
             props);
     ByteArraySerializer serializer = new ByteArraySerializer();
     userWrites = driver.createInputTopic("user-writes", serializer, serializer);

@@ -15,6 +15,7 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
+import io.tributary.server.HealthCheck;
 import io.tributary.server.ServerConfig;
 import io.tributary.server.StatementRunner;
 import io.tributary.server.auth.TokenService;
@@ -61,6 +62,8 @@ public final class ApiServer implements AutoCloseable {
   private final HealthStatusManager health;
   private final int port;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile java.util.concurrent.ScheduledFuture<?> healthUpdates;
+  private volatile String lastProblem;
 
   private ApiServer(Server server, HealthStatusManager health, int port) {
     this.server = server;
@@ -92,6 +95,21 @@ public final class ApiServer implements AutoCloseable {
       TokenService tokens,
       PrometheusMeterRegistry registry,
       List<BindableService> services) {
+    return start(config, runner, tokens, registry, services, HealthCheck.ALWAYS);
+  }
+
+  /**
+   * Like {@link #start(ServerConfig, StatementRunner, TokenService, PrometheusMeterRegistry,
+   * List)}; {@code check} decides what health reports: {@code GET /health} answers {@code 200 ok},
+   * or {@code 503 not serving: <reason>}, and the gRPC health service follows within a second.
+   */
+  public static ApiServer start(
+      ServerConfig config,
+      StatementRunner runner,
+      TokenService tokens,
+      PrometheusMeterRegistry registry,
+      List<BindableService> services,
+      HealthCheck check) {
     HealthStatusManager health = new HealthStatusManager();
     GrpcServiceBuilder builder = GrpcService.builder();
     services.forEach(builder::addService);
@@ -112,7 +130,17 @@ public final class ApiServer implements AutoCloseable {
             .gracefulShutdownTimeout(Duration.ZERO, SHUTDOWN_TIMEOUT)
             .meterRegistry(registry)
             .service(grpc)
-            .service("/health", (ctx, req) -> HttpResponse.of("ok"))
+            .service(
+                "/health",
+                (ctx, req) -> {
+                  String problem = check.problem();
+                  return problem == null
+                      ? HttpResponse.of("ok")
+                      : HttpResponse.of(
+                          HttpStatus.SERVICE_UNAVAILABLE,
+                          MediaType.PLAIN_TEXT_UTF_8,
+                          "not serving: " + problem);
+                })
             .service(
                 "/metrics",
                 (ctx, req) ->
@@ -150,7 +178,40 @@ public final class ApiServer implements AutoCloseable {
     int port = server.activeLocalPort();
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
     LOG.debug("API listening on {}:{}", config.bind(), port);
-    return new ApiServer(server, health, port);
+    ApiServer api = new ApiServer(server, health, port);
+    if (check != HealthCheck.ALWAYS) {
+      api.followHealth(check);
+    }
+    return api;
+  }
+
+  /** Sets the gRPC health status from {@code check} once a second, logging each change. */
+  private void followHealth(HealthCheck check) {
+    healthUpdates =
+        server
+            .config()
+            .blockingTaskExecutor()
+            .scheduleWithFixedDelay(
+                () -> {
+                  if (closed.get()) {
+                    return;
+                  }
+                  String problem = check.problem();
+                  if (!java.util.Objects.equals(problem, lastProblem)) {
+                    if (problem == null) {
+                      LOG.info("Serving again");
+                    } else {
+                      LOG.warn("Not serving: {}", problem);
+                    }
+                    lastProblem = problem;
+                    health.setStatus(
+                        HealthStatusManager.SERVICE_NAME_ALL_SERVICES,
+                        problem == null ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+                  }
+                },
+                1,
+                1,
+                java.util.concurrent.TimeUnit.SECONDS);
   }
 
   /** The port the server listens on (the actual one when started with port 0). */
@@ -166,6 +227,9 @@ public final class ApiServer implements AutoCloseable {
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
+    }
+    if (healthUpdates != null) {
+      healthUpdates.cancel(false);
     }
     health.enterTerminalState();
     server.stop().join();

@@ -488,6 +488,56 @@ class ApiServerTest {
   }
 
   @Test
+  void shouldReportNotServingWithTheReasonWhileTheHealthCheckFails() throws Exception {
+    java.util.concurrent.atomic.AtomicReference<String> problem =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    ApiServer own =
+        ApiServer.start(
+            config(0),
+            runner,
+            new TokenService(dataDir, TTL, clock),
+            registry,
+            java.util.List.of(),
+            problem::get);
+    ManagedChannel ownChannel =
+        Grpc.newChannelBuilderForAddress(
+                "127.0.0.1", own.port(), InsecureChannelCredentials.create())
+            .build();
+    try {
+      var health = HealthGrpc.newBlockingStub(ownChannel);
+      HttpResponse<String> ok = get(own.port(), "/health");
+      assertThat(ok.statusCode()).isEqualTo(200);
+      assertThat(ok.body()).isEqualTo("ok");
+
+      problem.set("the materializer is not applying: it is stuck");
+
+      HttpResponse<String> failing = get(own.port(), "/health");
+      assertThat(failing.statusCode()).isEqualTo(503);
+      assertThat(failing.body())
+          .isEqualTo("not serving: the materializer is not applying: it is stuck");
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  health.check(HealthCheckRequest.getDefaultInstance()).getStatus()
+                      == HealthCheckResponse.ServingStatus.NOT_SERVING);
+
+      problem.set(null);
+
+      assertThat(get(own.port(), "/health").statusCode()).isEqualTo(200);
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  health.check(HealthCheckRequest.getDefaultInstance()).getStatus()
+                      == HealthCheckResponse.ServingStatus.SERVING);
+    } finally {
+      ownChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      own.close();
+    }
+  }
+
+  @Test
   void shouldStopServingOnClose() throws InterruptedException {
     ApiServer own =
         ApiServer.start(config(0), runner, new TokenService(dataDir, TTL, clock), registry);
@@ -544,7 +594,14 @@ class ApiServerTest {
   }
 
   private HttpResponse<String> get(String path) throws Exception {
+    return get(server.port(), path);
+  }
+
+  private HttpResponse<String> get(int port, String path) throws Exception {
     return http.send(
-        HttpRequest.newBuilder(url(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path))
+            .GET()
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 }
