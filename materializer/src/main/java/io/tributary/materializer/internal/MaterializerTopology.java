@@ -56,7 +56,14 @@ final class MaterializerTopology {
       ApplyListener listener,
       ChangeListener changes) {
     return build(
-        topics, catalog, compiler, listener, changes, CommandProcessor.Steps.DEFAULT, () -> {});
+        topics,
+        catalog,
+        compiler,
+        listener,
+        changes,
+        CommandProcessor.Steps.DEFAULT,
+        () -> {},
+        new Topology());
   }
 
   static Topology build(
@@ -66,10 +73,10 @@ final class MaterializerTopology {
       ApplyListener listener,
       ChangeListener changes,
       CommandProcessor.Steps steps,
-      Runnable onCommand) {
+      Runnable onCommand,
+      Topology topology) {
     ByteArrayDeserializer deserializer = new ByteArrayDeserializer();
     ByteArraySerializer serializer = new ByteArraySerializer();
-    Topology topology = new Topology();
 
     topology.addSource("user-writes", deserializer, deserializer, topics.userWrites());
     topology.addProcessor(

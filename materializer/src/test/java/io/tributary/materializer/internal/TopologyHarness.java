@@ -78,7 +78,8 @@ final class TopologyHarness implements AutoCloseable {
                 },
                 changeListener,
                 steps,
-                () -> {}),
+                () -> {},
+                new org.apache.kafka.streams.Topology()),
             props);
     ByteArraySerializer serializer = new ByteArraySerializer();
     userWrites = driver.createInputTopic("user-writes", serializer, serializer);
