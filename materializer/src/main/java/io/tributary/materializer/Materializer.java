@@ -72,6 +72,13 @@ public interface Materializer extends AutoCloseable, HotTier {
   State state();
 
   /**
+   * How many changelog records the stores restored since {@link #start()}: after a clean stop or a
+   * crash only the tail the stores had not committed, never the whole state (DESIGN.md section 3,
+   * recovery).
+   */
+  long restoredRecords();
+
+  /**
    * Whether the materializer is applying the log, and if not why. A RUNNING materializer is not
    * applying when its stream thread has not polled the log for {@code maxStall} (it is stuck in a
    * command), when commands wait while none was applied for {@code maxStall}, when Kafka Streams

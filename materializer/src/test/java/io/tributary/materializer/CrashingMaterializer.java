@@ -1,0 +1,58 @@
+package io.tributary.materializer;
+
+import static io.tributary.materializer.internal.TestTables.MESSAGES;
+import static io.tributary.materializer.internal.TestTables.message;
+
+import io.tributary.log.Log;
+import io.tributary.log.LogConfig;
+import io.tributary.materializer.internal.TestTables;
+import io.tributary.query.command.CommandCodec;
+import io.tributary.query.command.WriteCommand;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A node that starts a log and a materializer on {@code args[0]}, writes {@code args[1]} rows of
+ * user {@code u} in commands of 5,000, prints {@code READY} once all are applied and waits to be
+ * killed. Run in a child JVM by {@link MaterializerCrashTest}.
+ */
+public final class CrashingMaterializer {
+  static final int ROWS_PER_COMMAND = 5_000;
+
+  private CrashingMaterializer() {}
+
+  public static void main(String[] args) throws Exception {
+    Path dir = Path.of(args[0]);
+    int rows = Integer.parseInt(args[1]);
+    Log log = Log.open(LogConfig.embedded(dir.resolve("kafka")).withPartitions(2));
+    log.start();
+    int commands = rows / ROWS_PER_COMMAND;
+    CountDownLatch applied = new CountDownLatch(commands);
+    Materializer materializer =
+        Materializer.create(
+            log, dir.resolve("streams"), TestTables.catalog(), outcome -> applied.countDown());
+    materializer.start();
+    for (int c = 0; c < commands; c++) {
+      List<byte[]> batch = new ArrayList<>();
+      for (int i = 0; i < ROWS_PER_COMMAND; i++) {
+        long id = (long) c * ROWS_PER_COMMAND + i;
+        batch.add(message(id, id % 10, "user", "message " + id));
+      }
+      log.writer()
+          .append(
+              log.topics().userWrites(),
+              WriteKeys.userKey("u"),
+              CommandCodec.encode(new WriteCommand.InsertRows("c" + c, MESSAGES.id(), "u", batch)))
+          .get(60, TimeUnit.SECONDS);
+    }
+    if (!applied.await(120, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("commands not applied in time");
+    }
+    System.out.println("READY");
+    System.out.flush();
+    Thread.currentThread().join();
+  }
+}
