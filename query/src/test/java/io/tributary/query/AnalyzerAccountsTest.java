@@ -172,6 +172,24 @@ class AnalyzerAccountsTest {
     assertThat(write.owner()).isEqualTo("bob");
   }
 
+  @Test
+  void shouldKeepALegacyAccountsRowsUnderItsNameAfterAnUpgrade() {
+    // A user record written before accounts had ids: its rows were stored under its name.
+    catalog.apply(
+        CatalogRecord.decode(
+            "user/old_timer".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            ("{\"version\":1,\"value\":{\"name\":\"old_timer\",\"role\":\"USER\","
+                    + "\"passwordHash\":\"hash\",\"createdAtMillis\":1}}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    UserDef legacy = catalog.user("old_timer").orElseThrow();
+
+    assertThat(catalog.userById("old_timer")).contains(legacy);
+    assertThat(((Action.Read) analyze("SELECT * FROM app.notes", legacy)).userId())
+        .isEqualTo("old_timer");
+    assertThat(((Action.Write) analyze("DELETE FROM app.notes", legacy)).owner())
+        .isEqualTo("old_timer");
+  }
+
   // ------------------------------------------------------------------ ids and credential versions
 
   @Test
