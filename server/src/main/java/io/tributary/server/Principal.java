@@ -12,4 +12,13 @@ import io.tributary.query.catalog.Role;
  * @param credentialVersion the account's credential version when the token was issued; the token is
  *     refused once a password change has moved the account past it
  */
-public record Principal(String userId, String user, Role role, long credentialVersion) {}
+public record Principal(String userId, String user, Role role, long credentialVersion) {
+
+  /**
+   * The principal of a legacy account, whose id is its name (see {@link
+   * io.tributary.query.catalog.UserDef}), at credential version 0.
+   */
+  public Principal(String user, Role role) {
+    this(user, user, role, 0);
+  }
+}

@@ -283,12 +283,14 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
       Principal principal, String sql, List<Object> params) {
     // The version is read first: what is analyzed next sees at least that catalog.
     long version = catalogStore.version();
+    // Checked before the cache, which does not know which tokens were revoked.
+    UserDef user = account(principal, "subscribe");
     AnalyzedKey key = new AnalyzedKey(sql, params, principal.userId(), principal.role(), version);
     Action.Subscribe known = analyzed.get(key);
     if (known != null) {
       return known;
     }
-    Action.Subscribe fresh = analyzeSubscriptionNow(principal, sql, params);
+    Action.Subscribe fresh = analyzeSubscriptionNow(user, sql, params);
     if (analyzed.size() >= MAX_ANALYZED) {
       analyzed.clear(); // crude but bounded
     }
@@ -296,8 +298,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
     return fresh;
   }
 
-  private Action.Subscribe analyzeSubscriptionNow(
-      Principal principal, String sql, List<Object> params) {
+  private Action.Subscribe analyzeSubscriptionNow(UserDef user, String sql, List<Object> params) {
     List<String> texts = StatementParser.split(sql);
     if (texts.size() != 1) {
       throw TributaryException.of(
@@ -306,7 +307,6 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
               + " statements",
           texts.size());
     }
-    UserDef user = account(principal, "subscribe");
     Statement statement = StatementParser.parseLive(texts.get(0));
     Statement inner = statement instanceof Statement.ExecuteAs e ? e.inner() : statement;
     if (inner instanceof Statement.Query) {
