@@ -103,6 +103,7 @@ public final class TributaryServer implements AutoCloseable {
     metrics = registry;
     LiveHub live = new LiveHub(log, config.live(), registry);
     started.push(live);
+    catalog.addAccountListener(live::accountChanged);
     Outcomes listener = new Outcomes();
     Materializer materializer =
         Materializer.create(

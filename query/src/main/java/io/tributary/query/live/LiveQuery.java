@@ -13,7 +13,8 @@ import java.util.stream.IntStream;
  * FROM t [WHERE ...] [ORDER BY ...] [LIMIT n]}. What one subscription sees.
  *
  * @param table the table subscribed to
- * @param owner the user whose rows it sees (USER and STREAM tables), or null (SHARED tables)
+ * @param owner the id of the account whose rows it sees (USER and STREAM tables), or null (SHARED
+ *     tables)
  * @param whereSql the filter as deterministic SQL text (parameters inlined), or null for none
  * @param predicate the compiled filter over rows of canonical values followed by {@code _seq};
  *     always true when there is no filter

@@ -41,9 +41,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every gRPC call but {@code AuthService/Login}, health and reflection needs {@code
  * authorization: Bearer <token>} with a token from {@link TokenService}; a missing, invalid or
- * expired token fails with {@code UNAUTHENTICATED}. Failures carry an {@code ErrorDetail} with a
- * stable error code in their trailers. An unexpected exception fails only its own call, with {@code
- * INTERNAL}; the cause goes to the server log, never to the client.
+ * expired token, or one whose account was dropped or changed its password since, fails with {@code
+ * UNAUTHENTICATED}. Failures carry an {@code ErrorDetail} with a stable error code in their
+ * trailers. An unexpected exception fails only its own call, with {@code INTERNAL}; the cause goes
+ * to the server log, never to the client.
  *
  * <p>Lifecycle: {@link #start} returns a listening server; {@link #close} stops it (idempotent).
  * Calls that wait (statements, logins, adding subscriptions) run on Armeria's blocking task
@@ -119,7 +120,7 @@ public final class ApiServer implements AutoCloseable {
             .addService(new GrpcStatementService(runner, registry))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
-            .intercept(new AuthInterceptor(tokens))
+            .intercept(new AuthInterceptor(tokens, runner))
             .enableUnframedRequests(false)
             .build();
     Server server =

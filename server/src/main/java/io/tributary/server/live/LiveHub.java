@@ -16,6 +16,7 @@ import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.Role;
 import io.tributary.query.catalog.TableDef;
+import io.tributary.query.catalog.UserDef;
 import io.tributary.query.exec.HotSnapshot;
 import io.tributary.query.exec.HotTier;
 import io.tributary.query.live.LiveQuery;
@@ -71,7 +72,7 @@ public final class LiveHub implements AutoCloseable {
   /** Canonical column lists: see {@link #projection}. */
   private final Map<List<Integer>, List<Integer>> projections = new ConcurrentHashMap<>();
 
-  /** Open subscriptions per user, for the per-user limit. */
+  /** Open subscriptions per account id, for the per-user limit. */
   private final Map<String, Integer> perUser = new ConcurrentHashMap<>();
 
   private final BlockingQueue<Handoff> handoffs = new ArrayBlockingQueue<>(65_536);
@@ -166,7 +167,7 @@ public final class LiveHub implements AutoCloseable {
           query.table().qualifiedName(),
           config.maxSubscriptionsPerStream());
     }
-    long mine = perUser.getOrDefault(action.user(), 0);
+    long mine = perUser.getOrDefault(action.userId(), 0);
     if (mine >= config.maxSubscriptionsPerUser()) {
       throw TributaryException.of(
           ErrorCode.LIMIT_EXCEEDED,
@@ -178,7 +179,13 @@ public final class LiveHub implements AutoCloseable {
     String id = UUID.randomUUID().toString();
     Subscription sub =
         new Subscription(
-            id, stream, query, projection(query), action.user(), System.currentTimeMillis());
+            id,
+            stream,
+            query,
+            projection(query),
+            action.userId(),
+            action.user(),
+            System.currentTimeMillis());
     register(sub);
     try {
       setUp(sub);
@@ -302,11 +309,13 @@ public final class LiveHub implements AutoCloseable {
             subscriptionId));
   }
 
-  /** Rows of system.live visible to a user: their own subscriptions, or all for dba and system. */
-  public List<Object[]> systemLiveRows(String user, Role role) {
+  /**
+   * Rows of system.live visible to an account: its own subscriptions, or all for dba and system.
+   */
+  public List<Object[]> systemLiveRows(String userId, Role role) {
     List<Object[]> rows = new ArrayList<>();
     for (Subscription s : subscriptions.values()) {
-      if (role.administers() || s.user.equals(user)) {
+      if (role.administers() || s.userId.equals(userId)) {
         rows.add(
             new Object[] {
               s.id,
@@ -326,7 +335,7 @@ public final class LiveHub implements AutoCloseable {
     LiveStream stream = streams.get(streamId);
     if (stream == null
         || stream.oneShot()
-        || !stream.principal().user().equals(caller.user())
+        || !stream.principal().userId().equals(caller.userId())
         || stream.cancelled()) {
       throw TributaryException.of(
           ErrorCode.LIVE_QUERY_NOT_FOUND,
@@ -357,6 +366,7 @@ public final class LiveHub implements AutoCloseable {
             stream,
             action.query(),
             projection(action.query()),
+            action.userId(),
             action.user(),
             System.currentTimeMillis());
     register(sub);
@@ -420,7 +430,7 @@ public final class LiveHub implements AutoCloseable {
       index.add(sub);
     }
     subscriptions.put(sub.id, sub);
-    perUser.merge(sub.user, 1, Integer::sum);
+    perUser.merge(sub.userId, 1, Integer::sum);
     sub.stream.subscriptions.put(sub.id, sub);
   }
 
@@ -429,10 +439,68 @@ public final class LiveHub implements AutoCloseable {
       index.remove(sub);
     }
     if (subscriptions.remove(sub.id) != null) {
-      perUser.computeIfPresent(sub.user, (u, n) -> n == 1 ? null : n - 1);
+      perUser.computeIfPresent(sub.userId, (u, n) -> n == 1 ? null : n - 1);
     }
     sub.stream.subscriptions.remove(sub.id);
     sub.close();
+  }
+
+  /**
+   * Follows an account change this node applied to its catalog: when an account is dropped, closes
+   * its streams and every subscription acting as it (also those a service opened with EXECUTE AS
+   * USER); when its password changes, closes the streams opened with tokens issued before. Each
+   * subscription receives a LiveError UNAUTHENTICATED, then each stream a stream-level one, and
+   * ends. Called on the catalog's reader thread; never blocks on a client.
+   *
+   * @param before the account that held the name before the change, or null
+   * @param after the account that holds it now, or null when the name was dropped
+   */
+  public void accountChanged(UserDef before, UserDef after) {
+    if (before == null) {
+      return;
+    }
+    boolean dropped = after == null || !after.id().equals(before.id());
+    if (!dropped && after.credentialVersion() <= before.credentialVersion()) {
+      return;
+    }
+    TributaryException error =
+        dropped
+            ? TributaryException.of(
+                ErrorCode.UNAUTHENTICATED,
+                "Cannot continue the live query: user %s was dropped",
+                before.name())
+            : TributaryException.of(
+                ErrorCode.UNAUTHENTICATED,
+                "Cannot continue the live query: the password of user %s changed; log in again",
+                before.name());
+    long revokedBelow = dropped ? Long.MAX_VALUE : after.credentialVersion();
+    for (LiveStream stream : List.copyOf(streams.values())) {
+      Principal owner = stream.principal();
+      if (owner.userId().equals(before.id()) && owner.credentialVersion() < revokedBelow) {
+        endStream(stream, error);
+      }
+    }
+    if (dropped) {
+      for (Subscription sub : List.copyOf(subscriptions.values())) {
+        if (sub.userId.equals(before.id())) {
+          closeWithError(sub, error);
+        }
+      }
+    }
+  }
+
+  /** Closes a stream's subscriptions with {@code error}, then the stream with it. */
+  private void endStream(LiveStream stream, TributaryException error) {
+    streams.remove(stream.id());
+    for (Subscription sub : List.copyOf(stream.subscriptions.values())) {
+      closeWithError(sub, error);
+    }
+    // A no-op for a one-shot stream its subscription's error already completed.
+    stream.complete(
+        EventBytes.of(
+            LiveEvent.newBuilder()
+                .setError(LiveError.newBuilder().setError(Errors.toProto(error)).setLastSeq(-1))
+                .build()));
   }
 
   private void closeSlow(Subscription sub) {

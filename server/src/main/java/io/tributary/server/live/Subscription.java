@@ -44,7 +44,16 @@ final class Subscription {
   final String id;
   final LiveStream stream;
   final LiveQuery query;
+
+  /**
+   * The id of the account the subscription acts as (EXECUTE AS USER: that user's, not the
+   * caller's).
+   */
+  final String userId;
+
+  /** That account's name, for system.live. */
   final String user;
+
   final long openedAtMillis;
 
   /** The id field every event of this subscription starts with. */
@@ -83,11 +92,13 @@ final class Subscription {
       LiveStream stream,
       LiveQuery query,
       List<Integer> projection,
+      String userId,
       String user,
       long openedAtMillis) {
     this.id = id;
     this.stream = stream;
     this.query = query;
+    this.userId = userId;
     this.user = user;
     this.openedAtMillis = openedAtMillis;
     this.idField = EventBytes.field(LiveEvent.SUBSCRIPTION_ID_FIELD_NUMBER, id);

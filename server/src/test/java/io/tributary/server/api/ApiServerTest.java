@@ -102,6 +102,7 @@ class ApiServerTest {
   void forgetCalls() {
     runner.params.clear();
     runner.principals.clear();
+    runner.dropped.clear();
   }
 
   @AfterAll
@@ -201,10 +202,28 @@ class ApiServerTest {
   }
 
   @Test
+  void shouldRejectATokenWhoseAccountTheRunnerNoLongerAccepts() {
+    var stub = authenticated("alice", "secret");
+    assertThat(stub.execute(sql("SELECT NUMBERS")).getResultsCount()).isEqualTo(1);
+
+    runner.dropped.add("id-alice");
+
+    assertThatThrownBy(() -> stub.execute(sql("SELECT NUMBERS")))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+              assertThat(detail(e).getCode()).isEqualTo("UNAUTHENTICATED");
+            })
+        .hasMessage("UNAUTHENTICATED: Cannot authenticate: the account of user alice was dropped");
+    assertThat(runner.principals).hasSize(1);
+  }
+
+  @Test
   void shouldRunStatementsAsTheTokensPrincipal() {
     ExecuteResponse response = authenticated("root", "rootpw").execute(sql("WHOAMI"));
 
-    assertThat(runner.principals).containsExactly(new Principal("root", Role.SYSTEM));
+    assertThat(runner.principals).containsExactly(new Principal("id-root", "root", Role.SYSTEM, 0));
     assertThat(response.getResults(0).getRows().getRows(0).getValuesList())
         .extracting(Value::getTextValue)
         .containsExactly("root", "system");

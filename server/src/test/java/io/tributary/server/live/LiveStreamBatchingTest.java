@@ -42,7 +42,7 @@ class LiveStreamBatchingTest {
   }
 
   private static Principal principal() {
-    return new Principal("u1", io.tributary.query.catalog.Role.USER);
+    return new Principal("id-u1", "u1", io.tributary.query.catalog.Role.USER, 0);
   }
 
   @Test
