@@ -181,7 +181,8 @@ public interface TributaryClient extends AutoCloseable {
   /**
    * Keeps the result of a statement live: the client holds the matching rows, reconciled by primary
    * key from the snapshot and every later change, and hands the whole current list to {@code
-   * onRows} once the snapshot is complete and again after every change. The list's order is
+   * onRows} once the snapshot is complete and again after every change (once per change, after all
+   * of its events). The list is in the query's {@code ORDER BY} order, then by primary key, as
    * described in {@link LiveQuery}.
    *
    * <p>It resumes as {@link #subscribe} does. In addition, if the server no longer holds the

@@ -1081,7 +1081,12 @@ public final class Analyzer {
     List<LiveQuery.SortKey> order = new ArrayList<>();
     if (orderList != null) {
       for (SqlNode item : orderList) {
-        order.add(sortKey(table, item));
+        LiveQuery.SortKey key = sortKey(table, item);
+        order.add(key);
+        // Events carry what orders them too, so a client can keep its rows in order.
+        if (key.column() < table.columns().size() && !columns.contains(key.column())) {
+          columns.add(key.column());
+        }
       }
     }
     long limit = fetch == null ? -1 : limit(fetch, paramMap, params, action);

@@ -24,8 +24,9 @@ import java.util.stream.IntStream;
  * @param fromSeq resume after this {@code _seq} instead of taking a snapshot, or -1
  * @param batchSize rows per InitialRows event
  * @param columns the indexes of the table columns that events carry, in order (a live SELECT's
- *     columns followed by the primary key columns it does not select; every column for SUBSCRIBE);
- *     {@code _seq} always follows them and is not listed
+ *     columns followed by the primary key columns it does not select, then the ORDER BY columns it
+ *     does not select; every column for SUBSCRIBE); {@code _seq} always follows them and is not
+ *     listed
  * @param order the ORDER BY of a live SELECT, ties broken by the primary key; empty for none
  * @param limit the LIMIT of a live SELECT: the subscriber holds the first {@code limit} matching
  *     rows in {@link #rowOrder()}, kept up to date as rows enter and leave that window; -1 for none

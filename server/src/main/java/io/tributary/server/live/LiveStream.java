@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * client. A drain sends the events waiting at that moment as one batch (up to {@link
  * #MAX_BATCH_EVENTS} events or about {@link #MAX_BATCH_BYTES} bytes), so a burst costs a few gRPC
  * messages instead of one per event, while an event that finds the queue empty goes out alone at
- * once.
+ * once. The events of one change ({@link #offerAll}) always go out in the same batch, even past
+ * those limits, so a client knows that a change is complete at the end of a batch.
  */
 final class LiveStream {
   /** The most events in one batch. */
@@ -107,7 +108,7 @@ final class LiveStream {
       if (queue.size() >= capacity) {
         return false;
       }
-      queue.add(event.head(), event.body(), handoffNanos);
+      queue.add(event.head(), event.body(), handoffNanos, false);
     }
     scheduleDrain();
     return true;
@@ -126,7 +127,7 @@ final class LiveStream {
       if (queue.size() >= capacity) {
         return false;
       }
-      queue.add(head, body, handoffNanos);
+      queue.add(head, body, handoffNanos, false);
     }
     if (drainNow) {
       scheduleDrain();
@@ -166,15 +167,15 @@ final class LiveStream {
           tooSlow.add(sub);
           continue;
         }
-        queue.add(sub.idField(), body, handoffNanos);
+        queue.add(sub.idField(), body, handoffNanos, false);
         sub.sent(change.seq());
       }
     }
   }
 
   /**
-   * Adds the events of one change, all or none: none when they do not all fit; never blocks. See
-   * {@link #offerChange} for {@code drainNow}.
+   * Adds the events of one change, all or none: none when they do not all fit; never blocks. They
+   * will leave in one batch. See {@link #offerChange} for {@code drainNow}.
    */
   boolean offerAll(List<EventBytes> events, long handoffNanos, boolean drainNow) {
     synchronized (queue) {
@@ -184,8 +185,10 @@ final class LiveStream {
       if (queue.size() + events.size() > capacity) {
         return false;
       }
-      for (EventBytes event : events) {
-        queue.add(event.head(), event.body(), handoffNanos);
+      int last = events.size() - 1;
+      for (int i = 0; i <= last; i++) {
+        EventBytes event = events.get(i);
+        queue.add(event.head(), event.body(), handoffNanos, i < last);
       }
     }
     if (drainNow) {
@@ -205,7 +208,7 @@ final class LiveStream {
       if (cancelled || completing) {
         return;
       }
-      queue.add(event.head(), event.body(), 0);
+      queue.add(event.head(), event.body(), 0, false);
     }
     scheduleDrain();
   }
@@ -224,7 +227,7 @@ final class LiveStream {
       if (cancelled || completing) {
         return !cancelled;
       }
-      queue.add(event.head(), event.body(), 0);
+      queue.add(event.head(), event.body(), 0, false);
     }
     scheduleDrain();
     return true;
@@ -237,7 +240,7 @@ final class LiveStream {
         return;
       }
       if (last != null) {
-        queue.add(last.head(), last.body(), 0);
+        queue.add(last.head(), last.body(), 0, false);
       }
       completing = true;
     }
@@ -269,11 +272,11 @@ final class LiveStream {
             break;
           }
           if (!queue.isEmpty()) {
-            int room = Math.min(queue.size(), MAX_BATCH_EVENTS);
-            heads = new byte[room][];
-            bodies = new byte[room][];
-            handoffs = new long[room];
-            n = queue.take(heads, bodies, handoffs, MAX_BATCH_BYTES);
+            n = queue.batchLength(MAX_BATCH_EVENTS, MAX_BATCH_BYTES);
+            heads = new byte[n][];
+            bodies = new byte[n][];
+            handoffs = new long[n];
+            queue.take(n, heads, bodies, handoffs);
             queue.notifyAll();
           }
           end = completing && queue.isEmpty();
@@ -324,6 +327,10 @@ final class LiveStream {
     private byte[][] heads = new byte[INITIAL][];
     private byte[][] bodies = new byte[INITIAL][];
     private long[] handoffs = new long[INITIAL];
+
+    /** Whether the next event belongs to the same change (they must leave in one batch). */
+    private boolean[] joined = new boolean[INITIAL];
+
     private int first;
     private int size;
 
@@ -335,7 +342,10 @@ final class LiveStream {
       return size == 0;
     }
 
-    void add(byte[] head, byte[] body, long handoffNanos) {
+    /**
+     * @param joinedToNext whether the event that is added next belongs to the same change
+     */
+    void add(byte[] head, byte[] body, long handoffNanos, boolean joinedToNext) {
       if (size == heads.length) {
         grow();
       }
@@ -343,30 +353,43 @@ final class LiveStream {
       heads[i] = head;
       bodies[i] = body;
       handoffs[i] = handoffNanos;
+      joined[i] = joinedToNext;
       size++;
     }
 
     /**
-     * Removes events from the front, at most {@code heads.length} and, past the first, while their
-     * bytes stay under {@code maxBytes}, copying them into the arrays given.
-     *
-     * @return how many were taken
+     * How many events from the front make the next batch: at most {@code maxEvents} and, past the
+     * first, while their bytes stay under {@code maxBytes}; but a batch never ends inside a change,
+     * so the rest of a change whose first event is in comes along past either limit.
      */
-    int take(byte[][] intoHeads, byte[][] intoBodies, long[] intoHandoffs, int maxBytes) {
+    int batchLength(int maxEvents, int maxBytes) {
       int mask = heads.length - 1;
       int n = 0;
       int bytes = 0;
-      while (n < intoHeads.length && size > 0 && (n == 0 || bytes < maxBytes)) {
-        int i = first;
-        intoHeads[n] = heads[i];
-        intoBodies[n] = bodies[i];
-        intoHandoffs[n] = handoffs[i];
+      while (n < size) {
+        int i = (first + n) & mask;
+        boolean insideChange = n > 0 && joined[(i - 1) & mask];
+        if (n > 0 && !insideChange && (n >= maxEvents || bytes >= maxBytes)) {
+          break;
+        }
         bytes += EncodedBatch.framedSize(heads[i].length + bodies[i].length);
+        n++;
+      }
+      return n;
+    }
+
+    /** Removes the first {@code n} events, copying them into the arrays given. */
+    void take(int n, byte[][] intoHeads, byte[][] intoBodies, long[] intoHandoffs) {
+      int mask = heads.length - 1;
+      for (int k = 0; k < n; k++) {
+        int i = first;
+        intoHeads[k] = heads[i];
+        intoBodies[k] = bodies[i];
+        intoHandoffs[k] = handoffs[i];
         heads[i] = null;
         bodies[i] = null;
         first = (first + 1) & mask;
         size--;
-        n++;
       }
       if (size == 0) {
         first = 0;
@@ -374,13 +397,13 @@ final class LiveStream {
           clear();
         }
       }
-      return n;
     }
 
     void clear() {
       heads = new byte[INITIAL][];
       bodies = new byte[INITIAL][];
       handoffs = new long[INITIAL];
+      joined = new boolean[INITIAL];
       first = 0;
       size = 0;
     }
@@ -390,15 +413,18 @@ final class LiveStream {
       byte[][] h = new byte[n * 2][];
       byte[][] b = new byte[n * 2][];
       long[] t = new long[n * 2];
+      boolean[] j = new boolean[n * 2];
       for (int k = 0; k < size; k++) {
         int i = (first + k) & (n - 1);
         h[k] = heads[i];
         b[k] = bodies[i];
         t[k] = handoffs[i];
+        j[k] = joined[i];
       }
       heads = h;
       bodies = b;
       handoffs = t;
+      joined = j;
       first = 0;
     }
   }
