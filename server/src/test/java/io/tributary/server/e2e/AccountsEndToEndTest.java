@@ -98,6 +98,35 @@ class AccountsEndToEndTest {
   }
 
   @Test
+  void shouldPurgeOnlyTheDroppedAccountsRowsAndKeepEveryOtherUsersRows() {
+    // Eight users spread over the partitions, so some share the dropped user's partition.
+    List<TributaryClient> others = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      root.update("CREATE USER 'keep" + i + "' WITH PASSWORD 'keep-password'");
+      TributaryClient other = login("keep" + i, "keep-password");
+      other.update("INSERT INTO acct.notes (id, body) VALUES (1, 'a'), (2, 'b')");
+      other.update("INSERT INTO acct.typing VALUES (1, 'typing')");
+      others.add(other);
+    }
+    root.update("CREATE USER 'gone' WITH PASSWORD 'gone-password'");
+    TributaryClient gone = login("gone", "gone-password");
+    gone.update("INSERT INTO acct.notes (id, body) VALUES (1, 'x'), (2, 'y'), (3, 'z')");
+
+    root.update("DROP USER 'gone'");
+    // A write acknowledged after the drop was applied after the purge commands (same partitions).
+    for (TributaryClient other : others) {
+      other.update("INSERT INTO acct.notes (id, body) VALUES (3, 'after')");
+    }
+
+    for (TributaryClient other : others) {
+      assertThat(other.query("SELECT id FROM acct.notes ORDER BY id").rows())
+          .extracting(r -> r.getInteger("id"))
+          .containsExactly(1, 2, 3);
+      assertThat(other.query("SELECT id FROM acct.typing").rows()).hasSize(1);
+    }
+  }
+
+  @Test
   void shouldRefuseTheDroppedAccountsTokenEvenAfterTheNameIsTakenAgain() {
     root.update("CREATE USER 'gdpr2' WITH PASSWORD 'first-password'");
     TributaryClient old = login("gdpr2", "first-password");
