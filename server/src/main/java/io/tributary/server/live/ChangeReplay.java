@@ -82,7 +82,7 @@ final class ChangeReplay {
                   table,
                   owner,
                   c.seq(),
-                  decode(table, c.oldRow(), width, 0L),
+                  decode(table, c.oldRow(), width, c.oldSeq()),
                   decode(table, c.newRow(), width, c.seq()),
                   partition));
           if (c.seq() == toSeq) {
