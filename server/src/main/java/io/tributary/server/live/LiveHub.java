@@ -248,7 +248,13 @@ public final class LiveHub implements AutoCloseable {
    */
   private long sendSnapshot(Subscription sub) {
     LiveQuery q = sub.query;
-    Pacer pacer = new Pacer(sub);
+    SnapshotPacer pacer =
+        new SnapshotPacer(
+            sub.stream,
+            sub::closed,
+            q.table().qualifiedName(),
+            config.snapshotStallTimeout(),
+            config.snapshotMaxDuration());
     if (!q.windowed() && q.order().isEmpty() && q.lastRows() < 0) {
       try (HotCursor cursor = openSnapshot(sub)) {
         sendRows(sub, pacer, new Matching(cursor, q.predicate()));
@@ -285,7 +291,7 @@ public final class LiveHub implements AutoCloseable {
    * are none), reading each batch from {@code rows} only once the stream has room for it. Stops
    * early, quietly, when the subscription is closed meanwhile.
    */
-  private void sendRows(Subscription sub, Pacer pacer, Iterator<Object[]> rows) {
+  private void sendRows(Subscription sub, SnapshotPacer pacer, Iterator<Object[]> rows) {
     LiveQuery q = sub.query;
     int batch = q.batchSize();
     do {
@@ -297,7 +303,7 @@ public final class LiveHub implements AutoCloseable {
         b.addRows(EncodedChange.row(q.table(), q.columns(), rows.next()));
       }
       b.setHasMore(rows.hasNext());
-      if (!pacer.put(sub.event().setInitialRows(b).build())) {
+      if (!pacer.put(EventBytes.of(sub.event().setInitialRows(b).build()))) {
         return;
       }
     } while (rows.hasNext());
@@ -409,70 +415,6 @@ public final class LiveHub implements AutoCloseable {
           metrics.snapshotClosed();
         }
       }
-    }
-  }
-
-  /**
-   * Paces one subscription's snapshot batches on its stream and bounds how long they take: each
-   * batch waits at most {@link LiveConfig#snapshotStallTimeout} for the client to take the one
-   * before, and the whole snapshot at most {@link LiveConfig#snapshotMaxDuration}; past either it
-   * fails with SUBSCRIBER_TOO_SLOW.
-   */
-  private final class Pacer {
-    private final Subscription sub;
-    private final long endNanos;
-    private long last = -1;
-
-    Pacer(Subscription sub) {
-      this.sub = sub;
-      this.endNanos = System.nanoTime() + config.snapshotMaxDuration().toNanos();
-    }
-
-    /** Waits until the next batch can go out; false when the subscription was closed meanwhile. */
-    boolean awaitRoom() {
-      try {
-        return outcome(sub.stream.awaitRoom(last, deadline(), sub::closed));
-      } catch (InterruptedException e) {
-        throw interrupted();
-      }
-    }
-
-    /** Adds a batch; false when the subscription was closed meanwhile. */
-    boolean put(LiveEvent event) {
-      long position;
-      try {
-        position = sub.stream.putPaced(EventBytes.of(event), last, deadline(), sub::closed);
-      } catch (InterruptedException e) {
-        throw interrupted();
-      }
-      if (position >= 0) {
-        last = position;
-      }
-      return outcome(position);
-    }
-
-    private long deadline() {
-      return Math.min(endNanos, System.nanoTime() + config.snapshotStallTimeout().toNanos());
-    }
-
-    private boolean outcome(long result) {
-      if (result == LiveStream.TIMED_OUT) {
-        String table = sub.query.table().qualifiedName();
-        if (System.nanoTime() - endNanos >= 0) {
-          throw TributaryException.of(
-              ErrorCode.SUBSCRIBER_TOO_SLOW,
-              "Cannot subscribe to %s: the client did not read its snapshot within %d s (the"
-                  + " longest a snapshot may stay open)",
-              table,
-              config.snapshotMaxDuration().toSeconds());
-        }
-        throw TributaryException.of(
-            ErrorCode.SUBSCRIBER_TOO_SLOW,
-            "Cannot subscribe to %s: the client read nothing of its snapshot for %d s",
-            table,
-            config.snapshotStallTimeout().toSeconds());
-      }
-      return result != LiveStream.GONE;
     }
   }
 
