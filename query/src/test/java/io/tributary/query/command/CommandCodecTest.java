@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -72,44 +73,15 @@ class CommandCodecTest {
   @Test
   void shouldReadChangeRecordsOfType16WrittenByEarlierServers() {
     // Bytes as the previous release wrote them: version 2, type 16, without the old row's _seq.
-    byte[] update = {
-      2,
-      16, // version 2, change
-      1, // UPDATE
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      7, // table id
-      0,
-      0,
-      0,
-      2,
-      'u',
-      '1', // owner
-      0,
-      0,
-      0,
-      0,
-      0,
-      2,
-      0,
-      0, // _seq
-      0,
-      0,
-      0,
-      1,
-      9, // old row
-      0,
-      0,
-      0,
-      2,
-      8,
-      7 // new row
-    };
+    ByteBuffer record = ByteBuffer.allocate(64);
+    record.put((byte) 2).put((byte) 16); // version 2, change
+    record.put((byte) 1); // UPDATE
+    record.putLong(7); // table id
+    record.putInt(2).put("u1".getBytes(StandardCharsets.UTF_8)); // owner
+    record.putLong(131_072L); // _seq
+    record.putInt(1).put((byte) 9); // old row
+    record.putInt(2).put((byte) 8).put((byte) 7); // new row
+    byte[] update = Arrays.copyOf(record.array(), record.position());
 
     RowChange decoded = CommandCodec.decodeChange(update);
 
