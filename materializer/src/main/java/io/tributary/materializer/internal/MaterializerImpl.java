@@ -9,6 +9,7 @@ import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.Catalog;
 import io.tributary.query.catalog.TableDef;
+import io.tributary.query.exec.HotCursor;
 import io.tributary.query.exec.HotSnapshot;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -234,6 +235,16 @@ public final class MaterializerImpl implements Materializer {
   @Override
   public HotSnapshot snapshot(TableDef table, String owner) {
     return readerFor(table).snapshot(table, owner);
+  }
+
+  @Override
+  public HotCursor open(TableDef table, String owner) {
+    return readerFor(table).open(table, owner);
+  }
+
+  @Override
+  public long highWater(TableDef table, String owner) {
+    return readerFor(table).highWater(table, owner);
   }
 
   private HotStoreReader readerFor(TableDef table) {

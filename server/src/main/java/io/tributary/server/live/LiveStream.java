@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 /**
  * One client connection's event stream: a bounded queue in front of a gRPC server stream that is
@@ -213,6 +214,73 @@ final class LiveStream {
     scheduleDrain();
   }
 
+  /** {@link #putPaced}: the stream was cancelled or is ending, or the caller gave up. */
+  static final long GONE = -1;
+
+  /** {@link #putPaced}: the client took nothing before the deadline. */
+  static final long TIMED_OUT = -2;
+
+  /** How often a waiting {@link #putPaced} looks whether its caller gave up. */
+  private static final long ABANDON_CHECK_MILLIS = 100;
+
+  /**
+   * Waits until the stream has room for the next snapshot batch of a subscription, then adds it:
+   * room means that the batch queued before it (at position {@code after}; -1 for none) has been
+   * taken from the queue by a drain, and the queue is not full. A drain takes events only while
+   * gRPC flow control says the client can take more ({@code isReady}), so a snapshot never has more
+   * than one batch waiting here, and the caller reads the next one from the store only after the
+   * previous one went out (see {@link #awaitRoom}).
+   *
+   * @param abandoned checked while waiting, without the stream's lock; true stops the wait
+   * @return the event's position, to pass as {@code after} with the next batch; {@link #GONE} or
+   *     {@link #TIMED_OUT} (at {@code deadlineNanos}, of {@link System#nanoTime()}) when not added
+   */
+  long putPaced(EventBytes event, long after, long deadlineNanos, BooleanSupplier abandoned)
+      throws InterruptedException {
+    long position;
+    synchronized (queue) {
+      long waited = awaitRoomLocked(after, deadlineNanos, abandoned);
+      if (waited < 0) {
+        return waited;
+      }
+      position = queue.added();
+      queue.add(event.head(), event.body(), 0, false);
+    }
+    scheduleDrain();
+    return position;
+  }
+
+  /**
+   * Waits, as {@link #putPaced} does, until a batch after the one at {@code after} would be added
+   * at once: so the caller reads that batch from the store only when it can go out.
+   *
+   * @return 0, or {@link #GONE} or {@link #TIMED_OUT}
+   */
+  long awaitRoom(long after, long deadlineNanos, BooleanSupplier abandoned)
+      throws InterruptedException {
+    synchronized (queue) {
+      return awaitRoomLocked(after, deadlineNanos, abandoned);
+    }
+  }
+
+  private long awaitRoomLocked(long after, long deadlineNanos, BooleanSupplier abandoned)
+      throws InterruptedException {
+    while (true) {
+      if (cancelled || completing || abandoned.getAsBoolean()) {
+        return GONE;
+      }
+      if (queue.taken() > after && queue.size() < capacity) {
+        return 0;
+      }
+      long remaining = deadlineNanos - System.nanoTime();
+      if (remaining <= 0) {
+        return TIMED_OUT;
+      }
+      queue.wait(
+          Math.max(1, Math.min(ABANDON_CHECK_MILLIS, TimeUnit.NANOSECONDS.toMillis(remaining))));
+    }
+  }
+
   /** Adds an event, waiting while the queue is full (snapshot and replay only). */
   boolean put(EventBytes event, long timeoutMillis) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
@@ -243,6 +311,7 @@ final class LiveStream {
         queue.add(last.head(), last.body(), 0, false);
       }
       completing = true;
+      queue.notifyAll();
     }
     scheduleDrain();
   }
@@ -334,8 +403,21 @@ final class LiveStream {
     private int first;
     private int size;
 
+    /** Events ever added and ever taken: an event added at position p has left once taken > p. */
+    private long added;
+
+    private long taken;
+
     int size() {
       return size;
+    }
+
+    long added() {
+      return added;
+    }
+
+    long taken() {
+      return taken;
     }
 
     boolean isEmpty() {
@@ -355,6 +437,7 @@ final class LiveStream {
       handoffs[i] = handoffNanos;
       joined[i] = joinedToNext;
       size++;
+      added++;
     }
 
     /**
@@ -391,6 +474,7 @@ final class LiveStream {
         first = (first + 1) & mask;
         size--;
       }
+      taken += n;
       if (size == 0) {
         first = 0;
         if (heads.length > KEEP) {
@@ -399,6 +483,7 @@ final class LiveStream {
       }
     }
 
+    /** Drops every event (the counts of {@link #added} and {@link #taken} stay). */
     void clear() {
       heads = new byte[INITIAL][];
       bodies = new byte[INITIAL][];
