@@ -19,7 +19,8 @@ import java.util.List;
 /**
  * The rows one acting user may read: their own rows of USER and STREAM tables (a prefix scan of
  * their key range), SHARED tables their role and the table's access level allow, and the system
- * tables (role user sees only its own row of system.users; nobody sees password hashes).
+ * tables (role user sees only its own row of system.users and, in system.tables, only the tables it
+ * may read; nobody sees password hashes).
  */
 final class PrincipalRows implements RowSource {
   private final Catalog catalog;
@@ -69,6 +70,9 @@ final class PrincipalRows implements RowSource {
       rows.addAll(live.systemLiveRows(user, role));
     } else if (table.equals(SystemTables.TABLES)) {
       for (TableDef t : catalog.tables(null)) {
+        if (!role.mayRead(t)) {
+          continue; // not even the name of a table the role may not read
+        }
         rows.add(
             new Object[] {
               t.namespace(),
