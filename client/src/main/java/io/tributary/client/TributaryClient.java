@@ -1,6 +1,7 @@
 package io.tributary.client;
 
 import io.tributary.client.internal.GrpcTributaryClient;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
@@ -86,6 +87,22 @@ public interface TributaryClient extends AutoCloseable {
    */
   static TributaryClient connect(String url, Duration callTimeout) {
     return GrpcTributaryClient.connect(url, callTimeout);
+  }
+
+  /**
+   * Like {@link #connect(String, Duration)} for an {@code https://} URL, trusting the certificates
+   * in {@code trustedCertificates} instead of the JVM's default trust store: for a server whose
+   * certificate is self-signed or issued by a private CA ({@code tributary start --tls-cert}). The
+   * server's certificate must chain to one of them and name the URL's host (a DNS or IP subject
+   * alternative name).
+   *
+   * @param trustedCertificates a PEM file of one or more certificates ({@code BEGIN CERTIFICATE}),
+   *     read once, now
+   * @throws IllegalArgumentException if the URL is not an {@code https://host:port} URL, the
+   *     timeout is not positive, or the file cannot be read or holds no certificate
+   */
+  static TributaryClient connect(String url, Duration callTimeout, Path trustedCertificates) {
+    return GrpcTributaryClient.connect(url, callTimeout, trustedCertificates);
   }
 
   /**

@@ -34,6 +34,13 @@ import java.nio.file.Path;
 public interface Materializer extends AutoCloseable, HotTier {
 
   /**
+   * Kafka Streams' {@code application.id}: the consumer group every running materializer is a
+   * member of, and the prefix of its changelog topics. Several materializers on one cluster would
+   * split the write partitions between them.
+   */
+  String APPLICATION_ID = "tributary-materializer";
+
+  /**
    * Creates a materializer over the topics of {@code log}; nothing runs until {@link #start()}.
    *
    * @param log the started log whose topics and client settings are used

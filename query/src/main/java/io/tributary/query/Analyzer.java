@@ -114,10 +114,10 @@ public final class Analyzer {
       return showNamespaces();
     }
     if (statement instanceof Statement.ShowTables s) {
-      return showTables(s);
+      return showTables(s, role);
     }
     if (statement instanceof Statement.DescribeTable s) {
-      return describe(s);
+      return describe(s, role);
     }
     if (statement instanceof Statement.CreateUser s) {
       return createUser(s, role);
@@ -424,7 +424,7 @@ public final class Analyzer {
         new QueryResult(List.of(new ResultColumn("namespace", ColumnType.TEXT, false)), rows));
   }
 
-  private Action showTables(Statement.ShowTables s) {
+  private Action showTables(Statement.ShowTables s, Role role) {
     if (s.namespace() != null && catalog.namespace(s.namespace()).isEmpty()) {
       throw TributaryException.of(
           ErrorCode.NAMESPACE_NOT_FOUND,
@@ -433,7 +433,9 @@ public final class Analyzer {
     }
     List<Object[]> rows = new ArrayList<>();
     for (TableDef t : catalog.tables(s.namespace())) {
-      rows.add(new Object[] {t.namespace(), t.name(), t.kind().name()});
+      if (role.mayRead(t)) {
+        rows.add(new Object[] {t.namespace(), t.name(), t.kind().name()});
+      }
     }
     return new Action.Result(
         new QueryResult(
@@ -444,7 +446,7 @@ public final class Analyzer {
             rows));
   }
 
-  private Action describe(Statement.DescribeTable s) {
+  private Action describe(Statement.DescribeTable s, Role role) {
     TableDef table =
         s.namespace().equals(Catalog.SYSTEM_NAMESPACE)
             ? io.tributary.query.catalog.SystemTables.byName(s.name())
@@ -455,6 +457,13 @@ public final class Analyzer {
                             "Cannot describe table system.%s: the table does not exist",
                             s.name()))
             : resolve(s.namespace(), s.name(), "describe table");
+    if (!role.mayRead(table)) {
+      throw TributaryException.of(
+          ErrorCode.PERMISSION_DENIED,
+          "Cannot describe table %s: role user may not read this SHARED table (access level"
+              + " private)",
+          table.qualifiedName());
+    }
     List<Object[]> rows = new ArrayList<>();
     for (ColumnDef c : table.columns()) {
       rows.add(

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
 
 /** The Kafka Streams application behind {@link Materializer}. */
 public final class MaterializerImpl implements Materializer {
-  static final String APPLICATION_ID = "tributary-materializer";
+  static final String APPLICATION_ID = Materializer.APPLICATION_ID;
   static final Duration START_TIMEOUT = Duration.ofSeconds(60);
   static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
   static final int REPLICATION_FACTOR = -1;

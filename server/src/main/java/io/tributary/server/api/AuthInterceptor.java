@@ -77,7 +77,12 @@ final class AuthInterceptor implements ServerInterceptor {
     return new ServerCall.Listener<>() {};
   }
 
-  private static String bearerToken(String header) {
+  /**
+   * The token of an {@code authorization} header value (also used by {@code /metrics}).
+   *
+   * @throws TributaryException UNAUTHENTICATED when the header is missing or not {@code Bearer}
+   */
+  static String bearerToken(String header) {
     if (header == null) {
       throw new TributaryException(
           ErrorCode.UNAUTHENTICATED,

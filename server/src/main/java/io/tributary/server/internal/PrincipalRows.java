@@ -19,7 +19,8 @@ import java.util.List;
 /**
  * The rows one acting account may read: its own rows of USER and STREAM tables (a prefix scan of
  * the key range of its id), SHARED tables their role and the table's access level allow, and the
- * system tables (role user sees only its own row of system.users; nobody sees password hashes).
+ * system tables (role user sees only its own row of system.users and, in system.tables, only the
+ * tables it may read; nobody sees password hashes).
  */
 final class PrincipalRows implements RowSource {
   private final Catalog catalog;
@@ -72,6 +73,9 @@ final class PrincipalRows implements RowSource {
       rows.addAll(live.systemLiveRows(userId, role));
     } else if (table.equals(SystemTables.TABLES)) {
       for (TableDef t : catalog.tables(null)) {
+        if (!role.mayRead(t)) {
+          continue; // not even the name of a table the role may not read
+        }
         rows.add(
             new Object[] {
               t.namespace(),
