@@ -1,6 +1,7 @@
 package io.tributary.client;
 
 import io.tributary.client.internal.GrpcTributaryClient;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
@@ -86,6 +87,22 @@ public interface TributaryClient extends AutoCloseable {
    */
   static TributaryClient connect(String url, Duration callTimeout) {
     return GrpcTributaryClient.connect(url, callTimeout);
+  }
+
+  /**
+   * Like {@link #connect(String, Duration)} for an {@code https://} URL, trusting the certificates
+   * in {@code trustedCertificates} instead of the JVM's default trust store: for a server whose
+   * certificate is self-signed or issued by a private CA ({@code tributary start --tls-cert}). The
+   * server's certificate must chain to one of them and name the URL's host (a DNS or IP subject
+   * alternative name).
+   *
+   * @param trustedCertificates a PEM file of one or more certificates ({@code BEGIN CERTIFICATE}),
+   *     read once, now
+   * @throws IllegalArgumentException if the URL is not an {@code https://host:port} URL, the
+   *     timeout is not positive, or the file cannot be read or holds no certificate
+   */
+  static TributaryClient connect(String url, Duration callTimeout, Path trustedCertificates) {
+    return GrpcTributaryClient.connect(url, callTimeout, trustedCertificates);
   }
 
   /**
@@ -181,7 +198,8 @@ public interface TributaryClient extends AutoCloseable {
   /**
    * Keeps the result of a statement live: the client holds the matching rows, reconciled by primary
    * key from the snapshot and every later change, and hands the whole current list to {@code
-   * onRows} once the snapshot is complete and again after every change. The list's order is
+   * onRows} once the snapshot is complete and again after every change (once per change, after all
+   * of its events). The list is in the query's {@code ORDER BY} order, then by primary key, as
    * described in {@link LiveQuery}.
    *
    * <p>It resumes as {@link #subscribe} does. In addition, if the server no longer holds the

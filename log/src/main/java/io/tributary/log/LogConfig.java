@@ -62,6 +62,7 @@ public final class LogConfig {
   private final Map<String, String> brokerProperties;
   private final Map<String, Object> clientProperties;
   private final Map<String, Object> writerProperties;
+  private final String exclusiveGroup;
 
   private LogConfig(
       Path dataDir,
@@ -71,7 +72,8 @@ public final class LogConfig {
       Duration startTimeout,
       Map<String, String> brokerProperties,
       Map<String, Object> clientProperties,
-      Map<String, Object> writerProperties) {
+      Map<String, Object> writerProperties,
+      String exclusiveGroup) {
     this.dataDir = dataDir;
     this.bootstrapServers = bootstrapServers;
     this.partitions = partitions;
@@ -80,6 +82,7 @@ public final class LogConfig {
     this.brokerProperties = Map.copyOf(brokerProperties);
     this.clientProperties = Map.copyOf(clientProperties);
     this.writerProperties = Map.copyOf(writerProperties);
+    this.exclusiveGroup = exclusiveGroup;
   }
 
   /**
@@ -99,7 +102,8 @@ public final class LogConfig {
         DEFAULT_START_TIMEOUT,
         Map.of(),
         Map.of(),
-        Map.of());
+        Map.of(),
+        null);
   }
 
   /**
@@ -123,7 +127,8 @@ public final class LogConfig {
         DEFAULT_START_TIMEOUT,
         Map.of(),
         Map.of(),
-        Map.of());
+        Map.of(),
+        null);
   }
 
   /**
@@ -147,7 +152,8 @@ public final class LogConfig {
         startTimeout,
         brokerProperties,
         clientProperties,
-        writerProperties);
+        writerProperties,
+        exclusiveGroup);
   }
 
   /**
@@ -168,7 +174,8 @@ public final class LogConfig {
         startTimeout,
         brokerProperties,
         clientProperties,
-        writerProperties);
+        writerProperties,
+        exclusiveGroup);
   }
 
   /**
@@ -191,7 +198,8 @@ public final class LogConfig {
         timeout,
         brokerProperties,
         clientProperties,
-        writerProperties);
+        writerProperties,
+        exclusiveGroup);
   }
 
   /**
@@ -225,7 +233,8 @@ public final class LogConfig {
         startTimeout,
         copy,
         clientProperties,
-        writerProperties);
+        writerProperties,
+        exclusiveGroup);
   }
 
   /**
@@ -253,7 +262,8 @@ public final class LogConfig {
         startTimeout,
         brokerProperties,
         copy,
-        writerProperties);
+        writerProperties,
+        exclusiveGroup);
   }
 
   /**
@@ -282,7 +292,40 @@ public final class LogConfig {
         startTimeout,
         brokerProperties,
         clientProperties,
-        copy);
+        copy,
+        exclusiveGroup);
+  }
+
+  /**
+   * Makes {@link Log#start()} on an external cluster refuse to start while the consumer group
+   * {@code groupId} has active members: another node of this deployment is serving the cluster, and
+   * several nodes on one cluster are not supported yet (their Kafka Streams applications would
+   * split the partitions between them, and each node would lose the reads and writes of the
+   * partitions it gave away). The check runs before the log changes anything in the cluster. An
+   * embedded broker is not checked: it listens on loopback ports chosen at each start, so no other
+   * node can have joined it yet, and a member it still lists is this node's own previous run.
+   *
+   * <p>A node that crashed stays a member until the group's session timeout (45 s by default)
+   * expires; a node that stops cleanly leaves at once.
+   *
+   * @param groupId the consumer group every serving node is a member of
+   * @return a new configuration
+   */
+  public LogConfig withExclusiveGroup(String groupId) {
+    Objects.requireNonNull(groupId, "groupId");
+    if (groupId.isBlank()) {
+      throw new IllegalArgumentException("Cannot use a blank consumer group id");
+    }
+    return new LogConfig(
+        dataDir,
+        bootstrapServers,
+        partitions,
+        durableWrites,
+        startTimeout,
+        brokerProperties,
+        clientProperties,
+        writerProperties,
+        groupId);
   }
 
   /** P, the partition count of the partitioned internal topics. */
@@ -320,6 +363,13 @@ public final class LogConfig {
     return startTimeout;
   }
 
+  /**
+   * The consumer group that must have no active member on start; see {@link #withExclusiveGroup}.
+   */
+  public Optional<String> exclusiveGroup() {
+    return Optional.ofNullable(exclusiveGroup);
+  }
+
   /** The internal topic layout this configuration implies. */
   public LogTopics topics() {
     return LogTopics.withPartitions(partitions);
@@ -350,7 +400,8 @@ public final class LogConfig {
         && startTimeout.equals(other.startTimeout)
         && brokerProperties.equals(other.brokerProperties)
         && clientProperties.equals(other.clientProperties)
-        && writerProperties.equals(other.writerProperties);
+        && writerProperties.equals(other.writerProperties)
+        && Objects.equals(exclusiveGroup, other.exclusiveGroup);
   }
 
   @Override
@@ -363,7 +414,8 @@ public final class LogConfig {
         startTimeout,
         brokerProperties,
         clientProperties,
-        writerProperties);
+        writerProperties,
+        exclusiveGroup);
   }
 
   /** Describes the configuration; property values are left out since they may hold secrets. */
@@ -383,6 +435,7 @@ public final class LogConfig {
         + clientProperties.keySet()
         + ", writerProperties="
         + writerProperties.keySet()
+        + (exclusiveGroup == null ? "" : ", exclusiveGroup=" + exclusiveGroup)
         + "}";
   }
 }

@@ -3,11 +3,13 @@ package io.tributary.log;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.tributary.log.Log.State;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -17,9 +19,12 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -229,6 +234,75 @@ class EmbeddedLogTest {
 
     external.close();
     assertThat(external.state()).isEqualTo(State.STOPPED);
+  }
+
+  @Test
+  void shouldRefuseToStartWhileTheExclusiveGroupHasAnActiveMember() {
+    String group = "exclusive-busy";
+    LogConfig config = LogConfig.external(log.bootstrapServers()).withExclusiveGroup(group);
+    try (KafkaConsumer<byte[], byte[]> member = joinedMember(group)) {
+      Log second = Log.open(config);
+
+      assertThatThrownBy(second::start)
+          .isInstanceOf(LogException.class)
+          .hasMessage(
+              "Cannot start: another Tributary node is already serving this cluster (consumer"
+                  + " group 'exclusive-busy' has 1 active member, from /127.0.0.1); running"
+                  + " several nodes on one cluster is not supported yet. If that member is an"
+                  + " earlier run of this node that crashed, start again once the group's session"
+                  + " timeout (45 s by default) has passed");
+      assertThat(second.state()).isEqualTo(State.FAILED);
+      second.close();
+      assertThat(member.assignment()).isNotEmpty();
+    }
+
+    // The member left the group when it closed: the cluster is free again.
+    try (Log third = Log.open(config)) {
+      third.start();
+      assertThat(third.state()).isEqualTo(State.RUNNING);
+    }
+  }
+
+  @Test
+  void shouldStartWhenTheExclusiveGroupWasNeverCreated() {
+    try (Log external =
+        Log.open(
+            LogConfig.external(log.bootstrapServers()).withExclusiveGroup("exclusive-unknown"))) {
+      external.start();
+
+      assertThat(external.state()).isEqualTo(State.RUNNING);
+    }
+  }
+
+  @Test
+  void shouldKeepTheExclusiveGroupInTheConfiguration() {
+    LogConfig config = LogConfig.embedded(dataDir).withExclusiveGroup("g");
+
+    assertThat(config.exclusiveGroup()).hasValue("g");
+    assertThat(config).isNotEqualTo(LogConfig.embedded(dataDir));
+    assertThatThrownBy(() -> config.withExclusiveGroup(" "))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("Cannot use a blank consumer group id");
+  }
+
+  /** A consumer of the catalog topic in {@code group}, returned once it holds its assignment. */
+  private static KafkaConsumer<byte[], byte[]> joinedMember(String group) {
+    Map<String, Object> config = new HashMap<>(log.clientConfig());
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+    config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config);
+    consumer.subscribe(List.of(log.topics().catalog()));
+    await()
+        .pollInSameThread()
+        .pollInterval(Duration.ZERO)
+        .atMost(WAIT)
+        .until(
+            () -> {
+              consumer.poll(Duration.ofMillis(100));
+              return !consumer.assignment().isEmpty();
+            });
+    return consumer;
   }
 
   private static LogPosition join(CompletableFuture<LogPosition> future) {

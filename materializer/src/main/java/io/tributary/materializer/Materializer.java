@@ -19,16 +19,26 @@ import java.nio.file.Path;
  *
  * <p>Lifecycle: {@link State}. {@link #start()} once; {@link #close()} at any time (idempotent).
  *
- * <p>Reads: {@link #scan} and {@link #snapshot} may be called from any thread while running. It
- * reads RocksDB directly (no record cache), so it sees every command whose outcome the listener has
- * already received (read your writes). It may also see the effects of a Streams transaction that is
- * later aborted; recovery then re-applies the same commands at the same offsets, which re-creates
- * exactly that state with the same {@code _seq} values (DESIGN.md section 3, determinism). {@link
- * #snapshot} reads a range's rows and its watermark entry (the {@code _seq} of the range's last
- * change, written in the same atomic batch as the rows) through one RocksDB iterator, so the two
- * agree.
+ * <p>Reads: {@link #scan}, {@link #snapshot}, {@link #open} and {@link #highWater} may be called
+ * from any thread while running. It reads RocksDB directly (no record cache), so it sees every
+ * command whose outcome the listener has already received (read your writes). It may also see the
+ * effects of a Streams transaction that is later aborted; recovery then re-applies the same
+ * commands at the same offsets, which re-creates exactly that state with the same {@code _seq}
+ * values (DESIGN.md section 3, determinism). {@link #snapshot} and {@link #open} read a range's
+ * rows and its watermark entry (the {@code _seq} of the range's last change, written in the same
+ * atomic batch as the rows) through one RocksDB iterator, that is from one point-in-time view, so
+ * the two agree; a cursor from {@link #open} keeps that view until it is closed (and pins the
+ * store's memtables and files meanwhile: close it promptly). A cursor open when the materializer
+ * closes or its store migrates fails its next read with UNAVAILABLE.
  */
 public interface Materializer extends AutoCloseable, HotTier {
+
+  /**
+   * Kafka Streams' {@code application.id}: the consumer group every running materializer is a
+   * member of, and the prefix of its changelog topics. Several materializers on one cluster would
+   * split the write partitions between them.
+   */
+  String APPLICATION_ID = "tributary-materializer";
 
   /**
    * Creates a materializer over the topics of {@code log}; nothing runs until {@link #start()}.

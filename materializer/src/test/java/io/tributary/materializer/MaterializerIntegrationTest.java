@@ -19,6 +19,7 @@ import io.tributary.query.command.CommandCodec;
 import io.tributary.query.command.RowChange;
 import io.tributary.query.command.WriteCommand;
 import io.tributary.query.command.WriteOutcome;
+import io.tributary.query.exec.HotCursor;
 import io.tributary.query.exec.HotSnapshot;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -196,6 +197,12 @@ class MaterializerIntegrationTest {
             RowChange.Kind.INSERT,
             RowChange.Kind.INSERT,
             RowChange.Kind.UPDATE);
+    // The change in the log carries the old row's _seq, as the listener's old row does.
+    assertThat(changes)
+        .extracting(r -> CommandCodec.decodeChange(r.value()))
+        .filteredOn(c -> c.kind() == RowChange.Kind.UPDATE)
+        .singleElement()
+        .satisfies(c -> assertThat(c.oldSeq()).isEqualTo((first.offset() << 16) | 1));
 
     Map<String, WriteOutcome> afterRestart = new ConcurrentHashMap<>();
     List<List<AppliedChange>> appliedAfterRestart = new CopyOnWriteArrayList<>();
@@ -210,10 +217,19 @@ class MaterializerIntegrationTest {
       assertThat(restarted.scan(MESSAGES, "u1")).containsExactlyElementsOf(u1Rows);
       assertThat(restarted.snapshot(MESSAGES, "u1").highWater()).isEqualTo(update.offset() << 16);
 
+      // A cursor keeps the view it was opened on while the stream thread writes the range.
+      HotCursor before = restarted.open(MESSAGES, "u1");
       LogPosition delete =
           appendUser(
               "u1", new WriteCommand.DeleteRows("d6", MESSAGES.id(), "u1", "content = 'hi'"));
       await().atMost(WAIT).until(() -> afterRestart.containsKey("d6"));
+      try (before) {
+        List<Object[]> seen = new ArrayList<>();
+        before.forEachRemaining(seen::add);
+        assertThat(seen).containsExactlyElementsOf(u1Rows);
+        assertThat(before.highWater()).isEqualTo(update.offset() << 16);
+      }
+      assertThat(restarted.highWater(MESSAGES, "u1")).isEqualTo(delete.offset() << 16);
       assertThat(afterRestart.keySet()).containsExactly("d6");
       assertThat(restarted.scan(MESSAGES, "u1")).extracting(row -> row[0]).containsExactly(2L);
       HotSnapshot afterDelete = restarted.snapshot(MESSAGES, "u1");

@@ -11,34 +11,60 @@ import java.util.List;
 public sealed interface Action {
 
   /**
-   * Append catalog records; then purge the rows of dropped tables from every partition.
+   * Append catalog records; then purge the rows of dropped tables from every partition, and append
+   * the {@code purges} of a dropped account's rows.
    *
    * @param tag the confirmation shown when done, e.g. "CREATE TABLE"
+   * @param purges commands that remove one owner's rows of one table (DROP USER): each goes to the
+   *     user-writes topic under its owner's key, after the records
    */
-  record CatalogChange(String tag, List<CatalogRecord> records, List<TableDef> dropped)
-      implements Action {}
+  record CatalogChange(
+      String tag,
+      List<CatalogRecord> records,
+      List<TableDef> dropped,
+      List<WriteCommand.PurgeTable> purges)
+      implements Action {
+
+    public CatalogChange {
+      records = List.copyOf(records);
+      dropped = List.copyOf(dropped);
+      purges = List.copyOf(purges);
+    }
+
+    /** A change that purges no single owner's rows. */
+    public CatalogChange(String tag, List<CatalogRecord> records, List<TableDef> dropped) {
+      this(tag, records, dropped, List.of());
+    }
+  }
 
   /**
    * Append a write command to the log and wait for its outcome.
    *
-   * @param owner the user whose partition the command goes to (USER and STREAM tables), or null for
-   *     a SHARED table (partitioned by table id)
+   * @param owner the id of the account whose rows the command touches and whose partition it goes
+   *     to (USER and STREAM tables), or null for a SHARED table (partitioned by table id)
    */
   record Write(TableDef table, String owner, WriteCommand command) implements Action {}
 
   /**
-   * Run a query as {@code user} with {@code role}: USER-table scans see that user's rows.
+   * Run a query as {@code user} with {@code role}: USER-table scans see the rows of the account
+   * {@code userId}.
    *
    * @param sql the query with {@code ?} placeholders
    * @param params the value of each placeholder, in order
+   * @param user the acting user's name (CURRENT_USER, system tables)
+   * @param userId the acting account's id ({@link io.tributary.query.catalog.UserDef#id()})
    */
-  record Read(String sql, List<Object> params, String user, Role role) implements Action {}
+  record Read(String sql, List<Object> params, String user, Role role, String userId)
+      implements Action {}
 
   /** A result computed from the catalog (SHOW, DESCRIBE). */
   record Result(QueryResult result) implements Action {}
 
-  /** Open a live subscription for {@code user}. Only the live API runs it; Execute refuses it. */
-  record Subscribe(io.tributary.query.live.LiveQuery query, String user, Role role)
+  /**
+   * Open a live subscription for {@code user} (a name, for display), whose account is {@code
+   * userId}. Only the live API runs it; Execute refuses it.
+   */
+  record Subscribe(io.tributary.query.live.LiveQuery query, String user, Role role, String userId)
       implements Action {}
 
   /** Close a live subscription by id (KILL LIVE QUERY; dba and system only). */

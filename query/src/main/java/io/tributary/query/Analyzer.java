@@ -80,11 +80,24 @@ public final class Analyzer {
   }
 
   /**
-   * @param user the acting user
+   * Analyzes a statement for an account whose id is its name (a legacy account, see {@link
+   * UserDef}).
+   *
+   * @param user the acting user's name, also the owner of their rows
    * @param role the acting user's role
    * @param params positional parameter values ($1 is params.get(0))
    */
   public Action analyze(Statement statement, String user, Role role, List<Object> params) {
+    return analyze(statement, new UserDef(user, role, null, 0), params);
+  }
+
+  /**
+   * @param actor the acting account, as the catalog holds it: its id owns the rows it reads and
+   *     writes, its name is CURRENT_USER, its role decides what it may do
+   * @param params positional parameter values ($1 is params.get(0))
+   */
+  public Action analyze(Statement statement, UserDef actor, List<Object> params) {
+    Role role = actor.role();
     if (statement instanceof Statement.CreateNamespace s) {
       return createNamespace(s, role);
     }
@@ -101,40 +114,40 @@ public final class Analyzer {
       return showNamespaces();
     }
     if (statement instanceof Statement.ShowTables s) {
-      return showTables(s);
+      return showTables(s, role);
     }
     if (statement instanceof Statement.DescribeTable s) {
-      return describe(s);
+      return describe(s, role);
     }
     if (statement instanceof Statement.CreateUser s) {
       return createUser(s, role);
     }
     if (statement instanceof Statement.AlterUser s) {
-      return alterUser(s, user, role);
+      return alterUser(s, actor.name(), role);
     }
     if (statement instanceof Statement.DropUser s) {
-      return dropUser(s, user, role);
+      return dropUser(s, actor.name(), role);
     }
     if (statement instanceof Statement.ExecuteAs s) {
-      return executeAs(s, user, role, params);
+      return executeAs(s, actor, params);
     }
     if (statement instanceof Statement.Query s) {
-      return query(s, user, role, params);
+      return query(s, actor, params);
     }
     if (statement instanceof Statement.Insert s) {
-      return insert(s, user, role, params);
+      return insert(s, actor, params);
     }
     if (statement instanceof Statement.Update s) {
-      return update(s, user, role, params);
+      return update(s, actor, params);
     }
     if (statement instanceof Statement.Delete s) {
-      return delete(s, user, role, params);
+      return delete(s, actor, params);
     }
     if (statement instanceof Statement.Subscribe s) {
-      return subscribe(s, user, role, params);
+      return subscribe(s, actor, params);
     }
     if (statement instanceof Statement.LiveSelect s) {
-      return liveSelect(s, user, role, params);
+      return liveSelect(s, actor, params);
     }
     if (statement instanceof Statement.KillLiveQuery s) {
       return killLiveQuery(s, role);
@@ -411,7 +424,7 @@ public final class Analyzer {
         new QueryResult(List.of(new ResultColumn("namespace", ColumnType.TEXT, false)), rows));
   }
 
-  private Action showTables(Statement.ShowTables s) {
+  private Action showTables(Statement.ShowTables s, Role role) {
     if (s.namespace() != null && catalog.namespace(s.namespace()).isEmpty()) {
       throw TributaryException.of(
           ErrorCode.NAMESPACE_NOT_FOUND,
@@ -420,7 +433,9 @@ public final class Analyzer {
     }
     List<Object[]> rows = new ArrayList<>();
     for (TableDef t : catalog.tables(s.namespace())) {
-      rows.add(new Object[] {t.namespace(), t.name(), t.kind().name()});
+      if (role.mayRead(t)) {
+        rows.add(new Object[] {t.namespace(), t.name(), t.kind().name()});
+      }
     }
     return new Action.Result(
         new QueryResult(
@@ -431,7 +446,7 @@ public final class Analyzer {
             rows));
   }
 
-  private Action describe(Statement.DescribeTable s) {
+  private Action describe(Statement.DescribeTable s, Role role) {
     TableDef table =
         s.namespace().equals(Catalog.SYSTEM_NAMESPACE)
             ? io.tributary.query.catalog.SystemTables.byName(s.name())
@@ -442,6 +457,13 @@ public final class Analyzer {
                             "Cannot describe table system.%s: the table does not exist",
                             s.name()))
             : resolve(s.namespace(), s.name(), "describe table");
+    if (!role.mayRead(table)) {
+      throw TributaryException.of(
+          ErrorCode.PERMISSION_DENIED,
+          "Cannot describe table %s: role user may not read this SHARED table (access level"
+              + " private)",
+          table.qualifiedName());
+    }
     List<Object[]> rows = new ArrayList<>();
     for (ColumnDef c : table.columns()) {
       rows.add(
@@ -485,8 +507,22 @@ public final class Analyzer {
     if (catalog.user(s.name()).isPresent()) {
       throw TributaryException.of(ErrorCode.USER_EXISTS, "Cannot %s: it already exists", action);
     }
-    UserDef user = new UserDef(s.name(), s.role(), env.hashPassword(s.password()), env.nowMillis());
+    UserDef user =
+        new UserDef(
+            newUserId(), s.name(), s.role(), env.hashPassword(s.password()), env.nowMillis(), 0);
     return new Action.CatalogChange("CREATE USER", List.of(CatalogRecord.user(user)), List.of());
+  }
+
+  /**
+   * A new account id: a snowflake id of the accepting node, in decimal. Never one an account of the
+   * catalog holds, not even a legacy account whose id is its (numeric) name.
+   */
+  private String newUserId() {
+    String id;
+    do {
+      id = Long.toString(env.nextId());
+    } while (catalog.userById(id).isPresent());
+    return id;
   }
 
   private Action alterUser(Statement.AlterUser s, String actor, Role role) {
@@ -515,12 +551,8 @@ public final class Analyzer {
     UserDef updated;
     if (s.password() != null) {
       checkPassword(s.password(), action);
-      updated =
-          new UserDef(
-              existing.name(),
-              existing.role(),
-              env.hashPassword(s.password()),
-              existing.createdAtMillis());
+      // The next credential version revokes every token issued before this change.
+      updated = existing.withPassword(env.hashPassword(s.password()));
     } else {
       if (s.role() == Role.SYSTEM && role != Role.SYSTEM) {
         throw TributaryException.of(
@@ -532,9 +564,7 @@ public final class Analyzer {
         throw TributaryException.of(
             ErrorCode.PERMISSION_DENIED, "Cannot %s: a user cannot change their own role", action);
       }
-      updated =
-          new UserDef(
-              existing.name(), s.role(), existing.passwordHash(), existing.createdAtMillis());
+      updated = existing.withRole(s.role());
     }
     return new Action.CatalogChange("ALTER USER", List.of(CatalogRecord.user(updated)), List.of());
   }
@@ -557,10 +587,19 @@ public final class Analyzer {
       throw TributaryException.of(
           ErrorCode.PERMISSION_DENIED, "Cannot %s: only role system may drop system users", action);
     }
+    // The account's rows of every USER and STREAM table go with it; its id is never reused, so
+    // even rows the purge has not reached yet are out of every other account's reach.
+    List<WriteCommand.PurgeTable> purges = new ArrayList<>();
+    for (TableDef table : catalog.tables(null)) {
+      if (table.kind() != TableKind.SHARED) {
+        purges.add(new WriteCommand.PurgeTable(env.requestId(), table.id(), existing.get().id()));
+      }
+    }
     return new Action.CatalogChange(
         "DROP USER",
         List.of(CatalogRecord.tombstone(CatalogRecord.Kind.USER, s.name())),
-        List.of());
+        List.of(),
+        purges);
   }
 
   private static void checkPassword(String password, String action) {
@@ -570,7 +609,8 @@ public final class Analyzer {
     }
   }
 
-  private Action executeAs(Statement.ExecuteAs s, String actor, Role role, List<Object> params) {
+  private Action executeAs(Statement.ExecuteAs s, UserDef actor, List<Object> params) {
+    Role role = actor.role();
     String action = "execute as user " + s.user();
     if (!role.actsForOthers()) {
       throw TributaryException.of(
@@ -593,26 +633,56 @@ public final class Analyzer {
           role.sqlName(),
           target.role().sqlName());
     }
-    return analyze(s.inner(), target.name(), target.role(), params);
+    if (!isDataStatement(s.inner())) {
+      throw TributaryException.of(
+          ErrorCode.UNSUPPORTED_STATEMENT,
+          "Cannot %s: EXECUTE AS USER runs only data statements (SELECT, INSERT, UPDATE, DELETE,"
+              + " SUBSCRIBE), not %s",
+          action,
+          statementName(s.inner()));
+    }
+    return analyze(s.inner(), target, params);
+  }
+
+  /**
+   * Whether a statement only reads or writes rows (what EXECUTE AS USER may run): never one that
+   * changes the catalog or accounts, so acting for a user cannot take over their account.
+   */
+  private static boolean isDataStatement(Statement statement) {
+    return statement instanceof Statement.Query
+        || statement instanceof Statement.Insert
+        || statement instanceof Statement.Update
+        || statement instanceof Statement.Delete
+        || statement instanceof Statement.Subscribe
+        || statement instanceof Statement.LiveSelect;
+  }
+
+  /** A statement's kind in SQL words: {@code AlterUser} is "ALTER USER". */
+  private static String statementName(Statement statement) {
+    return statement
+        .getClass()
+        .getSimpleName()
+        .replaceAll("(?<=[a-z])(?=[A-Z])", " ")
+        .toUpperCase(Locale.ROOT);
   }
 
   // ---------------------------------------------------------------- queries and writes
 
-  private Action query(Statement.Query s, String user, Role role, List<Object> params) {
+  private Action query(Statement.Query s, UserDef actor, List<Object> params) {
     List<Object> bound = new ArrayList<>();
     for (int index : s.paramMap()) {
       bound.add(param(params, index, "run query"));
     }
-    Inliner inliner = new Inliner(user, null, params, true);
+    Inliner inliner = new Inliner(actor.name(), null, params, true);
     SqlNode rewritten = s.node().accept(inliner);
     String sql = inliner.replaced ? SqlParsing.unparse(rewritten) : s.sql();
-    return new Action.Read(sql, bound, user, role);
+    return new Action.Read(sql, bound, actor.name(), actor.role(), actor.id());
   }
 
-  private Action insert(Statement.Insert s, String user, Role role, List<Object> params) {
+  private Action insert(Statement.Insert s, UserDef actor, List<Object> params) {
     TableDef table = resolveTarget(s.node().getTargetTable(), "insert into");
     String action = "insert into " + table.qualifiedName();
-    authorizeWrite(table, role, action);
+    authorizeWrite(table, actor.role(), action);
     List<Integer> targets = new ArrayList<>();
     SqlNodeList columnList = s.node().getTargetColumnList();
     if (columnList == null || columnList.isEmpty()) {
@@ -649,7 +719,7 @@ public final class Analyzer {
           action,
           MAX_CHANGES_PER_COMMAND);
     }
-    Inliner inliner = new Inliner(user, s.paramMap(), params, false);
+    Inliner inliner = new Inliner(actor.name(), s.paramMap(), params, false);
     long now = inliner.now;
     List<byte[]> encoded = new ArrayList<>(rowNodes.size());
     List<ColumnType> types = table.types();
@@ -674,7 +744,7 @@ public final class Analyzer {
       for (int col = 0; col < row.length; col++) {
         ColumnDef def = table.columns().get(col);
         if (!given[col] && def.defaultValue() != null) {
-          row[col] = defaultFor(def, user, now);
+          row[col] = defaultFor(def, actor.name(), now);
         }
         if (row[col] == null && !def.nullable()) {
           throw TributaryException.of(
@@ -686,7 +756,7 @@ public final class Analyzer {
       }
       encoded.add(RowCodec.encode(types, row));
     }
-    String owner = ownerOf(table, user);
+    String owner = ownerOf(table, actor);
     return new Action.Write(
         table, owner, new WriteCommand.InsertRows(env.requestId(), table.id(), owner, encoded));
   }
@@ -742,16 +812,16 @@ public final class Analyzer {
     };
   }
 
-  private Action update(Statement.Update s, String user, Role role, List<Object> params) {
+  private Action update(Statement.Update s, UserDef actor, List<Object> params) {
     SqlUpdate node = s.node();
     TableDef table = resolveTarget(node.getTargetTable(), "update");
     String action = "update " + table.qualifiedName();
-    authorizeWrite(table, role, action);
+    authorizeWrite(table, actor.role(), action);
     if (node.getAlias() != null) {
       throw TributaryException.of(
           ErrorCode.UNSUPPORTED_STATEMENT, "Cannot %s: table aliases are not supported", action);
     }
-    Inliner inliner = new Inliner(user, s.paramMap(), params, false);
+    Inliner inliner = new Inliner(actor.name(), s.paramMap(), params, false);
     List<String> columns = new ArrayList<>();
     List<String> expressions = new ArrayList<>();
     List<SqlNode> sources = node.getSourceExpressionList().getList();
@@ -787,7 +857,7 @@ public final class Analyzer {
       expressions.add(sql);
     }
     String where = where(node.getCondition(), table, inliner);
-    String owner = ownerOf(table, user);
+    String owner = ownerOf(table, actor);
     return new Action.Write(
         table,
         owner,
@@ -795,18 +865,18 @@ public final class Analyzer {
             env.requestId(), table.id(), owner, where, columns, expressions));
   }
 
-  private Action delete(Statement.Delete s, String user, Role role, List<Object> params) {
+  private Action delete(Statement.Delete s, UserDef actor, List<Object> params) {
     SqlDelete node = s.node();
     TableDef table = resolveTarget(node.getTargetTable(), "delete from");
     String action = "delete from " + table.qualifiedName();
-    authorizeWrite(table, role, action);
+    authorizeWrite(table, actor.role(), action);
     if (node.getAlias() != null) {
       throw TributaryException.of(
           ErrorCode.UNSUPPORTED_STATEMENT, "Cannot %s: table aliases are not supported", action);
     }
-    Inliner inliner = new Inliner(user, s.paramMap(), params, false);
+    Inliner inliner = new Inliner(actor.name(), s.paramMap(), params, false);
     String where = where(node.getCondition(), table, inliner);
-    String owner = ownerOf(table, user);
+    String owner = ownerOf(table, actor);
     return new Action.Write(
         table, owner, new WriteCommand.DeleteRows(env.requestId(), table.id(), owner, where));
   }
@@ -822,12 +892,12 @@ public final class Analyzer {
 
   // ---------------------------------------------------------------- live queries
 
-  private Action subscribe(Statement.Subscribe s, String user, Role role, List<Object> params) {
+  private Action subscribe(Statement.Subscribe s, UserDef actor, List<Object> params) {
     String action = "subscribe to " + s.namespace() + "." + s.table();
-    TableDef table = subscribable(s.namespace(), s.table(), role, action);
+    TableDef table = subscribable(s.namespace(), s.table(), actor.role(), action);
     LiveOptions options = liveOptions(s.options(), action, true);
-    String owner = ownerOf(table, user);
-    Filter filter = filter(table, s.where(), s.paramMap(), user, params);
+    String owner = ownerOf(table, actor);
+    Filter filter = filter(table, s.where(), s.paramMap(), actor.name(), params);
     return new Action.Subscribe(
         new LiveQuery(
             table,
@@ -838,8 +908,9 @@ public final class Analyzer {
             options.lastRows(),
             options.fromSeq(),
             options.batchSize()),
-        user,
-        role);
+        actor.name(),
+        actor.role(),
+        actor.id());
   }
 
   /** The table of a live query, once the acting role may read it live. */
@@ -924,7 +995,7 @@ public final class Analyzer {
    * FIRST|LAST]] [LIMIT n]}: a SUBSCRIBE TO with a projection, an initial order and, with LIMIT, a
    * window of the first n rows. LIMIT without ORDER BY orders by the primary key.
    */
-  private Action liveSelect(Statement.LiveSelect s, String user, Role role, List<Object> params) {
+  private Action liveSelect(Statement.LiveSelect s, UserDef actor, List<Object> params) {
     SqlNode node = s.query().node();
     int[] paramMap = s.query().paramMap();
     SqlNodeList orderList = null;
@@ -985,7 +1056,7 @@ public final class Analyzer {
           String.join(".", name.names));
     }
     String action = "subscribe to " + name.names.get(0) + "." + name.names.get(1);
-    TableDef table = subscribable(name.names.get(0), name.names.get(1), role, action);
+    TableDef table = subscribable(name.names.get(0), name.names.get(1), actor.role(), action);
     if (select.getWhere() != null && containsQuery(select.getWhere())) {
       throw unsupportedLive("a subquery");
     }
@@ -1019,7 +1090,12 @@ public final class Analyzer {
     List<LiveQuery.SortKey> order = new ArrayList<>();
     if (orderList != null) {
       for (SqlNode item : orderList) {
-        order.add(sortKey(table, item));
+        LiveQuery.SortKey key = sortKey(table, item);
+        order.add(key);
+        // Events carry what orders them too, so a client can keep its rows in order.
+        if (key.column() < table.columns().size() && !columns.contains(key.column())) {
+          columns.add(key.column());
+        }
       }
     }
     long limit = fetch == null ? -1 : limit(fetch, paramMap, params, action);
@@ -1031,11 +1107,11 @@ public final class Analyzer {
               + " snapshot); subscribe without from_seq",
           action);
     }
-    Filter filter = filter(table, select.getWhere(), paramMap, user, params);
+    Filter filter = filter(table, select.getWhere(), paramMap, actor.name(), params);
     return new Action.Subscribe(
         new LiveQuery(
             table,
-            ownerOf(table, user),
+            ownerOf(table, actor),
             filter.sql(),
             filter.predicate(),
             filter.equalities(),
@@ -1045,8 +1121,9 @@ public final class Analyzer {
             columns,
             order,
             limit),
-        user,
-        role);
+        actor.name(),
+        actor.role(),
+        actor.id());
   }
 
   private static TributaryException unsupportedLive(String what) {
@@ -1369,8 +1446,9 @@ public final class Analyzer {
     return new Action.KillLiveQuery(s.id());
   }
 
-  private static String ownerOf(TableDef table, String user) {
-    return table.kind() == TableKind.SHARED ? null : user;
+  /** The owner of the rows an account reads and writes: its id, or null for a SHARED table. */
+  private static String ownerOf(TableDef table, UserDef actor) {
+    return table.kind() == TableKind.SHARED ? null : actor.id();
   }
 
   private static void authorizeWrite(TableDef table, Role role, String action) {

@@ -107,6 +107,19 @@ class AnalyzerLiveSelectTest {
   }
 
   @Test
+  void shouldAppendTheOrderByColumnsNotSelectedAfterThePrimaryKey() {
+    assertThat(
+            live("SELECT content FROM chat.messages ORDER BY role DESC, content, _seq").columns())
+        .containsExactly(CONTENT, ID, ROLE);
+    assertThat(
+            live("SELECT id FROM chat.messages ORDER BY created_at, conversation_id LIMIT 3")
+                .columns())
+        .containsExactly(ID, CREATED, CONVERSATION);
+    assertThat(live("SELECT role FROM chat.messages ORDER BY id DESC").columns())
+        .containsExactly(ROLE, ID);
+  }
+
+  @Test
   void shouldCompileTheFilterAndItsEqualitiesAsSubscribeDoes() {
     LiveQuery q =
         live(

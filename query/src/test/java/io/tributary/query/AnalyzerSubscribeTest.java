@@ -577,8 +577,17 @@ class AnalyzerSubscribeTest {
           .isEqualTo(new Action.KillLiveQuery("sub-1"));
       assertThat(analyze("KILL LIVE QUERY 'sub-2'", "root", Role.SYSTEM))
           .isEqualTo(new Action.KillLiveQuery("sub-2"));
-      assertThat(analyze("EXECUTE AS USER 'admin' (KILL LIVE QUERY 'sub-3')", "root", Role.SYSTEM))
-          .isEqualTo(new Action.KillLiveQuery("sub-3"));
+    }
+
+    @Test
+    void shouldNotKillLiveQueriesThroughExecuteAs() {
+      assertFails(
+          "EXECUTE AS USER 'admin' (KILL LIVE QUERY 'sub-3')",
+          "root",
+          Role.SYSTEM,
+          ErrorCode.UNSUPPORTED_STATEMENT,
+          "Cannot execute as user admin: EXECUTE AS USER runs only data statements (SELECT,"
+              + " INSERT, UPDATE, DELETE, SUBSCRIBE), not KILL LIVE QUERY");
     }
 
     @Test

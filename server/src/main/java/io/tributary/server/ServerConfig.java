@@ -19,6 +19,7 @@ import java.time.Duration;
  * @param tokenTtl how long a login token stays valid
  * @param durableWrites fsync each append on the embedded broker before acknowledging it
  * @param live limits and timings of live subscriptions
+ * @param tls the certificate and key that make the API port HTTPS-only, or null for plaintext
  */
 public record ServerConfig(
     String bind,
@@ -29,7 +30,8 @@ public record ServerConfig(
     String rootPassword,
     Duration tokenTtl,
     boolean durableWrites,
-    LiveConfig live) {
+    LiveConfig live,
+    TlsConfig tls) {
 
   public static final String DEFAULT_BIND = "127.0.0.1";
   public static final int DEFAULT_PORT = 7070;
@@ -44,7 +46,8 @@ public record ServerConfig(
         null,
         Duration.ofHours(24),
         true,
-        LiveConfig.defaults());
+        LiveConfig.defaults(),
+        null);
   }
 
   public ServerConfig withPort(int newPort) {
@@ -57,17 +60,36 @@ public record ServerConfig(
         rootPassword,
         tokenTtl,
         durableWrites,
-        live);
+        live,
+        tls);
   }
 
   public ServerConfig withDataDir(Path dir) {
     return new ServerConfig(
-        bind, port, dir, kafkaBootstrap, partitions, rootPassword, tokenTtl, durableWrites, live);
+        bind,
+        port,
+        dir,
+        kafkaBootstrap,
+        partitions,
+        rootPassword,
+        tokenTtl,
+        durableWrites,
+        live,
+        tls);
   }
 
   public ServerConfig withRootPassword(String password) {
     return new ServerConfig(
-        bind, port, dataDir, kafkaBootstrap, partitions, password, tokenTtl, durableWrites, live);
+        bind,
+        port,
+        dataDir,
+        kafkaBootstrap,
+        partitions,
+        password,
+        tokenTtl,
+        durableWrites,
+        live,
+        tls);
   }
 
   public ServerConfig withBind(String address) {
@@ -80,12 +102,13 @@ public record ServerConfig(
         rootPassword,
         tokenTtl,
         durableWrites,
-        live);
+        live,
+        tls);
   }
 
   public ServerConfig withKafkaBootstrap(String servers) {
     return new ServerConfig(
-        bind, port, dataDir, servers, partitions, rootPassword, tokenTtl, durableWrites, live);
+        bind, port, dataDir, servers, partitions, rootPassword, tokenTtl, durableWrites, live, tls);
   }
 
   public ServerConfig withLive(LiveConfig liveConfig) {
@@ -98,6 +121,26 @@ public record ServerConfig(
         rootPassword,
         tokenTtl,
         durableWrites,
-        liveConfig);
+        liveConfig,
+        tls);
+  }
+
+  public ServerConfig withTls(TlsConfig tlsConfig) {
+    return new ServerConfig(
+        bind,
+        port,
+        dataDir,
+        kafkaBootstrap,
+        partitions,
+        rootPassword,
+        tokenTtl,
+        durableWrites,
+        live,
+        tlsConfig);
+  }
+
+  /** The scheme of the API's URL: {@code https} with TLS, {@code http} without. */
+  public String scheme() {
+    return tls == null ? "http" : "https";
   }
 }

@@ -22,4 +22,16 @@ public interface StatementRunner {
    *     an unknown user and a wrong password
    */
   Principal authenticate(String user, String password);
+
+  /**
+   * Checks that a token's principal still stands: its account exists under that id and has not
+   * changed its password since the token was issued. Runs on every authenticated call, so it costs
+   * a lookup, not a password check.
+   *
+   * @return the principal to run the call as
+   * @throws io.tributary.query.TributaryException UNAUTHENTICATED when the account was dropped
+   *     (even if another account now has its name) or its password changed after the token was
+   *     issued
+   */
+  Principal revalidate(Principal principal);
 }

@@ -11,8 +11,10 @@ import io.tributary.server.auth.TokenService;
 import io.tributary.server.internal.Bootstrap;
 import io.tributary.server.internal.CatalogStore;
 import io.tributary.server.internal.Engine;
+import io.tributary.server.internal.JvmMetrics;
 import io.tributary.server.internal.NodeEnvironment;
 import io.tributary.server.internal.Outcomes;
+import io.tributary.server.internal.OwnerOnlyFiles;
 import io.tributary.server.internal.WarmUp;
 import io.tributary.server.live.LiveHub;
 import java.io.IOException;
@@ -54,6 +56,7 @@ public final class TributaryServer implements AutoCloseable {
   private final CountDownLatch terminated = new CountDownLatch(1);
   private final ServerConfig config;
   private volatile State state = State.STARTING;
+  private Log log;
   private ApiServer api;
   private Engine engine;
   private PrometheusMeterRegistry metrics;
@@ -82,13 +85,23 @@ public final class TributaryServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot create data directory " + config.dataDir(), e);
     }
+    // Owner-only before anything is written, and existing directories of earlier releases too.
+    int restricted = OwnerOnlyFiles.restrict(config.dataDir());
+    if (restricted > 0) {
+      LOG.info("Made {} entries of {} readable by their owner only", restricted, config.dataDir());
+    }
+    started.push(OwnerOnlyFiles.watch(config.dataDir()));
     LogConfig logConfig =
-        (config.kafkaBootstrap() == null
-                ? LogConfig.embedded(config.dataDir().resolve("kafka"))
-                : LogConfig.external(config.kafkaBootstrap()))
-            .withPartitions(config.partitions())
-            .withDurableWrites(config.durableWrites());
-    Log log = Log.open(logConfig);
+        config.kafkaBootstrap() == null
+            ? LogConfig.embedded(config.dataDir().resolve("kafka"))
+            // Another node serving the cluster would lose partitions to this one's materializer.
+            : LogConfig.external(config.kafkaBootstrap())
+                .withExclusiveGroup(Materializer.APPLICATION_ID);
+    log =
+        Log.open(
+            logConfig
+                .withPartitions(config.partitions())
+                .withDurableWrites(config.durableWrites()));
     started.push(log);
     log.start();
 
@@ -101,8 +114,10 @@ public final class TributaryServer implements AutoCloseable {
 
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     metrics = registry;
+    started.push(JvmMetrics.bindTo(registry, config.dataDir()));
     LiveHub live = new LiveHub(log, config.live(), registry);
     started.push(live);
+    catalog.addAccountListener(live::accountChanged);
     Outcomes listener = new Outcomes();
     Materializer materializer =
         Materializer.create(
@@ -131,9 +146,12 @@ public final class TributaryServer implements AutoCloseable {
                   : "the materializer is not applying: " + health.reason();
             });
     started.push(api);
+    // Kafka Streams sets 0750 on its state directories when it starts.
+    OwnerOnlyFiles.restrict(config.dataDir());
     state = State.RUNNING;
     LOG.info(
-        "Tributary ready on http://{}:{} in {} ms (data in {})",
+        "Tributary ready on {}://{}:{} in {} ms (data in {})",
+        config.scheme(),
         config.bind(),
         api.port(),
         (System.nanoTime() - begin) / 1_000_000,
@@ -147,6 +165,14 @@ public final class TributaryServer implements AutoCloseable {
 
   public State state() {
     return state;
+  }
+
+  /**
+   * The log's {@code bootstrap.servers}: the embedded broker's loopback address chosen at start, or
+   * the external cluster's.
+   */
+  public String logBootstrapServers() {
+    return log.bootstrapServers();
   }
 
   /** The statement runner, for in-process use (tests, benchmarks). */

@@ -107,9 +107,10 @@ public final class IngestBenchmark {
           batchRows,
           sizes.batched());
 
+      // The raw producer keys its records like Tributary's commands: by the writer's account id.
       List<String> users = new ArrayList<>();
       for (int u = 0; u < options.users(); u++) {
-        users.add(TributaryIngest.user(u));
+        users.add(tributary.userId(u));
       }
       RawKafkaIngest kafka = new RawKafkaIngest(log, log.topics().userWrites(), users);
       opened.push(kafka);

@@ -38,7 +38,7 @@ record RecordSizes(
   static RecordSizes probe(
       Log log, TributaryIngest tributary, int singles, int batches, int batchRows) {
     String topic = log.topics().userWrites();
-    byte[] key = WriteKeys.userKey(TributaryIngest.user(0));
+    byte[] key = WriteKeys.userKey(tributary.userId(0));
     TopicPartition partition =
         new TopicPartition(topic, WriteKeys.partition(key, log.topics().partitions()));
     Map<String, Object> config = new HashMap<>(log.clientConfig());

@@ -38,6 +38,7 @@ final class TributaryIngest implements AutoCloseable {
   private final String body;
   private final AtomicLong ids = new AtomicLong(FIRST_ID);
   private final Map<Integer, String> insertSql = new ConcurrentHashMap<>();
+  private final List<String> userIds = new ArrayList<>();
 
   /** Creates the namespace, the USER table and the writer users, and logs the writers in. */
   TributaryIngest(int port, String rootPassword, int users, int bodyChars) {
@@ -68,9 +69,10 @@ final class TributaryIngest implements AutoCloseable {
     for (int u = 0; u < users; u++) {
       ManagedChannel ch = GrpcChannels.channel(port);
       channels.add(ch);
+      String token = login(ch, user(u), password(u));
+      userIds.add(accountId(token));
       stubs.add(
-          StatementServiceGrpc.newBlockingStub(ch)
-              .withCallCredentials(GrpcChannels.bearer(login(ch, user(u), password(u)))));
+          StatementServiceGrpc.newBlockingStub(ch).withCallCredentials(GrpcChannels.bearer(token)));
     }
   }
 
@@ -81,6 +83,27 @@ final class TributaryIngest implements AutoCloseable {
 
   private static String password(int i) {
     return "ingest-writer-password-" + i;
+  }
+
+  /**
+   * The account id of writer user {@code i}: the key of its commands in the log (rows belong to an
+   * account's id, not its name).
+   */
+  String userId(int i) {
+    return userIds.get(i);
+  }
+
+  /** The account id a token names: its JWT subject. */
+  private static String accountId(String token) {
+    String[] parts = token.split("\\.");
+    try {
+      return new com.fasterxml.jackson.databind.ObjectMapper()
+          .readTree(java.util.Base64.getUrlDecoder().decode(parts[1]))
+          .path("sub")
+          .asText();
+    } catch (java.io.IOException | RuntimeException e) {
+      throw new IllegalStateException("Cannot read the account id from a login token", e);
+    }
   }
 
   int users() {

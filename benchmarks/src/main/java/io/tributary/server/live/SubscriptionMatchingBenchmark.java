@@ -55,7 +55,8 @@ public class SubscriptionMatchingBenchmark {
         byRoom[room] = feed.subscribe("room = " + room);
       }
       Subscription s =
-          new Subscription("s" + i, null, byRoom[room], byRoom[room].columns(), "reader", 0);
+          new Subscription(
+              "s" + i, null, byRoom[room], byRoom[room].columns(), "reader", "reader", 0);
       index.add(s);
       all.add(s);
     }

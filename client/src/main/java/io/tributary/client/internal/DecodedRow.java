@@ -43,6 +43,11 @@ final class DecodedRow implements Row {
     return copied(values[position]);
   }
 
+  /** The value at {@code position} itself, not a copy: for comparisons that do not keep it. */
+  Object value(int position) {
+    return values[position];
+  }
+
   @Override
   public Object get(String column) {
     return get(index.positionOf(column));

@@ -1,9 +1,12 @@
 package io.tributary.client.internal;
 
 import io.grpc.Channel;
+import io.grpc.ChannelCredentials;
 import io.grpc.ClientInterceptors;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tributary.api.v1.AuthServiceGrpc;
 import io.tributary.api.v1.AuthServiceGrpc.AuthServiceBlockingStub;
@@ -23,8 +26,14 @@ import io.tributary.client.Subscription;
 import io.tributary.client.SubscriptionListener;
 import io.tributary.client.TributaryClient;
 import io.tributary.client.TributaryException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -79,24 +88,62 @@ public final class GrpcTributaryClient implements TributaryClient {
 
   /** See {@link TributaryClient#connect(String, Duration)}. */
   public static TributaryClient connect(String url, Duration callTimeout) {
+    URI uri = parse(url, callTimeout);
+    boolean tls = uri.getScheme().equalsIgnoreCase("https");
+    return connect(
+        uri,
+        callTimeout,
+        tls ? TlsChannelCredentials.create() : InsecureChannelCredentials.create());
+  }
+
+  /** See {@link TributaryClient#connect(String, Duration, Path)}. */
+  public static TributaryClient connect(
+      String url, Duration callTimeout, Path trustedCertificates) {
+    Objects.requireNonNull(trustedCertificates, "trustedCertificates");
+    URI uri = parse(url, callTimeout);
+    if (!uri.getScheme().equalsIgnoreCase("https")) {
+      throw new IllegalArgumentException(
+          "Cannot connect to '" + url + "': trusted certificates need an https:// URL");
+    }
+    String cannotRead =
+        "Cannot connect to '"
+            + url
+            + "': cannot read trusted certificates from "
+            + trustedCertificates;
+    ChannelCredentials credentials;
+    try {
+      byte[] pem = Files.readAllBytes(trustedCertificates);
+      if (CertificateFactory.getInstance("X.509")
+          .generateCertificates(new ByteArrayInputStream(pem))
+          .isEmpty()) {
+        throw new IllegalArgumentException(cannotRead + ": the file holds no PEM certificate");
+      }
+      credentials =
+          TlsChannelCredentials.newBuilder().trustManager(new ByteArrayInputStream(pem)).build();
+    } catch (IOException | CertificateException e) {
+      throw new IllegalArgumentException(cannotRead + ": " + e.getMessage(), e);
+    }
+    return connect(uri, callTimeout, credentials);
+  }
+
+  private static TributaryClient connect(
+      URI uri, Duration callTimeout, ChannelCredentials credentials) {
+    boolean tls = uri.getScheme().equalsIgnoreCase("https");
+    int port = uri.getPort() != -1 ? uri.getPort() : tls ? 443 : 80;
+    NettyChannelBuilder builder =
+        NettyChannelBuilder.forAddress(uri.getHost(), port, credentials)
+            .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES);
+    return new GrpcTributaryClient(builder.build(), callTimeout);
+  }
+
+  private static URI parse(String url, Duration callTimeout) {
     Objects.requireNonNull(url, "url");
     Objects.requireNonNull(callTimeout, "callTimeout");
     if (callTimeout.isNegative() || callTimeout.isZero()) {
       throw new IllegalArgumentException(
           "Cannot connect to '" + url + "': call timeout must be positive, got " + callTimeout);
     }
-    URI uri = parse(url);
-    boolean tls = uri.getScheme().equalsIgnoreCase("https");
-    int port = uri.getPort() != -1 ? uri.getPort() : tls ? 443 : 80;
-    NettyChannelBuilder builder =
-        NettyChannelBuilder.forAddress(uri.getHost(), port)
-            .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES);
-    if (tls) {
-      builder.useTransportSecurity();
-    } else {
-      builder.usePlaintext();
-    }
-    return new GrpcTributaryClient(builder.build(), callTimeout);
+    return parse(url);
   }
 
   private static URI parse(String url) {

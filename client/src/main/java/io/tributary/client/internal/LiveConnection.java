@@ -97,6 +97,9 @@ final class LiveConnection implements AutoCloseable {
   private final Map<String, ManagedSubscription> byId = new HashMap<>();
   private final Map<String, List<LiveEvent>> unclaimed = new HashMap<>();
 
+  /** The subscriptions that received events of the message being handled. */
+  private final List<ManagedSubscription> touched = new ArrayList<>();
+
   LiveConnection(Channel channel, Duration callTimeout, Options options) {
     this.async = LiveServiceGrpc.newStub(channel);
     this.blocking = LiveServiceGrpc.newBlockingStub(channel);
@@ -335,10 +338,25 @@ final class LiveConnection implements AutoCloseable {
 
   private void deliver(ManagedSubscription subscription, LiveEvent event) {
     if (event.hasError()) {
+      subscription.endOfMessage(); // a change before the error is complete
       subscriptionError(subscription, event.getError());
     } else {
+      if (touched.isEmpty() || touched.get(touched.size() - 1) != subscription) {
+        touched.add(subscription);
+      }
       subscription.handle(event);
     }
+  }
+
+  /**
+   * A message of the stream was handled: the changes it held are complete, since the server sends
+   * all events of one change in one message.
+   */
+  private void endOfMessage() {
+    for (ManagedSubscription subscription : touched) {
+      subscription.endOfMessage();
+    }
+    touched.clear();
   }
 
   /** A stream-level LiveError ends the whole stream. */
@@ -487,6 +505,7 @@ final class LiveConnection implements AutoCloseable {
         }
         deliver(subscription, event);
       }
+      endOfMessage(); // they came in whole messages
     }
   }
 
@@ -622,7 +641,9 @@ final class LiveConnection implements AutoCloseable {
               for (LiveEvent event : batch.getEventsList()) {
                 handle(this, event);
               }
+              endOfMessage();
             } finally {
+              touched.clear();
               call.request(1);
             }
           });

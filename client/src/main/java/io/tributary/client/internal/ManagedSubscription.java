@@ -4,6 +4,7 @@ import io.tributary.api.v1.LiveEvent;
 import io.tributary.api.v1.RowDelete;
 import io.tributary.api.v1.RowInsert;
 import io.tributary.api.v1.RowUpdate;
+import io.tributary.api.v1.SortKey;
 import io.tributary.api.v1.Subscribed;
 import io.tributary.api.v1.Value;
 import io.tributary.client.Column;
@@ -39,6 +40,14 @@ final class ManagedSubscription implements Subscription {
 
   /** The last event handled was a change: an event with its _seq belongs to the same change. */
   private volatile boolean inChange;
+
+  /**
+   * The listener received events of the change at {@link #openSeq} and has not been told that it is
+   * complete (a {@link ResultListener} is told).
+   */
+  private boolean changeOpen;
+
+  private long openSeq;
 
   /** A snapshot completed (or a change arrived), so {@link #lastSeq} is a position to resume at. */
   private boolean positioned;
@@ -139,8 +148,13 @@ final class ManagedSubscription implements Subscription {
 
   /** Decodes one event of this subscription (not an error) and calls the listener. */
   void handle(LiveEvent event) {
-    if (!event.hasInsert() && !event.hasUpdate() && !event.hasDelete()) {
+    boolean change = event.hasInsert() || event.hasUpdate() || event.hasDelete();
+    if (!change) {
       inChange = false;
+    }
+    if (changeOpen && (!change || changeSeq(event) != openSeq)) {
+      // Another change (or another kind of event) begins: the open one is complete.
+      completeChange();
     }
     switch (event.getEventCase()) {
       case SUBSCRIBED -> subscribed(event.getSubscribed());
@@ -168,6 +182,7 @@ final class ManagedSubscription implements Subscription {
         if (isNew(insert.getSeq())) {
           Row row = DecodedRow.decode(columns, insert.getRow());
           call(() -> listener.onInsert(row, insert.getSeq()));
+          opened(insert.getSeq());
         }
       }
       case UPDATE -> {
@@ -176,6 +191,7 @@ final class ManagedSubscription implements Subscription {
           Row oldRow = DecodedRow.decode(columns, update.getOldRow());
           Row newRow = DecodedRow.decode(columns, update.getNewRow());
           call(() -> listener.onUpdate(oldRow, newRow, update.getSeq()));
+          opened(update.getSeq());
         }
       }
       case DELETE -> {
@@ -183,11 +199,44 @@ final class ManagedSubscription implements Subscription {
         if (isNew(delete.getSeq())) {
           Row row = DecodedRow.decode(columns, delete.getRow());
           call(() -> listener.onDelete(row, delete.getSeq()));
+          opened(delete.getSeq());
         }
       }
       default -> {
         // stream-level events and errors are the connection's
       }
+    }
+  }
+
+  /**
+   * The events of this subscription in one message of the stream were all handled. The server never
+   * splits the events of one change across messages, so a change still open is complete.
+   */
+  void endOfMessage() {
+    if (changeOpen) {
+      completeChange();
+    }
+  }
+
+  private static long changeSeq(LiveEvent event) {
+    return switch (event.getEventCase()) {
+      case INSERT -> event.getInsert().getSeq();
+      case UPDATE -> event.getUpdate().getSeq();
+      case DELETE -> event.getDelete().getSeq();
+      default -> -1;
+    };
+  }
+
+  private void opened(long seq) {
+    changeOpen = true;
+    openSeq = seq;
+  }
+
+  private void completeChange() {
+    changeOpen = false;
+    if (listener instanceof ResultListener result) {
+      long seq = openSeq;
+      call(() -> result.onChangeComplete(seq));
     }
   }
 
@@ -202,7 +251,12 @@ final class ManagedSubscription implements Subscription {
     }
     List<Column> columnList = columns.columns();
     List<String> primaryKey = List.copyOf(subscribed.getPrimaryKeyList());
-    call(() -> listener.onSubscribed(columnList, primaryKey));
+    if (listener instanceof ResultListener result) {
+      List<SortKey> orderBy = List.copyOf(subscribed.getOrderByList());
+      call(() -> result.onSubscribed(columnList, primaryKey, orderBy));
+    } else {
+      call(() -> listener.onSubscribed(columnList, primaryKey));
+    }
   }
 
   /**

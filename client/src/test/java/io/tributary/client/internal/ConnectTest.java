@@ -16,9 +16,12 @@ import io.tributary.client.TributaryClient;
 import io.tributary.client.TributaryException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -95,6 +98,39 @@ class ConnectTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
             "Cannot connect to 'http://127.0.0.1:7070': call timeout must be positive, got PT0S");
+  }
+
+  @Test
+  void shouldRequireAnHttpsUrlForTrustedCertificates(@TempDir Path dir) throws Exception {
+    Path pem = Files.writeString(dir.resolve("ca.pem"), "unused");
+
+    assertThatThrownBy(
+            () -> TributaryClient.connect("http://127.0.0.1:7070", Duration.ofSeconds(5), pem))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "Cannot connect to 'http://127.0.0.1:7070': trusted certificates need an https:// URL");
+  }
+
+  @Test
+  void shouldRefuseTrustedCertificatesThatCannotBeRead(@TempDir Path dir) throws Exception {
+    Path missing = dir.resolve("missing.pem");
+    Path empty = Files.writeString(dir.resolve("empty.pem"), "");
+
+    assertThatThrownBy(
+            () -> TributaryClient.connect("https://127.0.0.1:7070", Duration.ofSeconds(5), missing))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "Cannot connect to 'https://127.0.0.1:7070': cannot read trusted certificates from "
+                + missing
+                + ": "
+                + missing);
+    assertThatThrownBy(
+            () -> TributaryClient.connect("https://127.0.0.1:7070", Duration.ofSeconds(5), empty))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "Cannot connect to 'https://127.0.0.1:7070': cannot read trusted certificates from "
+                + empty
+                + ": the file holds no PEM certificate");
   }
 
   @Test

@@ -85,6 +85,11 @@ public final class KafkaLog implements Log {
         String clusterId;
         try (Admin admin = Admin.create(adminConfig(clientConfig, deadlineMs))) {
           clusterId = clusterId(admin, deadlineMs);
+          if (!config.isEmbedded() && config.exclusiveGroup().isPresent()) {
+            // Before anything changes in the cluster: a refused node must leave no trace.
+            ExclusiveGroup.requireNoActiveMember(
+                admin, config.exclusiveGroup().get(), remaining(deadlineMs));
+          }
           new InternalTopics(admin, topics, config.durableWrites(), time).ensure(deadlineMs);
         }
         writer = KafkaCommandWriter.create(clientConfig, config.writerProperties());

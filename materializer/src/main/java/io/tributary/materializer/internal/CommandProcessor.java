@@ -307,7 +307,9 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
 
     /**
      * Adds one change. {@code oldRow} and {@code newRow} are decoded rows with their {@code _seq}
-     * in the last slot (the old and the new one); they are only kept when there is a listener.
+     * in the last slot (the old and the new one); they are only kept when there is a listener. The
+     * change written to the log carries the old row's {@code _seq} too, so that a replay of it
+     * shows the same old row as the live delivery.
      */
     void add(
         RowChange.Kind kind,
@@ -319,7 +321,8 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
         Object[] newRow) {
       writes.add(KeyValue.pair(key, newBytes == null ? null : StoreLayout.value(seq, newBytes)));
       bytes += (oldBytes == null ? 0 : oldBytes.length) + (newBytes == null ? 0 : newBytes.length);
-      changes.add(new RowChange(kind, table.id(), owner, seq, oldBytes, newBytes));
+      long oldSeq = oldRow == null ? RowChange.NO_SEQ : (Long) oldRow[table.columns().size()];
+      changes.add(new RowChange(kind, table.id(), owner, seq, oldSeq, oldBytes, newBytes));
       if (applied != null) {
         applied.add(new AppliedChange(kind, table, owner, seq, oldRow, newRow, partition));
       }

@@ -4,6 +4,7 @@ import io.tributary.materializer.WriteKeys;
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.TableDef;
+import io.tributary.query.exec.HotCursor;
 import io.tributary.query.exec.HotSnapshot;
 import java.time.Duration;
 import java.util.List;
@@ -43,11 +44,35 @@ final class HotStoreReader {
 
   /** The rows of one range; see {@link StoreScanner#scan}. */
   List<Object[]> scan(TableDef table, String owner) {
-    return snapshot(table, owner).rows();
+    return read(table, owner, StoreScanner::scan);
   }
 
   /** The rows and the high-water mark of one range, from one iterator; see {@link StoreScanner}. */
   HotSnapshot snapshot(TableDef table, String owner) {
+    return read(table, owner, StoreScanner::snapshot);
+  }
+
+  /** A point-in-time cursor over one range; see {@link StoreScanner#open}. */
+  HotCursor open(TableDef table, String owner) {
+    return read(table, owner, StoreScanner::open);
+  }
+
+  /** The high-water mark of one range; see {@link StoreScanner#highWater}. */
+  long highWater(TableDef table, String owner) {
+    return read(table, owner, StoreScanner::highWater);
+  }
+
+  /** How one read uses the store of its range. */
+  @FunctionalInterface
+  private interface Read<T> {
+    T apply(ReadOnlyKeyValueStore<Bytes, byte[]> store, TableDef table, String owner);
+  }
+
+  /**
+   * Finds the store of the range's partition and applies {@code read} to it, retrying while the
+   * store is unavailable.
+   */
+  private <T> T read(TableDef table, String owner, Read<T> read) {
     String storeName;
     byte[] recordKey;
     if (StoreLayout.ownedRows(table)) {
@@ -69,7 +94,7 @@ final class HotStoreReader {
     long backoff = FIRST_BACKOFF_MS;
     while (true) {
       try {
-        return StoreScanner.snapshot(lookup.store(storeName, partition), table, owner);
+        return read.apply(lookup.store(storeName, partition), table, owner);
       } catch (InvalidStateStoreException e) {
         long now = time.milliseconds();
         if (now >= deadline) {

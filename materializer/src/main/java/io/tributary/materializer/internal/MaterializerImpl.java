@@ -9,6 +9,7 @@ import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.Catalog;
 import io.tributary.query.catalog.TableDef;
+import io.tributary.query.exec.HotCursor;
 import io.tributary.query.exec.HotSnapshot;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -43,7 +44,7 @@ import org.slf4j.LoggerFactory;
 
 /** The Kafka Streams application behind {@link Materializer}. */
 public final class MaterializerImpl implements Materializer {
-  static final String APPLICATION_ID = "tributary-materializer";
+  static final String APPLICATION_ID = Materializer.APPLICATION_ID;
   static final Duration START_TIMEOUT = Duration.ofSeconds(60);
   static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
   static final int REPLICATION_FACTOR = -1;
@@ -273,6 +274,16 @@ public final class MaterializerImpl implements Materializer {
   @Override
   public HotSnapshot snapshot(TableDef table, String owner) {
     return readerFor(table).snapshot(table, owner);
+  }
+
+  @Override
+  public HotCursor open(TableDef table, String owner) {
+    return readerFor(table).open(table, owner);
+  }
+
+  @Override
+  public long highWater(TableDef table, String owner) {
+    return readerFor(table).highWater(table, owner);
   }
 
   private HotStoreReader readerFor(TableDef table) {

@@ -1,58 +1,159 @@
 package io.tributary.materializer.internal;
 
+import io.tributary.query.ErrorCode;
+import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.ColumnType;
 import io.tributary.query.catalog.TableDef;
+import io.tributary.query.exec.HotCursor;
 import io.tributary.query.exec.HotSnapshot;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.NoSuchElementException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
-/** Reads the rows of one key range of a row store (see {@link StoreLayout}). */
+/**
+ * Reads one key range of a row store (see {@link StoreLayout}) by a prefix scan. One RocksDB
+ * iterator serves a whole read, and a RocksDB iterator reads one point-in-time view (the implicit
+ * snapshot it takes when created), so the rows and the range's watermark entry agree however long
+ * the read takes. The watermark entry is the range's shortest key, so the scan returns it first; it
+ * is not a row and is skipped.
+ */
 final class StoreScanner {
   private static final ByteArraySerializer PREFIX_SERIALIZER = new ByteArraySerializer();
 
   private StoreScanner() {}
 
-  /**
-   * The rows of one owner of a USER or STREAM table, or of a whole SHARED table ({@code owner}
-   * ignored), by a prefix scan of that range. One RocksDB iterator serves the whole scan, so the
-   * rows come from one point-in-time view. Each row holds canonical values in column order followed
-   * by its {@code _seq}. The range's watermark entry is not a row and is skipped.
-   */
+  /** The rows of one range, all in memory. */
   static List<Object[]> scan(
       ReadOnlyKeyValueStore<Bytes, byte[]> store, TableDef table, String owner) {
     return snapshot(store, table, owner).rows();
   }
 
-  /**
-   * Like {@link #scan}, with the range's high-water mark read by the same iterator, hence from the
-   * same point-in-time view as the rows: the watermark entry is the range's shortest key, so the
-   * prefix scan returns it first. The high-water mark is the watermark's {@code _seq}, which is at
-   * least every row's {@code _seq}; for a range last written before watermarks existed (no entry)
-   * it falls back to the largest row {@code _seq}, and it is 0 for a range that never changed.
-   */
+  /** The rows and the high-water mark of one range, all in memory. */
   static HotSnapshot snapshot(
       ReadOnlyKeyValueStore<Bytes, byte[]> store, TableDef table, String owner) {
+    try (Cursor cursor = open(store, table, owner)) {
+      List<Object[]> rows = new ArrayList<>();
+      cursor.forEachRemaining(rows::add);
+      return new HotSnapshot(rows, cursor.highWater());
+    }
+  }
+
+  /**
+   * Opens a cursor over one range and reads its first entry, so the iterator (and with it the view)
+   * exists when this returns. Throws InvalidStateStoreException when the store is unavailable (the
+   * caller retries).
+   */
+  static Cursor open(ReadOnlyKeyValueStore<Bytes, byte[]> store, TableDef table, String owner) {
     byte[] prefix = StoreLayout.rangePrefix(table, StoreLayout.ownedRows(table) ? owner : null);
-    List<ColumnType> types = table.types();
-    List<Object[]> rows = new ArrayList<>();
+    KeyValueIterator<Bytes, byte[]> it = store.prefixScan(prefix, PREFIX_SERIALIZER);
+    Cursor cursor = new Cursor(it, prefix, table);
+    try {
+      cursor.advance();
+    } catch (RuntimeException e) {
+      cursor.close();
+      throw e;
+    }
+    return cursor;
+  }
+
+  /**
+   * The high-water mark of one range: its watermark entry, read without reading a row; for a range
+   * last written before watermarks existed (no entry), the largest row {@code _seq}, read without
+   * decoding the rows; -1 for a range that never changed.
+   */
+  static long highWater(ReadOnlyKeyValueStore<Bytes, byte[]> store, TableDef table, String owner) {
+    byte[] prefix = StoreLayout.rangePrefix(table, StoreLayout.ownedRows(table) ? owner : null);
     long highWater = -1;
     try (KeyValueIterator<Bytes, byte[]> it = store.prefixScan(prefix, PREFIX_SERIALIZER)) {
       while (it.hasNext()) {
         KeyValue<Bytes, byte[]> entry = it.next();
         if (StoreLayout.isWatermark(entry.key.get(), prefix)) {
-          highWater = StoreLayout.seqOf(entry.value);
+          return StoreLayout.seqOf(entry.value);
+        }
+        highWater = Math.max(highWater, StoreLayout.seqOf(entry.value));
+      }
+    }
+    return highWater;
+  }
+
+  /**
+   * A {@link HotCursor} over one store iterator. It reads one entry ahead: {@link #next} returns
+   * the row read before and reads the following one.
+   */
+  static final class Cursor implements HotCursor {
+    private final KeyValueIterator<Bytes, byte[]> it;
+    private final byte[] prefix;
+    private final TableDef table;
+    private final List<ColumnType> types;
+    private Object[] next;
+    private long highWater = -1;
+    private boolean closed;
+
+    private Cursor(KeyValueIterator<Bytes, byte[]> it, byte[] prefix, TableDef table) {
+      this.it = it;
+      this.prefix = prefix;
+      this.table = table;
+      this.types = table.types();
+    }
+
+    /** Reads the next row into {@link #next} (null at the end), noting the watermark on the way. */
+    private void advance() {
+      next = null;
+      while (!closed && it.hasNext()) {
+        KeyValue<Bytes, byte[]> entry = it.next();
+        if (StoreLayout.isWatermark(entry.key.get(), prefix)) {
+          highWater = Math.max(highWater, StoreLayout.seqOf(entry.value));
           continue;
         }
         Object[] row = StoreLayout.decode(types, entry.value);
         highWater = Math.max(highWater, (Long) row[types.size()]);
-        rows.add(row);
+        next = row;
+        return;
       }
     }
-    return new HotSnapshot(rows, highWater);
+
+    @Override
+    public boolean hasNext() {
+      return next != null;
+    }
+
+    @Override
+    public Object[] next() {
+      if (next == null) {
+        throw new NoSuchElementException("Cannot read past the end of the range");
+      }
+      Object[] row = next;
+      try {
+        advance();
+      } catch (InvalidStateStoreException e) {
+        throw new TributaryException(
+            ErrorCode.UNAVAILABLE,
+            String.format(
+                "Cannot read table %s: the hot store went away while it was read (%s)",
+                table.qualifiedName(), e.getMessage()),
+            e);
+      }
+      return row;
+    }
+
+    @Override
+    public long highWater() {
+      return highWater;
+    }
+
+    @Override
+    public void close() {
+      if (!closed) {
+        closed = true;
+        next = null;
+        it.close();
+      }
+    }
   }
 }

@@ -223,6 +223,8 @@ class CommandTopologyTest {
     List<RowChange> emitted = readChanges();
     assertThat(emitted).extracting(RowChange::kind).containsOnly(RowChange.Kind.UPDATE);
     assertThat(emitted).extracting(RowChange::seq).containsExactly(base, base | 1);
+    // The old versions were written by the insert at offset 0, as its changes 0 and 2.
+    assertThat(emitted).extracting(RowChange::oldSeq).containsExactly(0L, 2L);
     assertThat(decode(MESSAGES, emitted.get(0).oldRow())).containsExactly(1L, 10L, "user", "a");
     assertThat(decode(MESSAGES, emitted.get(0).newRow()))
         .containsExactly(1L, 110L, "user", "edited:a");
@@ -291,6 +293,7 @@ class CommandTopologyTest {
     List<RowChange> emitted = readChanges();
     assertThat(emitted).extracting(RowChange::kind).containsOnly(RowChange.Kind.DELETE);
     assertThat(emitted).extracting(RowChange::seq).containsExactly(1L << 16, (1L << 16) | 1);
+    assertThat(emitted).extracting(RowChange::oldSeq).containsExactly(0L, 2L);
     assertThat(emitted).extracting(RowChange::newRow).containsOnlyNulls();
     assertThat(decode(MESSAGES, emitted.get(1).oldRow())).containsExactly(3L, 10L, "user", "c");
   }
@@ -323,6 +326,7 @@ class CommandTopologyTest {
     assertThat(emitted).extracting(RowChange::tableId).containsOnly(MESSAGES.id());
     assertThat(emitted).extracting(RowChange::owner).containsOnly("u1");
     assertThat(emitted).extracting(RowChange::seq).containsExactly(0L, 1L);
+    assertThat(emitted).extracting(RowChange::oldSeq).containsOnly(RowChange.NO_SEQ);
     assertThat(emitted).extracting(RowChange::oldRow).containsOnlyNulls();
     assertThat(decode(MESSAGES, emitted.get(1).newRow())).containsExactly(2L, 10L, "user", "b");
   }

@@ -24,7 +24,14 @@ public interface Catalog {
   /** Tables of one namespace, or of all namespaces when {@code namespace} is null, sorted. */
   List<TableDef> tables(String namespace);
 
+  /** The account that currently holds a name. */
   Optional<UserDef> user(String name);
+
+  /**
+   * The account with an id ({@link UserDef#id()}); empty once it was dropped, even when another
+   * account now has its name.
+   */
+  Optional<UserDef> userById(String id);
 
   /** All users, sorted by name. */
   List<UserDef> users();

@@ -15,6 +15,7 @@ public final class CatalogState implements Catalog {
   private final Map<String, TableDef> tablesByName = new ConcurrentHashMap<>();
   private final Map<Long, TableDef> tablesById = new ConcurrentHashMap<>();
   private final Map<String, UserDef> users = new ConcurrentHashMap<>();
+  private final Map<String, UserDef> usersById = new ConcurrentHashMap<>();
 
   /** Applies one catalog record; a null value is a tombstone that removes the keyed entity. */
   public void apply(CatalogRecord record) {
@@ -42,12 +43,22 @@ public final class CatalogState implements Catalog {
           break;
         }
       case USER:
-        if (record.value() == null) {
-          users.remove(record.name());
-        } else {
-          users.put(record.name(), (UserDef) record.value());
+        {
+          // A compacted topic may hold a re-created user's record without the tombstone before
+          // it: whatever held the name before is gone either way.
+          UserDef previous =
+              record.value() == null
+                  ? users.remove(record.name())
+                  : users.put(record.name(), (UserDef) record.value());
+          if (previous != null) {
+            usersById.remove(previous.id());
+          }
+          if (record.value() != null) {
+            UserDef user = (UserDef) record.value();
+            usersById.put(user.id(), user);
+          }
+          break;
         }
-        break;
       default:
         throw new AssertionError(record.kind());
     }
@@ -84,6 +95,11 @@ public final class CatalogState implements Catalog {
   @Override
   public Optional<UserDef> user(String name) {
     return Optional.ofNullable(users.get(name));
+  }
+
+  @Override
+  public Optional<UserDef> userById(String id) {
+    return Optional.ofNullable(usersById.get(id));
   }
 
   @Override

@@ -32,6 +32,18 @@ public enum Role {
     return this == DBA || this == SYSTEM;
   }
 
+  /**
+   * Whether this role may read {@code table} at all (rows of USER and STREAM tables are further
+   * limited to the reader's own): every role but {@code user} reads every table; {@code user} reads
+   * all but SHARED tables with {@code ACCESS_LEVEL = 'private'}. The catalog listings ({@code SHOW
+   * TABLES}, {@code system.tables}) show a role only the tables it may read.
+   */
+  public boolean mayRead(TableDef table) {
+    return this != USER
+        || table.kind() != TableKind.SHARED
+        || table.sharedAccess() != SharedAccess.PRIVATE;
+  }
+
   /** EXECUTE AS USER, writes to read-only SHARED tables. */
   public boolean actsForOthers() {
     return this != USER;

@@ -26,6 +26,11 @@ import java.util.List;
  *       a 4-byte count ({@code -1} for null) and its elements.
  * </ul>
  *
+ * <p>Change records have two types within version 2: {@code CHANGE} (16; read only) holds kind,
+ * table id, owner, {@code _seq}, old row and new row; {@code CHANGE_V2} (17; written) holds the old
+ * row's {@code _seq} after the {@code _seq}. A change read from a {@code CHANGE} or a JSON record
+ * has {@link RowChange#NO_SEQ} as its old {@code _seq}: those records never held it.
+ *
  * Version 2 exists because every write passes through the codec three times (the command, then
  * the change it produces, both written and read back): JSON trees and Base64 rows cost more CPU
  * than the rest of a small write's path on the node.
@@ -41,6 +46,7 @@ public final class CommandCodec {
   private static final byte PURGE = 4;
   private static final byte DELETE_STEP = 5;
   private static final byte CHANGE = 16;
+  private static final byte CHANGE_V2 = 17;
 
   private static final ObjectMapper MAPPER =
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -108,11 +114,12 @@ public final class CommandCodec {
 
   public static byte[] encode(RowChange change) {
     return new Writer()
-        .header(CHANGE)
+        .header(CHANGE_V2)
         .int8((byte) change.kind().ordinal())
         .int64(change.tableId())
         .string(change.owner())
         .int64(change.seq())
+        .int64(change.oldSeq())
         .bytes(change.oldRow())
         .bytes(change.newRow())
         .toBytes();
@@ -120,12 +127,14 @@ public final class CommandCodec {
 
   public static RowChange decodeChange(byte[] bytes) {
     if (isJson(bytes)) {
-      return readJson(bytes, RowChange.class);
+      RowChange c = readJson(bytes, RowChange.class);
+      return new RowChange(
+          c.kind(), c.tableId(), c.owner(), c.seq(), RowChange.NO_SEQ, c.oldRow(), c.newRow());
     }
     Reader r = new Reader(bytes, "RowChange");
     try {
       byte type = r.header();
-      if (type != CHANGE) {
+      if (type != CHANGE && type != CHANGE_V2) {
         throw r.malformed("record type " + type + " is not a change");
       }
       int kind = r.int8();
@@ -133,7 +142,11 @@ public final class CommandCodec {
       if (kind < 0 || kind >= kinds.length) {
         throw r.malformed("unknown change kind " + kind);
       }
-      return new RowChange(kinds[kind], r.int64(), r.string(), r.int64(), r.bytes(), r.bytes());
+      long tableId = r.int64();
+      String owner = r.string();
+      long seq = r.int64();
+      long oldSeq = type == CHANGE_V2 ? r.int64() : RowChange.NO_SEQ;
+      return new RowChange(kinds[kind], tableId, owner, seq, oldSeq, r.bytes(), r.bytes());
     } catch (BufferUnderflowException e) {
       throw r.malformed("it ends early");
     }

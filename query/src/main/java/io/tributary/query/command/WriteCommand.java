@@ -27,7 +27,10 @@ public sealed interface WriteCommand {
 
   long tableId();
 
-  /** The user whose rows this command touches (USER tables), or null (SHARED tables, purge). */
+  /**
+   * The id of the account whose rows this command touches (USER and STREAM tables), or null (SHARED
+   * tables, the purge of a dropped table).
+   */
   String owner();
 
   /**

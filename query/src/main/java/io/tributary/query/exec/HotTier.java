@@ -1,27 +1,53 @@
 package io.tributary.query.exec;
 
 import io.tributary.query.catalog.TableDef;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The hot tier as the query layer sees it: the current rows of a table, read from the
  * materializer's state stores at a consistent point. Implemented by the materializer. Thread-safe.
+ *
+ * <p>A key range is one owner's rows of a USER or STREAM table ({@code owner} is the user id), or a
+ * whole SHARED table ({@code owner} is ignored and may be null). One owner's rows are read by a
+ * prefix scan of that owner's key range, never by filtering other users' rows. Each row holds
+ * canonical values in column order followed by its {@code _seq} as a {@link Long}.
+ *
+ * <p>Every read may throw {@code io.tributary.query.TributaryException} UNAVAILABLE when the stores
+ * cannot be read within a bounded wait (for example during a rebalance).
  */
 public interface HotTier {
-  /**
-   * The current rows of one owner of a USER table ({@code owner} is the user id), or of a whole
-   * SHARED table ({@code owner} is ignored and may be null). One USER-table owner's rows are read
-   * by a prefix scan of that owner's key range, never by filtering other users' rows. Each row
-   * holds canonical values in column order followed by its {@code _seq} as a {@link Long}.
-   *
-   * @throws io.tributary.query.TributaryException UNAVAILABLE when the stores cannot be read within
-   *     a bounded wait (for example during a rebalance)
-   */
+  /** The current rows of one key range, all in memory (for SELECT). */
   List<Object[]> scan(TableDef table, String owner);
 
   /**
-   * Like {@link #scan}, with the range's high-water mark read from the same point-in-time view (the
-   * watermark entry of DESIGN.md section 4, written in the same atomic batch as the rows).
+   * Opens a point-in-time cursor over one key range, for reads that must not hold the whole range
+   * at once (live snapshots). The caller closes it.
    */
-  HotSnapshot snapshot(TableDef table, String owner);
+  HotCursor open(TableDef table, String owner);
+
+  /**
+   * The high-water mark of one key range as {@link HotCursor#highWater()} defines it, without
+   * reading its rows when the range has a watermark entry.
+   */
+  default long highWater(TableDef table, String owner) {
+    try (HotCursor cursor = open(table, owner)) {
+      while (cursor.hasNext()) {
+        cursor.next();
+      }
+      return cursor.highWater();
+    }
+  }
+
+  /**
+   * The rows of one key range and its high-water mark, from one point-in-time view, all in memory:
+   * for small ranges and tests; live snapshots use {@link #open}.
+   */
+  default HotSnapshot snapshot(TableDef table, String owner) {
+    try (HotCursor cursor = open(table, owner)) {
+      List<Object[]> rows = new ArrayList<>();
+      cursor.forEachRemaining(rows::add);
+      return new HotSnapshot(rows, cursor.highWater());
+    }
+  }
 }

@@ -13,7 +13,8 @@ import java.util.stream.IntStream;
  * FROM t [WHERE ...] [ORDER BY ...] [LIMIT n]}. What one subscription sees.
  *
  * @param table the table subscribed to
- * @param owner the user whose rows it sees (USER and STREAM tables), or null (SHARED tables)
+ * @param owner the id of the account whose rows it sees (USER and STREAM tables), or null (SHARED
+ *     tables)
  * @param whereSql the filter as deterministic SQL text (parameters inlined), or null for none
  * @param predicate the compiled filter over rows of canonical values followed by {@code _seq};
  *     always true when there is no filter
@@ -23,8 +24,9 @@ import java.util.stream.IntStream;
  * @param fromSeq resume after this {@code _seq} instead of taking a snapshot, or -1
  * @param batchSize rows per InitialRows event
  * @param columns the indexes of the table columns that events carry, in order (a live SELECT's
- *     columns followed by the primary key columns it does not select; every column for SUBSCRIBE);
- *     {@code _seq} always follows them and is not listed
+ *     columns followed by the primary key columns it does not select, then the ORDER BY columns it
+ *     does not select; every column for SUBSCRIBE); {@code _seq} always follows them and is not
+ *     listed
  * @param order the ORDER BY of a live SELECT, ties broken by the primary key; empty for none
  * @param limit the LIMIT of a live SELECT: the subscriber holds the first {@code limit} matching
  *     rows in {@link #rowOrder()}, kept up to date as rows enter and leave that window; -1 for none

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -37,17 +38,75 @@ class CommandCodecTest {
   void shouldRoundTripEveryChangeKind() {
     List<RowChange> changes =
         List.of(
-            new RowChange(RowChange.Kind.INSERT, 7, "u1", 65_536L, null, new byte[] {1, 0, 3}),
-            new RowChange(RowChange.Kind.UPDATE, 7, null, 65_537L, new byte[] {1}, new byte[] {2}),
-            new RowChange(RowChange.Kind.DELETE, 7, "u1", Long.MAX_VALUE, new byte[] {9}, null));
+            new RowChange(RowChange.Kind.INSERT, 7, "u1", 65_536L, -1, null, new byte[] {1, 0, 3}),
+            new RowChange(
+                RowChange.Kind.UPDATE, 7, null, 65_537L, 3L, new byte[] {1}, new byte[] {2}),
+            new RowChange(
+                RowChange.Kind.DELETE, 7, "u1", Long.MAX_VALUE, 65_536L, new byte[] {9}, null));
     for (RowChange change : changes) {
       RowChange decoded = CommandCodec.decodeChange(CommandCodec.encode(change));
       assertThat(decoded.kind()).isEqualTo(change.kind());
       assertThat(decoded.tableId()).isEqualTo(change.tableId());
       assertThat(decoded.owner()).isEqualTo(change.owner());
       assertThat(decoded.seq()).isEqualTo(change.seq());
+      assertThat(decoded.oldSeq()).isEqualTo(change.oldSeq());
       assertThat(decoded.oldRow()).isEqualTo(change.oldRow());
       assertThat(decoded.newRow()).isEqualTo(change.newRow());
+    }
+  }
+
+  @Test
+  void shouldWriteTheOldRowsSeqInAChangeRecordOfType17() {
+    byte[] bytes =
+        CommandCodec.encode(
+            new RowChange(RowChange.Kind.DELETE, 7, null, 131_072L, 65_536L, new byte[] {9}, null));
+
+    assertThat(bytes)
+        .containsExactly(
+            2, 17, // version 2, change with the old _seq
+            2, // DELETE
+            0, 0, 0, 0, 0, 0, 0, 7, // table id
+            -1, -1, -1, -1, // no owner
+            0, 0, 0, 0, 0, 2, 0, 0, // _seq
+            0, 0, 0, 0, 0, 1, 0, 0, // old _seq
+            0, 0, 0, 1, 9, // old row
+            -1, -1, -1, -1); // no new row
+  }
+
+  @Test
+  void shouldReadChangeRecordsOfType16WrittenByEarlierServers() {
+    // Bytes as the previous release wrote them: version 2, type 16, without the old row's _seq.
+    ByteBuffer record = ByteBuffer.allocate(64);
+    record.put((byte) 2).put((byte) 16); // version 2, change
+    record.put((byte) 1); // UPDATE
+    record.putLong(7); // table id
+    record.putInt(2).put("u1".getBytes(StandardCharsets.UTF_8)); // owner
+    record.putLong(131_072L); // _seq
+    record.putInt(1).put((byte) 9); // old row
+    record.putInt(2).put((byte) 8).put((byte) 7); // new row
+    byte[] update = Arrays.copyOf(record.array(), record.position());
+
+    RowChange decoded = CommandCodec.decodeChange(update);
+
+    assertThat(decoded.kind()).isEqualTo(RowChange.Kind.UPDATE);
+    assertThat(decoded.tableId()).isEqualTo(7);
+    assertThat(decoded.owner()).isEqualTo("u1");
+    assertThat(decoded.seq()).isEqualTo(131_072L);
+    assertThat(decoded.oldSeq()).isEqualTo(RowChange.NO_SEQ);
+    assertThat(decoded.oldRow()).containsExactly(9);
+    assertThat(decoded.newRow()).containsExactly(8, 7);
+  }
+
+  @Test
+  void shouldRefuseTruncatedChangeRecords() {
+    byte[] full =
+        CommandCodec.encode(
+            new RowChange(RowChange.Kind.UPDATE, 7, "u1", 9L, 3L, new byte[] {1}, new byte[] {2}));
+    for (int length = 0; length < full.length; length++) {
+      byte[] cut = Arrays.copyOf(full, length);
+      assertThatThrownBy(() -> CommandCodec.decodeChange(cut))
+          .isInstanceOf(TributaryException.class)
+          .hasMessageStartingWith("Cannot decode RowChange: ");
     }
   }
 
@@ -67,6 +126,7 @@ class CommandCodecTest {
     RowChange decoded = CommandCodec.decodeChange(change.getBytes(StandardCharsets.UTF_8));
     assertThat(decoded.kind()).isEqualTo(RowChange.Kind.DELETE);
     assertThat(decoded.seq()).isEqualTo(65_536L);
+    assertThat(decoded.oldSeq()).isEqualTo(RowChange.NO_SEQ);
     assertThat(decoded.oldRow()).containsExactly(9);
     assertThat(decoded.newRow()).isNull();
   }
@@ -94,9 +154,10 @@ class CommandCodecTest {
     assertThatThrownBy(() -> CommandCodec.decodeCommand(new byte[] {2, 99}))
         .hasMessage("Cannot decode WriteCommand: unknown command type 99");
     byte[] change =
-        CommandCodec.encode(new RowChange(RowChange.Kind.INSERT, 1, null, 1, null, new byte[0]));
+        CommandCodec.encode(
+            new RowChange(RowChange.Kind.INSERT, 1, null, 1, -1, null, new byte[0]));
     assertThatThrownBy(() -> CommandCodec.decodeCommand(change))
-        .hasMessage("Cannot decode WriteCommand: unknown command type 16");
+        .hasMessage("Cannot decode WriteCommand: unknown command type 17");
     byte[] command = CommandCodec.encode(new WriteCommand.DeleteRows("r", 1, null, null));
     assertThatThrownBy(() -> CommandCodec.decodeChange(command))
         .hasMessage("Cannot decode RowChange: record type 3 is not a change");

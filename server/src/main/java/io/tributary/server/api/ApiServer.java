@@ -5,6 +5,7 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.cors.CorsService;
 import com.linecorp.armeria.server.grpc.GrpcService;
 import com.linecorp.armeria.server.grpc.GrpcServiceBuilder;
@@ -19,10 +20,12 @@ import io.tributary.server.HealthCheck;
 import io.tributary.server.ServerConfig;
 import io.tributary.server.StatementRunner;
 import io.tributary.server.auth.TokenService;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -36,14 +39,20 @@ import org.slf4j.LoggerFactory;
  *       as native gRPC (HTTP/2) and gRPC-Web (HTTP/1.1, for browsers), with CORS that exposes the
  *       {@code grpc-status}, {@code grpc-message} and {@code grpc-status-details-bin} headers;
  *   <li>the standard gRPC health service ({@code SERVING} once started) and server reflection;
- *   <li>{@code GET /metrics} (Prometheus text) and {@code GET /health} ({@code 200 ok}).
+ *   <li>{@code GET /metrics} (Prometheus text, for a bearer token of a dba or system user; see
+ *       {@link MetricsService}) and {@code GET /health} ({@code 200 ok}, open).
  * </ul>
+ *
+ * <p>With {@link ServerConfig#tls()} the port speaks HTTPS only (gRPC over TLS with ALPN {@code
+ * h2}, gRPC-Web over HTTPS/1.1): a plaintext connection fails its handshake. Without it, binding an
+ * address other than loopback logs a warning.
  *
  * <p>Every gRPC call but {@code AuthService/Login}, health and reflection needs {@code
  * authorization: Bearer <token>} with a token from {@link TokenService}; a missing, invalid or
- * expired token fails with {@code UNAUTHENTICATED}. Failures carry an {@code ErrorDetail} with a
- * stable error code in their trailers. An unexpected exception fails only its own call, with {@code
- * INTERNAL}; the cause goes to the server log, never to the client.
+ * expired token, or one whose account was dropped or changed its password since, fails with {@code
+ * UNAUTHENTICATED}. Failures carry an {@code ErrorDetail} with a stable error code in their
+ * trailers. An unexpected exception fails only its own call, with {@code INTERNAL}; the cause goes
+ * to the server log, never to the client.
  *
  * <p>Lifecycle: {@link #start} returns a listening server; {@link #close} stops it (idempotent).
  * Calls that wait (statements, logins, adding subscriptions) run on Armeria's blocking task
@@ -52,8 +61,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ApiServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
-  private static final MediaType PROMETHEUS_TEXT =
-      MediaType.parse("text/plain; version=0.0.4; charset=utf-8");
 
   /** How long close() lets calls in flight finish before cancelling them. */
   private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(3);
@@ -75,7 +82,8 @@ public final class ApiServer implements AutoCloseable {
    * Starts listening on {@code config.bind()}:{@code config.port()} (port 0 picks a free port; see
    * {@link #port()}) and returns once the port is open and health reports {@code SERVING}.
    *
-   * @throws TributaryException UNAVAILABLE when the address cannot be bound
+   * @throws TributaryException UNAVAILABLE when the address cannot be bound; INVALID_ARGUMENT when
+   *     the TLS certificate or key cannot be used
    */
   public static ApiServer start(
       ServerConfig config,
@@ -119,12 +127,27 @@ public final class ApiServer implements AutoCloseable {
             .addService(new GrpcStatementService(runner, registry))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
-            .intercept(new AuthInterceptor(tokens))
+            .intercept(new AuthInterceptor(tokens, runner))
             .enableUnframedRequests(false)
             .build();
+    InetSocketAddress address = new InetSocketAddress(config.bind(), config.port());
+    ServerBuilder sb = Server.builder();
+    if (config.tls() != null) {
+      TlsMaterial tls = TlsMaterial.load(config.tls());
+      if (tls.notAfter().isBefore(Instant.now())) {
+        LOG.warn(
+            "The TLS certificate in {} expired at {}: clients will refuse it",
+            config.tls().certificateChain(),
+            tls.notAfter());
+      }
+      // HTTPS only: a plaintext connection fails its TLS handshake.
+      sb.https(address).tls(tls.privateKey(), tls.certificateChain());
+    } else {
+      sb.http(address);
+      warnIfExposed(config.bind());
+    }
     Server server =
-        Server.builder()
-            .http(new InetSocketAddress(config.bind(), config.port()))
+        sb
             // Clients set deadlines; long-lived streams must not be cut by a server default.
             .requestTimeout(Duration.ZERO)
             .gracefulShutdownTimeout(Duration.ZERO, SHUTDOWN_TIMEOUT)
@@ -141,14 +164,7 @@ public final class ApiServer implements AutoCloseable {
                           MediaType.PLAIN_TEXT_UTF_8,
                           "not serving: " + problem);
                 })
-            .service(
-                "/metrics",
-                (ctx, req) ->
-                    HttpResponse.of(
-                        CompletableFuture.supplyAsync(
-                            () ->
-                                HttpResponse.of(HttpStatus.OK, PROMETHEUS_TEXT, registry.scrape()),
-                            ctx.blockingTaskExecutor())))
+            .service("/metrics", new MetricsService(tokens, runner, registry))
             .decorator(
                 CorsService.builderForAnyOrigin()
                     .allowRequestMethods(HttpMethod.POST, HttpMethod.GET, HttpMethod.OPTIONS)
@@ -212,6 +228,23 @@ public final class ApiServer implements AutoCloseable {
                 1,
                 1,
                 java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  /** A plaintext port on an address other hosts can reach carries tokens and passwords in clear. */
+  private static void warnIfExposed(String bind) {
+    boolean loopback;
+    try {
+      loopback = InetAddress.getByName(bind).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return; // the bind itself fails and says why
+    }
+    if (!loopback) {
+      LOG.warn(
+          "Serving plaintext HTTP on {}, which other hosts can reach: passwords and tokens cross"
+              + " the network unencrypted. Start with --tls-cert and --tls-key, or put a TLS proxy"
+              + " in front and bind 127.0.0.1",
+          bind);
+    }
   }
 
   /** The port the server listens on (the actual one when started with port 0). */

@@ -12,6 +12,7 @@ import io.tributary.api.v1.AuthServiceGrpc;
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
 import io.tributary.server.Principal;
+import io.tributary.server.StatementRunner;
 import io.tributary.server.auth.TokenService;
 import java.util.Locale;
 import java.util.Set;
@@ -21,7 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Requires {@code authorization: Bearer <token>} on every call except login, health and reflection,
  * and makes the verified {@link Principal} available as {@link #PRINCIPAL} in the gRPC {@link
- * Context} of the call.
+ * Context} of the call. A token is accepted only while its account exists and has not changed its
+ * password since the token was issued ({@link StatementRunner#revalidate}).
  */
 final class AuthInterceptor implements ServerInterceptor {
   /** The caller of the current call; set for every call that needs a token. */
@@ -41,9 +43,11 @@ final class AuthInterceptor implements ServerInterceptor {
           "grpc.reflection.v1alpha.ServerReflection");
 
   private final TokenService tokens;
+  private final StatementRunner accounts;
 
-  AuthInterceptor(TokenService tokens) {
+  AuthInterceptor(TokenService tokens, StatementRunner accounts) {
     this.tokens = tokens;
+    this.accounts = accounts;
   }
 
   @Override
@@ -56,7 +60,7 @@ final class AuthInterceptor implements ServerInterceptor {
     }
     Principal principal;
     try {
-      principal = tokens.verify(bearerToken(headers.get(AUTHORIZATION)));
+      principal = accounts.revalidate(tokens.verify(bearerToken(headers.get(AUTHORIZATION))));
     } catch (TributaryException e) {
       return reject(call, Errors.toStatus(e));
     } catch (RuntimeException e) {
@@ -73,7 +77,12 @@ final class AuthInterceptor implements ServerInterceptor {
     return new ServerCall.Listener<>() {};
   }
 
-  private static String bearerToken(String header) {
+  /**
+   * The token of an {@code authorization} header value (also used by {@code /metrics}).
+   *
+   * @throws TributaryException UNAUTHENTICATED when the header is missing or not {@code Bearer}
+   */
+  static String bearerToken(String header) {
     if (header == null) {
       throw new TributaryException(
           ErrorCode.UNAUTHENTICATED,

@@ -30,8 +30,14 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Issues and verifies login tokens: HS256-signed JWTs with the user as subject, a {@code role}
- * claim, issuer {@value #ISSUER}, issued-at and expiry.
+ * Issues and verifies login tokens: HS256-signed JWTs with the account's id as subject, {@code
+ * name}, {@code role} and {@code cv} (credential version) claims, issuer {@value #ISSUER},
+ * issued-at and expiry.
+ *
+ * <p>Verifying a token checks only what the token says of itself (signature, issuer, expiry): that
+ * its account still exists and has not changed its password since is for the caller to check
+ * against the catalog ({@link io.tributary.server.StatementRunner#revalidate}). Tokens of earlier
+ * versions, which named the user instead of an account id, are invalid: their holders log in again.
  *
  * <p>The 256-bit signing key lives in {@code <dataDir>/}{@value #KEY_FILE}. The first construction
  * generates it with {@link SecureRandom} and writes it readable by the owner only; later ones reuse
@@ -45,6 +51,8 @@ public final class TokenService {
   public static final String KEY_FILE = "token.key";
   public static final String ISSUER = "tributary";
   static final String ROLE_CLAIM = "role";
+  static final String NAME_CLAIM = "name";
+  static final String CREDENTIAL_VERSION_CLAIM = "cv";
   private static final int KEY_BYTES = 32;
   private static final Set<PosixFilePermission> OWNER_ONLY =
       PosixFilePermissions.fromString("rw-------");
@@ -97,8 +105,10 @@ public final class TokenService {
     JWTClaimsSet claims =
         new JWTClaimsSet.Builder()
             .issuer(ISSUER)
-            .subject(principal.user())
+            .subject(principal.userId())
+            .claim(NAME_CLAIM, principal.user())
             .claim(ROLE_CLAIM, principal.role().sqlName())
+            .claim(CREDENTIAL_VERSION_CLAIM, principal.credentialVersion())
             .issueTime(Date.from(now))
             .expirationTime(Date.from(expiresAt))
             .build();
@@ -114,7 +124,8 @@ public final class TokenService {
   /**
    * Checks a token's signature, issuer and expiry.
    *
-   * @return the principal the token was issued to, with the role it had at issue time
+   * @return the principal the token was issued to, with the role and credential version it had at
+   *     issue time
    * @throws TributaryException UNAUTHENTICATED, "Cannot authenticate: token expired" or "Cannot
    *     authenticate: invalid token"
    */
@@ -146,20 +157,28 @@ public final class TokenService {
       throw invalid();
     }
     Date expiry = claims.getExpirationTime();
-    String user = claims.getSubject();
+    String userId = claims.getSubject();
+    Object name = claims.getClaim(NAME_CLAIM);
     Object role = claims.getClaim(ROLE_CLAIM);
+    Object version = claims.getClaim(CREDENTIAL_VERSION_CLAIM);
     if (!ISSUER.equals(claims.getIssuer())
         || expiry == null
-        || user == null
-        || user.isEmpty()
-        || !(role instanceof String roleName)) {
+        || userId == null
+        || userId.isEmpty()
+        || !(name instanceof String userName)
+        || userName.isEmpty()
+        || !(role instanceof String roleName)
+        || !(version instanceof Long || version instanceof Integer)) {
       throw invalid();
     }
+    long credentialVersion = ((Number) version).longValue();
     if (!clock.instant().isBefore(expiry.toInstant())) {
       throw new TributaryException(ErrorCode.UNAUTHENTICATED, "Cannot authenticate: token expired");
     }
     try {
-      return new Verified(new Principal(user, Role.parse(roleName)), expiry.toInstant());
+      return new Verified(
+          new Principal(userId, userName, Role.parse(roleName), credentialVersion),
+          expiry.toInstant());
     } catch (TributaryException e) {
       throw invalid();
     }

@@ -12,16 +12,18 @@ import picocli.CommandLine.Model.OptionSpec;
 final class EnvDefaults implements IDefaultValueProvider {
   /** Option (longest name) to environment variable. */
   static final Map<String, String> VARIABLES =
-      Map.of(
-          "--port", "TRIBUTARY_PORT",
-          "--bind", "TRIBUTARY_BIND",
-          "--data-dir", "TRIBUTARY_DATA_DIR",
-          "--kafka-bootstrap", "TRIBUTARY_KAFKA_BOOTSTRAP",
-          "--partitions", "TRIBUTARY_PARTITIONS",
-          "--url", "TRIBUTARY_URL",
-          "--user", "TRIBUTARY_USER",
-          "--password", "TRIBUTARY_PASSWORD",
-          "--token", "TRIBUTARY_TOKEN");
+      Map.ofEntries(
+          Map.entry("--port", "TRIBUTARY_PORT"),
+          Map.entry("--bind", "TRIBUTARY_BIND"),
+          Map.entry("--data-dir", "TRIBUTARY_DATA_DIR"),
+          Map.entry("--kafka-bootstrap", "TRIBUTARY_KAFKA_BOOTSTRAP"),
+          Map.entry("--partitions", "TRIBUTARY_PARTITIONS"),
+          Map.entry("--tls-cert", "TRIBUTARY_TLS_CERT"),
+          Map.entry("--tls-key", "TRIBUTARY_TLS_KEY"),
+          Map.entry("--url", "TRIBUTARY_URL"),
+          Map.entry("--user", "TRIBUTARY_USER"),
+          Map.entry("--password", "TRIBUTARY_PASSWORD"),
+          Map.entry("--token", "TRIBUTARY_TOKEN"));
 
   private final CliContext context;
 

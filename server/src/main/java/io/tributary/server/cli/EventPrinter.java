@@ -4,6 +4,7 @@ import io.tributary.api.v1.Column;
 import io.tributary.api.v1.Error;
 import io.tributary.api.v1.LiveError;
 import io.tributary.api.v1.Row;
+import io.tributary.api.v1.SortKey;
 import io.tributary.api.v1.Subscribed;
 import io.tributary.api.v1.Value;
 import java.io.PrintStream;
@@ -80,9 +81,9 @@ abstract class EventPrinter {
   /**
    * JSON Lines: {@code {"event":"insert","seq":12,"row":{...}}}; {@code update} has {@code old} and
    * {@code new}; {@code snapshot} a {@code row}; {@code ready} a {@code seq}; {@code subscribed}
-   * the {@code columns} and {@code primary_key}; {@code error} its {@code code}, {@code message}
-   * and {@code last_seq}, on stdout too since it is part of the stream. Values as in {@link
-   * JsonPrinter}.
+   * the {@code columns}, {@code primary_key} and, for a live SELECT with ORDER BY, {@code
+   * order_by}; {@code error} its {@code code}, {@code message} and {@code last_seq}, on stdout too
+   * since it is part of the stream. Values as in {@link JsonPrinter}.
    */
   static final class Json extends EventPrinter {
     Json(PrintStream out, PrintStream err) {
@@ -105,7 +106,19 @@ abstract class EventPrinter {
         b.append(k > 0 ? "," : "");
         JsonPrinter.quote(b, subscribed.getPrimaryKey(k));
       }
-      return b.append("]}").toString();
+      b.append(']');
+      if (subscribed.getOrderByCount() > 0) {
+        b.append(",\"order_by\":[");
+        for (int k = 0; k < subscribed.getOrderByCount(); k++) {
+          SortKey key = subscribed.getOrderBy(k);
+          b.append(k > 0 ? "," : "").append("{\"column\":");
+          JsonPrinter.quote(b, key.getColumn());
+          b.append(",\"descending\":").append(key.getDescending());
+          b.append(",\"nulls_first\":").append(key.getNullsFirst()).append('}');
+        }
+        b.append(']');
+      }
+      return b.append('}').toString();
     }
 
     @Override
@@ -167,6 +180,13 @@ abstract class EventPrinter {
         b.append("; primary key (")
             .append(String.join(", ", subscribed.getPrimaryKeyList()))
             .append(')');
+      }
+      for (int k = 0; k < subscribed.getOrderByCount(); k++) {
+        SortKey key = subscribed.getOrderBy(k);
+        b.append(k == 0 ? "; order by " : ", ")
+            .append(key.getColumn())
+            .append(key.getDescending() ? " DESC" : "")
+            .append(key.getNullsFirst() ? " NULLS FIRST" : " NULLS LAST");
       }
       return b.toString();
     }

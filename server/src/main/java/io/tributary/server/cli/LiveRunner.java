@@ -9,11 +9,12 @@ import io.tributary.api.v1.Row;
 import java.util.Iterator;
 
 /**
- * Runs one {@code SUBSCRIBE TO} statement on LiveService.Subscribe and prints its events as they
- * arrive, until {@code limit} rows and changes were printed (snapshot rows, inserts, updates and
- * deletes count; Subscribed and Ready do not), the subscription fails, the server ends the stream,
- * or {@link #stop()} is called (Ctrl-C). The call is cancelled on the way out, so the server drops
- * the subscription at once.
+ * Runs one live statement ({@code SUBSCRIBE TO}, or a SELECT kept live, either also inside {@code
+ * EXECUTE AS USER}) on LiveService.Subscribe and prints its events as they arrive, until {@code
+ * limit} rows and changes were printed (snapshot rows, inserts, updates and deletes count;
+ * Subscribed and Ready do not), the subscription fails, the server ends the stream, or {@link
+ * #stop()} is called (Ctrl-C). The call is cancelled on the way out, so the server drops the
+ * subscription at once.
  */
 final class LiveRunner {
   private final ServerConnection connection;

@@ -26,20 +26,39 @@ import org.jline.terminal.Terminal;
  * Ctrl-D leave; Ctrl-C drops the statement being typed. Errors are printed and the shell goes on.
  * Lines mentioning a password are kept out of the history file.
  *
- * <p>{@code \subscribe [N] SUBSCRIBE TO ...} (one line, no {@code ;} needed), or a {@code
- * SUBSCRIBE} statement typed as any other, prints the subscription's events until Ctrl-C, or until
- * N rows and changes arrived, then gives the prompt back.
+ * <p>Backslash commands take one line and need no {@code ;} ({@link #HELP} lists them): {@code
+ * \live [N] SELECT ...} (or {@code \subscribe}) keeps a statement live and prints its events until
+ * Ctrl-C, or until N rows and changes arrived, then gives the prompt back (a {@code SUBSCRIBE}
+ * statement typed as any other does the same); {@code \as <user>} makes the following statements
+ * run as that user ({@code EXECUTE AS USER}), shown in the prompt, until {@code \as} alone.
  */
 final class Shell {
   static final String PROMPT = "tributary> ";
   static final String CONTINUATION_PROMPT = "...> ";
   static final String COMMANDS =
-      "Commands: \\subscribe [N] <SUBSCRIBE statement> (events until Ctrl-C or N rows and"
-          + " changes), \\q (quit)";
-  private static final Pattern SUBSCRIBE_COMMAND =
+      "Commands: \\live [N] <statement>, \\subscribe [N] <statement>, \\as [user], \\? (help),"
+          + " \\q (quit)";
+  static final String HELP =
+      String.join(
+          "\n",
+          "Statements end with ';' and may span lines. Commands take one line, without ';':",
+          "  \\live [N] <statement>       keep a SELECT (or a SUBSCRIBE) live: print its events"
+              + " until Ctrl-C, or until N rows and changes",
+          "  \\subscribe [N] <statement>  the same",
+          "  \\as <user>                  run the next statements as <user> (EXECUTE AS USER;"
+              + " roles service, dba and system)",
+          "  \\as                         run them as yourself again",
+          "  \\? or \\help                 this list",
+          "  \\q                          quit (also quit, exit or Ctrl-D)",
+          "A SUBSCRIBE statement typed as any other also prints its events until Ctrl-C.");
+  private static final Pattern LIVE_COMMAND =
       Pattern.compile(
-          "\\\\subscribe(?:\\s+(-?\\d+)(?=\\s|$))?(?:\\s+(.*))?",
+          "\\\\(live|subscribe)(?:\\s+(-?\\d+)(?=\\s|$))?(?:\\s+(.*))?",
           Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
+  private static final Pattern AS_COMMAND =
+      Pattern.compile("\\\\as(?:\\s+(.*?))?\\s*;?\\s*", Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
+  private static final Pattern HELP_COMMAND =
+      Pattern.compile("\\\\(\\?|h|help)\\s*;?\\s*", Pattern.CASE_INSENSITIVE);
 
   private final Terminal terminal;
   private final Path historyFile;
@@ -70,7 +89,7 @@ final class Shell {
       while (true) {
         String text;
         try {
-          text = reader.readLine(PROMPT);
+          text = reader.readLine(prompt(session.actingUser()));
         } catch (UserInterruptException e) {
           continue;
         } catch (EndOfFileException e) {
@@ -81,7 +100,9 @@ final class Shell {
         }
         if (Statements.isCommand(text)) {
           command(text.strip());
-        } else if (Statements.isSubscribe(text)) {
+        } else if (isHelp(text)) {
+          help();
+        } else if (Statements.containsSubscribe(text)) {
           subscribe(text, Long.MAX_VALUE);
         } else if (!Statements.isBlank(text)) {
           session.run(text.strip());
@@ -97,31 +118,89 @@ final class Shell {
     return 0;
   }
 
-  /** Runs a backslash command: {@code \\subscribe [N] <SUBSCRIBE statement>}. */
+  /** The prompt, naming the user statements run as when it is not the logged-in one. */
+  static String prompt(String actingUser) {
+    return actingUser == null ? PROMPT : "tributary (as " + actingUser + ")> ";
+  }
+
+  /** Runs a backslash command ({@link #HELP}). */
   private void command(String text) {
-    Matcher m = SUBSCRIBE_COMMAND.matcher(text);
+    if (HELP_COMMAND.matcher(text).matches()) {
+      help();
+      return;
+    }
+    Matcher as = AS_COMMAND.matcher(text);
+    if (as.matches()) {
+      actAs(as.group(1));
+      return;
+    }
+    Matcher m = LIVE_COMMAND.matcher(text);
     if (!m.matches()) {
       err.println("Unknown command: " + text.split("\\s", 2)[0] + ". " + COMMANDS);
       return;
     }
-    String statement = m.group(2);
+    String statement = m.group(3);
     if (statement == null || Statements.isBlank(statement)) {
       err.println("Cannot subscribe: no statement. " + COMMANDS);
       return;
     }
     long limit = Long.MAX_VALUE;
-    if (m.group(1) != null) {
+    if (m.group(2) != null) {
       try {
-        limit = Long.parseLong(m.group(1));
+        limit = Long.parseLong(m.group(2));
       } catch (NumberFormatException e) {
         limit = 0;
       }
       if (limit <= 0) {
-        err.println("Cannot subscribe: the limit must be a positive number, got " + m.group(1));
+        err.println("Cannot subscribe: the limit must be a positive number, got " + m.group(2));
         return;
       }
     }
     subscribe(statement, limit);
+  }
+
+  /** {@code \\as [user]}: a bare name or a quoted string ({@code 'o''brien'}); none resets. */
+  private void actAs(String name) {
+    if (name == null || name.isEmpty()) {
+      session.actAs(null);
+      notice("Statements run as the logged-in user again.");
+      return;
+    }
+    String user = name;
+    if (name.startsWith("'")) {
+      if (name.length() < 2
+          || !name.endsWith("'")
+          || name.substring(1, name.length() - 1).replace("''", "").contains("'")) {
+        err.println("Cannot act as " + name + ": expected a user name, or one in single quotes");
+        return;
+      }
+      user = name.substring(1, name.length() - 1).replace("''", "'");
+    } else if (name.chars().anyMatch(Character::isWhitespace)) {
+      err.println(
+          "Cannot act as " + name + ": expected one user name (quote a name with spaces: 'a b')");
+      return;
+    }
+    if (session.actAs(user) == SqlSession.Result.OK) {
+      notice("Statements now run as " + user + " (\\as alone to stop).");
+    }
+  }
+
+  private static boolean isHelp(String text) {
+    String t = text.strip();
+    if (t.endsWith(";")) {
+      t = t.substring(0, t.length() - 1).strip();
+    }
+    return t.equalsIgnoreCase("help");
+  }
+
+  private void help() {
+    notice(HELP);
+  }
+
+  /** Shell chatter (help, confirmations) goes to the terminal, not to the results. */
+  private void notice(String text) {
+    terminal.writer().println(text);
+    terminal.writer().flush();
   }
 
   /** Prints the events of a subscription until Ctrl-C or the limit, then gives the prompt back. */
@@ -161,6 +240,7 @@ final class Shell {
           && !Statements.isBlank(line)
           && !Statements.isQuit(line)
           && !Statements.isCommand(line)
+          && !isHelp(line)
           && !Statements.isComplete(line)) {
         throw new EOFError(-1, cursor, "statement continues", ";");
       }

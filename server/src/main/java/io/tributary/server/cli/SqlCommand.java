@@ -18,9 +18,9 @@ import picocli.CommandLine.Option;
  * {@code tributary sql}: runs statements given with {@code -e}, read from stdin, or typed into an
  * interactive shell.
  *
- * <p>A single {@code SUBSCRIBE} statement given with {@code -e} runs on the live service: one line
- * per event (see {@link EventPrinter}) until Ctrl-C, or until {@code --limit N} rows and changes
- * arrived.
+ * <p>A single {@code SUBSCRIBE} statement given with {@code -e} (also inside {@code EXECUTE AS
+ * USER}), or a single SELECT with {@code --live}, runs on the live service: one line per event (see
+ * {@link EventPrinter}) until Ctrl-C, or until {@code --limit N} rows and changes arrived.
  *
  * <p>Exit status: 0 when every statement ran (or the limit was reached); 1 when a statement or the
  * subscription failed; 2 when the server cannot be reached or the credentials are refused (and for
@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
     description = {
       "Runs SQL on a Tributary server: the statements of -e, statements read from stdin, or an"
           + " interactive shell when stdin is a terminal.",
-      "A SUBSCRIBE statement given with -e prints one line per event until Ctrl-C or --limit.",
+      "A SUBSCRIBE statement given with -e, or a SELECT given with -e and --live, prints one line"
+          + " per event until Ctrl-C or --limit.",
       "Exit status: 0 ok (or --limit reached), 1 a statement or subscription failed, 2 cannot"
           + " connect or log in."
     },
@@ -68,11 +69,19 @@ final class SqlCommand implements Callable<Integer> {
   String execute;
 
   @Option(
+      names = "--live",
+      description =
+          "Keep the one statement of -e live: a SELECT (one table; WHERE, ORDER BY, LIMIT) or"
+              + " SUBSCRIBE, also inside EXECUTE AS USER. Prints its current rows, then every"
+              + " change, until Ctrl-C or --limit")
+  boolean live;
+
+  @Option(
       names = "--limit",
       paramLabel = "N",
       description =
-          "With a SUBSCRIBE statement: stop after N rows and changes (snapshot rows, inserts,"
-              + " updates, deletes). Default: until Ctrl-C")
+          "With a SUBSCRIBE statement or --live: stop after N rows and changes (snapshot rows,"
+              + " inserts, updates, deletes). Default: until Ctrl-C")
   Long limit;
 
   @Option(
@@ -95,12 +104,18 @@ final class SqlCommand implements Callable<Integer> {
           CallFailure.local("Cannot subscribe: --limit must be positive, got " + limit).error());
       return 2;
     }
+    if (live && execute == null) {
+      printer.error(
+          CallFailure.local("Cannot subscribe: --live keeps the statement of -e live; give -e")
+              .error());
+      return 2;
+    }
+    long rows = limit == null ? Long.MAX_VALUE : limit;
     try (ServerConnection connection = ServerConnection.open(url)) {
       authenticate(connection);
       SqlSession session = new SqlSession(connection, printer);
-      if (execute != null && Statements.isSubscribe(execute)) {
-        SqlSession.Result result =
-            session.subscribe(execute, limit == null ? Long.MAX_VALUE : limit);
+      if (execute != null && (live || Statements.containsSubscribe(execute))) {
+        SqlSession.Result result = session.subscribe(execute, rows);
         return result == SqlSession.Result.OK ? 0 : result == SqlSession.Result.FAILED ? 1 : 2;
       }
       if (execute != null) {
@@ -111,7 +126,7 @@ final class SqlCommand implements Callable<Integer> {
         return shell(connection, session);
       }
       return session.runScript(
-          new BufferedReader(new InputStreamReader(context.in(), StandardCharsets.UTF_8)));
+          new BufferedReader(new InputStreamReader(context.in(), StandardCharsets.UTF_8)), rows);
     } catch (CallFailure f) {
       printer.error(f.error());
       return 2;
@@ -156,7 +171,7 @@ final class SqlCommand implements Callable<Integer> {
             "Connected to "
                 + connection.url()
                 + (login == null ? "" : " as " + login.getUser() + " (" + login.getRole() + ")")
-                + ". End statements with ';', \\q to quit.");
+                + ". End statements with ';', \\? for help, \\q to quit.");
     Path history = Path.of(System.getProperty("user.home"), HISTORY_FILE);
     try (Terminal terminal = TerminalBuilder.builder().system(true).name("tributary").build()) {
       return new Shell(terminal, history, session, context.err()).run();

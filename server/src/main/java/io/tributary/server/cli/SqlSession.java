@@ -9,8 +9,10 @@ import java.io.UncheckedIOException;
 import java.util.List;
 
 /**
- * Runs SQL text on a connection and prints the results with the chosen format; runs SUBSCRIBE
- * statements on the live service and prints their events.
+ * Runs SQL text on a connection and prints the results with the chosen format; runs live statements
+ * (SUBSCRIBE, and SELECTs the caller wants kept live) on the live service and prints their events.
+ * With {@link #actAs} set, every statement runs as {@code EXECUTE AS USER '<user>' (...)}, except
+ * those that already say as whom they run.
  */
 final class SqlSession {
   /** How a run went. */
@@ -24,17 +26,65 @@ final class SqlSession {
 
   private final ServerConnection connection;
   private final ResultPrinter printer;
+  private String actingUser;
 
   SqlSession(ServerConnection connection, ResultPrinter printer) {
     this.connection = connection;
     this.printer = printer;
   }
 
-  /** Runs the statements of {@code sql} (one Execute call) and prints each result. */
-  Result run(String sql) {
+  /** The user statements run as ({@link #actAs}), or null when they run as the logged-in user. */
+  String actingUser() {
+    return actingUser;
+  }
+
+  /**
+   * Makes the following statements run as {@code user}, or as the logged-in user again when {@code
+   * user} is null. The server is asked first whether we may act as that user ({@code EXECUTE AS
+   * USER '<user>' (SELECT 1)}); when it refuses, its error is printed and nothing changes.
+   */
+  Result actAs(String user) {
+    if (user == null) {
+      actingUser = null;
+      return Result.OK;
+    }
     ExecuteResponse response;
     try {
-      response = connection.execute(sql);
+      response = connection.execute(Statements.executeAs(user, "SELECT 1"));
+    } catch (CallFailure f) {
+      printer.error(f.error());
+      return f.fatal() ? Result.FATAL : Result.FAILED;
+    }
+    for (StatementResult r : response.getResultsList()) {
+      if (r.hasError()) {
+        printer.error(r.getError());
+        return Result.FAILED;
+      }
+    }
+    actingUser = user;
+    return Result.OK;
+  }
+
+  /**
+   * Runs the statements of {@code sql} (one Execute call) and prints each result. A SUBSCRIBE among
+   * them is refused before anything runs: it runs alone, with {@link #subscribe}.
+   */
+  Result run(String sql) {
+    List<String> statements = Statements.split(sql);
+    if (statements.stream().anyMatch(Statements::isSubscribe)) {
+      return oneLiveStatement(statements.size());
+    }
+    String request = sql;
+    if (actingUser != null) {
+      StringBuilder wrapped = new StringBuilder();
+      for (String statement : statements) {
+        wrapped.append(wrapped.length() > 0 ? ";\n" : "").append(asActingUser(statement));
+      }
+      request = wrapped.toString();
+    }
+    ExecuteResponse response;
+    try {
+      response = connection.execute(request);
     } catch (CallFailure f) {
       printer.error(f.error());
       return f.fatal() ? Result.FATAL : Result.FAILED;
@@ -48,14 +98,14 @@ final class SqlSession {
     return result;
   }
 
-  /** A runner for one SUBSCRIBE statement, printing its events in this session's format. */
+  /** A runner for one live statement, printing its events in this session's format. */
   LiveRunner subscriber() {
     return new LiveRunner(connection, printer.events(), printer);
   }
 
   /**
-   * Subscribes with the one statement of {@code sql} and prints its events until {@code limit} rows
-   * and changes arrived (see {@link LiveRunner}).
+   * Opens the one live statement of {@code sql} (a SUBSCRIBE, or a SELECT kept live) and prints its
+   * events until {@code limit} rows and changes arrived (see {@link LiveRunner}).
    */
   Result subscribe(String sql, long limit) {
     return subscribe(subscriber(), sql, limit);
@@ -65,27 +115,40 @@ final class SqlSession {
   Result subscribe(LiveRunner runner, String sql, long limit) {
     List<String> statements = Statements.split(sql);
     if (statements.size() != 1) {
-      printer.error(
-          Error.newBuilder()
-              .setMessage(
-                  "Cannot subscribe: give exactly one SUBSCRIBE statement, got "
-                      + statements.size()
-                      + " statements")
-              .build());
-      return Result.FAILED;
+      return oneLiveStatement(statements.size());
     }
-    return runner.run(statements.get(0), limit);
+    return runner.run(asActingUser(statements.get(0)), limit);
+  }
+
+  private Result oneLiveStatement(int statements) {
+    printer.error(
+        Error.newBuilder()
+            .setMessage(
+                "Cannot subscribe: give exactly one SUBSCRIBE or live SELECT statement, got "
+                    + statements
+                    + " statements")
+            .build());
+    return Result.FAILED;
+  }
+
+  /** The statement as the acting user runs it; as it is when there is none or it names one. */
+  private String asActingUser(String statement) {
+    if (actingUser == null || Statements.isExecuteAs(statement)) {
+      return statement;
+    }
+    return Statements.executeAs(actingUser, statement);
   }
 
   /**
    * Reads statements from a non-interactive input, running each as soon as a line ends it (see
-   * {@link Statements}), and what is left at the end of input. Statement errors are printed and
-   * reading goes on; {@code \q}, {@code quit} or {@code exit} stop early.
+   * {@link Statements}), and what is left at the end of input. A SUBSCRIBE that comes alone prints
+   * its events until {@code limit} rows and changes arrived or the server ends it. Statement errors
+   * are printed and reading goes on; {@code \q}, {@code quit} or {@code exit} stop early.
    *
    * @return 0 when everything ran, 1 when a statement failed, 2 when the server could not be
    *     reached or refused the credentials (reading stops there)
    */
-  int runScript(BufferedReader input) {
+  int runScript(BufferedReader input, long limit) {
     boolean failed = false;
     StringBuilder buffer = new StringBuilder();
     try {
@@ -99,7 +162,7 @@ final class SqlSession {
         String text = buffer.toString();
         if (Statements.isComplete(text)) {
           buffer.setLength(0);
-          Result r = Statements.isBlank(text) ? Result.OK : run(text.strip());
+          Result r = Statements.isBlank(text) ? Result.OK : runOrSubscribe(text.strip(), limit);
           if (r == Result.FATAL) {
             return 2;
           }
@@ -111,12 +174,16 @@ final class SqlSession {
     }
     String rest = buffer.toString();
     if (!Statements.isBlank(rest)) {
-      Result r = run(rest.strip());
+      Result r = runOrSubscribe(rest.strip(), limit);
       if (r == Result.FATAL) {
         return 2;
       }
       failed |= r == Result.FAILED;
     }
     return failed ? 1 : 0;
+  }
+
+  private Result runOrSubscribe(String text, long limit) {
+    return Statements.containsSubscribe(text) ? subscribe(text, limit) : run(text);
   }
 }

@@ -1,6 +1,9 @@
 package io.tributary.server.cli;
 
+import io.tributary.log.LogException;
+import io.tributary.query.TributaryException;
 import io.tributary.server.ServerConfig;
+import io.tributary.server.TlsConfig;
 import io.tributary.server.TributaryServer;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -60,6 +63,20 @@ final class StartCommand implements Callable<Integer> {
               + " (env TRIBUTARY_PARTITIONS). Default: ${DEFAULT-VALUE}")
   int partitions;
 
+  @Option(
+      names = "--tls-cert",
+      paramLabel = "cert.pem",
+      description =
+          "PEM certificate chain: serve HTTPS only (gRPC over TLS and gRPC-Web), with --tls-key"
+              + " (env TRIBUTARY_TLS_CERT)")
+  Path tlsCert;
+
+  @Option(
+      names = "--tls-key",
+      paramLabel = "key.pem",
+      description = "PEM private key of --tls-cert, unencrypted (env TRIBUTARY_TLS_KEY)")
+  Path tlsKey;
+
   private final CliContext context;
 
   StartCommand(CliContext context) {
@@ -77,6 +94,14 @@ final class StartCommand implements Callable<Integer> {
           spec.commandLine(),
           "Invalid value for option '--partitions': " + partitions + " is not at least 1");
     }
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "Invalid TLS options: --tls-cert and --tls-key (TRIBUTARY_TLS_CERT, TRIBUTARY_TLS_KEY)"
+              + " go together; "
+              + (tlsCert == null ? "--tls-key" : "--tls-cert")
+              + " was given alone");
+    }
     ServerConfig defaults = ServerConfig.defaults();
     return new ServerConfig(
         bind,
@@ -87,7 +112,8 @@ final class StartCommand implements Callable<Integer> {
         context.env(ROOT_PASSWORD_VARIABLE),
         defaults.tokenTtl(),
         defaults.durableWrites(),
-        defaults.live());
+        defaults.live(),
+        tlsCert == null ? null : new TlsConfig(tlsCert, tlsKey));
   }
 
   @Override
@@ -96,6 +122,11 @@ final class StartCommand implements Callable<Integer> {
     TributaryServer server;
     try {
       server = TributaryServer.start(config);
+    } catch (TributaryException | LogException e) {
+      // An expected refusal with a complete "Cannot <action>: <reason>" message.
+      LOG.error("{}", e.getMessage());
+      LOG.debug("Start failure", e);
+      return 1;
     } catch (RuntimeException e) {
       LOG.error("Cannot start Tributary: {}", e.getMessage(), e);
       return 1;

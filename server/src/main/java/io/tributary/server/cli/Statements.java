@@ -70,14 +70,95 @@ final class Statements {
     }
   }
 
-  /** True when the first word outside comments is {@code SUBSCRIBE}. */
+  /**
+   * True for a {@code SUBSCRIBE} statement: its first word outside comments is {@code SUBSCRIBE},
+   * also inside {@code EXECUTE AS USER 'u' (...)}.
+   */
   static boolean isSubscribe(String text) {
-    String rest = skipComments(text);
+    String body = executeAsBody(text);
+    return leadingWord(skipComments(body != null ? body : text)).equalsIgnoreCase("SUBSCRIBE");
+  }
+
+  /**
+   * True when one of the statements of the text is a {@code SUBSCRIBE} (see {@link #isSubscribe}).
+   */
+  static boolean containsSubscribe(String text) {
+    return split(text).stream().anyMatch(Statements::isSubscribe);
+  }
+
+  /** True for an {@code EXECUTE AS USER <name> (...)} statement. */
+  static boolean isExecuteAs(String text) {
+    return executeAsBody(text) != null;
+  }
+
+  /**
+   * The statement run as {@code user}: {@code EXECUTE AS USER '<user>' (<statement>)}, without the
+   * statement's trailing {@code ;}. The closing parenthesis goes on a line of its own, so that a
+   * trailing {@code --} comment cannot hide it.
+   */
+  static String executeAs(String user, String statement) {
+    String inner = statement.strip();
+    while (inner.endsWith(";")) {
+      inner = inner.substring(0, inner.length() - 1).stripTrailing();
+    }
+    return "EXECUTE AS USER " + quote(user) + " (" + inner + "\n)";
+  }
+
+  /** A SQL string literal: {@code 'it''s'}. */
+  static String quote(String text) {
+    return "'" + text.replace("'", "''") + "'";
+  }
+
+  /**
+   * The text after {@code EXECUTE AS USER <name> (} (the name a quoted string, a quoted name or a
+   * word), or null when the text does not start so.
+   */
+  private static String executeAsBody(String text) {
+    String rest = text;
+    for (String keyword : List.of("EXECUTE", "AS", "USER")) {
+      rest = skipComments(rest);
+      String word = leadingWord(rest);
+      if (!word.equalsIgnoreCase(keyword)) {
+        return null;
+      }
+      rest = rest.substring(word.length());
+    }
+    rest = skipComments(rest);
+    if (rest.isEmpty()) {
+      return null;
+    }
+    char c = rest.charAt(0);
+    int end;
+    if (c == '\'' || c == '"' || c == '`') {
+      int close = closingQuote(rest, 0);
+      if (close < 0) {
+        return null;
+      }
+      end = close + 1;
+    } else {
+      end = 0;
+      while (end < rest.length() && isNameChar(rest.charAt(end))) {
+        end++;
+      }
+      if (end == 0) {
+        return null;
+      }
+    }
+    rest = skipComments(rest.substring(end));
+    return rest.startsWith("(") ? rest.substring(1) : null;
+  }
+
+  /** The letters that open the text (no comments skipped). */
+  private static String leadingWord(String text) {
     int end = 0;
-    while (end < rest.length() && Character.isLetter(rest.charAt(end))) {
+    while (end < text.length() && Character.isLetter(text.charAt(end))) {
       end++;
     }
-    return rest.substring(0, end).equalsIgnoreCase("SUBSCRIBE");
+    return text.substring(0, end);
+  }
+
+  private static boolean isNameChar(char c) {
+    return Character.isLetterOrDigit(c) || c == '_' || c == '$';
   }
 
   /** True for a shell command such as {@code \subscribe}: a backslash opens the text. */

@@ -43,7 +43,14 @@ public final class Bootstrap {
     } else {
       LOG.info("Created user root with the password from the configuration");
     }
-    UserDef root = new UserDef(ROOT, Role.SYSTEM, env.hashPassword(password), env.nowMillis());
+    UserDef root =
+        new UserDef(
+            Long.toString(env.nextId()),
+            ROOT,
+            Role.SYSTEM,
+            env.hashPassword(password),
+            env.nowMillis(),
+            0);
     catalog.append(List.of(CatalogRecord.user(root)));
   }
 

@@ -7,11 +7,13 @@ import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.Catalog;
 import io.tributary.query.catalog.CatalogRecord;
 import io.tributary.query.catalog.CatalogState;
+import io.tributary.query.catalog.UserDef;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -27,9 +29,24 @@ import org.slf4j.LoggerFactory;
 /**
  * The catalog of this node, built by reading the compacted catalog topic from the beginning (DDL is
  * a command too: DESIGN.md section 3). {@link #append} writes records and returns once this node
- * has applied them, so the next statement sees the change.
+ * has applied them, and has told the {@link AccountListener}s of them, so the next statement sees
+ * the change.
  */
 public final class CatalogStore implements AutoCloseable {
+  /**
+   * Told of each change to an account this node applies, whichever node accepted it: creation,
+   * password or role change, drop. Called on the catalog's reader thread, so it must not block.
+   */
+  @FunctionalInterface
+  public interface AccountListener {
+    /**
+     * @param before the account that held the name before the change, or null
+     * @param after the account that holds it after, or null when the name was dropped; an account
+     *     with another id than {@code before} means that one was dropped and this one created
+     */
+    void accountChanged(UserDef before, UserDef after);
+  }
+
   private static final Logger LOG = LoggerFactory.getLogger(CatalogStore.class);
   private static final Duration APPLY_TIMEOUT = Duration.ofSeconds(30);
 
@@ -38,6 +55,7 @@ public final class CatalogStore implements AutoCloseable {
   private final TopicPartition partition;
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final Thread reader;
+  private final List<AccountListener> accountListeners = new CopyOnWriteArrayList<>();
   private final Object progress = new Object();
   private long nextOffset;
   private volatile RuntimeException failure;
@@ -72,6 +90,11 @@ public final class CatalogStore implements AutoCloseable {
 
   public Catalog catalog() {
     return state;
+  }
+
+  /** Adds a listener of the account changes applied from now on. */
+  public void addAccountListener(AccountListener listener) {
+    accountListeners.add(listener);
   }
 
   /**
@@ -143,7 +166,7 @@ public final class CatalogStore implements AutoCloseable {
         var records = consumer.poll(Duration.ofMillis(500));
         for (ConsumerRecord<byte[], byte[]> r : records) {
           try {
-            state.apply(CatalogRecord.decode(r.key(), r.value()));
+            apply(CatalogRecord.decode(r.key(), r.value()));
           } catch (TributaryException e) {
             LOG.error("Skipping catalog record at offset {}: {}", r.offset(), e.getMessage());
           }
@@ -168,6 +191,23 @@ public final class CatalogStore implements AutoCloseable {
         progress.notifyAll();
       }
       consumer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  private void apply(CatalogRecord record) {
+    if (record.kind() != CatalogRecord.Kind.USER || accountListeners.isEmpty()) {
+      state.apply(record);
+      return;
+    }
+    UserDef before = state.user(record.name()).orElse(null);
+    state.apply(record);
+    UserDef after = state.user(record.name()).orElse(null);
+    for (AccountListener listener : accountListeners) {
+      try {
+        listener.accountChanged(before, after);
+      } catch (RuntimeException e) {
+        LOG.error("An account listener failed", e);
+      }
     }
   }
 

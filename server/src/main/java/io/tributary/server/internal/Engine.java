@@ -113,22 +113,14 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
   private StatementOutcome run(Principal principal, String text, List<Object> params) {
     try {
       // The principal's role may have changed since its token was issued: use the current one.
-      UserDef user =
-          catalog
-              .user(principal.user())
-              .orElseThrow(
-                  () ->
-                      TributaryException.of(
-                          ErrorCode.UNAUTHENTICATED,
-                          "Cannot run statement: user %s no longer exists",
-                          principal.user()));
+      UserDef user = account(principal, "run statement");
       Statement statement = parsed.parse(text);
       if (changesCatalog(statement)) {
         synchronized (catalogLock) {
-          return perform(text, analyzer.analyze(statement, user.name(), user.role(), params));
+          return perform(text, analyzer.analyze(statement, user, params));
         }
       }
-      return perform(text, analyzer.analyze(statement, user.name(), user.role(), params));
+      return perform(text, analyzer.analyze(statement, user, params));
     } catch (TributaryException e) {
       return new StatementOutcome.Failed(text, e);
     } catch (RuntimeException e) {
@@ -156,6 +148,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
       for (TableDef dropped : c.dropped()) {
         purge(dropped);
       }
+      purgeOwners(c.purges());
       return new StatementOutcome.Done(text, c.tag());
     }
     if (action instanceof Action.Write w) {
@@ -165,7 +158,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
       return new StatementOutcome.Rows(
           text,
           queries.select(
-              r.sql(), r.params(), new PrincipalRows(catalog, hot, live, r.user(), r.role())));
+              r.sql(), r.params(), new PrincipalRows(catalog, hot, live, r.userId(), r.role())));
     }
     if (action instanceof Action.Result r) {
       return new StatementOutcome.Rows(text, r.result());
@@ -222,6 +215,25 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
     }
   }
 
+  /**
+   * Appends the purges of one owner's rows (a dropped account's) to the user-writes topic, each
+   * under its owner's key so that it lands in the partition that holds those rows.
+   */
+  private void purgeOwners(List<WriteCommand.PurgeTable> purges) {
+    List<CompletableFuture<LogPosition>> appends = new ArrayList<>();
+    for (WriteCommand.PurgeTable purge : purges) {
+      appends.add(
+          log.writer()
+              .append(
+                  log.topics().userWrites(),
+                  WriteKeys.userKey(purge.owner()),
+                  CommandCodec.encode(purge)));
+    }
+    for (CompletableFuture<LogPosition> append : appends) {
+      await(append, "purge the rows of the dropped user");
+    }
+  }
+
   private String topicFor(TableDef table) {
     return table.kind() == TableKind.SHARED
         ? log.topics().sharedWrites()
@@ -257,7 +269,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
   private static final int MAX_ANALYZED = 10_000;
 
   private record AnalyzedKey(
-      String sql, List<Object> params, String user, Role role, long catalogVersion) {}
+      String sql, List<Object> params, String userId, Role role, long catalogVersion) {}
 
   /**
    * Subscriptions already analyzed, by statement, parameters, user and catalog version: clients
@@ -271,12 +283,14 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
       Principal principal, String sql, List<Object> params) {
     // The version is read first: what is analyzed next sees at least that catalog.
     long version = catalogStore.version();
-    AnalyzedKey key = new AnalyzedKey(sql, params, principal.user(), principal.role(), version);
+    // Checked before the cache, which does not know which tokens were revoked.
+    UserDef user = account(principal, "subscribe");
+    AnalyzedKey key = new AnalyzedKey(sql, params, principal.userId(), principal.role(), version);
     Action.Subscribe known = analyzed.get(key);
     if (known != null) {
       return known;
     }
-    Action.Subscribe fresh = analyzeSubscriptionNow(principal, sql, params);
+    Action.Subscribe fresh = analyzeSubscriptionNow(user, sql, params);
     if (analyzed.size() >= MAX_ANALYZED) {
       analyzed.clear(); // crude but bounded
     }
@@ -284,8 +298,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
     return fresh;
   }
 
-  private Action.Subscribe analyzeSubscriptionNow(
-      Principal principal, String sql, List<Object> params) {
+  private Action.Subscribe analyzeSubscriptionNow(UserDef user, String sql, List<Object> params) {
     List<String> texts = StatementParser.split(sql);
     if (texts.size() != 1) {
       throw TributaryException.of(
@@ -294,15 +307,6 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
               + " statements",
           texts.size());
     }
-    UserDef user =
-        catalog
-            .user(principal.user())
-            .orElseThrow(
-                () ->
-                    TributaryException.of(
-                        ErrorCode.UNAUTHENTICATED,
-                        "Cannot subscribe: user %s no longer exists",
-                        principal.user()));
     Statement statement = StatementParser.parseLive(texts.get(0));
     Statement inner = statement instanceof Statement.ExecuteAs e ? e.inner() : statement;
     if (inner instanceof Statement.Query) {
@@ -318,7 +322,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
           "Cannot subscribe: expected SUBSCRIBE TO namespace.table ... or a SELECT, found another"
               + " statement");
     }
-    return (Action.Subscribe) analyzer.analyze(statement, user.name(), user.role(), params);
+    return (Action.Subscribe) analyzer.analyze(statement, user, params);
   }
 
   @Override
@@ -331,6 +335,40 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
       throw TributaryException.of(
           ErrorCode.AUTHENTICATION_FAILED, "Cannot log in: unknown user or wrong password");
     }
-    return new Principal(def.name(), def.role());
+    return new Principal(def.id(), def.name(), def.role(), def.credentialVersion());
+  }
+
+  @Override
+  public Principal revalidate(Principal principal) {
+    UserDef user = account(principal, "authenticate");
+    return user.role() == principal.role()
+        ? principal
+        : new Principal(user.id(), user.name(), user.role(), principal.credentialVersion());
+  }
+
+  /**
+   * The account a principal acts as, as the catalog holds it now.
+   *
+   * @throws TributaryException UNAUTHENTICATED when the account was dropped (a new account with the
+   *     same name is another account) or its password changed after the principal's token was
+   *     issued
+   */
+  private UserDef account(Principal principal, String action) {
+    UserDef user = catalog.userById(principal.userId()).orElse(null);
+    if (user == null) {
+      throw TributaryException.of(
+          ErrorCode.UNAUTHENTICATED,
+          "Cannot %s: the account of user %s was dropped",
+          action,
+          principal.user());
+    }
+    if (user.credentialVersion() > principal.credentialVersion()) {
+      throw TributaryException.of(
+          ErrorCode.UNAUTHENTICATED,
+          "Cannot %s: the password of user %s changed after this token was issued; log in again",
+          action,
+          user.name());
+    }
+    return user;
   }
 }

@@ -17,22 +17,26 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The rows one acting user may read: their own rows of USER and STREAM tables (a prefix scan of
- * their key range), SHARED tables their role and the table's access level allow, and the system
- * tables (role user sees only its own row of system.users; nobody sees password hashes).
+ * The rows one acting account may read: its own rows of USER and STREAM tables (a prefix scan of
+ * the key range of its id), SHARED tables their role and the table's access level allow, and the
+ * system tables (role user sees only its own row of system.users and, in system.tables, only the
+ * tables it may read; nobody sees password hashes).
  */
 final class PrincipalRows implements RowSource {
   private final Catalog catalog;
   private final HotTier hot;
   private final LiveHub live;
-  private final String user;
+  private final String userId;
   private final Role role;
 
-  PrincipalRows(Catalog catalog, HotTier hot, LiveHub live, String user, Role role) {
+  /**
+   * @param userId the acting account's id: the owner of the rows it reads
+   */
+  PrincipalRows(Catalog catalog, HotTier hot, LiveHub live, String userId, Role role) {
     this.catalog = catalog;
     this.hot = hot;
     this.live = live;
-    this.user = user;
+    this.userId = userId;
     this.role = role;
   }
 
@@ -50,14 +54,14 @@ final class PrincipalRows implements RowSource {
       }
       return hot.scan(table, null);
     }
-    return hot.scan(table, user);
+    return hot.scan(table, userId);
   }
 
   private List<Object[]> systemRows(TableDef table) {
     List<Object[]> rows = new ArrayList<>();
     if (table.equals(SystemTables.USERS)) {
       for (UserDef u : catalog.users()) {
-        if (role.administers() || u.name().equals(user)) {
+        if (role.administers() || u.id().equals(userId)) {
           rows.add(new Object[] {u.name(), u.role().sqlName(), u.createdAtMillis()});
         }
       }
@@ -66,9 +70,12 @@ final class PrincipalRows implements RowSource {
         rows.add(new Object[] {ns.name(), ns.createdAtMillis()});
       }
     } else if (table.equals(SystemTables.LIVE)) {
-      rows.addAll(live.systemLiveRows(user, role));
+      rows.addAll(live.systemLiveRows(userId, role));
     } else if (table.equals(SystemTables.TABLES)) {
       for (TableDef t : catalog.tables(null)) {
+        if (!role.mayRead(t)) {
+          continue; // not even the name of a table the role may not read
+        }
         rows.add(
             new Object[] {
               t.namespace(),

@@ -29,6 +29,10 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  *
  * <p>It scans the range's partition from the start: resume costs grow with the partition until the
  * log is truncated behind the cold tier.
+ *
+ * <p>A replayed change is the one delivered live: its old row carries the {@code _seq} of the
+ * version it replaced, which the change record holds. (Records written before change records held
+ * it give -1 there.)
  */
 final class ChangeReplay {
   private final Log log;
@@ -82,7 +86,7 @@ final class ChangeReplay {
                   table,
                   owner,
                   c.seq(),
-                  decode(table, c.oldRow(), width, 0L),
+                  decode(table, c.oldRow(), width, c.oldSeq()),
                   decode(table, c.newRow(), width, c.seq()),
                   partition));
           if (c.seq() == toSeq) {

@@ -6,6 +6,7 @@ import io.tributary.api.v1.Row;
 import io.tributary.api.v1.RowDelete;
 import io.tributary.api.v1.RowInsert;
 import io.tributary.api.v1.RowUpdate;
+import io.tributary.api.v1.SortKey;
 import io.tributary.api.v1.Subscribed;
 import io.tributary.materializer.AppliedChange;
 import io.tributary.query.catalog.ColumnDef;
@@ -136,7 +137,9 @@ final class EncodedChange {
     return b.build();
   }
 
-  /** The first event of a subscription: its columns (then {@code _seq}) and primary key. */
+  /**
+   * The first event of a subscription: its columns (then {@code _seq}), primary key and ORDER BY.
+   */
   static Subscribed subscribed(LiveQuery query) {
     TableDef table = query.table();
     Subscribed.Builder b = Subscribed.newBuilder();
@@ -154,6 +157,17 @@ final class EncodedChange {
             .setType(ColumnType.BIGINT.toString())
             .setNullable(false));
     b.addAllPrimaryKey(table.primaryKey());
+    for (LiveQuery.SortKey key : query.order()) {
+      String column =
+          key.column() < table.columns().size()
+              ? table.columns().get(key.column()).name()
+              : TableDef.SEQ_COLUMN;
+      b.addOrderBy(
+          SortKey.newBuilder()
+              .setColumn(column)
+              .setDescending(key.descending())
+              .setNullsFirst(key.nullsFirst()));
+    }
     return b.build();
   }
 }

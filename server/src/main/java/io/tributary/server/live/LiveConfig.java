@@ -11,16 +11,29 @@ import java.time.Duration;
  *     closed with SUBSCRIBER_TOO_SLOW (its last {@code _seq} lets it resume), so heap stays bounded
  * @param heartbeatInterval how often an idle stream gets a heartbeat
  * @param resumeTimeout how long a resume may wait for the change log to catch up
+ * @param snapshotStallTimeout how long a snapshot waits for its client to take the previous batch
+ *     before it fails with SUBSCRIBER_TOO_SLOW
+ * @param snapshotMaxDuration how long a snapshot may keep its point-in-time view of the store open
+ *     (it pins the store's memtables and files) before it fails with SUBSCRIBER_TOO_SLOW
  */
 public record LiveConfig(
     int maxSubscriptionsPerStream,
     int maxSubscriptionsPerUser,
     int streamQueueCapacity,
     Duration heartbeatInterval,
-    Duration resumeTimeout) {
+    Duration resumeTimeout,
+    Duration snapshotStallTimeout,
+    Duration snapshotMaxDuration) {
 
   public static LiveConfig defaults() {
-    return new LiveConfig(1_000, 10_000, 10_000, Duration.ofSeconds(15), Duration.ofSeconds(15));
+    return new LiveConfig(
+        1_000,
+        10_000,
+        10_000,
+        Duration.ofSeconds(15),
+        Duration.ofSeconds(15),
+        Duration.ofSeconds(30),
+        Duration.ofMinutes(5));
   }
 
   public LiveConfig withStreamQueueCapacity(int capacity) {
@@ -29,11 +42,30 @@ public record LiveConfig(
         maxSubscriptionsPerUser,
         capacity,
         heartbeatInterval,
-        resumeTimeout);
+        resumeTimeout,
+        snapshotStallTimeout,
+        snapshotMaxDuration);
   }
 
   public LiveConfig withLimits(int perStream, int perUser) {
     return new LiveConfig(
-        perStream, perUser, streamQueueCapacity, heartbeatInterval, resumeTimeout);
+        perStream,
+        perUser,
+        streamQueueCapacity,
+        heartbeatInterval,
+        resumeTimeout,
+        snapshotStallTimeout,
+        snapshotMaxDuration);
+  }
+
+  public LiveConfig withSnapshotTimeouts(Duration stall, Duration maxDuration) {
+    return new LiveConfig(
+        maxSubscriptionsPerStream,
+        maxSubscriptionsPerUser,
+        streamQueueCapacity,
+        heartbeatInterval,
+        resumeTimeout,
+        stall,
+        maxDuration);
   }
 }

@@ -16,15 +16,20 @@ import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.Role;
 import io.tributary.query.catalog.TableDef;
-import io.tributary.query.exec.HotSnapshot;
+import io.tributary.query.catalog.UserDef;
+import io.tributary.query.exec.HotCursor;
 import io.tributary.query.exec.HotTier;
+import io.tributary.query.expr.RowPredicate;
 import io.tributary.query.live.LiveQuery;
 import io.tributary.server.Principal;
 import io.tributary.server.api.Errors;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.PriorityQueue;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -40,11 +45,19 @@ import org.slf4j.LoggerFactory;
  * Live subscriptions (DESIGN.md section 5): the streams of connected clients, the subscription
  * index, and the dispatcher that turns the materializer's applied changes into events.
  *
- * <p>Opening a subscription: register it (changes from now on are buffered), read a consistent
- * snapshot of its key range with the range's high-water mark H, send the matching rows, then send
- * the buffered changes with {@code _seq} > H and go live. Resuming from {@code from_seq = F}
- * replaces the rows by the changes F < {@code _seq} ≤ H read back from the {@code changes} topic.
- * Either way nothing is missed and nothing is sent twice.
+ * <p>Opening a subscription: register it (changes from now on are buffered), open a point-in-time
+ * view of its key range (a {@link HotCursor}, whose high-water mark H comes from the same view),
+ * send the matching rows batch by batch as the client takes them, then send the buffered changes
+ * with {@code _seq} > H and go live. Resuming from {@code from_seq = F} replaces the rows by the
+ * changes F < {@code _seq} ≤ H read back from the {@code changes} topic. Either way nothing is
+ * missed and nothing is sent twice.
+ *
+ * <p>Memory: a snapshot holds about two batches at a time (see {@link #sendSnapshot}), except for
+ * {@code last_rows = n} (up to n rows), ORDER BY (every matching row, to sort them) and windows
+ * (every matching row, by design). Changes buffered during a snapshot are bounded by the stream's
+ * queue capacity; past it the subscription still completes its snapshot, then closes with
+ * SUBSCRIBER_TOO_SLOW and H as the position to resume from. A snapshot's view is closed on every
+ * path, and it may stay open at most {@link LiveConfig#snapshotMaxDuration}.
  *
  * <p>A live SELECT is a subscription whose events carry its columns; with ORDER BY the snapshot is
  * sent in that order, and with LIMIT n the subscription keeps a {@link
@@ -58,7 +71,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class LiveHub implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LiveHub.class);
-  private static final long SETUP_PUT_TIMEOUT_MILLIS = 30_000;
 
   private volatile HotTier hot;
   private final ChangeReplay replay;
@@ -71,7 +83,7 @@ public final class LiveHub implements AutoCloseable {
   /** Canonical column lists: see {@link #projection}. */
   private final Map<List<Integer>, List<Integer>> projections = new ConcurrentHashMap<>();
 
-  /** Open subscriptions per user, for the per-user limit. */
+  /** Open subscriptions per account id, for the per-user limit. */
   private final Map<String, Integer> perUser = new ConcurrentHashMap<>();
 
   private final BlockingQueue<Handoff> handoffs = new ArrayBlockingQueue<>(65_536);
@@ -166,7 +178,7 @@ public final class LiveHub implements AutoCloseable {
           query.table().qualifiedName(),
           config.maxSubscriptionsPerStream());
     }
-    long mine = perUser.getOrDefault(action.user(), 0);
+    long mine = perUser.getOrDefault(action.userId(), 0);
     if (mine >= config.maxSubscriptionsPerUser()) {
       throw TributaryException.of(
           ErrorCode.LIMIT_EXCEEDED,
@@ -178,7 +190,13 @@ public final class LiveHub implements AutoCloseable {
     String id = UUID.randomUUID().toString();
     Subscription sub =
         new Subscription(
-            id, stream, query, projection(query), action.user(), System.currentTimeMillis());
+            id,
+            stream,
+            query,
+            projection(query),
+            action.userId(),
+            action.user(),
+            System.currentTimeMillis());
     register(sub);
     try {
       setUp(sub);
@@ -193,9 +211,9 @@ public final class LiveHub implements AutoCloseable {
     LiveQuery q = sub.query;
     TableDef table = q.table();
     put(sub, sub.event().setSubscribed(EncodedChange.subscribed(q)).build());
-    HotSnapshot snapshot = hot.snapshot(table, q.owner());
-    long highWater = snapshot.highWater();
+    long highWater;
     if (q.resumes()) {
+      highWater = hot.highWater(table, q.owner());
       replay.check(table, q.owner(), q.fromSeq());
       if (q.fromSeq() < highWater) {
         replay.replay(
@@ -214,41 +232,196 @@ public final class LiveHub implements AutoCloseable {
             });
       }
     } else {
-      List<Object[]> rows;
-      if (q.windowed()) {
-        rows = sub.loadWindow(snapshot.rows());
-      } else {
-        rows = new ArrayList<>();
-        for (Object[] row : snapshot.rows()) {
-          if (q.predicate().test(row)) {
-            rows.add(row);
-          }
-        }
-        int seqIndex = table.columns().size();
-        if (q.lastRows() >= 0 && rows.size() > q.lastRows()) {
-          rows.sort(Comparator.comparingLong(r -> (Long) r[seqIndex]));
-          rows = new ArrayList<>(rows.subList(rows.size() - (int) q.lastRows(), rows.size()));
-        }
-        if (!q.order().isEmpty()) {
-          rows.sort(q.rowOrder());
-        }
-      }
-      int batch = q.batchSize();
-      for (int from = 0; from < rows.size() || from == 0; from += batch) {
-        InitialRows.Builder b = InitialRows.newBuilder();
-        for (int i = from; i < Math.min(rows.size(), from + batch); i++) {
-          b.addRows(EncodedChange.row(table, q.columns(), rows.get(i)));
-        }
-        b.setHasMore(from + batch < rows.size());
-        put(sub, sub.event().setInitialRows(b).build());
-        if (rows.isEmpty()) {
-          break;
-        }
+      highWater = sendSnapshot(sub);
+      if (sub.closed()) {
+        return; // killed, or its stream went away, while its snapshot was sent
       }
     }
     put(sub, sub.event().setReady(Ready.newBuilder().setSeq(highWater)).build());
     if (!sub.goLive(highWater)) {
       closeSlow(sub);
+    }
+  }
+
+  /**
+   * Sends a subscription's snapshot as InitialRows batches and returns its high-water mark.
+   *
+   * <p>A SUBSCRIBE or a live SELECT without ORDER BY or LIMIT streams its snapshot: rows go out in
+   * the store's key order, and each batch is read from the store's point-in-time view only once the
+   * stream has room for it ({@link LiveStream#awaitRoom}), so the server holds about two batches of
+   * it (one going out, one waiting), however large the range. The others need every matching row
+   * before the first goes out (to pick the last n, to sort, to fill a window): they read the view
+   * to the end, close it, then send what they hold, paced the same way.
+   */
+  private long sendSnapshot(Subscription sub) {
+    LiveQuery q = sub.query;
+    SnapshotPacer pacer =
+        new SnapshotPacer(
+            sub.stream,
+            sub::closed,
+            q.table().qualifiedName(),
+            config.snapshotStallTimeout(),
+            config.snapshotMaxDuration());
+    if (!q.windowed() && q.order().isEmpty() && q.lastRows() < 0) {
+      try (HotCursor cursor = openSnapshot(sub)) {
+        sendRows(sub, pacer, new Matching(cursor, q.predicate()));
+        return cursor.highWater();
+      }
+    }
+    List<Object[]> rows;
+    long highWater;
+    try (HotCursor cursor = openSnapshot(sub)) {
+      if (q.windowed()) {
+        rows = sub.loadWindow(() -> cursor);
+      } else if (q.lastRows() >= 0) {
+        rows = lastRows(new Matching(cursor, q.predicate()), q);
+      } else {
+        rows = new ArrayList<>();
+        new Matching(cursor, q.predicate()).forEachRemaining(rows::add);
+        rows.sort(q.rowOrder());
+      }
+      highWater = cursor.highWater();
+    }
+    sendRows(sub, pacer, rows.iterator());
+    return highWater;
+  }
+
+  /** Opens a snapshot's view of the subscription's range, counted in the metrics until closed. */
+  private HotCursor openSnapshot(Subscription sub) {
+    HotCursor cursor = hot.open(sub.query.table(), sub.query.owner());
+    metrics.snapshotOpened();
+    return new CountedCursor(cursor, metrics);
+  }
+
+  /**
+   * Sends rows as InitialRows batches of the subscription's batch size (one empty batch when there
+   * are none), reading each batch from {@code rows} only once the stream has room for it. Stops
+   * early, quietly, when the subscription is closed meanwhile.
+   */
+  private void sendRows(Subscription sub, SnapshotPacer pacer, Iterator<Object[]> rows) {
+    LiveQuery q = sub.query;
+    int batch = q.batchSize();
+    do {
+      if (!pacer.awaitRoom()) {
+        return;
+      }
+      InitialRows.Builder b = InitialRows.newBuilder();
+      for (int i = 0; i < batch && rows.hasNext(); i++) {
+        b.addRows(EncodedChange.row(q.table(), q.columns(), rows.next()));
+      }
+      b.setHasMore(rows.hasNext());
+      if (!pacer.put(EventBytes.of(sub.event().setInitialRows(b).build()))) {
+        return;
+      }
+    } while (rows.hasNext());
+  }
+
+  /**
+   * The last {@code n} matching rows by {@code _seq} ({@code last_rows = n}), holding at most n
+   * rows while reading: in {@code _seq} order, or in the store's key order when every matching row
+   * is among them.
+   */
+  private static List<Object[]> lastRows(Iterator<Object[]> matching, LiveQuery q) {
+    int seqIndex = q.table().columns().size();
+    long n = q.lastRows();
+    Comparator<Object[]> bySeq = Comparator.comparingLong(r -> (Long) r[seqIndex]);
+    // Each held row with its arrival index (its place in key order) in a min-heap by _seq.
+    PriorityQueue<Object[][]> newest = new PriorityQueue<>((a, b) -> bySeq.compare(a[0], b[0]));
+    long arrived = 0;
+    while (matching.hasNext()) {
+      Object[] row = matching.next();
+      Object[][] held = {row, {arrived++}};
+      if (newest.size() < n) {
+        newest.add(held);
+      } else if (n > 0 && bySeq.compare(row, newest.peek()[0]) > 0) {
+        newest.poll();
+        newest.add(held);
+      }
+    }
+    List<Object[][]> kept = new ArrayList<>(newest);
+    if (arrived <= n) {
+      kept.sort(Comparator.comparingLong(h -> (Long) h[1][0]));
+    } else {
+      kept.sort((a, b) -> bySeq.compare(a[0], b[0]));
+    }
+    List<Object[]> rows = new ArrayList<>(kept.size());
+    for (Object[][] h : kept) {
+      rows.add(h[0]);
+    }
+    return rows;
+  }
+
+  /** The rows of a cursor that match a predicate, read one ahead. */
+  private static final class Matching implements Iterator<Object[]> {
+    private final Iterator<Object[]> rows;
+    private final RowPredicate predicate;
+    private Object[] next;
+
+    Matching(Iterator<Object[]> rows, RowPredicate predicate) {
+      this.rows = rows;
+      this.predicate = predicate;
+    }
+
+    @Override
+    public boolean hasNext() {
+      while (next == null && rows.hasNext()) {
+        Object[] row = rows.next();
+        if (predicate.test(row)) {
+          next = row;
+        }
+      }
+      return next != null;
+    }
+
+    @Override
+    public Object[] next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException("Cannot read past the last matching row");
+      }
+      Object[] row = next;
+      next = null;
+      return row;
+    }
+  }
+
+  /** A snapshot's cursor that counts the rows it reads, and the open views, in the metrics. */
+  private static final class CountedCursor implements HotCursor {
+    private final HotCursor cursor;
+    private final LiveMetrics metrics;
+    private boolean closed;
+
+    CountedCursor(HotCursor cursor, LiveMetrics metrics) {
+      this.cursor = cursor;
+      this.metrics = metrics;
+    }
+
+    @Override
+    public boolean hasNext() {
+      return cursor.hasNext();
+    }
+
+    @Override
+    public Object[] next() {
+      Object[] row = cursor.next();
+      metrics.snapshotRowsRead(1);
+      return row;
+    }
+
+    @Override
+    public long highWater() {
+      return cursor.highWater();
+    }
+
+    @Override
+    public void close() {
+      if (!closed) {
+        closed = true;
+        try {
+          cursor.close();
+        } finally {
+          metrics.snapshotClosed();
+        }
+      }
     }
   }
 
@@ -258,17 +431,22 @@ public final class LiveHub implements AutoCloseable {
 
   private void put(Subscription sub, EventBytes event) {
     try {
-      if (!sub.stream.put(event, SETUP_PUT_TIMEOUT_MILLIS)) {
+      if (!sub.stream.put(event, config.snapshotStallTimeout().toMillis())) {
         throw TributaryException.of(
             ErrorCode.SUBSCRIBER_TOO_SLOW,
-            "Cannot subscribe to %s: the client did not read its snapshot within %d s",
+            "Cannot subscribe to %s: the client read nothing for %d s while the subscription was"
+                + " set up",
             sub.query.table().qualifiedName(),
-            SETUP_PUT_TIMEOUT_MILLIS / 1000);
+            config.snapshotStallTimeout().toSeconds());
       }
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw TributaryException.of(ErrorCode.UNAVAILABLE, "Cannot subscribe: interrupted");
+      throw interrupted();
     }
+  }
+
+  private static TributaryException interrupted() {
+    Thread.currentThread().interrupt();
+    return TributaryException.of(ErrorCode.UNAVAILABLE, "Cannot subscribe: interrupted");
   }
 
   /** Removes a subscription at its client's request. */
@@ -302,11 +480,13 @@ public final class LiveHub implements AutoCloseable {
             subscriptionId));
   }
 
-  /** Rows of system.live visible to a user: their own subscriptions, or all for dba and system. */
-  public List<Object[]> systemLiveRows(String user, Role role) {
+  /**
+   * Rows of system.live visible to an account: its own subscriptions, or all for dba and system.
+   */
+  public List<Object[]> systemLiveRows(String userId, Role role) {
     List<Object[]> rows = new ArrayList<>();
     for (Subscription s : subscriptions.values()) {
-      if (role.administers() || s.user.equals(user)) {
+      if (role.administers() || s.userId.equals(userId)) {
         rows.add(
             new Object[] {
               s.id,
@@ -326,7 +506,7 @@ public final class LiveHub implements AutoCloseable {
     LiveStream stream = streams.get(streamId);
     if (stream == null
         || stream.oneShot()
-        || !stream.principal().user().equals(caller.user())
+        || !stream.principal().userId().equals(caller.userId())
         || stream.cancelled()) {
       throw TributaryException.of(
           ErrorCode.LIVE_QUERY_NOT_FOUND,
@@ -357,6 +537,7 @@ public final class LiveHub implements AutoCloseable {
             stream,
             action.query(),
             projection(action.query()),
+            action.userId(),
             action.user(),
             System.currentTimeMillis());
     register(sub);
@@ -420,7 +601,7 @@ public final class LiveHub implements AutoCloseable {
       index.add(sub);
     }
     subscriptions.put(sub.id, sub);
-    perUser.merge(sub.user, 1, Integer::sum);
+    perUser.merge(sub.userId, 1, Integer::sum);
     sub.stream.subscriptions.put(sub.id, sub);
   }
 
@@ -429,10 +610,68 @@ public final class LiveHub implements AutoCloseable {
       index.remove(sub);
     }
     if (subscriptions.remove(sub.id) != null) {
-      perUser.computeIfPresent(sub.user, (u, n) -> n == 1 ? null : n - 1);
+      perUser.computeIfPresent(sub.userId, (u, n) -> n == 1 ? null : n - 1);
     }
     sub.stream.subscriptions.remove(sub.id);
     sub.close();
+  }
+
+  /**
+   * Follows an account change this node applied to its catalog: when an account is dropped, closes
+   * its streams and every subscription acting as it (also those a service opened with EXECUTE AS
+   * USER); when its password changes, closes the streams opened with tokens issued before. Each
+   * subscription receives a LiveError UNAUTHENTICATED, then each stream a stream-level one, and
+   * ends. Called on the catalog's reader thread; never blocks on a client.
+   *
+   * @param before the account that held the name before the change, or null
+   * @param after the account that holds it now, or null when the name was dropped
+   */
+  public void accountChanged(UserDef before, UserDef after) {
+    if (before == null) {
+      return;
+    }
+    boolean dropped = after == null || !after.id().equals(before.id());
+    if (!dropped && after.credentialVersion() <= before.credentialVersion()) {
+      return;
+    }
+    TributaryException error =
+        dropped
+            ? TributaryException.of(
+                ErrorCode.UNAUTHENTICATED,
+                "Cannot continue the live query: user %s was dropped",
+                before.name())
+            : TributaryException.of(
+                ErrorCode.UNAUTHENTICATED,
+                "Cannot continue the live query: the password of user %s changed; log in again",
+                before.name());
+    long revokedBelow = dropped ? Long.MAX_VALUE : after.credentialVersion();
+    for (LiveStream stream : List.copyOf(streams.values())) {
+      Principal owner = stream.principal();
+      if (owner.userId().equals(before.id()) && owner.credentialVersion() < revokedBelow) {
+        endStream(stream, error);
+      }
+    }
+    if (dropped) {
+      for (Subscription sub : List.copyOf(subscriptions.values())) {
+        if (sub.userId.equals(before.id())) {
+          closeWithError(sub, error);
+        }
+      }
+    }
+  }
+
+  /** Closes a stream's subscriptions with {@code error}, then the stream with it. */
+  private void endStream(LiveStream stream, TributaryException error) {
+    streams.remove(stream.id());
+    for (Subscription sub : List.copyOf(stream.subscriptions.values())) {
+      closeWithError(sub, error);
+    }
+    // A no-op for a one-shot stream its subscription's error already completed.
+    stream.complete(
+        EventBytes.of(
+            LiveEvent.newBuilder()
+                .setError(LiveError.newBuilder().setError(Errors.toProto(error)).setLastSeq(-1))
+                .build()));
   }
 
   private void closeSlow(Subscription sub) {

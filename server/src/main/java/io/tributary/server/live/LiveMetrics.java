@@ -5,13 +5,19 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
-/** Live-query metrics: open subscriptions, deliveries, drops, apply-to-delivery lag. */
+/**
+ * Live-query metrics: open subscriptions, deliveries, drops, apply-to-delivery lag, and the
+ * snapshots being read (open store views, rows read from the store).
+ */
 final class LiveMetrics {
   private final Counter deliveries;
   private final Counter drops;
   private final Timer lag;
+  private final AtomicInteger openSnapshots = new AtomicInteger();
+  private final Counter snapshotRows;
 
   LiveMetrics(MeterRegistry registry, Supplier<Number> openSubscriptions) {
     Gauge.builder("tributary.live.subscriptions", openSubscriptions)
@@ -24,6 +30,13 @@ final class LiveMetrics {
     drops =
         Counter.builder("tributary.live.drops")
             .description("Subscriptions closed because their client fell behind")
+            .register(registry);
+    Gauge.builder("tributary.live.snapshots.open", openSnapshots, AtomicInteger::get)
+        .description("Snapshots holding a point-in-time view of the hot store open")
+        .register(registry);
+    snapshotRows =
+        Counter.builder("tributary.live.snapshot.rows")
+            .description("Rows read from the hot store for live snapshots")
             .register(registry);
     lag =
         Timer.builder("tributary.live.delivery.lag")
@@ -52,5 +65,17 @@ final class LiveMetrics {
 
   void dropped() {
     drops.increment();
+  }
+
+  void snapshotOpened() {
+    openSnapshots.incrementAndGet();
+  }
+
+  void snapshotClosed() {
+    openSnapshots.decrementAndGet();
+  }
+
+  void snapshotRowsRead(int rows) {
+    snapshotRows.increment(rows);
   }
 }

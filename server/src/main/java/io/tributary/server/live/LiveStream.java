@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 /**
  * One client connection's event stream: a bounded queue in front of a gRPC server stream that is
@@ -17,7 +18,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * client. A drain sends the events waiting at that moment as one batch (up to {@link
  * #MAX_BATCH_EVENTS} events or about {@link #MAX_BATCH_BYTES} bytes), so a burst costs a few gRPC
  * messages instead of one per event, while an event that finds the queue empty goes out alone at
- * once.
+ * once. The events of one change ({@link #offerAll}) always go out in the same batch, even past
+ * those limits, so a client knows that a change is complete at the end of a batch.
  */
 final class LiveStream {
   /** The most events in one batch. */
@@ -107,7 +109,7 @@ final class LiveStream {
       if (queue.size() >= capacity) {
         return false;
       }
-      queue.add(event.head(), event.body(), handoffNanos);
+      queue.add(event.head(), event.body(), handoffNanos, false);
     }
     scheduleDrain();
     return true;
@@ -126,7 +128,7 @@ final class LiveStream {
       if (queue.size() >= capacity) {
         return false;
       }
-      queue.add(head, body, handoffNanos);
+      queue.add(head, body, handoffNanos, false);
     }
     if (drainNow) {
       scheduleDrain();
@@ -166,15 +168,15 @@ final class LiveStream {
           tooSlow.add(sub);
           continue;
         }
-        queue.add(sub.idField(), body, handoffNanos);
+        queue.add(sub.idField(), body, handoffNanos, false);
         sub.sent(change.seq());
       }
     }
   }
 
   /**
-   * Adds the events of one change, all or none: none when they do not all fit; never blocks. See
-   * {@link #offerChange} for {@code drainNow}.
+   * Adds the events of one change, all or none: none when they do not all fit; never blocks. They
+   * will leave in one batch. See {@link #offerChange} for {@code drainNow}.
    */
   boolean offerAll(List<EventBytes> events, long handoffNanos, boolean drainNow) {
     synchronized (queue) {
@@ -184,8 +186,10 @@ final class LiveStream {
       if (queue.size() + events.size() > capacity) {
         return false;
       }
-      for (EventBytes event : events) {
-        queue.add(event.head(), event.body(), handoffNanos);
+      int last = events.size() - 1;
+      for (int i = 0; i <= last; i++) {
+        EventBytes event = events.get(i);
+        queue.add(event.head(), event.body(), handoffNanos, i < last);
       }
     }
     if (drainNow) {
@@ -205,9 +209,76 @@ final class LiveStream {
       if (cancelled || completing) {
         return;
       }
-      queue.add(event.head(), event.body(), 0);
+      queue.add(event.head(), event.body(), 0, false);
     }
     scheduleDrain();
+  }
+
+  /** {@link #putPaced}: the stream was cancelled or is ending, or the caller gave up. */
+  static final long GONE = -1;
+
+  /** {@link #putPaced}: the client took nothing before the deadline. */
+  static final long TIMED_OUT = -2;
+
+  /** How often a waiting {@link #putPaced} looks whether its caller gave up. */
+  private static final long ABANDON_CHECK_MILLIS = 100;
+
+  /**
+   * Waits until the stream has room for the next snapshot batch of a subscription, then adds it:
+   * room means that the batch queued before it (at position {@code after}; -1 for none) has been
+   * taken from the queue by a drain, and the queue is not full. A drain takes events only while
+   * gRPC flow control says the client can take more ({@code isReady}), so a snapshot never has more
+   * than one batch waiting here, and the caller reads the next one from the store only after the
+   * previous one went out (see {@link #awaitRoom}).
+   *
+   * @param abandoned checked while waiting, without the stream's lock; true stops the wait
+   * @return the event's position, to pass as {@code after} with the next batch; {@link #GONE} or
+   *     {@link #TIMED_OUT} (at {@code deadlineNanos}, of {@link System#nanoTime()}) when not added
+   */
+  long putPaced(EventBytes event, long after, long deadlineNanos, BooleanSupplier abandoned)
+      throws InterruptedException {
+    long position;
+    synchronized (queue) {
+      long waited = awaitRoomLocked(after, deadlineNanos, abandoned);
+      if (waited < 0) {
+        return waited;
+      }
+      position = queue.added();
+      queue.add(event.head(), event.body(), 0, false);
+    }
+    scheduleDrain();
+    return position;
+  }
+
+  /**
+   * Waits, as {@link #putPaced} does, until a batch after the one at {@code after} would be added
+   * at once: so the caller reads that batch from the store only when it can go out.
+   *
+   * @return 0, or {@link #GONE} or {@link #TIMED_OUT}
+   */
+  long awaitRoom(long after, long deadlineNanos, BooleanSupplier abandoned)
+      throws InterruptedException {
+    synchronized (queue) {
+      return awaitRoomLocked(after, deadlineNanos, abandoned);
+    }
+  }
+
+  private long awaitRoomLocked(long after, long deadlineNanos, BooleanSupplier abandoned)
+      throws InterruptedException {
+    while (true) {
+      if (cancelled || completing || abandoned.getAsBoolean()) {
+        return GONE;
+      }
+      if (queue.taken() > after && queue.size() < capacity) {
+        return 0;
+      }
+      long remaining = deadlineNanos - System.nanoTime();
+      if (remaining <= 0) {
+        return TIMED_OUT;
+      }
+      queue.wait(
+          Math.max(1, Math.min(ABANDON_CHECK_MILLIS, TimeUnit.NANOSECONDS.toMillis(remaining))));
+    }
   }
 
   /** Adds an event, waiting while the queue is full (snapshot and replay only). */
@@ -224,7 +295,7 @@ final class LiveStream {
       if (cancelled || completing) {
         return !cancelled;
       }
-      queue.add(event.head(), event.body(), 0);
+      queue.add(event.head(), event.body(), 0, false);
     }
     scheduleDrain();
     return true;
@@ -237,9 +308,10 @@ final class LiveStream {
         return;
       }
       if (last != null) {
-        queue.add(last.head(), last.body(), 0);
+        queue.add(last.head(), last.body(), 0, false);
       }
       completing = true;
+      queue.notifyAll();
     }
     scheduleDrain();
   }
@@ -269,11 +341,11 @@ final class LiveStream {
             break;
           }
           if (!queue.isEmpty()) {
-            int room = Math.min(queue.size(), MAX_BATCH_EVENTS);
-            heads = new byte[room][];
-            bodies = new byte[room][];
-            handoffs = new long[room];
-            n = queue.take(heads, bodies, handoffs, MAX_BATCH_BYTES);
+            n = queue.batchLength(MAX_BATCH_EVENTS, MAX_BATCH_BYTES);
+            heads = new byte[n][];
+            bodies = new byte[n][];
+            handoffs = new long[n];
+            queue.take(n, heads, bodies, handoffs);
             queue.notifyAll();
           }
           end = completing && queue.isEmpty();
@@ -324,18 +396,38 @@ final class LiveStream {
     private byte[][] heads = new byte[INITIAL][];
     private byte[][] bodies = new byte[INITIAL][];
     private long[] handoffs = new long[INITIAL];
+
+    /** Whether the next event belongs to the same change (they must leave in one batch). */
+    private boolean[] joined = new boolean[INITIAL];
+
     private int first;
     private int size;
 
+    /** Events ever added and ever taken: an event added at position p has left once taken > p. */
+    private long added;
+
+    private long taken;
+
     int size() {
       return size;
+    }
+
+    long added() {
+      return added;
+    }
+
+    long taken() {
+      return taken;
     }
 
     boolean isEmpty() {
       return size == 0;
     }
 
-    void add(byte[] head, byte[] body, long handoffNanos) {
+    /**
+     * @param joinedToNext whether the event that is added next belongs to the same change
+     */
+    void add(byte[] head, byte[] body, long handoffNanos, boolean joinedToNext) {
       if (size == heads.length) {
         grow();
       }
@@ -343,44 +435,60 @@ final class LiveStream {
       heads[i] = head;
       bodies[i] = body;
       handoffs[i] = handoffNanos;
+      joined[i] = joinedToNext;
       size++;
+      added++;
     }
 
     /**
-     * Removes events from the front, at most {@code heads.length} and, past the first, while their
-     * bytes stay under {@code maxBytes}, copying them into the arrays given.
-     *
-     * @return how many were taken
+     * How many events from the front make the next batch: at most {@code maxEvents} and, past the
+     * first, while their bytes stay under {@code maxBytes}; but a batch never ends inside a change,
+     * so the rest of a change whose first event is in comes along past either limit.
      */
-    int take(byte[][] intoHeads, byte[][] intoBodies, long[] intoHandoffs, int maxBytes) {
+    int batchLength(int maxEvents, int maxBytes) {
       int mask = heads.length - 1;
       int n = 0;
       int bytes = 0;
-      while (n < intoHeads.length && size > 0 && (n == 0 || bytes < maxBytes)) {
-        int i = first;
-        intoHeads[n] = heads[i];
-        intoBodies[n] = bodies[i];
-        intoHandoffs[n] = handoffs[i];
+      while (n < size) {
+        int i = (first + n) & mask;
+        boolean insideChange = n > 0 && joined[(i - 1) & mask];
+        if (n > 0 && !insideChange && (n >= maxEvents || bytes >= maxBytes)) {
+          break;
+        }
         bytes += EncodedBatch.framedSize(heads[i].length + bodies[i].length);
+        n++;
+      }
+      return n;
+    }
+
+    /** Removes the first {@code n} events, copying them into the arrays given. */
+    void take(int n, byte[][] intoHeads, byte[][] intoBodies, long[] intoHandoffs) {
+      int mask = heads.length - 1;
+      for (int k = 0; k < n; k++) {
+        int i = first;
+        intoHeads[k] = heads[i];
+        intoBodies[k] = bodies[i];
+        intoHandoffs[k] = handoffs[i];
         heads[i] = null;
         bodies[i] = null;
         first = (first + 1) & mask;
         size--;
-        n++;
       }
+      taken += n;
       if (size == 0) {
         first = 0;
         if (heads.length > KEEP) {
           clear();
         }
       }
-      return n;
     }
 
+    /** Drops every event (the counts of {@link #added} and {@link #taken} stay). */
     void clear() {
       heads = new byte[INITIAL][];
       bodies = new byte[INITIAL][];
       handoffs = new long[INITIAL];
+      joined = new boolean[INITIAL];
       first = 0;
       size = 0;
     }
@@ -390,15 +498,18 @@ final class LiveStream {
       byte[][] h = new byte[n * 2][];
       byte[][] b = new byte[n * 2][];
       long[] t = new long[n * 2];
+      boolean[] j = new boolean[n * 2];
       for (int k = 0; k < size; k++) {
         int i = (first + k) & (n - 1);
         h[k] = heads[i];
         b[k] = bodies[i];
         t[k] = handoffs[i];
+        j[k] = joined[i];
       }
       heads = h;
       bodies = b;
       handoffs = t;
+      joined = j;
       first = 0;
     }
   }

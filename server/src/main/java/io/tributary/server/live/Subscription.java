@@ -13,10 +13,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One live subscription. Lifecycle: SNAPSHOT (changes that arrive meanwhile are buffered) → LIVE
- * (changes go straight to the stream) → CLOSED. A change is applied only if its {@code _seq} is
- * larger than the last one applied, which removes both the overlap with the snapshot and the
- * duplicates a replayed Kafka Streams transaction can produce.
+ * One live subscription. Lifecycle: SNAPSHOT (changes that arrive meanwhile are buffered, at most
+ * the stream's queue capacity of them; past that the subscription is closed as too slow once its
+ * snapshot is sent, with the snapshot's high-water mark to resume from) → LIVE (changes go straight
+ * to the stream) → CLOSED. A change is applied only if its {@code _seq} is larger than the last one
+ * applied, which removes both the overlap with the snapshot and the duplicates a replayed Kafka
+ * Streams transaction can produce.
  *
  * <p>A change becomes zero or more events, all carrying its {@code _seq}: one insert, update or
  * delete for a SUBSCRIBE or a live SELECT without LIMIT (an update that enters or leaves the filter
@@ -44,7 +46,16 @@ final class Subscription {
   final String id;
   final LiveStream stream;
   final LiveQuery query;
+
+  /**
+   * The id of the account the subscription acts as (EXECUTE AS USER: that user's, not the
+   * caller's).
+   */
+  final String userId;
+
+  /** That account's name, for system.live. */
   final String user;
+
   final long openedAtMillis;
 
   /** The id field every event of this subscription starts with. */
@@ -83,11 +94,13 @@ final class Subscription {
       LiveStream stream,
       LiveQuery query,
       List<Integer> projection,
+      String userId,
       String user,
       long openedAtMillis) {
     this.id = id;
     this.stream = stream;
     this.query = query;
+    this.userId = userId;
     this.user = user;
     this.openedAtMillis = openedAtMillis;
     this.idField = EventBytes.field(LiveEvent.SUBSCRIPTION_ID_FIELD_NUMBER, id);
@@ -108,9 +121,15 @@ final class Subscription {
       case CLOSED:
         return true;
       case SNAPSHOT:
+        if (bufferOverflowed) {
+          return true;
+        }
         if (buffer.size() >= Math.max(1, stream.capacity())) {
+          // Reported when the snapshot ends: the subscriber then resumes from the snapshot's
+          // high-water mark, so the buffered changes will never be sent and need not be kept.
           bufferOverflowed = true;
-          return true; // reported when the snapshot ends
+          buffer.clear();
+          return true;
         }
         buffer.add(new Pending(change, handoffNanos));
         return true;
@@ -346,5 +365,10 @@ final class Subscription {
 
   synchronized State state() {
     return state;
+  }
+
+  /** Whether it is closed; without this object's lock (a stream may ask under its own lock). */
+  boolean closed() {
+    return state == State.CLOSED;
   }
 }

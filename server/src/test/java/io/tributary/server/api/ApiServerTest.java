@@ -102,6 +102,7 @@ class ApiServerTest {
   void forgetCalls() {
     runner.params.clear();
     runner.principals.clear();
+    runner.dropped.clear();
   }
 
   @AfterAll
@@ -201,10 +202,28 @@ class ApiServerTest {
   }
 
   @Test
+  void shouldRejectATokenWhoseAccountTheRunnerNoLongerAccepts() {
+    var stub = authenticated("alice", "secret");
+    assertThat(stub.execute(sql("SELECT NUMBERS")).getResultsCount()).isEqualTo(1);
+
+    runner.dropped.add("id-alice");
+
+    assertThatThrownBy(() -> stub.execute(sql("SELECT NUMBERS")))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+              assertThat(detail(e).getCode()).isEqualTo("UNAUTHENTICATED");
+            })
+        .hasMessage("UNAUTHENTICATED: Cannot authenticate: the account of user alice was dropped");
+    assertThat(runner.principals).hasSize(1);
+  }
+
+  @Test
   void shouldRunStatementsAsTheTokensPrincipal() {
     ExecuteResponse response = authenticated("root", "rootpw").execute(sql("WHOAMI"));
 
-    assertThat(runner.principals).containsExactly(new Principal("root", Role.SYSTEM));
+    assertThat(runner.principals).containsExactly(new Principal("id-root", "root", Role.SYSTEM, 0));
     assertThat(response.getResults(0).getRows().getRows(0).getValuesList())
         .extracting(Value::getTextValue)
         .containsExactly("root", "system");
@@ -396,7 +415,7 @@ class ApiServerTest {
     stub.execute(sql("SELEC"));
 
     HttpResponse<String> health = get("/health");
-    HttpResponse<String> metrics = get("/metrics");
+    HttpResponse<String> metrics = get("/metrics", "Bearer " + login("root", "rootpw").getToken());
 
     assertThat(count("tributary.statements.executed")).isEqualTo(executed + 3);
     assertThat(count("tributary.statements.failed", "code", "SYNTAX_ERROR"))
@@ -412,6 +431,39 @@ class ApiServerTest {
         .contains("tributary_statements_failed_total{code=\"SYNTAX_ERROR\"} ")
         .contains("tributary_execute_seconds_count ")
         .contains("tributary_logins_total{result=\"ok\"} ");
+  }
+
+  @Test
+  void shouldRefuseMetricsWithoutAValidToken() throws Exception {
+    HttpResponse<String> missing = get("/metrics");
+    HttpResponse<String> invalid = get("/metrics", "Bearer not.a.token");
+    HttpResponse<String> basic = get("/metrics", "Basic cm9vdDpyb290cHc=");
+
+    assertThat(missing.statusCode()).isEqualTo(401);
+    assertThat(missing.headers().firstValue("www-authenticate"))
+        .hasValue("Bearer realm=\"tributary\"");
+    assertThat(missing.body())
+        .isEqualTo(
+            "Cannot authenticate: missing 'authorization: Bearer <token>' header (log in first)\n");
+    assertThat(invalid.statusCode()).isEqualTo(401);
+    assertThat(invalid.body()).isEqualTo("Cannot authenticate: invalid token\n");
+    assertThat(basic.statusCode()).isEqualTo(401);
+    assertThat(basic.body())
+        .isEqualTo("Cannot authenticate: the authorization header must read 'Bearer <token>'\n");
+  }
+
+  @Test
+  void shouldRefuseMetricsToRoleUser() throws Exception {
+    HttpResponse<String> metrics = get("/metrics", "Bearer " + login("alice", "secret").getToken());
+
+    assertThat(metrics.statusCode()).isEqualTo(403);
+    assertThat(metrics.body())
+        .isEqualTo("Cannot read metrics: role user may not read them (dba or system required)\n");
+  }
+
+  @Test
+  void shouldKeepHealthOpen() throws Exception {
+    assertThat(get("/health").statusCode()).isEqualTo(200);
   }
 
   private double count(String name, String... tags) {
@@ -602,6 +654,12 @@ class ApiServerTest {
         HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path))
             .GET()
             .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> get(String path, String authorization) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(url(path)).header("authorization", authorization).GET().build(),
         HttpResponse.BodyHandlers.ofString());
   }
 }

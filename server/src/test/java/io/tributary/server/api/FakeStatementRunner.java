@@ -65,6 +65,9 @@ public final class FakeStatementRunner implements StatementRunner {
   public final List<List<Object>> params = new CopyOnWriteArrayList<>();
   public final List<Principal> principals = new CopyOnWriteArrayList<>();
 
+  /** Account ids whose tokens {@link #revalidate} refuses, as if they had been dropped. */
+  public final java.util.Set<String> dropped = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   @Override
   public List<StatementOutcome> execute(Principal principal, String sql, List<Object> params) {
     principals.add(principal);
@@ -171,12 +174,23 @@ public final class FakeStatementRunner implements StatementRunner {
   @Override
   public Principal authenticate(String user, String password) {
     if (user.equals("alice") && password.equals("secret")) {
-      return new Principal("alice", Role.USER);
+      return new Principal("id-alice", "alice", Role.USER, 0);
     }
     if (user.equals("root") && password.equals("rootpw")) {
-      return new Principal("root", Role.SYSTEM);
+      return new Principal("id-root", "root", Role.SYSTEM, 0);
     }
     throw new TributaryException(
         ErrorCode.AUTHENTICATION_FAILED, "Cannot log in: wrong user or password");
+  }
+
+  @Override
+  public Principal revalidate(Principal principal) {
+    if (dropped.contains(principal.userId())) {
+      throw TributaryException.of(
+          ErrorCode.UNAUTHENTICATED,
+          "Cannot authenticate: the account of user %s was dropped",
+          principal.user());
+    }
+    return principal;
   }
 }

@@ -3,6 +3,11 @@ package io.tributary.server.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.Role;
@@ -14,12 +19,13 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Date;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class TokenServiceTest {
   private static final Duration TTL = Duration.ofHours(1);
-  private static final Principal ALICE = new Principal("alice", Role.USER);
+  private static final Principal ALICE = new Principal("251410319430123520", "alice", Role.USER, 3);
 
   @TempDir Path dir;
   private final MutableClock clock = new MutableClock(Instant.parse("2026-01-02T03:04:05.678Z"));
@@ -52,20 +58,44 @@ class TokenServiceTest {
   }
 
   @Test
-  void shouldCarryUserRoleIssuerAndExpiryTruncatedToSeconds() {
+  void shouldCarryAccountIdNameRoleCredentialVersionIssuerAndExpiryTruncatedToSeconds() {
     TokenService tokens = new TokenService(dir, TTL, clock);
+    Principal root = new Principal("7", "root", Role.SYSTEM, 2);
 
-    TokenService.IssuedToken token = tokens.issue(new Principal("root", Role.SYSTEM));
+    TokenService.IssuedToken token = tokens.issue(root);
     String payload =
         new String(
             Base64.getUrlDecoder().decode(token.token().split("\\.")[1]), StandardCharsets.UTF_8);
 
     assertThat(token.expiresAt()).isEqualTo(Instant.parse("2026-01-02T04:04:05Z"));
     assertThat(payload)
-        .contains("\"sub\":\"root\"", "\"role\":\"system\"", "\"iss\":\"tributary\"")
+        .contains(
+            "\"sub\":\"7\"",
+            "\"name\":\"root\"",
+            "\"role\":\"system\"",
+            "\"cv\":2",
+            "\"iss\":\"tributary\"")
         .contains("\"exp\":" + token.expiresAt().getEpochSecond())
         .contains("\"iat\":" + Instant.parse("2026-01-02T03:04:05Z").getEpochSecond());
-    assertThat(tokens.verify(token.token())).isEqualTo(new Principal("root", Role.SYSTEM));
+    assertThat(tokens.verify(token.token())).isEqualTo(root);
+  }
+
+  @Test
+  void shouldRejectATokenOfAnEarlierVersionThatNamesNoAccount() throws Exception {
+    TokenService tokens = new TokenService(dir, TTL, clock);
+    // What earlier versions issued: the user name as subject, a role, no account id claims.
+    JWTClaimsSet claims =
+        new JWTClaimsSet.Builder()
+            .issuer(TokenService.ISSUER)
+            .subject("alice")
+            .claim("role", "user")
+            .issueTime(Date.from(clock.instant()))
+            .expirationTime(Date.from(clock.instant().plus(TTL)))
+            .build();
+    SignedJWT legacy = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
+    legacy.sign(new MACSigner(Files.readAllBytes(dir.resolve(TokenService.KEY_FILE))));
+
+    assertInvalid(tokens, legacy.serialize());
   }
 
   @Test

@@ -29,6 +29,7 @@ import io.tributary.api.v1.Row;
 import io.tributary.api.v1.RowDelete;
 import io.tributary.api.v1.RowInsert;
 import io.tributary.api.v1.RowUpdate;
+import io.tributary.api.v1.SortKey;
 import io.tributary.api.v1.SubscribeRequest;
 import io.tributary.api.v1.Subscribed;
 import io.tributary.api.v1.Value;
@@ -149,6 +150,20 @@ final class FakeLiveServer implements AutoCloseable {
                 .addColumns(Column.newBuilder().setName("name").setType("TEXT").setNullable(true))
                 .addColumns(Column.newBuilder().setName("_seq").setType("BIGINT"))
                 .addPrimaryKey("id"))
+        .build();
+  }
+
+  /** Subscribed for a live SELECT ordered by {@code name}. */
+  static LiveEvent subscribedOrderedByName(boolean descending, boolean nullsFirst) {
+    LiveEvent plain = subscribed();
+    return plain.toBuilder()
+        .setSubscribed(
+            plain.getSubscribed().toBuilder()
+                .addOrderBy(
+                    SortKey.newBuilder()
+                        .setColumn("name")
+                        .setDescending(descending)
+                        .setNullsFirst(nullsFirst)))
         .build();
   }
 

@@ -200,7 +200,7 @@ class SqlCommandTest {
 
   @Test
   void shouldUseTokenAndRejectInvalidOne() {
-    String token = tokens.issue(new Principal("root", Role.SYSTEM)).token();
+    String token = tokens.issue(new Principal("id-root", "root", Role.SYSTEM, 0)).token();
 
     Run ok = run("", Map.of(), "sql", "--url", url, "--token", token, "-f", "csv", "-e", "WHOAMI");
     Run bad = run("", Map.of(), "sql", "--url", url, "--token", "x.y.z", "-e", "WHOAMI");

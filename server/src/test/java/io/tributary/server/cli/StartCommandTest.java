@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tributary.server.ServerConfig;
+import io.tributary.server.TlsConfig;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -38,7 +39,9 @@ class StartCommandTest {
             "TRIBUTARY_DATA_DIR", "/var/lib/tributary",
             "TRIBUTARY_KAFKA_BOOTSTRAP", "kafka:9092",
             "TRIBUTARY_PARTITIONS", "12",
-            "TRIBUTARY_ROOT_PASSWORD", "s3cret");
+            "TRIBUTARY_ROOT_PASSWORD", "s3cret",
+            "TRIBUTARY_TLS_CERT", "/etc/tributary/cert.pem",
+            "TRIBUTARY_TLS_KEY", "/etc/tributary/key.pem");
 
     ServerConfig config = parse(env);
 
@@ -53,7 +56,39 @@ class StartCommandTest {
                 "s3cret",
                 ServerConfig.defaults().tokenTtl(),
                 ServerConfig.defaults().durableWrites(),
-                ServerConfig.defaults().live()));
+                ServerConfig.defaults().live(),
+                new TlsConfig(
+                    Path.of("/etc/tributary/cert.pem"), Path.of("/etc/tributary/key.pem"))));
+  }
+
+  @Test
+  void shouldServePlaintextWithoutTlsOptions() {
+    assertThat(parse(Map.of()).tls()).isNull();
+    assertThat(parse(Map.of()).scheme()).isEqualTo("http");
+  }
+
+  @Test
+  void shouldTakeTlsFilesFromOptions() {
+    ServerConfig config = parse(Map.of(), "--tls-cert", "c.pem", "--tls-key", "k.pem");
+
+    assertThat(config.tls()).isEqualTo(new TlsConfig(Path.of("c.pem"), Path.of("k.pem")));
+    assertThat(config.scheme()).isEqualTo("https");
+  }
+
+  @Test
+  void shouldRejectTlsCertificateWithoutKey() {
+    assertThatThrownBy(() -> parse(Map.of(), "--tls-cert", "c.pem"))
+        .isInstanceOf(CommandLine.ParameterException.class)
+        .hasMessage(
+            "Invalid TLS options: --tls-cert and --tls-key (TRIBUTARY_TLS_CERT, TRIBUTARY_TLS_KEY)"
+                + " go together; --tls-cert was given alone");
+  }
+
+  @Test
+  void shouldRejectTlsKeyWithoutCertificate() {
+    assertThatThrownBy(() -> parse(Map.of("TRIBUTARY_TLS_KEY", "k.pem")))
+        .isInstanceOf(CommandLine.ParameterException.class)
+        .hasMessageEndingWith("go together; --tls-key was given alone");
   }
 
   @Test

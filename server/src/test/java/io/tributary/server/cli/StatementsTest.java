@@ -70,4 +70,28 @@ class StatementsTest {
     assertThat(Statements.isCommand("  \\subscribe 3 SUBSCRIBE TO t")).isTrue();
     assertThat(Statements.isCommand("SELECT '\\'")).isFalse();
   }
+
+  @Test
+  void shouldRecogniseSubscribeInsideExecuteAs() {
+    assertThat(Statements.isSubscribe("EXECUTE AS USER 'u' (SUBSCRIBE TO t)")).isTrue();
+    assertThat(Statements.isSubscribe(" execute as user u1 (\n -- c\n subscribe to t)")).isTrue();
+    assertThat(Statements.isSubscribe("EXECUTE AS USER 'o''brien' (SUBSCRIBE TO t)")).isTrue();
+    assertThat(Statements.isSubscribe("EXECUTE AS USER \"a b\" /* x */ (SUBSCRIBE TO t)")).isTrue();
+    assertThat(Statements.isSubscribe("EXECUTE AS USER 'u' (SELECT 'SUBSCRIBE')")).isFalse();
+    assertThat(Statements.isSubscribe("EXECUTE AS USER (SUBSCRIBE TO t)")).isFalse();
+    assertThat(Statements.isSubscribe("EXECUTE AS 'u' (SUBSCRIBE TO t)")).isFalse();
+    assertThat(Statements.containsSubscribe("SELECT 1; EXECUTE AS USER 'u' (SUBSCRIBE TO t)"))
+        .isTrue();
+    assertThat(Statements.containsSubscribe("SELECT 1; SELECT 'SUBSCRIBE TO t'")).isFalse();
+    assertThat(Statements.isExecuteAs("EXECUTE AS USER 'u' (SELECT 1)")).isTrue();
+    assertThat(Statements.isExecuteAs("SELECT 1")).isFalse();
+  }
+
+  @Test
+  void shouldWrapAStatementToRunAsAUser() {
+    assertThat(Statements.executeAs("o'brien", "SELECT 1;"))
+        .isEqualTo("EXECUTE AS USER 'o''brien' (SELECT 1\n)");
+    assertThat(Statements.executeAs("u", "SELECT 1 -- the end"))
+        .isEqualTo("EXECUTE AS USER 'u' (SELECT 1 -- the end\n)");
+  }
 }

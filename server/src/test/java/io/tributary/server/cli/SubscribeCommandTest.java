@@ -246,7 +246,8 @@ class SubscribeCommandTest {
 
     assertThat(run.err())
         .isEqualTo(
-            "ERROR: Cannot subscribe: give exactly one SUBSCRIBE statement, got 2 statements\n");
+            "ERROR: Cannot subscribe: give exactly one SUBSCRIBE or live SELECT statement, got 2"
+                + " statements\n");
     assertThat(run.status()).isEqualTo(1);
     assertThat(server.requests).isEmpty();
   }

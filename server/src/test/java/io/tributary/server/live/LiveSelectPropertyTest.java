@@ -53,7 +53,8 @@ class LiveSelectPropertyTest {
 
   /**
    * A live query, the SELECT it must agree with (its columns in event order: selected columns, then
-   * the primary key if not selected; ties broken by the key), and the most rows it may hold.
+   * the primary key if not selected, then the ORDER BY columns not selected; ties broken by the
+   * key), and the most rows it may hold.
    */
   record Watch(String live, String reference, int maxRows) {}
 
@@ -77,7 +78,7 @@ class LiveSelectPropertyTest {
             4),
         new Watch(
             "SELECT id FROM " + t + " WHERE grp = 0 ORDER BY score NULLS FIRST LIMIT 2",
-            "SELECT id FROM " + t + " WHERE grp = 0 ORDER BY score NULLS FIRST, id LIMIT 2",
+            "SELECT id, score FROM " + t + " WHERE grp = 0 ORDER BY score NULLS FIRST, id LIMIT 2",
             2),
         new Watch(
             "SELECT score FROM " + t + " WHERE label IS NOT NULL ORDER BY _seq DESC LIMIT 3",

@@ -42,7 +42,7 @@ class LiveStreamBatchingTest {
   }
 
   private static Principal principal() {
-    return new Principal("u1", io.tributary.query.catalog.Role.USER);
+    return new Principal("id-u1", "u1", io.tributary.query.catalog.Role.USER, 0);
   }
 
   @Test
@@ -82,6 +82,36 @@ class LiveStreamBatchingTest {
     for (int i = 0; i < events; i++) {
       assertThat(call.events().get(i).getInsert().getSeq()).isEqualTo(i);
     }
+  }
+
+  @Test
+  void shouldNeverSplitTheEventsOfOneChangeAcrossBatches() throws Exception {
+    LiveStream stream = stream(10_000);
+    call.ready = false;
+    int before = LiveStream.MAX_BATCH_EVENTS - 1;
+    for (int i = 0; i < before; i++) {
+      stream.offer(new EventBytes(idField("sub"), insertField(i)), 0);
+    }
+    // A window change: a row leaves, one moves, one enters, all with the same _seq.
+    long change = 1_000_000;
+    List<EventBytes> window =
+        List.of(
+            new EventBytes(idField("win"), insertField(change)),
+            new EventBytes(idField("win"), insertField(change)),
+            new EventBytes(idField("win"), insertField(change)));
+    assertThat(stream.offerAll(window, 0, false)).isTrue();
+    stream.offer(new EventBytes(idField("sub"), insertField(change + 1)), 0);
+    call.becomeReady();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> call.events().size() == before + 4);
+    assertThat(call.messages).hasSize(2);
+    List<LiveEvent> first = LiveEventBatch.parseFrom(call.messages.get(0)).getEventsList();
+    assertThat(first).hasSize(before + 3);
+    assertThat(first.subList(before, before + 3))
+        .allSatisfy(e -> assertThat(e.getInsert().getSeq()).isEqualTo(change));
+    assertThat(LiveEventBatch.parseFrom(call.messages.get(1)).getEventsList())
+        .singleElement()
+        .satisfies(e -> assertThat(e.getInsert().getSeq()).isEqualTo(change + 1));
   }
 
   @Test

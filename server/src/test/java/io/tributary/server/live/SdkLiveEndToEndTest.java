@@ -93,6 +93,66 @@ class SdkLiveEndToEndTest {
   }
 
   @Test
+  void shouldKeepALiveWindowInQueryOrderAndPublishOnlyResultsTheQueryHad() {
+    root.update("CREATE TABLE sdkchat.scores (id INT PRIMARY KEY, name TEXT, score INT)");
+    String window = "SELECT name FROM sdkchat.scores ORDER BY score DESC NULLS LAST LIMIT 3";
+    String reference =
+        "SELECT name, score FROM sdkchat.scores ORDER BY score DESC NULLS LAST, id LIMIT 3";
+    List<List<String>> published = new CopyOnWriteArrayList<>();
+    List<List<String>> results = new ArrayList<>();
+    try (TributaryClient phone = TributaryClient.connect(SharedServer.url())) {
+      phone.login("sdk_u1", "sdk-u1-password");
+      LiveQuery live = phone.live(window, rows -> published.add(scored(rows)));
+      results.add(List.of());
+      await().atMost(Duration.ofSeconds(10)).until(() -> !published.isEmpty());
+
+      List<String> writes =
+          List.of(
+              "INSERT INTO sdkchat.scores VALUES (1, 'a', 10)",
+              "INSERT INTO sdkchat.scores VALUES (2, 'b', 30)",
+              "INSERT INTO sdkchat.scores VALUES (3, 'c', 20)",
+              "INSERT INTO sdkchat.scores VALUES (4, 'd', NULL)",
+              "INSERT INTO sdkchat.scores VALUES (5, 'e', 40)",
+              "UPDATE sdkchat.scores SET score = 50 WHERE id = 1",
+              "DELETE FROM sdkchat.scores WHERE id = 1",
+              "UPDATE sdkchat.scores SET name = 'B' WHERE id = 2",
+              "UPDATE sdkchat.scores SET score = NULL WHERE id = 5",
+              "INSERT INTO sdkchat.scores VALUES (6, 'f', 30)");
+      for (String write : writes) {
+        u1.update(write);
+        List<String> expected = scored(u1.query(reference).rows());
+        results.add(expected);
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .untilAsserted(
+                () ->
+                    assertThat(published.get(published.size() - 1)).as(write).isEqualTo(expected));
+      }
+
+      // Each list handed over is the result the query had after a write (never a window between
+      // the events of one change), once per write that moved the window (the fourth did not).
+      List<List<String>> changes = new ArrayList<>();
+      for (List<String> result : results) {
+        if (changes.isEmpty() || !changes.get(changes.size() - 1).equals(result)) {
+          changes.add(result);
+        }
+      }
+      assertThat(published).isEqualTo(changes);
+      assertThat(scored(live.rows())).containsExactly("B:30", "f:30", "c:20");
+      assertThat(live.failure()).isEmpty();
+    }
+  }
+
+  /** Rows as "name:score"; a live window's rows carry the score it orders by, though unselected. */
+  private static List<String> scored(List<Row> rows) {
+    List<String> out = new ArrayList<>();
+    for (Row r : rows) {
+      out.add(r.getString("name") + ":" + r.getInteger("score"));
+    }
+    return out;
+  }
+
+  @Test
   void shouldHandRawEventsToAListener() {
     List<String> events = new CopyOnWriteArrayList<>();
     Subscription sub =

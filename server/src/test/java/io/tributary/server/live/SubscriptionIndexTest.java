@@ -124,7 +124,8 @@ class SubscriptionIndexTest {
   }
 
   private Subscription add(LiveStream stream, LiveQuery query) {
-    Subscription s = new Subscription("sub-" + ids++, stream, query, query.columns(), "reader", 0);
+    Subscription s =
+        new Subscription("sub-" + ids++, stream, query, query.columns(), "reader", "reader", 0);
     index.add(s);
     return s;
   }
@@ -151,7 +152,13 @@ class SubscriptionIndexTest {
     ServerCallStreamObserver<EncodedBatch> call = new LiveStreamBatchingTest.RecordingCall();
     Executor never = r -> {}; // nothing is drained: only the index is under test
     return new LiveStream(
-        id, new Principal("reader", Role.USER), call, never, 100, metrics, /* oneShot= */ false);
+        id,
+        new Principal("reader", "reader", Role.USER, 0),
+        call,
+        never,
+        100,
+        metrics,
+        /* oneShot= */ false);
   }
 
   private static <T> List<T> concat(List<T> a, List<T> b) {
