@@ -142,6 +142,27 @@ class ErrorCodesEndToEndTest {
         .containsExactly(body.length() + "/" + body.length());
   }
 
+  @Test
+  void shouldRefuseAnUpdateThatGrowsARowBeyondWhatTheChangeLogTakes() {
+    String body = "g".repeat(200 * 1024);
+    assertThat(root.update("INSERT INTO err.notes (id, body) VALUES (4, $1)", body)).isEqualTo(1);
+    assertThat(root.update("UPDATE err.notes SET body = body || body WHERE id = 4")).isEqualTo(1);
+
+    // 400 KiB before, 800 KiB after: one change record would be larger than the log accepts.
+    assertThatThrownBy(() -> root.update("UPDATE err.notes SET body = body || body WHERE id = 4"))
+        .isInstanceOfSatisfying(
+            TributaryException.class, e -> assertThat(e.code()).isEqualTo("STATEMENT_TOO_LARGE"))
+        .hasMessageStartingWith("Cannot update err.notes: a row would grow from 409,")
+        .hasMessageEndingWith(
+            " bytes; a change (both versions of the row) may take at most 983,040 bytes");
+
+    assertThat(root.query("SELECT CHAR_LENGTH(body) AS b FROM err.notes WHERE id = 4").rows())
+        .extracting(r -> r.getInteger("b"))
+        .containsExactly(400 * 1024);
+    assertThat(root.update("UPDATE err.notes SET tag = 'still writable' WHERE id = 4"))
+        .isEqualTo(1);
+  }
+
   // ------------------------------------------------------------------ gRPC-Web
 
   @Test
