@@ -104,6 +104,8 @@ public final class Errors {
         return Status.RESOURCE_EXHAUSTED;
       case RESUME_POSITION_LOST:
         return Status.OUT_OF_RANGE;
+      case LIVE_QUERY_KILLED:
+        return Status.ABORTED;
       case SYNTAX_ERROR:
       case STATEMENT_TOO_LARGE: // never retried: the same statement fails the same way
       case INVALID_ARGUMENT:
