@@ -43,7 +43,11 @@ public final class SqlErrors {
           "type mismatch",
           "incompatible",
           "must have compatible",
-          "cannot be applied");
+          "cannot be applied",
+          "invalid character for cast",
+          "illegal date literal",
+          "illegal time literal",
+          "illegal timestamp literal");
 
   private static final Pattern NO_FUNCTION =
       Pattern.compile("No match found for function signature ([^(]+)(\\(.*\\))");
@@ -141,6 +145,12 @@ public final class SqlErrors {
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
+    if (root instanceof IllegalArgumentException && thrownConvertingDateTime(root)) {
+      return new TributaryException(
+          ErrorCode.TYPE_MISMATCH,
+          "Cannot " + action + ": a text value is not a valid date, time or timestamp",
+          e);
+    }
     if (root instanceof IllegalArgumentException || root instanceof UnsupportedOperationException) {
       // Their messages come from Calcite's runtime or the JDK: show only the kind of failure.
       return new TributaryException(
@@ -157,6 +167,17 @@ public final class SqlErrors {
         ErrorCode.INTERNAL,
         "Cannot " + action + ": internal error (" + root.getClass().getSimpleName() + ")",
         e);
+  }
+
+  /** Whether Calcite's runtime threw it while reading a date, time or timestamp from text. */
+  private static boolean thrownConvertingDateTime(Throwable t) {
+    StackTraceElement[] trace = t.getStackTrace();
+    for (int i = 0; i < Math.min(4, trace.length); i++) {
+      if (trace[i].getClassName().equals("org.apache.calcite.avatica.util.DateTimeUtils")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String abbreviate(String value) {
