@@ -25,6 +25,14 @@ public final class LogConfig {
   /** Default bound on {@link Log#start()}. */
   public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
 
+  /**
+   * The largest record, in bytes, the log's writer sends ({@code max.request.size}, Kafka's default
+   * of 1 MiB, which the broker's default {@code message.max.bytes} admits too). Users of the log
+   * keep their records well below it, so that no append ever fails for its size; Kafka Streams'
+   * producers have the same default.
+   */
+  public static final int MAX_RECORD_BYTES = 1024 * 1024;
+
   /** Name of the broker's data directory under the embedded data directory. */
   public static final String BROKER_DIR_NAME = "kafka";
 

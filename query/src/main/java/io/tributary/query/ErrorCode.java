@@ -7,6 +7,8 @@ package io.tributary.query;
 public enum ErrorCode {
   SYNTAX_ERROR,
   UNSUPPORTED_STATEMENT,
+  /** A statement, or the write it makes, is larger than the server accepts. */
+  STATEMENT_TOO_LARGE,
   INVALID_ARGUMENT,
   INVALID_DEFINITION,
   NAMESPACE_NOT_FOUND,
@@ -15,6 +17,8 @@ public enum ErrorCode {
   TABLE_NOT_FOUND,
   TABLE_EXISTS,
   COLUMN_NOT_FOUND,
+  /** A function name that no function has, or no form of it accepts the arguments given. */
+  FUNCTION_NOT_FOUND,
   TYPE_MISMATCH,
   NOT_NULL_VIOLATION,
   DUPLICATE_KEY,

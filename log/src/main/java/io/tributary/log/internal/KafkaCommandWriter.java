@@ -1,6 +1,7 @@
 package io.tributary.log.internal;
 
 import io.tributary.log.CommandWriter;
+import io.tributary.log.LogConfig;
 import io.tributary.log.LogException;
 import io.tributary.log.LogPosition;
 import java.time.Duration;
@@ -44,6 +45,7 @@ final class KafkaCommandWriter implements CommandWriter {
     // therefore one fsync on a durable log) while earlier requests are in flight.
     config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
     config.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+    config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, LogConfig.MAX_RECORD_BYTES);
     config.putAll(overrides);
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     config.put(ProducerConfig.ACKS_CONFIG, "all");

@@ -1,5 +1,6 @@
 package io.tributary.materializer.internal;
 
+import io.tributary.log.LogConfig;
 import io.tributary.materializer.AppliedChange;
 import io.tributary.materializer.ApplyListener;
 import io.tributary.materializer.ChangeListener;
@@ -62,6 +63,15 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
 
   /** The record header that names the partition a continuation goes to (4 bytes, big-endian). */
   static final String PARTITION_HEADER = "tributary.partition";
+
+  /**
+   * The most bytes an update's two row versions may take together: an encoded change holds both,
+   * and must stay below the largest record the log accepts, with room for its key and framing. A
+   * statement is limited to a quarter of that record, but an update can grow a row beyond what any
+   * statement carries ({@code SET body = body || body}); such an update fails here, the same way on
+   * every replay, instead of failing the producer of the {@code changes} topic.
+   */
+  static final int MAX_CHANGED_ROW_BYTES = LogConfig.MAX_RECORD_BYTES - 64 * 1024;
 
   private static final Logger LOG = LoggerFactory.getLogger(CommandProcessor.class);
   private static final ByteArraySerializer PREFIX_SERIALIZER = new ByteArraySerializer();
@@ -473,15 +483,19 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
         }
         long seq = StoreLayout.seq(offset, plan.size());
         byte[] newBytes = RowCodec.encode(types, newRow);
+        byte[] oldBytes = StoreLayout.rowOf(entry.value);
+        if ((long) oldBytes.length + newBytes.length > MAX_CHANGED_ROW_BYTES) {
+          throw TributaryException.of(
+              ErrorCode.STATEMENT_TOO_LARGE,
+              "Cannot update %s: a row would grow from %,d to %,d bytes; a change (both versions"
+                  + " of the row) may take at most %,d bytes",
+              table.qualifiedName(),
+              oldBytes.length,
+              newBytes.length,
+              MAX_CHANGED_ROW_BYTES);
+        }
         newRow[types.size()] = seq;
-        plan.add(
-            RowChange.Kind.UPDATE,
-            entry.key,
-            seq,
-            StoreLayout.rowOf(entry.value),
-            newBytes,
-            oldRow,
-            newRow);
+        plan.add(RowChange.Kind.UPDATE, entry.key, seq, oldBytes, newBytes, oldRow, newRow);
       }
     }
   }

@@ -152,10 +152,38 @@ public record ColumnType(Kind kind, int precision, int scale) {
       if (result != null) {
         return result;
       }
-    } catch (ArithmeticException | NumberFormatException | DateTimeParseException e) {
+    } catch (Unfit e) {
       throw mismatch(value, column, e.getMessage());
+    } catch (ArithmeticException | NumberFormatException | DateTimeParseException e) {
+      // The JDK's message ("Character a is neither a decimal digit number...") is not shown.
+      throw mismatch(value, column, reason(e));
     }
     throw mismatch(value, column, null);
+  }
+
+  /** Why a value of this type could not be read, in the dialect's terms. */
+  private String reason(RuntimeException e) {
+    switch (kind) {
+      case INT:
+      case BIGINT:
+        return e instanceof ArithmeticException ? "out of range for " + this : "not a number";
+      case DOUBLE:
+      case DECIMAL:
+        return "not a number";
+      case TIMESTAMP:
+        return "not a timestamp (expected 'YYYY-MM-DD HH:MM:SS[.fff]' or ISO-8601)";
+      case DATE:
+        return "not a date (expected 'YYYY-MM-DD')";
+      default:
+        return "not a valid " + this;
+    }
+  }
+
+  /** A value that cannot be converted, with a reason fit to show (no stack trace). */
+  private static final class Unfit extends RuntimeException {
+    Unfit(String reason) {
+      super(reason, null, false, false);
+    }
   }
 
   private TributaryException mismatch(Object value, String column, String detail) {
@@ -191,12 +219,12 @@ public record ColumnType(Kind kind, int precision, int scale) {
       case INT:
         {
           BigDecimal d = toExactNumber(v);
-          return d == null ? null : d.intValueExact();
+          return d == null ? null : integral(d).intValueExact();
         }
       case BIGINT:
         {
           BigDecimal d = toExactNumber(v);
-          return d == null ? null : d.longValueExact();
+          return d == null ? null : integral(d).longValueExact();
         }
       case DOUBLE:
         if (v instanceof Number n) {
@@ -217,9 +245,13 @@ public record ColumnType(Kind kind, int precision, int scale) {
           if (d == null) {
             return null;
           }
+          // Integer digits first: setScale of 1E999999999 would build a billion digits.
+          if ((long) d.precision() - d.scale() > precision - scale) {
+            throw new Unfit("value does not fit " + this);
+          }
           BigDecimal scaled = d.setScale(scale, RoundingMode.HALF_UP);
           if (scaled.precision() - scaled.scale() > precision - scale) {
-            throw new ArithmeticException("value does not fit " + this);
+            throw new Unfit("value does not fit " + this);
           }
           return scaled;
         }
@@ -230,7 +262,7 @@ public record ColumnType(Kind kind, int precision, int scale) {
           try {
             JSON_MAPPER.readTree(s);
           } catch (JsonProcessingException e) {
-            throw new NumberFormatException("not valid JSON");
+            throw new Unfit("not valid JSON");
           }
           return s;
         }
@@ -273,13 +305,25 @@ public record ColumnType(Kind kind, int precision, int scale) {
           try {
             return java.util.UUID.fromString(s.trim()).toString();
           } catch (IllegalArgumentException e) {
-            throw new NumberFormatException("not a UUID");
+            throw new Unfit("not a UUID");
           }
         }
         return null;
       default:
         throw new AssertionError(kind);
     }
+  }
+
+  /** {@code d} when it has no fraction; an integer too large for its type fails later. */
+  private static BigDecimal integral(BigDecimal d) {
+    boolean fraction =
+        d.signum() != 0
+            && d.scale() > 0
+            && ((long) d.precision() - d.scale() <= 0 || d.stripTrailingZeros().scale() > 0);
+    if (fraction) {
+      throw new Unfit("not an integer");
+    }
+    return d;
   }
 
   private static BigDecimal toExactNumber(Object v) {
@@ -297,7 +341,7 @@ public record ColumnType(Kind kind, int precision, int scale) {
       if (d == Math.rint(d) && !Double.isInfinite(d)) {
         return BigDecimal.valueOf(d);
       }
-      throw new ArithmeticException("not an integral value");
+      throw new Unfit("not an integer");
     }
     if (v instanceof String s) {
       return new BigDecimal(s.trim());

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.apache.calcite.sql.SqlDelete;
 import org.apache.calcite.sql.SqlInsert;
 import org.apache.calcite.sql.SqlKind;
@@ -122,10 +123,159 @@ public final class StatementParser {
 
   private static Statement parse(String text, boolean live) {
     List<Token> tokens = Lexer.tokenize(text);
+    checkNesting(tokens);
     return new Recognizer(text, tokens, live).statement();
   }
 
+  /** Words that chain operands at one level, as an operator symbol does. */
+  private static final Set<String> OPERATOR_WORDS =
+      Set.of(
+          "AND",
+          "OR",
+          "NOT",
+          "IS",
+          "LIKE",
+          "BETWEEN",
+          "IN",
+          "UNION",
+          "INTERSECT",
+          "EXCEPT",
+          "MINUS");
+
+  /** Words that end one expression and start the next at the same level, as a comma does. */
+  private static final Set<String> SEPARATOR_WORDS = Set.of("WHEN", "THEN", "ELSE");
+
+  private static final String OPERATOR_SYMBOLS = "+-*/%=<>!|^~";
+
+  /**
+   * Refuses a statement nested deeper than {@link StatementLimits#MAX_NESTING} before anything
+   * parses it. The depth is an upper bound of the depth of the tree a parser builds: each open
+   * parenthesis or {@code CASE} adds a level, and so does each operator chained at a level (a chain
+   * {@code a + b + c} is a left-deep tree); a comma, {@code WHEN}, {@code THEN} or {@code ELSE}
+   * starts a sibling expression, whose operators count afresh. Linear in the tokens.
+   */
+  private static void checkNesting(List<Token> tokens) {
+    int[] operators = new int[StatementLimits.MAX_NESTING + 2];
+    int level = 0; // index into operators: the current parenthesis or CASE level
+    int depth = 1; // levels open plus operators chained at each of them
+    Token previous = null;
+    for (Token t : tokens) {
+      boolean operator = false;
+      if (t.kind() == Kind.SYMBOL) {
+        char c = t.text().charAt(0);
+        if (c == '(') {
+          level++;
+          depth++;
+        } else if (c == ')') {
+          if (level > 0) {
+            depth -= 1 + operators[level];
+            operators[level--] = 0;
+          }
+        } else if (c == ',') {
+          depth -= operators[level];
+          operators[level] = 0;
+        } else if (OPERATOR_SYMBOLS.indexOf(c) >= 0) {
+          // <=, <>, || and the like are one operator
+          boolean continues =
+              previous != null
+                  && previous.kind() == Kind.SYMBOL
+                  && previous.offset() + 1 == t.offset()
+                  && OPERATOR_SYMBOLS.indexOf(previous.text().charAt(0)) >= 0;
+          operator = !continues;
+        }
+      } else if (t.kind() == Kind.WORD) {
+        String word = t.text().toUpperCase(Locale.ROOT);
+        if (word.equals("CASE")) {
+          level++;
+          depth++;
+        } else if (word.equals("END")) {
+          if (level > 0) {
+            depth -= 1 + operators[level];
+            operators[level--] = 0;
+          }
+        } else if (SEPARATOR_WORDS.contains(word)) {
+          depth -= operators[level];
+          operators[level] = 0;
+        } else {
+          operator = OPERATOR_WORDS.contains(word);
+        }
+      }
+      if (operator) {
+        operators[level]++;
+        depth++;
+      }
+      if (depth > StatementLimits.MAX_NESTING) {
+        throw new TributaryException(
+            ErrorCode.SYNTAX_ERROR,
+            String.format(
+                "Cannot parse statement: it nests more than %d levels deep (parentheses, CASE and"
+                    + " operators chained in one expression each count; use IN (...) for long"
+                    + " lists of alternatives) at line %d, column %d",
+                StatementLimits.MAX_NESTING, t.line(), t.column()),
+            t.line(),
+            t.column(),
+            null);
+      }
+      previous = t;
+    }
+  }
+
   private static final String SYSTEM_NAMESPACE = "system";
+
+  /** First words of the statements Calcite parses (the rest are the dialect's own). */
+  private static final Set<String> STANDARD_STARTS =
+      Set.of(
+          "SELECT", "WITH", "VALUES", "TABLE", "INSERT", "UPSERT", "UPDATE", "DELETE", "MERGE",
+          "EXPLAIN", "ALTER", "SET", "RESET");
+
+  /** Statement keywords a misspelled first word is compared with. */
+  private static final List<String> STATEMENT_KEYWORDS =
+      List.of(
+          "SELECT",
+          "INSERT",
+          "UPDATE",
+          "DELETE",
+          "CREATE",
+          "DROP",
+          "ALTER",
+          "SHOW",
+          "DESCRIBE",
+          "EXECUTE",
+          "SUBSCRIBE",
+          "KILL",
+          "VALUES",
+          "WITH",
+          "CONSUME",
+          "FLUSH",
+          "STORAGE",
+          "BEGIN",
+          "COMMIT",
+          "ROLLBACK");
+
+  /**
+   * Statements of the dialect (DESIGN.md) that Tributary recognizes but does not run yet: their
+   * leading words, then a hint appended to the message.
+   */
+  private static final List<String[]> NOT_SUPPORTED_YET =
+      List.of(
+          new String[] {
+            "ALTER",
+            "TABLE",
+            " (tables are not altered in place: drop the table and create it again)"
+          },
+          new String[] {"ALTER", "TOPIC", ""},
+          new String[] {"CREATE", "TOPIC", ""},
+          new String[] {"DROP", "TOPIC", ""},
+          new String[] {"CREATE", "POLICY", ""},
+          new String[] {"DROP", "POLICY", ""},
+          new String[] {"CONSUME", ""},
+          new String[] {"ACK", ""},
+          new String[] {"STORAGE", "FLUSH", ""},
+          new String[] {"FLUSH", ""},
+          new String[] {"BEGIN", " (each statement is atomic on its own)"},
+          new String[] {"START", "TRANSACTION", " (each statement is atomic on its own)"},
+          new String[] {"COMMIT", " (each statement is atomic on its own)"},
+          new String[] {"ROLLBACK", " (each statement is atomic on its own)"});
 
   private static boolean isWordChar(char c) {
     return Character.isLetterOrDigit(c) || c == '_' || c == '$';
@@ -156,11 +306,7 @@ public final class StatementParser {
         while (j < n && Character.isDigit(sql.charAt(j))) {
           j++;
         }
-        int number = Integer.parseInt(sql.substring(i + 1, j));
-        if (number < 1) {
-          throw TributaryException.of(
-              ErrorCode.SYNTAX_ERROR, "Cannot parse statement: parameters start at $1, not $0");
-        }
+        int number = parameterNumber(sql, i, j);
         map.add(number - 1);
         out.append('?').append(" ".repeat(j - i - 1));
         i = j - 1;
@@ -179,6 +325,44 @@ public final class StatementParser {
       }
     }
     return new Object[] {out.toString(), map.stream().mapToInt(Integer::intValue).toArray()};
+  }
+
+  /**
+   * The number of the parameter written {@code sql[dollar, end)} ({@code $} and digits), from 1 to
+   * {@link StatementLimits#MAX_PARAMETER}.
+   */
+  private static int parameterNumber(String sql, int dollar, int end) {
+    String digits = sql.substring(dollar + 1, end);
+    String stripped = digits.replaceFirst("^0+(?=.)", "");
+    int number =
+        stripped.length() > 9 ? Integer.MAX_VALUE : Integer.parseInt(stripped); // no overflow
+    if (number >= 1 && number <= StatementLimits.MAX_PARAMETER) {
+      return number;
+    }
+    int[] at = lineAndColumn(sql, dollar);
+    String shown = digits.length() > 20 ? digits.substring(0, 17) + "..." : digits;
+    throw new TributaryException(
+        ErrorCode.SYNTAX_ERROR,
+        String.format(
+            "Cannot parse statement: parameter $%s is out of range: parameters are $1 to $%d"
+                + " at line %d, column %d",
+            shown, StatementLimits.MAX_PARAMETER, at[0], at[1]),
+        at[0],
+        at[1],
+        null);
+  }
+
+  /** The 1-based line and column of {@code offset} in {@code text}. */
+  static int[] lineAndColumn(String text, int offset) {
+    int line = 1;
+    int lineStart = 0;
+    for (int k = 0; k < offset && k < text.length(); k++) {
+      if (text.charAt(k) == '\n') {
+        line++;
+        lineStart = k + 1;
+      }
+    }
+    return new int[] {line, offset - lineStart + 1};
   }
 
   /**
@@ -271,15 +455,124 @@ public final class StatementParser {
       if (first.kind() == Kind.END) {
         throw error(first, "empty statement");
       }
+      TributaryException notYet = notSupportedYet();
+      if (notYet != null) {
+        throw notYet;
+      }
+      if (!first.isSymbol("(")
+          && !(first.kind() == Kind.WORD
+              && STANDARD_STARTS.contains(first.text().toUpperCase(Locale.ROOT)))) {
+        throw unknownStatement(first);
+      }
       return parseStandard(text);
+    }
+
+    /**
+     * An UNSUPPORTED_STATEMENT failure when the statement is one Tributary knows but does not run
+     * yet, else null.
+     */
+    private TributaryException notSupportedYet() {
+      for (String[] known : NOT_SUPPORTED_YET) {
+        int words = known.length - 1;
+        boolean matches = true;
+        for (int i = 0; i < words && matches; i++) {
+          matches = tokens.get(Math.min(i, tokens.size() - 1)).isWord(known[i]);
+        }
+        if (matches) {
+          return TributaryException.of(
+              ErrorCode.UNSUPPORTED_STATEMENT,
+              "Cannot run %s: not supported yet%s",
+              String.join(" ", java.util.Arrays.copyOf(known, words)),
+              known[words]);
+        }
+      }
+      return null;
+    }
+
+    private TributaryException unknownStatement(Token first) {
+      String suggestion = closestKeyword(first);
+      return new TributaryException(
+          ErrorCode.SYNTAX_ERROR,
+          "Cannot parse statement: "
+              + first.describe()
+              + " does not start a statement"
+              + (suggestion == null
+                  ? " (expected SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, SHOW, ...)"
+                  : " (did you mean " + suggestion + "?)")
+              + " at line "
+              + first.line()
+              + ", column "
+              + first.column(),
+          first.line(),
+          first.column(),
+          null);
+    }
+
+    /** The statement keyword {@code t} is a misspelling of (edit distance 1 or 2), or null. */
+    private static String closestKeyword(Token t) {
+      if (t.kind() != Kind.WORD || t.text().length() < 3) {
+        return null;
+      }
+      String word = t.text().toUpperCase(Locale.ROOT);
+      String best = null;
+      int bestDistance = 3;
+      for (String keyword : STATEMENT_KEYWORDS) {
+        int d = editDistance(word, keyword);
+        if (d < bestDistance) {
+          best = keyword;
+          bestDistance = d;
+        }
+      }
+      return best;
+    }
+
+    private static int editDistance(String a, String b) {
+      int[] previous = new int[b.length() + 1];
+      int[] current = new int[b.length() + 1];
+      for (int j = 0; j <= b.length(); j++) {
+        previous[j] = j;
+      }
+      for (int i = 1; i <= a.length(); i++) {
+        current[0] = i;
+        for (int j = 1; j <= b.length(); j++) {
+          int substitute = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+          current[j] = Math.min(substitute, Math.min(previous[j], current[j - 1]) + 1);
+        }
+        int[] swap = previous;
+        previous = current;
+        current = swap;
+      }
+      return previous[b.length()];
+    }
+
+    /**
+     * Refuses a name written without quotes that is a reserved word of the SQL grammar ({@code at},
+     * {@code by}, {@code value}, ...): a table or column created with it could not be named without
+     * quotes in any later statement. Quoted, the name is accepted.
+     */
+    private void requireUsableName(Token name, String what, String action) {
+      if (name.kind() == Kind.WORD && SqlParsing.isReservedWord(name.text())) {
+        throw TributaryException.of(
+            ErrorCode.INVALID_DEFINITION,
+            "Cannot %s: %s name %s is a reserved word in SQL; choose another name, or quote it"
+                + " (`%s`) here and in every statement that uses it",
+            action,
+            what,
+            name.text(),
+            name.text());
+      }
     }
 
     private Statement create() {
       expectWord("CREATE");
       if (acceptWord("NAMESPACE")) {
         boolean ifNotExists = ifNotExists();
+        Token nameToken = peek();
         String name = name("namespace");
         end();
+        if (!name.equals(SYSTEM_NAMESPACE)) {
+          requireUsableName(nameToken, "namespace", "create namespace " + name);
+        }
         return new Statement.CreateNamespace(name, ifNotExists);
       }
       TableKind prefix = null;
@@ -299,12 +592,18 @@ public final class StatementParser {
       if (prefix == null && acceptWord("USER")) {
         return createUser();
       }
+      TributaryException notYet = notSupportedYet();
+      if (notYet != null) {
+        throw notYet;
+      }
       throw error(peek(), "expected NAMESPACE, TABLE or USER after CREATE");
     }
 
     private Statement createTable(TableKind prefix) {
       boolean ifNotExists = ifNotExists();
       String[] name = qualifiedName("table");
+      String action = "create table " + name[0] + "." + name[1];
+      requireUsableName(tokens.get(pos - 1), "table", action);
       expectSymbol("(");
       List<Statement.ColumnSpec> columns = new ArrayList<>();
       List<String> tableKey = new ArrayList<>();
@@ -321,6 +620,7 @@ public final class StatementParser {
           } while (acceptSymbol(","));
           expectSymbol(")");
         } else {
+          requireUsableName(peek(), "column", action);
           columns.add(column());
         }
       } while (acceptSymbol(","));
@@ -545,6 +845,10 @@ public final class StatementParser {
         String name = userName();
         end();
         return new Statement.DropUser(name, ifExists);
+      }
+      TributaryException notYet = notSupportedYet();
+      if (notYet != null) {
+        throw notYet;
       }
       throw error(peek(), "expected NAMESPACE, TABLE or USER after DROP");
     }

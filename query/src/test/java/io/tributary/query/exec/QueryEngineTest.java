@@ -511,8 +511,8 @@ class QueryEngineTest {
             + " Supported form(s): '<COMPARABLE_TYPE> = <COMPARABLE_TYPE>'");
     assertFails(
         () -> select("SELECT nofunction(id) FROM chat.messages"),
-        ErrorCode.UNSUPPORTED_STATEMENT,
-        "Cannot run query: No match found for function signature nofunction(<NUMERIC>)");
+        ErrorCode.FUNCTION_NOT_FOUND,
+        "Cannot run query: function nofunction does not exist");
     assertFails(
         () -> select("SELECT id, COUNT(*) FROM chat.messages"),
         ErrorCode.INVALID_ARGUMENT,

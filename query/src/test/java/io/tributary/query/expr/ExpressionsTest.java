@@ -495,7 +495,7 @@ class ExpressionsTest {
           .isInstanceOf(TributaryException.class)
           .hasMessage("Cannot evaluate CAST(content AS INTEGER): cannot convert 'abc' to INTEGER")
           .extracting(x -> ((TributaryException) x).code())
-          .isEqualTo(ErrorCode.INVALID_ARGUMENT);
+          .isEqualTo(ErrorCode.TYPE_MISMATCH);
     }
 
     @Test
@@ -586,7 +586,7 @@ class ExpressionsTest {
           .hasMessage("Cannot convert '{oops' to JSON for column target: not valid JSON");
       assertThatThrownBy(() -> eval("id * 5000000000", ColumnType.INT, row()))
           .isInstanceOf(TributaryException.class)
-          .hasMessage("Cannot convert 5000000000 to INT for column target: Overflow");
+          .hasMessage("Cannot convert 5000000000 to INT for column target: out of range for INT");
       assertThatThrownBy(() -> eval("12345678.9", ColumnType.decimal(5, 2), row()))
           .isInstanceOf(TributaryException.class)
           .hasMessage(
@@ -711,10 +711,9 @@ class ExpressionsTest {
     void shouldRefuseAnUnknownFunction() {
       assertThatThrownBy(() -> Expressions.predicate(TABLE, "foo(n) = 1"))
           .isInstanceOf(TributaryException.class)
-          .hasMessage(
-              "Cannot compile WHERE clause: No match found for function signature foo(<NUMERIC>)")
+          .hasMessage("Cannot compile WHERE clause: function foo does not exist")
           .extracting(e -> ((TributaryException) e).code())
-          .isEqualTo(ErrorCode.UNSUPPORTED_STATEMENT);
+          .isEqualTo(ErrorCode.FUNCTION_NOT_FOUND);
     }
 
     @Test

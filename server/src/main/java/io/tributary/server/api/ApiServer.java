@@ -51,8 +51,9 @@ import org.slf4j.LoggerFactory;
  * authorization: Bearer <token>} with a token from {@link TokenService}; a missing, invalid or
  * expired token, or one whose account was dropped or changed its password since, fails with {@code
  * UNAUTHENTICATED}. Failures carry an {@code ErrorDetail} with a stable error code in their
- * trailers. An unexpected exception fails only its own call, with {@code INTERNAL}; the cause goes
- * to the server log, never to the client.
+ * trailers; a request whose body cannot be read fails with {@code INVALID_ARGUMENT}. An unexpected
+ * exception fails only its own call, with {@code INTERNAL}; the cause goes to the server log, never
+ * to the client.
  *
  * <p>Lifecycle: {@link #start} returns a listening server; {@link #close} stops it (idempotent).
  * Calls that wait (statements, logins, adding subscriptions) run on Armeria's blocking task
@@ -128,6 +129,7 @@ public final class ApiServer implements AutoCloseable {
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .intercept(new AuthInterceptor(tokens, runner))
+            .exceptionHandler(new MalformedRequests())
             .enableUnframedRequests(false)
             .build();
     InetSocketAddress address = new InetSocketAddress(config.bind(), config.port());
@@ -176,7 +178,11 @@ public final class ApiServer implements AutoCloseable {
                         "grpc-timeout",
                         "connect-protocol-version",
                         "connect-timeout-ms")
-                    .exposeHeaders("grpc-status", "grpc-message", "grpc-status-details-bin")
+                    .exposeHeaders(
+                        "grpc-status",
+                        "grpc-message",
+                        "grpc-status-details-bin",
+                        "tributary.v1.errordetail-bin")
                     .maxAge(Duration.ofHours(1))
                     .newDecorator())
             .build();

@@ -1,5 +1,6 @@
 package io.tributary.server.api;
 
+import com.google.protobuf.Any;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -11,11 +12,19 @@ import io.tributary.query.TributaryException;
 
 /**
  * Maps Tributary errors to gRPC: a status code chosen from the {@link ErrorCode}, and the stable
- * code, message and position in an {@link ErrorDetail} trailer ({@code grpc-status-details-bin}).
+ * code, message and position in an {@link ErrorDetail}, sent twice in the trailers: under {@code
+ * tributary.v1.ErrorDetail-bin}, and packed in the standard {@code grpc-status-details-bin} ({@code
+ * google.rpc.Status}) that generic tools (grpcurl, gRPC-Web clients) decode.
  */
 public final class Errors {
   static final Metadata.Key<ErrorDetail> DETAIL_KEY =
       ProtoUtils.keyForProto(ErrorDetail.getDefaultInstance());
+
+  /** The standard rich-status trailer, as {@code io.grpc.protobuf.StatusProto} reads it. */
+  static final Metadata.Key<com.google.rpc.Status> STATUS_DETAILS_KEY =
+      Metadata.Key.of(
+          "grpc-status-details-bin",
+          ProtoUtils.metadataMarshaller(com.google.rpc.Status.getDefaultInstance()));
 
   /** What a client sees for a failure the server did not expect; the cause is only logged. */
   static final String INTERNAL_MESSAGE = "Cannot execute: internal error (see server log)";
@@ -38,8 +47,22 @@ public final class Errors {
 
   static StatusRuntimeException toStatus(Status status, Error error) {
     Metadata trailers = new Metadata();
-    trailers.put(DETAIL_KEY, ErrorDetail.newBuilder().setError(error).build());
+    addDetail(trailers, status, error);
     return status.withDescription(error.getMessage()).asRuntimeException(trailers);
+  }
+
+  /** Adds the error's two detail trailers (see the class comment) to {@code trailers}. */
+  static void addDetail(Metadata trailers, Status status, Error error) {
+    ErrorDetail detail = ErrorDetail.newBuilder().setError(error).build();
+    trailers.put(DETAIL_KEY, detail);
+    trailers.discardAll(STATUS_DETAILS_KEY);
+    trailers.put(
+        STATUS_DETAILS_KEY,
+        com.google.rpc.Status.newBuilder()
+            .setCode(status.getCode().value())
+            .setMessage(error.getMessage())
+            .addDetails(Any.pack(detail))
+            .build());
   }
 
   static StatusRuntimeException internal() {
@@ -58,6 +81,7 @@ public final class Errors {
       case NAMESPACE_NOT_FOUND:
       case TABLE_NOT_FOUND:
       case COLUMN_NOT_FOUND:
+      case FUNCTION_NOT_FOUND:
       case USER_NOT_FOUND:
       case LIVE_QUERY_NOT_FOUND:
         return Status.NOT_FOUND;
@@ -80,7 +104,10 @@ public final class Errors {
         return Status.RESOURCE_EXHAUSTED;
       case RESUME_POSITION_LOST:
         return Status.OUT_OF_RANGE;
+      case LIVE_QUERY_KILLED:
+        return Status.ABORTED;
       case SYNTAX_ERROR:
+      case STATEMENT_TOO_LARGE: // never retried: the same statement fails the same way
       case INVALID_ARGUMENT:
       case INVALID_DEFINITION:
       case TYPE_MISMATCH:

@@ -1,6 +1,7 @@
 package io.tributary.server.internal;
 
 import io.tributary.log.Log;
+import io.tributary.log.LogConfig;
 import io.tributary.log.LogPosition;
 import io.tributary.materializer.WriteKeys;
 import io.tributary.query.Action;
@@ -19,6 +20,7 @@ import io.tributary.query.exec.HotTier;
 import io.tributary.query.exec.QueryEngine;
 import io.tributary.query.parse.Statement;
 import io.tributary.query.parse.StatementCache;
+import io.tributary.query.parse.StatementLimits;
 import io.tributary.query.parse.StatementParser;
 import io.tributary.server.Principal;
 import io.tributary.server.StatementOutcome;
@@ -61,6 +63,20 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
   private final LiveHub live;
   private final Object catalogLock = new Object();
 
+  /**
+   * The largest write command appended to the log: the statement limit, well below the largest
+   * record the log's writer accepts ({@link LogConfig#MAX_RECORD_BYTES}), so that the change
+   * records the materializer derives from a command fit as well: an update's change holds the old
+   * row (written by one command) and the new one (that row plus the values of another).
+   */
+  static final int MAX_COMMAND_BYTES = StatementLimits.MAX_STATEMENT_BYTES;
+
+  static {
+    if (3L * MAX_COMMAND_BYTES + 64 * 1024 > LogConfig.MAX_RECORD_BYTES) {
+      throw new AssertionError("Cannot run with a write limit the log does not accept");
+    }
+  }
+
   /** Parsed writes by text: a client repeating a parameterized INSERT skips the parser. */
   private final StatementCache parsed = new StatementCache(1_024, 4_096);
 
@@ -101,13 +117,34 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
                   ErrorCode.SYNTAX_ERROR, "Cannot parse statement: it is empty")));
     }
     for (String text : texts) {
-      StatementOutcome outcome = run(principal, text, params);
+      StatementOutcome outcome = runWithinLimits(principal, text, params);
       out.add(outcome);
       if (outcome instanceof StatementOutcome.Failed) {
         break;
       }
     }
     return out;
+  }
+
+  /**
+   * Runs one statement of at most {@link StatementLimits#MAX_STATEMENT_BYTES}. The parser refuses
+   * deep nesting before Calcite sees it; a statement that still exhausts the stack (Calcite and the
+   * expression compiler recurse over the tree) fails alone, and the server goes on.
+   */
+  private StatementOutcome runWithinLimits(Principal principal, String text, List<Object> params) {
+    try {
+      StatementLimits.checkStatementSize(text, params);
+      return run(principal, text, params);
+    } catch (TributaryException e) {
+      return new StatementOutcome.Failed(text, e);
+    } catch (StackOverflowError e) {
+      return new StatementOutcome.Failed(
+          text,
+          new TributaryException(
+              ErrorCode.SYNTAX_ERROR,
+              "Cannot run statement: it nests too deeply to be analyzed (simplify its"
+                  + " expressions)"));
+    }
   }
 
   private StatementOutcome run(Principal principal, String text, List<Object> params) {
@@ -184,11 +221,20 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
     String topic = topicFor(w.table());
     byte[] key =
         w.owner() == null ? WriteKeys.sharedKey(w.table().id()) : WriteKeys.userKey(w.owner());
+    byte[] encoded = CommandCodec.encode(command);
+    if (encoded.length > MAX_COMMAND_BYTES) {
+      // Refused here, the same way every time, rather than by the log's max.request.size.
+      throw TributaryException.of(
+          ErrorCode.STATEMENT_TOO_LARGE,
+          "Cannot write to %s: the write is %,d bytes with its defaults filled in, more than the"
+              + " limit of %,d bytes; split it into smaller statements",
+          w.table().qualifiedName(),
+          encoded.length,
+          MAX_COMMAND_BYTES);
+    }
     CompletableFuture<WriteOutcome> outcome = outcomes.register(command.requestId());
     try {
-      await(
-          log.writer().append(topic, key, CommandCodec.encode(command)),
-          "write to " + w.table().qualifiedName());
+      await(log.writer().append(topic, key, encoded), "write to " + w.table().qualifiedName());
       WriteOutcome result = await(outcome, "confirm the write to " + w.table().qualifiedName());
       if (!result.succeeded()) {
         throw new TributaryException(result.error(), result.message());
@@ -299,6 +345,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
   }
 
   private Action.Subscribe analyzeSubscriptionNow(UserDef user, String sql, List<Object> params) {
+    StatementLimits.checkStatementSize(sql, params);
     List<String> texts = StatementParser.split(sql);
     if (texts.size() != 1) {
       throw TributaryException.of(

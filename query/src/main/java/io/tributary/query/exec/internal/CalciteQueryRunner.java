@@ -7,6 +7,7 @@ import io.tributary.query.exec.QueryResult;
 import io.tributary.query.exec.RowSource;
 import io.tributary.query.expr.internal.SqlErrors;
 import io.tributary.query.expr.internal.TributaryTypeSystem;
+import io.tributary.query.parse.DialectParser;
 import io.tributary.query.parse.SqlParsing;
 import java.sql.SQLException;
 import java.util.Deque;
@@ -36,6 +37,9 @@ public final class CalciteQueryRunner {
     p.setProperty(CalciteConnectionProperty.TIME_ZONE.camelName(), "UTC");
     p.setProperty(
         CalciteConnectionProperty.CONFORMANCE.camelName(), SqlConformanceEnum.DEFAULT.name());
+    p.setProperty(
+        CalciteConnectionProperty.PARSER_FACTORY.camelName(),
+        DialectParser.class.getName() + "#FACTORY");
     p.setProperty(
         CalciteConnectionProperty.TYPE_SYSTEM.camelName(),
         TributaryTypeSystem.class.getName() + "#INSTANCE");

@@ -19,6 +19,12 @@ final class EvalContext {
         ErrorCode.INVALID_ARGUMENT, "Cannot evaluate " + source + ": " + reason);
   }
 
+  /** A TYPE_MISMATCH failure of evaluation: a value that does not convert to a type. */
+  TributaryException mismatch(String reason) {
+    return new TributaryException(
+        ErrorCode.TYPE_MISMATCH, "Cannot evaluate " + source + ": " + reason);
+  }
+
   TributaryException divisionByZero() {
     return fail("division by zero");
   }

@@ -5,10 +5,14 @@ import io.tributary.query.TributaryException;
 import io.tributary.query.parse.SqlParsing;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.apache.calcite.runtime.CalciteContextException;
 import org.apache.calcite.runtime.CalciteException;
+import org.apache.calcite.sql.SqlFunction;
+import org.apache.calcite.sql.fun.SqlStdOperatorTable;
 import org.apache.calcite.sql.parser.SqlParseException;
 import org.apache.calcite.sql.validate.SqlValidatorException;
 
@@ -39,7 +43,25 @@ public final class SqlErrors {
           "type mismatch",
           "incompatible",
           "must have compatible",
-          "cannot be applied");
+          "cannot be applied",
+          "invalid character for cast",
+          "illegal date literal",
+          "illegal time literal",
+          "illegal timestamp literal");
+
+  private static final Pattern NO_FUNCTION =
+      Pattern.compile("No match found for function signature ([^(]+)(\\(.*\\))");
+  private static final Pattern NUMBER_INPUT =
+      Pattern.compile("For input string: \"(.*)\"(?: under radix \\d+)?", Pattern.DOTALL);
+
+  /** The names of the functions the standard operator table knows, upper case. */
+  private static final class FunctionNames {
+    static final Set<String> KNOWN =
+        SqlStdOperatorTable.instance().getOperatorList().stream()
+            .filter(op -> op instanceof SqlFunction)
+            .map(op -> op.getName().toUpperCase(Locale.ROOT))
+            .collect(Collectors.toUnmodifiableSet());
+  }
 
   private SqlErrors() {}
 
@@ -113,18 +135,33 @@ public final class SqlErrors {
     }
     NumberFormatException number = cause(e, NumberFormatException.class);
     if (number != null) {
+      // A text converted to a number (WHERE id = 'x'): Java's message is not shown.
+      Matcher input = NUMBER_INPUT.matcher(number.getMessage() == null ? "" : number.getMessage());
+      String shown = input.matches() ? "'" + abbreviate(input.group(1)) + "'" : "a text value";
       return new TributaryException(
-          ErrorCode.INVALID_ARGUMENT,
-          "Cannot " + action + ": invalid number" + detail(number.getMessage()),
-          e);
+          ErrorCode.TYPE_MISMATCH, "Cannot " + action + ": " + shown + " is not a number", e);
     }
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
-    if (root instanceof IllegalArgumentException || root instanceof UnsupportedOperationException) {
+    if (root instanceof IllegalArgumentException && thrownConvertingDateTime(root)) {
       return new TributaryException(
-          ErrorCode.INVALID_ARGUMENT, "Cannot " + action + detail(firstLine(root.getMessage())), e);
+          ErrorCode.TYPE_MISMATCH,
+          "Cannot " + action + ": a text value is not a valid date, time or timestamp",
+          e);
+    }
+    if (root instanceof IllegalArgumentException || root instanceof UnsupportedOperationException) {
+      // Their messages come from Calcite's runtime or the JDK: show only the kind of failure.
+      return new TributaryException(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot "
+              + action
+              + ": "
+              + (root instanceof UnsupportedOperationException
+                  ? "an operation it needs is not supported"
+                  : "a value is not valid for the operation applied to it"),
+          e);
     }
     return new TributaryException(
         ErrorCode.INTERNAL,
@@ -132,8 +169,19 @@ public final class SqlErrors {
         e);
   }
 
-  private static String detail(String message) {
-    return message == null || message.isBlank() ? "" : ": " + message;
+  /** Whether Calcite's runtime threw it while reading a date, time or timestamp from text. */
+  private static boolean thrownConvertingDateTime(Throwable t) {
+    StackTraceElement[] trace = t.getStackTrace();
+    for (int i = 0; i < Math.min(4, trace.length); i++) {
+      if (trace[i].getClassName().equals("org.apache.calcite.avatica.util.DateTimeUtils")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String abbreviate(String value) {
+    return value.length() > 64 ? value.substring(0, 61) + "..." : value;
   }
 
   private static TributaryException classify(
@@ -193,16 +241,28 @@ public final class SqlErrors {
           column,
           cause);
     }
+    m = NO_FUNCTION.matcher(reason);
+    if (m.matches()) {
+      String name = m.group(1);
+      boolean known = FunctionNames.KNOWN.contains(name.toUpperCase(Locale.ROOT));
+      return new TributaryException(
+          ErrorCode.FUNCTION_NOT_FOUND,
+          "Cannot "
+              + action
+              + ": "
+              + (known
+                  ? "function " + name + " does not take arguments " + m.group(2)
+                  : "function " + name + " does not exist"),
+          line,
+          column,
+          cause);
+    }
     ErrorCode code = ErrorCode.INVALID_ARGUMENT;
     String lower = reason.toLowerCase(Locale.ROOT);
-    if (lower.startsWith("no match found for function signature")) {
-      code = ErrorCode.UNSUPPORTED_STATEMENT;
-    } else {
-      for (String r : TYPE_REASONS) {
-        if (lower.contains(r)) {
-          code = ErrorCode.TYPE_MISMATCH;
-          break;
-        }
+    for (String r : TYPE_REASONS) {
+      if (lower.contains(r)) {
+        code = ErrorCode.TYPE_MISMATCH;
+        break;
       }
     }
     return new TributaryException(code, "Cannot " + action + ": " + reason, line, column, cause);

@@ -569,6 +569,6 @@ final class Values {
     if (shown.length() > 64) {
       shown = shown.substring(0, 61) + "...";
     }
-    return ctx.fail("cannot convert " + shown + " to " + typeName);
+    return ctx.mismatch("cannot convert " + shown + " to " + typeName);
   }
 }
