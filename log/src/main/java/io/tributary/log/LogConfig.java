@@ -71,6 +71,7 @@ public final class LogConfig {
   private final Map<String, Object> clientProperties;
   private final Map<String, Object> writerProperties;
   private final String exclusiveGroup;
+  private final String exclusiveSelf;
 
   private LogConfig(
       Path dataDir,
@@ -81,7 +82,8 @@ public final class LogConfig {
       Map<String, String> brokerProperties,
       Map<String, Object> clientProperties,
       Map<String, Object> writerProperties,
-      String exclusiveGroup) {
+      String exclusiveGroup,
+      String exclusiveSelf) {
     this.dataDir = dataDir;
     this.bootstrapServers = bootstrapServers;
     this.partitions = partitions;
@@ -91,6 +93,7 @@ public final class LogConfig {
     this.clientProperties = Map.copyOf(clientProperties);
     this.writerProperties = Map.copyOf(writerProperties);
     this.exclusiveGroup = exclusiveGroup;
+    this.exclusiveSelf = exclusiveSelf;
   }
 
   /**
@@ -111,6 +114,7 @@ public final class LogConfig {
         Map.of(),
         Map.of(),
         Map.of(),
+        null,
         null);
   }
 
@@ -136,6 +140,7 @@ public final class LogConfig {
         Map.of(),
         Map.of(),
         Map.of(),
+        null,
         null);
   }
 
@@ -161,7 +166,8 @@ public final class LogConfig {
         brokerProperties,
         clientProperties,
         writerProperties,
-        exclusiveGroup);
+        exclusiveGroup,
+        exclusiveSelf);
   }
 
   /**
@@ -183,7 +189,8 @@ public final class LogConfig {
         brokerProperties,
         clientProperties,
         writerProperties,
-        exclusiveGroup);
+        exclusiveGroup,
+        exclusiveSelf);
   }
 
   /**
@@ -207,7 +214,8 @@ public final class LogConfig {
         brokerProperties,
         clientProperties,
         writerProperties,
-        exclusiveGroup);
+        exclusiveGroup,
+        exclusiveSelf);
   }
 
   /**
@@ -242,7 +250,8 @@ public final class LogConfig {
         copy,
         clientProperties,
         writerProperties,
-        exclusiveGroup);
+        exclusiveGroup,
+        exclusiveSelf);
   }
 
   /**
@@ -271,7 +280,8 @@ public final class LogConfig {
         brokerProperties,
         copy,
         writerProperties,
-        exclusiveGroup);
+        exclusiveGroup,
+        exclusiveSelf);
   }
 
   /**
@@ -301,7 +311,8 @@ public final class LogConfig {
         brokerProperties,
         clientProperties,
         copy,
-        exclusiveGroup);
+        exclusiveGroup,
+        exclusiveSelf);
   }
 
   /**
@@ -333,7 +344,32 @@ public final class LogConfig {
         brokerProperties,
         clientProperties,
         writerProperties,
-        groupId);
+        groupId,
+        null);
+  }
+
+  /**
+   * Like {@link #withExclusiveGroup(String)}, but a member whose static group instance id is {@code
+   * self}, or starts with {@code self + "-"} (Kafka Streams adds its thread's number), does not
+   * count: it is this node's own run that crashed, which the new run replaces at once when it joins
+   * with the same instance id.
+   *
+   * @param self this node's group instance id
+   */
+  public LogConfig withExclusiveGroup(String groupId, String self) {
+    Objects.requireNonNull(self, "self");
+    LogConfig c = withExclusiveGroup(groupId);
+    return new LogConfig(
+        c.dataDir,
+        c.bootstrapServers,
+        c.partitions,
+        c.durableWrites,
+        c.startTimeout,
+        c.brokerProperties,
+        c.clientProperties,
+        c.writerProperties,
+        c.exclusiveGroup,
+        self);
   }
 
   /** P, the partition count of the partitioned internal topics. */
@@ -378,6 +414,11 @@ public final class LogConfig {
     return Optional.ofNullable(exclusiveGroup);
   }
 
+  /** This node's own group instance id in the {@link #exclusiveGroup()}, if named. */
+  public Optional<String> exclusiveSelf() {
+    return Optional.ofNullable(exclusiveSelf);
+  }
+
   /** The internal topic layout this configuration implies. */
   public LogTopics topics() {
     return LogTopics.withPartitions(partitions);
@@ -409,7 +450,8 @@ public final class LogConfig {
         && brokerProperties.equals(other.brokerProperties)
         && clientProperties.equals(other.clientProperties)
         && writerProperties.equals(other.writerProperties)
-        && Objects.equals(exclusiveGroup, other.exclusiveGroup);
+        && Objects.equals(exclusiveGroup, other.exclusiveGroup)
+        && Objects.equals(exclusiveSelf, other.exclusiveSelf);
   }
 
   @Override

@@ -70,6 +70,18 @@ public interface Materializer extends AutoCloseable, HotTier {
   }
 
   /**
+   * This node's static member id in the materializer's consumer group ({@code group.instance.id}):
+   * created on first use and kept in {@code stateDir}, so it is the same across restarts and
+   * differs between nodes. A node restarting after a crash joins under it and takes its dead
+   * predecessor's place at once, instead of waiting for that member's session to time out.
+   *
+   * @throws io.tributary.query.TributaryException UNAVAILABLE when the file cannot be read or made
+   */
+  static String instanceId(Path stateDir) {
+    return MaterializerImpl.instanceId(stateDir);
+  }
+
+  /**
    * Starts Kafka Streams and blocks until it is RUNNING (stores restored, partitions assigned).
    *
    * @throws io.tributary.query.TributaryException UNAVAILABLE when Streams does not reach RUNNING

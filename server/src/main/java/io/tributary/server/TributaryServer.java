@@ -96,7 +96,9 @@ public final class TributaryServer implements AutoCloseable {
             ? LogConfig.embedded(config.dataDir().resolve("kafka"))
             // Another node serving the cluster would lose partitions to this one's materializer.
             : LogConfig.external(config.kafkaBootstrap())
-                .withExclusiveGroup(Materializer.APPLICATION_ID);
+                .withExclusiveGroup(
+                    Materializer.APPLICATION_ID,
+                    Materializer.instanceId(config.dataDir().resolve("streams")));
     log =
         Log.open(
             logConfig

@@ -28,7 +28,7 @@ final class ExclusiveGroup {
   /**
    * @throws LogException when {@code groupId} has active members, or cannot be described
    */
-  static void requireNoActiveMember(Admin admin, String groupId, Duration timeout) {
+  static void requireNoActiveMember(Admin admin, String groupId, String self, Duration timeout) {
     ConsumerGroupDescription group;
     try {
       group =
@@ -49,7 +49,10 @@ final class ExclusiveGroup {
       Thread.currentThread().interrupt();
       throw cannotCheck(groupId, "interrupted", e);
     }
-    List<MemberDescription> members = List.copyOf(group.members());
+    // A member with this node's own static instance id is its previous run, dead after a crash:
+    // joining with the same instance id takes its place at once.
+    List<MemberDescription> members =
+        group.members().stream().filter(m -> !isSelf(m, self)).toList();
     if (members.isEmpty()) {
       return;
     }
@@ -64,9 +67,15 @@ final class ExclusiveGroup {
         String.format(
             "another Tributary node is already serving this cluster (consumer group '%s' has %d"
                 + " active member%s, from %s); running several nodes on one cluster is not"
-                + " supported yet. If that member is an earlier run of this node that crashed,"
-                + " start again once the group's session timeout (45 s by default) has passed",
+                + " supported yet",
             groupId, members.size(), members.size() == 1 ? "" : "s", hosts));
+  }
+
+  private static boolean isSelf(MemberDescription member, String self) {
+    String instance = member.groupInstanceId().orElse(null);
+    return self != null
+        && instance != null
+        && (instance.equals(self) || instance.startsWith(self + "-"));
   }
 
   private static LogException cannotCheck(String groupId, String reason, Throwable cause) {

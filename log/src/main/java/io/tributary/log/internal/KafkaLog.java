@@ -88,7 +88,10 @@ public final class KafkaLog implements Log {
           if (!config.isEmbedded() && config.exclusiveGroup().isPresent()) {
             // Before anything changes in the cluster: a refused node must leave no trace.
             ExclusiveGroup.requireNoActiveMember(
-                admin, config.exclusiveGroup().get(), remaining(deadlineMs));
+                admin,
+                config.exclusiveGroup().get(),
+                config.exclusiveSelf().orElse(null),
+                remaining(deadlineMs));
           }
           new InternalTopics(admin, topics, config.durableWrites(), time).ensure(deadlineMs);
         }

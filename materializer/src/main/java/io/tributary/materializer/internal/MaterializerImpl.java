@@ -335,7 +335,7 @@ public final class MaterializerImpl implements Materializer {
    * This node's member id in the materializer's consumer group: created once, kept in the state
    * directory, so it survives restarts and differs between nodes.
    */
-  static String instanceId(Path stateDir) {
+  public static String instanceId(Path stateDir) {
     Path file = stateDir.resolve(INSTANCE_ID_FILE);
     try {
       if (Files.exists(file)) {

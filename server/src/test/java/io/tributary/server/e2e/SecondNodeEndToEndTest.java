@@ -23,9 +23,7 @@ class SecondNodeEndToEndTest {
   private static final String REFUSAL =
       "Cannot start: another Tributary node is already serving this cluster (consumer group"
           + " 'tributary-materializer' has 1 active member, from /127.0.0.1); running several"
-          + " nodes on one cluster is not supported yet. If that member is an earlier run of this"
-          + " node that crashed, start again once the group's session timeout (45 s by default)"
-          + " has passed";
+          + " nodes on one cluster is not supported yet";
 
   @TempDir Path secondDataDir;
 
