@@ -1,12 +1,41 @@
 package io.tributary.benchmarks;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
-/** Writes maps, lists, strings, numbers and booleans as indented JSON (NaN as null). */
+/**
+ * Writes maps, lists, strings, numbers and booleans as indented JSON (NaN as null), and reads such
+ * JSON back with Jackson.
+ */
 public final class Json {
+  /** Thread-safe once configured. Integers read as {@link Long}, whatever their size. */
+  private static final ObjectMapper READER =
+      JsonMapper.builder()
+          .enable(DeserializationFeature.USE_LONG_FOR_INTS)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
+
   private Json() {}
+
+  /**
+   * Reads one JSON value: objects as maps that keep their members' order, arrays as lists, integers
+   * as {@link Long} (as {@link java.math.BigInteger} past its range), other numbers as {@link
+   * Double}, then strings, booleans and null.
+   *
+   * @throws IllegalArgumentException when {@code text} is not exactly one JSON value
+   */
+  public static Object read(String text) {
+    try {
+      return READER.readValue(text, Object.class);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("Cannot read JSON: " + e.getOriginalMessage(), e);
+    }
+  }
 
   public static String write(Object value) {
     StringBuilder b = new StringBuilder();

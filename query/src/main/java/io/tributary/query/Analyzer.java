@@ -11,6 +11,7 @@ import io.tributary.query.catalog.SharedAccess;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.catalog.TableKind;
 import io.tributary.query.catalog.UserDef;
+import io.tributary.query.command.CommandLimits;
 import io.tributary.query.command.RowCodec;
 import io.tributary.query.command.WriteCommand;
 import io.tributary.query.exec.QueryResult;
@@ -61,9 +62,6 @@ import org.apache.calcite.util.TimestampString;
  * with a coded {@link TributaryException} and yields no action. Thread-safe; holds no state.
  */
 public final class Analyzer {
-  /** Most changes one command may make: {@code _seq} keeps 16 bits for the ordinal. */
-  public static final int MAX_CHANGES_PER_COMMAND = 65_535;
-
   private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
   private static final Pattern USER_NAME = Pattern.compile("[A-Za-z0-9_.@-]{1,128}");
   private static final Pattern FLUSH_POLICY =
@@ -712,12 +710,12 @@ public final class Analyzer {
           action);
     }
     List<SqlNode> rowNodes = ((SqlCall) source).getOperandList();
-    if (rowNodes.size() > MAX_CHANGES_PER_COMMAND) {
+    if (rowNodes.size() > CommandLimits.MAX_CHANGES) {
       throw TributaryException.of(
           ErrorCode.TOO_MANY_ROWS,
           "Cannot %s: at most %d rows per statement",
           action,
-          MAX_CHANGES_PER_COMMAND);
+          CommandLimits.MAX_CHANGES);
     }
     Inliner inliner = new Inliner(actor.name(), s.paramMap(), params, false);
     long now = inliner.now;

@@ -69,7 +69,7 @@ public final class MicroBenchmarks {
           new Family(
               "matching",
               "Subscription matching",
-              "io.tributary.server.live.SubscriptionMatchingBenchmark",
+              SubscriptionMatchingBenchmark.class.getName(),
               "subscriptions",
               "subscriptions",
               "index",
@@ -83,7 +83,7 @@ public final class MicroBenchmarks {
           new Family(
               "encoding",
               "Change encoding",
-              "io.tributary.server.live.ChangeEncodingBenchmark",
+              ChangeEncodingBenchmark.class.getName(),
               "receivers",
               "matching subscriptions",
               "shared",

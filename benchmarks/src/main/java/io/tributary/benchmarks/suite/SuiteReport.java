@@ -54,7 +54,7 @@ final class SuiteReport {
     Map<String, Object> suite = null;
     Path suiteJson = runDir.resolve(SUITE_JSON);
     if (Files.isRegularFile(suiteJson)) {
-      Object all = JsonReader.read(Files.readString(suiteJson, StandardCharsets.UTF_8));
+      Object all = Json.read(Files.readString(suiteJson, StandardCharsets.UTF_8));
       if (all instanceof Map<?, ?> m && m.get("suite") instanceof Map<?, ?> s) {
         suite = cast(s);
       }
@@ -398,7 +398,7 @@ final class SuiteReport {
   }
 
   static Map<String, Object> readJson(Path file) throws IOException {
-    Object v = JsonReader.read(Files.readString(file, StandardCharsets.UTF_8));
+    Object v = Json.read(Files.readString(file, StandardCharsets.UTF_8));
     if (!(v instanceof Map<?, ?> m)) {
       throw new IllegalArgumentException("Cannot read " + file + ": not a JSON object");
     }

@@ -80,7 +80,7 @@ class SuiteSmokeTest {
         .contains("## Startup: not available in this build\n\nNo class x.Startup on the classpath.")
         .contains("## Micro-benchmarks: **failed**")
         .contains("Exception: boom in the micro run");
-    Object all = JsonReader.read(Files.readString(dir.resolve("suite.json")));
+    Object all = Json.read(Files.readString(dir.resolve("suite.json")));
     assertThat(all).isInstanceOf(Map.class);
     Map<?, ?> scenarios = (Map<?, ?>) ((Map<?, ?>) all).get("scenarios");
     assertThat(new ArrayList<Object>(scenarios.keySet()))

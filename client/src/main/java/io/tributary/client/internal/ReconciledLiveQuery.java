@@ -29,7 +29,16 @@ final class ReconciledLiveQuery implements LiveQuery, ResultListener {
   private static final String SEQ = "_seq";
 
   private final Consumer<List<Row>> onRows;
-  private final Map<Key, Row> byKey = new HashMap<>();
+
+  /** Primary key columns, unnamed: a key is the row of its key values. */
+  private static final ColumnIndex KEY_COLUMNS = new ColumnIndex(List.of());
+
+  /**
+   * Rows by primary key. The key is a {@link DecodedRow} of the key's values, whose equality also
+   * compares {@code byte[]} keys by content.
+   */
+  private final Map<Row, Row> byKey = new HashMap<>();
+
   private TreeSet<Row> ordered =
       new TreeSet<>(RowOrder.of(new ColumnIndex(List.of()), List.of(), new int[0]));
   private int[] keyPositions = new int[0];
@@ -162,7 +171,7 @@ final class ReconciledLiveQuery implements LiveQuery, ResultListener {
     ordered.add(row);
   }
 
-  private void remove(Key key) {
+  private void remove(Row key) {
     Row previous = byKey.remove(key);
     if (previous != null) {
       ordered.remove(previous);
@@ -178,29 +187,11 @@ final class ReconciledLiveQuery implements LiveQuery, ResultListener {
     onRows.accept(current);
   }
 
-  private Key key(Row row) {
+  private Row key(Row row) {
     Object[] values = new Object[keyPositions.length];
     for (int i = 0; i < values.length; i++) {
       values[i] = row.get(keyPositions[i]);
     }
-    return new Key(values);
-  }
-
-  /** Primary key values; arrays compare by content ({@code byte[]} keys). */
-  private record Key(Object[] values) {
-    @Override
-    public boolean equals(Object other) {
-      return other instanceof Key key && Arrays.deepEquals(values, key.values);
-    }
-
-    @Override
-    public int hashCode() {
-      return Arrays.deepHashCode(values);
-    }
-
-    @Override
-    public String toString() {
-      return Arrays.deepToString(values);
-    }
+    return new DecodedRow(KEY_COLUMNS, values);
   }
 }

@@ -4,6 +4,7 @@ import static io.tributary.client.internal.FakeLiveService.ready;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.ByteString;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
@@ -127,6 +128,30 @@ class LiveQueryOrderTest {
             List.of("1:a:0", "3:c:0"),
             List.of("1:a:0", "2:b:0", "3:c:0"),
             List.of("1:a:0", "2:b:0", "3:C:0"));
+  }
+
+  @Test
+  void shouldFindARowByABytesPrimaryKeyByItsContent() {
+    // Every event decodes its own byte[]: a key compared by identity would never find the row.
+    List<List<String>> names = new CopyOnWriteArrayList<>();
+    client.live(
+        "SUBSCRIBE TO b",
+        rows -> names.add(rows.stream().map(r -> (String) r.get("name")).toList()));
+    LiveEvent subscribed =
+        LiveEvent.newBuilder()
+            .setSubscriptionId(SUB)
+            .setSubscribed(
+                Subscribed.newBuilder()
+                    .addColumns(Column.newBuilder().setName("id").setType("BYTES"))
+                    .addColumns(Column.newBuilder().setName("name").setType("TEXT"))
+                    .addColumns(Column.newBuilder().setName("_seq").setType("BIGINT"))
+                    .addPrimaryKey("id"))
+            .build();
+    fake.send(subscribed, snapshot(bytesRow(1, "a", 1), bytesRow(2, "b", 2)), ready(SUB, 2));
+    fake.send(update(bytesRow(1, "a", 1), bytesRow(1, "A", 3)), delete(bytesRow(2, "b", 2), 4));
+
+    eventually().until(() -> names.size() >= 3);
+    assertThat(names).containsExactly(List.of("a", "b"), List.of("A", "b"), List.of("A"));
   }
 
   @Test
@@ -264,8 +289,17 @@ class LiveQueryOrderTest {
         .build();
   }
 
+  /** A row (id BYTES, name TEXT, _seq BIGINT) whose id is the single byte {@code id}. */
+  private static Row bytesRow(int id, String name, long seq) {
+    return Row.newBuilder()
+        .addValues(Value.newBuilder().setBytesValue(ByteString.copyFrom(new byte[] {(byte) id})))
+        .addValues(Value.newBuilder().setTextValue(name))
+        .addValues(Value.newBuilder().setBigintValue(seq))
+        .build();
+  }
+
   private static long seqOf(Row row) {
-    return row.getValues(3).getBigintValue();
+    return row.getValues(row.getValuesCount() - 1).getBigintValue();
   }
 
   private static LiveEvent snapshot(Row... rows) {

@@ -12,6 +12,7 @@ import io.tributary.query.catalog.ColumnType;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.catalog.TableKind;
 import io.tributary.query.command.CommandCodec;
+import io.tributary.query.command.CommandLimits;
 import io.tributary.query.command.RowChange;
 import io.tributary.query.command.RowCodec;
 import io.tributary.query.command.WriteCommand;
@@ -49,12 +50,10 @@ import org.slf4j.LoggerFactory;
  * at the same offset always has the same effect (DESIGN.md section 3).
  */
 final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]> {
-  /** The most changes one command may make: the ordinal of {@code _seq} has 16 bits. */
-  static final int MAX_CHANGES = 0xFFFF;
-
   /**
    * The most bytes of deleted rows one DELETE step carries into the {@code changes} topic. With
-   * {@link #MAX_CHANGES} it bounds the size of one Streams transaction, whatever the DELETE's size.
+   * {@link CommandLimits#MAX_CHANGES} it bounds the size of one Streams transaction, whatever the
+   * DELETE's size.
    */
   static final long DELETE_STEP_BYTES = 16L << 20;
 
@@ -133,15 +132,20 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
    * How much one step of a large DELETE or purge may do: one step is applied, and its effects
    * committed, in one Streams transaction, so these bound every transaction's size.
    *
-   * @param deleteRows at most this many rows per DELETE step (at most {@link #MAX_CHANGES})
+   * @param deleteRows at most this many rows per DELETE step (at most {@link
+   *     CommandLimits#MAX_CHANGES})
    * @param deleteBytes a DELETE step ends once its deleted rows reach this many bytes
    * @param purgeEntries at most this many store entries per purge step
    */
   record Steps(int deleteRows, long deleteBytes, int purgeEntries) {
-    static final Steps DEFAULT = new Steps(MAX_CHANGES, DELETE_STEP_BYTES, PURGE_STEP);
+    static final Steps DEFAULT =
+        new Steps(CommandLimits.MAX_CHANGES, DELETE_STEP_BYTES, PURGE_STEP);
 
     Steps {
-      if (deleteRows < 1 || deleteRows > MAX_CHANGES || deleteBytes < 1 || purgeEntries < 1) {
+      if (deleteRows < 1
+          || deleteRows > CommandLimits.MAX_CHANGES
+          || deleteBytes < 1
+          || purgeEntries < 1) {
         throw new IllegalArgumentException(
             "invalid step limits " + deleteRows + "/" + purgeEntries);
       }
@@ -390,7 +394,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
   private void insert(PlanBuilder plan, WriteCommand.InsertRows insert, long offset) {
     TableDef table = plan.table;
     List<byte[]> rows = insert.rows();
-    if (rows.size() > MAX_CHANGES) {
+    if (rows.size() > CommandLimits.MAX_CHANGES) {
       throw tooManyRows("insert into", table);
     }
     List<ColumnType> types = table.types();
@@ -464,7 +468,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
         if (!where.test(oldRow)) {
           continue;
         }
-        if (plan.size() == MAX_CHANGES) {
+        if (plan.size() == CommandLimits.MAX_CHANGES) {
           throw tooManyRows("update", table);
         }
         Object[] newRow = oldRow.clone();
@@ -603,7 +607,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
         "Cannot %s %s: one statement may change at most %d rows",
         action,
         table.qualifiedName(),
-        MAX_CHANGES);
+        CommandLimits.MAX_CHANGES);
   }
 
   /** {@code (a, b)=(1, x)}, in the style of PostgreSQL's duplicate key detail. */

@@ -5,6 +5,7 @@ import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.ColumnType;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.catalog.TableKind;
+import io.tributary.query.command.CommandLimits;
 import io.tributary.query.command.RowCodec;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +39,7 @@ final class StoreLayout {
 
   /** {@code _seq} of the {@code ordinal}-th change made by the command at {@code offset}. */
   static long seq(long offset, int ordinal) {
-    return (offset << 16) | ordinal;
+    return (offset << CommandLimits.ORDINAL_BITS) | ordinal;
   }
 
   static byte[] tablePrefix(long tableId) {

@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tributary.materializer.ApplyListener;
 import io.tributary.materializer.ChangeListener;
 import io.tributary.query.command.CommandCodec;
+import io.tributary.query.command.CommandLimits;
 import io.tributary.query.command.RowChange;
 import io.tributary.query.command.WriteCommand;
 import io.tributary.query.command.WriteOutcome;
@@ -89,7 +90,7 @@ class CommandStepsTest {
 
   @Test
   void shouldEndADeleteStepOnceItsRowsReachTheByteBound() {
-    TopologyHarness h = harness(CommandProcessor.MAX_CHANGES, 200, 1_000);
+    TopologyHarness h = harness(CommandLimits.MAX_CHANGES, 200, 1_000);
     h.insert("u1", MESSAGES, messages(1, 40));
 
     WriteOutcome outcome = h.delete("u1", MESSAGES, "id > 5");
@@ -191,7 +192,7 @@ class CommandStepsTest {
 
   @Test
   void shouldPurgeAMillionRowsWithTheDefaultSteps() {
-    TopologyHarness h = harness(CommandProcessor.MAX_CHANGES, 16L << 20, 50_000);
+    TopologyHarness h = harness(CommandLimits.MAX_CHANGES, 16L << 20, 50_000);
     int perCommand = 62_500;
     for (int i = 0; i < 16; i++) {
       h.insert("u1", MESSAGES, messages((long) i * perCommand, perCommand));

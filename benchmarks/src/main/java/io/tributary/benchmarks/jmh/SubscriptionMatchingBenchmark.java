@@ -1,7 +1,7 @@
-package io.tributary.server.live;
+package io.tributary.benchmarks.jmh;
 
-import io.tributary.benchmarks.jmh.Feed;
 import io.tributary.query.live.LiveQuery;
+import io.tributary.server.live.LiveInnerLoops;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -15,13 +15,11 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * Which subscriptions one change concerns: the live hub's {@link SubscriptionIndex} (candidates by
- * table, owner and equality value, then each candidate's compiled filter) beside a linear scan that
- * tests every subscription's filter. {@code matching} subscriptions follow room 1, the change's
- * room; the rest are spread over 1,000 other rooms, as in the fan-out benchmark's {@code 10k-1k}
- * layout. Time per change.
- *
- * <p>In the package of the index because the index is package-private.
+ * Which subscriptions one change concerns: the live hub's subscription index (candidates by table,
+ * owner and equality value, then each candidate's compiled filter; {@link LiveInnerLoops.Matcher})
+ * beside a linear scan that tests every subscription's filter. {@code matching} subscriptions
+ * follow room 1, the change's room; the rest are spread over 1,000 other rooms, as in the fan-out
+ * benchmark's {@code 10k-1k} layout. Time per change.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -37,9 +35,8 @@ public class SubscriptionMatchingBenchmark {
   @Param({"1000"})
   public int otherRooms;
 
-  private final SubscriptionIndex index = new SubscriptionIndex();
-  private final List<Subscription> all = new ArrayList<>();
-  private final List<Subscription> candidates = new ArrayList<>();
+  private final LiveInnerLoops.Matcher index = new LiveInnerLoops.Matcher();
+  private final List<LiveQuery> all = new ArrayList<>();
   private long tableId;
   private Object[] newRow;
 
@@ -54,11 +51,8 @@ public class SubscriptionMatchingBenchmark {
       if (byRoom[room] == null) {
         byRoom[room] = feed.subscribe("room = " + room);
       }
-      Subscription s =
-          new Subscription(
-              "s" + i, null, byRoom[room], byRoom[room].columns(), "reader", "reader", 0);
-      index.add(s);
-      all.add(s);
+      index.add("s" + i, byRoom[room]);
+      all.add(byRoom[room]);
     }
     newRow = Feed.row(42, 1, Feed.BODY, 42L << 16);
     int a = index();
@@ -71,22 +65,14 @@ public class SubscriptionMatchingBenchmark {
 
   @Benchmark
   public int index() {
-    candidates.clear();
-    index.candidates(tableId, null, null, newRow, candidates);
-    int n = 0;
-    for (Subscription s : candidates) {
-      if (s.query.predicate().test(newRow)) {
-        n++;
-      }
-    }
-    return n;
+    return index.matches(tableId, null, null, newRow);
   }
 
   @Benchmark
   public int linearScan() {
     int n = 0;
-    for (Subscription s : all) {
-      if (s.query.table().id() == tableId && s.query.predicate().test(newRow)) {
+    for (LiveQuery q : all) {
+      if (q.table().id() == tableId && q.predicate().test(newRow)) {
         n++;
       }
     }
