@@ -3,11 +3,13 @@ package io.tributary.client;
 /**
  * A failure reported by a Tributary server or by the transport to it.
  *
- * <p>{@link #code()} is stable and meant for programs (for example {@code SYNTAX_ERROR}, {@code
- * TABLE_NOT_FOUND}, {@code UNAVAILABLE}); {@link #getMessage()} is meant for people and reads
- * {@code "Cannot <action>: <reason>"}. A syntax error also carries the 1-based {@link #line()} and
- * {@link #column()} where it was found. The constants below are the codes the SDK itself produces;
- * the server defines the others.
+ * <p>{@link #errorCode()} is stable and meant for programs (for example {@link
+ * ErrorCode#SYNTAX_ERROR}, {@link ErrorCode#TABLE_NOT_FOUND}, {@link ErrorCode#UNAVAILABLE});
+ * {@link #code()} is its name, or the name of a code this SDK does not know. {@link #getMessage()}
+ * is meant for people and reads {@code "Cannot <action>: <reason>"}. A syntax error also carries
+ * the 1-based {@link #line()} and {@link #column()} where it was found. The string constants below
+ * are the names of the codes the SDK itself produces, kept for programs that compare {@link
+ * #code()}.
  */
 public class TributaryException extends RuntimeException {
 
@@ -35,10 +37,21 @@ public class TributaryException extends RuntimeException {
   public static final String NOT_A_QUERY = "NOT_A_QUERY";
 
   private final String code;
+  private final ErrorCode errorCode;
   private final int line;
   private final int column;
 
   /** A failure without a position. */
+  public TributaryException(ErrorCode code, String message) {
+    this(code.name(), message, 0, 0, null);
+  }
+
+  /** A failure without a position, caused by {@code cause}. */
+  public TributaryException(ErrorCode code, String message, Throwable cause) {
+    this(code.name(), message, 0, 0, cause);
+  }
+
+  /** A failure without a position; {@code code} names an {@link ErrorCode} or a newer code. */
   public TributaryException(String code, String message) {
     this(code, message, 0, 0, null);
   }
@@ -51,6 +64,7 @@ public class TributaryException extends RuntimeException {
   /**
    * A failure at a position of the statement text.
    *
+   * @param code the name of an {@link ErrorCode}, or of a code this SDK does not know
    * @param line the 1-based line, or 0 when the failure has no position
    * @param column the 1-based column, or 0 when the failure has no position
    * @param cause the underlying failure, or null
@@ -58,11 +72,17 @@ public class TributaryException extends RuntimeException {
   public TributaryException(String code, String message, int line, int column, Throwable cause) {
     super(message, cause);
     this.code = code;
+    this.errorCode = ErrorCode.of(code);
     this.line = line;
     this.column = column;
   }
 
-  /** The stable error code. */
+  /** The stable error code; {@link ErrorCode#UNRECOGNIZED} for one this SDK does not know. */
+  public ErrorCode errorCode() {
+    return errorCode;
+  }
+
+  /** The name of the stable error code, also of one this SDK does not know. */
   public String code() {
     return code;
   }

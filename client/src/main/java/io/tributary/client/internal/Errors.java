@@ -7,6 +7,7 @@ import io.grpc.Status;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.protobuf.StatusProto;
 import io.tributary.api.v1.ErrorDetail;
+import io.tributary.client.ErrorCode;
 import io.tributary.client.TributaryException;
 
 /** Turns failed calls and statement errors into {@link TributaryException}s. */
@@ -23,7 +24,22 @@ final class Errors {
   /** The exception of a statement's error. */
   static TributaryException fromStatementError(io.tributary.api.v1.Error error) {
     return new TributaryException(
-        error.getCode(), error.getMessage(), error.getLine(), error.getColumn(), null);
+        code(error), error.getMessage(), error.getLine(), error.getColumn(), null);
+  }
+
+  /**
+   * The code of an error from the server: its {@code error_code}, which is authoritative, or else
+   * (a server older than that field, or a code newer than this SDK) its {@code code} string. The
+   * SDK's {@link io.tributary.client.ErrorCode} has a constant of the same name for every value of
+   * the protocol's enum, so the name is the whole mapping.
+   */
+  static String code(io.tributary.api.v1.Error error) {
+    io.tributary.api.v1.ErrorCode code = error.getErrorCode();
+    if (code == io.tributary.api.v1.ErrorCode.ERROR_CODE_UNSPECIFIED
+        || code == io.tributary.api.v1.ErrorCode.UNRECOGNIZED) {
+      return error.getCode();
+    }
+    return code.name();
   }
 
   /**
@@ -36,17 +52,17 @@ final class Errors {
     Status status = Status.fromThrowable(failure);
     Metadata trailers = Status.trailersFromThrowable(failure);
     ErrorDetail detail = detail(status, trailers);
-    if (detail != null && !detail.getError().getCode().isEmpty()) {
+    if (detail != null && !code(detail.getError()).isEmpty()) {
       io.tributary.api.v1.Error error = detail.getError();
       return new TributaryException(
-          error.getCode(), error.getMessage(), error.getLine(), error.getColumn(), failure);
+          code(error), error.getMessage(), error.getLine(), error.getColumn(), failure);
     }
-    String code =
+    ErrorCode code =
         switch (status.getCode()) {
-          case UNAVAILABLE -> TributaryException.UNAVAILABLE;
-          case UNAUTHENTICATED -> TributaryException.UNAUTHENTICATED;
-          case DEADLINE_EXCEEDED -> TributaryException.DEADLINE_EXCEEDED;
-          default -> TributaryException.INTERNAL;
+          case UNAVAILABLE -> ErrorCode.UNAVAILABLE;
+          case UNAUTHENTICATED -> ErrorCode.UNAUTHENTICATED;
+          case DEADLINE_EXCEEDED -> ErrorCode.DEADLINE_EXCEEDED;
+          default -> ErrorCode.INTERNAL;
         };
     String reason =
         status.getDescription() != null ? status.getDescription() : status.getCode().toString();

@@ -17,6 +17,7 @@ import io.tributary.api.v1.LoginResponse;
 import io.tributary.api.v1.StatementServiceGrpc;
 import io.tributary.api.v1.StatementServiceGrpc.StatementServiceBlockingStub;
 import io.tributary.api.v1.Value;
+import io.tributary.client.ErrorCode;
 import io.tributary.client.LiveQuery;
 import io.tributary.client.ResultSet;
 import io.tributary.client.Row;
@@ -183,9 +184,8 @@ public final class GrpcTributaryClient implements TributaryClient {
       TributaryException failure = Errors.fromCall(action, e);
       // On Login, an UNAUTHENTICATED status without a Tributary code can only mean a refused
       // password; give it the code the contract promises.
-      if (failure.code().equals(TributaryException.UNAUTHENTICATED)) {
-        throw new TributaryException(
-            TributaryException.AUTHENTICATION_FAILED, failure.getMessage(), e);
+      if (failure.errorCode() == ErrorCode.UNAUTHENTICATED) {
+        throw new TributaryException(ErrorCode.AUTHENTICATION_FAILED, failure.getMessage(), e);
       }
       throw failure;
     }

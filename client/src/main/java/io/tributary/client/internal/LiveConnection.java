@@ -16,6 +16,7 @@ import io.tributary.api.v1.OpenStreamRequest;
 import io.tributary.api.v1.RemoveSubscriptionRequest;
 import io.tributary.api.v1.RemoveSubscriptionResponse;
 import io.tributary.api.v1.Value;
+import io.tributary.client.ErrorCode;
 import io.tributary.client.SubscriptionListener;
 import io.tributary.client.TributaryException;
 import java.time.Duration;
@@ -56,11 +57,6 @@ import org.slf4j.LoggerFactory;
 final class LiveConnection implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(LiveConnection.class);
-
-  /** Server codes the resume logic branches on. */
-  static final String SUBSCRIBER_TOO_SLOW = "SUBSCRIBER_TOO_SLOW";
-
-  static final String RESUME_POSITION_LOST = "RESUME_POSITION_LOST";
 
   /** How long close() waits for a callback that is running. */
   private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
@@ -362,9 +358,8 @@ final class LiveConnection implements AutoCloseable {
   /** A stream-level LiveError ends the whole stream. */
   private void streamError(Stream stream, LiveError error) {
     TributaryException failure = Errors.fromStatementError(error.getError());
-    String code = failure.code();
-    boolean resumable =
-        code.equals(SUBSCRIBER_TOO_SLOW) || code.equals(TributaryException.UNAVAILABLE);
+    ErrorCode code = failure.errorCode();
+    boolean resumable = code == ErrorCode.SUBSCRIBER_TOO_SLOW || code == ErrorCode.UNAVAILABLE;
     streamFailed(stream, failure, resumable);
   }
 
@@ -373,13 +368,13 @@ final class LiveConnection implements AutoCloseable {
     byId.remove(subscription.id());
     subscription.unbind();
     TributaryException failure = Errors.fromStatementError(error.getError());
-    if (failure.code().equals(SUBSCRIBER_TOO_SLOW)) {
+    if (failure.errorCode() == ErrorCode.SUBSCRIBER_TOO_SLOW) {
       LOG.info(
           "Subscription {} fell behind; resuming at _seq {}",
           subscription.id(),
           subscription.lastSeq());
       add(subscription, current);
-    } else if (failure.code().equals(RESUME_POSITION_LOST)
+    } else if (failure.errorCode() == ErrorCode.RESUME_POSITION_LOST
         && subscription.resnapshotsWhenPositionLost()) {
       subscription.forgetPosition();
       add(subscription, current);
@@ -480,7 +475,8 @@ final class LiveConnection implements AutoCloseable {
     }
     TributaryException failure = Errors.fromCall("resume subscription", t);
     Status.Code status = Status.fromThrowable(t).getCode();
-    if (failure.code().equals(RESUME_POSITION_LOST) && subscription.resnapshotsWhenPositionLost()) {
+    if (failure.errorCode() == ErrorCode.RESUME_POSITION_LOST
+        && subscription.resnapshotsWhenPositionLost()) {
       subscription.forgetPosition();
       add(subscription, stream);
     } else if (status == Status.Code.UNAVAILABLE

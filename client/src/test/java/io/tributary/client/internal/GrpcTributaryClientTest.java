@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.InstanceOfAssertFactories.throwable;
 
 import com.google.protobuf.Any;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
@@ -24,6 +25,7 @@ import io.tributary.api.v1.LoginResponse;
 import io.tributary.api.v1.Row;
 import io.tributary.api.v1.StatementResult;
 import io.tributary.api.v1.Value;
+import io.tributary.client.ErrorCode;
 import io.tributary.client.ResultSet;
 import io.tributary.client.Session;
 import io.tributary.client.StatementResult.Kind;
@@ -192,6 +194,46 @@ class GrpcTributaryClientTest {
   }
 
   @Test
+  void shouldTakeTheTypedCodeFromTheErrorCodeOfTheTrailer() {
+    Metadata trailers = new Metadata();
+    trailers.put(
+        Errors.ERROR_DETAIL_KEY,
+        ErrorDetail.newBuilder()
+            .setError(
+                Error.newBuilder()
+                    .setErrorCode(io.tributary.api.v1.ErrorCode.LIVE_QUERY_NOT_FOUND)
+                    .setMessage("Cannot kill live query 7: there is none"))
+            .build());
+    server.execute =
+        (request, response) ->
+            fail(
+                response,
+                Status.NOT_FOUND
+                    .withDescription("Cannot kill live query 7: there is none")
+                    .asRuntimeException(trailers));
+
+    assertThatThrownBy(() -> client.execute("KILL LIVE QUERY 7"))
+        .isInstanceOfSatisfying(
+            TributaryException.class,
+            e -> {
+              assertThat(e.errorCode()).isEqualTo(ErrorCode.LIVE_QUERY_NOT_FOUND);
+              assertThat(e.code()).isEqualTo("LIVE_QUERY_NOT_FOUND");
+            })
+        .hasMessage("Cannot kill live query 7: there is none");
+  }
+
+  @Test
+  void shouldTypeTheCodesTheSdkMakesItself() {
+    server.execute = (request, response) -> fail(response, Status.UNAVAILABLE.asRuntimeException());
+
+    assertThatThrownBy(() -> client.execute("SELECT 1"))
+        .isInstanceOfSatisfying(
+            TributaryException.class,
+            e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.UNAVAILABLE))
+        .hasMessage("Cannot execute statements: UNAVAILABLE");
+  }
+
+  @Test
   void shouldTakeCodeFromErrorDetailInGrpcStatusDetails() {
     com.google.rpc.Status rich =
         com.google.rpc.Status.newBuilder()
@@ -280,6 +322,7 @@ class GrpcTributaryClientTest {
     assertThat(results.get(1).rowsAffected()).isEqualTo(2);
     TributaryException failure = results.get(2).error().orElseThrow();
     assertThat(failure.code()).isEqualTo("SYNTAX_ERROR");
+    assertThat(failure.errorCode()).isEqualTo(ErrorCode.SYNTAX_ERROR);
     assertThat(failure).hasMessage("Cannot parse statement: unexpected 'FORM'");
     assertThat(failure.line()).isEqualTo(1);
     assertThat(failure.column()).isEqualTo(10);

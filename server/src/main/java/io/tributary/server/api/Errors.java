@@ -12,9 +12,10 @@ import io.tributary.query.TributaryException;
 
 /**
  * Maps Tributary errors to gRPC: a status code chosen from the {@link ErrorCode}, and the stable
- * code, message and position in an {@link ErrorDetail}, sent twice in the trailers: under {@code
- * tributary.v1.ErrorDetail-bin}, and packed in the standard {@code grpc-status-details-bin} ({@code
- * google.rpc.Status}) that generic tools (grpcurl, gRPC-Web clients) decode.
+ * code (as the protocol's {@code ErrorCode} and as its name), message and position in an {@link
+ * ErrorDetail}, sent twice in the trailers: under {@code tributary.v1.ErrorDetail-bin}, and packed
+ * in the standard {@code grpc-status-details-bin} ({@code google.rpc.Status}) that generic tools
+ * (grpcurl, gRPC-Web clients) decode.
  */
 public final class Errors {
   static final Metadata.Key<ErrorDetail> DETAIL_KEY =
@@ -32,8 +33,7 @@ public final class Errors {
   private Errors() {}
 
   public static Error toProto(TributaryException e) {
-    return Error.newBuilder()
-        .setCode(e.code().name())
+    return error(e.code())
         .setMessage(String.valueOf(e.getMessage()))
         .setLine(e.line())
         .setColumn(e.column())
@@ -67,8 +67,23 @@ public final class Errors {
 
   static StatusRuntimeException internal() {
     return toStatus(
-        Status.INTERNAL,
-        Error.newBuilder().setCode(ErrorCode.INTERNAL.name()).setMessage(INTERNAL_MESSAGE).build());
+        Status.INTERNAL, error(ErrorCode.INTERNAL).setMessage(INTERNAL_MESSAGE).build());
+  }
+
+  /**
+   * An error carrying {@code code} in both its fields: the protocol's enum, which is authoritative,
+   * and the code's name, which clients older than the enum read.
+   */
+  static Error.Builder error(ErrorCode code) {
+    return Error.newBuilder().setCode(code.name()).setErrorCode(protoCode(code));
+  }
+
+  /**
+   * The protocol's code of a server code: the same name (ErrorCodeProtocolTest keeps the two enums
+   * equal).
+   */
+  static io.tributary.api.v1.ErrorCode protoCode(ErrorCode code) {
+    return io.tributary.api.v1.ErrorCode.valueOf(code.name());
   }
 
   static Status statusOf(ErrorCode code) {

@@ -31,8 +31,7 @@ final class MalformedRequests implements GrpcExceptionHandlerFunction {
             + (hasCause(cause)
                 ? ": its body is not a valid request message"
                 : ": its body is not a complete gRPC message frame");
-    Error error =
-        Error.newBuilder().setCode(ErrorCode.INVALID_ARGUMENT.name()).setMessage(message).build();
+    Error error = Errors.error(ErrorCode.INVALID_ARGUMENT).setMessage(message).build();
     Errors.addDetail(metadata, Status.INVALID_ARGUMENT, error);
     return Status.INVALID_ARGUMENT.withDescription(message);
   }

@@ -22,7 +22,7 @@ final class CallFailure extends RuntimeException {
   private final boolean fatal;
 
   CallFailure(Error error, boolean fatal) {
-    super(error.getCode() + ": " + error.getMessage());
+    super(ErrorCodes.code(error) + ": " + error.getMessage());
     this.error = error;
     this.fatal = fatal;
   }
@@ -61,8 +61,7 @@ final class CallFailure extends RuntimeException {
       reason = status.getCode().name();
     }
     return new CallFailure(
-        Error.newBuilder()
-            .setCode(status.getCode().name())
+        ErrorCodes.transport(status.getCode())
             .setMessage("Cannot connect to " + url + ": " + reason)
             .build(),
         true);

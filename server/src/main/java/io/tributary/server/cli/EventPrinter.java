@@ -58,7 +58,13 @@ abstract class EventPrinter {
   void error(LiveError error) {
     Error e = error.getError();
     err.println(
-        "ERROR " + e.getCode() + ": " + e.getMessage() + " (last seq " + error.getLastSeq() + ")");
+        "ERROR "
+            + ErrorCodes.code(e)
+            + ": "
+            + e.getMessage()
+            + " (last seq "
+            + error.getLastSeq()
+            + ")");
     err.flush();
   }
 
@@ -150,7 +156,7 @@ abstract class EventPrinter {
     @Override
     void error(LiveError error) {
       StringBuilder b = new StringBuilder("{\"event\":\"error\",\"code\":");
-      JsonPrinter.quote(b, error.getError().getCode());
+      JsonPrinter.quote(b, ErrorCodes.code(error.getError()));
       b.append(",\"message\":");
       JsonPrinter.quote(b, error.getError().getMessage());
       b.append(",\"last_seq\":").append(error.getLastSeq()).append('}');

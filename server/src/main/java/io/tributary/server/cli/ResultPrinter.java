@@ -47,8 +47,9 @@ abstract class ResultPrinter {
    */
   final void error(Error e) {
     StringBuilder line = new StringBuilder("ERROR");
-    if (!e.getCode().isEmpty()) {
-      line.append(' ').append(e.getCode());
+    String code = ErrorCodes.code(e);
+    if (!code.isEmpty()) {
+      line.append(' ').append(code);
     }
     line.append(": ");
     line.append(e.getMessage());

@@ -317,6 +317,7 @@ class ApiServerTest {
         .isEqualTo(
             Error.newBuilder()
                 .setCode("SYNTAX_ERROR")
+                .setErrorCode(io.tributary.api.v1.ErrorCode.SYNTAX_ERROR)
                 .setMessage("Cannot parse statement: unexpected 'SELEC'")
                 .setLine(1)
                 .setColumn(1)
@@ -357,6 +358,7 @@ class ApiServerTest {
                   .isEqualTo(
                       Error.newBuilder()
                           .setCode("INTERNAL")
+                          .setErrorCode(io.tributary.api.v1.ErrorCode.INTERNAL)
                           .setMessage("Cannot execute: internal error (see server log)")
                           .build());
             })

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import io.tributary.api.v1.Error;
 import io.tributary.api.v1.ErrorDetail;
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
@@ -37,10 +38,35 @@ class ErrorsTest {
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
     assertThat(e.getTrailers().get(Errors.DETAIL_KEY).getError().getCode())
         .isEqualTo("AUTHENTICATION_FAILED");
+    assertThat(e.getTrailers().get(Errors.DETAIL_KEY).getError().getErrorCode())
+        .isEqualTo(io.tributary.api.v1.ErrorCode.AUTHENTICATION_FAILED);
     com.google.rpc.Status rich = StatusProto.fromThrowable(e);
     assertThat(rich.getCode()).isEqualTo(Status.Code.UNAUTHENTICATED.value());
     assertThat(rich.getMessage()).isEqualTo("Cannot log in: unknown user or wrong password");
     assertThat(rich.getDetails(0).unpack(ErrorDetail.class).getError().getCode())
         .isEqualTo("AUTHENTICATION_FAILED");
+  }
+
+  @Test
+  void shouldFillTheCodeAsEnumAndAsNameWithItsPosition() {
+    Error error =
+        Errors.toProto(
+            new TributaryException(
+                ErrorCode.SYNTAX_ERROR, "Cannot parse statement: unexpected 'FORM'", 2, 7, null));
+
+    assertThat(error.getErrorCode()).isEqualTo(io.tributary.api.v1.ErrorCode.SYNTAX_ERROR);
+    assertThat(error.getCode()).isEqualTo("SYNTAX_ERROR");
+    assertThat(error.getMessage()).isEqualTo("Cannot parse statement: unexpected 'FORM'");
+    assertThat(error.getLine()).isEqualTo(2);
+    assertThat(error.getColumn()).isEqualTo(7);
+  }
+
+  @Test
+  void shouldFillBothCodesOfAnInternalError() {
+    Error error = Errors.internal().getTrailers().get(Errors.DETAIL_KEY).getError();
+
+    assertThat(error.getErrorCode()).isEqualTo(io.tributary.api.v1.ErrorCode.INTERNAL);
+    assertThat(error.getCode()).isEqualTo("INTERNAL");
+    assertThat(error.getMessage()).isEqualTo(Errors.INTERNAL_MESSAGE);
   }
 }

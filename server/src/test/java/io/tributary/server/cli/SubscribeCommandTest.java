@@ -14,7 +14,14 @@ import static io.tributary.server.cli.FakeLiveServer.update;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.protobuf.ProtoUtils;
+import io.tributary.api.v1.Error;
+import io.tributary.api.v1.ErrorCode;
+import io.tributary.api.v1.ErrorDetail;
+import io.tributary.api.v1.LiveError;
+import io.tributary.api.v1.LiveEvent;
 import io.tributary.server.cli.SqlCommandTest.Run;
 import java.util.ArrayList;
 import java.util.List;
@@ -170,6 +177,61 @@ class SubscribeCommandTest {
             "ERROR SUBSCRIBER_TOO_SLOW: Cannot deliver: the subscriber is too slow (last seq"
                 + " 10)\n");
     assertThat(table.status()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldPrintTheProtocolCodeOfALiveErrorEvenWithoutItsName() {
+    LiveEvent killed =
+        LiveEvent.newBuilder()
+            .setError(
+                LiveError.newBuilder()
+                    .setError(
+                        Error.newBuilder()
+                            .setErrorCode(ErrorCode.LIVE_QUERY_KILLED)
+                            .setMessage("Cannot deliver: the live query was killed"))
+                    .setLastSeq(9))
+            .build();
+    server.script = sendingThenEnding(subscribed(), ready(9), killed);
+
+    Run json = subscribe("--format", "json", "-e", STATEMENT);
+    Run table = subscribe("-e", STATEMENT);
+
+    assertThat(List.of(json.out().split("\n")))
+        .last()
+        .isEqualTo(
+            "{\"event\":\"error\",\"code\":\"LIVE_QUERY_KILLED\",\"message\":\"Cannot deliver:"
+                + " the live query was killed\",\"last_seq\":9}");
+    assertThat(table.err())
+        .isEqualTo(
+            "ERROR LIVE_QUERY_KILLED: Cannot deliver: the live query was killed (last seq 9)\n");
+    assertThat(table.status()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldPrintTheProtocolCodeOfARefusalOverAStaleName() {
+    server.script =
+        (request, authorization, events) -> {
+          Metadata trailers = new Metadata();
+          trailers.put(
+              ProtoUtils.keyForProto(ErrorDetail.getDefaultInstance()),
+              ErrorDetail.newBuilder()
+                  .setError(
+                      Error.newBuilder()
+                          .setErrorCode(ErrorCode.TABLE_NOT_FOUND)
+                          .setCode("OLD_NAME")
+                          .setMessage("Cannot subscribe: table shop.nope does not exist"))
+                  .build());
+          events.onError(
+              Status.NOT_FOUND
+                  .withDescription("Cannot subscribe: table shop.nope does not exist")
+                  .asRuntimeException(trailers));
+        };
+
+    Run run = subscribe("-e", "SUBSCRIBE TO shop.nope");
+
+    assertThat(run.err())
+        .isEqualTo("ERROR TABLE_NOT_FOUND: Cannot subscribe: table shop.nope does not exist\n");
+    assertThat(run.status()).isEqualTo(1);
   }
 
   @Test

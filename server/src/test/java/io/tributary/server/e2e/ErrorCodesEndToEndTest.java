@@ -14,6 +14,7 @@ import io.grpc.protobuf.StatusProto;
 import io.tributary.api.v1.AuthServiceGrpc;
 import io.tributary.api.v1.ErrorDetail;
 import io.tributary.api.v1.LoginRequest;
+import io.tributary.client.ErrorCode;
 import io.tributary.client.TributaryClient;
 import io.tributary.client.TributaryException;
 import io.tributary.query.parse.StatementLimits;
@@ -80,7 +81,11 @@ class ErrorCodesEndToEndTest {
     assertThatThrownBy(
             () -> root.update("INSERT INTO err.notes (id, body) VALUES (1, '" + body + "')"))
         .isInstanceOfSatisfying(
-            TributaryException.class, e -> assertThat(e.code()).isEqualTo("STATEMENT_TOO_LARGE"))
+            TributaryException.class,
+            e -> {
+              assertThat(e.code()).isEqualTo("STATEMENT_TOO_LARGE");
+              assertThat(e.errorCode()).isEqualTo(ErrorCode.STATEMENT_TOO_LARGE);
+            })
         .hasMessage(
             "Cannot run statement: its text and parameters are more than 262,144 bytes (256"
                 + " KiB); split it into smaller statements");
@@ -174,6 +179,8 @@ class ErrorCodesEndToEndTest {
     assertThat(grpcStatus(response)).isEqualTo(Status.Code.INVALID_ARGUMENT.value());
     ErrorDetail detail = detail(response);
     assertThat(detail.getError().getCode()).isEqualTo("INVALID_ARGUMENT");
+    assertThat(detail.getError().getErrorCode())
+        .isEqualTo(io.tributary.api.v1.ErrorCode.INVALID_ARGUMENT);
     assertThat(detail.getError().getMessage())
         .isEqualTo(
             "Cannot read the request to tributary.v1.StatementService/Execute: its body is not a"
@@ -207,7 +214,10 @@ class ErrorCodesEndToEndTest {
       assertThatThrownBy(() -> client.login("root", "not-the-password"))
           .isInstanceOfSatisfying(
               TributaryException.class,
-              e -> assertThat(e.code()).isEqualTo("AUTHENTICATION_FAILED"))
+              e -> {
+                assertThat(e.code()).isEqualTo("AUTHENTICATION_FAILED");
+                assertThat(e.errorCode()).isEqualTo(ErrorCode.AUTHENTICATION_FAILED);
+              })
           .hasMessage("Cannot log in: unknown user or wrong password");
     }
   }
@@ -229,6 +239,8 @@ class ErrorCodesEndToEndTest {
               ErrorDetail own =
                   e.getTrailers().get(ProtoUtils.keyForProto(ErrorDetail.getDefaultInstance()));
               assertThat(own.getError().getCode()).isEqualTo("AUTHENTICATION_FAILED");
+              assertThat(own.getError().getErrorCode())
+                  .isEqualTo(io.tributary.api.v1.ErrorCode.AUTHENTICATION_FAILED);
               com.google.rpc.Status rich = StatusProto.fromThrowable(e);
               assertThat(rich).isNotNull();
               assertThat(rich.getDetailsList()).hasSize(1);
