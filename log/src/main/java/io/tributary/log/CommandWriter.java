@@ -48,4 +48,17 @@ public interface CommandWriter {
    * @throws NullPointerException if {@code topic} is null
    */
   CompletableFuture<LogPosition> append(String topic, int partition, byte[] key, byte[] value);
+
+  /**
+   * Appends {@code value} where {@code route} says: its topic, partition and key.
+   *
+   * @param route where the record goes, from {@link LogTopics}
+   * @param value the value, or null for a tombstone
+   * @return a future completed with the record's position once it is durable, or exceptionally with
+   *     a {@link LogException}
+   * @throws NullPointerException if {@code route} is null
+   */
+  default CompletableFuture<LogPosition> append(LogRoute route, byte[] value) {
+    return append(route.topic(), route.partition(), route.key(), value);
+  }
 }

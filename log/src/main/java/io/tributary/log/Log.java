@@ -85,6 +85,17 @@ public interface Log extends AutoCloseable {
    */
   String clusterId();
 
+  /**
+   * Opens a reader of one partition, positioned at its beginning; the caller closes it.
+   *
+   * @param topic the topic, e.g. one of {@link #topics()}
+   * @param partition the partition, 0-based
+   * @return a new reader ({@code read_committed}, no consumer group)
+   * @throws IllegalStateException if the log has never been {@link State#RUNNING}
+   * @throws LogException if the reader cannot be created
+   */
+  LogReader openReader(String topic, int partition);
+
   /** The current state. */
   State state();
 

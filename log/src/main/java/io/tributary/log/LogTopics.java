@@ -1,5 +1,6 @@
 package io.tributary.log;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -127,6 +128,68 @@ public final class LogTopics {
    */
   public boolean isCommandTopic(String topic) {
     return ALL.contains(topic) && !CHANGES.equals(topic);
+  }
+
+  /**
+   * Where a command on a USER table of {@code owner} goes: {@link #userWrites()}, keyed by the
+   * owner, in the partition that holds all of that owner's commands.
+   *
+   * @param owner the owning user's id
+   * @return the route
+   */
+  public LogRoute userWrite(String owner) {
+    byte[] key = LogKeys.userKey(owner);
+    return new LogRoute(USER_WRITES, LogKeys.partition(key, partitions), key);
+  }
+
+  /**
+   * Where a command on the SHARED table {@code tableId} goes: {@link #sharedWrites()}, keyed by the
+   * table id, in the one partition that holds the table.
+   *
+   * @param tableId the table id
+   * @return the route
+   */
+  public LogRoute sharedWrite(long tableId) {
+    byte[] key = LogKeys.sharedKey(tableId);
+    return new LogRoute(SHARED_WRITES, LogKeys.partition(key, partitions), key);
+  }
+
+  /**
+   * Where a catalog record goes: the single partition of {@link #catalog()}, under the record's own
+   * compaction key.
+   *
+   * @param key the catalog record's key (the latest record of a key wins on compaction)
+   * @return the route
+   */
+  public LogRoute catalogRecord(byte[] key) {
+    return new LogRoute(CATALOG, 0, key);
+  }
+
+  /**
+   * One route per partition of a write topic, each keyed by {@code tableId}: for commands every
+   * partition must apply, such as the purge of a dropped table.
+   *
+   * @param writeTopic {@link #userWrites()} or {@link #sharedWrites()}
+   * @param tableId the table id
+   * @return the routes, partition 0 first
+   * @throws IllegalArgumentException if {@code writeTopic} is not a write topic
+   */
+  public List<LogRoute> everyPartition(String writeTopic, long tableId) {
+    if (!USER_WRITES.equals(writeTopic) && !SHARED_WRITES.equals(writeTopic)) {
+      throw new IllegalArgumentException(
+          "Cannot route to every partition of "
+              + writeTopic
+              + ": expected "
+              + USER_WRITES
+              + " or "
+              + SHARED_WRITES);
+    }
+    byte[] key = LogKeys.sharedKey(tableId);
+    List<LogRoute> routes = new ArrayList<>(partitions);
+    for (int p = 0; p < partitions; p++) {
+      routes.add(new LogRoute(writeTopic, p, key));
+    }
+    return List.copyOf(routes);
   }
 
   /** Every internal topic: catalog, user-writes, shared-writes, stream-events, changes. */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.tributary.log.Log.State;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,16 +16,22 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToLongFunction;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -304,6 +311,179 @@ class EmbeddedLogTest {
                   + " group 'exclusive-self' has 1 active member");
       other.close();
     }
+  }
+
+  @Test
+  void shouldReadAPartitionFromTheBeginningToItsEndInOffsetOrder() {
+    String topic = newTopic();
+    List<LogPosition> written = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      written.add(join(log.writer().append(topic, 1, ("k" + i).getBytes(UTF_8), longBytes(i))));
+    }
+    try (LogReader reader = log.openReader(topic, 1)) {
+      assertThat(reader.topic()).isEqualTo(topic);
+      assertThat(reader.partition()).isEqualTo(1);
+      assertThat(reader.beginningOffset(WAIT)).isZero();
+      long end = reader.endOffset(WAIT);
+      assertThat(end).isEqualTo(5);
+
+      List<LogRecord> records = readUntil(reader, end);
+
+      assertThat(records).extracting(LogRecord::position).isEqualTo(written);
+      assertThat(records).extracting(r -> new String(r.key(), UTF_8)).startsWith("k0", "k1");
+      assertThat(reader.position()).isEqualTo(end);
+
+      reader.seek(3);
+      assertThat(readUntil(reader, end)).extracting(LogRecord::offset).containsExactly(3L, 4L);
+      reader.seekToBeginning();
+      assertThat(readUntil(reader, end)).hasSize(5);
+    }
+  }
+
+  @Test
+  void shouldTailRecordsAppendedAfterTheReaderCaughtUp() {
+    String topic = newTopic();
+    try (LogReader reader = log.openReader(topic, 0)) {
+      assertThat(reader.poll(Duration.ofMillis(50))).isEmpty();
+      join(log.writer().append(topic, 0, null, longBytes(7)));
+
+      List<LogRecord> tailed = readUntil(reader, 1);
+
+      assertThat(tailed).extracting(r -> ByteBuffer.wrap(r.value()).getLong()).containsExactly(7L);
+    }
+  }
+
+  @Test
+  void shouldNeverReturnRecordsOfAnAbortedTransaction() {
+    String topic = newTopic();
+    try (KafkaProducer<byte[], byte[]> producer = transactionalProducer()) {
+      producer.initTransactions();
+      producer.beginTransaction();
+      producer.send(new ProducerRecord<>(topic, 0, null, longBytes(1)));
+      producer.abortTransaction();
+      producer.beginTransaction();
+      producer.send(new ProducerRecord<>(topic, 0, null, longBytes(2)));
+      producer.commitTransaction();
+    }
+    try (LogReader reader = log.openReader(topic, 0)) {
+      long end = reader.endOffset(WAIT);
+
+      List<LogRecord> records = readUntil(reader, end);
+
+      assertThat(records).extracting(r -> ByteBuffer.wrap(r.value()).getLong()).containsExactly(2L);
+      // Offsets 1 and 3 hold the abort and commit markers: gaps a reader must not assume away.
+      assertThat(records).extracting(LogRecord::offset).containsExactly(2L);
+      assertThat(end).isEqualTo(4);
+    }
+  }
+
+  @Test
+  void shouldSeekTheFirstRecordWhoseKeyReachesTheTarget() {
+    String topic = newTopic();
+    try (KafkaProducer<byte[], byte[]> producer = transactionalProducer()) {
+      producer.initTransactions();
+      for (int i = 0; i < 40; i++) {
+        producer.beginTransaction();
+        producer.send(new ProducerRecord<>(topic, 0, null, longBytes(i * 10L)));
+        if (i % 7 == 3) {
+          producer.abortTransaction(); // leaves gaps: the 30, 100, 170, ... are never readable
+        } else {
+          producer.commitTransaction();
+        }
+      }
+    }
+    ToLongFunction<LogRecord> seq = r -> ByteBuffer.wrap(r.value()).getLong();
+    try (LogReader reader = log.openReader(topic, 0)) {
+      long end = reader.endOffset(WAIT);
+
+      reader.seekFirst(seq, 255, WAIT);
+      assertThat(seq.applyAsLong(reader.poll(WAIT).get(0))).isEqualTo(260);
+
+      reader.seekFirst(seq, 100, WAIT);
+      assertThat(seq.applyAsLong(reader.poll(WAIT).get(0))).isEqualTo(110);
+
+      assertThat(reader.seekFirst(seq, Long.MIN_VALUE, WAIT)).isZero();
+      assertThat(reader.seekFirst(seq, 1_000, WAIT)).isEqualTo(end);
+      assertThat(reader.position()).isEqualTo(end);
+    }
+  }
+
+  @Test
+  void shouldEndAPollEarlyWhenWokenUp() {
+    try (LogReader reader = log.openReader(newTopic(), 0)) {
+      reader.wakeup();
+      long started = System.nanoTime();
+
+      assertThat(reader.poll(Duration.ofMinutes(1))).isEmpty();
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(WAIT);
+    }
+  }
+
+  @Test
+  void shouldRefuseAReaderOfANegativePartition() {
+    assertThatThrownBy(() -> log.openReader(log.topics().changes(), -1))
+        .isInstanceOf(LogException.class)
+        .hasMessage("Cannot read _tributary.changes--1: partition must be >= 0, got -1");
+  }
+
+  @Test
+  void shouldRouteCommandsToTheLogsOwnPartitions() {
+    LogPosition user = join(log.writer().append(log.topics().userWrite("u42"), longBytes(1)));
+    LogPosition shared = join(log.writer().append(log.topics().sharedWrite(42), longBytes(2)));
+
+    assertThat(user.topic()).isEqualTo(LogTopics.USER_WRITES);
+    assertThat(user.partition())
+        .isEqualTo(LogKeys.partition(LogKeys.userKey("u42"), log.topics().partitions()));
+    assertThat(shared.topic()).isEqualTo(LogTopics.SHARED_WRITES);
+    assertThat(shared.partition())
+        .isEqualTo(LogKeys.partition(LogKeys.sharedKey(42), log.topics().partitions()));
+    // The same partition Kafka's default partitioner picks for the key alone.
+    assertThat(join(log.writer().append(LogTopics.USER_WRITES, LogKeys.userKey("u42"), null)))
+        .extracting(LogPosition::partition)
+        .isEqualTo(user.partition());
+  }
+
+  private static int topicCount;
+
+  /** A fresh 2-partition topic, so reader tests see only their own records. */
+  private static String newTopic() {
+    String topic = "reader-test-" + (++topicCount);
+    try (Admin admin = TestClients.admin(log)) {
+      admin
+          .createTopics(List.of(new NewTopic(topic, 2, (short) 1)))
+          .all()
+          .get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    return topic;
+  }
+
+  private static KafkaProducer<byte[], byte[]> transactionalProducer() {
+    Map<String, Object> config = new HashMap<>(log.clientConfig());
+    config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "reader-test-" + (++topicCount));
+    config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    return new KafkaProducer<>(config);
+  }
+
+  /** Polls until the reader's position reaches {@code end}; returns what it read. */
+  private static List<LogRecord> readUntil(LogReader reader, long end) {
+    List<LogRecord> records = new ArrayList<>();
+    await()
+        .pollInSameThread()
+        .pollInterval(Duration.ZERO)
+        .atMost(WAIT)
+        .until(
+            () -> {
+              records.addAll(reader.poll(Duration.ofMillis(100)));
+              return reader.position() >= end;
+            });
+    return records;
+  }
+
+  private static byte[] longBytes(long value) {
+    return ByteBuffer.allocate(Long.BYTES).putLong(value).array();
   }
 
   private static KafkaConsumer<byte[], byte[]> joinedMember(String group) {

@@ -39,6 +39,9 @@ class LogWithoutBrokerTest {
     assertThatThrownBy(log::clusterId)
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("Cannot read cluster id: log is NEW, valid once RUNNING");
+    assertThatThrownBy(() -> log.openReader(log.topics().catalog(), 0))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("Cannot open a reader: log is NEW, valid once RUNNING");
   }
 
   @Test
@@ -150,5 +153,46 @@ class LogWithoutBrokerTest {
     assertThatThrownBy(() -> topics.partitionsOf("orders"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("Cannot find internal topic orders: expected one of ");
+  }
+
+  @Test
+  void shouldRouteEveryCommandToItsTopicKeyAndPartition() {
+    LogTopics topics = LogTopics.withPartitions(6);
+
+    LogRoute user = topics.userWrite("u7");
+    assertThat(user.topic()).isEqualTo("_tributary.user-writes");
+    assertThat(user.key()).isEqualTo(LogKeys.userKey("u7"));
+    assertThat(user.partition()).isEqualTo(LogKeys.partition(LogKeys.userKey("u7"), 6));
+
+    LogRoute shared = topics.sharedWrite(9);
+    assertThat(shared.topic()).isEqualTo("_tributary.shared-writes");
+    assertThat(shared.key()).isEqualTo(LogKeys.sharedKey(9));
+    assertThat(shared.partition()).isEqualTo(LogKeys.partition(LogKeys.sharedKey(9), 6));
+
+    LogRoute catalog = topics.catalogRecord(new byte[] {1, 2});
+    assertThat(catalog.topic()).isEqualTo("_tributary.catalog");
+    assertThat(catalog.partition()).isZero();
+    assertThat(catalog.key()).containsExactly(1, 2);
+
+    assertThat(topics.everyPartition(topics.userWrites(), 9))
+        .extracting(LogRoute::partition)
+        .containsExactly(0, 1, 2, 3, 4, 5);
+    assertThat(topics.everyPartition(topics.userWrites(), 9))
+        .allSatisfy(r -> assertThat(r.key()).isEqualTo(LogKeys.sharedKey(9)))
+        .allSatisfy(r -> assertThat(r.topic()).isEqualTo("_tributary.user-writes"));
+  }
+
+  @Test
+  void shouldRefuseToRouteToEveryPartitionOfANonWriteTopic() {
+    LogTopics topics = LogTopics.withPartitions(6);
+
+    assertThatThrownBy(() -> topics.everyPartition(topics.changes(), 9))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "Cannot route to every partition of _tributary.changes: expected"
+                + " _tributary.user-writes or _tributary.shared-writes");
+    assertThatThrownBy(() -> new LogRoute("t", -1, new byte[0]))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("Cannot use partition -1: must be >= 0");
   }
 }

@@ -155,8 +155,14 @@ public interface Materializer extends AutoCloseable, HotTier {
     STOPPED,
     FAILED;
 
-    /** Whether a materializer in this state may move to {@code next}. */
-    public boolean canMoveTo(State next) {
+    /**
+     * Tells whether a materializer in this state may move to {@code next} (the same check as {@code
+     * Log.State#isValidTransition}).
+     *
+     * @param next the candidate next state
+     * @return true if the transition is legal
+     */
+    public boolean isValidTransition(State next) {
       return switch (this) {
         case NEW -> next == STARTING || next == STOPPING;
         case STARTING -> next == RUNNING || next == FAILED || next == STOPPING;

@@ -4,8 +4,8 @@
  * serves the hot tier of queries.
  *
  * <p>Public types: {@link io.tributary.materializer.Materializer}, {@link
- * io.tributary.materializer.ApplyListener}, {@link io.tributary.materializer.ChangeListener},
- * {@link io.tributary.materializer.AppliedChange} and {@link io.tributary.materializer.WriteKeys}.
- * Everything under {@code io.tributary.materializer.internal} may change without notice.
+ * io.tributary.materializer.ApplyListener}, {@link io.tributary.materializer.ChangeListener}, and
+ * {@link io.tributary.materializer.AppliedChange}. Everything under {@code
+ * io.tributary.materializer.internal} may change without notice.
  */
 package io.tributary.materializer;

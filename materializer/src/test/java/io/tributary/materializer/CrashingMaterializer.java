@@ -5,6 +5,7 @@ import static io.tributary.materializer.internal.TestTables.message;
 
 import io.tributary.log.Log;
 import io.tributary.log.LogConfig;
+import io.tributary.log.LogKeys;
 import io.tributary.materializer.internal.TestTables;
 import io.tributary.query.command.CommandCodec;
 import io.tributary.query.command.WriteCommand;
@@ -44,7 +45,7 @@ public final class CrashingMaterializer {
       log.writer()
           .append(
               log.topics().userWrites(),
-              WriteKeys.userKey("u"),
+              LogKeys.userKey("u"),
               CommandCodec.encode(new WriteCommand.InsertRows("c" + c, MESSAGES.id(), "u", batch)))
           .get(60, TimeUnit.SECONDS);
     }

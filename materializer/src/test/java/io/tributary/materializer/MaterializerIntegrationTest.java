@@ -11,6 +11,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.tributary.log.Log;
 import io.tributary.log.LogConfig;
+import io.tributary.log.LogKeys;
 import io.tributary.log.LogPosition;
 import io.tributary.log.LogTopics;
 import io.tributary.materializer.internal.TestTables;
@@ -159,11 +160,11 @@ class MaterializerIntegrationTest {
         AppliedChange change = changes.get(0);
         byte[] key =
             change.owner() == null
-                ? WriteKeys.sharedKey(change.table().id())
-                : WriteKeys.userKey(change.owner());
+                ? LogKeys.sharedKey(change.table().id())
+                : LogKeys.userKey(change.owner());
         assertThat(changes)
             .extracting(AppliedChange::partition)
-            .containsOnly(WriteKeys.partition(key, PARTITIONS));
+            .containsOnly(LogKeys.partition(key, PARTITIONS));
       }
       assertThat(applied)
           .filteredOn(changes -> changes.get(0).kind() == RowChange.Kind.UPDATE)
@@ -187,7 +188,7 @@ class MaterializerIntegrationTest {
     List<ConsumerRecord<byte[], byte[]>> changes = readChanges(topics.changes(), 6);
     assertThat(changes)
         .allSatisfy(
-            r -> assertThat(r.partition()).isEqualTo(WriteKeys.partition(r.key(), PARTITIONS)));
+            r -> assertThat(r.partition()).isEqualTo(LogKeys.partition(r.key(), PARTITIONS)));
     assertThat(changes)
         .extracting(r -> CommandCodec.decodeChange(r.value()).kind())
         .containsExactlyInAnyOrder(
@@ -294,7 +295,7 @@ class MaterializerIntegrationTest {
             .append(
                 log.topics().userWrites(),
                 p,
-                WriteKeys.sharedKey(REACTIONS.id()),
+                LogKeys.sharedKey(REACTIONS.id()),
                 CommandCodec.encode(new WriteCommand.PurgeTable("bp" + p, REACTIONS.id(), null)))
             .join();
       }
@@ -364,7 +365,7 @@ class MaterializerIntegrationTest {
 
   private static LogPosition appendUser(String owner, WriteCommand command) {
     return log.writer()
-        .append(log.topics().userWrites(), WriteKeys.userKey(owner), CommandCodec.encode(command))
+        .append(log.topics().userWrites(), LogKeys.userKey(owner), CommandCodec.encode(command))
         .join();
   }
 
@@ -372,7 +373,7 @@ class MaterializerIntegrationTest {
     return log.writer()
         .append(
             log.topics().sharedWrites(),
-            WriteKeys.sharedKey(command.tableId()),
+            LogKeys.sharedKey(command.tableId()),
             CommandCodec.encode(command))
         .join();
   }

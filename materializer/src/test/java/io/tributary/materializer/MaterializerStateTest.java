@@ -8,18 +8,18 @@ import org.junit.jupiter.api.Test;
 class MaterializerStateTest {
   @Test
   void shouldAllowOnlyTheDocumentedTransitions() {
-    assertThat(State.NEW.canMoveTo(State.STARTING)).isTrue();
-    assertThat(State.NEW.canMoveTo(State.STOPPING)).isTrue();
-    assertThat(State.NEW.canMoveTo(State.RUNNING)).isFalse();
-    assertThat(State.STARTING.canMoveTo(State.RUNNING)).isTrue();
-    assertThat(State.STARTING.canMoveTo(State.FAILED)).isTrue();
-    assertThat(State.RUNNING.canMoveTo(State.STARTING)).isFalse();
-    assertThat(State.RUNNING.canMoveTo(State.FAILED)).isTrue();
-    assertThat(State.FAILED.canMoveTo(State.RUNNING)).isFalse();
-    assertThat(State.FAILED.canMoveTo(State.STOPPING)).isTrue();
-    assertThat(State.STOPPING.canMoveTo(State.STOPPED)).isTrue();
+    assertThat(State.NEW.isValidTransition(State.STARTING)).isTrue();
+    assertThat(State.NEW.isValidTransition(State.STOPPING)).isTrue();
+    assertThat(State.NEW.isValidTransition(State.RUNNING)).isFalse();
+    assertThat(State.STARTING.isValidTransition(State.RUNNING)).isTrue();
+    assertThat(State.STARTING.isValidTransition(State.FAILED)).isTrue();
+    assertThat(State.RUNNING.isValidTransition(State.STARTING)).isFalse();
+    assertThat(State.RUNNING.isValidTransition(State.FAILED)).isTrue();
+    assertThat(State.FAILED.isValidTransition(State.RUNNING)).isFalse();
+    assertThat(State.FAILED.isValidTransition(State.STOPPING)).isTrue();
+    assertThat(State.STOPPING.isValidTransition(State.STOPPED)).isTrue();
     for (State next : State.values()) {
-      assertThat(State.STOPPED.canMoveTo(next)).isFalse();
+      assertThat(State.STOPPED.isValidTransition(next)).isFalse();
     }
   }
 }

@@ -44,12 +44,32 @@ public final class TributaryServer implements AutoCloseable {
    */
   static final Duration MAX_APPLY_STALL = Duration.ofSeconds(30);
 
-  /** The server's lifecycle states. */
+  /** The server's lifecycle states; an illegal transition throws, naming both states. */
   public enum State {
+    /** Starting its parts. Next: RUNNING, STOPPING (start failed, or closed meanwhile). */
     STARTING,
+    /** Serving. Next: STOPPING. */
     RUNNING,
+    /** {@link #close()} is running. Next: STOPPED. */
     STOPPING,
-    STOPPED
+    /** Closed; terminal. */
+    STOPPED;
+
+    /**
+     * Tells whether a server in this state may move to {@code next} (the same check as {@code
+     * Log.State#isValidTransition}).
+     *
+     * @param next the candidate next state
+     * @return true if the transition is legal
+     */
+    public boolean isValidTransition(State next) {
+      return switch (this) {
+        case STARTING -> next == RUNNING || next == STOPPING;
+        case RUNNING -> next == STOPPING;
+        case STOPPING -> next == STOPPED;
+        case STOPPED -> false;
+      };
+    }
   }
 
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
@@ -150,7 +170,7 @@ public final class TributaryServer implements AutoCloseable {
     started.push(api);
     // Kafka Streams sets 0750 on its state directories when it starts.
     OwnerOnlyFiles.restrict(config.dataDir());
-    state = State.RUNNING;
+    moveTo(State.RUNNING);
     LOG.info(
         "Tributary ready on {}://{}:{} in {} ms (data in {})",
         config.scheme(),
@@ -197,7 +217,7 @@ public final class TributaryServer implements AutoCloseable {
     if (state == State.STOPPED || state == State.STOPPING) {
       return;
     }
-    state = State.STOPPING;
+    moveTo(State.STOPPING);
     while (!started.isEmpty()) {
       AutoCloseable c = started.pop();
       try {
@@ -206,7 +226,14 @@ public final class TributaryServer implements AutoCloseable {
         LOG.warn("Error while stopping {}", c.getClass().getSimpleName(), e);
       }
     }
-    state = State.STOPPED;
+    moveTo(State.STOPPED);
     terminated.countDown();
+  }
+
+  private synchronized void moveTo(State next) {
+    if (!state.isValidTransition(next)) {
+      throw new IllegalStateException("Cannot move the server from " + state + " to " + next);
+    }
+    state = next;
   }
 }

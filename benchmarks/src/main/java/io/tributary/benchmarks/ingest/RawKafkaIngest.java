@@ -1,7 +1,7 @@
 package io.tributary.benchmarks.ingest;
 
 import io.tributary.log.Log;
-import io.tributary.materializer.WriteKeys;
+import io.tributary.log.LogKeys;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -51,7 +51,7 @@ final class RawKafkaIngest implements AutoCloseable {
    */
   RawKafkaIngest(Log log, String like, List<String> users) {
     for (String u : users) {
-      keys.add(WriteKeys.userKey(u));
+      keys.add(LogKeys.userKey(u));
     }
     try (Admin admin = Admin.create(new HashMap<>(log.clientConfig()))) {
       this.partitions =

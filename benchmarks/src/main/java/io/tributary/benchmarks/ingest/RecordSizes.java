@@ -1,7 +1,7 @@
 package io.tributary.benchmarks.ingest;
 
 import io.tributary.log.Log;
-import io.tributary.materializer.WriteKeys;
+import io.tributary.log.LogKeys;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,9 +38,9 @@ record RecordSizes(
   static RecordSizes probe(
       Log log, TributaryIngest tributary, int singles, int batches, int batchRows) {
     String topic = log.topics().userWrites();
-    byte[] key = WriteKeys.userKey(tributary.userId(0));
+    byte[] key = LogKeys.userKey(tributary.userId(0));
     TopicPartition partition =
-        new TopicPartition(topic, WriteKeys.partition(key, log.topics().partitions()));
+        new TopicPartition(topic, LogKeys.partition(key, log.topics().partitions()));
     Map<String, Object> config = new HashMap<>(log.clientConfig());
     config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);

@@ -4,6 +4,7 @@ import io.tributary.log.CommandWriter;
 import io.tributary.log.Log;
 import io.tributary.log.LogConfig;
 import io.tributary.log.LogException;
+import io.tributary.log.LogReader;
 import io.tributary.log.LogTopics;
 import java.time.Duration;
 import java.util.HashMap;
@@ -158,6 +159,11 @@ public final class KafkaLog implements Log {
   @Override
   public String clusterId() {
     return running("read cluster id").clusterId();
+  }
+
+  @Override
+  public LogReader openReader(String topic, int partition) {
+    return KafkaLogReader.open(running("open a reader").clientConfig(), topic, partition);
   }
 
   @Override

@@ -1,6 +1,6 @@
 package io.tributary.materializer.internal;
 
-import io.tributary.materializer.WriteKeys;
+import io.tributary.log.LogKeys;
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.TableDef;
@@ -84,12 +84,12 @@ final class HotStoreReader {
             table.kind());
       }
       storeName = MaterializerTopology.USER_ROWS;
-      recordKey = WriteKeys.userKey(owner);
+      recordKey = LogKeys.userKey(owner);
     } else {
       storeName = MaterializerTopology.SHARED_ROWS;
-      recordKey = WriteKeys.sharedKey(table.id());
+      recordKey = LogKeys.sharedKey(table.id());
     }
-    int partition = WriteKeys.partition(recordKey, partitions);
+    int partition = LogKeys.partition(recordKey, partitions);
     long deadline = time.milliseconds() + maxWaitMs;
     long backoff = FIRST_BACKOFF_MS;
     while (true) {

@@ -392,7 +392,7 @@ public final class MaterializerImpl implements Materializer {
 
   private void moveTo(State next) {
     synchronized (lock) {
-      if (!state.canMoveTo(next)) {
+      if (!state.isValidTransition(next)) {
         throw new IllegalStateException(
             "Cannot move the materializer from " + state + " to " + next);
       }

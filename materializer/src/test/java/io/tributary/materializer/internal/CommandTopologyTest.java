@@ -8,7 +8,7 @@ import static io.tributary.materializer.internal.TestTables.reaction;
 import static io.tributary.materializer.internal.TestTables.room;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tributary.materializer.WriteKeys;
+import io.tributary.log.LogKeys;
 import io.tributary.query.ErrorCode;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.command.CommandCodec;
@@ -347,7 +347,7 @@ class CommandTopologyTest {
     List<TestRecord<byte[], byte[]>> records = changes.readRecordsToList();
     assertThat(records)
         .extracting(TestRecord::key)
-        .allSatisfy(key -> assertThat(key).isEqualTo(WriteKeys.sharedKey(ROOMS.id())));
+        .allSatisfy(key -> assertThat(key).isEqualTo(LogKeys.sharedKey(ROOMS.id())));
     assertThat(CommandCodec.decodeChange(records.get(0).value()).owner()).isNull();
   }
 
@@ -406,10 +406,10 @@ class CommandTopologyTest {
 
   @Test
   void shouldSkipACommandThatCannotBeDecodedAndKeepGoing() {
-    userWrites.pipeInput(WriteKeys.userKey("u1"), "not json".getBytes(StandardCharsets.UTF_8));
-    userWrites.pipeInput(WriteKeys.userKey("u1"), (byte[]) null);
+    userWrites.pipeInput(LogKeys.userKey("u1"), "not json".getBytes(StandardCharsets.UTF_8));
+    userWrites.pipeInput(LogKeys.userKey("u1"), (byte[]) null);
     userWrites.pipeInput(
-        WriteKeys.userKey("u1"), "{\"v\":99,\"type\":\"insert\"}".getBytes(StandardCharsets.UTF_8));
+        LogKeys.userKey("u1"), "{\"v\":99,\"type\":\"insert\"}".getBytes(StandardCharsets.UTF_8));
     assertThat(outcomes).isEmpty();
 
     WriteOutcome outcome = insert("u1", MESSAGES, message(1, 10, "user", "a"));
@@ -455,14 +455,14 @@ class CommandTopologyTest {
   private WriteOutcome apply(WriteCommand command) {
     int before = outcomes.size();
     userWrites.pipeInput(
-        WriteKeys.userKey(command.owner() == null ? "" : command.owner()),
+        LogKeys.userKey(command.owner() == null ? "" : command.owner()),
         CommandCodec.encode(command));
     return onlyNewOutcome(before, command);
   }
 
   private WriteOutcome applyShared(WriteCommand command) {
     int before = outcomes.size();
-    sharedWrites.pipeInput(WriteKeys.sharedKey(command.tableId()), CommandCodec.encode(command));
+    sharedWrites.pipeInput(LogKeys.sharedKey(command.tableId()), CommandCodec.encode(command));
     return onlyNewOutcome(before, command);
   }
 

@@ -5,7 +5,7 @@ import static io.tributary.materializer.internal.TestTables.ROOMS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.tributary.materializer.WriteKeys;
+import io.tributary.log.LogKeys;
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
 import io.tributary.query.exec.HotSnapshot;
@@ -48,8 +48,8 @@ class HotStoreReaderTest {
     assertThat(reader.scan(ROOMS, null)).isEmpty();
     assertThat(asked)
         .containsExactly(
-            "user-rows/" + WriteKeys.partition(WriteKeys.userKey("u7"), 6),
-            "shared-rows/" + WriteKeys.partition(WriteKeys.sharedKey(ROOMS.id()), 6));
+            "user-rows/" + LogKeys.partition(LogKeys.userKey("u7"), 6),
+            "shared-rows/" + LogKeys.partition(LogKeys.sharedKey(ROOMS.id()), 6));
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tributary.log.CommandWriter;
 import io.tributary.log.Log;
 import io.tributary.log.LogException;
+import io.tributary.log.LogReader;
 import io.tributary.log.LogTopics;
 import io.tributary.materializer.ApplyListener;
 import io.tributary.materializer.ChangeListener;
@@ -81,6 +82,11 @@ class StreamsConfigTest {
     @Override
     public String clusterId() {
       return "test";
+    }
+
+    @Override
+    public LogReader openReader(String topic, int partition) {
+      throw new UnsupportedOperationException();
     }
 
     @Override

@@ -2,9 +2,9 @@ package io.tributary.materializer.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tributary.log.LogKeys;
 import io.tributary.materializer.ApplyListener;
 import io.tributary.materializer.ChangeListener;
-import io.tributary.materializer.WriteKeys;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.command.CommandCodec;
 import io.tributary.query.command.RowChange;
@@ -120,7 +120,7 @@ final class TopologyHarness implements AutoCloseable {
   WriteOutcome apply(WriteCommand command) {
     int before = outcomes.size();
     userWrites.pipeInput(
-        WriteKeys.userKey(command.owner() == null ? "" : command.owner()),
+        LogKeys.userKey(command.owner() == null ? "" : command.owner()),
         CommandCodec.encode(command));
     return onlyNewOutcome(before, command);
   }
@@ -128,7 +128,7 @@ final class TopologyHarness implements AutoCloseable {
   /** Applies a command of the shared-writes topic. */
   WriteOutcome applyShared(WriteCommand command) {
     int before = outcomes.size();
-    sharedWrites.pipeInput(WriteKeys.sharedKey(command.tableId()), CommandCodec.encode(command));
+    sharedWrites.pipeInput(LogKeys.sharedKey(command.tableId()), CommandCodec.encode(command));
     return onlyNewOutcome(before, command);
   }
 

@@ -2,6 +2,8 @@ package io.tributary.server.internal;
 
 import io.tributary.log.Log;
 import io.tributary.log.LogPosition;
+import io.tributary.log.LogReader;
+import io.tributary.log.LogRecord;
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.Catalog;
@@ -9,20 +11,12 @@ import io.tributary.query.catalog.CatalogRecord;
 import io.tributary.query.catalog.CatalogState;
 import io.tributary.query.catalog.UserDef;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,11 +43,11 @@ public final class CatalogStore implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(CatalogStore.class);
   private static final Duration APPLY_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration END_OFFSET_TIMEOUT = Duration.ofSeconds(60);
 
   private final Log log;
   private final CatalogState state = new CatalogState();
-  private final TopicPartition partition;
-  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final LogReader logReader;
   private final Thread reader;
   private final List<AccountListener> accountListeners = new CopyOnWriteArrayList<>();
   private final Object progress = new Object();
@@ -63,22 +57,14 @@ public final class CatalogStore implements AutoCloseable {
 
   public CatalogStore(Log log) {
     this.log = log;
-    this.partition = new TopicPartition(log.topics().catalog(), 0);
-    Map<String, Object> config = new HashMap<>(log.clientConfig());
-    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    config.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    this.consumer =
-        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    consumer.assign(List.of(partition));
-    consumer.seekToBeginning(List.of(partition));
+    this.logReader = log.openReader(log.topics().catalog(), 0);
     this.reader = new Thread(this::run, "tributary-catalog-reader");
     reader.setDaemon(true);
   }
 
   /** Starts reading and returns once every record present at start has been applied. */
   public void start() {
-    long end = consumer.endOffsets(List.of(partition)).get(partition);
+    long end = logReader.endOffset(END_OFFSET_TIMEOUT);
     reader.start();
     awaitApplied(end - 1);
     LOG.info(
@@ -111,7 +97,7 @@ public final class CatalogStore implements AutoCloseable {
   public void append(List<CatalogRecord> records) {
     CompletableFuture<LogPosition> last = null;
     for (CatalogRecord record : records) {
-      last = log.writer().append(partition.topic(), 0, record.key(), record.encodeValue());
+      last = log.writer().append(log.topics().catalogRecord(record.key()), record.encodeValue());
     }
     if (last == null) {
       return;
@@ -163,34 +149,34 @@ public final class CatalogStore implements AutoCloseable {
   private void run() {
     try {
       while (!closed) {
-        var records = consumer.poll(Duration.ofMillis(500));
-        for (ConsumerRecord<byte[], byte[]> r : records) {
+        for (LogRecord r : logReader.poll(Duration.ofMillis(500))) {
           try {
             apply(CatalogRecord.decode(r.key(), r.value()));
           } catch (TributaryException e) {
             LOG.error("Skipping catalog record at offset {}: {}", r.offset(), e.getMessage());
           }
         }
-        long position = consumer.position(partition);
+        if (closed) {
+          break; // woken by close(): the position may not be readable any more
+        }
+        long position = logReader.position();
         synchronized (progress) {
           nextOffset = position;
           progress.notifyAll();
         }
       }
-    } catch (WakeupException e) {
-      if (!closed) {
-        failure = new TributaryException(ErrorCode.UNAVAILABLE, "Cannot read the catalog: woken");
-      }
     } catch (RuntimeException e) {
-      LOG.error("The catalog reader stopped", e);
-      failure =
-          new TributaryException(
-              ErrorCode.UNAVAILABLE, "Cannot read the catalog: " + e.getMessage(), e);
+      if (!closed) {
+        LOG.error("The catalog reader stopped", e);
+        failure =
+            new TributaryException(
+                ErrorCode.UNAVAILABLE, "Cannot read the catalog: " + e.getMessage(), e);
+      }
     } finally {
       synchronized (progress) {
         progress.notifyAll();
       }
-      consumer.close(Duration.ofSeconds(5));
+      logReader.close();
     }
   }
 
@@ -215,10 +201,10 @@ public final class CatalogStore implements AutoCloseable {
   public void close() {
     closed = true;
     if (!reader.isAlive() && reader.getState() == Thread.State.NEW) {
-      consumer.close(Duration.ofSeconds(5)); // never started: the reader would have closed it
+      logReader.close(); // never started: the reader would have closed it
       return;
     }
-    consumer.wakeup();
+    logReader.wakeup();
     try {
       reader.join(10_000);
     } catch (InterruptedException e) {

@@ -3,7 +3,7 @@ package io.tributary.server.internal;
 import io.tributary.log.Log;
 import io.tributary.log.LogConfig;
 import io.tributary.log.LogPosition;
-import io.tributary.materializer.WriteKeys;
+import io.tributary.log.LogRoute;
 import io.tributary.query.Action;
 import io.tributary.query.Analyzer;
 import io.tributary.query.ErrorCode;
@@ -218,9 +218,10 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
 
   private long write(Action.Write w) {
     WriteCommand command = w.command();
-    String topic = topicFor(w.table());
-    byte[] key =
-        w.owner() == null ? WriteKeys.sharedKey(w.table().id()) : WriteKeys.userKey(w.owner());
+    LogRoute route =
+        w.owner() == null
+            ? log.topics().sharedWrite(w.table().id())
+            : log.topics().userWrite(w.owner());
     byte[] encoded = CommandCodec.encode(command);
     if (encoded.length > MAX_COMMAND_BYTES) {
       // Refused here, the same way every time, rather than by the log's max.request.size.
@@ -234,7 +235,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
     }
     CompletableFuture<WriteOutcome> outcome = outcomes.register(command.requestId());
     try {
-      await(log.writer().append(topic, key, encoded), "write to " + w.table().qualifiedName());
+      await(log.writer().append(route, encoded), "write to " + w.table().qualifiedName());
       WriteOutcome result = await(outcome, "confirm the write to " + w.table().qualifiedName());
       if (!result.succeeded()) {
         throw new TributaryException(result.error(), result.message());
@@ -247,14 +248,12 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
 
   /** Removes a dropped table's rows from every partition of its write topic. */
   private void purge(TableDef table) {
-    String topic = topicFor(table);
     List<CompletableFuture<LogPosition>> appends = new ArrayList<>();
-    for (int p = 0; p < log.topics().partitions(); p++) {
+    for (LogRoute route : log.topics().everyPartition(topicFor(table), table.id())) {
       WriteCommand.PurgeTable purge =
-          new WriteCommand.PurgeTable("purge-" + table.id() + "-" + p, table.id(), null);
-      appends.add(
-          log.writer()
-              .append(topic, p, WriteKeys.sharedKey(table.id()), CommandCodec.encode(purge)));
+          new WriteCommand.PurgeTable(
+              "purge-" + table.id() + "-" + route.partition(), table.id(), null);
+      appends.add(log.writer().append(route, CommandCodec.encode(purge)));
     }
     for (CompletableFuture<LogPosition> append : appends) {
       await(append, "purge the rows of " + table.qualifiedName());
@@ -269,11 +268,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
     List<CompletableFuture<LogPosition>> appends = new ArrayList<>();
     for (WriteCommand.PurgeTable purge : purges) {
       appends.add(
-          log.writer()
-              .append(
-                  log.topics().userWrites(),
-                  WriteKeys.userKey(purge.owner()),
-                  CommandCodec.encode(purge)));
+          log.writer().append(log.topics().userWrite(purge.owner()), CommandCodec.encode(purge)));
     }
     for (CompletableFuture<LogPosition> append : appends) {
       await(append, "purge the rows of the dropped user");

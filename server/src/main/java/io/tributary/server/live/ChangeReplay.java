@@ -1,8 +1,9 @@
 package io.tributary.server.live;
 
 import io.tributary.log.Log;
+import io.tributary.log.LogReader;
+import io.tributary.log.LogRecord;
 import io.tributary.materializer.AppliedChange;
-import io.tributary.materializer.WriteKeys;
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.TableDef;
@@ -11,16 +12,8 @@ import io.tributary.query.command.CommandCodec;
 import io.tributary.query.command.RowChange;
 import io.tributary.query.command.RowCodec;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Reads back, from the {@code changes} topic, the changes of one key range between two {@code _seq}
@@ -45,10 +38,8 @@ final class ChangeReplay {
 
   /** Fails with RESUME_POSITION_LOST when the write log no longer holds {@code fromSeq}. */
   void check(TableDef table, String owner, long fromSeq) {
-    String topic = writeTopic(table);
-    TopicPartition tp = new TopicPartition(topic, partition(table, owner));
-    try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
-      long begin = consumer.beginningOffsets(List.of(tp), timeout).get(tp);
+    try (LogReader reader = log.openReader(writeTopic(table), partition(table, owner))) {
+      long begin = reader.beginningOffset(timeout);
       if ((fromSeq >>> 16) < begin) {
         throw TributaryException.of(
             ErrorCode.RESUME_POSITION_LOST,
@@ -63,14 +54,11 @@ final class ChangeReplay {
   /** Hands over, in order, the range's changes with {@code fromSeq < _seq <= toSeq}. */
   void replay(TableDef table, String owner, long fromSeq, long toSeq, Consumer<AppliedChange> out) {
     int partition = partition(table, owner);
-    TopicPartition tp = new TopicPartition(log.topics().changes(), partition);
     long deadline = System.nanoTime() + timeout.toNanos();
     int width = table.columns().size() + 1;
-    try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
-      consumer.assign(List.of(tp));
-      consumer.seekToBeginning(List.of(tp));
+    try (LogReader reader = log.openReader(log.topics().changes(), partition)) {
       while (true) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+        for (LogRecord r : reader.poll(Duration.ofMillis(100))) {
           RowChange c = CommandCodec.decodeChange(r.value());
           if (c.tableId() != table.id()
               || !Objects.equals(c.owner(), owner)
@@ -120,20 +108,10 @@ final class ChangeReplay {
         : log.topics().userWrites();
   }
 
+  /** The partition of the range's commands, and so of its changes (co-partitioned). */
   private int partition(TableDef table, String owner) {
-    byte[] key =
-        table.kind() == TableKind.SHARED
-            ? WriteKeys.sharedKey(table.id())
-            : WriteKeys.userKey(owner);
-    return WriteKeys.partition(key, log.topics().partitions());
-  }
-
-  private KafkaConsumer<byte[], byte[]> consumer() {
-    Map<String, Object> config = new HashMap<>(log.clientConfig());
-    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2_000);
-    config.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    return table.kind() == TableKind.SHARED
+        ? log.topics().sharedWrite(table.id()).partition()
+        : log.topics().userWrite(owner).partition();
   }
 }

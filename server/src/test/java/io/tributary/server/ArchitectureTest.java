@@ -1,0 +1,62 @@
+package io.tributary.server;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.library.freeze.FreezingArchRule;
+
+/**
+ * Package rules of module server that the build enforces (issue 12): it uses no other module's
+ * {@code internal} packages, and its packages form no cycle. Production classes only.
+ */
+@AnalyzeClasses(
+    packages = "io.tributary.server",
+    importOptions = ImportOption.DoNotIncludeTests.class)
+class ArchitectureTest {
+  private static final String ROOT = "io.tributary.server";
+
+  /** Another module's implementation: a package {@code io.tributary.<other>..internal..}. */
+  private static final DescribedPredicate<JavaClass> OTHER_MODULES_INTERNALS =
+      DescribedPredicate.describe(
+          "belong to another module's internal packages",
+          c -> {
+            String p = c.getPackageName();
+            boolean tributary = p.startsWith("io.tributary.");
+            boolean own = p.equals(ROOT) || p.startsWith(ROOT + ".");
+            boolean internal = p.endsWith(".internal") || p.contains(".internal.");
+            return tributary && !own && internal;
+          });
+
+  @ArchTest
+  static final ArchRule noOtherModulesInternals =
+      noClasses()
+          .should()
+          .dependOnClassesThat(OTHER_MODULES_INTERNALS)
+          .because("a module's internal packages are not API (STYLE.md 1)");
+
+  /**
+   * Frozen: the api <-> live cycle that exists today (live encodes protobuf through api's {@code
+   * Values} and {@code Errors}; it ends when live stops knowing the protocol) is recorded in {@code
+   * src/test/resources/archunit_store}. Any new cycle, or a new edge of that one, fails. Once the
+   * cycle is gone the store empties itself; to re-record a deliberate change of its edges, run this
+   * test once with {@code -Darchunit.freeze.refreeze=true} and commit the store.
+   */
+  @ArchTest
+  static final ArchRule noPackageCycles =
+      FreezingArchRule.freeze(slices().matching(ROOT + ".(*)..").should().beFreeOfCycles());
+
+  /** DESIGN.md section 2: the server reads and writes the log only through {@code log/}'s API. */
+  @ArchTest
+  static final ArchRule noKafkaTypes =
+      noClasses()
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("org.apache.kafka..")
+          .because("server/ reaches the log only through io.tributary.log (DESIGN.md section 2)");
+}
