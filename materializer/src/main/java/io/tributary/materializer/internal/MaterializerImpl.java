@@ -25,7 +25,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.common.utils.Time;
@@ -319,10 +318,10 @@ public final class MaterializerImpl implements Materializer {
         StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
         instanceId(stateDir));
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
-    // Stores commit with the Streams transaction, so a crash keeps them instead of wiping them, and
-    // their memtables are small, so the tail a restart restores stays small (DESIGN.md section 3).
-    props.put(StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG, true);
-    props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRecoveryRocksDb.class);
+    // Not transactional state stores (KIP-892, enable.transactional.statestores): they keep the
+    // stores across a crash, but cut single-row ingest at 32 in flight to a quarter here (949 vs
+    // 3,695 rows/s, 2026-12-07). So under exactly_once_v2 a crash still wipes the stores and the
+    // restart restores them from their changelogs (docs/operations.md, After a crash).
     props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 1);
     // Kafka Streams 4.4 warns for every StreamsConfig built without this (already deprecated)
     // switch; the topology has no global stores, so it changes nothing else.
@@ -403,12 +402,10 @@ public final class MaterializerImpl implements Materializer {
   /** Interactive-query access to one partition of a row store. */
   private record ReadOnlyStores(KafkaStreams streams) {
     ReadOnlyKeyValueStore<Bytes, byte[]> store(String name, int partition) {
-      return streams
-          .store(
-              StoreQueryParameters.fromNameAndType(
-                      name, QueryableStoreTypes.<Bytes, byte[]>keyValueStore())
-                  .withPartition(partition))
-          .readOnly(IsolationLevel.READ_UNCOMMITTED);
+      return streams.store(
+          StoreQueryParameters.fromNameAndType(
+                  name, QueryableStoreTypes.<Bytes, byte[]>keyValueStore())
+              .withPartition(partition));
     }
   }
 }
