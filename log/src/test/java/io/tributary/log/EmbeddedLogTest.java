@@ -21,6 +21,7 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -354,15 +355,16 @@ class EmbeddedLogTest {
   }
 
   @Test
-  void shouldNeverReturnRecordsOfAnAbortedTransaction() {
+  void shouldNeverReturnRecordsOfAnAbortedTransaction() throws Exception {
     String topic = newTopic();
     try (KafkaProducer<byte[], byte[]> producer = transactionalProducer()) {
       producer.initTransactions();
       producer.beginTransaction();
-      producer.send(new ProducerRecord<>(topic, 0, null, longBytes(1)));
+      // Acknowledged before the abort, so the aborted record surely holds offset 0.
+      producer.send(new ProducerRecord<>(topic, 0, null, longBytes(1))).get(30, TimeUnit.SECONDS);
       producer.abortTransaction();
       producer.beginTransaction();
-      producer.send(new ProducerRecord<>(topic, 0, null, longBytes(2)));
+      producer.send(new ProducerRecord<>(topic, 0, null, longBytes(2))).get(30, TimeUnit.SECONDS);
       producer.commitTransaction();
     }
     try (LogReader reader = log.openReader(topic, 0)) {
@@ -453,6 +455,19 @@ class EmbeddedLogTest {
           .createTopics(List.of(new NewTopic(topic, 2, (short) 1)))
           .all()
           .get(30, TimeUnit.SECONDS);
+      // KAFKA-15591: a write right after createTopics can be lost; wait until the leaders answer.
+      Map<TopicPartition, OffsetSpec> partitions =
+          Map.of(
+              new TopicPartition(topic, 0), OffsetSpec.latest(),
+              new TopicPartition(topic, 1), OffsetSpec.latest());
+      await()
+          .atMost(WAIT)
+          .ignoreExceptions()
+          .until(
+              () -> {
+                admin.listOffsets(partitions).all().get(5, TimeUnit.SECONDS);
+                return true;
+              });
     } catch (Exception e) {
       throw new AssertionError(e);
     }
