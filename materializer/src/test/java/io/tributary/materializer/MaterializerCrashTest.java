@@ -20,18 +20,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A node killed with SIGKILL restarts with every applied row, re-applies the commands whose
- * transaction had not committed, and rejoins the group at once under its static member id instead
- * of waiting 45 s for its dead predecessor's session (issue 13). Its stores are still restored from
- * the changelogs (exactly_once_v2 wipes them after a crash; see MaterializerImpl#streamsConfig).
+ * A node killed with SIGKILL keeps its stores: the restart restores only the changelog tail its
+ * stores' memtables held, not the whole state, re-applies the commands whose transaction had not
+ * committed, and rejoins the group at once under its static member id instead of waiting 45 s for
+ * its dead predecessor's session (DESIGN.md section 3, recovery; issue 13).
  */
 class MaterializerCrashTest {
-  private static final int ROWS = 100_000;
+  private static final int ROWS = 300_000;
 
   @TempDir Path dir;
 
   @Test
-  void shouldRestartAfterACrashWithEveryRowWithoutWaitingForTheDeadMember() throws Exception {
+  void shouldKeepTheStoresAcrossACrashAndRestoreOnlyTheTail() throws Exception {
     runUntilReadyThenKill();
 
     try (Log log = Log.open(LogConfig.embedded(dir.resolve("kafka")).withPartitions(2))) {
@@ -47,6 +47,10 @@ class MaterializerCrashTest {
         await()
             .atMost(Duration.ofSeconds(60))
             .untilAsserted(() -> assertThat(materializer.scan(MESSAGES, "u")).hasSize(ROWS));
+        // Without transactional stores, exactly_once_v2 wipes the stores after a crash and
+        // restores every row from the changelog. With them, only what the stores' memtables held
+        // (at most 3 x 4 MiB of writes, here about 65,000 small rows) is restored.
+        assertThat(materializer.restoredRecords()).isLessThan(ROWS / 3);
         // Static membership: the restarted node does not wait for its dead predecessor's session.
         assertThat(startMillis).isLessThan(30_000);
       }
