@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A node that starts a log and a materializer on {@code args[0]}, writes {@code args[1]} rows of
  * user {@code u} in commands of 5,000, prints {@code READY} once all are applied and waits to be
- * killed. Run in a child JVM by {@link MaterializerCrashTest}.
+ * killed; with {@code args[2] = purge}, it then appends a purge of the table and prints {@code
+ * READY} while the purge's steps run. Run in a child JVM by {@link MaterializerCrashTest}.
  */
 public final class CrashingMaterializer {
   static final int ROWS_PER_COMMAND = 5_000;
@@ -51,6 +52,18 @@ public final class CrashingMaterializer {
     }
     if (!applied.await(120, TimeUnit.SECONDS)) {
       throw new IllegalStateException("commands not applied in time");
+    }
+    if (args.length > 2 && args[2].equals("purge")) {
+      // A purge of every row, in steps: the parent kills this node while the steps run.
+      for (int p = 0; p < log.topics().partitions(); p++) {
+        log.writer()
+            .append(
+                log.topics().userWrites(),
+                p,
+                LogKeys.sharedKey(MESSAGES.id()),
+                CommandCodec.encode(new WriteCommand.PurgeTable("p" + p, MESSAGES.id(), null)))
+            .get(60, TimeUnit.SECONDS);
+      }
     }
     System.out.println("READY");
     System.out.flush();

@@ -28,11 +28,14 @@ import org.junit.jupiter.api.io.TempDir;
 class MaterializerCrashTest {
   private static final int ROWS = 300_000;
 
+  /** Four purge steps of 50,000 entries: long enough for the kill to fall among them. */
+  private static final int PURGED_ROWS = 200_000;
+
   @TempDir Path dir;
 
   @Test
   void shouldKeepTheStoresAcrossACrashAndRestoreOnlyTheTail() throws Exception {
-    runUntilReadyThenKill();
+    runUntilReadyThenKill(ROWS, "insert");
 
     try (Log log = Log.open(LogConfig.embedded(dir.resolve("kafka")).withPartitions(2))) {
       log.start();
@@ -57,7 +60,27 @@ class MaterializerCrashTest {
     }
   }
 
-  private void runUntilReadyThenKill() throws Exception {
+  @Test
+  void shouldFinishAPurgeThatACrashInterrupted() throws Exception {
+    runUntilReadyThenKill(PURGED_ROWS, "purge");
+
+    try (Log log = Log.open(LogConfig.embedded(dir.resolve("kafka")).withPartitions(2))) {
+      log.start();
+      try (Materializer materializer =
+          Materializer.create(log, dir.resolve("streams"), TestTables.catalog(), o -> {})) {
+        materializer.start();
+
+        // Wherever the kill fell (before, between or after the purge's steps), the purge resumes
+        // from the log: its next step was committed with the step before it, or the step is redone.
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .untilAsserted(() -> assertThat(materializer.scan(MESSAGES, "u")).isEmpty());
+        assertThat(materializer.health(Duration.ofSeconds(30)).applying()).isTrue();
+      }
+    }
+  }
+
+  private void runUntilReadyThenKill(int rows, String mode) throws Exception {
     String classPath =
         System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
@@ -69,7 +92,8 @@ class MaterializerCrashTest {
                 classPath,
                 CrashingMaterializer.class.getName(),
                 dir.toString(),
-                Integer.toString(ROWS))
+                Integer.toString(rows),
+                mode)
             .redirectErrorStream(true)
             .start();
     try {
