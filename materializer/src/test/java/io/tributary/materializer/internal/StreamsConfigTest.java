@@ -86,7 +86,7 @@ class StreamsConfigTest {
 
     @Override
     public LogReader openReader(String topic, int partition) {
-      throw new UnsupportedOperationException();
+      throw new UnsupportedOperationException("this test reads no topic");
     }
 
     @Override

@@ -248,16 +248,15 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
 
   /** Removes a dropped table's rows from every partition of its write topic. */
   private void purge(TableDef table) {
-    List<CompletableFuture<LogPosition>> appends = new ArrayList<>();
+    List<Map.Entry<LogRoute, WriteCommand>> purges = new ArrayList<>();
     for (LogRoute route : log.topics().everyPartition(topicFor(table), table.id())) {
-      WriteCommand.PurgeTable purge =
-          new WriteCommand.PurgeTable(
-              "purge-" + table.id() + "-" + route.partition(), table.id(), null);
-      appends.add(log.writer().append(route, CommandCodec.encode(purge)));
+      purges.add(
+          Map.entry(
+              route,
+              new WriteCommand.PurgeTable(
+                  "purge-" + table.id() + "-" + route.partition(), table.id(), null)));
     }
-    for (CompletableFuture<LogPosition> append : appends) {
-      await(append, "purge the rows of " + table.qualifiedName());
-    }
+    appendAll(purges, "purge the rows of " + table.qualifiedName());
   }
 
   /**
@@ -265,13 +264,21 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
    * under its owner's key so that it lands in the partition that holds those rows.
    */
   private void purgeOwners(List<WriteCommand.PurgeTable> purges) {
-    List<CompletableFuture<LogPosition>> appends = new ArrayList<>();
+    List<Map.Entry<LogRoute, WriteCommand>> routed = new ArrayList<>();
     for (WriteCommand.PurgeTable purge : purges) {
-      appends.add(
-          log.writer().append(log.topics().userWrite(purge.owner()), CommandCodec.encode(purge)));
+      routed.add(Map.entry(log.topics().userWrite(purge.owner()), purge));
+    }
+    appendAll(routed, "purge the rows of the dropped user");
+  }
+
+  /** Appends every command to its route, then waits until all are durable. */
+  private void appendAll(List<Map.Entry<LogRoute, WriteCommand>> commands, String action) {
+    List<CompletableFuture<LogPosition>> appends = new ArrayList<>();
+    for (Map.Entry<LogRoute, WriteCommand> c : commands) {
+      appends.add(log.writer().append(c.getKey(), CommandCodec.encode(c.getValue())));
     }
     for (CompletableFuture<LogPosition> append : appends) {
-      await(append, "purge the rows of the dropped user");
+      await(append, action);
     }
   }
 
