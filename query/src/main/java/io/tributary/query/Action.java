@@ -10,6 +10,29 @@ import java.util.List;
 /** What the server must do to carry out one analyzed statement. */
 public sealed interface Action {
 
+  /** Calls the visitor's method for this action's kind. */
+  <R> R accept(Visitor<R> visitor);
+
+  /**
+   * One method per action kind (what carries actions out, such as the server's engine): a new kind
+   * of action fails to compile until every visitor handles it.
+   */
+  interface Visitor<R> {
+    R visit(CatalogChange a);
+
+    R visit(Write a);
+
+    R visit(Read a);
+
+    R visit(Result a);
+
+    R visit(Subscribe a);
+
+    R visit(KillLiveQuery a);
+
+    R visit(Done a);
+  }
+
   /**
    * Append catalog records; then purge the rows of dropped tables from every partition, and append
    * the {@code purges} of a dropped account's rows.
@@ -24,6 +47,10 @@ public sealed interface Action {
       List<TableDef> dropped,
       List<WriteCommand.PurgeTable> purges)
       implements Action {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
 
     public CatalogChange {
       records = List.copyOf(records);
@@ -43,7 +70,12 @@ public sealed interface Action {
    * @param owner the id of the account whose rows the command touches and whose partition it goes
    *     to (USER and STREAM tables), or null for a SHARED table (partitioned by table id)
    */
-  record Write(TableDef table, String owner, WriteCommand command) implements Action {}
+  record Write(TableDef table, String owner, WriteCommand command) implements Action {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
 
   /**
    * Run a query as {@code user} with {@code role}: USER-table scans see the rows of the account
@@ -55,21 +87,46 @@ public sealed interface Action {
    * @param userId the acting account's id ({@link io.tributary.query.catalog.UserDef#id()})
    */
   record Read(String sql, List<Object> params, String user, Role role, String userId)
-      implements Action {}
+      implements Action {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
 
   /** A result computed from the catalog (SHOW, DESCRIBE). */
-  record Result(QueryResult result) implements Action {}
+  record Result(QueryResult result) implements Action {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
 
   /**
    * Open a live subscription for {@code user} (a name, for display), whose account is {@code
    * userId}. Only the live API runs it; Execute refuses it.
    */
   record Subscribe(io.tributary.query.live.LiveQuery query, String user, Role role, String userId)
-      implements Action {}
+      implements Action {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
 
   /** Close a live subscription by id (KILL LIVE QUERY; dba and system only). */
-  record KillLiveQuery(String subscriptionId) implements Action {}
+  record KillLiveQuery(String subscriptionId) implements Action {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
 
   /** Nothing to do (e.g. CREATE ... IF NOT EXISTS of something that exists). */
-  record Done(String tag) implements Action {}
+  record Done(String tag) implements Action {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
 }

@@ -16,9 +16,64 @@ import org.apache.calcite.sql.SqlNode;
  */
 public sealed interface Statement {
 
-  record CreateNamespace(String name, boolean ifNotExists) implements Statement {}
+  /** Calls the visitor's method for this statement's kind. */
+  <R> R accept(Visitor<R> visitor);
 
-  record DropNamespace(String name, boolean ifExists, boolean cascade) implements Statement {}
+  /**
+   * One method per statement kind: a new kind of statement fails to compile until every visitor
+   * handles it.
+   */
+  interface Visitor<R> {
+    R visit(CreateNamespace s);
+
+    R visit(DropNamespace s);
+
+    R visit(CreateTable s);
+
+    R visit(DropTable s);
+
+    R visit(ShowNamespaces s);
+
+    R visit(ShowTables s);
+
+    R visit(DescribeTable s);
+
+    R visit(CreateUser s);
+
+    R visit(AlterUser s);
+
+    R visit(DropUser s);
+
+    R visit(ExecuteAs s);
+
+    R visit(Query s);
+
+    R visit(Insert s);
+
+    R visit(Update s);
+
+    R visit(Delete s);
+
+    R visit(Subscribe s);
+
+    R visit(LiveSelect s);
+
+    R visit(KillLiveQuery s);
+  }
+
+  record CreateNamespace(String name, boolean ifNotExists) implements Statement {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
+
+  record DropNamespace(String name, boolean ifExists, boolean cascade) implements Statement {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
 
   /**
    * @param kind null when neither a prefix (CREATE USER TABLE) nor WITH (TYPE = ...) names it
@@ -32,7 +87,12 @@ public sealed interface Statement {
       List<ColumnSpec> columns,
       List<String> primaryKey,
       Map<String, String> options)
-      implements Statement {}
+      implements Statement {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
 
   /**
    * A column of CREATE TABLE.
@@ -51,34 +111,94 @@ public sealed interface Statement {
       Object defaultLiteral,
       boolean defaultIsNull) {}
 
-  record DropTable(String namespace, String name, boolean ifExists) implements Statement {}
+  record DropTable(String namespace, String name, boolean ifExists) implements Statement {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
 
-  record ShowNamespaces() implements Statement {}
+  record ShowNamespaces() implements Statement {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
 
   /**
    * @param namespace null for all namespaces
    */
-  record ShowTables(String namespace) implements Statement {}
+  record ShowTables(String namespace) implements Statement {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
 
-  record DescribeTable(String namespace, String name) implements Statement {}
+  record DescribeTable(String namespace, String name) implements Statement {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
 
-  record CreateUser(String name, String password, Role role) implements Statement {}
+  record CreateUser(String name, String password, Role role) implements Statement {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
 
   /** Exactly one of password and role is set. */
-  record AlterUser(String name, String password, Role role) implements Statement {}
+  record AlterUser(String name, String password, Role role) implements Statement {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
 
-  record DropUser(String name, boolean ifExists) implements Statement {}
+  record DropUser(String name, boolean ifExists) implements Statement {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
 
-  record ExecuteAs(String user, Statement inner) implements Statement {}
+  record ExecuteAs(String user, Statement inner) implements Statement {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
 
   /** A query (SELECT, VALUES, UNION, WITH ...) in text form with {@code ?} placeholders. */
-  record Query(SqlNode node, String sql, int[] paramMap) implements Statement {}
+  record Query(SqlNode node, String sql, int[] paramMap) implements Statement {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
 
-  record Insert(org.apache.calcite.sql.SqlInsert node, int[] paramMap) implements Statement {}
+  record Insert(org.apache.calcite.sql.SqlInsert node, int[] paramMap) implements Statement {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
 
-  record Update(org.apache.calcite.sql.SqlUpdate node, int[] paramMap) implements Statement {}
+  record Update(org.apache.calcite.sql.SqlUpdate node, int[] paramMap) implements Statement {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
 
-  record Delete(org.apache.calcite.sql.SqlDelete node, int[] paramMap) implements Statement {}
+  record Delete(org.apache.calcite.sql.SqlDelete node, int[] paramMap) implements Statement {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
 
   /**
    * {@code SUBSCRIBE TO ns.t [WHERE <expr>] [OPTIONS (last_rows = n, from_seq = s, batch_size =
@@ -94,6 +214,11 @@ public sealed interface Statement {
   record Subscribe(
       String namespace, String table, SqlNode where, int[] paramMap, Map<String, String> options)
       implements Statement {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+
     public Subscribe {
       paramMap = paramMap == null ? new int[0] : paramMap;
       options = Collections.unmodifiableMap(new LinkedHashMap<>(options));
@@ -109,11 +234,21 @@ public sealed interface Statement {
    * @param options as for {@link Subscribe}
    */
   record LiveSelect(Query query, Map<String, String> options) implements Statement {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+
     public LiveSelect {
       options = Collections.unmodifiableMap(new LinkedHashMap<>(options));
     }
   }
 
   /** {@code KILL LIVE QUERY 'id'}: close a live subscription by its id. */
-  record KillLiveQuery(String id) implements Statement {}
+  record KillLiveQuery(String id) implements Statement {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
 }

@@ -1,0 +1,306 @@
+package io.tributary.query;
+
+import io.tributary.query.catalog.Catalog;
+import io.tributary.query.catalog.CatalogRecord;
+import io.tributary.query.catalog.ColumnDef;
+import io.tributary.query.catalog.ColumnType;
+import io.tributary.query.catalog.DefaultValue;
+import io.tributary.query.catalog.NamespaceDef;
+import io.tributary.query.catalog.Role;
+import io.tributary.query.catalog.SharedAccess;
+import io.tributary.query.catalog.TableDef;
+import io.tributary.query.catalog.TableKind;
+import io.tributary.query.parse.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Analyzes the statements that change namespaces and tables: CREATE/DROP NAMESPACE, CREATE/DROP
+ * TABLE (dba and system only, {@link Authorizer#checkChangesCatalog}).
+ */
+final class DdlAnalyzer extends FamilyAnalyzer {
+  private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
+  private static final Pattern FLUSH_POLICY =
+      Pattern.compile("(rows:\\d+)?(,?interval:\\d+)?", Pattern.CASE_INSENSITIVE);
+  private static final Set<String> TABLE_OPTIONS =
+      Set.of("FLUSH_POLICY", "TTL_SECONDS", "ACCESS_LEVEL");
+
+  DdlAnalyzer(Catalog catalog, Environment env) {
+    super(catalog, env);
+  }
+
+  Action createNamespace(Statement.CreateNamespace s, Role role) {
+    Authorizer.checkChangesCatalog(role, "create namespace " + s.name());
+    checkName(s.name(), "namespace", "create namespace");
+    if (s.name().equals(Catalog.SYSTEM_NAMESPACE)) {
+      throw TributaryException.of(
+          ErrorCode.NAMESPACE_EXISTS, "Cannot create namespace system: it is reserved");
+    }
+    if (catalog.namespace(s.name()).isPresent()) {
+      if (s.ifNotExists()) {
+        return new Action.Done("CREATE NAMESPACE");
+      }
+      throw TributaryException.of(
+          ErrorCode.NAMESPACE_EXISTS, "Cannot create namespace %s: it already exists", s.name());
+    }
+    return new Action.CatalogChange(
+        "CREATE NAMESPACE",
+        List.of(CatalogRecord.namespace(new NamespaceDef(s.name(), env.nowMillis()))),
+        List.of());
+  }
+
+  Action dropNamespace(Statement.DropNamespace s, Role role) {
+    Authorizer.checkChangesCatalog(role, "drop namespace " + s.name());
+    if (s.name().equals(Catalog.SYSTEM_NAMESPACE)) {
+      throw TributaryException.of(
+          ErrorCode.PERMISSION_DENIED, "Cannot drop namespace system: it is reserved");
+    }
+    if (catalog.namespace(s.name()).isEmpty()) {
+      if (s.ifExists()) {
+        return new Action.Done("DROP NAMESPACE");
+      }
+      throw TributaryException.of(
+          ErrorCode.NAMESPACE_NOT_FOUND, "Cannot drop namespace %s: it does not exist", s.name());
+    }
+    List<TableDef> tables = catalog.tables(s.name());
+    if (!tables.isEmpty() && !s.cascade()) {
+      throw TributaryException.of(
+          ErrorCode.NAMESPACE_NOT_EMPTY,
+          "Cannot drop namespace %s: it holds %d table(s); drop them or use CASCADE",
+          s.name(),
+          tables.size());
+    }
+    List<CatalogRecord> records = new ArrayList<>();
+    for (TableDef t : tables) {
+      records.add(CatalogRecord.tombstone(CatalogRecord.Kind.TABLE, t.qualifiedName()));
+    }
+    records.add(CatalogRecord.tombstone(CatalogRecord.Kind.NAMESPACE, s.name()));
+    return new Action.CatalogChange("DROP NAMESPACE", records, tables);
+  }
+
+  Action createTable(Statement.CreateTable s, Role role) {
+    String qualified = s.namespace() + "." + s.name();
+    String action = "create table " + qualified;
+    Authorizer.checkChangesCatalog(role, action);
+    checkName(s.name(), "table", action);
+    if (s.namespace().equals(Catalog.SYSTEM_NAMESPACE)) {
+      throw TributaryException.of(
+          ErrorCode.PERMISSION_DENIED, "Cannot %s: namespace system is reserved", action);
+    }
+    if (catalog.namespace(s.namespace()).isEmpty()) {
+      throw TributaryException.of(
+          ErrorCode.NAMESPACE_NOT_FOUND,
+          "Cannot %s: namespace %s does not exist",
+          action,
+          s.namespace());
+    }
+    if (catalog.table(s.namespace(), s.name()).isPresent()) {
+      if (s.ifNotExists()) {
+        return new Action.Done("CREATE TABLE");
+      }
+      throw TributaryException.of(ErrorCode.TABLE_EXISTS, "Cannot %s: it already exists", action);
+    }
+    if (s.primaryKey().isEmpty()) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_DEFINITION, "Cannot %s: a primary key is required", action);
+    }
+    TableKind kind = s.kind() == null ? TableKind.USER : s.kind();
+    Map<String, String> columnsSeen = new LinkedHashMap<>();
+    List<ColumnDef> columns = new ArrayList<>();
+    for (Statement.ColumnSpec c : s.columns()) {
+      checkName(c.name(), "column", action);
+      if (c.name().startsWith("_")) {
+        throw TributaryException.of(
+            ErrorCode.INVALID_DEFINITION,
+            "Cannot %s: column names starting with '_' are reserved (%s)",
+            action,
+            c.name());
+      }
+      if (columnsSeen.put(c.name(), c.name()) != null) {
+        throw TributaryException.of(
+            ErrorCode.INVALID_DEFINITION,
+            "Cannot %s: column %s is declared twice",
+            action,
+            c.name());
+      }
+      boolean key = s.primaryKey().contains(c.name());
+      if (key && c.type().kind() == ColumnType.Kind.JSON) {
+        throw TributaryException.of(
+            ErrorCode.INVALID_DEFINITION,
+            "Cannot %s: primary key column %s cannot be JSON",
+            action,
+            c.name());
+      }
+      columns.add(
+          new ColumnDef(c.name(), c.type(), !(c.notNull() || key), defaultValue(c, action)));
+    }
+    Set<String> keySeen = new HashSet<>();
+    for (String k : s.primaryKey()) {
+      if (!columnsSeen.containsKey(k)) {
+        throw TributaryException.of(
+            ErrorCode.COLUMN_NOT_FOUND,
+            "Cannot %s: primary key column %s is not a column of the table",
+            action,
+            k);
+      }
+      if (!keySeen.add(k)) {
+        throw TributaryException.of(
+            ErrorCode.INVALID_DEFINITION,
+            "Cannot %s: primary key column %s is listed twice",
+            action,
+            k);
+      }
+    }
+    Map<String, String> options = validateOptions(kind, s.options(), action);
+    TableDef table =
+        new TableDef(
+            env.nextId(),
+            s.namespace(),
+            s.name(),
+            kind,
+            columns,
+            s.primaryKey(),
+            options,
+            env.nowMillis());
+    return new Action.CatalogChange("CREATE TABLE", List.of(CatalogRecord.table(table)), List.of());
+  }
+
+  private static DefaultValue defaultValue(Statement.ColumnSpec c, String action) {
+    if (c.defaultFunction() != null) {
+      DefaultValue.Kind kind = DefaultValue.Kind.valueOf(c.defaultFunction());
+      ColumnType.Kind type = c.type().kind();
+      boolean fits =
+          switch (kind) {
+            case SNOWFLAKE_ID -> type == ColumnType.Kind.BIGINT;
+            case NOW -> type == ColumnType.Kind.TIMESTAMP;
+            case UUID_V7 -> type == ColumnType.Kind.UUID || type == ColumnType.Kind.TEXT;
+            case CURRENT_USER -> type == ColumnType.Kind.TEXT;
+            case LITERAL -> true;
+          };
+      if (!fits) {
+        throw TributaryException.of(
+            ErrorCode.TYPE_MISMATCH,
+            "Cannot %s: DEFAULT %s() does not fit column %s of type %s",
+            action,
+            c.defaultFunction(),
+            c.name(),
+            c.type());
+      }
+      return DefaultValue.of(kind);
+    }
+    if (c.defaultLiteral() != null) {
+      Object value = c.type().coerce(c.defaultLiteral(), c.name());
+      return new DefaultValue(DefaultValue.Kind.LITERAL, c.type().format(value));
+    }
+    return null;
+  }
+
+  private static Map<String, String> validateOptions(
+      TableKind kind, Map<String, String> options, String action) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : options.entrySet()) {
+      String key = e.getKey();
+      String value = e.getValue();
+      if (!TABLE_OPTIONS.contains(key)) {
+        throw TributaryException.of(
+            ErrorCode.INVALID_DEFINITION,
+            "Cannot %s: unknown option %s (expected TYPE, FLUSH_POLICY, TTL_SECONDS or"
+                + " ACCESS_LEVEL)",
+            action,
+            key);
+      }
+      switch (key) {
+        case "FLUSH_POLICY" -> {
+          if (value.isBlank() || !FLUSH_POLICY.matcher(value.replace(" ", "")).matches()) {
+            throw TributaryException.of(
+                ErrorCode.INVALID_DEFINITION,
+                "Cannot %s: FLUSH_POLICY '%s' must look like 'rows:10000,interval:300'",
+                action,
+                value);
+          }
+          if (kind == TableKind.STREAM) {
+            throw TributaryException.of(
+                ErrorCode.INVALID_DEFINITION,
+                "Cannot %s: STREAM tables never flush to cold storage",
+                action);
+          }
+        }
+        case "TTL_SECONDS" -> {
+          if (kind != TableKind.STREAM) {
+            throw TributaryException.of(
+                ErrorCode.INVALID_DEFINITION,
+                "Cannot %s: TTL_SECONDS applies to STREAM tables only",
+                action);
+          }
+          long ttl;
+          try {
+            ttl = Long.parseLong(value);
+          } catch (NumberFormatException ex) {
+            ttl = -1;
+          }
+          if (ttl <= 0) {
+            throw TributaryException.of(
+                ErrorCode.INVALID_DEFINITION,
+                "Cannot %s: TTL_SECONDS must be a positive number of seconds, not '%s'",
+                action,
+                value);
+          }
+        }
+        case "ACCESS_LEVEL" -> {
+          if (kind != TableKind.SHARED) {
+            throw TributaryException.of(
+                ErrorCode.INVALID_DEFINITION,
+                "Cannot %s: ACCESS_LEVEL applies to SHARED tables only",
+                action);
+          }
+          value = SharedAccess.parse(value).sqlName();
+        }
+        default -> throw new AssertionError(key);
+      }
+      out.put(key, value);
+    }
+    if (kind == TableKind.STREAM && !out.containsKey("TTL_SECONDS")) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_DEFINITION, "Cannot %s: a STREAM table needs TTL_SECONDS", action);
+    }
+    return out;
+  }
+
+  Action dropTable(Statement.DropTable s, Role role) {
+    String action = "drop table " + s.namespace() + "." + s.name();
+    Authorizer.checkChangesCatalog(role, action);
+    if (s.namespace().equals(Catalog.SYSTEM_NAMESPACE)) {
+      throw TributaryException.of(
+          ErrorCode.PERMISSION_DENIED, "Cannot %s: system tables cannot be dropped", action);
+    }
+    var table = catalog.table(s.namespace(), s.name());
+    if (table.isEmpty()) {
+      if (s.ifExists()) {
+        return new Action.Done("DROP TABLE");
+      }
+      throw TributaryException.of(
+          ErrorCode.TABLE_NOT_FOUND, "Cannot %s: it does not exist", action);
+    }
+    return new Action.CatalogChange(
+        "DROP TABLE",
+        List.of(CatalogRecord.tombstone(CatalogRecord.Kind.TABLE, table.get().qualifiedName())),
+        List.of(table.get()));
+  }
+
+  private static void checkName(String name, String what, String action) {
+    if (!NAME.matcher(name).matches()) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_DEFINITION,
+          "Cannot %s: '%s' is not a valid %s name (letters, digits and _, starting with a letter"
+              + " or _)",
+          action,
+          name,
+          what);
+    }
+  }
+}

@@ -1,0 +1,103 @@
+package io.tributary.query;
+
+import io.tributary.query.catalog.Catalog;
+import io.tributary.query.catalog.ColumnDef;
+import io.tributary.query.catalog.ColumnType;
+import io.tributary.query.catalog.NamespaceDef;
+import io.tributary.query.catalog.Role;
+import io.tributary.query.catalog.TableDef;
+import io.tributary.query.catalog.UserDef;
+import io.tributary.query.exec.QueryResult;
+import io.tributary.query.exec.ResultColumn;
+import io.tributary.query.parse.SqlParsing;
+import io.tributary.query.parse.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.calcite.sql.SqlNode;
+
+/**
+ * Analyzes the statements that read: queries (SELECT, VALUES, ...) become a {@link Action.Read}
+ * that the server runs over the rows the account may read; SHOW and DESCRIBE are answered from the
+ * catalog, showing only the tables the role may read ({@link Authorizer#mayRead}).
+ */
+final class ReadAnalyzer extends FamilyAnalyzer {
+  ReadAnalyzer(Catalog catalog, Environment env) {
+    super(catalog, env);
+  }
+
+  Action showNamespaces() {
+    List<Object[]> rows = new ArrayList<>();
+    for (NamespaceDef ns : catalog.namespaces()) {
+      rows.add(new Object[] {ns.name()});
+    }
+    return new Action.Result(
+        new QueryResult(List.of(new ResultColumn("namespace", ColumnType.TEXT, false)), rows));
+  }
+
+  Action showTables(Statement.ShowTables s, Role role) {
+    if (s.namespace() != null && catalog.namespace(s.namespace()).isEmpty()) {
+      throw TributaryException.of(
+          ErrorCode.NAMESPACE_NOT_FOUND,
+          "Cannot show tables in %s: namespace does not exist",
+          s.namespace());
+    }
+    List<Object[]> rows = new ArrayList<>();
+    for (TableDef t : catalog.tables(s.namespace())) {
+      if (Authorizer.mayRead(role, t)) {
+        rows.add(new Object[] {t.namespace(), t.name(), t.kind().name()});
+      }
+    }
+    return new Action.Result(
+        new QueryResult(
+            List.of(
+                new ResultColumn("namespace", ColumnType.TEXT, false),
+                new ResultColumn("table", ColumnType.TEXT, false),
+                new ResultColumn("type", ColumnType.TEXT, false)),
+            rows));
+  }
+
+  Action describe(Statement.DescribeTable s, Role role) {
+    TableDef table =
+        s.namespace().equals(Catalog.SYSTEM_NAMESPACE)
+            ? io.tributary.query.catalog.SystemTables.byName(s.name())
+                .orElseThrow(
+                    () ->
+                        TributaryException.of(
+                            ErrorCode.TABLE_NOT_FOUND,
+                            "Cannot describe table system.%s: the table does not exist",
+                            s.name()))
+            : resolve(s.namespace(), s.name(), "describe table");
+    Authorizer.checkRead(role, table, "describe table " + table.qualifiedName());
+    List<Object[]> rows = new ArrayList<>();
+    for (ColumnDef c : table.columns()) {
+      rows.add(
+          new Object[] {
+            c.name(),
+            c.type().toString(),
+            c.nullable(),
+            c.defaultValue() == null ? null : c.defaultValue().sql(),
+            table.primaryKey().contains(c.name())
+          });
+    }
+    return new Action.Result(
+        new QueryResult(
+            List.of(
+                new ResultColumn("column", ColumnType.TEXT, false),
+                new ResultColumn("type", ColumnType.TEXT, false),
+                new ResultColumn("nullable", ColumnType.BOOLEAN, false),
+                new ResultColumn("default", ColumnType.TEXT, true),
+                new ResultColumn("primary_key", ColumnType.BOOLEAN, false)),
+            rows));
+  }
+
+  Action query(Statement.Query s, UserDef actor, List<Object> params) {
+    List<Object> bound = new ArrayList<>();
+    for (int index : s.paramMap()) {
+      bound.add(param(params, index, "run query"));
+    }
+    Inliner inliner = new Inliner(actor.name(), null, params, true);
+    SqlNode rewritten = s.node().accept(inliner);
+    String sql = inliner.replaced ? SqlParsing.unparse(rewritten) : s.sql();
+    return new Action.Read(sql, bound, actor.name(), actor.role(), actor.id());
+  }
+}

@@ -1,0 +1,366 @@
+package io.tributary.query;
+
+import io.tributary.query.catalog.Catalog;
+import io.tributary.query.catalog.ColumnDef;
+import io.tributary.query.catalog.ColumnType;
+import io.tributary.query.catalog.DefaultValue;
+import io.tributary.query.catalog.Role;
+import io.tributary.query.catalog.TableDef;
+import io.tributary.query.catalog.UserDef;
+import io.tributary.query.command.CommandLimits;
+import io.tributary.query.command.RowCodec;
+import io.tributary.query.command.WriteCommand;
+import io.tributary.query.expr.Expressions;
+import io.tributary.query.parse.SqlParsing;
+import io.tributary.query.parse.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.calcite.sql.SqlCall;
+import org.apache.calcite.sql.SqlDelete;
+import org.apache.calcite.sql.SqlDynamicParam;
+import org.apache.calcite.sql.SqlIdentifier;
+import org.apache.calcite.sql.SqlKind;
+import org.apache.calcite.sql.SqlLiteral;
+import org.apache.calcite.sql.SqlNode;
+import org.apache.calcite.sql.SqlNodeList;
+import org.apache.calcite.sql.SqlUpdate;
+
+/**
+ * Analyzes the statements that write rows: INSERT ... VALUES, UPDATE and DELETE become a {@link
+ * Action.Write} of one deterministic {@link WriteCommand}; EXECUTE AS USER decides as whom the
+ * statement it wraps runs.
+ */
+final class WriteAnalyzer extends FamilyAnalyzer {
+  WriteAnalyzer(Catalog catalog, Environment env) {
+    super(catalog, env);
+  }
+
+  /**
+   * The account an EXECUTE AS USER statement acts as, once the acting account may act as it and the
+   * statement it wraps is a data statement. The caller analyzes the wrapped statement for it.
+   */
+  UserDef executeAs(Statement.ExecuteAs s, UserDef actor) {
+    Role role = actor.role();
+    String action = "execute as user " + s.user();
+    Authorizer.checkActsForOthers(role, action);
+    UserDef target =
+        catalog
+            .user(s.user())
+            .orElseThrow(
+                () ->
+                    TributaryException.of(
+                        ErrorCode.USER_NOT_FOUND, "Cannot %s: the user does not exist", action));
+    Authorizer.checkActAs(role, target, action);
+    if (!s.inner().accept(DATA_STATEMENT)) {
+      throw TributaryException.of(
+          ErrorCode.UNSUPPORTED_STATEMENT,
+          "Cannot %s: EXECUTE AS USER runs only data statements (SELECT, INSERT, UPDATE, DELETE,"
+              + " SUBSCRIBE), not %s",
+          action,
+          statementName(s.inner()));
+    }
+    return target;
+  }
+
+  /**
+   * Whether a statement only reads or writes rows (what EXECUTE AS USER may run): never one that
+   * changes the catalog or accounts, so acting for a user cannot take over their account.
+   */
+  private static final Statement.Visitor<Boolean> DATA_STATEMENT =
+      new Statement.Visitor<>() {
+        @Override
+        public Boolean visit(Statement.CreateNamespace s) {
+          return false;
+        }
+
+        @Override
+        public Boolean visit(Statement.DropNamespace s) {
+          return false;
+        }
+
+        @Override
+        public Boolean visit(Statement.CreateTable s) {
+          return false;
+        }
+
+        @Override
+        public Boolean visit(Statement.DropTable s) {
+          return false;
+        }
+
+        @Override
+        public Boolean visit(Statement.ShowNamespaces s) {
+          return false;
+        }
+
+        @Override
+        public Boolean visit(Statement.ShowTables s) {
+          return false;
+        }
+
+        @Override
+        public Boolean visit(Statement.DescribeTable s) {
+          return false;
+        }
+
+        @Override
+        public Boolean visit(Statement.CreateUser s) {
+          return false;
+        }
+
+        @Override
+        public Boolean visit(Statement.AlterUser s) {
+          return false;
+        }
+
+        @Override
+        public Boolean visit(Statement.DropUser s) {
+          return false;
+        }
+
+        @Override
+        public Boolean visit(Statement.ExecuteAs s) {
+          return false;
+        }
+
+        @Override
+        public Boolean visit(Statement.Query s) {
+          return true;
+        }
+
+        @Override
+        public Boolean visit(Statement.Insert s) {
+          return true;
+        }
+
+        @Override
+        public Boolean visit(Statement.Update s) {
+          return true;
+        }
+
+        @Override
+        public Boolean visit(Statement.Delete s) {
+          return true;
+        }
+
+        @Override
+        public Boolean visit(Statement.Subscribe s) {
+          return true;
+        }
+
+        @Override
+        public Boolean visit(Statement.LiveSelect s) {
+          return true;
+        }
+
+        @Override
+        public Boolean visit(Statement.KillLiveQuery s) {
+          return false;
+        }
+      };
+
+  /** A statement's kind in SQL words: {@code AlterUser} is "ALTER USER". */
+  private static String statementName(Statement statement) {
+    return statement
+        .getClass()
+        .getSimpleName()
+        .replaceAll("(?<=[a-z])(?=[A-Z])", " ")
+        .toUpperCase(Locale.ROOT);
+  }
+
+  Action insert(Statement.Insert s, UserDef actor, List<Object> params) {
+    TableDef table = resolveTarget(s.node().getTargetTable(), "insert into");
+    String action = "insert into " + table.qualifiedName();
+    Authorizer.checkWrite(actor.role(), table, action);
+    List<Integer> targets = new ArrayList<>();
+    SqlNodeList columnList = s.node().getTargetColumnList();
+    if (columnList == null || columnList.isEmpty()) {
+      for (int i = 0; i < table.columns().size(); i++) {
+        targets.add(i);
+      }
+    } else {
+      for (SqlNode c : columnList) {
+        String name = simpleName(c, action);
+        int index = table.columnIndex(name);
+        if (index < 0) {
+          throw TributaryException.of(
+              ErrorCode.COLUMN_NOT_FOUND, "Cannot %s: column %s does not exist", action, name);
+        }
+        if (targets.contains(index)) {
+          throw TributaryException.of(
+              ErrorCode.INVALID_ARGUMENT, "Cannot %s: column %s is listed twice", action, name);
+        }
+        targets.add(index);
+      }
+    }
+    SqlNode source = s.node().getSource();
+    if (source.getKind() != SqlKind.VALUES) {
+      throw TributaryException.of(
+          ErrorCode.UNSUPPORTED_STATEMENT,
+          "Cannot %s: only INSERT ... VALUES is supported, not INSERT ... SELECT",
+          action);
+    }
+    List<SqlNode> rowNodes = ((SqlCall) source).getOperandList();
+    if (rowNodes.size() > CommandLimits.MAX_CHANGES) {
+      throw TributaryException.of(
+          ErrorCode.TOO_MANY_ROWS,
+          "Cannot %s: at most %d rows per statement",
+          action,
+          CommandLimits.MAX_CHANGES);
+    }
+    Inliner inliner = new Inliner(actor.name(), s.paramMap(), params, false);
+    long now = inliner.now;
+    List<byte[]> encoded = new ArrayList<>(rowNodes.size());
+    List<ColumnType> types = table.types();
+    for (SqlNode rowNode : rowNodes) {
+      List<SqlNode> values = ((SqlCall) rowNode).getOperandList();
+      if (values.size() != targets.size()) {
+        throw TributaryException.of(
+            ErrorCode.INVALID_ARGUMENT,
+            "Cannot %s: %d values for %d columns",
+            action,
+            values.size(),
+            targets.size());
+      }
+      Object[] row = new Object[table.columns().size()];
+      boolean[] given = new boolean[row.length];
+      for (int i = 0; i < values.size(); i++) {
+        int col = targets.get(i);
+        ColumnDef def = table.columns().get(col);
+        row[col] = value(values.get(i), def, table, inliner, action);
+        given[col] = true;
+      }
+      for (int col = 0; col < row.length; col++) {
+        ColumnDef def = table.columns().get(col);
+        if (!given[col] && def.defaultValue() != null) {
+          row[col] = defaultFor(def, actor.name(), now);
+        }
+        if (row[col] == null && !def.nullable()) {
+          throw TributaryException.of(
+              ErrorCode.NOT_NULL_VIOLATION,
+              "Cannot %s: column %s is NOT NULL and has no value",
+              action,
+              def.name());
+        }
+      }
+      encoded.add(RowCodec.encode(types, row));
+    }
+    String owner = ownerOf(table, actor);
+    return new Action.Write(
+        table, owner, new WriteCommand.InsertRows(env.requestId(), table.id(), owner, encoded));
+  }
+
+  private Object value(
+      SqlNode node, ColumnDef def, TableDef table, Inliner inliner, String action) {
+    if (node instanceof SqlDynamicParam p) {
+      return def.type().coerce(inliner.paramValue(p), def.name());
+    }
+    if (node instanceof SqlLiteral literal) {
+      return def.type().coerce(literalValue(literal), def.name());
+    }
+    if (node.getKind() == SqlKind.DEFAULT) {
+      return def.defaultValue() == null ? null : defaultFor(def, inliner.user, inliner.now);
+    }
+    if (node instanceof SqlIdentifier id) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT, "Cannot %s: VALUES cannot reference column %s", action, id);
+    }
+    SqlNode inlined = node.accept(inliner);
+    if (inlined instanceof SqlLiteral literal) {
+      return def.type().coerce(literalValue(literal), def.name());
+    }
+    String sql = SqlParsing.unparse(inlined);
+    Object[] empty = new Object[table.columns().size() + 1];
+    return Expressions.expression(table, sql, def.type(), def.name()).evaluate(empty);
+  }
+
+  private Object defaultFor(ColumnDef def, String user, long now) {
+    DefaultValue d = def.defaultValue();
+    return switch (d.kind()) {
+      case LITERAL -> def.type().parseText(d.literal());
+      case SNOWFLAKE_ID -> env.nextId();
+      case NOW -> now;
+      case UUID_V7 -> env.uuidV7();
+      case CURRENT_USER -> user;
+    };
+  }
+
+  Action update(Statement.Update s, UserDef actor, List<Object> params) {
+    SqlUpdate node = s.node();
+    TableDef table = resolveTarget(node.getTargetTable(), "update");
+    String action = "update " + table.qualifiedName();
+    Authorizer.checkWrite(actor.role(), table, action);
+    if (node.getAlias() != null) {
+      throw TributaryException.of(
+          ErrorCode.UNSUPPORTED_STATEMENT, "Cannot %s: table aliases are not supported", action);
+    }
+    Inliner inliner = new Inliner(actor.name(), s.paramMap(), params, false);
+    List<String> columns = new ArrayList<>();
+    List<String> expressions = new ArrayList<>();
+    List<SqlNode> sources = node.getSourceExpressionList().getList();
+    for (int i = 0; i < node.getTargetColumnList().size(); i++) {
+      String name = simpleName(node.getTargetColumnList().get(i), action);
+      int index = table.columnIndex(name);
+      if (index < 0) {
+        throw TributaryException.of(
+            ErrorCode.COLUMN_NOT_FOUND, "Cannot %s: column %s does not exist", action, name);
+      }
+      if (table.primaryKey().contains(name)) {
+        throw TributaryException.of(
+            ErrorCode.INVALID_ARGUMENT,
+            "Cannot %s: primary key column %s cannot change; delete and insert instead",
+            action,
+            name);
+      }
+      if (columns.contains(name)) {
+        throw TributaryException.of(
+            ErrorCode.INVALID_ARGUMENT, "Cannot %s: column %s is set twice", action, name);
+      }
+      ColumnDef def = table.columns().get(index);
+      SqlNode inlined = sources.get(i).accept(inliner);
+      String sql = SqlParsing.unparse(inlined);
+      if (inlined instanceof SqlLiteral literal
+          && literalValue(literal) == null
+          && !def.nullable()) {
+        throw TributaryException.of(
+            ErrorCode.NOT_NULL_VIOLATION, "Cannot %s: column %s is NOT NULL", action, name);
+      }
+      Expressions.expression(table, sql, def.type(), name); // validates before anything is logged
+      columns.add(name);
+      expressions.add(sql);
+    }
+    String where = where(node.getCondition(), table, inliner);
+    String owner = ownerOf(table, actor);
+    return new Action.Write(
+        table,
+        owner,
+        new WriteCommand.UpdateRows(
+            env.requestId(), table.id(), owner, where, columns, expressions));
+  }
+
+  Action delete(Statement.Delete s, UserDef actor, List<Object> params) {
+    SqlDelete node = s.node();
+    TableDef table = resolveTarget(node.getTargetTable(), "delete from");
+    String action = "delete from " + table.qualifiedName();
+    Authorizer.checkWrite(actor.role(), table, action);
+    if (node.getAlias() != null) {
+      throw TributaryException.of(
+          ErrorCode.UNSUPPORTED_STATEMENT, "Cannot %s: table aliases are not supported", action);
+    }
+    Inliner inliner = new Inliner(actor.name(), s.paramMap(), params, false);
+    String where = where(node.getCondition(), table, inliner);
+    String owner = ownerOf(table, actor);
+    return new Action.Write(
+        table, owner, new WriteCommand.DeleteRows(env.requestId(), table.id(), owner, where));
+  }
+
+  private static String where(SqlNode condition, TableDef table, Inliner inliner) {
+    if (condition == null) {
+      return null;
+    }
+    String sql = SqlParsing.unparse(condition.accept(inliner));
+    Expressions.predicate(table, sql); // validates before anything is logged
+    return sql;
+  }
+}
