@@ -180,7 +180,19 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
   }
 
   private StatementOutcome perform(String text, Action action) {
-    if (action instanceof Action.CatalogChange c) {
+    return action.accept(new Perform(text));
+  }
+
+  /** Carries out one analyzed statement's action: one method per kind of action. */
+  private final class Perform implements Action.Visitor<StatementOutcome> {
+    private final String text;
+
+    Perform(String text) {
+      this.text = text;
+    }
+
+    @Override
+    public StatementOutcome visit(Action.CatalogChange c) {
       catalogStore.append(c.records());
       for (TableDef dropped : c.dropped()) {
         purge(dropped);
@@ -188,32 +200,43 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
       purgeOwners(c.purges());
       return new StatementOutcome.Done(text, c.tag());
     }
-    if (action instanceof Action.Write w) {
+
+    @Override
+    public StatementOutcome visit(Action.Write w) {
       return new StatementOutcome.Affected(text, write(w));
     }
-    if (action instanceof Action.Read r) {
+
+    @Override
+    public StatementOutcome visit(Action.Read r) {
       return new StatementOutcome.Rows(
           text,
           queries.select(
               r.sql(), r.params(), new PrincipalRows(catalog, hot, live, r.userId(), r.role())));
     }
-    if (action instanceof Action.Result r) {
+
+    @Override
+    public StatementOutcome visit(Action.Result r) {
       return new StatementOutcome.Rows(text, r.result());
     }
-    if (action instanceof Action.Subscribe) {
+
+    @Override
+    public StatementOutcome visit(Action.Subscribe s) {
       throw TributaryException.of(
           ErrorCode.UNSUPPORTED_STATEMENT,
           "Cannot run SUBSCRIBE with Execute: open it with the live API (LiveService), the client's"
               + " subscribe() or live(), or `tributary sql -e`");
     }
-    if (action instanceof Action.KillLiveQuery k) {
+
+    @Override
+    public StatementOutcome visit(Action.KillLiveQuery k) {
       live.kill(k.subscriptionId());
       return new StatementOutcome.Done(text, "KILL LIVE QUERY");
     }
-    if (action instanceof Action.Done d) {
+
+    @Override
+    public StatementOutcome visit(Action.Done d) {
       return new StatementOutcome.Done(text, d.tag());
     }
-    throw new AssertionError(action);
   }
 
   private long write(Action.Write w) {

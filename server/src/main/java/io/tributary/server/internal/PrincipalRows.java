@@ -1,11 +1,9 @@
 package io.tributary.server.internal;
 
-import io.tributary.query.ErrorCode;
-import io.tributary.query.TributaryException;
+import io.tributary.query.Authorizer;
 import io.tributary.query.catalog.Catalog;
 import io.tributary.query.catalog.NamespaceDef;
 import io.tributary.query.catalog.Role;
-import io.tributary.query.catalog.SharedAccess;
 import io.tributary.query.catalog.SystemTables;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.catalog.TableKind;
@@ -20,7 +18,8 @@ import java.util.List;
  * The rows one acting account may read: its own rows of USER and STREAM tables (a prefix scan of
  * the key range of its id), SHARED tables their role and the table's access level allow, and the
  * system tables (role user sees only its own row of system.users and, in system.tables, only the
- * tables it may read; nobody sees password hashes).
+ * tables it may read; nobody sees password hashes). What the account may read is the {@link
+ * Authorizer}'s decision.
  */
 final class PrincipalRows implements RowSource {
   private final Catalog catalog;
@@ -46,12 +45,7 @@ final class PrincipalRows implements RowSource {
       return systemRows(table);
     }
     if (table.kind() == TableKind.SHARED) {
-      if (role == Role.USER && table.sharedAccess() == SharedAccess.PRIVATE) {
-        throw TributaryException.of(
-            ErrorCode.PERMISSION_DENIED,
-            "Cannot read %s: role user may not read this SHARED table (access level private)",
-            table.qualifiedName());
-      }
+      Authorizer.checkRead(role, table, "read " + table.qualifiedName());
       return hot.scan(table, null);
     }
     return hot.scan(table, userId);
@@ -61,7 +55,7 @@ final class PrincipalRows implements RowSource {
     List<Object[]> rows = new ArrayList<>();
     if (table.equals(SystemTables.USERS)) {
       for (UserDef u : catalog.users()) {
-        if (role.administers() || u.id().equals(userId)) {
+        if (Authorizer.maySeeAccount(role, userId, u.id())) {
           rows.add(new Object[] {u.name(), u.role().sqlName(), u.createdAtMillis()});
         }
       }
@@ -73,7 +67,7 @@ final class PrincipalRows implements RowSource {
       rows.addAll(live.systemLiveRows(userId, role));
     } else if (table.equals(SystemTables.TABLES)) {
       for (TableDef t : catalog.tables(null)) {
-        if (!role.mayRead(t)) {
+        if (!Authorizer.mayRead(role, t)) {
           continue; // not even the name of a table the role may not read
         }
         rows.add(
