@@ -125,8 +125,7 @@ final class OneShotStream implements EventStream {
         failed = true;
         context.cancel(null);
         return new LiveEvent.Failed(
-            Errors.fromStatementError(event.getError().getError()),
-            event.getError().getLastSeq());
+            Errors.fromStatementError(event.getError().getError()), event.getError().getLastSeq());
       }
       default -> {
         // StreamOpened, Heartbeat, and events newer than this SDK: nothing to hand over.
