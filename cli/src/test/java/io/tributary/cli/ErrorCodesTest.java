@@ -2,48 +2,57 @@ package io.tributary.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.grpc.Status;
-import io.tributary.api.v1.Error;
-import io.tributary.api.v1.ErrorCode;
+import io.tributary.client.ErrorCode;
+import io.tributary.client.TransportException;
+import io.tributary.client.TributaryException;
 import org.junit.jupiter.api.Test;
 
+/**
+ * The codes the command line prints. How the SDK reads a code from the protocol (the enum over a
+ * stale name, the name of a code newer than the SDK) is tested in the client's ErrorsTest.
+ */
 class ErrorCodesTest {
 
   @Test
-  void shouldPreferTheEnumToTheName() {
-    Error error =
-        Error.newBuilder().setErrorCode(ErrorCode.TYPE_MISMATCH).setCode("SOMETHING_ELSE").build();
+  void shouldPrintTheNameOfACodeNewerThanTheSdk() {
+    TributaryException newer = new TributaryException("RATE_LIMITED", "Cannot run: slow down");
 
-    assertThat(ErrorCodes.code(error)).isEqualTo("TYPE_MISMATCH");
-  }
-
-  @Test
-  void shouldReadTheNameFromAServerOlderThanTheEnum() {
-    assertThat(ErrorCodes.code(Error.newBuilder().setCode("TABLE_EXISTS").build()))
-        .isEqualTo("TABLE_EXISTS");
-  }
-
-  @Test
-  void shouldReadTheNameOfACodeNewerThanThisCli() {
-    Error error = Error.newBuilder().setErrorCodeValue(777).setCode("RATE_LIMITED").build();
-
-    assertThat(error.getErrorCode()).isEqualTo(ErrorCode.UNRECOGNIZED);
-    assertThat(ErrorCodes.code(error)).isEqualTo("RATE_LIMITED");
+    assertThat(Problem.of(newer).code()).isEqualTo("RATE_LIMITED");
+    assertThat(CallFailure.of(newer, "http://h:1").fatal()).isFalse();
   }
 
   @Test
   void shouldGiveNoCodeToAnErrorFoundOnThisSide() {
-    assertThat(ErrorCodes.code(CallFailure.local("Cannot connect: no URL").error())).isEmpty();
+    assertThat(CallFailure.local("Cannot connect: no URL").problem().code()).isEmpty();
   }
 
   @Test
-  void shouldCodeTransportFailuresAsTheSdkDoes() {
-    assertThat(ErrorCodes.transport(Status.Code.UNAVAILABLE).build().getErrorCode())
-        .isEqualTo(ErrorCode.UNAVAILABLE);
-    assertThat(ErrorCodes.transport(Status.Code.DEADLINE_EXCEEDED).build().getErrorCode())
-        .isEqualTo(ErrorCode.DEADLINE_EXCEEDED);
-    Error unknown = ErrorCodes.transport(Status.Code.UNKNOWN).build();
-    assertThat(unknown.getErrorCode()).isEqualTo(ErrorCode.ERROR_CODE_UNSPECIFIED);
-    assertThat(ErrorCodes.code(unknown)).isEqualTo("UNKNOWN");
+  void shouldCodeTransportFailuresAsTheSdkDoesAndSayWhereItCouldNotConnect() {
+    CallFailure failure =
+        CallFailure.of(
+            new TransportException(
+                ErrorCode.UNAVAILABLE,
+                "Cannot execute statements: io exception",
+                "connection refused",
+                null),
+            "http://h:1");
+
+    assertThat(failure.problem().code()).isEqualTo("UNAVAILABLE");
+    assertThat(failure.problem().message())
+        .isEqualTo("Cannot connect to http://h:1: connection refused");
+    assertThat(failure.fatal()).isTrue();
+  }
+
+  @Test
+  void shouldEndTheSessionWhenTheServerIsUnavailableOrRefusesTheCredentials() {
+    assertThat(
+            CallFailure.of(new TributaryException(ErrorCode.UNAUTHENTICATED, "expired"), "u")
+                .fatal())
+        .isTrue();
+    assertThat(CallFailure.of(new TributaryException(ErrorCode.UNAVAILABLE, "no log"), "u").fatal())
+        .isTrue();
+    assertThat(
+            CallFailure.of(new TributaryException(ErrorCode.PERMISSION_DENIED, "no"), "u").fatal())
+        .isFalse();
   }
 }

@@ -239,7 +239,7 @@ class LiveCommandEndToEndTest {
     ByteArrayOutputStream screen = new ByteArrayOutputStream();
     PrintStream outStream = new PrintStream(out, true, StandardCharsets.UTF_8);
     PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
-    try (ServerConnection connection = ServerConnection.open(SharedServer.url());
+    try (TributaryClient client = TributaryClient.connect(SharedServer.url());
         Terminal terminal =
             new DumbTerminal(
                 "test",
@@ -247,8 +247,9 @@ class LiveCommandEndToEndTest {
                 new ByteArrayInputStream(typed.getBytes(StandardCharsets.UTF_8)),
                 screen,
                 StandardCharsets.UTF_8)) {
-      connection.login(user, password);
-      SqlSession session = new SqlSession(connection, Format.TABLE.printer(outStream, errStream));
+      SqlSession session =
+          new SqlSession(client, SharedServer.url(), Format.TABLE.printer(outStream, errStream));
+      session.login(user, password);
       new Shell(terminal, dir.resolve("history-" + user), session, errStream).run();
     }
     return new Session(

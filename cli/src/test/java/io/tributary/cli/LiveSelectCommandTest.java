@@ -1,17 +1,18 @@
 package io.tributary.cli;
 
-import static io.tributary.cli.FakeLiveServer.delete;
-import static io.tributary.cli.FakeLiveServer.insert;
-import static io.tributary.cli.FakeLiveServer.ready;
-import static io.tributary.cli.FakeLiveServer.row;
-import static io.tributary.cli.FakeLiveServer.sending;
-import static io.tributary.cli.FakeLiveServer.snapshot;
-import static io.tributary.cli.FakeLiveServer.subscribed;
-import static io.tributary.cli.FakeLiveServer.subscribedOrderedByName;
+import static io.tributary.client.testing.FakeTributaryServer.delete;
+import static io.tributary.client.testing.FakeTributaryServer.insert;
+import static io.tributary.client.testing.FakeTributaryServer.ready;
+import static io.tributary.client.testing.FakeTributaryServer.row;
+import static io.tributary.client.testing.FakeTributaryServer.sending;
+import static io.tributary.client.testing.FakeTributaryServer.snapshot;
+import static io.tributary.client.testing.FakeTributaryServer.subscribed;
+import static io.tributary.client.testing.FakeTributaryServer.subscribedOrderedByName;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
 import io.tributary.cli.SqlCommandTest.Run;
+import io.tributary.client.testing.FakeTributaryServer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,11 +30,11 @@ import org.junit.jupiter.api.TestInstance;
 class LiveSelectCommandTest {
   private static final String WINDOW = "SELECT name FROM shop.fruit ORDER BY name DESC LIMIT 2";
 
-  private FakeLiveServer server;
+  private FakeTributaryServer server;
 
   @BeforeAll
   void start() throws Exception {
-    server = new FakeLiveServer();
+    server = new FakeTributaryServer().startOnLocalPort().acceptAnyLogin();
   }
 
   @AfterAll
@@ -43,10 +44,10 @@ class LiveSelectCommandTest {
 
   @BeforeEach
   void reset() {
-    server.requests.clear();
+    server.subscribeRequests.clear();
     server.cancelled.set(0);
     // A window of two: a row written above the cut comes in, the last one goes out.
-    server.script =
+    server.subscribeScript =
         sending(
             subscribedOrderedByName(true, true),
             snapshot(false, row(2, "pear", 4), row(1, "apple", 3)),
@@ -74,7 +75,7 @@ class LiveSelectCommandTest {
                 "insert seq=10: id=3, name=quince, _seq=10",
                 ""));
     assertThat(run.status()).isZero();
-    assertThat(server.requests)
+    assertThat(server.subscribeRequests)
         .singleElement()
         .satisfies(r -> assertThat(r.getSql()).isEqualTo(WINDOW));
   }
@@ -103,7 +104,7 @@ class LiveSelectCommandTest {
 
   @Test
   void shouldOpenSubscribeAndLiveSelectAsAnotherUserOnTheLiveService() {
-    server.script = sending(subscribed(), snapshot(false, row(1, "apple", 3)), ready(3));
+    server.subscribeScript = sending(subscribed(), snapshot(false, row(1, "apple", 3)), ready(3));
     String subscribe = "EXECUTE AS USER 'u1' (SUBSCRIBE TO shop.fruit WHERE id > 0)";
     String select = "execute as user \"u1\" ( SELECT * FROM shop.fruit ORDER BY id LIMIT 5 )";
 
@@ -114,15 +115,17 @@ class LiveSelectCommandTest {
     assertThat(first.out()).endsWith("snapshot: id=1, name=apple, _seq=3\n");
     assertThat(first.status()).isZero();
     assertThat(second.status()).isZero();
-    assertThat(server.requests).extracting(r -> r.getSql()).containsExactly(subscribe, select);
+    assertThat(server.subscribeRequests)
+        .extracting(r -> r.getSql())
+        .containsExactly(subscribe, select);
   }
 
   @Test
   void shouldShowTheServersCodeWhenTheStatementIsNoLiveSelect() {
-    server.script =
+    server.subscribeScript =
         (request, authorization, events) ->
             events.onError(
-                FakeLiveServer.failure(
+                FakeTributaryServer.failure(
                     Status.INVALID_ARGUMENT,
                     "UNSUPPORTED_STATEMENT",
                     "Cannot subscribe: a live SELECT supports only SELECT <columns or *> FROM"
@@ -150,7 +153,7 @@ class LiveSelectCommandTest {
     assertThat(mixed.err()).isEqualTo(message).doesNotContain("tributary sql");
     assertThat(live.status()).isEqualTo(1);
     assertThat(mixed.status()).isEqualTo(1);
-    assertThat(server.requests).isEmpty();
+    assertThat(server.subscribeRequests).isEmpty();
   }
 
   @Test
@@ -160,7 +163,7 @@ class LiveSelectCommandTest {
     assertThat(run.err())
         .isEqualTo("ERROR: Cannot subscribe: --live keeps the statement of -e live; give -e\n");
     assertThat(run.status()).isEqualTo(2);
-    assertThat(server.requests).isEmpty();
+    assertThat(server.subscribeRequests).isEmpty();
   }
 
   @Test
@@ -180,7 +183,7 @@ class LiveSelectCommandTest {
     assertThat(run.err()).isEmpty();
     assertThat(run.out()).contains("snapshot: id=1, name=apple, _seq=3");
     assertThat(run.status()).isZero();
-    assertThat(server.requests)
+    assertThat(server.subscribeRequests)
         .singleElement()
         .satisfies(
             r ->

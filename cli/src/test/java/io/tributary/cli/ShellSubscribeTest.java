@@ -1,14 +1,16 @@
 package io.tributary.cli;
 
-import static io.tributary.cli.FakeLiveServer.insert;
-import static io.tributary.cli.FakeLiveServer.ready;
-import static io.tributary.cli.FakeLiveServer.row;
-import static io.tributary.cli.FakeLiveServer.sending;
-import static io.tributary.cli.FakeLiveServer.snapshot;
-import static io.tributary.cli.FakeLiveServer.subscribed;
+import static io.tributary.client.testing.FakeTributaryServer.insert;
+import static io.tributary.client.testing.FakeTributaryServer.ready;
+import static io.tributary.client.testing.FakeTributaryServer.row;
+import static io.tributary.client.testing.FakeTributaryServer.sending;
+import static io.tributary.client.testing.FakeTributaryServer.snapshot;
+import static io.tributary.client.testing.FakeTributaryServer.subscribed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.tributary.client.TributaryClient;
+import io.tributary.client.testing.FakeTributaryServer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -29,11 +31,11 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ShellSubscribeTest {
   @TempDir static Path dir;
-  private FakeLiveServer server;
+  private FakeTributaryServer server;
 
   @BeforeAll
   void start() throws Exception {
-    server = new FakeLiveServer();
+    server = new FakeTributaryServer().startOnLocalPort().acceptAnyLogin();
   }
 
   @AfterAll
@@ -43,9 +45,9 @@ class ShellSubscribeTest {
 
   @BeforeEach
   void reset() {
-    server.requests.clear();
+    server.subscribeRequests.clear();
     server.cancelled.set(0);
-    server.script =
+    server.subscribeScript =
         sending(
             subscribed(),
             snapshot(false, row(1, "apple", 3)),
@@ -71,7 +73,8 @@ class ShellSubscribeTest {
                 ""));
     assertThat(session.err).isEmpty();
     assertThat(session.status).isZero();
-    assertThat(server.requests.get(0).getSql()).isEqualTo("SUBSCRIBE TO shop.fruit WHERE id > 0");
+    assertThat(server.subscribeRequests.get(0).getSql())
+        .isEqualTo("SUBSCRIBE TO shop.fruit WHERE id > 0");
     assertThat(session.terminal).isEqualTo(Shell.PROMPT.repeat(2));
     await().untilAsserted(() -> assertThat(server.cancelled).hasValue(1));
   }
@@ -108,7 +111,7 @@ class ShellSubscribeTest {
                 + "Unknown command: \\frobnicate. "
                 + Shell.COMMANDS
                 + "\n");
-    assertThat(server.requests).isEmpty();
+    assertThat(server.subscribeRequests).isEmpty();
   }
 
   /**
@@ -123,7 +126,7 @@ class ShellSubscribeTest {
     PrintStream outStream = new PrintStream(out, true, StandardCharsets.UTF_8);
     PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
     int status;
-    try (ServerConnection connection = ServerConnection.open(server.url());
+    try (TributaryClient client = TributaryClient.connect(server.url());
         Terminal terminal =
             new DumbTerminal(
                 "test",
@@ -131,8 +134,9 @@ class ShellSubscribeTest {
                 new ByteArrayInputStream(typed.getBytes(StandardCharsets.UTF_8)),
                 screen,
                 StandardCharsets.UTF_8)) {
-      connection.useToken("tok");
-      SqlSession session = new SqlSession(connection, Format.TABLE.printer(outStream, errStream));
+      SqlSession session =
+          new SqlSession(client, server.url(), Format.TABLE.printer(outStream, errStream));
+      session.useToken("tok");
       CompletableFuture<Void> background =
           CompletableFuture.runAsync(() -> meanwhile.accept(terminal, out));
       status = new Shell(terminal, dir.resolve("history"), session, errStream).run();

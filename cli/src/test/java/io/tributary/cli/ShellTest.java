@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tributary.client.TributaryClient;
 import io.tributary.server.ServerConfig;
 import io.tributary.server.api.ApiServer;
 import io.tributary.server.api.FakeStatementRunner;
@@ -97,7 +98,8 @@ class ShellTest {
     PrintStream outStream = new PrintStream(out, true, StandardCharsets.UTF_8);
     PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
     int status;
-    try (ServerConnection connection = ServerConnection.open("http://127.0.0.1:" + server.port());
+    String url = "http://127.0.0.1:" + server.port();
+    try (TributaryClient client = TributaryClient.connect(url);
         Terminal terminal =
             new DumbTerminal(
                 "test",
@@ -105,8 +107,8 @@ class ShellTest {
                 new ByteArrayInputStream(typed.getBytes(StandardCharsets.UTF_8)),
                 screen,
                 StandardCharsets.UTF_8)) {
-      connection.login("alice", "secret");
-      SqlSession session = new SqlSession(connection, Format.TABLE.printer(outStream, errStream));
+      SqlSession session = new SqlSession(client, url, Format.TABLE.printer(outStream, errStream));
+      session.login("alice", "secret");
       status = new Shell(terminal, history, session, errStream).run();
     }
     return new Session(

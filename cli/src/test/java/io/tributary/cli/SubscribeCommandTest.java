@@ -1,16 +1,16 @@
 package io.tributary.cli;
 
-import static io.tributary.cli.FakeLiveServer.delete;
-import static io.tributary.cli.FakeLiveServer.error;
-import static io.tributary.cli.FakeLiveServer.heartbeat;
-import static io.tributary.cli.FakeLiveServer.insert;
-import static io.tributary.cli.FakeLiveServer.ready;
-import static io.tributary.cli.FakeLiveServer.row;
-import static io.tributary.cli.FakeLiveServer.sending;
-import static io.tributary.cli.FakeLiveServer.sendingThenEnding;
-import static io.tributary.cli.FakeLiveServer.snapshot;
-import static io.tributary.cli.FakeLiveServer.subscribed;
-import static io.tributary.cli.FakeLiveServer.update;
+import static io.tributary.client.testing.FakeTributaryServer.delete;
+import static io.tributary.client.testing.FakeTributaryServer.error;
+import static io.tributary.client.testing.FakeTributaryServer.heartbeat;
+import static io.tributary.client.testing.FakeTributaryServer.insert;
+import static io.tributary.client.testing.FakeTributaryServer.ready;
+import static io.tributary.client.testing.FakeTributaryServer.row;
+import static io.tributary.client.testing.FakeTributaryServer.sending;
+import static io.tributary.client.testing.FakeTributaryServer.sendingThenEnding;
+import static io.tributary.client.testing.FakeTributaryServer.snapshot;
+import static io.tributary.client.testing.FakeTributaryServer.subscribed;
+import static io.tributary.client.testing.FakeTributaryServer.update;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -23,6 +23,7 @@ import io.tributary.api.v1.ErrorDetail;
 import io.tributary.api.v1.LiveError;
 import io.tributary.api.v1.LiveEvent;
 import io.tributary.cli.SqlCommandTest.Run;
+import io.tributary.client.testing.FakeTributaryServer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,11 +38,11 @@ import org.junit.jupiter.api.TestInstance;
 class SubscribeCommandTest {
   private static final String STATEMENT = "SUBSCRIBE TO shop.fruit WHERE id > 0";
 
-  private FakeLiveServer server;
+  private FakeTributaryServer server;
 
   @BeforeAll
   void start() throws Exception {
-    server = new FakeLiveServer();
+    server = new FakeTributaryServer().startOnLocalPort().acceptAnyLogin();
   }
 
   @AfterAll
@@ -51,13 +52,13 @@ class SubscribeCommandTest {
 
   @BeforeEach
   void reset() {
-    server.requests.clear();
-    server.authorizations.clear();
+    server.subscribeRequests.clear();
+    server.subscribeAuthorizations.clear();
     server.cancelled.set(0);
   }
 
   /** A subscription's life: snapshot, ready, then more changes than any limit here asks for. */
-  private static FakeLiveServer.Script lively() {
+  private static FakeTributaryServer.Script lively() {
     return sending(
         subscribed(),
         snapshot(false, row(1, "apple", 3), row(2, null, 5)),
@@ -71,7 +72,7 @@ class SubscribeCommandTest {
 
   @Test
   void shouldPrintJsonLinesUntilTheLimitThenCancel() {
-    server.script = lively();
+    server.subscribeScript = lively();
 
     Run run = subscribe("--format", "json", "--limit", "5", "-e", STATEMENT + ";");
 
@@ -92,15 +93,15 @@ class SubscribeCommandTest {
             "{\"event\":\"delete\",\"seq\":12,\"row\":{\"id\":2,\"name\":null,\"_seq\":5}}",
             "");
     assertThat(run.status()).isZero();
-    assertThat(server.requests).hasSize(1);
-    assertThat(server.requests.get(0).getSql()).isEqualTo(STATEMENT);
-    assertThat(server.authorizations).containsExactly("Bearer tok");
+    assertThat(server.subscribeRequests).hasSize(1);
+    assertThat(server.subscribeRequests.get(0).getSql()).isEqualTo(STATEMENT);
+    assertThat(server.subscribeAuthorizations).containsExactly("Bearer tok");
     await().untilAsserted(() -> assertThat(server.cancelled).hasValue(1));
   }
 
   @Test
   void shouldCountSnapshotRowsTowardsTheLimit() {
-    server.script = lively();
+    server.subscribeScript = lively();
 
     Run run = subscribe("--format", "json", "--limit", "1", "-e", STATEMENT);
 
@@ -113,7 +114,7 @@ class SubscribeCommandTest {
 
   @Test
   void shouldPrintOneReadableLinePerEventInTableFormat() {
-    server.script = lively();
+    server.subscribeScript = lively();
 
     Run run = subscribe("--limit", "5", "-e", STATEMENT);
 
@@ -135,7 +136,7 @@ class SubscribeCommandTest {
 
   @Test
   void shouldPrintCsvWithAnEventColumn() {
-    server.script = lively();
+    server.subscribeScript = lively();
 
     Run run = subscribe("-f", "csv", "--limit", "3", "-e", STATEMENT);
 
@@ -153,7 +154,7 @@ class SubscribeCommandTest {
 
   @Test
   void shouldExitOneOnALiveErrorAndPrintItAsAnEvent() {
-    server.script =
+    server.subscribeScript =
         sendingThenEnding(
             subscribed(),
             ready(9),
@@ -191,7 +192,7 @@ class SubscribeCommandTest {
                             .setMessage("Cannot deliver: the live query was killed"))
                     .setLastSeq(9))
             .build();
-    server.script = sendingThenEnding(subscribed(), ready(9), killed);
+    server.subscribeScript = sendingThenEnding(subscribed(), ready(9), killed);
 
     Run json = subscribe("--format", "json", "-e", STATEMENT);
     Run table = subscribe("-e", STATEMENT);
@@ -209,7 +210,7 @@ class SubscribeCommandTest {
 
   @Test
   void shouldPrintTheProtocolCodeOfARefusalOverAStaleName() {
-    server.script =
+    server.subscribeScript =
         (request, authorization, events) -> {
           Metadata trailers = new Metadata();
           trailers.put(
@@ -236,10 +237,10 @@ class SubscribeCommandTest {
 
   @Test
   void shouldExitOneWhenTheStatementIsRejected() {
-    server.script =
+    server.subscribeScript =
         (request, authorization, events) ->
             events.onError(
-                FakeLiveServer.failure(
+                FakeTributaryServer.failure(
                     Status.INVALID_ARGUMENT,
                     "TABLE_NOT_FOUND",
                     "Cannot subscribe: table shop.nope does not exist"));
@@ -254,7 +255,7 @@ class SubscribeCommandTest {
 
   @Test
   void shouldExitZeroWhenTheServerEndsTheStream() {
-    server.script = sendingThenEnding(subscribed(), ready(1));
+    server.subscribeScript = sendingThenEnding(subscribed(), ready(1));
 
     Run run = subscribe("-f", "json", "-e", STATEMENT);
 
@@ -264,11 +265,11 @@ class SubscribeCommandTest {
 
   @Test
   void shouldRenewAnExpiredTokenOnceBeforeTheFirstEvent() {
-    server.script =
+    server.subscribeScript =
         (request, authorization, events) -> {
           if (authorization.equals("Bearer tok-1")) {
             events.onError(
-                FakeLiveServer.failure(
+                FakeTributaryServer.failure(
                     Status.UNAUTHENTICATED, "UNAUTHENTICATED", "Cannot authenticate: expired"));
           } else {
             sending(subscribed(), ready(1), insert(3, "c", 10))
@@ -298,7 +299,7 @@ class SubscribeCommandTest {
     assertThat(run.out())
         .endsWith(
             "{\"event\":\"insert\",\"seq\":10,\"row\":{\"id\":3,\"name\":\"c\",\"_seq\":10}}\n");
-    assertThat(server.authorizations).containsExactly("Bearer tok-1", "Bearer tok-2");
+    assertThat(server.subscribeAuthorizations).containsExactly("Bearer tok-1", "Bearer tok-2");
     assertThat(run.status()).isZero();
   }
 
@@ -311,7 +312,7 @@ class SubscribeCommandTest {
             "ERROR: Cannot subscribe: give exactly one SUBSCRIBE or live SELECT statement, got 2"
                 + " statements\n");
     assertThat(run.status()).isEqualTo(1);
-    assertThat(server.requests).isEmpty();
+    assertThat(server.subscribeRequests).isEmpty();
   }
 
   @Test
@@ -320,7 +321,7 @@ class SubscribeCommandTest {
 
     assertThat(run.err()).isEqualTo("ERROR: Cannot subscribe: --limit must be positive, got 0\n");
     assertThat(run.status()).isEqualTo(2);
-    assertThat(server.requests).isEmpty();
+    assertThat(server.subscribeRequests).isEmpty();
   }
 
   @Test
