@@ -220,6 +220,24 @@ public interface TributaryClient extends AutoCloseable {
   LiveQuery live(String sql, Consumer<List<Row>> onRows, Object... params);
 
   /**
+   * Opens one subscription on a stream of its own and returns its events as they arrive, exactly as
+   * the server sends them (see {@link LiveEvent}): for tools that show the snapshot, the ready
+   * marker and every change with its {@code _seq}, such as the {@code tributary sql} shell. There
+   * is no resume and no reconciliation; {@link #subscribe} and {@link #live} do that.
+   *
+   * <p>This call does no network I/O of its own that can fail: the server's answer, including a
+   * rejected statement, is read by the stream's {@link EventStream#hasNext()}. The call timeout
+   * does not apply; the stream lasts until it ends or is closed.
+   *
+   * @param sql one {@code SUBSCRIBE TO} statement or live SELECT, also inside {@code EXECUTE AS
+   *     USER}
+   * @param params the positional parameters, {@code $1} first
+   * @throws IllegalArgumentException if a parameter has an unsupported type
+   * @throws IllegalStateException if the client is closed
+   */
+  EventStream stream(String sql, Object... params);
+
+  /**
    * Shuts the channel down, waiting briefly for calls in flight. Idempotent. Later calls throw
    * {@link IllegalStateException}; calls still in flight after the wait fail with code {@code
    * UNAVAILABLE}. Every subscription and live query of the client ends, without further callbacks.

@@ -11,7 +11,9 @@
  * a {@link io.tributary.client.SubscriptionListener} the snapshot and every later change of a
  * {@code SUBSCRIBE TO} statement, and {@link io.tributary.client.TributaryClient#live} keeps the
  * reconciled rows ({@link io.tributary.client.LiveQuery}). Both resume by themselves after a lost
- * connection, without gap or duplicate.
+ * connection, without gap or duplicate. For tools that show a subscription as it happens, {@link
+ * io.tributary.client.TributaryClient#stream} reads one subscription's raw events ({@link
+ * io.tributary.client.LiveEvent}) from an {@link io.tributary.client.EventStream}, without resume.
  *
  * <p>Only the types of this package are API. The package {@code io.tributary.client.internal} holds
  * the gRPC-backed implementations; it may change in any release.

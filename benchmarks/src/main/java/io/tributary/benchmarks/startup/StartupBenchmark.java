@@ -24,18 +24,18 @@ import java.util.Optional;
  * existing data directory).
  *
  * <p>The launcher script builds with Maven first when sources changed, then execs {@code java
- * --add-opens=java.base/java.nio=ALL-UNNAMED -cp server/target/…jar:server/target/lib/*
- * io.tributary.server.cli.Main start}. This measures that same java command as a child process
- * (with {@code --port <free port> --data-dir <temp dir>}), from spawning it until {@code GET
- * /health} answers 200, then stops it with SIGTERM. When the launcher has nothing to build it is
- * also timed once on a warm data directory. There is no baseline system: the ratio is to the
- * issue's 8 s target. Writes {@code startup.md} and {@code startup.json}.
+ * --add-opens=java.base/java.nio=ALL-UNNAMED -cp cli/target/…jar:cli/target/lib/*
+ * io.tributary.cli.Main start}. This measures that same java command as a child process (with
+ * {@code --port <free port> --data-dir <temp dir>}), from spawning it until {@code GET /health}
+ * answers 200, then stops it with SIGTERM. When the launcher has nothing to build it is also timed
+ * once on a warm data directory. There is no baseline system: the ratio is to the issue's 8 s
+ * target. Writes {@code startup.md} and {@code startup.json}.
  *
  * <p>A main program, not a test: nothing here asserts on time. See {@code benchmarks/README.md}.
  */
 public final class StartupBenchmark {
   static final double TARGET_SECONDS = 8;
-  static final String MAIN_CLASS = "io.tributary.server.cli.Main";
+  static final String MAIN_CLASS = "io.tributary.cli.Main";
 
   /** The launcher's own JVM option (see the {@code tributary} script). */
   static final String ADD_OPENS = "--add-opens=java.base/java.nio=ALL-UNNAMED";
@@ -187,13 +187,12 @@ public final class StartupBenchmark {
    * {@code src/} directory newer than the stamp), or empty when it would not.
    */
   static Optional<String> launcherWouldBuild(Path repo) {
-    Path target = repo.resolve("server").resolve("target");
+    Path target = repo.resolve("cli").resolve("target");
     Path stamp = target.resolve(".tributary-build-stamp");
-    if (!Files.isRegularFile(target.resolve("tributary-server-0.1.0-SNAPSHOT.jar"))
+    if (!Files.isRegularFile(target.resolve("tributary-cli-0.1.0-SNAPSHOT.jar"))
         || !Files.isDirectory(target.resolve("lib"))
         || !Files.isRegularFile(stamp)) {
-      return Optional.of(
-          "it would build first (server jar, server/target/lib or build stamp missing)");
+      return Optional.of("it would build first (cli jar, cli/target/lib or build stamp missing)");
     }
     try {
       FileTime built = Files.getLastModifiedTime(stamp);
@@ -239,21 +238,21 @@ public final class StartupBenchmark {
     }
   }
 
-  /** The class path the launcher uses, or this JVM's when the server module was not packaged. */
+  /** The class path the launcher uses, or this JVM's when the cli module was not packaged. */
   record ClassPath(String value, String description) {}
 
   static ClassPath classPath(Path repo) {
-    Path target = repo.resolve("server").resolve("target");
-    Path jar = target.resolve("tributary-server-0.1.0-SNAPSHOT.jar");
+    Path target = repo.resolve("cli").resolve("target");
+    Path jar = target.resolve("tributary-cli-0.1.0-SNAPSHOT.jar");
     Path lib = target.resolve("lib");
     if (Files.isRegularFile(jar) && Files.isDirectory(lib)) {
       return new ClassPath(
           jar + File.pathSeparator + lib + File.separator + "*",
-          "the launcher's (server/target jar and server/target/lib/*)");
+          "the launcher's (cli/target jar and cli/target/lib/*)");
     }
     return new ClassPath(
         System.getProperty("java.class.path"),
-        "this JVM's (server/target not packaged; same server classes plus the benchmark's)");
+        "this JVM's (cli/target not packaged; same classes plus the benchmark's)");
   }
 
   private static void report(ServerProcess.Start s) {

@@ -14,7 +14,7 @@ import java.util.Map;
  * @param launcher {@code auto} (time {@code ./tributary start} once when it has nothing to build),
  *     {@code yes} (the same, failing if it would build) or {@code no}
  * @param timeoutSeconds bound on one start (and on one stop)
- * @param repoDir the repository root: where {@code ./tributary} and {@code server/target} are
+ * @param repoDir the repository root: where {@code ./tributary} and {@code cli/target} are
  * @param resultsDir where {@code startup.md} and {@code startup.json} go; null writes nothing
  */
 record StartupOptions(

@@ -8,7 +8,10 @@ import io.grpc.protobuf.ProtoUtils;
 import io.grpc.protobuf.StatusProto;
 import io.tributary.api.v1.ErrorDetail;
 import io.tributary.client.ErrorCode;
+import io.tributary.client.TransportException;
 import io.tributary.client.TributaryException;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
 
 /** Turns failed calls and statement errors into {@link TributaryException}s. */
 final class Errors {
@@ -64,9 +67,34 @@ final class Errors {
           case DEADLINE_EXCEEDED -> ErrorCode.DEADLINE_EXCEEDED;
           default -> ErrorCode.INTERNAL;
         };
-    String reason =
+    String description =
         status.getDescription() != null ? status.getDescription() : status.getCode().toString();
-    return new TributaryException(code, "Cannot " + action + ": " + reason, failure);
+    return new TransportException(
+        code, "Cannot " + action + ": " + description, reason(status), failure);
+  }
+
+  /**
+   * What the transport saw, for a failure without a Tributary error: the root cause's own words
+   * ("connection refused", "unknown host h"), else the status' description, else its code.
+   */
+  private static String reason(Status status) {
+    Throwable root = status.getCause();
+    while (root != null && root.getCause() != null) {
+      root = root.getCause();
+    }
+    if (root instanceof ConnectException) {
+      return "connection refused";
+    }
+    if (root instanceof UnknownHostException) {
+      return "unknown host " + root.getMessage();
+    }
+    if (root != null && root.getMessage() != null) {
+      return root.getMessage();
+    }
+    if (status.getDescription() != null) {
+      return status.getDescription();
+    }
+    return status.getCode().name();
   }
 
   /**

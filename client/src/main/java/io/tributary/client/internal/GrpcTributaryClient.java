@@ -16,8 +16,10 @@ import io.tributary.api.v1.LoginRequest;
 import io.tributary.api.v1.LoginResponse;
 import io.tributary.api.v1.StatementServiceGrpc;
 import io.tributary.api.v1.StatementServiceGrpc.StatementServiceBlockingStub;
+import io.tributary.api.v1.SubscribeRequest;
 import io.tributary.api.v1.Value;
 import io.tributary.client.ErrorCode;
+import io.tributary.client.EventStream;
 import io.tributary.client.LiveQuery;
 import io.tributary.client.ResultSet;
 import io.tributary.client.Row;
@@ -255,6 +257,19 @@ public final class GrpcTributaryClient implements TributaryClient {
     ReconciledLiveQuery query = new ReconciledLiveQuery(onRows);
     query.attach(subscribe(sql, query, true, params));
     return query;
+  }
+
+  @Override
+  public EventStream stream(String sql, Object... params) {
+    Objects.requireNonNull(sql, "sql");
+    Objects.requireNonNull(
+        params, "params must not be null; pass (Object) null to bind a single SQL NULL");
+    requireOpen("subscribe");
+    SubscribeRequest.Builder request = SubscribeRequest.newBuilder().setSql(sql);
+    for (int i = 0; i < params.length; i++) {
+      request.addParams(Values.toProto(params[i], i + 1));
+    }
+    return OneShotStream.open(authenticated, request.build());
   }
 
   private Subscription subscribe(

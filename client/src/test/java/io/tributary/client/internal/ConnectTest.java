@@ -1,6 +1,6 @@
 package io.tributary.client.internal;
 
-import static io.tributary.client.internal.FakeTributaryServer.respond;
+import static io.tributary.client.testing.FakeTributaryServer.respond;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,6 +14,7 @@ import io.tributary.api.v1.StatementResult;
 import io.tributary.api.v1.Value;
 import io.tributary.client.TributaryClient;
 import io.tributary.client.TributaryException;
+import io.tributary.client.testing.FakeTributaryServer;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;

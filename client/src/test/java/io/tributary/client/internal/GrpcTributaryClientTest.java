@@ -1,11 +1,11 @@
 package io.tributary.client.internal;
 
-import static io.tributary.client.internal.FakeTributaryServer.done;
-import static io.tributary.client.internal.FakeTributaryServer.error;
-import static io.tributary.client.internal.FakeTributaryServer.fail;
-import static io.tributary.client.internal.FakeTributaryServer.failure;
-import static io.tributary.client.internal.FakeTributaryServer.respond;
-import static io.tributary.client.internal.FakeTributaryServer.rowsAffected;
+import static io.tributary.client.testing.FakeTributaryServer.done;
+import static io.tributary.client.testing.FakeTributaryServer.error;
+import static io.tributary.client.testing.FakeTributaryServer.fail;
+import static io.tributary.client.testing.FakeTributaryServer.failure;
+import static io.tributary.client.testing.FakeTributaryServer.respond;
+import static io.tributary.client.testing.FakeTributaryServer.rowsAffected;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.InstanceOfAssertFactories.throwable;
@@ -31,6 +31,7 @@ import io.tributary.client.Session;
 import io.tributary.client.StatementResult.Kind;
 import io.tributary.client.TributaryClient;
 import io.tributary.client.TributaryException;
+import io.tributary.client.testing.FakeTributaryServer;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,11 +1,10 @@
 package io.tributary.client.internal;
 
-import static io.tributary.client.internal.FakeLiveService.ready;
+import static io.tributary.client.testing.FakeTributaryServer.ready;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
-import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.tributary.api.v1.Column;
@@ -20,11 +19,11 @@ import io.tributary.api.v1.Subscribed;
 import io.tributary.api.v1.Value;
 import io.tributary.client.LiveQuery;
 import io.tributary.client.TributaryClient;
+import io.tributary.client.testing.FakeTributaryServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,21 +38,14 @@ class LiveQueryOrderTest {
 
   private static final String SUB = "sub-1";
 
-  private FakeLiveService fake;
-  private Server server;
+  private FakeTributaryServer fake;
   private TributaryClient client;
   private final List<List<String>> published = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   void start() throws Exception {
     String name = InProcessServerBuilder.generateName();
-    fake = new FakeLiveService();
-    server =
-        InProcessServerBuilder.forName(name)
-            .directExecutor()
-            .addService(fake.definition())
-            .build()
-            .start();
+    fake = new FakeTributaryServer().start(InProcessServerBuilder.forName(name).directExecutor());
     client =
         new GrpcTributaryClient(
                 InProcessChannelBuilder.forName(name).directExecutor().build(),
@@ -65,7 +57,7 @@ class LiveQueryOrderTest {
   @AfterEach
   void stop() throws Exception {
     client.close();
-    server.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+    fake.close();
   }
 
   @Test
@@ -205,7 +197,7 @@ class LiveQueryOrderTest {
     fake.send(
         delete(row(1, "a", 5, 1), 4),
         insert(row(2, "b", 3, 4)),
-        FakeLiveService.error(SUB, "PERMISSION_DENIED", "Cannot subscribe: revoked", 4));
+        FakeTributaryServer.error(SUB, "PERMISSION_DENIED", "Cannot subscribe: revoked", 4));
 
     await().until(() -> query.failure().isPresent());
     assertThat(published).containsExactly(List.of("1:a:5"), List.of("2:b:3"));

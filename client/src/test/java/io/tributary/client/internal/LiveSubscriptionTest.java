@@ -1,20 +1,19 @@
 package io.tributary.client.internal;
 
-import static io.tributary.client.internal.FakeLiveService.delete;
-import static io.tributary.client.internal.FakeLiveService.error;
-import static io.tributary.client.internal.FakeLiveService.heartbeat;
-import static io.tributary.client.internal.FakeLiveService.insert;
-import static io.tributary.client.internal.FakeLiveService.ready;
-import static io.tributary.client.internal.FakeLiveService.row;
-import static io.tributary.client.internal.FakeLiveService.snapshot;
-import static io.tributary.client.internal.FakeLiveService.subscribed;
-import static io.tributary.client.internal.FakeLiveService.update;
+import static io.tributary.client.testing.FakeTributaryServer.delete;
+import static io.tributary.client.testing.FakeTributaryServer.error;
+import static io.tributary.client.testing.FakeTributaryServer.heartbeat;
+import static io.tributary.client.testing.FakeTributaryServer.insert;
+import static io.tributary.client.testing.FakeTributaryServer.ready;
+import static io.tributary.client.testing.FakeTributaryServer.row;
+import static io.tributary.client.testing.FakeTributaryServer.snapshot;
+import static io.tributary.client.testing.FakeTributaryServer.subscribed;
+import static io.tributary.client.testing.FakeTributaryServer.update;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.grpc.Metadata;
-import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
@@ -28,13 +27,13 @@ import io.tributary.client.Subscription;
 import io.tributary.client.SubscriptionListener;
 import io.tributary.client.TributaryClient;
 import io.tributary.client.TributaryException;
+import io.tributary.client.testing.FakeTributaryServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -45,21 +44,14 @@ class LiveSubscriptionTest {
 
   private static final String SQL = "SUBSCRIBE TO chat.messages WHERE conversation_id = $1";
 
-  private FakeLiveService fake;
-  private Server server;
+  private FakeTributaryServer fake;
   private ManualScheduler scheduler;
   private TributaryClient client;
 
   @BeforeEach
   void start() throws Exception {
     String name = InProcessServerBuilder.generateName();
-    fake = new FakeLiveService();
-    server =
-        InProcessServerBuilder.forName(name)
-            .directExecutor()
-            .addService(fake.definition())
-            .build()
-            .start();
+    fake = new FakeTributaryServer().start(InProcessServerBuilder.forName(name).directExecutor());
     scheduler = new ManualScheduler();
     client =
         new GrpcTributaryClient(
@@ -75,7 +67,7 @@ class LiveSubscriptionTest {
   @AfterEach
   void stop() throws Exception {
     client.close();
-    server.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+    fake.close();
   }
 
   @Test
@@ -182,7 +174,7 @@ class LiveSubscriptionTest {
     fake.onAdd =
         (request, id, response) -> {
           fake.send(subscribed(id), snapshot(id, false, row(1, "a", 1)), ready(id, 4));
-          FakeLiveService.answer(response, id);
+          FakeTributaryServer.answer(response, id);
         };
     Recorder events = new Recorder();
 
