@@ -1,0 +1,120 @@
+package io.tributary.live.internal;
+
+import io.tributary.live.TimeSource;
+import io.tributary.log.Log;
+import io.tributary.log.LogReader;
+import io.tributary.log.LogRecord;
+import io.tributary.materializer.AppliedChange;
+import io.tributary.query.ErrorCode;
+import io.tributary.query.TributaryException;
+import io.tributary.query.catalog.TableDef;
+import io.tributary.query.catalog.TableKind;
+import io.tributary.query.command.CommandCodec;
+import io.tributary.query.command.RowChange;
+import io.tributary.query.command.RowCodec;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * Reads back, from the {@code changes} topic, the changes of one key range between two {@code _seq}
+ * values: what a resuming subscriber missed. Reads with {@code read_committed}, so it waits for the
+ * materializer's transaction that holds the high-water mark to commit (bounded by a timeout).
+ *
+ * <p>It scans the range's partition from the start: resume costs grow with the partition until the
+ * log is truncated behind the cold tier.
+ *
+ * <p>A replayed change is the one delivered live: its old row carries the {@code _seq} of the
+ * version it replaced, which the change record holds. (Records written before change records held
+ * it give -1 there.)
+ */
+final class ChangeReplay {
+  private final Log log;
+  private final Duration timeout;
+  private final TimeSource time;
+
+  ChangeReplay(Log log, Duration timeout, TimeSource time) {
+    this.log = log;
+    this.timeout = timeout;
+    this.time = time;
+  }
+
+  /** Fails with RESUME_POSITION_LOST when the write log no longer holds {@code fromSeq}. */
+  void check(TableDef table, String owner, long fromSeq) {
+    try (LogReader reader = log.openReader(writeTopic(table), partition(table, owner))) {
+      long begin = reader.beginningOffset(timeout);
+      if ((fromSeq >>> 16) < begin) {
+        throw TributaryException.of(
+            ErrorCode.RESUME_POSITION_LOST,
+            "Cannot resume subscription to %s from _seq %d: the log no longer holds that position;"
+                + " subscribe again without from_seq to take a new snapshot",
+            table.qualifiedName(),
+            fromSeq);
+      }
+    }
+  }
+
+  /** Hands over, in order, the range's changes with {@code fromSeq < _seq <= toSeq}. */
+  void replay(TableDef table, String owner, long fromSeq, long toSeq, Consumer<AppliedChange> out) {
+    int partition = partition(table, owner);
+    long deadline = time.nanoTime() + timeout.toNanos();
+    int width = table.columns().size() + 1;
+    try (LogReader reader = log.openReader(log.topics().changes(), partition)) {
+      while (true) {
+        for (LogRecord r : reader.poll(Duration.ofMillis(100))) {
+          RowChange c = CommandCodec.decodeChange(r.value());
+          if (c.tableId() != table.id()
+              || !Objects.equals(c.owner(), owner)
+              || c.seq() <= fromSeq) {
+            continue;
+          }
+          if (c.seq() > toSeq) {
+            return;
+          }
+          out.accept(
+              new AppliedChange(
+                  c.kind(),
+                  table,
+                  owner,
+                  c.seq(),
+                  decode(table, c.oldRow(), width, c.oldSeq()),
+                  decode(table, c.newRow(), width, c.seq()),
+                  partition));
+          if (c.seq() == toSeq) {
+            return;
+          }
+        }
+        if (time.nanoTime() - deadline > 0) {
+          throw TributaryException.of(
+              ErrorCode.UNAVAILABLE,
+              "Cannot resume subscription to %s: the change log did not reach _seq %d within %s",
+              table.qualifiedName(),
+              toSeq,
+              timeout);
+        }
+      }
+    }
+  }
+
+  private static Object[] decode(TableDef table, byte[] bytes, int width, long seq) {
+    if (bytes == null) {
+      return null;
+    }
+    Object[] row = RowCodec.decode(table.types(), bytes, width);
+    row[width - 1] = seq;
+    return row;
+  }
+
+  private String writeTopic(TableDef table) {
+    return table.kind() == TableKind.SHARED
+        ? log.topics().sharedWrites()
+        : log.topics().userWrites();
+  }
+
+  /** The partition of the range's commands, and so of its changes (co-partitioned). */
+  private int partition(TableDef table, String owner) {
+    return table.kind() == TableKind.SHARED
+        ? log.topics().sharedWrite(table.id()).partition()
+        : log.topics().userWrite(owner).partition();
+  }
+}

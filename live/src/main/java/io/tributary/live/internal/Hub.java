@@ -1,0 +1,886 @@
+package io.tributary.live.internal;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tributary.live.EventEncoder;
+import io.tributary.live.EventEncoder.ChangeEncoding;
+import io.tributary.live.LiveConfig;
+import io.tributary.live.LiveHub;
+import io.tributary.live.Sink;
+import io.tributary.live.StreamOwner;
+import io.tributary.live.TimeSource;
+import io.tributary.log.Log;
+import io.tributary.materializer.AppliedChange;
+import io.tributary.materializer.ChangeListener;
+import io.tributary.query.Action;
+import io.tributary.query.ErrorCode;
+import io.tributary.query.TributaryException;
+import io.tributary.query.catalog.Role;
+import io.tributary.query.catalog.TableDef;
+import io.tributary.query.catalog.UserDef;
+import io.tributary.query.exec.HotCursor;
+import io.tributary.query.exec.HotTier;
+import io.tributary.query.expr.RowPredicate;
+import io.tributary.query.live.LiveQuery;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link LiveHub}: the streams of connected clients, the subscription index, and the
+ * dispatcher that turns the materializer's applied changes into events.
+ *
+ * <p>Opening a subscription: register it (changes from now on are buffered), open a point-in-time
+ * view of its key range (a {@link HotCursor}, whose high-water mark H comes from the same view),
+ * send the matching rows batch by batch as the client takes them, then send the buffered changes
+ * with {@code _seq} > H and go live. Resuming from {@code from_seq = F} replaces the rows by the
+ * changes F < {@code _seq} ≤ H read back from the {@code changes} topic. Either way nothing is
+ * missed and nothing is sent twice.
+ *
+ * <p>Memory: a snapshot holds about two batches at a time (see {@link #sendSnapshot}), except for
+ * {@code last_rows = n} (up to n rows), ORDER BY (every matching row, to sort them) and windows
+ * (every matching row, by design). Changes buffered during a snapshot are bounded by the stream's
+ * queue capacity; past it the subscription still completes its snapshot, then closes with
+ * SUBSCRIBER_TOO_SLOW and H as the position to resume from. A snapshot's view is closed on every
+ * path, and it may stay open at most {@link LiveConfig#snapshotMaxDuration}.
+ *
+ * <p>A live SELECT is a subscription whose events carry its columns; with ORDER BY the snapshot is
+ * sent in that order, and with LIMIT n the subscription keeps a {@link
+ * io.tributary.query.live.LiveWindow} of every matching row of its range (memory grows with the
+ * matching rows of one user's range, not with n) and turns each change into the rows that leave and
+ * enter the first n. Such a subscription cannot resume from a {@code _seq}: a client that was
+ * closed subscribes again and gets a new snapshot.
+ *
+ * <p>Handoff: the materializer's listener never blocks its Streams thread. It queues each command's
+ * changes (at most {@link LiveConfig#handoffCapacity}); when the queue is full it stops queuing and
+ * only notes the key ranges of what it could not queue, until the dispatcher has emptied the queue
+ * and closed every subscription of those ranges with SUBSCRIBER_TOO_SLOW and its last delivered
+ * {@code _seq} (see {@link #changeListener}).
+ *
+ * <p>Threading: one dispatcher thread matches changes; stream writes happen on a small pool under
+ * the sinks' flow control; subscription setup runs on the calling (blocking) thread.
+ */
+public final class Hub implements LiveHub {
+  private static final Logger LOG = LoggerFactory.getLogger(Hub.class);
+
+  private volatile HotTier hot;
+  private final ChangeReplay replay;
+  private final LiveConfig config;
+  private final LiveMetrics metrics;
+  private final EventEncoder encoder;
+  private final TimeSource time;
+  private final SubscriptionIndex index = new SubscriptionIndex();
+  private final Map<String, LiveStream> streams = new ConcurrentHashMap<>();
+  private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
+
+  /** Canonical column lists: see {@link #projection}. */
+  private final Map<List<Integer>, List<Integer>> projections = new ConcurrentHashMap<>();
+
+  /** Open subscriptions per account id, for the per-user limit. */
+  private final Map<String, Integer> perUser = new ConcurrentHashMap<>();
+
+  private final BlockingQueue<Handoff> handoffs;
+
+  /**
+   * The key ranges of changes the listener could not queue, while it is overflowing (not null);
+   * guarded by {@link #overflowLock}. See {@link #changeListener}.
+   */
+  private Set<RangeKey> lostRanges;
+
+  private final Object overflowLock = new Object();
+  private final ExecutorService writers;
+  private final ScheduledExecutorService heartbeats;
+  private final ExecutorService setups =
+      Executors.newCachedThreadPool(daemon("tributary-live-setup"));
+  private final Thread dispatcher;
+  private volatile boolean closed;
+
+  private record Handoff(List<AppliedChange> changes, long nanos) {}
+
+  /** A key range: a table, and an owner for a USER table (null for a SHARED one). */
+  private record RangeKey(long tableId, String owner) {}
+
+  public Hub(
+      Log log, LiveConfig config, MeterRegistry registry, EventEncoder encoder, TimeSource time) {
+    this.replay = new ChangeReplay(log, config.resumeTimeout(), time);
+    this.config = config;
+    this.encoder = encoder;
+    this.time = time;
+    this.handoffs = new ArrayBlockingQueue<>(config.handoffCapacity());
+    this.metrics = new LiveMetrics(registry, subscriptions::size, time);
+    this.writers =
+        Executors.newFixedThreadPool(
+            Math.max(2, Runtime.getRuntime().availableProcessors()),
+            daemon("tributary-live-writer"));
+    this.heartbeats = Executors.newSingleThreadScheduledExecutor(daemon("tributary-heartbeat"));
+    this.dispatcher = new Thread(this::dispatchLoop, "tributary-live-dispatcher");
+    dispatcher.setDaemon(true);
+  }
+
+  @Override
+  public void start(HotTier hotTier) {
+    this.hot = hotTier;
+    dispatcher.start();
+    long every = config.heartbeatInterval().toMillis();
+    heartbeats.scheduleAtFixedRate(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Order is what makes dropping safe: once one command's changes could not be queued, no later
+   * command's are queued either (they would overtake it) until the dispatcher has taken everything
+   * queued before the first lost one and closed the subscriptions of every lost range; each of them
+   * then holds, as its resume position, the last change it was sent, which precedes every lost one
+   * of its range. Subscriptions of other ranges lose nothing.
+   */
+  @Override
+  public ChangeListener changeListener() {
+    return changes -> {
+      if (closed || changes.isEmpty()) {
+        return;
+      }
+      Handoff handoff = new Handoff(changes, time.nanoTime());
+      synchronized (overflowLock) {
+        if (lostRanges == null && handoffs.offer(handoff)) {
+          return;
+        }
+        if (lostRanges == null) {
+          lostRanges = new HashSet<>();
+        }
+        for (AppliedChange c : changes) {
+          lostRanges.add(new RangeKey(c.table().id(), c.owner()));
+        }
+      }
+      metrics.handoffOverflowed();
+    };
+  }
+
+  /**
+   * Dispatcher thread, with the handoff queue empty: closes the subscriptions of every range whose
+   * changes the listener could not queue, each with its last delivered {@code _seq}, and lets the
+   * listener queue again.
+   */
+  private void closeLostRanges() {
+    Set<RangeKey> lost;
+    synchronized (overflowLock) {
+      if (lostRanges == null || !handoffs.isEmpty()) {
+        return;
+      }
+      lost = lostRanges;
+      lostRanges = null;
+    }
+    for (Subscription sub : List.copyOf(subscriptions.values())) {
+      if (lost.contains(new RangeKey(sub.query.table().id(), sub.query.owner()))) {
+        metrics.dropped();
+        closeWithError(
+            sub,
+            TributaryException.of(
+                ErrorCode.SUBSCRIBER_TOO_SLOW,
+                "Cannot deliver to subscription %s: the server could not keep up with the changes"
+                    + " of %s (more than %d commands waited to be matched); %s",
+                sub.id,
+                sub.query.table().qualifiedName(),
+                config.handoffCapacity(),
+                resumeAdvice(sub)));
+      }
+    }
+  }
+
+  private static String resumeAdvice(Subscription sub) {
+    return sub.resumable()
+        ? "resume with OPTIONS (from_seq = " + sub.resumeSeq() + ")"
+        : "subscribe again (a live SELECT with LIMIT starts from a new snapshot)";
+  }
+
+  // ------------------------------------------------------------------ streams
+
+  @Override
+  public String openStream(StreamOwner owner, Sink sink, boolean oneShot) {
+    String id = UUID.randomUUID().toString();
+    LiveStream stream =
+        new LiveStream(
+            id,
+            owner,
+            sink,
+            encoder,
+            writers,
+            config.streamQueueCapacity(),
+            metrics,
+            time,
+            oneShot);
+    streams.put(id, stream);
+    sink.onCancel(() -> streamGone(stream));
+    if (!oneShot) {
+      stream.force(Event.of(encoder.opened(id)));
+    }
+    return id;
+  }
+
+  private void streamGone(LiveStream stream) {
+    stream.markCancelled();
+    streams.remove(stream.id());
+    for (Subscription s : List.copyOf(stream.subscriptions.values())) {
+      unregister(s);
+    }
+  }
+
+  @Override
+  public String subscribe(StreamOwner caller, String streamId, Action.Subscribe action) {
+    LiveStream stream = stream(caller, streamId, "add a subscription");
+    LiveQuery query = action.query();
+    if (stream.subscriptions.size() >= config.maxSubscriptionsPerStream()) {
+      throw TributaryException.of(
+          ErrorCode.LIMIT_EXCEEDED,
+          "Cannot subscribe to %s: this stream already carries %d subscriptions (the limit)",
+          query.table().qualifiedName(),
+          config.maxSubscriptionsPerStream());
+    }
+    long mine = perUser.getOrDefault(action.userId(), 0);
+    if (mine >= config.maxSubscriptionsPerUser()) {
+      throw TributaryException.of(
+          ErrorCode.LIMIT_EXCEEDED,
+          "Cannot subscribe to %s: user %s already holds %d subscriptions (the limit)",
+          query.table().qualifiedName(),
+          action.user(),
+          config.maxSubscriptionsPerUser());
+    }
+    Subscription sub = newSubscription(stream, action);
+    register(sub);
+    try {
+      setUp(sub);
+    } catch (RuntimeException e) {
+      unregister(sub);
+      throw e;
+    }
+    return sub.id;
+  }
+
+  private Subscription newSubscription(LiveStream stream, Action.Subscribe action) {
+    String id = UUID.randomUUID().toString();
+    return new Subscription(
+        id,
+        stream,
+        action.query(),
+        projection(action.query()),
+        action.userId(),
+        action.user(),
+        time.millis(),
+        encoder,
+        encoder.subscriptionHead(id));
+  }
+
+  private void setUp(Subscription sub) {
+    LiveQuery q = sub.query;
+    TableDef table = q.table();
+    put(sub, encoder.subscribed(q));
+    long highWater;
+    if (q.resumes()) {
+      highWater = hot.highWater(table, q.owner());
+      replay.check(table, q.owner(), q.fromSeq());
+      if (q.fromSeq() < highWater) {
+        replay.replay(
+            table,
+            q.owner(),
+            q.fromSeq(),
+            highWater,
+            change -> {
+              List<Event> events = sub.replayed(change);
+              for (Event e : events) {
+                put(sub, e);
+              }
+              if (!events.isEmpty()) {
+                sub.sentDuringSetup(change.seq(), events.size());
+              }
+            });
+      }
+    } else {
+      highWater = sendSnapshot(sub);
+      if (sub.closed()) {
+        return; // killed, or its stream went away, while its snapshot was sent
+      }
+    }
+    put(sub, encoder.ready(highWater));
+    if (!sub.goLive(highWater)) {
+      closeSlow(sub);
+    }
+  }
+
+  /**
+   * Sends a subscription's snapshot as InitialRows batches and returns its high-water mark.
+   *
+   * <p>A SUBSCRIBE or a live SELECT without ORDER BY or LIMIT streams its snapshot: rows go out in
+   * the store's key order, and each batch is read from the store's point-in-time view only once the
+   * stream has room for it ({@link LiveStream#awaitRoom}), so the server holds about two batches of
+   * it (one going out, one waiting), however large the range. The others need every matching row
+   * before the first goes out (to pick the last n, to sort, to fill a window): they read the view
+   * to the end, close it, then send what they hold, paced the same way.
+   */
+  private long sendSnapshot(Subscription sub) {
+    LiveQuery q = sub.query;
+    SnapshotPacer pacer =
+        new SnapshotPacer(
+            sub.stream,
+            sub::closed,
+            q.table().qualifiedName(),
+            config.snapshotStallTimeout(),
+            config.snapshotMaxDuration(),
+            time);
+    if (!q.windowed() && q.order().isEmpty() && q.lastRows() < 0) {
+      try (HotCursor cursor = openSnapshot(sub)) {
+        sendRows(sub, pacer, new Matching(cursor, q.predicate()));
+        return cursor.highWater();
+      }
+    }
+    List<Object[]> rows;
+    long highWater;
+    try (HotCursor cursor = openSnapshot(sub)) {
+      if (q.windowed()) {
+        rows = sub.loadWindow(() -> cursor);
+      } else if (q.lastRows() >= 0) {
+        rows = lastRows(new Matching(cursor, q.predicate()), q);
+      } else {
+        rows = new ArrayList<>();
+        new Matching(cursor, q.predicate()).forEachRemaining(rows::add);
+        rows.sort(q.rowOrder());
+      }
+      highWater = cursor.highWater();
+    }
+    sendRows(sub, pacer, rows.iterator());
+    return highWater;
+  }
+
+  /** Opens a snapshot's view of the subscription's range, counted in the metrics until closed. */
+  private HotCursor openSnapshot(Subscription sub) {
+    HotCursor cursor = hot.open(sub.query.table(), sub.query.owner());
+    metrics.snapshotOpened();
+    return new CountedCursor(cursor, metrics);
+  }
+
+  /**
+   * Sends rows as InitialRows batches of the subscription's batch size (one empty batch when there
+   * are none), reading each batch from {@code rows} only once the stream has room for it. Stops
+   * early, quietly, when the subscription is closed meanwhile.
+   */
+  private void sendRows(Subscription sub, SnapshotPacer pacer, Iterator<Object[]> rows) {
+    LiveQuery q = sub.query;
+    int batch = q.batchSize();
+    do {
+      if (!pacer.awaitRoom()) {
+        return;
+      }
+      List<Object[]> taken = new ArrayList<>(Math.min(batch, 1024));
+      for (int i = 0; i < batch && rows.hasNext(); i++) {
+        taken.add(rows.next());
+      }
+      byte[] body = encoder.initialRows(q, taken, rows.hasNext());
+      if (!pacer.put(new Event(sub.head(), body))) {
+        return;
+      }
+    } while (rows.hasNext());
+  }
+
+  /**
+   * The last {@code n} matching rows by {@code _seq} ({@code last_rows = n}), holding at most n
+   * rows while reading: in {@code _seq} order, or in the store's key order when every matching row
+   * is among them.
+   */
+  private static List<Object[]> lastRows(Iterator<Object[]> matching, LiveQuery q) {
+    int seqIndex = q.table().columns().size();
+    long n = q.lastRows();
+    Comparator<Object[]> bySeq = Comparator.comparingLong(r -> (Long) r[seqIndex]);
+    // Each held row with its arrival index (its place in key order) in a min-heap by _seq.
+    PriorityQueue<Object[][]> newest = new PriorityQueue<>((a, b) -> bySeq.compare(a[0], b[0]));
+    long arrived = 0;
+    while (matching.hasNext()) {
+      Object[] row = matching.next();
+      Object[][] held = {row, {arrived++}};
+      if (newest.size() < n) {
+        newest.add(held);
+      } else if (n > 0 && bySeq.compare(row, newest.peek()[0]) > 0) {
+        newest.poll();
+        newest.add(held);
+      }
+    }
+    List<Object[][]> kept = new ArrayList<>(newest);
+    if (arrived <= n) {
+      kept.sort(Comparator.comparingLong(h -> (Long) h[1][0]));
+    } else {
+      kept.sort((a, b) -> bySeq.compare(a[0], b[0]));
+    }
+    List<Object[]> rows = new ArrayList<>(kept.size());
+    for (Object[][] h : kept) {
+      rows.add(h[0]);
+    }
+    return rows;
+  }
+
+  /** The rows of a cursor that match a predicate, read one ahead. */
+  private static final class Matching implements Iterator<Object[]> {
+    private final Iterator<Object[]> rows;
+    private final RowPredicate predicate;
+    private Object[] next;
+
+    Matching(Iterator<Object[]> rows, RowPredicate predicate) {
+      this.rows = rows;
+      this.predicate = predicate;
+    }
+
+    @Override
+    public boolean hasNext() {
+      while (next == null && rows.hasNext()) {
+        Object[] row = rows.next();
+        if (predicate.test(row)) {
+          next = row;
+        }
+      }
+      return next != null;
+    }
+
+    @Override
+    public Object[] next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException("Cannot read past the last matching row");
+      }
+      Object[] row = next;
+      next = null;
+      return row;
+    }
+  }
+
+  /** A snapshot's cursor that counts the rows it reads, and the open views, in the metrics. */
+  private static final class CountedCursor implements HotCursor {
+    private final HotCursor cursor;
+    private final LiveMetrics metrics;
+    private boolean closed;
+
+    CountedCursor(HotCursor cursor, LiveMetrics metrics) {
+      this.cursor = cursor;
+      this.metrics = metrics;
+    }
+
+    @Override
+    public boolean hasNext() {
+      return cursor.hasNext();
+    }
+
+    @Override
+    public Object[] next() {
+      Object[] row = cursor.next();
+      metrics.snapshotRowsRead(1);
+      return row;
+    }
+
+    @Override
+    public long highWater() {
+      return cursor.highWater();
+    }
+
+    @Override
+    public void close() {
+      if (!closed) {
+        closed = true;
+        try {
+          cursor.close();
+        } finally {
+          metrics.snapshotClosed();
+        }
+      }
+    }
+  }
+
+  private void put(Subscription sub, byte[] body) {
+    put(sub, new Event(sub.head(), body));
+  }
+
+  private void put(Subscription sub, Event event) {
+    try {
+      if (!sub.stream.put(event, config.snapshotStallTimeout().toMillis())) {
+        throw TributaryException.of(
+            ErrorCode.SUBSCRIBER_TOO_SLOW,
+            "Cannot subscribe to %s: the client read nothing for %d s while the subscription was"
+                + " set up",
+            sub.query.table().qualifiedName(),
+            config.snapshotStallTimeout().toSeconds());
+      }
+    } catch (InterruptedException e) {
+      throw interrupted();
+    }
+  }
+
+  private static TributaryException interrupted() {
+    Thread.currentThread().interrupt();
+    return TributaryException.of(ErrorCode.UNAVAILABLE, "Cannot subscribe: interrupted");
+  }
+
+  @Override
+  public void unsubscribe(StreamOwner caller, String streamId, String subscriptionId) {
+    LiveStream stream = stream(caller, streamId, "remove a subscription");
+    Subscription sub = stream.subscriptions.get(subscriptionId);
+    if (sub == null) {
+      throw TributaryException.of(
+          ErrorCode.LIVE_QUERY_NOT_FOUND,
+          "Cannot remove subscription %s: it is not open on stream %s",
+          subscriptionId,
+          streamId);
+    }
+    unregister(sub);
+  }
+
+  @Override
+  public void kill(String subscriptionId) {
+    Subscription sub = subscriptions.get(subscriptionId);
+    if (sub == null) {
+      throw TributaryException.of(
+          ErrorCode.LIVE_QUERY_NOT_FOUND,
+          "Cannot kill live query %s: no such subscription is open",
+          subscriptionId);
+    }
+    closeWithError(
+        sub,
+        TributaryException.of(
+            ErrorCode.LIVE_QUERY_KILLED,
+            "Cannot continue subscription %s: it was killed by an administrator",
+            subscriptionId));
+  }
+
+  @Override
+  public List<Object[]> systemLiveRows(String userId, Role role) {
+    List<Object[]> rows = new ArrayList<>();
+    for (Subscription s : subscriptions.values()) {
+      if (role.administers() || s.userId.equals(userId)) {
+        rows.add(
+            new Object[] {
+              s.id,
+              s.user,
+              s.query.table().qualifiedName(),
+              s.query.whereSql(),
+              s.openedAtMillis,
+              s.delivered(),
+              s.lastSeq()
+            });
+      }
+    }
+    return rows;
+  }
+
+  private LiveStream stream(StreamOwner caller, String streamId, String action) {
+    LiveStream stream = streams.get(streamId);
+    if (stream == null
+        || stream.oneShot()
+        || !stream.owner().userId().equals(caller.userId())
+        || stream.cancelled()) {
+      throw TributaryException.of(
+          ErrorCode.LIVE_QUERY_NOT_FOUND,
+          "Cannot %s: stream %s is not open for user %s",
+          action,
+          streamId,
+          caller.user());
+    }
+    return stream;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The snapshot is sent from another thread: a transport such as gRPC delivers the stream's
+   * readiness callbacks on the thread of the call that opened it, so waiting there for the client
+   * to read would never end.
+   */
+  @Override
+  public void subscribeOneShot(String streamId, Action.Subscribe action) {
+    LiveStream stream = streams.get(streamId);
+    if (stream == null || !stream.oneShot() || !stream.subscriptions.isEmpty()) {
+      throw TributaryException.of(
+          ErrorCode.LIVE_QUERY_NOT_FOUND, "Cannot subscribe: stream %s is not open", streamId);
+    }
+    Subscription sub = newSubscription(stream, action);
+    register(sub);
+    setups.execute(
+        () -> {
+          try {
+            setUp(sub);
+          } catch (TributaryException e) {
+            unregister(sub);
+            endOneShot(streamId, new Event(sub.head(), encoder.error(e, -1)));
+          } catch (RuntimeException e) {
+            LOG.error("Setting up a subscription failed unexpectedly", e);
+            unregister(sub);
+            endOneShot(
+                streamId,
+                new Event(
+                    sub.head(),
+                    encoder.error(
+                        TributaryException.of(
+                            ErrorCode.INTERNAL,
+                            "Cannot subscribe: internal error (see server log)"),
+                        -1)));
+          }
+        });
+  }
+
+  @Override
+  public void failOneShot(String streamId) {
+    endOneShot(streamId, null);
+  }
+
+  /** Ends a one-shot stream, with {@code last} as its final event (or cancelled, without). */
+  private void endOneShot(String streamId, Event last) {
+    LiveStream stream = streams.remove(streamId);
+    if (stream != null) {
+      for (Subscription s : List.copyOf(stream.subscriptions.values())) {
+        unregister(s);
+      }
+      if (last != null) {
+        stream.complete(last);
+      } else {
+        stream.markCancelled();
+      }
+    }
+  }
+
+  /**
+   * The one shared list equal to {@code query.columns()}. Projections are few (they are lists of a
+   * table's column indexes), so they are kept for the hub's lifetime.
+   */
+  private List<Integer> projection(LiveQuery query) {
+    return projections.computeIfAbsent(query.columns(), c -> c);
+  }
+
+  private void register(Subscription sub) {
+    synchronized (index) {
+      index.add(sub);
+    }
+    subscriptions.put(sub.id, sub);
+    perUser.merge(sub.userId, 1, Integer::sum);
+    sub.stream.subscriptions.put(sub.id, sub);
+  }
+
+  private void unregister(Subscription sub) {
+    synchronized (index) {
+      index.remove(sub);
+    }
+    if (subscriptions.remove(sub.id) != null) {
+      perUser.computeIfPresent(sub.userId, (u, n) -> n == 1 ? null : n - 1);
+    }
+    sub.stream.subscriptions.remove(sub.id);
+    sub.close();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A dropped account's subscriptions include those a service opened with EXECUTE AS USER. Each
+   * subscription receives an UNAUTHENTICATED error, then each stream a stream-level one, and ends.
+   * Called on the catalog's reader thread.
+   */
+  @Override
+  public void accountChanged(UserDef before, UserDef after) {
+    if (before == null) {
+      return;
+    }
+    boolean dropped = after == null || !after.id().equals(before.id());
+    if (!dropped && after.credentialVersion() <= before.credentialVersion()) {
+      return;
+    }
+    TributaryException error =
+        dropped
+            ? TributaryException.of(
+                ErrorCode.UNAUTHENTICATED,
+                "Cannot continue the live query: user %s was dropped",
+                before.name())
+            : TributaryException.of(
+                ErrorCode.UNAUTHENTICATED,
+                "Cannot continue the live query: the password of user %s changed; log in again",
+                before.name());
+    long revokedBelow = dropped ? Long.MAX_VALUE : after.credentialVersion();
+    for (LiveStream stream : List.copyOf(streams.values())) {
+      StreamOwner owner = stream.owner();
+      if (owner.userId().equals(before.id()) && owner.credentialVersion() < revokedBelow) {
+        endStream(stream, error);
+      }
+    }
+    if (dropped) {
+      for (Subscription sub : List.copyOf(subscriptions.values())) {
+        if (sub.userId.equals(before.id())) {
+          closeWithError(sub, error);
+        }
+      }
+    }
+  }
+
+  /** Closes a stream's subscriptions with {@code error}, then the stream with it. */
+  private void endStream(LiveStream stream, TributaryException error) {
+    streams.remove(stream.id());
+    for (Subscription sub : List.copyOf(stream.subscriptions.values())) {
+      closeWithError(sub, error);
+    }
+    // A no-op for a one-shot stream its subscription's error already completed.
+    stream.complete(Event.of(encoder.error(error, -1)));
+  }
+
+  private void closeSlow(Subscription sub) {
+    metrics.dropped();
+    closeWithError(
+        sub,
+        TributaryException.of(
+            ErrorCode.SUBSCRIBER_TOO_SLOW,
+            "Cannot deliver to subscription %s: the client fell behind by more than %d events; %s",
+            sub.id,
+            config.streamQueueCapacity(),
+            resumeAdvice(sub)));
+  }
+
+  private void closeWithError(Subscription sub, TributaryException error) {
+    long last = sub.resumeSeq();
+    unregister(sub);
+    Event event = new Event(sub.head(), encoder.error(error, last));
+    if (sub.stream.oneShot()) {
+      sub.stream.complete(event);
+      streams.remove(sub.stream.id());
+    } else {
+      sub.stream.force(event);
+    }
+  }
+
+  // ------------------------------------------------------------------ dispatching
+
+  /** The dispatcher's scratch lists for {@link LiveStream#offerLive}. */
+  private final List<Subscription> elsewhere = new ArrayList<>();
+
+  private final List<Subscription> tooSlow = new ArrayList<>();
+
+  /** The most handoffs the dispatcher matches before it starts the streams' drains. */
+  private static final int MAX_HANDOFFS_PER_FLUSH = 64;
+
+  private void dispatchLoop() {
+    List<Subscription> candidates = new ArrayList<>();
+    List<LiveStream> touched = new ArrayList<>();
+    List<Handoff> batch = new ArrayList<>();
+    while (!closed) {
+      Handoff first;
+      try {
+        first = handoffs.poll(200, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (first == null) {
+        closeLostRanges();
+        continue;
+      }
+      // Whatever else is already waiting is matched with it: under load the events of several
+      // changes then leave in one message per stream; when idle, a change goes out alone at once.
+      batch.add(first);
+      handoffs.drainTo(batch, MAX_HANDOFFS_PER_FLUSH - 1);
+      try {
+        for (Handoff handoff : batch) {
+          dispatch(handoff, candidates, touched);
+        }
+      } finally {
+        for (LiveStream stream : touched) {
+          stream.flushPending = false;
+          stream.flush();
+        }
+        touched.clear();
+        batch.clear();
+      }
+      closeLostRanges();
+    }
+  }
+
+  /** Queues a handoff's events on the matching streams and notes the streams in {@code touched}. */
+  private void dispatch(Handoff handoff, List<Subscription> candidates, List<LiveStream> touched) {
+    List<Subscription> elsewhere = this.elsewhere;
+    List<Subscription> tooSlow = this.tooSlow;
+    try {
+      for (AppliedChange change : handoff.changes()) {
+        candidates.clear();
+        synchronized (index) {
+          index.candidates(
+              change.table().id(), change.owner(), change.oldRow(), change.newRow(), candidates);
+        }
+        if (candidates.isEmpty()) {
+          continue;
+        }
+        ChangeEncoding encoded = encoder.change(change);
+        // The index keeps each stream's subscriptions together: one lock per stream and change.
+        int n = candidates.size();
+        for (int from = 0, to; from < n; from = to) {
+          LiveStream stream = candidates.get(from).stream;
+          to = from + 1;
+          while (to < n && candidates.get(to).stream == stream) {
+            to++;
+          }
+          stream.offerLive(
+              candidates, from, to, change, handoff.nanos(), encoded, elsewhere, tooSlow);
+          for (Subscription sub : elsewhere) {
+            if (!sub.offer(change, handoff.nanos(), encoded)) {
+              closeSlow(sub);
+            }
+          }
+          for (Subscription sub : tooSlow) {
+            closeSlow(sub);
+          }
+          elsewhere.clear();
+          tooSlow.clear();
+          if (!stream.flushPending) {
+            stream.flushPending = true;
+            touched.add(stream);
+          }
+        }
+      }
+    } catch (RuntimeException e) {
+      LOG.error("Live dispatch failed for a batch of changes", e);
+    }
+  }
+
+  /** Sends a heartbeat to every stream with nothing queued; runs every heartbeat interval. */
+  void heartbeat() {
+    Event beat = Event.of(encoder.heartbeat(time.millis()));
+    for (LiveStream stream : streams.values()) {
+      if (stream.queued() == 0) {
+        stream.offer(beat, 0);
+      }
+    }
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    dispatcher.interrupt();
+    heartbeats.shutdownNow();
+    setups.shutdownNow();
+    for (LiveStream stream : streams.values()) {
+      stream.complete(null);
+    }
+    writers.shutdown();
+    try {
+      writers.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
