@@ -27,7 +27,7 @@ import io.tributary.server.StatementOutcome;
 import io.tributary.server.StatementRunner;
 import io.tributary.server.SubscriptionAnalyzer;
 import io.tributary.server.auth.Passwords;
-import io.tributary.server.live.LiveHub;
+import io.tributary.live.LiveHub;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -12,7 +12,7 @@ import io.tributary.query.catalog.TableKind;
 import io.tributary.query.catalog.UserDef;
 import io.tributary.query.exec.HotTier;
 import io.tributary.query.exec.RowSource;
-import io.tributary.server.live.LiveHub;
+import io.tributary.live.LiveHub;
 import java.util.ArrayList;
 import java.util.List;
 
