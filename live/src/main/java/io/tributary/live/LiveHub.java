@@ -20,8 +20,8 @@ import java.util.List;
  * Resuming from {@code from_seq = F} replaces the rows by the changes F < {@code _seq} ≤ H read
  * back from the log. Either way nothing is missed and nothing is sent twice.
  *
- * <p>Every error a client sees carries an {@link io.tributary.query.ErrorCode}; a subscription
- * that is closed with one also carries the {@code _seq} to resume from (or -1: subscribe again).
+ * <p>Every error a client sees carries an {@link io.tributary.query.ErrorCode}; a subscription that
+ * is closed with one also carries the {@code _seq} to resume from (or -1: subscribe again).
  */
 public interface LiveHub extends AutoCloseable {
 
@@ -91,9 +91,9 @@ public interface LiveHub extends AutoCloseable {
   List<Object[]> systemLiveRows(String userId, Role role);
 
   /**
-   * Follows an account change this node applied to its catalog: a dropped account loses its
-   * streams and every subscription acting as it; a changed password ends the streams opened with
-   * tokens issued before. Never blocks on a client.
+   * Follows an account change this node applied to its catalog: a dropped account loses its streams
+   * and every subscription acting as it; a changed password ends the streams opened with tokens
+   * issued before. Never blocks on a client.
    *
    * @param before the account that held the name before the change, or null
    * @param after the account that holds it now, or null when the name was dropped

@@ -2,8 +2,8 @@ package io.tributary.live;
 
 /**
  * The time the live module reads, injected so that tests drive heartbeats, snapshot deadlines and
- * delivery lags: wall-clock milliseconds for what clients see (heartbeats, {@code system.live}),
- * a monotonic nanosecond count for deadlines and lags.
+ * delivery lags: wall-clock milliseconds for what clients see (heartbeats, {@code system.live}), a
+ * monotonic nanosecond count for deadlines and lags.
  */
 public interface TimeSource {
   /** Milliseconds since the epoch, as {@link System#currentTimeMillis()}. */

@@ -21,8 +21,8 @@ import org.openjdk.jmh.annotations.State;
  * The wire form of one inserted row for {@code receivers} subscriptions with the same projection:
  * as the live hub does it ({@link #shared}: the insert field encoded once, each subscription's
  * event its id field, built when it subscribed, followed by those same bytes, written into a {@code
- * LiveEventBatch}; {@link LiveEncodingLoops#encodeInsertOnce}) beside the row encoded again for every
- * subscription into its own serialized {@code LiveEvent} ({@link #perSubscription}). Time per
+ * LiveEventBatch}; {@link LiveEncodingLoops#encodeInsertOnce}) beside the row encoded again for
+ * every subscription into its own serialized {@code LiveEvent} ({@link #perSubscription}). Time per
  * change.
  */
 @State(Scope.Benchmark)

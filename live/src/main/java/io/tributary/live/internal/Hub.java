@@ -42,8 +42,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link LiveHub}: the streams of connected clients, the subscription index, and the
- * dispatcher that turns the materializer's applied changes into events.
+ * The {@link LiveHub}: the streams of connected clients, the subscription index, and the dispatcher
+ * that turns the materializer's applied changes into events.
  *
  * <p>Opening a subscription: register it (changes from now on are buffered), open a point-in-time
  * view of its key range (a {@link HotCursor}, whose high-water mark H comes from the same view),

@@ -17,8 +17,7 @@ public final class IndexProbe {
   /** Adds a subscription to {@code query} (whose table and owner it is indexed under). */
   public void add(String id, LiveQuery query) {
     index.add(
-        new Subscription(
-            id, null, query, query.columns(), "reader", "reader", 0, null, NO_HEAD));
+        new Subscription(id, null, query, query.columns(), "reader", "reader", 0, null, NO_HEAD));
   }
 
   /** How many subscriptions a change of these rows matches, as the dispatcher finds them. */

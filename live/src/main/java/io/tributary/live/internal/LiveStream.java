@@ -17,8 +17,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * One client connection's event stream: a bounded queue in front of its {@link Sink}, which is
- * written only when the sink's flow control says the client can take more ({@code isReady}). Events are
- * written by one drain task at a time on a shared executor, so no thread ever blocks on a slow
+ * written only when the sink's flow control says the client can take more ({@code isReady}). Events
+ * are written by one drain task at a time on a shared executor, so no thread ever blocks on a slow
  * client. A drain sends the events waiting at that moment as one batch (up to {@link
  * #MAX_BATCH_EVENTS} events or about {@link #MAX_BATCH_BYTES} bytes), so a burst costs a few gRPC
  * messages instead of one per event, while an event that finds the queue empty goes out alone at
@@ -202,8 +202,8 @@ final class LiveStream {
    * The dispatcher's fast path: queues one change's events for each of {@code subs[from, to)}, all
    * subscriptions of this stream, under one lock. A subscription it cannot serve this way (not
    * {@link Subscription#servedLive}) goes to {@code elsewhere}, for {@link Subscription#offer}; one
-   * whose events do not fit goes to {@code tooSlow}, to be closed. Never blocks; does not start
-   * the drain (see {@link #offerChange}).
+   * whose events do not fit goes to {@code tooSlow}, to be closed. Never blocks; does not start the
+   * drain (see {@link #offerChange}).
    */
   void offerLive(
       List<Subscription> subs,

@@ -11,21 +11,21 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One live subscription. Lifecycle ({@link State#isValidTransition}): SNAPSHOT (changes that
- * arrive meanwhile are buffered, at most the stream's queue capacity of them; past that the
- * subscription is closed as too slow once its snapshot is sent, with the snapshot's high-water mark
- * to resume from) → LIVE (changes go straight to the stream) → CLOSED; SNAPSHOT → CLOSED when it
- * is closed before it went live. A change is applied only if its {@code _seq} is larger than the
- * last one applied, which removes both the overlap with the snapshot and the duplicates a replayed
- * Kafka Streams transaction can produce.
+ * One live subscription. Lifecycle ({@link State#isValidTransition}): SNAPSHOT (changes that arrive
+ * meanwhile are buffered, at most the stream's queue capacity of them; past that the subscription
+ * is closed as too slow once its snapshot is sent, with the snapshot's high-water mark to resume
+ * from) → LIVE (changes go straight to the stream) → CLOSED; SNAPSHOT → CLOSED when it is closed
+ * before it went live. A change is applied only if its {@code _seq} is larger than the last one
+ * applied, which removes both the overlap with the snapshot and the duplicates a replayed Kafka
+ * Streams transaction can produce.
  *
- * <p>A change becomes zero or more events, all carrying its {@code _seq} ({@link #bodies}, the
- * only place that decides them): one insert, update or delete for a SUBSCRIBE or a live SELECT
- * without LIMIT (an update that enters or leaves the filter is an insert or a delete); for a live
- * SELECT with LIMIT, a delete for each row that leaves the window, an update if the changed row
- * stays in it, and an insert for each row that enters it, in that order (so the subscriber never
- * holds more than LIMIT rows). The events of one change are queued together or not at all, by
- * {@link LiveStream}'s one delivery path.
+ * <p>A change becomes zero or more events, all carrying its {@code _seq} ({@link #bodies}, the only
+ * place that decides them): one insert, update or delete for a SUBSCRIBE or a live SELECT without
+ * LIMIT (an update that enters or leaves the filter is an insert or a delete); for a live SELECT
+ * with LIMIT, a delete for each row that leaves the window, an update if the changed row stays in
+ * it, and an insert for each row that enters it, in that order (so the subscriber never holds more
+ * than LIMIT rows). The events of one change are queued together or not at all, by {@link
+ * LiveStream}'s one delivery path.
  *
  * <p>Threads: the hub's dispatcher thread delivers changes; the setup thread delivers the ones
  * buffered during the snapshot when it goes live. A LIVE subscription without a window is served by

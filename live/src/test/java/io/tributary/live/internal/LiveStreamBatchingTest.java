@@ -17,10 +17,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * How a stream turns its queue into messages: the events waiting when the client becomes ready go
- * out together, in order, as one message; a change's events never split across messages; a
- * change's body is encoded once and the same bytes go to every subscription. The client is a
- * recording sink whose readiness the test controls (the server's end-to-end tests run real gRPC
- * streams).
+ * out together, in order, as one message; a change's events never split across messages; a change's
+ * body is encoded once and the same bytes go to every subscription. The client is a recording sink
+ * whose readiness the test controls (the server's end-to-end tests run real gRPC streams).
  */
 class LiveStreamBatchingTest {
   private final ExecutorService writers = Executors.newSingleThreadExecutor();

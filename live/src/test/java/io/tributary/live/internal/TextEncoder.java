@@ -10,11 +10,11 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A readable stand-in for the protocol's encoder: an event is text, its head {@code "<id>|"} and its
- * body {@code "<kind> <details>"}; a change's bodies are built once per projection, as the real
+ * A readable stand-in for the protocol's encoder: an event is text, its head {@code "<id>|"} and
+ * its body {@code "<kind> <details>"}; a change's bodies are built once per projection, as the real
  * encoder does, and {@link #encodings} counts how often one was built.
  */
-final class TextEncoder implements EventEncoder {
+class TextEncoder implements EventEncoder {
   final AtomicInteger encodings = new AtomicInteger();
 
   @Override

@@ -86,7 +86,8 @@ final class EncodedChange implements EventEncoder.ChangeEncoding {
 
   private byte[] insertField(Row row) {
     return EventBytes.field(
-        LiveEvent.INSERT_FIELD_NUMBER, RowInsert.newBuilder().setRow(row).setSeq(change.seq()).build());
+        LiveEvent.INSERT_FIELD_NUMBER,
+        RowInsert.newBuilder().setRow(row).setSeq(change.seq()).build());
   }
 
   private byte[] updateField(Row oldRow, Row newRow) {
@@ -97,7 +98,8 @@ final class EncodedChange implements EventEncoder.ChangeEncoding {
 
   private byte[] deleteField(Row row) {
     return EventBytes.field(
-        LiveEvent.DELETE_FIELD_NUMBER, RowDelete.newBuilder().setRow(row).setSeq(change.seq()).build());
+        LiveEvent.DELETE_FIELD_NUMBER,
+        RowDelete.newBuilder().setRow(row).setSeq(change.seq()).build());
   }
 
   /** A row of the change's table: from the cache when it is the change's own old or new row. */

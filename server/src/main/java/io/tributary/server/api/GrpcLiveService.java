@@ -31,12 +31,11 @@ import org.slf4j.LoggerFactory;
  * The live API: a multiplexed event stream per connection, and one-shot subscriptions.
  *
  * <p>The two streaming methods send {@link EncodedBatch}es: {@code LiveEventBatch} messages framed
- * by {@link GrpcSink} from the events {@link ProtoEventEncoder} encoded for the live hub (a change's
- * bytes are shared by every stream that receives it), which a pass-through marshaller hands to gRPC
- * as they are. Clients see the methods of {@code
- * tributary/v1}'s {@code LiveService} unchanged. Analyzing statements, adding and removing
- * subscriptions read the catalog and snapshots and wait for clients, so they run on the blocking
- * executor; opening a stream does not wait.
+ * by {@link GrpcSink} from the events {@link ProtoEventEncoder} encoded for the live hub (a
+ * change's bytes are shared by every stream that receives it), which a pass-through marshaller
+ * hands to gRPC as they are. Clients see the methods of {@code tributary/v1}'s {@code LiveService}
+ * unchanged. Analyzing statements, adding and removing subscriptions read the catalog and snapshots
+ * and wait for clients, so they run on the blocking executor; opening a stream does not wait.
  */
 public final class GrpcLiveService implements BindableService {
   private static final Logger LOG = LoggerFactory.getLogger(GrpcLiveService.class);
@@ -123,8 +122,7 @@ public final class GrpcLiveService implements BindableService {
     unary(
         response,
         () -> {
-          hub.unsubscribe(
-              owner(principal()), request.getStreamId(), request.getSubscriptionId());
+          hub.unsubscribe(owner(principal()), request.getStreamId(), request.getSubscriptionId());
           return RemoveSubscriptionResponse.getDefaultInstance();
         });
   }

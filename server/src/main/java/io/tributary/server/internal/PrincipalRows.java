@@ -1,5 +1,6 @@
 package io.tributary.server.internal;
 
+import io.tributary.live.LiveHub;
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.Catalog;
@@ -12,7 +13,6 @@ import io.tributary.query.catalog.TableKind;
 import io.tributary.query.catalog.UserDef;
 import io.tributary.query.exec.HotTier;
 import io.tributary.query.exec.RowSource;
-import io.tributary.live.LiveHub;
 import java.util.ArrayList;
 import java.util.List;
 
