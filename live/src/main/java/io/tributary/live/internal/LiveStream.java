@@ -20,7 +20,7 @@ import java.util.function.BooleanSupplier;
  * written only when the sink's flow control says the client can take more ({@code isReady}). Events
  * are written by one drain task at a time on a shared executor, so no thread ever blocks on a slow
  * client. A drain sends the events waiting at that moment as one batch (up to {@link
- * #MAX_BATCH_EVENTS} events or about {@link #MAX_BATCH_BYTES} bytes), so a burst costs a few gRPC
+ * #MAX_BATCH_EVENTS} events or about {@link #MAX_BATCH_BYTES} bytes), so a burst costs a few
  * messages instead of one per event, while an event that finds the queue empty goes out alone at
  * once. The events of one change always go out in the same batch, even past those limits, so a
  * client knows that a change is complete at the end of a batch.
@@ -63,7 +63,7 @@ final class LiveStream {
 
   /**
    * A batch stops growing past this many bytes (one event larger than this still goes, alone): well
-   * under gRPC's default 4 MiB limit for a received message.
+   * under the 4 MiB a gRPC client takes in one message by default.
    */
   static final int MAX_BATCH_BYTES = 256 * 1024;
 
@@ -284,10 +284,10 @@ final class LiveStream {
   /**
    * Waits until the stream has room for the next snapshot batch of a subscription, then adds it:
    * room means that the batch queued before it (at position {@code after}; -1 for none) has been
-   * taken from the queue by a drain, and the queue is not full. A drain takes events only while
-   * gRPC flow control says the client can take more ({@code isReady}), so a snapshot never has more
-   * than one batch waiting here, and the caller reads the next one from the store only after the
-   * previous one went out (see {@link #awaitRoom}).
+   * taken from the queue by a drain, and the queue is not full. A drain takes events only while the
+   * sink's flow control says the client can take more ({@code isReady}), so a snapshot never has
+   * more than one batch waiting here, and the caller reads the next one from the store only after
+   * the previous one went out (see {@link #awaitRoom}).
    *
    * @param abandoned checked while waiting, without the stream's lock; true stops the wait
    * @return the event's position, to pass as {@code after} with the next batch; {@link #GONE} or
