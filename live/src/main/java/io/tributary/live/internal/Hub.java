@@ -97,10 +97,14 @@ public final class Hub implements LiveHub {
   private final BlockingQueue<Handoff> handoffs;
 
   /**
-   * The key ranges of changes the listener could not queue, while it is overflowing (not null);
-   * guarded by {@link #overflowLock}. See {@link #changeListener}.
+   * Whether the listener is overflowing: it queues nothing and notes the key ranges of what it
+   * could not queue in {@link #lostRanges}. Written under {@link #overflowLock}; see {@link
+   * #changeListener}.
    */
-  private Set<RangeKey> lostRanges;
+  private volatile boolean overflowing;
+
+  /** Guarded by {@link #overflowLock}; meaningful while {@link #overflowing}. */
+  private Set<RangeKey> lostRanges = new HashSet<>();
 
   private final Object overflowLock = new Object();
   private final ExecutorService writers;
@@ -144,10 +148,11 @@ public final class Hub implements LiveHub {
    * {@inheritDoc}
    *
    * <p>Order is what makes dropping safe: once one command's changes could not be queued, no later
-   * command's are queued either (they would overtake it) until the dispatcher has taken everything
-   * queued before the first lost one and closed the subscriptions of every lost range; each of them
-   * then holds, as its resume position, the last change it was sent, which precedes every lost one
-   * of its range. Subscriptions of other ranges lose nothing.
+   * command's are queued either (they would overtake it; the changes of one key range come from one
+   * Streams task, so from one thread at a time) until the dispatcher has taken everything queued
+   * before the first lost one and closed the subscriptions of every lost range; each of them then
+   * holds, as its resume position, the last change it was sent, which precedes every lost one of
+   * its range. Subscriptions of other ranges lose nothing.
    */
   @Override
   public ChangeListener changeListener() {
@@ -156,12 +161,15 @@ public final class Hub implements LiveHub {
         return;
       }
       Handoff handoff = new Handoff(changes, time.nanoTime());
+      if (!overflowing && handoffs.offer(handoff)) {
+        return;
+      }
       synchronized (overflowLock) {
-        if (lostRanges == null && handoffs.offer(handoff)) {
-          return;
-        }
-        if (lostRanges == null) {
-          lostRanges = new HashSet<>();
+        if (!overflowing) {
+          if (handoffs.offer(handoff)) {
+            return; // the dispatcher made room meanwhile
+          }
+          overflowing = true;
         }
         for (AppliedChange c : changes) {
           lostRanges.add(new RangeKey(c.table().id(), c.owner()));
@@ -177,13 +185,17 @@ public final class Hub implements LiveHub {
    * listener queue again.
    */
   private void closeLostRanges() {
+    if (!overflowing) {
+      return;
+    }
     Set<RangeKey> lost;
     synchronized (overflowLock) {
-      if (lostRanges == null || !handoffs.isEmpty()) {
+      if (!handoffs.isEmpty()) {
         return;
       }
       lost = lostRanges;
-      lostRanges = null;
+      lostRanges = new HashSet<>();
+      overflowing = false;
     }
     for (Subscription sub : List.copyOf(subscriptions.values())) {
       if (lost.contains(new RangeKey(sub.query.table().id(), sub.query.owner()))) {

@@ -123,11 +123,12 @@ class HubTest {
   @Test
   void shouldNeverBlockTheMaterializerAndCloseTheSubscriptionsOfLostChangesToResume()
       throws Exception {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
     hub =
         new Hub(
             null,
             LiveConfig.defaults().withHandoffCapacity(4),
-            new SimpleMeterRegistry(),
+            registry,
             stalling,
             TimeSource.SYSTEM);
     hub.start(EMPTY);
@@ -149,6 +150,7 @@ class HubTest {
             listener.changed(List.of(insert(seq)));
           }
         });
+    assertThat(registry.get("tributary.live.handoff.overflows").counter().count()).isEqualTo(3);
     release.countDown();
 
     String error = feedSub + "|error SUBSCRIBER_TOO_SLOW 5";
