@@ -55,12 +55,20 @@ public interface LiveHub extends AutoCloseable {
   ChangeListener changeListener();
 
   /**
-   * Registers a client's event stream. A multiplexed stream first receives its id; a one-shot
-   * stream ends with its only subscription.
+   * Registers a client's multiplexed event stream, which first receives its id and then carries the
+   * subscriptions {@link #subscribe} adds to it.
    *
    * @return the stream's id
    */
-  String openStream(StreamOwner owner, Sink sink, boolean oneShot);
+  String openStream(StreamOwner owner, Sink sink);
+
+  /**
+   * Registers a client's one-shot event stream: it carries the one subscription {@link
+   * #subscribeOneShot} adds and ends with it.
+   *
+   * @return the stream's id
+   */
+  String openOneShotStream(StreamOwner owner, Sink sink);
 
   /**
    * Adds an analyzed subscription to a stream of {@code caller} and sends its snapshot (or its

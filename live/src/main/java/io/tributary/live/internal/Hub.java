@@ -223,7 +223,16 @@ public final class Hub implements LiveHub {
   // ------------------------------------------------------------------ streams
 
   @Override
-  public String openStream(StreamOwner owner, Sink sink, boolean oneShot) {
+  public String openStream(StreamOwner owner, Sink sink) {
+    return open(owner, sink, false);
+  }
+
+  @Override
+  public String openOneShotStream(StreamOwner owner, Sink sink) {
+    return open(owner, sink, true);
+  }
+
+  private String open(StreamOwner owner, Sink sink, boolean oneShot) {
     String id = UUID.randomUUID().toString();
     LiveStream stream =
         new LiveStream(

@@ -133,10 +133,10 @@ class HubTest {
             TimeSource.SYSTEM);
     hub.start(EMPTY);
     RecordingSink feedSink = new RecordingSink();
-    String feedStream = hub.openStream(OWNER, feedSink, false);
+    String feedStream = hub.openStream(OWNER, feedSink);
     String feedSub = hub.subscribe(OWNER, feedStream, subscribe(FEED));
     RecordingSink otherSink = new RecordingSink();
-    String otherStream = hub.openStream(OWNER, otherSink, false);
+    String otherStream = hub.openStream(OWNER, otherSink);
     String otherSub = hub.subscribe(OWNER, otherStream, subscribe(OTHER));
     ChangeListener listener = hub.changeListener();
 
@@ -189,7 +189,7 @@ class HubTest {
     hub = new Hub(null, LiveConfig.defaults(), new SimpleMeterRegistry(), new TextEncoder(), time);
     hub.start(EMPTY);
     RecordingSink sink = new RecordingSink();
-    String stream = hub.openStream(OWNER, sink, false);
+    String stream = hub.openStream(OWNER, sink);
     long opened = time.millis();
     String sub = hub.subscribe(OWNER, stream, subscribe(FEED));
     await().atMost(Duration.ofSeconds(10)).until(() -> sink.events().contains(sub + "|ready 0"));

@@ -100,7 +100,7 @@ public final class GrpcLiveService implements BindableService {
 
   private void openStream(OpenStreamRequest request, StreamObserver<EncodedBatch> events) {
     hub.openStream(
-        owner(principal()), new GrpcSink((ServerCallStreamObserver<EncodedBatch>) events), false);
+        owner(principal()), new GrpcSink((ServerCallStreamObserver<EncodedBatch>) events));
   }
 
   private void addSubscription(
@@ -136,7 +136,7 @@ public final class GrpcLiveService implements BindableService {
     ServerCallStreamObserver<EncodedBatch> observer =
         (ServerCallStreamObserver<EncodedBatch>) events;
     Principal principal = principal();
-    String streamId = hub.openStream(owner(principal), new GrpcSink(observer), true);
+    String streamId = hub.openOneShotStream(owner(principal), new GrpcSink(observer));
     Blocking.run(
         () -> {
           Action.Subscribe action;
