@@ -1,9 +1,9 @@
 package io.tributary.benchmarks;
 
 import io.tributary.benchmarks.pg.PostgresInstance;
+import io.tributary.live.LiveConfig;
 import io.tributary.server.ServerConfig;
 import io.tributary.server.TributaryServer;
-import io.tributary.server.live.LiveConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

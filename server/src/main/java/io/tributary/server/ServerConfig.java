@@ -1,6 +1,6 @@
 package io.tributary.server;
 
-import io.tributary.server.live.LiveConfig;
+import io.tributary.live.LiveConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 

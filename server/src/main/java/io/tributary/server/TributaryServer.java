@@ -2,11 +2,14 @@ package io.tributary.server;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tributary.live.LiveHub;
+import io.tributary.live.TimeSource;
 import io.tributary.log.Log;
 import io.tributary.log.LogConfig;
 import io.tributary.materializer.Materializer;
 import io.tributary.server.api.ApiServer;
 import io.tributary.server.api.GrpcLiveService;
+import io.tributary.server.api.ProtoEventEncoder;
 import io.tributary.server.auth.TokenService;
 import io.tributary.server.internal.Bootstrap;
 import io.tributary.server.internal.CatalogStore;
@@ -16,7 +19,6 @@ import io.tributary.server.internal.NodeEnvironment;
 import io.tributary.server.internal.Outcomes;
 import io.tributary.server.internal.OwnerOnlyFiles;
 import io.tributary.server.internal.WarmUp;
-import io.tributary.server.live.LiveHub;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -137,7 +139,8 @@ public final class TributaryServer implements AutoCloseable {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     metrics = registry;
     started.push(JvmMetrics.bindTo(registry, config.dataDir()));
-    LiveHub live = new LiveHub(log, config.live(), registry);
+    LiveHub live =
+        LiveHub.create(log, config.live(), registry, new ProtoEventEncoder(), TimeSource.SYSTEM);
     started.push(live);
     catalog.addAccountListener(live::accountChanged);
     Outcomes listener = new Outcomes();

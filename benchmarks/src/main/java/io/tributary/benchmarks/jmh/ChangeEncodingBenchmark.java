@@ -5,7 +5,7 @@ import io.tributary.api.v1.RowInsert;
 import io.tributary.materializer.AppliedChange;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.command.RowChange;
-import io.tributary.server.live.LiveInnerLoops;
+import io.tributary.server.api.LiveEncodingLoops;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -21,8 +21,8 @@ import org.openjdk.jmh.annotations.State;
  * The wire form of one inserted row for {@code receivers} subscriptions with the same projection:
  * as the live hub does it ({@link #shared}: the insert field encoded once, each subscription's
  * event its id field, built when it subscribed, followed by those same bytes, written into a {@code
- * LiveEventBatch}; {@link LiveInnerLoops#encodeInsertOnce}) beside the row encoded again for every
- * subscription into its own serialized {@code LiveEvent} ({@link #perSubscription}). Time per
+ * LiveEventBatch}; {@link LiveEncodingLoops#encodeInsertOnce}) beside the row encoded again for
+ * every subscription into its own serialized {@code LiveEvent} ({@link #perSubscription}). Time per
  * change.
  */
 @State(Scope.Benchmark)
@@ -52,7 +52,7 @@ public class ChangeEncodingBenchmark {
     idFields = new byte[receivers][];
     for (int i = 0; i < receivers; i++) {
       ids[i] = "sub-" + i;
-      idFields[i] = LiveInnerLoops.idField(ids[i]);
+      idFields[i] = LiveEncodingLoops.idField(ids[i]);
     }
     if (shared() != perSubscription()) {
       throw new IllegalStateException("Cannot compare: the two encodings differ in size");
@@ -62,7 +62,7 @@ public class ChangeEncodingBenchmark {
   @Benchmark
   public long shared() {
     // Framing is the batch's, not the event's: it counts the events' bytes, as perSubscription.
-    return LiveInnerLoops.encodeInsertOnce(change, columns, idFields);
+    return LiveEncodingLoops.encodeInsertOnce(change, columns, idFields);
   }
 
   @Benchmark
@@ -71,7 +71,7 @@ public class ChangeEncodingBenchmark {
     for (String id : ids) {
       RowInsert insert =
           RowInsert.newBuilder()
-              .setRow(LiveInnerLoops.row(table, columns, change.newRow()))
+              .setRow(LiveEncodingLoops.row(table, columns, change.newRow()))
               .setSeq(change.seq())
               .build();
       LiveEvent e = LiveEvent.newBuilder().setSubscriptionId(id).setInsert(insert).build();

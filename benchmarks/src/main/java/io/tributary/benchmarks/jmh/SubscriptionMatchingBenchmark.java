@@ -1,7 +1,7 @@
 package io.tributary.benchmarks.jmh;
 
+import io.tributary.live.LiveInnerLoops;
 import io.tributary.query.live.LiveQuery;
-import io.tributary.server.live.LiveInnerLoops;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;

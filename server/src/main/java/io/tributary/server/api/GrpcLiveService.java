@@ -14,12 +14,12 @@ import io.tributary.api.v1.OpenStreamRequest;
 import io.tributary.api.v1.RemoveSubscriptionRequest;
 import io.tributary.api.v1.RemoveSubscriptionResponse;
 import io.tributary.api.v1.SubscribeRequest;
+import io.tributary.live.LiveHub;
+import io.tributary.live.StreamOwner;
 import io.tributary.query.Action;
 import io.tributary.query.TributaryException;
 import io.tributary.server.Principal;
 import io.tributary.server.SubscriptionAnalyzer;
-import io.tributary.server.live.EncodedBatch;
-import io.tributary.server.live.LiveHub;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,12 +30,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The live API: a multiplexed event stream per connection, and one-shot subscriptions.
  *
- * <p>The two streaming methods send {@link EncodedBatch}es: {@code LiveEventBatch} messages the
- * live hub has already serialized (a change's bytes are shared by every stream that receives it),
- * which a pass-through marshaller hands to gRPC as they are. Clients see the methods of {@code
- * tributary/v1}'s {@code LiveService} unchanged. Analyzing statements, adding and removing
- * subscriptions read the catalog and snapshots and wait for clients, so they run on the blocking
- * executor; opening a stream does not wait.
+ * <p>The two streaming methods send {@link EncodedBatch}es: {@code LiveEventBatch} messages framed
+ * by {@link GrpcSink} from the events {@link ProtoEventEncoder} encoded for the live hub (a
+ * change's bytes are shared by every stream that receives it), which a pass-through marshaller
+ * hands to gRPC as they are. Clients see the methods of {@code tributary/v1}'s {@code LiveService}
+ * unchanged. Analyzing statements, adding and removing subscriptions read the catalog and snapshots
+ * and wait for clients, so they run on the blocking executor; opening a stream does not wait.
  */
 public final class GrpcLiveService implements BindableService {
   private static final Logger LOG = LoggerFactory.getLogger(GrpcLiveService.class);
@@ -99,7 +99,8 @@ public final class GrpcLiveService implements BindableService {
   }
 
   private void openStream(OpenStreamRequest request, StreamObserver<EncodedBatch> events) {
-    hub.openStream(principal(), (ServerCallStreamObserver<EncodedBatch>) events, false);
+    hub.openStream(
+        owner(principal()), new GrpcSink((ServerCallStreamObserver<EncodedBatch>) events));
   }
 
   private void addSubscription(
@@ -111,7 +112,7 @@ public final class GrpcLiveService implements BindableService {
           Action.Subscribe action =
               analyzer.analyzeSubscription(
                   principal, request.getSql(), Values.params(request.getParamsList()));
-          String id = hub.subscribe(principal, request.getStreamId(), action);
+          String id = hub.subscribe(owner(principal), request.getStreamId(), action);
           return AddSubscriptionResponse.newBuilder().setSubscriptionId(id).build();
         });
   }
@@ -121,7 +122,7 @@ public final class GrpcLiveService implements BindableService {
     unary(
         response,
         () -> {
-          hub.unsubscribe(principal(), request.getStreamId(), request.getSubscriptionId());
+          hub.unsubscribe(owner(principal()), request.getStreamId(), request.getSubscriptionId());
           return RemoveSubscriptionResponse.getDefaultInstance();
         });
   }
@@ -135,7 +136,7 @@ public final class GrpcLiveService implements BindableService {
     ServerCallStreamObserver<EncodedBatch> observer =
         (ServerCallStreamObserver<EncodedBatch>) events;
     Principal principal = principal();
-    String streamId = hub.openStream(principal, observer, true);
+    String streamId = hub.openOneShotStream(owner(principal), new GrpcSink(observer));
     Blocking.run(
         () -> {
           Action.Subscribe action;
@@ -144,12 +145,12 @@ public final class GrpcLiveService implements BindableService {
                 analyzer.analyzeSubscription(
                     principal, request.getSql(), Values.params(request.getParamsList()));
           } catch (TributaryException e) {
-            hub.failOneShot(streamId, null);
+            hub.failOneShot(streamId);
             observer.onError(Errors.toStatus(e));
             return;
           } catch (RuntimeException e) {
             LOG.error("A live call failed with an unexpected error", e);
-            hub.failOneShot(streamId, null);
+            hub.failOneShot(streamId);
             observer.onError(Errors.internal());
             return;
           }
@@ -179,6 +180,10 @@ public final class GrpcLiveService implements BindableService {
             response.onError(Errors.internal());
           }
         });
+  }
+
+  private static StreamOwner owner(Principal principal) {
+    return new StreamOwner(principal.userId(), principal.user(), principal.credentialVersion());
   }
 
   private static Principal principal() {

@@ -1,5 +1,6 @@
 package io.tributary.server.internal;
 
+import io.tributary.live.LiveHub;
 import io.tributary.log.Log;
 import io.tributary.log.LogConfig;
 import io.tributary.log.LogPosition;
@@ -27,7 +28,6 @@ import io.tributary.server.StatementOutcome;
 import io.tributary.server.StatementRunner;
 import io.tributary.server.SubscriptionAnalyzer;
 import io.tributary.server.auth.Passwords;
-import io.tributary.server.live.LiveHub;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

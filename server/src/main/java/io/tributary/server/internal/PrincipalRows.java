@@ -1,5 +1,6 @@
 package io.tributary.server.internal;
 
+import io.tributary.live.LiveHub;
 import io.tributary.query.Authorizer;
 import io.tributary.query.catalog.Catalog;
 import io.tributary.query.catalog.NamespaceDef;
@@ -10,7 +11,6 @@ import io.tributary.query.catalog.TableKind;
 import io.tributary.query.catalog.UserDef;
 import io.tributary.query.exec.HotTier;
 import io.tributary.query.exec.RowSource;
-import io.tributary.server.live.LiveHub;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -9,6 +9,7 @@ import io.tributary.api.v1.LiveEvent;
 import io.tributary.api.v1.LiveEventBatch;
 import io.tributary.api.v1.SubscribeRequest;
 import io.tributary.client.TributaryClient;
+import io.tributary.live.LiveConfig;
 import io.tributary.server.ServerConfig;
 import io.tributary.server.TributaryServer;
 import io.tributary.server.e2e.SharedServer;

@@ -1,4 +1,4 @@
-package io.tributary.server.live;
+package io.tributary.live.internal;
 
 import io.tributary.query.live.LiveQuery;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.tributary.server.live;
+package io.tributary.live;
 
 import java.time.Duration;
 
@@ -15,6 +15,9 @@ import java.time.Duration;
  *     before it fails with SUBSCRIBER_TOO_SLOW
  * @param snapshotMaxDuration how long a snapshot may keep its point-in-time view of the store open
  *     (it pins the store's memtables and files) before it fails with SUBSCRIBER_TOO_SLOW
+ * @param handoffCapacity commands' changes the materializer may hand over before the dispatcher
+ *     matched them; when it is full the materializer does not wait: see {@link
+ *     LiveHub#changeListener()}
  */
 public record LiveConfig(
     int maxSubscriptionsPerStream,
@@ -23,7 +26,8 @@ public record LiveConfig(
     Duration heartbeatInterval,
     Duration resumeTimeout,
     Duration snapshotStallTimeout,
-    Duration snapshotMaxDuration) {
+    Duration snapshotMaxDuration,
+    int handoffCapacity) {
 
   public static LiveConfig defaults() {
     return new LiveConfig(
@@ -33,7 +37,8 @@ public record LiveConfig(
         Duration.ofSeconds(15),
         Duration.ofSeconds(15),
         Duration.ofSeconds(30),
-        Duration.ofMinutes(5));
+        Duration.ofMinutes(5),
+        65_536);
   }
 
   public LiveConfig withStreamQueueCapacity(int capacity) {
@@ -44,7 +49,8 @@ public record LiveConfig(
         heartbeatInterval,
         resumeTimeout,
         snapshotStallTimeout,
-        snapshotMaxDuration);
+        snapshotMaxDuration,
+        handoffCapacity);
   }
 
   public LiveConfig withLimits(int perStream, int perUser) {
@@ -55,7 +61,8 @@ public record LiveConfig(
         heartbeatInterval,
         resumeTimeout,
         snapshotStallTimeout,
-        snapshotMaxDuration);
+        snapshotMaxDuration,
+        handoffCapacity);
   }
 
   public LiveConfig withSnapshotTimeouts(Duration stall, Duration maxDuration) {
@@ -66,6 +73,31 @@ public record LiveConfig(
         heartbeatInterval,
         resumeTimeout,
         stall,
-        maxDuration);
+        maxDuration,
+        handoffCapacity);
+  }
+
+  public LiveConfig withHandoffCapacity(int capacity) {
+    return new LiveConfig(
+        maxSubscriptionsPerStream,
+        maxSubscriptionsPerUser,
+        streamQueueCapacity,
+        heartbeatInterval,
+        resumeTimeout,
+        snapshotStallTimeout,
+        snapshotMaxDuration,
+        capacity);
+  }
+
+  public LiveConfig withHeartbeatInterval(Duration interval) {
+    return new LiveConfig(
+        maxSubscriptionsPerStream,
+        maxSubscriptionsPerUser,
+        streamQueueCapacity,
+        interval,
+        resumeTimeout,
+        snapshotStallTimeout,
+        snapshotMaxDuration,
+        handoffCapacity);
   }
 }

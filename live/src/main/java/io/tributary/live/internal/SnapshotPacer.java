@@ -1,5 +1,6 @@
-package io.tributary.server.live;
+package io.tributary.live.internal;
 
+import io.tributary.live.TimeSource;
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
 import java.time.Duration;
@@ -19,6 +20,7 @@ final class SnapshotPacer {
   private final String table;
   private final Duration stall;
   private final Duration maxDuration;
+  private final TimeSource time;
   private final long endNanos;
   private long last = -1;
 
@@ -26,19 +28,22 @@ final class SnapshotPacer {
    * @param closed whether the subscription was closed meanwhile (killed, or its stream went away);
    *     asked without locks while waiting
    * @param table the table's qualified name, for error messages
+   * @param time the clock the deadlines are read on
    */
   SnapshotPacer(
       LiveStream stream,
       BooleanSupplier closed,
       String table,
       Duration stall,
-      Duration maxDuration) {
+      Duration maxDuration,
+      TimeSource time) {
     this.stream = stream;
     this.closed = closed;
     this.table = table;
     this.stall = stall;
     this.maxDuration = maxDuration;
-    this.endNanos = System.nanoTime() + maxDuration.toNanos();
+    this.time = time;
+    this.endNanos = time.nanoTime() + maxDuration.toNanos();
   }
 
   /**
@@ -61,7 +66,7 @@ final class SnapshotPacer {
    * @return false when the subscription was closed, or its stream ended, meanwhile
    * @throws TributaryException SUBSCRIBER_TOO_SLOW past a limit, UNAVAILABLE when interrupted
    */
-  boolean put(EventBytes batch) {
+  boolean put(Event batch) {
     long position;
     try {
       position = stream.putPaced(batch, last, deadline(), closed);
@@ -75,13 +80,13 @@ final class SnapshotPacer {
   }
 
   private long deadline() {
-    long stallEnd = System.nanoTime() + stall.toNanos();
+    long stallEnd = time.nanoTime() + stall.toNanos();
     return stallEnd - endNanos < 0 ? stallEnd : endNanos;
   }
 
   private boolean outcome(long result) {
     if (result == LiveStream.TIMED_OUT) {
-      if (System.nanoTime() - endNanos >= 0) {
+      if (time.nanoTime() - endNanos >= 0) {
         throw TributaryException.of(
             ErrorCode.SUBSCRIBER_TOO_SLOW,
             "Cannot subscribe to %s: the client did not read its snapshot within %d s (the longest"

@@ -1,13 +1,13 @@
-package io.tributary.server.live;
+package io.tributary.live.internal;
 
-import io.grpc.stub.ServerCallStreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.tributary.api.v1.Heartbeat;
-import io.tributary.api.v1.InitialRows;
-import io.tributary.api.v1.LiveError;
-import io.tributary.api.v1.LiveEvent;
-import io.tributary.api.v1.Ready;
-import io.tributary.api.v1.StreamOpened;
+import io.tributary.live.EventEncoder;
+import io.tributary.live.EventEncoder.ChangeEncoding;
+import io.tributary.live.LiveConfig;
+import io.tributary.live.LiveHub;
+import io.tributary.live.Sink;
+import io.tributary.live.StreamOwner;
+import io.tributary.live.TimeSource;
 import io.tributary.log.Log;
 import io.tributary.materializer.AppliedChange;
 import io.tributary.materializer.ChangeListener;
@@ -21,15 +21,15 @@ import io.tributary.query.exec.HotCursor;
 import io.tributary.query.exec.HotTier;
 import io.tributary.query.expr.RowPredicate;
 import io.tributary.query.live.LiveQuery;
-import io.tributary.server.Principal;
-import io.tributary.server.api.Errors;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -42,8 +42,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Live subscriptions (DESIGN.md section 5): the streams of connected clients, the subscription
- * index, and the dispatcher that turns the materializer's applied changes into events.
+ * The {@link LiveHub}: the streams of connected clients, the subscription index, and the dispatcher
+ * that turns the materializer's applied changes into events.
  *
  * <p>Opening a subscription: register it (changes from now on are buffered), open a point-in-time
  * view of its key range (a {@link HotCursor}, whose high-water mark H comes from the same view),
@@ -66,16 +66,24 @@ import org.slf4j.LoggerFactory;
  * enter the first n. Such a subscription cannot resume from a {@code _seq}: a client that was
  * closed subscribes again and gets a new snapshot.
  *
+ * <p>Handoff: the materializer's listener never blocks its Streams thread. It queues each command's
+ * changes (at most {@link LiveConfig#handoffCapacity}); when the queue is full it stops queuing and
+ * only notes the key ranges of what it could not queue, until the dispatcher has emptied the queue
+ * and closed every subscription of those ranges with SUBSCRIBER_TOO_SLOW and its last delivered
+ * {@code _seq} (see {@link #changeListener}).
+ *
  * <p>Threading: one dispatcher thread matches changes; stream writes happen on a small pool under
- * gRPC flow control; subscription setup runs on the calling (blocking) thread.
+ * the sinks' flow control; subscription setup runs on the calling (blocking) thread.
  */
-public final class LiveHub implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(LiveHub.class);
+public final class Hub implements LiveHub {
+  private static final Logger LOG = LoggerFactory.getLogger(Hub.class);
 
   private volatile HotTier hot;
   private final ChangeReplay replay;
   private final LiveConfig config;
   private final LiveMetrics metrics;
+  private final EventEncoder encoder;
+  private final TimeSource time;
   private final SubscriptionIndex index = new SubscriptionIndex();
   private final Map<String, LiveStream> streams = new ConcurrentHashMap<>();
   private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
@@ -86,7 +94,19 @@ public final class LiveHub implements AutoCloseable {
   /** Open subscriptions per account id, for the per-user limit. */
   private final Map<String, Integer> perUser = new ConcurrentHashMap<>();
 
-  private final BlockingQueue<Handoff> handoffs = new ArrayBlockingQueue<>(65_536);
+  private final BlockingQueue<Handoff> handoffs;
+
+  /**
+   * Whether the listener is overflowing: it queues nothing and notes the key ranges of what it
+   * could not queue in {@link #lostRanges}. Written under {@link #overflowLock}; see {@link
+   * #changeListener}.
+   */
+  private volatile boolean overflowing;
+
+  /** Guarded by {@link #overflowLock}; meaningful while {@link #overflowing}. */
+  private Set<RangeKey> lostRanges = new HashSet<>();
+
+  private final Object overflowLock = new Object();
   private final ExecutorService writers;
   private final ScheduledExecutorService heartbeats;
   private final ExecutorService setups =
@@ -96,10 +116,17 @@ public final class LiveHub implements AutoCloseable {
 
   private record Handoff(List<AppliedChange> changes, long nanos) {}
 
-  public LiveHub(Log log, LiveConfig config, MeterRegistry registry) {
-    this.replay = new ChangeReplay(log, config.resumeTimeout());
+  /** A key range: a table, and an owner for a USER table (null for a SHARED one). */
+  private record RangeKey(long tableId, String owner) {}
+
+  public Hub(
+      Log log, LiveConfig config, MeterRegistry registry, EventEncoder encoder, TimeSource time) {
+    this.replay = new ChangeReplay(log, config.resumeTimeout(), time);
     this.config = config;
-    this.metrics = new LiveMetrics(registry, subscriptions::size);
+    this.encoder = encoder;
+    this.time = time;
+    this.handoffs = new ArrayBlockingQueue<>(config.handoffCapacity());
+    this.metrics = new LiveMetrics(registry, subscriptions::size, time);
     this.writers =
         Executors.newFixedThreadPool(
             Math.max(2, Runtime.getRuntime().availableProcessors()),
@@ -109,10 +136,7 @@ public final class LiveHub implements AutoCloseable {
     dispatcher.setDaemon(true);
   }
 
-  /**
-   * Starts dispatching. The hub reads snapshots from {@code hotTier}; it is created before the
-   * materializer (which needs {@link #changeListener()}) and started after it.
-   */
+  @Override
   public void start(HotTier hotTier) {
     this.hot = hotTier;
     dispatcher.start();
@@ -120,38 +144,111 @@ public final class LiveHub implements AutoCloseable {
     heartbeats.scheduleAtFixedRate(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
   }
 
-  /** The hook the materializer calls with each command's applied changes. */
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Order is what makes dropping safe: once one command's changes could not be queued, no later
+   * command's are queued either (they would overtake it; the changes of one key range come from one
+   * Streams task, so from one thread at a time) until the dispatcher has taken everything queued
+   * before the first lost one and closed the subscriptions of every lost range; each of them then
+   * holds, as its resume position, the last change it was sent, which precedes every lost one of
+   * its range. Subscriptions of other ranges lose nothing.
+   */
+  @Override
   public ChangeListener changeListener() {
     return changes -> {
       if (closed || changes.isEmpty()) {
         return;
       }
-      try {
-        handoffs.put(new Handoff(changes, System.nanoTime()));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+      Handoff handoff = new Handoff(changes, time.nanoTime());
+      if (!overflowing && handoffs.offer(handoff)) {
+        return;
       }
+      synchronized (overflowLock) {
+        if (!overflowing) {
+          if (handoffs.offer(handoff)) {
+            return; // the dispatcher made room meanwhile
+          }
+          overflowing = true;
+        }
+        for (AppliedChange c : changes) {
+          lostRanges.add(new RangeKey(c.table().id(), c.owner()));
+        }
+      }
+      metrics.handoffOverflowed();
     };
+  }
+
+  /**
+   * Dispatcher thread, with the handoff queue empty: closes the subscriptions of every range whose
+   * changes the listener could not queue, each with its last delivered {@code _seq}, and lets the
+   * listener queue again.
+   */
+  private void closeLostRanges() {
+    if (!overflowing) {
+      return;
+    }
+    Set<RangeKey> lost;
+    synchronized (overflowLock) {
+      if (!handoffs.isEmpty()) {
+        return;
+      }
+      lost = lostRanges;
+      lostRanges = new HashSet<>();
+      overflowing = false;
+    }
+    for (Subscription sub : List.copyOf(subscriptions.values())) {
+      if (lost.contains(new RangeKey(sub.query.table().id(), sub.query.owner()))) {
+        metrics.dropped();
+        closeWithError(
+            sub,
+            TributaryException.of(
+                ErrorCode.SUBSCRIBER_TOO_SLOW,
+                "Cannot deliver to subscription %s: the server could not keep up with the changes"
+                    + " of %s (more than %d commands waited to be matched); %s",
+                sub.id,
+                sub.query.table().qualifiedName(),
+                config.handoffCapacity(),
+                resumeAdvice(sub)));
+      }
+    }
+  }
+
+  private static String resumeAdvice(Subscription sub) {
+    return sub.resumable()
+        ? "resume with OPTIONS (from_seq = " + sub.resumeSeq() + ")"
+        : "subscribe again (a live SELECT with LIMIT starts from a new snapshot)";
   }
 
   // ------------------------------------------------------------------ streams
 
-  /**
-   * Registers a client's event stream. A multiplexed stream first receives StreamOpened; a one-shot
-   * stream ends with its only subscription.
-   */
-  public String openStream(
-      Principal principal, ServerCallStreamObserver<EncodedBatch> observer, boolean oneShot) {
+  @Override
+  public String openStream(StreamOwner owner, Sink sink) {
+    return open(owner, sink, false);
+  }
+
+  @Override
+  public String openOneShotStream(StreamOwner owner, Sink sink) {
+    return open(owner, sink, true);
+  }
+
+  private String open(StreamOwner owner, Sink sink, boolean oneShot) {
     String id = UUID.randomUUID().toString();
     LiveStream stream =
         new LiveStream(
-            id, principal, observer, writers, config.streamQueueCapacity(), metrics, oneShot);
+            id,
+            owner,
+            sink,
+            encoder,
+            writers,
+            config.streamQueueCapacity(),
+            metrics,
+            time,
+            oneShot);
     streams.put(id, stream);
-    observer.setOnCancelHandler(() -> streamGone(stream));
+    sink.onCancel(() -> streamGone(stream));
     if (!oneShot) {
-      stream.force(
-          EventBytes.of(
-              LiveEvent.newBuilder().setOpened(StreamOpened.newBuilder().setStreamId(id)).build()));
+      stream.force(Event.of(encoder.opened(id)));
     }
     return id;
   }
@@ -164,11 +261,8 @@ public final class LiveHub implements AutoCloseable {
     }
   }
 
-  /**
-   * Adds an analyzed subscription to a stream of {@code caller} and sends its snapshot (or its
-   * replay); returns once it is live.
-   */
-  public String subscribe(Principal caller, String streamId, Action.Subscribe action) {
+  @Override
+  public String subscribe(StreamOwner caller, String streamId, Action.Subscribe action) {
     LiveStream stream = stream(caller, streamId, "add a subscription");
     LiveQuery query = action.query();
     if (stream.subscriptions.size() >= config.maxSubscriptionsPerStream()) {
@@ -187,16 +281,7 @@ public final class LiveHub implements AutoCloseable {
           action.user(),
           config.maxSubscriptionsPerUser());
     }
-    String id = UUID.randomUUID().toString();
-    Subscription sub =
-        new Subscription(
-            id,
-            stream,
-            query,
-            projection(query),
-            action.userId(),
-            action.user(),
-            System.currentTimeMillis());
+    Subscription sub = newSubscription(stream, action);
     register(sub);
     try {
       setUp(sub);
@@ -204,13 +289,27 @@ public final class LiveHub implements AutoCloseable {
       unregister(sub);
       throw e;
     }
-    return id;
+    return sub.id;
+  }
+
+  private Subscription newSubscription(LiveStream stream, Action.Subscribe action) {
+    String id = UUID.randomUUID().toString();
+    return new Subscription(
+        id,
+        stream,
+        action.query(),
+        projection(action.query()),
+        action.userId(),
+        action.user(),
+        time.millis(),
+        encoder,
+        encoder.subscriptionHead(id));
   }
 
   private void setUp(Subscription sub) {
     LiveQuery q = sub.query;
     TableDef table = q.table();
-    put(sub, sub.event().setSubscribed(EncodedChange.subscribed(q)).build());
+    put(sub, encoder.subscribed(q));
     long highWater;
     if (q.resumes()) {
       highWater = hot.highWater(table, q.owner());
@@ -222,8 +321,8 @@ public final class LiveHub implements AutoCloseable {
             q.fromSeq(),
             highWater,
             change -> {
-              List<EventBytes> events = sub.replayed(change);
-              for (EventBytes e : events) {
+              List<Event> events = sub.replayed(change);
+              for (Event e : events) {
                 put(sub, e);
               }
               if (!events.isEmpty()) {
@@ -237,7 +336,7 @@ public final class LiveHub implements AutoCloseable {
         return; // killed, or its stream went away, while its snapshot was sent
       }
     }
-    put(sub, sub.event().setReady(Ready.newBuilder().setSeq(highWater)).build());
+    put(sub, encoder.ready(highWater));
     if (!sub.goLive(highWater)) {
       closeSlow(sub);
     }
@@ -261,7 +360,8 @@ public final class LiveHub implements AutoCloseable {
             sub::closed,
             q.table().qualifiedName(),
             config.snapshotStallTimeout(),
-            config.snapshotMaxDuration());
+            config.snapshotMaxDuration(),
+            time);
     if (!q.windowed() && q.order().isEmpty() && q.lastRows() < 0) {
       try (HotCursor cursor = openSnapshot(sub)) {
         sendRows(sub, pacer, new Matching(cursor, q.predicate()));
@@ -305,12 +405,12 @@ public final class LiveHub implements AutoCloseable {
       if (!pacer.awaitRoom()) {
         return;
       }
-      InitialRows.Builder b = InitialRows.newBuilder();
+      List<Object[]> taken = new ArrayList<>(Math.min(batch, 1024));
       for (int i = 0; i < batch && rows.hasNext(); i++) {
-        b.addRows(EncodedChange.row(q.table(), q.columns(), rows.next()));
+        taken.add(rows.next());
       }
-      b.setHasMore(rows.hasNext());
-      if (!pacer.put(EventBytes.of(sub.event().setInitialRows(b).build()))) {
+      byte[] body = encoder.initialRows(q, taken, rows.hasNext());
+      if (!pacer.put(new Event(sub.head(), body))) {
         return;
       }
     } while (rows.hasNext());
@@ -425,11 +525,11 @@ public final class LiveHub implements AutoCloseable {
     }
   }
 
-  private void put(Subscription sub, LiveEvent event) {
-    put(sub, EventBytes.of(event));
+  private void put(Subscription sub, byte[] body) {
+    put(sub, new Event(sub.head(), body));
   }
 
-  private void put(Subscription sub, EventBytes event) {
+  private void put(Subscription sub, Event event) {
     try {
       if (!sub.stream.put(event, config.snapshotStallTimeout().toMillis())) {
         throw TributaryException.of(
@@ -449,8 +549,8 @@ public final class LiveHub implements AutoCloseable {
     return TributaryException.of(ErrorCode.UNAVAILABLE, "Cannot subscribe: interrupted");
   }
 
-  /** Removes a subscription at its client's request. */
-  public void unsubscribe(Principal caller, String streamId, String subscriptionId) {
+  @Override
+  public void unsubscribe(StreamOwner caller, String streamId, String subscriptionId) {
     LiveStream stream = stream(caller, streamId, "remove a subscription");
     Subscription sub = stream.subscriptions.get(subscriptionId);
     if (sub == null) {
@@ -463,7 +563,7 @@ public final class LiveHub implements AutoCloseable {
     unregister(sub);
   }
 
-  /** KILL LIVE QUERY: closes any subscription with a coded error. */
+  @Override
   public void kill(String subscriptionId) {
     Subscription sub = subscriptions.get(subscriptionId);
     if (sub == null) {
@@ -480,9 +580,7 @@ public final class LiveHub implements AutoCloseable {
             subscriptionId));
   }
 
-  /**
-   * Rows of system.live visible to an account: its own subscriptions, or all for dba and system.
-   */
+  @Override
   public List<Object[]> systemLiveRows(String userId, Role role) {
     List<Object[]> rows = new ArrayList<>();
     for (Subscription s : subscriptions.values()) {
@@ -502,11 +600,11 @@ public final class LiveHub implements AutoCloseable {
     return rows;
   }
 
-  private LiveStream stream(Principal caller, String streamId, String action) {
+  private LiveStream stream(StreamOwner caller, String streamId, String action) {
     LiveStream stream = streams.get(streamId);
     if (stream == null
         || stream.oneShot()
-        || !stream.principal().userId().equals(caller.userId())
+        || !stream.owner().userId().equals(caller.userId())
         || stream.cancelled()) {
       throw TributaryException.of(
           ErrorCode.LIVE_QUERY_NOT_FOUND,
@@ -519,27 +617,20 @@ public final class LiveHub implements AutoCloseable {
   }
 
   /**
-   * Adds the only subscription of a one-shot stream (the Subscribe call) and sends its snapshot
-   * from another thread: gRPC delivers the stream's readiness callbacks on the thread of the call
-   * that opened it, so waiting there for the client to read would never end. A failure ends the
-   * stream with a LiveError.
+   * {@inheritDoc}
+   *
+   * <p>The snapshot is sent from another thread: a transport such as gRPC delivers the stream's
+   * readiness callbacks on the thread of the call that opened it, so waiting there for the client
+   * to read would never end.
    */
+  @Override
   public void subscribeOneShot(String streamId, Action.Subscribe action) {
     LiveStream stream = streams.get(streamId);
     if (stream == null || !stream.oneShot() || !stream.subscriptions.isEmpty()) {
       throw TributaryException.of(
           ErrorCode.LIVE_QUERY_NOT_FOUND, "Cannot subscribe: stream %s is not open", streamId);
     }
-    String id = UUID.randomUUID().toString();
-    Subscription sub =
-        new Subscription(
-            id,
-            stream,
-            action.query(),
-            projection(action.query()),
-            action.userId(),
-            action.user(),
-            System.currentTimeMillis());
+    Subscription sub = newSubscription(stream, action);
     register(sub);
     setups.execute(
         () -> {
@@ -547,41 +638,37 @@ public final class LiveHub implements AutoCloseable {
             setUp(sub);
           } catch (TributaryException e) {
             unregister(sub);
-            failOneShot(
-                streamId,
-                LiveEvent.newBuilder()
-                    .setSubscriptionId(id)
-                    .setError(LiveError.newBuilder().setError(Errors.toProto(e)).setLastSeq(-1))
-                    .build());
+            endOneShot(streamId, new Event(sub.head(), encoder.error(e, -1)));
           } catch (RuntimeException e) {
             LOG.error("Setting up a subscription failed unexpectedly", e);
             unregister(sub);
-            failOneShot(
+            endOneShot(
                 streamId,
-                LiveEvent.newBuilder()
-                    .setSubscriptionId(id)
-                    .setError(
-                        LiveError.newBuilder()
-                            .setError(
-                                Errors.toProto(
-                                    TributaryException.of(
-                                        ErrorCode.INTERNAL,
-                                        "Cannot subscribe: internal error (see server log)")))
-                            .setLastSeq(-1))
-                    .build());
+                new Event(
+                    sub.head(),
+                    encoder.error(
+                        TributaryException.of(
+                            ErrorCode.INTERNAL,
+                            "Cannot subscribe: internal error (see server log)"),
+                        -1)));
           }
         });
   }
 
-  /** Ends a one-shot stream whose subscription could not be set up. */
-  public void failOneShot(String streamId, LiveEvent last) {
+  @Override
+  public void failOneShot(String streamId) {
+    endOneShot(streamId, null);
+  }
+
+  /** Ends a one-shot stream, with {@code last} as its final event (or cancelled, without). */
+  private void endOneShot(String streamId, Event last) {
     LiveStream stream = streams.remove(streamId);
     if (stream != null) {
       for (Subscription s : List.copyOf(stream.subscriptions.values())) {
         unregister(s);
       }
       if (last != null) {
-        stream.complete(EventBytes.of(last));
+        stream.complete(last);
       } else {
         stream.markCancelled();
       }
@@ -617,15 +704,13 @@ public final class LiveHub implements AutoCloseable {
   }
 
   /**
-   * Follows an account change this node applied to its catalog: when an account is dropped, closes
-   * its streams and every subscription acting as it (also those a service opened with EXECUTE AS
-   * USER); when its password changes, closes the streams opened with tokens issued before. Each
-   * subscription receives a LiveError UNAUTHENTICATED, then each stream a stream-level one, and
-   * ends. Called on the catalog's reader thread; never blocks on a client.
+   * {@inheritDoc}
    *
-   * @param before the account that held the name before the change, or null
-   * @param after the account that holds it now, or null when the name was dropped
+   * <p>A dropped account's subscriptions include those a service opened with EXECUTE AS USER. Each
+   * subscription receives an UNAUTHENTICATED error, then each stream a stream-level one, and ends.
+   * Called on the catalog's reader thread.
    */
+  @Override
   public void accountChanged(UserDef before, UserDef after) {
     if (before == null) {
       return;
@@ -646,7 +731,7 @@ public final class LiveHub implements AutoCloseable {
                 before.name());
     long revokedBelow = dropped ? Long.MAX_VALUE : after.credentialVersion();
     for (LiveStream stream : List.copyOf(streams.values())) {
-      Principal owner = stream.principal();
+      StreamOwner owner = stream.owner();
       if (owner.userId().equals(before.id()) && owner.credentialVersion() < revokedBelow) {
         endStream(stream, error);
       }
@@ -667,11 +752,7 @@ public final class LiveHub implements AutoCloseable {
       closeWithError(sub, error);
     }
     // A no-op for a one-shot stream its subscription's error already completed.
-    stream.complete(
-        EventBytes.of(
-            LiveEvent.newBuilder()
-                .setError(LiveError.newBuilder().setError(Errors.toProto(error)).setLastSeq(-1))
-                .build()));
+    stream.complete(Event.of(encoder.error(error, -1)));
   }
 
   private void closeSlow(Subscription sub) {
@@ -683,19 +764,13 @@ public final class LiveHub implements AutoCloseable {
             "Cannot deliver to subscription %s: the client fell behind by more than %d events; %s",
             sub.id,
             config.streamQueueCapacity(),
-            sub.resumable()
-                ? "resume with OPTIONS (from_seq = " + sub.resumeSeq() + ")"
-                : "subscribe again (a live SELECT with LIMIT starts from a new snapshot)"));
+            resumeAdvice(sub)));
   }
 
   private void closeWithError(Subscription sub, TributaryException error) {
     long last = sub.resumeSeq();
     unregister(sub);
-    EventBytes event =
-        EventBytes.of(
-            sub.event()
-                .setError(LiveError.newBuilder().setError(Errors.toProto(error)).setLastSeq(last))
-                .build());
+    Event event = new Event(sub.head(), encoder.error(error, last));
     if (sub.stream.oneShot()) {
       sub.stream.complete(event);
       streams.remove(sub.stream.id());
@@ -726,6 +801,7 @@ public final class LiveHub implements AutoCloseable {
         return;
       }
       if (first == null) {
+        closeLostRanges();
         continue;
       }
       // Whatever else is already waiting is matched with it: under load the events of several
@@ -744,6 +820,7 @@ public final class LiveHub implements AutoCloseable {
         touched.clear();
         batch.clear();
       }
+      closeLostRanges();
     }
   }
 
@@ -761,7 +838,7 @@ public final class LiveHub implements AutoCloseable {
         if (candidates.isEmpty()) {
           continue;
         }
-        EncodedChange encoded = new EncodedChange(change);
+        ChangeEncoding encoded = encoder.change(change);
         // The index keeps each stream's subscriptions together: one lock per stream and change.
         int n = candidates.size();
         for (int from = 0, to; from < n; from = to) {
@@ -793,13 +870,9 @@ public final class LiveHub implements AutoCloseable {
     }
   }
 
-  private void heartbeat() {
-    EventBytes beat =
-        EventBytes.of(
-            LiveEvent.newBuilder()
-                .setHeartbeat(
-                    Heartbeat.newBuilder().setServerTimeMillis(System.currentTimeMillis()))
-                .build());
+  /** Sends a heartbeat to every stream with nothing queued; runs every heartbeat interval. */
+  void heartbeat() {
+    Event beat = Event.of(encoder.heartbeat(time.millis()));
     for (LiveStream stream : streams.values()) {
       if (stream.queued() == 0) {
         stream.offer(beat, 0);

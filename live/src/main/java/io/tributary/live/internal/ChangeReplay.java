@@ -1,5 +1,6 @@
-package io.tributary.server.live;
+package io.tributary.live.internal;
 
+import io.tributary.live.TimeSource;
 import io.tributary.log.Log;
 import io.tributary.log.LogReader;
 import io.tributary.log.LogRecord;
@@ -30,10 +31,12 @@ import java.util.function.Consumer;
 final class ChangeReplay {
   private final Log log;
   private final Duration timeout;
+  private final TimeSource time;
 
-  ChangeReplay(Log log, Duration timeout) {
+  ChangeReplay(Log log, Duration timeout, TimeSource time) {
     this.log = log;
     this.timeout = timeout;
+    this.time = time;
   }
 
   /** Fails with RESUME_POSITION_LOST when the write log no longer holds {@code fromSeq}. */
@@ -54,7 +57,7 @@ final class ChangeReplay {
   /** Hands over, in order, the range's changes with {@code fromSeq < _seq <= toSeq}. */
   void replay(TableDef table, String owner, long fromSeq, long toSeq, Consumer<AppliedChange> out) {
     int partition = partition(table, owner);
-    long deadline = System.nanoTime() + timeout.toNanos();
+    long deadline = time.nanoTime() + timeout.toNanos();
     int width = table.columns().size() + 1;
     try (LogReader reader = log.openReader(log.topics().changes(), partition)) {
       while (true) {
@@ -81,7 +84,7 @@ final class ChangeReplay {
             return;
           }
         }
-        if (System.nanoTime() > deadline) {
+        if (time.nanoTime() - deadline > 0) {
           throw TributaryException.of(
               ErrorCode.UNAVAILABLE,
               "Cannot resume subscription to %s: the change log did not reach _seq %d within %s",

@@ -1,9 +1,10 @@
-package io.tributary.server.live;
+package io.tributary.live.internal;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.tributary.live.TimeSource;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -18,8 +19,11 @@ final class LiveMetrics {
   private final Timer lag;
   private final AtomicInteger openSnapshots = new AtomicInteger();
   private final Counter snapshotRows;
+  private final Counter handoffOverflows;
+  private final TimeSource time;
 
-  LiveMetrics(MeterRegistry registry, Supplier<Number> openSubscriptions) {
+  LiveMetrics(MeterRegistry registry, Supplier<Number> openSubscriptions, TimeSource time) {
+    this.time = time;
     Gauge.builder("tributary.live.subscriptions", openSubscriptions)
         .description("Open live subscriptions")
         .register(registry);
@@ -38,6 +42,12 @@ final class LiveMetrics {
         Counter.builder("tributary.live.snapshot.rows")
             .description("Rows read from the hot store for live snapshots")
             .register(registry);
+    handoffOverflows =
+        Counter.builder("tributary.live.handoff.overflows")
+            .description(
+                "Commands whose changes the materializer handed over while the dispatcher's queue"
+                    + " was full (their subscriptions were closed to resume)")
+            .register(registry);
     lag =
         Timer.builder("tributary.live.delivery.lag")
             .description("From the materializer applying a change to writing it to a stream")
@@ -52,7 +62,7 @@ final class LiveMetrics {
    */
   void delivered(long[] handoffNanos, int n) {
     deliveries.increment(n);
-    long now = System.nanoTime();
+    long now = time.nanoTime();
     long previous = 0;
     for (int i = 0; i < n; i++) {
       long h = handoffNanos[i];
@@ -61,6 +71,10 @@ final class LiveMetrics {
       }
       previous = h;
     }
+  }
+
+  void handoffOverflowed() {
+    handoffOverflows.increment();
   }
 
   void dropped() {

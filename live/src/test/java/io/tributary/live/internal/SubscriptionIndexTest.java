@@ -1,16 +1,13 @@
-package io.tributary.server.live;
+package io.tributary.live.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.grpc.stub.ServerCallStreamObserver;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tributary.live.TimeSource;
 import io.tributary.query.catalog.ColumnDef;
 import io.tributary.query.catalog.ColumnType;
-import io.tributary.query.catalog.Role;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.catalog.TableKind;
 import io.tributary.query.live.LiveQuery;
-import io.tributary.server.Principal;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -39,7 +36,7 @@ class SubscriptionIndexTest {
           0);
 
   private final SubscriptionIndex index = new SubscriptionIndex();
-  private final LiveMetrics metrics = new LiveMetrics(new SimpleMeterRegistry(), () -> 0);
+  private final TextEncoder encoder = new TextEncoder();
   private int ids;
 
   @Test
@@ -124,8 +121,7 @@ class SubscriptionIndexTest {
   }
 
   private Subscription add(LiveStream stream, LiveQuery query) {
-    Subscription s =
-        new Subscription("sub-" + ids++, stream, query, query.columns(), "reader", "reader", 0);
+    Subscription s = Fixtures.subscription("sub-" + ids++, stream, query, encoder);
     index.add(s);
     return s;
   }
@@ -149,16 +145,8 @@ class SubscriptionIndexTest {
   }
 
   private LiveStream stream(String id) {
-    ServerCallStreamObserver<EncodedBatch> call = new LiveStreamBatchingTest.RecordingCall();
     Executor never = r -> {}; // nothing is drained: only the index is under test
-    return new LiveStream(
-        id,
-        new Principal("reader", "reader", Role.USER, 0),
-        call,
-        never,
-        100,
-        metrics,
-        /* oneShot= */ false);
+    return Fixtures.stream(id, new RecordingSink(), encoder, never, 100, TimeSource.SYSTEM);
   }
 
   private static <T> List<T> concat(List<T> a, List<T> b) {

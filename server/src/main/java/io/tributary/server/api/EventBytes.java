@@ -1,4 +1,4 @@
-package io.tributary.server.live;
+package io.tributary.server.api;
 
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.MessageLite;

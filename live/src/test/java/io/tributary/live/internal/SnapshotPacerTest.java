@@ -1,19 +1,14 @@
-package io.tributary.server.live;
+package io.tributary.live.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.tributary.api.v1.InitialRows;
-import io.tributary.api.v1.LiveEvent;
-import io.tributary.api.v1.Row;
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
-import io.tributary.query.catalog.Role;
-import io.tributary.server.Principal;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -23,25 +18,18 @@ import org.junit.jupiter.api.Test;
 /**
  * How a snapshot's batches are paced on a stream: the next batch may be read and queued only once
  * the previous one was taken by the stream's drain (which takes events only while the client is
- * ready), and a client that takes nothing fails within the configured limits. The gRPC call is the
- * recording stand-in of {@link LiveStreamBatchingTest}, whose readiness the test controls.
+ * ready), and a client that takes nothing fails within the configured limits. The client is a
+ * recording sink whose readiness the test controls; the limits are read on a clock the test moves.
  */
 class SnapshotPacerTest {
   private static final Duration LONG = Duration.ofSeconds(60);
 
   private final ExecutorService writers = Executors.newSingleThreadExecutor();
   private final ExecutorService setup = Executors.newSingleThreadExecutor();
-  private final LiveStreamBatchingTest.RecordingCall call =
-      new LiveStreamBatchingTest.RecordingCall();
+  private final RecordingSink sink = new RecordingSink();
+  private final ManualTime time = new ManualTime();
   private final LiveStream stream =
-      new LiveStream(
-          "s1",
-          new Principal("u1", Role.USER),
-          call,
-          writers,
-          10_000,
-          new LiveMetrics(new SimpleMeterRegistry(), () -> 0),
-          /* oneShot= */ false);
+      Fixtures.stream("s1", sink, new TextEncoder(), writers, 10_000, time);
   private final AtomicBoolean closed = new AtomicBoolean();
 
   @AfterEach
@@ -51,12 +39,12 @@ class SnapshotPacerTest {
   }
 
   private SnapshotPacer pacer(Duration stall, Duration max) {
-    return new SnapshotPacer(stream, closed::get, "ns.t", stall, max);
+    return new SnapshotPacer(stream, closed::get, "ns.t", stall, max, time);
   }
 
   @Test
   void shouldLetTheNextBatchGoOnlyOnceTheClientTookThePreviousOne() throws Exception {
-    call.ready = false;
+    sink.ready = false;
     SnapshotPacer pacer = pacer(LONG, LONG);
     assertThat(pacer.awaitRoom()).isTrue();
     assertThat(pacer.put(batch(1))).isTrue();
@@ -67,23 +55,26 @@ class SnapshotPacerTest {
         .atMost(Duration.ofSeconds(5))
         .until(() -> !room.isDone() && stream.queued() == 1);
 
-    call.becomeReady();
+    sink.becomeReady();
 
     assertThat(room.get()).isTrue();
     assertThat(pacer.put(batch(2))).isTrue();
-    await().atMost(Duration.ofSeconds(5)).until(() -> call.events().size() == 2);
-    assertThat(call.events())
-        .extracting(e -> e.getInitialRows().getRowsCount())
-        .containsExactly(1, 2);
+    await().atMost(Duration.ofSeconds(5)).until(() -> sink.events().size() == 2);
+    assertThat(sink.events()).containsExactly("sub|rows 1", "sub|rows 2");
   }
 
   @Test
   void shouldFailAsTooSlowWhenTheClientTakesNothingForTheStallTimeout() {
-    call.ready = false;
+    sink.ready = false;
     SnapshotPacer pacer = pacer(Duration.ofSeconds(1), LONG);
     assertThat(pacer.put(batch(1))).isTrue();
 
-    assertThatThrownBy(pacer::awaitRoom)
+    CompletableFuture<Boolean> room = CompletableFuture.supplyAsync(pacer::awaitRoom, setup);
+    moveTheClockUntilDone(room);
+
+    assertThatThrownBy(room::get)
+        .isInstanceOf(ExecutionException.class)
+        .cause()
         .isInstanceOfSatisfying(
             TributaryException.class,
             e -> assertThat(e.code()).isEqualTo(ErrorCode.SUBSCRIBER_TOO_SLOW))
@@ -92,11 +83,17 @@ class SnapshotPacerTest {
 
   @Test
   void shouldFailAsTooSlowWhenTheSnapshotOutlastsTheLongestItMayStayOpen() {
-    call.ready = false;
+    sink.ready = false;
     SnapshotPacer pacer = pacer(LONG, Duration.ofSeconds(1));
     assertThat(pacer.put(batch(1))).isTrue();
 
-    assertThatThrownBy(() -> pacer.put(batch(2)))
+    CompletableFuture<Boolean> second =
+        CompletableFuture.supplyAsync(() -> pacer.put(batch(2)), setup);
+    moveTheClockUntilDone(second);
+
+    assertThatThrownBy(second::get)
+        .isInstanceOf(ExecutionException.class)
+        .cause()
         .isInstanceOfSatisfying(
             TributaryException.class,
             e -> assertThat(e.code()).isEqualTo(ErrorCode.SUBSCRIBER_TOO_SLOW))
@@ -107,8 +104,24 @@ class SnapshotPacerTest {
   }
 
   @Test
+  void shouldNotFailBeforeTheStallTimeoutHasPassedOnItsClock() {
+    sink.ready = false;
+    SnapshotPacer pacer = pacer(Duration.ofSeconds(10), LONG);
+    assertThat(pacer.put(batch(1))).isTrue();
+
+    CompletableFuture<Boolean> room = CompletableFuture.supplyAsync(pacer::awaitRoom, setup);
+    await()
+        .during(Duration.ofMillis(500)) // real time passes; the clock the pacer reads does not
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> !room.isDone());
+    sink.becomeReady();
+
+    assertThat(room.join()).isTrue();
+  }
+
+  @Test
   void shouldStopWaitingWhenTheSubscriptionIsClosed() throws Exception {
-    call.ready = false;
+    sink.ready = false;
     SnapshotPacer pacer = pacer(LONG, LONG);
     assertThat(pacer.put(batch(1))).isTrue();
     CompletableFuture<Boolean> room = CompletableFuture.supplyAsync(pacer::awaitRoom, setup);
@@ -122,7 +135,7 @@ class SnapshotPacerTest {
 
   @Test
   void shouldStopWaitingWhenTheStreamIsCancelled() throws Exception {
-    call.ready = false;
+    sink.ready = false;
     SnapshotPacer pacer = pacer(LONG, LONG);
     assertThat(pacer.put(batch(1))).isTrue();
     CompletableFuture<Boolean> room = CompletableFuture.supplyAsync(pacer::awaitRoom, setup);
@@ -132,11 +145,18 @@ class SnapshotPacerTest {
     assertThat(room.get()).isFalse();
   }
 
-  private static EventBytes batch(int rows) {
-    InitialRows.Builder b = InitialRows.newBuilder();
-    for (int i = 0; i < rows; i++) {
-      b.addRows(Row.getDefaultInstance());
-    }
-    return EventBytes.of(LiveEvent.newBuilder().setSubscriptionId("sub").setInitialRows(b).build());
+  /** Moves the pacer's clock a second at a time until {@code waiting} ends (it waits on it). */
+  private void moveTheClockUntilDone(CompletableFuture<?> waiting) {
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> {
+              time.advance(Duration.ofSeconds(1));
+              return waiting.isDone();
+            });
+  }
+
+  private static Event batch(int rows) {
+    return new Event(TextEncoder.bytes("sub|"), TextEncoder.bytes("rows " + rows));
   }
 }

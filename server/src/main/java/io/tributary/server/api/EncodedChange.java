@@ -1,4 +1,4 @@
-package io.tributary.server.live;
+package io.tributary.server.api;
 
 import io.tributary.api.v1.Column;
 import io.tributary.api.v1.LiveEvent;
@@ -8,22 +8,23 @@ import io.tributary.api.v1.RowInsert;
 import io.tributary.api.v1.RowUpdate;
 import io.tributary.api.v1.SortKey;
 import io.tributary.api.v1.Subscribed;
+import io.tributary.live.EventEncoder;
 import io.tributary.materializer.AppliedChange;
 import io.tributary.query.catalog.ColumnDef;
 import io.tributary.query.catalog.ColumnType;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.live.LiveQuery;
-import io.tributary.server.api.Values;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * One change's rows and events encoded once per distinct projection (the columns a subscription's
  * events carry), however many subscriptions receive them: the insert, update and delete fields are
- * serialized once and the same bytes go to every matching stream (DESIGN.md section 5). Used by one
+ * serialized once and the same bytes go to every matching stream (DESIGN.md section 5). A row that
+ * is not the change's own (a live SELECT's window moving) is encoded when asked. Used by one
  * thread.
  */
-final class EncodedChange {
+final class EncodedChange implements EventEncoder.ChangeEncoding {
   private final AppliedChange change;
 
   /** Encodings by projection, found by identity: equal projections are one list (see LiveHub). */
@@ -47,44 +48,58 @@ final class EncodedChange {
     this.change = change;
   }
 
-  /** The {@code insert} field of a LiveEvent for the change's new row. */
-  byte[] insert(List<Integer> columns) {
+  @Override
+  public byte[] insert(List<Integer> columns, Object[] row) {
+    if (row != change.newRow()) {
+      return insertField(row(columns, row));
+    }
     Encoded e = encoded(columns);
     if (e.insert == null) {
-      e.insert =
-          EventBytes.field(
-              LiveEvent.INSERT_FIELD_NUMBER,
-              RowInsert.newBuilder().setRow(newRow(columns)).setSeq(change.seq()).build());
+      e.insert = insertField(newRow(columns));
     }
     return e.insert;
   }
 
-  /** The {@code update} field of a LiveEvent for the change's old and new row. */
-  byte[] update(List<Integer> columns) {
+  @Override
+  public byte[] update(List<Integer> columns, Object[] oldRow, Object[] newRow) {
+    if (oldRow != change.oldRow() || newRow != change.newRow()) {
+      return updateField(row(columns, oldRow), row(columns, newRow));
+    }
     Encoded e = encoded(columns);
     if (e.update == null) {
-      e.update =
-          EventBytes.field(
-              LiveEvent.UPDATE_FIELD_NUMBER,
-              RowUpdate.newBuilder()
-                  .setOldRow(oldRow(columns))
-                  .setNewRow(newRow(columns))
-                  .setSeq(change.seq())
-                  .build());
+      e.update = updateField(oldRow(columns), newRow(columns));
     }
     return e.update;
   }
 
-  /** The {@code delete} field of a LiveEvent for the change's old row. */
-  byte[] delete(List<Integer> columns) {
+  @Override
+  public byte[] delete(List<Integer> columns, Object[] row) {
+    if (row != change.oldRow()) {
+      return deleteField(row(columns, row));
+    }
     Encoded e = encoded(columns);
     if (e.delete == null) {
-      e.delete =
-          EventBytes.field(
-              LiveEvent.DELETE_FIELD_NUMBER,
-              RowDelete.newBuilder().setRow(oldRow(columns)).setSeq(change.seq()).build());
+      e.delete = deleteField(oldRow(columns));
     }
     return e.delete;
+  }
+
+  private byte[] insertField(Row row) {
+    return EventBytes.field(
+        LiveEvent.INSERT_FIELD_NUMBER,
+        RowInsert.newBuilder().setRow(row).setSeq(change.seq()).build());
+  }
+
+  private byte[] updateField(Row oldRow, Row newRow) {
+    return EventBytes.field(
+        LiveEvent.UPDATE_FIELD_NUMBER,
+        RowUpdate.newBuilder().setOldRow(oldRow).setNewRow(newRow).setSeq(change.seq()).build());
+  }
+
+  private byte[] deleteField(Row row) {
+    return EventBytes.field(
+        LiveEvent.DELETE_FIELD_NUMBER,
+        RowDelete.newBuilder().setRow(row).setSeq(change.seq()).build());
   }
 
   /** A row of the change's table: from the cache when it is the change's own old or new row. */

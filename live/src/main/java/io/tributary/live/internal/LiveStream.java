@@ -1,8 +1,12 @@
-package io.tributary.server.live;
+package io.tributary.live.internal;
 
-import io.grpc.stub.ServerCallStreamObserver;
+import io.tributary.live.EventEncoder;
+import io.tributary.live.EventEncoder.ChangeEncoding;
+import io.tributary.live.Sink;
+import io.tributary.live.StreamOwner;
+import io.tributary.live.TimeSource;
 import io.tributary.materializer.AppliedChange;
-import io.tributary.server.Principal;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,42 +16,78 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
 /**
- * One client connection's event stream: a bounded queue in front of a gRPC server stream that is
- * written only when gRPC flow control says the client can take more ({@code isReady}). Events are
- * written by one drain task at a time on a shared executor, so no thread ever blocks on a slow
+ * One client connection's event stream: a bounded queue in front of its {@link Sink}, which is
+ * written only when the sink's flow control says the client can take more ({@code isReady}). Events
+ * are written by one drain task at a time on a shared executor, so no thread ever blocks on a slow
  * client. A drain sends the events waiting at that moment as one batch (up to {@link
- * #MAX_BATCH_EVENTS} events or about {@link #MAX_BATCH_BYTES} bytes), so a burst costs a few gRPC
+ * #MAX_BATCH_EVENTS} events or about {@link #MAX_BATCH_BYTES} bytes), so a burst costs a few
  * messages instead of one per event, while an event that finds the queue empty goes out alone at
- * once. The events of one change ({@link #offerAll}) always go out in the same batch, even past
- * those limits, so a client knows that a change is complete at the end of a batch.
+ * once. The events of one change always go out in the same batch, even past those limits, so a
+ * client knows that a change is complete at the end of a batch.
+ *
+ * <p>Every change reaches the queue one way, {@link #addChangeLocked}: from the dispatcher's fast
+ * path ({@link #offerLive}) or from a subscription that holds its own lock ({@link #offerChange}).
+ *
+ * <p>Lifecycle ({@link State#isValidTransition}): OPEN (events are accepted) → COMPLETING (the
+ * stream ends once its queue is written) → CLOSED; OPEN → CLOSED when the client goes away.
  */
 final class LiveStream {
+  /** The states of a stream; see the class comment. */
+  enum State {
+    OPEN,
+    COMPLETING,
+    CLOSED;
+
+    /** Whether a stream may move from this state to {@code next}. */
+    boolean isValidTransition(State next) {
+      return switch (this) {
+        case OPEN -> next == COMPLETING || next == CLOSED;
+        case COMPLETING -> next == CLOSED;
+        case CLOSED -> false;
+      };
+    }
+  }
+
+  /** What became of a change offered to a subscription. */
+  enum Outcome {
+    /** Its events were queued. */
+    SENT,
+    /** It means nothing for the subscription, or nobody is left to deliver to. */
+    NONE,
+    /** Its events do not fit: the subscriber cannot keep up and must be closed. */
+    FULL
+  }
+
   /** The most events in one batch. */
   static final int MAX_BATCH_EVENTS = 1024;
 
   /**
    * A batch stops growing past this many bytes (one event larger than this still goes, alone): well
-   * under gRPC's default 4 MiB limit for a received message.
+   * under the 4 MiB a gRPC client takes in one message by default.
    */
   static final int MAX_BATCH_BYTES = 256 * 1024;
 
   private final String id;
-  private final Principal principal;
-  private final ServerCallStreamObserver<EncodedBatch> observer;
+  private final StreamOwner owner;
+  private final Sink sink;
+  private final EventEncoder encoder;
   private final Executor executor;
   private final int capacity;
   private final LiveMetrics metrics;
+  private final TimeSource time;
   private final boolean oneShot;
 
   /** The events not yet written; also the monitor of the fields below it. */
   private final EventQueue queue = new EventQueue();
 
+  /** A change's bodies for one subscription, while they are queued (under the queue's lock). */
+  private final List<byte[]> bodies = new ArrayList<>(4);
+
   private final AtomicBoolean draining = new AtomicBoolean();
   final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
-  private volatile boolean cancelled;
 
-  /** No event is accepted any more; the stream ends once the queue is empty. */
-  private boolean completing;
+  /** Written under the queue's lock ({@link #transitionTo}); read anywhere. */
+  private volatile State state = State.OPEN;
 
   /**
    * Whether the dispatcher has queued events here and not yet started a drain (its thread only).
@@ -56,28 +96,32 @@ final class LiveStream {
 
   LiveStream(
       String id,
-      Principal principal,
-      ServerCallStreamObserver<EncodedBatch> observer,
+      StreamOwner owner,
+      Sink sink,
+      EventEncoder encoder,
       Executor executor,
       int capacity,
       LiveMetrics metrics,
+      TimeSource time,
       boolean oneShot) {
     this.id = id;
-    this.principal = principal;
-    this.observer = observer;
+    this.owner = owner;
+    this.sink = sink;
+    this.encoder = encoder;
     this.executor = executor;
     this.capacity = capacity;
     this.metrics = metrics;
+    this.time = time;
     this.oneShot = oneShot;
-    observer.setOnReadyHandler(this::scheduleDrain);
+    sink.onReady(this::scheduleDrain);
   }
 
   String id() {
     return id;
   }
 
-  Principal principal() {
-    return principal;
+  StreamOwner owner() {
+    return owner;
   }
 
   int capacity() {
@@ -88,22 +132,38 @@ final class LiveStream {
     return oneShot;
   }
 
+  /** Whether the client went away (or the stream ended): nothing is written any more. */
   boolean cancelled() {
-    return cancelled;
+    return state == State.CLOSED;
+  }
+
+  State state() {
+    return state;
+  }
+
+  /** Under the queue's lock. */
+  private void transitionTo(State next) {
+    if (!state.isValidTransition(next)) {
+      throw new IllegalStateException(
+          "Cannot transition live stream " + id + " from " + state + " to " + next);
+    }
+    state = next;
   }
 
   void markCancelled() {
-    cancelled = true;
     synchronized (queue) {
+      if (state != State.CLOSED) {
+        transitionTo(State.CLOSED);
+      }
       queue.clear();
       queue.notifyAll();
     }
   }
 
   /** Adds an event unless the queue is full; never blocks. */
-  boolean offer(EventBytes event, long handoffNanos) {
+  boolean offer(Event event, long handoffNanos) {
     synchronized (queue) {
-      if (cancelled || completing) {
+      if (state != State.OPEN) {
         return true; // nobody to deliver to: not the subscriber's fault
       }
       if (queue.size() >= capacity) {
@@ -116,32 +176,34 @@ final class LiveStream {
   }
 
   /**
-   * Adds one change's event of a subscription, {@code head} then {@code body}, unless the queue is
-   * full; never blocks. With {@code drainNow} false the caller starts the drain later ({@link
-   * #flush}), so that the events of several changes leave together.
+   * Queues the events a change means for {@code sub}, all or none, from a caller that holds the
+   * subscription's lock; never blocks. With {@code drainNow} false the caller starts the drain
+   * later ({@link #flush}), so that the events of several changes leave together.
+   *
+   * @return false when they do not fit (the subscriber must be closed)
    */
-  boolean offerChange(byte[] head, byte[] body, long handoffNanos, boolean drainNow) {
+  boolean offerChange(
+      Subscription sub,
+      AppliedChange change,
+      ChangeEncoding encoding,
+      long handoffNanos,
+      boolean drainNow) {
+    Outcome outcome;
     synchronized (queue) {
-      if (cancelled || completing) {
-        return true; // nobody to deliver to: not the subscriber's fault
-      }
-      if (queue.size() >= capacity) {
-        return false;
-      }
-      queue.add(head, body, handoffNanos, false);
+      outcome = addChangeLocked(sub, change, encoding, handoffNanos);
     }
-    if (drainNow) {
+    if (drainNow && outcome == Outcome.SENT) {
       scheduleDrain();
     }
-    return true;
+    return outcome != Outcome.FULL;
   }
 
   /**
-   * The dispatcher's fast path: queues one change's event for each of {@code subs[from, to)}, all
+   * The dispatcher's fast path: queues one change's events for each of {@code subs[from, to)}, all
    * subscriptions of this stream, under one lock. A subscription it cannot serve this way (not
    * {@link Subscription#servedLive}) goes to {@code elsewhere}, for {@link Subscription#offer}; one
-   * whose event does not fit goes to {@code tooSlow}, to be closed. Never blocks; does not start
-   * the drain (see {@link #offerChange}).
+   * whose events do not fit goes to {@code tooSlow}, to be closed. Never blocks; does not start the
+   * drain (see {@link #offerChange}).
    */
   void offerLive(
       List<Subscription> subs,
@@ -149,53 +211,49 @@ final class LiveStream {
       int to,
       AppliedChange change,
       long handoffNanos,
-      EncodedChange encoded,
+      ChangeEncoding encoding,
       List<Subscription> elsewhere,
       List<Subscription> tooSlow) {
     synchronized (queue) {
-      boolean gone = cancelled || completing;
       for (int i = from; i < to; i++) {
         Subscription sub = subs.get(i);
         if (!sub.servedLive()) {
           elsewhere.add(sub);
-          continue;
-        }
-        byte[] body = gone ? null : sub.liveBody(change, encoded);
-        if (body == null) {
-          continue; // nothing for it, or nobody to deliver to (not the subscriber's fault)
-        }
-        if (queue.size() >= capacity) {
+        } else if (addChangeLocked(sub, change, encoding, handoffNanos) == Outcome.FULL) {
           tooSlow.add(sub);
-          continue;
         }
-        queue.add(sub.idField(), body, handoffNanos, false);
-        sub.sent(change.seq());
       }
     }
   }
 
   /**
-   * Adds the events of one change, all or none: none when they do not all fit; never blocks. They
-   * will leave in one batch. See {@link #offerChange} for {@code drainNow}.
+   * The one way a change reaches the queue (under its lock): the subscription turns it into its
+   * events ({@link Subscription#bodies}: none when already applied or outside its view), which are
+   * queued together, joined so that they leave in one batch, or not at all; then the subscription
+   * records them as sent.
    */
-  boolean offerAll(List<EventBytes> events, long handoffNanos, boolean drainNow) {
-    synchronized (queue) {
-      if (cancelled || completing) {
-        return true; // nobody to deliver to: not the subscriber's fault
-      }
-      if (queue.size() + events.size() > capacity) {
-        return false;
-      }
-      int last = events.size() - 1;
-      for (int i = 0; i <= last; i++) {
-        EventBytes event = events.get(i);
-        queue.add(event.head(), event.body(), handoffNanos, i < last);
-      }
+  private Outcome addChangeLocked(
+      Subscription sub, AppliedChange change, ChangeEncoding encoding, long handoffNanos) {
+    if (state != State.OPEN) {
+      return Outcome.NONE; // nobody to deliver to: not the subscriber's fault
     }
-    if (drainNow) {
-      scheduleDrain();
+    List<byte[]> out = bodies;
+    sub.bodies(change, encoding, out);
+    int n = out.size();
+    if (n == 0) {
+      return Outcome.NONE;
     }
-    return true;
+    if (queue.size() + n > capacity) {
+      out.clear();
+      return Outcome.FULL;
+    }
+    byte[] head = sub.head();
+    for (int i = 0; i < n; i++) {
+      queue.add(head, out.get(i), handoffNanos, i < n - 1);
+    }
+    out.clear();
+    sub.sent(change.seq(), n);
+    return Outcome.SENT;
   }
 
   /** Starts writing what was queued without draining. */
@@ -204,9 +262,9 @@ final class LiveStream {
   }
 
   /** Adds an event beyond the capacity: for the one error that closes a subscriber. */
-  void force(EventBytes event) {
+  void force(Event event) {
     synchronized (queue) {
-      if (cancelled || completing) {
+      if (state != State.OPEN) {
         return;
       }
       queue.add(event.head(), event.body(), 0, false);
@@ -226,16 +284,17 @@ final class LiveStream {
   /**
    * Waits until the stream has room for the next snapshot batch of a subscription, then adds it:
    * room means that the batch queued before it (at position {@code after}; -1 for none) has been
-   * taken from the queue by a drain, and the queue is not full. A drain takes events only while
-   * gRPC flow control says the client can take more ({@code isReady}), so a snapshot never has more
-   * than one batch waiting here, and the caller reads the next one from the store only after the
-   * previous one went out (see {@link #awaitRoom}).
+   * taken from the queue by a drain, and the queue is not full. A drain takes events only while the
+   * sink's flow control says the client can take more ({@code isReady}), so a snapshot never has
+   * more than one batch waiting here, and the caller reads the next one from the store only after
+   * the previous one went out (see {@link #awaitRoom}).
    *
    * @param abandoned checked while waiting, without the stream's lock; true stops the wait
    * @return the event's position, to pass as {@code after} with the next batch; {@link #GONE} or
-   *     {@link #TIMED_OUT} (at {@code deadlineNanos}, of {@link System#nanoTime()}) when not added
+   *     {@link #TIMED_OUT} (at {@code deadlineNanos}, of the hub's {@link TimeSource#nanoTime()})
+   *     when not added
    */
-  long putPaced(EventBytes event, long after, long deadlineNanos, BooleanSupplier abandoned)
+  long putPaced(Event event, long after, long deadlineNanos, BooleanSupplier abandoned)
       throws InterruptedException {
     long position;
     synchronized (queue) {
@@ -266,13 +325,13 @@ final class LiveStream {
   private long awaitRoomLocked(long after, long deadlineNanos, BooleanSupplier abandoned)
       throws InterruptedException {
     while (true) {
-      if (cancelled || completing || abandoned.getAsBoolean()) {
+      if (state != State.OPEN || abandoned.getAsBoolean()) {
         return GONE;
       }
       if (queue.taken() > after && queue.size() < capacity) {
         return 0;
       }
-      long remaining = deadlineNanos - System.nanoTime();
+      long remaining = deadlineNanos - time.nanoTime();
       if (remaining <= 0) {
         return TIMED_OUT;
       }
@@ -282,18 +341,19 @@ final class LiveStream {
   }
 
   /** Adds an event, waiting while the queue is full (snapshot and replay only). */
-  boolean put(EventBytes event, long timeoutMillis) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+  boolean put(Event event, long timeoutMillis) throws InterruptedException {
+    long deadline = time.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     synchronized (queue) {
-      while (queue.size() >= capacity && !cancelled) {
-        long remaining = deadline - System.nanoTime();
+      while (queue.size() >= capacity && state != State.CLOSED) {
+        long remaining = deadline - time.nanoTime();
         if (remaining <= 0) {
           return false;
         }
-        queue.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(remaining)));
+        queue.wait(
+            Math.max(1, Math.min(ABANDON_CHECK_MILLIS, TimeUnit.NANOSECONDS.toMillis(remaining))));
       }
-      if (cancelled || completing) {
-        return !cancelled;
+      if (state != State.OPEN) {
+        return state != State.CLOSED;
       }
       queue.add(event.head(), event.body(), 0, false);
     }
@@ -302,15 +362,15 @@ final class LiveStream {
   }
 
   /** Ends the stream after the queued events (with {@code last} as the final event, if any). */
-  void complete(EventBytes last) {
+  void complete(Event last) {
     synchronized (queue) {
-      if (cancelled || completing) {
+      if (state != State.OPEN) {
         return;
       }
       if (last != null) {
         queue.add(last.head(), last.body(), 0, false);
       }
-      completing = true;
+      transitionTo(State.COMPLETING);
       queue.notifyAll();
     }
     scheduleDrain();
@@ -337,31 +397,35 @@ final class LiveStream {
         int n = 0;
         boolean end;
         synchronized (queue) {
-          if (cancelled || !observer.isReady()) {
+          if (state == State.CLOSED || !sink.isReady()) {
             break;
           }
           if (!queue.isEmpty()) {
-            n = queue.batchLength(MAX_BATCH_EVENTS, MAX_BATCH_BYTES);
+            n = queue.batchLength(MAX_BATCH_EVENTS, MAX_BATCH_BYTES, encoder);
             heads = new byte[n][];
             bodies = new byte[n][];
             handoffs = new long[n];
             queue.take(n, heads, bodies, handoffs);
             queue.notifyAll();
           }
-          end = completing && queue.isEmpty();
+          end = state == State.COMPLETING && queue.isEmpty();
           if (n == 0 && !end) {
             break;
           }
         }
         try {
           if (n > 0) {
-            // Encoded outside the lock: the dispatcher keeps queuing meanwhile.
-            observer.onNext(EncodedBatch.of(heads, bodies, n));
+            // Framed outside the lock: the dispatcher keeps queuing meanwhile.
+            sink.send(heads, bodies, n);
             metrics.delivered(handoffs, n);
           }
           if (end) {
-            observer.onCompleted();
-            cancelled = true;
+            sink.complete();
+            synchronized (queue) {
+              if (state != State.CLOSED) {
+                transitionTo(State.CLOSED);
+              }
+            }
             return;
           }
         } catch (RuntimeException e) {
@@ -376,7 +440,10 @@ final class LiveStream {
     // An event or a readiness change may have arrived between the check and the reset.
     boolean more;
     synchronized (queue) {
-      more = !cancelled && (!queue.isEmpty() || completing) && observer.isReady();
+      more =
+          state != State.CLOSED
+              && (!queue.isEmpty() || state == State.COMPLETING)
+              && sink.isReady();
     }
     if (more) {
       scheduleDrain();
@@ -445,7 +512,7 @@ final class LiveStream {
      * first, while their bytes stay under {@code maxBytes}; but a batch never ends inside a change,
      * so the rest of a change whose first event is in comes along past either limit.
      */
-    int batchLength(int maxEvents, int maxBytes) {
+    int batchLength(int maxEvents, int maxBytes, EventEncoder framing) {
       int mask = heads.length - 1;
       int n = 0;
       int bytes = 0;
@@ -455,7 +522,7 @@ final class LiveStream {
         if (n > 0 && !insideChange && (n >= maxEvents || bytes >= maxBytes)) {
           break;
         }
-        bytes += EncodedBatch.framedSize(heads[i].length + bodies[i].length);
+        bytes += framing.framedSize(heads[i].length + bodies[i].length);
         n++;
       }
       return n;

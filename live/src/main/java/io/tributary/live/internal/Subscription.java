@@ -1,0 +1,325 @@
+package io.tributary.live.internal;
+
+import io.tributary.live.EventEncoder;
+import io.tributary.live.EventEncoder.ChangeEncoding;
+import io.tributary.materializer.AppliedChange;
+import io.tributary.query.live.LiveQuery;
+import io.tributary.query.live.LiveWindow;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One live subscription. Lifecycle ({@link State#isValidTransition}): SNAPSHOT (changes that arrive
+ * meanwhile are buffered, at most the stream's queue capacity of them; past that the subscription
+ * is closed as too slow once its snapshot is sent, with the snapshot's high-water mark to resume
+ * from) → LIVE (changes go straight to the stream) → CLOSED; SNAPSHOT → CLOSED when it is closed
+ * before it went live. A change is applied only if its {@code _seq} is larger than the last one
+ * applied, which removes both the overlap with the snapshot and the duplicates a replayed Kafka
+ * Streams transaction can produce.
+ *
+ * <p>A change becomes zero or more events, all carrying its {@code _seq} ({@link #bodies}, the only
+ * place that decides them): one insert, update or delete for a SUBSCRIBE or a live SELECT without
+ * LIMIT (an update that enters or leaves the filter is an insert or a delete); for a live SELECT
+ * with LIMIT, a delete for each row that leaves the window, an update if the changed row stays in
+ * it, and an insert for each row that enters it, in that order (so the subscriber never holds more
+ * than LIMIT rows). The events of one change are queued together or not at all, by {@link
+ * LiveStream}'s one delivery path.
+ *
+ * <p>Threads: the hub's dispatcher thread delivers changes; the setup thread delivers the ones
+ * buffered during the snapshot when it goes live. A LIVE subscription without a window is served by
+ * the dispatcher without this lock, under its stream's lock ({@link #servedLive}): once LIVE, only
+ * the dispatcher writes its positions, and whoever closes it sets CLOSED before queuing its final
+ * event on the stream, so nothing the dispatcher queues can follow that event.
+ */
+final class Subscription {
+  /** The states of a subscription; see the class comment. */
+  enum State {
+    SNAPSHOT,
+    LIVE,
+    CLOSED;
+
+    /** Whether a subscription may move from this state to {@code next}. */
+    boolean isValidTransition(State next) {
+      return switch (this) {
+        case SNAPSHOT -> next == LIVE || next == CLOSED;
+        case LIVE -> next == CLOSED;
+        case CLOSED -> false;
+      };
+    }
+  }
+
+  private record Pending(AppliedChange change, long handoffNanos) {}
+
+  final String id;
+  final LiveStream stream;
+  final LiveQuery query;
+
+  /**
+   * The id of the account the subscription acts as (EXECUTE AS USER: that user's, not the
+   * caller's).
+   */
+  final String userId;
+
+  /** That account's name, for system.live. */
+  final String user;
+
+  final long openedAtMillis;
+
+  /** The encoder of its buffered and replayed changes (the dispatcher passes its own encodings). */
+  private final EventEncoder encoder;
+
+  /** The head every event of this subscription starts with. */
+  private final byte[] head;
+
+  /** {@code query.columns()}, the same list object as every subscription with equal columns. */
+  private final List<Integer> projection;
+
+  private final LiveWindow window;
+  private volatile State state = State.SNAPSHOT;
+  private final List<Pending> buffer = new ArrayList<>();
+  private boolean bufferOverflowed;
+  private long appliedSeq;
+  private long lastSeq; // written with release semantics on the fast path; see LAST_SEQ
+  private long delivered; // likewise; see DELIVERED
+
+  private static final VarHandle LAST_SEQ;
+  private static final VarHandle DELIVERED;
+
+  static {
+    try {
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      LAST_SEQ = lookup.findVarHandle(Subscription.class, "lastSeq", long.class);
+      DELIVERED = lookup.findVarHandle(Subscription.class, "delivered", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /**
+   * @param projection {@code query.columns()} as a list shared by every subscription with the same
+   *     columns, so that a change's encodings are found by identity
+   * @param head the encoder's {@link EventEncoder#subscriptionHead} of {@code id}
+   */
+  Subscription(
+      String id,
+      LiveStream stream,
+      LiveQuery query,
+      List<Integer> projection,
+      String userId,
+      String user,
+      long openedAtMillis,
+      EventEncoder encoder,
+      byte[] head) {
+    this.id = id;
+    this.stream = stream;
+    this.query = query;
+    this.userId = userId;
+    this.user = user;
+    this.openedAtMillis = openedAtMillis;
+    this.encoder = encoder;
+    this.head = head;
+    this.projection = projection;
+    this.window = query.windowed() ? new LiveWindow(query) : null;
+    this.lastSeq = query.fromSeq(); // -1 when taking a snapshot
+    this.appliedSeq = lastSeq;
+  }
+
+  /** Under this subscription's lock. */
+  private void transitionTo(State next) {
+    if (!state.isValidTransition(next)) {
+      throw new IllegalStateException(
+          "Cannot transition subscription " + id + " from " + state + " to " + next);
+    }
+    state = next;
+  }
+
+  /**
+   * Called by the dispatcher with a change of the subscription's range, when it cannot serve it
+   * under the stream's lock alone ({@link #servedLive}). Events are queued on the stream without
+   * starting its drain: the dispatcher calls {@link LiveStream#flush} afterwards.
+   *
+   * @return false when the subscriber cannot keep up and must be closed
+   */
+  synchronized boolean offer(AppliedChange change, long handoffNanos, ChangeEncoding encoding) {
+    switch (state) {
+      case CLOSED:
+        return true;
+      case SNAPSHOT:
+        if (bufferOverflowed) {
+          return true;
+        }
+        if (buffer.size() >= Math.max(1, stream.capacity())) {
+          // Reported when the snapshot ends: the subscriber then resumes from the snapshot's
+          // high-water mark, so the buffered changes will never be sent and need not be kept.
+          bufferOverflowed = true;
+          buffer.clear();
+          return true;
+        }
+        buffer.add(new Pending(change, handoffNanos));
+        return true;
+      default:
+        return stream.offerChange(this, change, encoding, handoffNanos, false);
+    }
+  }
+
+  /**
+   * Whether the dispatcher may serve this subscription under its stream's lock alone, without this
+   * one: it is LIVE and has no window.
+   */
+  boolean servedLive() {
+    return window == null && state == State.LIVE;
+  }
+
+  /**
+   * Adds to {@code out} the event bodies a change means for this subscription, in order, and marks
+   * it applied; adds none when it was applied already or concerns none of the subscription's rows.
+   * Called with the stream's lock (and this one's, except on the dispatcher's fast path) held, or
+   * with this one's during a replay; the events go out with {@link #head}.
+   */
+  void bodies(AppliedChange change, ChangeEncoding encoding, List<byte[]> out) {
+    if (change.seq() <= appliedSeq) {
+      return;
+    }
+    appliedSeq = change.seq();
+    List<Integer> columns = projection;
+    if (window == null) {
+      Object[] oldRow = change.oldRow();
+      Object[] newRow = change.newRow();
+      boolean oldMatch = oldRow != null && query.predicate().test(oldRow);
+      boolean newMatch = newRow != null && query.predicate().test(newRow);
+      if (oldMatch && newMatch) {
+        out.add(encoding.update(columns, oldRow, newRow));
+      } else if (newMatch) {
+        out.add(encoding.insert(columns, newRow));
+      } else if (oldMatch) {
+        out.add(encoding.delete(columns, oldRow));
+      }
+      return;
+    }
+    for (LiveWindow.Transition t : window.apply(change.oldRow(), change.newRow())) {
+      if (t.after() == null) {
+        out.add(encoding.delete(columns, t.before()));
+      } else if (t.before() == null) {
+        out.add(encoding.insert(columns, t.after()));
+      } else {
+        out.add(encoding.update(columns, t.before(), t.after()));
+      }
+    }
+  }
+
+  /** Records that {@code events} events of change {@code seq} were queued. */
+  void sent(long seq, int events) {
+    LAST_SEQ.setRelease(this, seq);
+    DELIVERED.setRelease(this, delivered + events);
+  }
+
+  /** The head every event of this subscription starts with. */
+  byte[] head() {
+    return head;
+  }
+
+  /**
+   * Loads the snapshot's rows into the window of a live SELECT with LIMIT. Called by the setup
+   * thread before {@link #goLive}: until then the dispatcher only buffers changes and never touches
+   * the window, so a large snapshot is loaded without holding the lock the dispatcher needs; {@link
+   * #goLive} publishes the window to the dispatcher.
+   *
+   * @return the rows of the window, in order
+   */
+  List<Object[]> loadWindow(Iterable<Object[]> snapshot) {
+    if (state() == State.CLOSED) {
+      return List.of(); // closed meanwhile (its stream went away): nobody will read the window
+    }
+    window.load(snapshot);
+    return window.rows();
+  }
+
+  /**
+   * Applies a change read back during a resume and returns its events; the caller sends them and
+   * then calls {@link #sentDuringSetup}.
+   */
+  synchronized List<Event> replayed(AppliedChange change) {
+    List<byte[]> bodies = new ArrayList<>(1);
+    bodies(change, encoder.change(change), bodies);
+    List<Event> events = new ArrayList<>(bodies.size());
+    for (byte[] body : bodies) {
+      events.add(new Event(head, body));
+    }
+    return events;
+  }
+
+  /** Records events sent during the snapshot or replay phase. */
+  synchronized void sentDuringSetup(long seq, int events) {
+    if (seq > lastSeq) {
+      lastSeq = seq;
+    }
+    delivered += events;
+  }
+
+  /**
+   * Ends the setup phase at high-water mark {@code highWater}: delivers the buffered changes after
+   * it, then goes live.
+   *
+   * @return false when the buffered changes do not fit (the subscriber must be closed)
+   */
+  synchronized boolean goLive(long highWater) {
+    if (state != State.SNAPSHOT) {
+      return true;
+    }
+    lastSeq = Math.max(lastSeq, highWater);
+    appliedSeq = Math.max(appliedSeq, highWater);
+    if (bufferOverflowed) {
+      return false;
+    }
+    for (Pending p : buffer) {
+      ChangeEncoding encoding = encoder.change(p.change());
+      if (!stream.offerChange(this, p.change(), encoding, p.handoffNanos(), true)) {
+        return false;
+      }
+    }
+    buffer.clear();
+    transitionTo(State.LIVE);
+    return true;
+  }
+
+  /**
+   * @return false if it was already closed
+   */
+  synchronized boolean close() {
+    if (state == State.CLOSED) {
+      return false;
+    }
+    transitionTo(State.CLOSED);
+    buffer.clear();
+    return true;
+  }
+
+  /** Whether a subscriber may resume it with {@code from_seq} (not a live SELECT with LIMIT). */
+  boolean resumable() {
+    return window == null;
+  }
+
+  /** The {@code _seq} to resume from, or -1 when the subscriber must subscribe again. */
+  synchronized long resumeSeq() {
+    return window == null ? (long) LAST_SEQ.getAcquire(this) : -1;
+  }
+
+  synchronized long lastSeq() {
+    return (long) LAST_SEQ.getAcquire(this);
+  }
+
+  synchronized long delivered() {
+    return (long) DELIVERED.getAcquire(this);
+  }
+
+  synchronized State state() {
+    return state;
+  }
+
+  /** Whether it is closed; without this object's lock (a stream may ask under its own lock). */
+  boolean closed() {
+    return state == State.CLOSED;
+  }
+}
