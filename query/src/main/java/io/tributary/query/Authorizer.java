@@ -194,6 +194,13 @@ public final class Authorizer {
     return role.administers() || accountId.equals(actorId);
   }
 
+  // ---------------------------------------------------------------- operations
+
+  /** Whether {@code role} may read the server's metrics ({@code /metrics}): dba and system only. */
+  public static boolean mayReadMetrics(Role role) {
+    return role.administers();
+  }
+
   // ---------------------------------------------------------------- live queries
 
   /** KILL LIVE QUERY: dba and system only. */

@@ -12,6 +12,7 @@ import io.tributary.log.Log;
 import io.tributary.materializer.AppliedChange;
 import io.tributary.materializer.ChangeListener;
 import io.tributary.query.Action;
+import io.tributary.query.Authorizer;
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.Role;
@@ -584,7 +585,7 @@ public final class Hub implements LiveHub {
   public List<Object[]> systemLiveRows(String userId, Role role) {
     List<Object[]> rows = new ArrayList<>();
     for (Subscription s : subscriptions.values()) {
-      if (role.administers() || s.userId.equals(userId)) {
+      if (Authorizer.maySeeAccount(role, userId, s.userId)) {
         rows.add(
             new Object[] {
               s.id,

@@ -10,6 +10,7 @@ import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tributary.query.Authorizer;
 import io.tributary.query.TributaryException;
 import io.tributary.server.Principal;
 import io.tributary.server.StatementRunner;
@@ -55,7 +56,7 @@ final class MetricsService implements HttpService {
               .build(),
           HttpData.ofUtf8(e.getMessage() + "\n"));
     }
-    if (!principal.role().administers()) {
+    if (!Authorizer.mayReadMetrics(principal.role())) {
       return HttpResponse.of(
           HttpStatus.FORBIDDEN,
           MediaType.PLAIN_TEXT_UTF_8,
