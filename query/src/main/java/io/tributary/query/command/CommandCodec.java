@@ -6,13 +6,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
+import io.tributary.query.expr.Bound;
+import io.tributary.query.expr.BoundExpression;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.calcite.avatica.util.TimeUnit;
+import org.apache.calcite.avatica.util.TimeUnitRange;
+import org.apache.calcite.sql.fun.SqlTrimFunction;
 
 /**
  * Encodes commands and changes as versioned records. Decoding accepts every version ever written.
@@ -45,8 +52,32 @@ public final class CommandCodec {
   private static final byte DELETE = 3;
   private static final byte PURGE = 4;
   private static final byte DELETE_STEP = 5;
+  private static final byte UPDATE_BOUND = 6;
+  private static final byte DELETE_BOUND = 7;
+  private static final byte DELETE_STEP_BOUND = 8;
   private static final byte CHANGE = 16;
   private static final byte CHANGE_V2 = 17;
+
+  /** The format of a bound tree inside an expression field. */
+  private static final byte TREE_FORMAT = 1;
+
+  private static final int MAX_TREE_DEPTH = 4096;
+  private static final byte NODE_COLUMN = 1;
+  private static final byte NODE_LITERAL = 2;
+  private static final byte NODE_CALL = 3;
+  private static final byte VALUE_NULL = 0;
+  private static final byte VALUE_FALSE = 1;
+  private static final byte VALUE_TRUE = 2;
+  private static final byte VALUE_DECIMAL = 3;
+  private static final byte VALUE_DOUBLE = 4;
+  private static final byte VALUE_STRING = 5;
+  private static final byte VALUE_BYTES = 6;
+  private static final byte VALUE_SYMBOL = 7;
+  private static final byte VALUE_RANGES = 8;
+
+  /** Enum classes of SYMBOL literals, by code (their position; only ever appended). */
+  private static final List<Class<?>> SYMBOLS =
+      List.of(TimeUnitRange.class, TimeUnit.class, SqlTrimFunction.Flag.class);
 
   private static final ObjectMapper MAPPER =
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -61,6 +92,28 @@ public final class CommandCodec {
           .int64(c.tableId())
           .string(c.owner())
           .bytesList(c.rows());
+    } else if (command instanceof WriteCommand.UpdateRows c && c.boundSet() != null) {
+      w.header(UPDATE_BOUND)
+          .string(c.requestId())
+          .int64(c.tableId())
+          .string(c.owner())
+          .expression(c.boundWhere())
+          .stringList(c.setColumns())
+          .expressionList(c.boundSet());
+    } else if (command instanceof WriteCommand.DeleteRows c && c.where() == null) {
+      w.header(DELETE_BOUND)
+          .string(c.requestId())
+          .int64(c.tableId())
+          .string(c.owner())
+          .expression(c.boundWhere());
+    } else if (command instanceof WriteCommand.DeleteStep c && c.where() == null) {
+      w.header(DELETE_STEP_BOUND)
+          .string(c.requestId())
+          .int64(c.tableId())
+          .string(c.owner())
+          .expression(c.boundWhere())
+          .int64(c.maxSeq())
+          .int64(c.deleted());
     } else if (command instanceof WriteCommand.UpdateRows c) {
       w.header(UPDATE)
           .string(c.requestId())
@@ -105,8 +158,41 @@ public final class CommandCodec {
         case DELETE_STEP ->
             new WriteCommand.DeleteStep(
                 r.string(), r.int64(), r.string(), r.string(), r.int64(), r.int64());
+        case UPDATE_BOUND ->
+            WriteCommand.UpdateRows.bound(
+                r.string(), r.int64(), r.string(), r.expression(), r.stringList(),
+                r.expressionList());
+        case DELETE_BOUND ->
+            WriteCommand.DeleteRows.bound(r.string(), r.int64(), r.string(), r.expression());
+        case DELETE_STEP_BOUND ->
+            deleteStepBound(r);
         default -> throw r.malformed("unknown command type " + type);
       };
+    } catch (BufferUnderflowException e) {
+      throw r.malformed("it ends early");
+    } catch (IllegalArgumentException e) {
+      throw r.malformed(e.getMessage());
+    }
+  }
+
+  /**
+   * Encodes a bound expression alone, as a command holds it (its text, then its tree). Two
+   * expressions with equal encodings compile to the same evaluator over the same table, which
+   * makes the encoding a cache key.
+   */
+  public static byte[] encode(BoundExpression expression) {
+    return new Writer().expressionBody(expression).toBytes();
+  }
+
+  /** Decodes what {@link #encode(BoundExpression)} wrote. */
+  public static BoundExpression decodeExpression(byte[] bytes) {
+    Reader r = new Reader(bytes, "BoundExpression");
+    try {
+      BoundExpression e = r.expressionBody();
+      if (r.buf.hasRemaining()) {
+        throw r.malformed(r.buf.remaining() + " bytes follow the expression");
+      }
+      return e;
     } catch (BufferUnderflowException e) {
       throw r.malformed("it ends early");
     }
@@ -150,6 +236,14 @@ public final class CommandCodec {
     } catch (BufferUnderflowException e) {
       throw r.malformed("it ends early");
     }
+  }
+
+  private static WriteCommand.DeleteStep deleteStepBound(Reader r) {
+    String requestId = r.string();
+    long tableId = r.int64();
+    String owner = r.string();
+    BoundExpression where = r.expression();
+    return new WriteCommand.DeleteStep(requestId, tableId, owner, null, r.int64(), r.int64(), where);
   }
 
   private static boolean isJson(byte[] bytes) {
@@ -220,6 +314,90 @@ public final class CommandCodec {
       return this;
     }
 
+    Writer expression(BoundExpression e) {
+      if (e == null) {
+        return int32(-1);
+      }
+      int lengthAt = size;
+      int32(0);
+      expressionBody(e);
+      int length = size - lengthAt - 4;
+      for (int i = 0; i < 4; i++) {
+        buf[lengthAt + i] = (byte) (length >>> (24 - 8 * i));
+      }
+      return this;
+    }
+
+    Writer expressionList(List<BoundExpression> list) {
+      if (list == null) {
+        return int32(-1);
+      }
+      int32(list.size());
+      list.forEach(this::expression);
+      return this;
+    }
+
+    Writer expressionBody(BoundExpression e) {
+      return string(e.text()).int8(TREE_FORMAT).node(e.tree());
+    }
+
+    private Writer node(Bound node) {
+      if (node instanceof Bound.Column c) {
+        return int8(NODE_COLUMN).int32(c.index()).type(c.type());
+      }
+      if (node instanceof Bound.Literal l) {
+        return int8(NODE_LITERAL).type(l.type()).value(l.value());
+      }
+      Bound.Call call = (Bound.Call) node;
+      int8(NODE_CALL).int8((byte) call.operator().ordinal()).type(call.type());
+      int32(call.operands().size());
+      call.operands().forEach(this::node);
+      return this;
+    }
+
+    private Writer type(Bound.Type t) {
+      return int8((byte) t.name().ordinal())
+          .int32(t.precision())
+          .int32(t.scale())
+          .int8((byte) (t.nullable() ? 1 : 0))
+          .string(t.charset())
+          .string(t.collation());
+    }
+
+    private Writer value(Object v) {
+      if (v == null) {
+        return int8(VALUE_NULL);
+      }
+      if (v instanceof Boolean b) {
+        return int8(b ? VALUE_TRUE : VALUE_FALSE);
+      }
+      if (v instanceof BigDecimal d) {
+        return int8(VALUE_DECIMAL).int32(d.scale()).bytes(d.unscaledValue().toByteArray());
+      }
+      if (v instanceof Double d) {
+        return int8(VALUE_DOUBLE).int64(Double.doubleToRawLongBits(d));
+      }
+      if (v instanceof String s) {
+        return int8(VALUE_STRING).string(s);
+      }
+      if (v instanceof byte[] b) {
+        return int8(VALUE_BYTES).bytes(b);
+      }
+      if (v instanceof Enum<?> e && SYMBOLS.contains(e.getDeclaringClass())) {
+        return int8(VALUE_SYMBOL).int8((byte) SYMBOLS.indexOf(e.getDeclaringClass())).string(e.name());
+      }
+      if (v instanceof Bound.Ranges ranges) {
+        int8(VALUE_RANGES).int8((byte) ranges.nullAs().ordinal()).int32(ranges.ranges().size());
+        for (Bound.Range range : ranges.ranges()) {
+          int8((byte) range.lowerKind().ordinal()).value(range.lower());
+          int8((byte) range.upperKind().ordinal()).value(range.upper());
+        }
+        return this;
+      }
+      throw new IllegalArgumentException(
+          "Cannot encode a bound literal of class " + v.getClass().getName());
+    }
+
     private void ensure(int more) {
       if (size + more > buf.length) {
         buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
@@ -233,7 +411,7 @@ public final class CommandCodec {
 
   /** Reads fields written by {@link Writer}; a length past the end fails as malformed. */
   private static final class Reader {
-    private final ByteBuffer buf;
+    final ByteBuffer buf;
     private final String type;
 
     Reader(byte[] bytes, String type) {
@@ -302,6 +480,173 @@ public final class CommandCodec {
         out.add(string());
       }
       return out;
+    }
+
+    BoundExpression expression() {
+      int length = buf.getInt();
+      if (length == -1) {
+        return null;
+      }
+      if (length < 0 || length > buf.remaining()) {
+        throw malformed("a length of " + length + " runs past its end");
+      }
+      int end = buf.position() + length;
+      BoundExpression e = expressionBody();
+      if (buf.position() != end) {
+        throw malformed("an expression does not fill its " + length + " bytes");
+      }
+      return e;
+    }
+
+    List<BoundExpression> expressionList() {
+      int count = count();
+      if (count < 0) {
+        return null;
+      }
+      List<BoundExpression> out = new ArrayList<>(count);
+      for (int i = 0; i < count; i++) {
+        BoundExpression e = expression();
+        if (e == null) {
+          throw malformed("a list of expressions holds a null");
+        }
+        out.add(e);
+      }
+      return out;
+    }
+
+    BoundExpression expressionBody() {
+      String text = string();
+      if (text == null) {
+        throw malformed("an expression has no text");
+      }
+      int format = buf.get();
+      if (format != TREE_FORMAT) {
+        throw malformed(
+            "expression format " + format + " is unknown to this server (it knows " + TREE_FORMAT
+                + ")");
+      }
+      return new BoundExpression(node(0), text);
+    }
+
+    private Bound node(int depth) {
+      if (depth > MAX_TREE_DEPTH) {
+        throw malformed("an expression nests deeper than " + MAX_TREE_DEPTH + " levels");
+      }
+      byte tag = buf.get();
+      switch (tag) {
+        case NODE_COLUMN:
+          {
+            int index = buf.getInt();
+            if (index < 0) {
+              throw malformed("column index " + index + " is negative");
+            }
+            return new Bound.Column(index, type());
+          }
+        case NODE_LITERAL:
+          {
+            Bound.Type type = type();
+            return new Bound.Literal(value(), type);
+          }
+        case NODE_CALL:
+          {
+            Bound.Operator op = element(Bound.Operator.values(), buf.get(), "operator");
+            Bound.Type type = type();
+            int count = count();
+            if (count < 0) {
+              throw malformed("a call has no operand list");
+            }
+            List<Bound> operands = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+              operands.add(node(depth + 1));
+            }
+            return new Bound.Call(op, operands, type);
+          }
+        default:
+          throw malformed("unknown expression node " + tag);
+      }
+    }
+
+    private Bound.Type type() {
+      Bound.TypeName name = element(Bound.TypeName.values(), buf.get(), "type");
+      int precision = buf.getInt();
+      int scale = buf.getInt();
+      byte nullable = buf.get();
+      if (nullable != 0 && nullable != 1) {
+        throw malformed("nullability " + nullable + " is neither 0 nor 1");
+      }
+      return new Bound.Type(name, precision, scale, nullable == 1, string(), string());
+    }
+
+    private Object value() {
+      byte tag = buf.get();
+      switch (tag) {
+        case VALUE_NULL:
+          return null;
+        case VALUE_FALSE:
+          return Boolean.FALSE;
+        case VALUE_TRUE:
+          return Boolean.TRUE;
+        case VALUE_DECIMAL:
+          {
+            int scale = buf.getInt();
+            byte[] unscaled = bytes();
+            if (unscaled == null || unscaled.length == 0) {
+              throw malformed("a decimal has no digits");
+            }
+            return new BigDecimal(new BigInteger(unscaled), scale);
+          }
+        case VALUE_DOUBLE:
+          return Double.longBitsToDouble(buf.getLong());
+        case VALUE_STRING:
+          return nonNull(string(), "string");
+        case VALUE_BYTES:
+          return nonNull(bytes(), "byte string");
+        case VALUE_SYMBOL:
+          {
+            Class<?> type = element(SYMBOLS.toArray(Class<?>[]::new), buf.get(), "symbol type");
+            String name = nonNull(string(), "symbol");
+            for (Object constant : type.getEnumConstants()) {
+              if (((Enum<?>) constant).name().equals(name)) {
+                return constant;
+              }
+            }
+            throw malformed("symbol " + name + " is unknown");
+          }
+        case VALUE_RANGES:
+          {
+            Bound.NullAs nullAs = element(Bound.NullAs.values(), buf.get(), "null handling");
+            int count = count();
+            if (count < 0) {
+              throw malformed("a search has no range list");
+            }
+            List<Bound.Range> ranges = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+              Bound.BoundKind lowerKind = element(Bound.BoundKind.values(), buf.get(), "bound");
+              Object lower = value();
+              Bound.BoundKind upperKind = element(Bound.BoundKind.values(), buf.get(), "bound");
+              Object upper = value();
+              ranges.add(new Bound.Range(lowerKind, lower, upperKind, upper));
+            }
+            return new Bound.Ranges(ranges, nullAs);
+          }
+        default:
+          throw malformed("unknown value tag " + tag);
+      }
+    }
+
+    private <T> T nonNull(T value, String what) {
+      if (value == null) {
+        throw malformed("a " + what + " value is null");
+      }
+      return value;
+    }
+
+    private <T> T element(T[] values, byte code, String what) {
+      int i = code & 0xFF;
+      if (i >= values.length) {
+        throw malformed("unknown " + what + " code " + i);
+      }
+      return values[i];
     }
 
     /** A list's element count: each element takes at least 4 bytes, so more cannot be right. */

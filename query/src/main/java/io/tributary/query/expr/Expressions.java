@@ -79,6 +79,16 @@ public final class Expressions {
   }
 
   /**
+   * Binds a WHERE clause given as SQL text, which is also the text shown in evaluation errors; as
+   * {@link #bindPredicate(TableDef, SqlNode)} otherwise.
+   */
+  public static BoundExpression bindPredicate(TableDef table, String whereSql) {
+    BoundExpression bound = bindCondition(table, SqlParsing.parseExpression(whereSql), whereSql);
+    predicate(table, bound);
+    return bound;
+  }
+
+  /**
    * Compiles a bound WHERE clause (one made by {@link #bindPredicate} for the same table, possibly
    * read back from a command). A tree that does not fit the table (a column that does not exist or
    * has another type, a malformed call) fails with {@code Cannot compile WHERE clause: ...}.
@@ -148,6 +158,17 @@ public final class Expressions {
   public static BoundExpression bindValue(
       TableDef table, SqlNode expr, ColumnType target, String targetColumn) {
     BoundExpression bound = bindValue(table, expr, SqlParsing.unparse(expr));
+    expression(table, bound, target, targetColumn);
+    return bound;
+  }
+
+  /**
+   * Binds a value expression given as SQL text, which is also the text shown in evaluation errors;
+   * as {@link #bindValue(TableDef, SqlNode, ColumnType, String)} otherwise.
+   */
+  public static BoundExpression bindValue(
+      TableDef table, String exprSql, ColumnType target, String targetColumn) {
+    BoundExpression bound = bindValue(table, SqlParsing.parseExpression(exprSql), exprSql);
     expression(table, bound, target, targetColumn);
     return bound;
   }

@@ -401,10 +401,9 @@ public final class BoundRex {
             }
             return (BigDecimal) v;
           case CHAR:
+            // As Calcite makes literals from SQL text: the type holds the collation.
             return new NlsString(
-                (String) v,
-                type.getCharset() == null ? null : type.getCharset().name(),
-                type.getCollation());
+                (String) v, type.getCharset() == null ? null : type.getCharset().name(), null);
           case BINARY:
             return new ByteString((byte[]) v);
           case DATE:
@@ -470,8 +469,16 @@ public final class BoundRex {
         throw invalid("a character type has no collation");
       }
       int space = s.indexOf(' ');
-      return new SqlCollation(
-          s.substring(space + 1), SqlCollation.Coercibility.valueOf(s.substring(0, space)));
+      SqlCollation c =
+          new SqlCollation(
+              s.substring(space + 1), SqlCollation.Coercibility.valueOf(s.substring(0, space)));
+      // Calcite's types print and compare the shared constants differently from equal copies.
+      for (SqlCollation shared : List.of(SqlCollation.IMPLICIT, SqlCollation.COERCIBLE)) {
+        if (shared.equals(c) && shared.getCoercibility() == c.getCoercibility()) {
+          return shared;
+        }
+      }
+      return c;
     }
 
     private TributaryException invalid(String reason) {
