@@ -38,7 +38,29 @@ import org.apache.calcite.sql.fun.SqlTrimFunction;
  * row's {@code _seq} after the {@code _seq}. A change read from a {@code CHANGE} or a JSON record
  * has {@link RowChange#NO_SEQ} as its old {@code _seq}: those records never held it.
  *
- * Version 2 exists because every write passes through the codec three times (the command, then
+ * <p>Command record types within version 2: {@code INSERT} (1), {@code PURGE} (4); {@code UPDATE}
+ * (2), {@code DELETE} (3) and {@code DELETE_STEP} (5) hold their expressions as SQL text (read, and
+ * written only for the further steps of a DELETE read as type 3); {@code UPDATE_BOUND} (6), {@code
+ * DELETE_BOUND} (7) and {@code DELETE_STEP_BOUND} (8) hold {@link BoundExpression}s in place of the
+ * SQL text (written). A JSON record holds SQL text.
+ *
+ * <p>An expression field is a byte array ({@code -1} for none) holding the expression's text (a
+ * string; shown in errors only), the tree format (one byte, {@code 1}) and the root node. A node is
+ * a tag byte and its fields: {@code 1} column (4-byte index, type), {@code 2} literal (type,
+ * value), {@code 3} call (operator code byte, type, 4-byte operand count, operands). A type is its
+ * {@link Bound.TypeName} code byte, precision and scale (4 bytes each, {@link
+ * Bound.Type#UNSPECIFIED} for none), a nullable byte (0 or 1), charset and collation (strings). A
+ * value is a tag byte and its bytes: {@code 0} null, {@code 1} false, {@code 2} true, {@code 3}
+ * decimal (4-byte scale, unscaled two's-complement bytes as a byte array), {@code 4} double (8
+ * bytes, IEEE 754), {@code 5} string (UTF-8; also DATE, TIME and TIMESTAMP text), {@code 6} bytes,
+ * {@code 7} symbol (enum class code byte, constant name), {@code 8} search ranges (null-handling
+ * byte, 4-byte count, each range a bound-kind byte and value for each end). Operator, type-name
+ * and symbol codes are positions in their enums, which are only ever appended to. A record whose
+ * tree is malformed (unknown codes, lengths past the end, a tree nested deeper than 4,096 levels)
+ * fails to decode with {@code Cannot decode WriteCommand: <reason>}; one whose tree does not fit
+ * its table fails when it is applied, with {@code Cannot compile <what>: <reason>}.
+ *
+ * <p>Version 2 exists because every write passes through the codec three times (the command, then
  * the change it produces, both written and read back): JSON trees and Base64 rows cost more CPU
  * than the rest of a small write's path on the node.
  */
