@@ -291,8 +291,7 @@ class AnalyzerSubscribeTest {
                   "req-1001",
                   MESSAGES.id(),
                   "alice",
-                  io.tributary.query.expr.Expressions.bindPredicate(
-                      MESSAGES, "`role` = 'alice'")));
+                  io.tributary.query.expr.Expressions.bindPredicate(MESSAGES, "`role` = 'alice'")));
     }
 
     @Test

@@ -13,13 +13,15 @@ import java.util.function.Predicate;
 /**
  * A bounded least-recently-used cache in front of a {@link RowCompiler}, keyed by table id and the
  * expression: the encoding of a bound expression ({@link CommandCodec#encode(BoundExpression)}), or
- * the SQL text of an older command. A table id always names the same schema (tables are never altered in place), so an entry
- * never goes stale. Failed compilations are not cached. Thread-safe.
+ * the SQL text of an older command. A table id always names the same schema (tables are never
+ * altered in place), so an entry never goes stale. Failed compilations are not cached. Thread-safe.
  */
 final class CachingRowCompiler implements RowCompiler {
   static final int DEFAULT_CAPACITY = 4096;
 
-  /** {@code source} is the SQL text (a String) or the bound expression's encoding (a ByteBuffer). */
+  /**
+   * {@code source} is the SQL text (a String) or the bound expression's encoding (a ByteBuffer).
+   */
   private record Key(long tableId, Object source, String targetColumn, ColumnType target) {}
 
   private final RowCompiler delegate;

@@ -8,9 +8,9 @@ import java.util.function.Predicate;
 
 /**
  * Compiles the expressions of commands (WHERE clauses, SET values) against a table: bound
- * expressions, and the SQL text of commands read from records written before bound expressions. Rows given to
- * the compiled functions hold canonical values in column order followed by {@code _seq} as a Long.
- * Compilation errors are {@link io.tributary.query.TributaryException}s.
+ * expressions, and the SQL text of commands read from records written before bound expressions.
+ * Rows given to the compiled functions hold canonical values in column order followed by {@code
+ * _seq} as a Long. Compilation errors are {@link io.tributary.query.TributaryException}s.
  */
 interface RowCompiler {
   Predicate<Object[]> predicate(TableDef table, String whereSql);

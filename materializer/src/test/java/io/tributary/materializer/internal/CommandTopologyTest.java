@@ -457,8 +457,7 @@ class CommandTopologyTest {
 
   private WriteOutcome delete(String owner, TableDef table, String where) {
     return apply(
-        WriteCommand.DeleteRows.bound(
-            nextId(), table.id(), owner, TestTables.where(table, where)));
+        WriteCommand.DeleteRows.bound(nextId(), table.id(), owner, TestTables.where(table, where)));
   }
 
   private WriteOutcome apply(WriteCommand command) {

@@ -70,8 +70,7 @@ class LegacyCommandsTest {
   /** Applies a command of owner u1 to a fresh store holding six rows of u1 and one of u2. */
   private Applied apply(WriteCommand command, String dir) throws IOException {
     try (TopologyHarness h =
-        new TopologyHarness(
-            Files.createDirectories(stateDir.resolve(dir)), ChangeListener.NONE)) {
+        new TopologyHarness(Files.createDirectories(stateDir.resolve(dir)), ChangeListener.NONE)) {
       h.insert(
           "u1",
           MESSAGES,

@@ -116,8 +116,7 @@ final class TopologyHarness implements AutoCloseable {
 
   WriteOutcome delete(String owner, TableDef table, String where) {
     return apply(
-        WriteCommand.DeleteRows.bound(
-            nextId(), table.id(), owner, TestTables.where(table, where)));
+        WriteCommand.DeleteRows.bound(nextId(), table.id(), owner, TestTables.where(table, where)));
   }
 
   WriteOutcome purge(TableDef table) {

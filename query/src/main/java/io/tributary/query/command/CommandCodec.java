@@ -182,12 +182,15 @@ public final class CommandCodec {
                 r.string(), r.int64(), r.string(), r.string(), r.int64(), r.int64());
         case UPDATE_BOUND ->
             WriteCommand.UpdateRows.bound(
-                r.string(), r.int64(), r.string(), r.expression(), r.stringList(),
+                r.string(),
+                r.int64(),
+                r.string(),
+                r.expression(),
+                r.stringList(),
                 r.expressionList());
         case DELETE_BOUND ->
             WriteCommand.DeleteRows.bound(r.string(), r.int64(), r.string(), r.expression());
-        case DELETE_STEP_BOUND ->
-            deleteStepBound(r);
+        case DELETE_STEP_BOUND -> deleteStepBound(r);
         default -> throw r.malformed("unknown command type " + type);
       };
     } catch (BufferUnderflowException e) {
@@ -199,8 +202,8 @@ public final class CommandCodec {
 
   /**
    * Encodes a bound expression alone, as a command holds it (its text, then its tree). Two
-   * expressions with equal encodings compile to the same evaluator over the same table, which
-   * makes the encoding a cache key.
+   * expressions with equal encodings compile to the same evaluator over the same table, which makes
+   * the encoding a cache key.
    */
   public static byte[] encode(BoundExpression expression) {
     return new Writer().expressionBody(expression).toBytes();
@@ -265,7 +268,8 @@ public final class CommandCodec {
     long tableId = r.int64();
     String owner = r.string();
     BoundExpression where = r.expression();
-    return new WriteCommand.DeleteStep(requestId, tableId, owner, null, r.int64(), r.int64(), where);
+    return new WriteCommand.DeleteStep(
+        requestId, tableId, owner, null, r.int64(), r.int64(), where);
   }
 
   private static boolean isJson(byte[] bytes) {
@@ -406,7 +410,9 @@ public final class CommandCodec {
         return int8(VALUE_BYTES).bytes(b);
       }
       if (v instanceof Enum<?> e && SYMBOLS.contains(e.getDeclaringClass())) {
-        return int8(VALUE_SYMBOL).int8((byte) SYMBOLS.indexOf(e.getDeclaringClass())).string(e.name());
+        return int8(VALUE_SYMBOL)
+            .int8((byte) SYMBOLS.indexOf(e.getDeclaringClass()))
+            .string(e.name());
       }
       if (v instanceof Bound.Ranges ranges) {
         int8(VALUE_RANGES).int8((byte) ranges.nullAs().ordinal()).int32(ranges.ranges().size());
@@ -544,7 +550,10 @@ public final class CommandCodec {
       int format = buf.get();
       if (format != TREE_FORMAT) {
         throw malformed(
-            "expression format " + format + " is unknown to this server (it knows " + TREE_FORMAT
+            "expression format "
+                + format
+                + " is unknown to this server (it knows "
+                + TREE_FORMAT
                 + ")");
       }
       return new BoundExpression(node(0), text);

@@ -50,8 +50,8 @@ public sealed interface WriteCommand {
    *
    * <p>A command made now carries bound expressions ({@code boundWhere}, {@code boundSet}; see
    * {@link BoundExpression}) and no SQL text. A command read from a record written before bound
-   * expressions existed carries SQL text with literals only ({@code where}, {@code
-   * setExpressions}) and no bound expressions; it is compiled from that text, as it always was.
+   * expressions existed carries SQL text with literals only ({@code where}, {@code setExpressions})
+   * and no bound expressions; it is compiled from that text, as it always was.
    */
   record UpdateRows(
       String requestId,
@@ -96,10 +96,9 @@ public sealed interface WriteCommand {
   /**
    * Deletes the rows matching the condition (all, when there is none): {@code boundWhere} in a
    * command made now, {@code where} (SQL text) in one read from an older record (see {@link
-   * UpdateRows}). A DELETE that matches more rows than
-   * one step may change (see the materializer's step limits) is applied in steps: the first step is
-   * this command, each further step a {@link DeleteStep} that the materializer appends to the same
-   * partition.
+   * UpdateRows}). A DELETE that matches more rows than one step may change (see the materializer's
+   * step limits) is applied in steps: the first step is this command, each further step a {@link
+   * DeleteStep} that the materializer appends to the same partition.
    */
   record DeleteRows(
       String requestId, long tableId, String owner, String where, BoundExpression boundWhere)
@@ -148,7 +147,9 @@ public sealed interface WriteCommand {
       }
     }
 
-    /** A step with SQL text: one of a DELETE read from a record written before bound expressions. */
+    /**
+     * A step with SQL text: one of a DELETE read from a record written before bound expressions.
+     */
     public DeleteStep(
         String requestId, long tableId, String owner, String where, long maxSeq, long deleted) {
       this(requestId, tableId, owner, where, maxSeq, deleted, null);

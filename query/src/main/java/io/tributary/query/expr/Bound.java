@@ -57,12 +57,7 @@ public sealed interface Bound {
    * nullability, and for character types the character set and collation.
    */
   record Type(
-      TypeName name,
-      int precision,
-      int scale,
-      boolean nullable,
-      String charset,
-      String collation) {
+      TypeName name, int precision, int scale, boolean nullable, String charset, String collation) {
     /** Precision or scale of a type that has none. */
     public static final int UNSPECIFIED = Integer.MIN_VALUE;
 
@@ -133,7 +128,9 @@ public sealed interface Bound {
     IS_NOT_FALSE,
     IS_UNKNOWN,
     IS_NOT_UNKNOWN,
-    /** {@code x IN (...)}, {@code x BETWEEN a AND b} and the like: operand 1 holds {@link Ranges}. */
+    /**
+     * {@code x IN (...)}, {@code x BETWEEN a AND b} and the like: operand 1 holds {@link Ranges}.
+     */
     SEARCH,
     LIKE,
     NOT_LIKE,

@@ -141,13 +141,17 @@ public final class Expressions {
   public static RowExpression expression(
       TableDef table, String exprSql, ColumnType target, String targetColumn) {
     return expression(
-        table, bindValue(table, SqlParsing.parseExpression(exprSql), exprSql), target, targetColumn);
+        table,
+        bindValue(table, SqlParsing.parseExpression(exprSql), exprSql),
+        target,
+        targetColumn);
   }
 
   /** Compiles an already parsed value expression; the tree is not modified. */
   public static RowExpression expression(
       TableDef table, SqlNode expr, ColumnType target, String targetColumn) {
-    return expression(table, bindValue(table, expr, SqlParsing.unparse(expr)), target, targetColumn);
+    return expression(
+        table, bindValue(table, expr, SqlParsing.unparse(expr)), target, targetColumn);
   }
 
   /**
@@ -210,6 +214,7 @@ public final class Expressions {
 
   private static TributaryException malformed(String action, Throwable e) {
     return new TributaryException(
-        ErrorCode.INTERNAL, "Cannot compile " + action + ": the bound tree is malformed (" + e + ")");
+        ErrorCode.INTERNAL,
+        "Cannot compile " + action + ": the bound tree is malformed (" + e + ")");
   }
 }

@@ -43,15 +43,21 @@ class BoundCommandCodecTest {
           TABLE, "`id` BETWEEN 2 AND 4 AND `role` IN ('a', 'b') OR `content` LIKE 'h%'");
   static final BoundExpression SET_CONTENT =
       Expressions.bindValue(
-          TABLE, "CASE WHEN `role` IS NULL THEN UPPER(`content`) ELSE 'x' END", ColumnType.TEXT,
+          TABLE,
+          "CASE WHEN `role` IS NULL THEN UPPER(`content`) ELSE 'x' END",
+          ColumnType.TEXT,
           "content");
   static final BoundExpression SET_CONVERSATION =
-      Expressions.bindValue(TABLE, "`conversation_id` * 10 + 1", ColumnType.BIGINT,
-          "conversation_id");
+      Expressions.bindValue(
+          TABLE, "`conversation_id` * 10 + 1", ColumnType.BIGINT, "conversation_id");
 
   static final WriteCommand.UpdateRows UPDATE =
       WriteCommand.UpdateRows.bound(
-          "r1", 101, "u1", WHERE, List.of("content", "conversation_id"),
+          "r1",
+          101,
+          "u1",
+          WHERE,
+          List.of("content", "conversation_id"),
           List.of(SET_CONTENT, SET_CONVERSATION));
 
   @Example
@@ -59,7 +65,12 @@ class BoundCommandCodecTest {
     List<WriteCommand> commands =
         List.of(
             UPDATE,
-            WriteCommand.UpdateRows.bound("r2", 101, null, null, List.of("role"),
+            WriteCommand.UpdateRows.bound(
+                "r2",
+                101,
+                null,
+                null,
+                List.of("role"),
                 List.of(Expressions.bindValue(TABLE, "NULL", ColumnType.TEXT, "role"))),
             WriteCommand.DeleteRows.bound("r3", 101, "u1", WHERE),
             WriteCommand.DeleteRows.bound("r4", 101, "u1", null),
@@ -143,7 +154,8 @@ class BoundCommandCodecTest {
   @Example
   void shouldNameWhatIsWrongInAMalformedTree() {
     byte[] tree = CommandCodec.encode(SET_CONVERSATION);
-    int format = 4 + SET_CONVERSATION.text().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    int format =
+        4 + SET_CONVERSATION.text().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     byte[] badFormat = tree.clone();
     badFormat[format] = 9;
     assertThatThrownBy(() -> CommandCodec.decodeExpression(badFormat))
@@ -166,8 +178,7 @@ class BoundCommandCodecTest {
 
   @Example
   void shouldRefuseATreeThatDoesNotFitTheTable() {
-    Bound.Type bigint =
-        new Bound.Type(Bound.TypeName.BIGINT, 19, 0, false, null, null);
+    Bound.Type bigint = new Bound.Type(Bound.TypeName.BIGINT, 19, 0, false, null, null);
     BoundExpression missing =
         new BoundExpression(
             new Bound.Call(
@@ -175,8 +186,13 @@ class BoundCommandCodecTest {
                 List.of(
                     new Bound.Column(9, bigint),
                     new Bound.Literal(java.math.BigDecimal.ONE, bigint)),
-                new Bound.Type(Bound.TypeName.BOOLEAN, Integer.MIN_VALUE, Integer.MIN_VALUE,
-                    false, null, null)),
+                new Bound.Type(
+                    Bound.TypeName.BOOLEAN,
+                    Integer.MIN_VALUE,
+                    Integer.MIN_VALUE,
+                    false,
+                    null,
+                    null)),
             "x = 1");
     assertThatThrownBy(() -> Expressions.predicate(TABLE, missing))
         .isInstanceOf(TributaryException.class)

@@ -231,7 +231,8 @@ public final class BoundRex {
           LOWER,
           CHAR_LENGTH,
           CHARACTER_LENGTH,
-          ABS -> n == 1;
+          ABS ->
+          n == 1;
       case LIKE, NOT_LIKE, SUBSTRING, POSITION -> n == 2 || n == 3;
       case CEIL, FLOOR, ROUND -> n == 1 || n == 2;
       case REPLACE, TRIM -> n == 3;
@@ -351,8 +352,7 @@ public final class BoundRex {
         }
         set.add(range);
       }
-      return Sarg.of(
-          RexUnknownAs.valueOf(ranges.nullAs().name()), ImmutableRangeSet.copyOf(set));
+      return Sarg.of(RexUnknownAs.valueOf(ranges.nullAs().name()), ImmutableRangeSet.copyOf(set));
     }
 
     private Comparable<?> endpoint(

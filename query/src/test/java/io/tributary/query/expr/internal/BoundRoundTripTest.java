@@ -150,8 +150,7 @@ class BoundRoundTripTest {
   }
 
   private static void assertSameRex(String sql, RexNode original) {
-    RexNode rebuilt =
-        BoundRex.toRex(BoundRex.toBound(original, "test"), TABLE, "test").node();
+    RexNode rebuilt = BoundRex.toRex(BoundRex.toBound(original, "test"), TABLE, "test").node();
     assertThat(rebuilt.toString()).as(sql).isEqualTo(original.toString());
     assertThat(rebuilt.getType()).as(sql).isEqualTo(original.getType());
     assertThat(rebuilt).as(sql).isEqualTo(original);
@@ -253,8 +252,7 @@ class BoundRoundTripTest {
         Arbitraries.of(new byte[] {10, 11}, new byte[] {1}, new byte[0]).injectNull(0.2);
     Arbitrary<Boolean> active = Arbitraries.of(true, false).injectNull(0.3);
     Arbitrary<String> doc = Arbitraries.of("{}", "[1]").injectNull(0.5);
-    Arbitrary<String> ref =
-        Arbitraries.of("00000000-0000-0000-0000-000000000001").injectNull(0.5);
+    Arbitrary<String> ref = Arbitraries.of("00000000-0000-0000-0000-000000000001").injectNull(0.5);
     Arbitrary<Long> seq = Arbitraries.longs().between(0, 20);
     List<Arbitrary<Object>> columns =
         List.of(
