@@ -125,7 +125,8 @@ public sealed interface WriteCommand {
   /**
    * A further step of a {@link DeleteRows} too large for one step. Written by the materializer
    * itself, in the same transaction as the step before, to the partition of that step; never by a
-   * node accepting a statement.
+   * node accepting a statement. It carries the condition of its DELETE in the same form (bound, or
+   * SQL text for a DELETE read from an older record).
    *
    * @param maxSeq only row versions with {@code _seq <= maxSeq} are deleted: the rows that existed
    *     when the DELETE's first step was applied, so rows written by later statements are kept

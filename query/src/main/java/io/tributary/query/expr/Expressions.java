@@ -16,8 +16,11 @@ import org.apache.calcite.sql.type.SqlTypeName;
  * Compiles SQL expressions over one table's rows, once, into objects evaluated many times (a
  * subscription's WHERE clause, an UPDATE's SET value). Expressions are bound with Calcite against
  * the table's columns plus {@code _seq} (BIGINT NOT NULL; absent for system tables), so they are
- * validated exactly as the same expression in a SELECT would be, then compiled to a tree of
- * lambdas.
+ * validated exactly as the same expression in a SELECT would be, turned into a {@link Bound} tree,
+ * then compiled to a tree of lambdas. Every compilation starts from the bound tree: {@link
+ * #bindPredicate} and {@link #bindValue} stop there (a command carries the tree), and {@link
+ * #predicate(TableDef, BoundExpression)} and {@link #expression(TableDef, BoundExpression,
+ * ColumnType, String)} compile a tree without parsing or validating SQL again.
  *
  * <p>Supported: literals of every type; column references; AND, OR, NOT (three-valued); {@code = <>
  * < <= > >=}, IS [NOT] DISTINCT FROM across numeric types; IS [NOT] NULL / TRUE / FALSE / UNKNOWN;
