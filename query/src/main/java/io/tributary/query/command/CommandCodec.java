@@ -16,7 +16,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.calcite.avatica.util.TimeUnit;
 import org.apache.calcite.avatica.util.TimeUnitRange;
 import org.apache.calcite.sql.fun.SqlTrimFunction;
@@ -45,20 +47,23 @@ import org.apache.calcite.sql.fun.SqlTrimFunction;
  * SQL text (written). A JSON record holds SQL text.
  *
  * <p>An expression field is a byte array ({@code -1} for none) holding the expression's text (a
- * string; shown in errors only), the tree format (one byte, {@code 1}) and the root node. A node is
- * a tag byte and its fields: {@code 1} column (4-byte index, type), {@code 2} literal (type,
- * value), {@code 3} call (operator code byte, type, 4-byte operand count, operands). A type is its
- * {@link Bound.TypeName} code byte, precision and scale (4 bytes each, {@link
- * Bound.Type#UNSPECIFIED} for none), a nullable byte (0 or 1), charset and collation (strings). A
- * value is a tag byte and its bytes: {@code 0} null, {@code 1} false, {@code 2} true, {@code 3}
- * decimal (4-byte scale, unscaled two's-complement bytes as a byte array), {@code 4} double (8
- * bytes, IEEE 754), {@code 5} string (UTF-8; also DATE, TIME and TIMESTAMP text), {@code 6} bytes,
- * {@code 7} symbol (enum class code byte, constant name), {@code 8} search ranges (null-handling
- * byte, 4-byte count, each range a bound-kind byte and value for each end). Operator, type-name
- * and symbol codes are positions in their enums, which are only ever appended to. A record whose
- * tree is malformed (unknown codes, lengths past the end, a tree nested deeper than 4,096 levels)
- * fails to decode with {@code Cannot decode WriteCommand: <reason>}; one whose tree does not fit
- * its table fails when it is applied, with {@code Cannot compile <what>: <reason>}.
+ * string, at most 200 characters; shown in errors only), the tree format (one byte, {@code 1}),
+ * the tree's distinct types, and the root node. Small numbers in a tree are varints (7 bits per
+ * byte, low bits first; signed ones zigzag-encoded). The types are a count and each type: its
+ * {@link Bound.TypeName} code byte, a flags byte (1 nullable, 2 precision follows, 4 scale
+ * follows, 8 charset and collation strings follow, 16 the dialect's default charset and
+ * collation), then precision and scale as signed varints. A node is a tag byte and its fields:
+ * {@code 1} column (index, type number), {@code 2} literal (type number, value), {@code 3} call
+ * (operator code byte, type number, operand count, operands). A value is a tag byte and its bytes:
+ * {@code 0} null, {@code 1} false, {@code 2} true, {@code 3} decimal (signed scale, then the
+ * unscaled two's-complement bytes with a varint length), {@code 4} double (8 bytes, IEEE 754),
+ * {@code 5} string (UTF-8 with a varint length; also DATE, TIME and TIMESTAMP text), {@code 6}
+ * bytes, {@code 7} symbol (enum class code byte, constant name), {@code 8} search ranges
+ * (null-handling byte, count, each range a bound-kind byte and value for each end). Operator,
+ * type-name and symbol codes are positions in their enums, which are only ever appended to. A
+ * record whose tree is malformed (unknown codes, lengths past the end, a tree nested deeper than
+ * 4,096 levels) fails to decode with {@code Cannot decode WriteCommand: <reason>}; one whose tree
+ * does not fit its table fails when it is applied, with {@code Cannot compile <what>: <reason>}.
  *
  * <p>Version 2 exists because every write passes through the codec three times (the command, then
  * the change it produces, both written and read back): JSON trees and Base64 rows cost more CPU
@@ -84,6 +89,17 @@ public final class CommandCodec {
   private static final byte TREE_FORMAT = 1;
 
   private static final int MAX_TREE_DEPTH = 4096;
+  private static final int TYPE_NULLABLE = 1;
+  private static final int TYPE_PRECISION = 2;
+  private static final int TYPE_SCALE = 4;
+  private static final int TYPE_CHARSET = 8;
+  private static final int TYPE_DEFAULT_CHARSET = 16;
+  private static final int TYPE_FLAGS = 31;
+
+  /** The character set and collation of the dialect's strings, written as a flag. */
+  private static final String DEFAULT_CHARSET = "ISO-8859-1";
+
+  private static final String DEFAULT_COLLATION = "IMPLICIT ISO-8859-1$en_US$primary";
   private static final byte NODE_COLUMN = 1;
   private static final byte NODE_LITERAL = 2;
   private static final byte NODE_CALL = 3;
@@ -364,30 +380,55 @@ public final class CommandCodec {
     }
 
     Writer expressionBody(BoundExpression e) {
-      return string(e.text()).int8(TREE_FORMAT).node(e.tree());
+      string(e.text()).int8(TREE_FORMAT);
+      Map<Bound.Type, Integer> types = new LinkedHashMap<>();
+      collectTypes(e.tree(), types);
+      varint(types.size());
+      types.keySet().forEach(this::type);
+      return node(e.tree(), types);
     }
 
-    private Writer node(Bound node) {
+    private static void collectTypes(Bound node, Map<Bound.Type, Integer> types) {
+      types.putIfAbsent(node.type(), types.size());
+      if (node instanceof Bound.Call call) {
+        call.operands().forEach(o -> collectTypes(o, types));
+      }
+    }
+
+    private Writer node(Bound node, Map<Bound.Type, Integer> types) {
       if (node instanceof Bound.Column c) {
-        return int8(NODE_COLUMN).int32(c.index()).type(c.type());
+        return int8(NODE_COLUMN).varint(c.index()).varint(types.get(c.type()));
       }
       if (node instanceof Bound.Literal l) {
-        return int8(NODE_LITERAL).type(l.type()).value(l.value());
+        return int8(NODE_LITERAL).varint(types.get(l.type())).value(l.value());
       }
       Bound.Call call = (Bound.Call) node;
-      int8(NODE_CALL).int8((byte) call.operator().ordinal()).type(call.type());
-      int32(call.operands().size());
-      call.operands().forEach(this::node);
+      int8(NODE_CALL).int8((byte) call.operator().ordinal()).varint(types.get(call.type()));
+      varint(call.operands().size());
+      call.operands().forEach(o -> node(o, types));
       return this;
     }
 
     private Writer type(Bound.Type t) {
-      return int8((byte) t.name().ordinal())
-          .int32(t.precision())
-          .int32(t.scale())
-          .int8((byte) (t.nullable() ? 1 : 0))
-          .string(t.charset())
-          .string(t.collation());
+      boolean chars = t.charset() != null || t.collation() != null;
+      boolean defaultChars =
+          DEFAULT_CHARSET.equals(t.charset()) && DEFAULT_COLLATION.equals(t.collation());
+      int flags =
+          (t.nullable() ? TYPE_NULLABLE : 0)
+              | (t.precision() != Bound.Type.UNSPECIFIED ? TYPE_PRECISION : 0)
+              | (t.scale() != Bound.Type.UNSPECIFIED ? TYPE_SCALE : 0)
+              | (chars ? (defaultChars ? TYPE_DEFAULT_CHARSET : TYPE_CHARSET) : 0);
+      int8((byte) t.name().ordinal()).int8((byte) flags);
+      if (t.precision() != Bound.Type.UNSPECIFIED) {
+        zigzag(t.precision());
+      }
+      if (t.scale() != Bound.Type.UNSPECIFIED) {
+        zigzag(t.scale());
+      }
+      if (chars && !defaultChars) {
+        string(t.charset()).string(t.collation());
+      }
+      return this;
     }
 
     private Writer value(Object v) {
@@ -398,24 +439,24 @@ public final class CommandCodec {
         return int8(b ? VALUE_TRUE : VALUE_FALSE);
       }
       if (v instanceof BigDecimal d) {
-        return int8(VALUE_DECIMAL).int32(d.scale()).bytes(d.unscaledValue().toByteArray());
+        return int8(VALUE_DECIMAL).zigzag(d.scale()).shortBytes(d.unscaledValue().toByteArray());
       }
       if (v instanceof Double d) {
         return int8(VALUE_DOUBLE).int64(Double.doubleToRawLongBits(d));
       }
-      if (v instanceof String s) {
-        return int8(VALUE_STRING).string(s);
+      if (v instanceof String str) {
+        return int8(VALUE_STRING).shortBytes(str.getBytes(StandardCharsets.UTF_8));
       }
       if (v instanceof byte[] b) {
-        return int8(VALUE_BYTES).bytes(b);
+        return int8(VALUE_BYTES).shortBytes(b);
       }
       if (v instanceof Enum<?> e && SYMBOLS.contains(e.getDeclaringClass())) {
         return int8(VALUE_SYMBOL)
             .int8((byte) SYMBOLS.indexOf(e.getDeclaringClass()))
-            .string(e.name());
+            .shortBytes(e.name().getBytes(StandardCharsets.UTF_8));
       }
       if (v instanceof Bound.Ranges ranges) {
-        int8(VALUE_RANGES).int8((byte) ranges.nullAs().ordinal()).int32(ranges.ranges().size());
+        int8(VALUE_RANGES).int8((byte) ranges.nullAs().ordinal()).varint(ranges.ranges().size());
         for (Bound.Range range : ranges.ranges()) {
           int8((byte) range.lowerKind().ordinal()).value(range.lower());
           int8((byte) range.upperKind().ordinal()).value(range.upper());
@@ -424,6 +465,28 @@ public final class CommandCodec {
       }
       throw new IllegalArgumentException(
           "Cannot encode a bound literal of class " + v.getClass().getName());
+    }
+
+    /** An unsigned int in 7-bit groups, low group first. */
+    Writer varint(int v) {
+      while ((v & ~0x7F) != 0) {
+        int8((byte) ((v & 0x7F) | 0x80));
+        v >>>= 7;
+      }
+      return int8((byte) v);
+    }
+
+    Writer zigzag(int v) {
+      return varint((v << 1) ^ (v >> 31));
+    }
+
+    /** A byte array with a varint length. */
+    Writer shortBytes(byte[] v) {
+      varint(v.length);
+      ensure(v.length);
+      System.arraycopy(v, 0, buf, size, v.length);
+      size += v.length;
+      return this;
     }
 
     private void ensure(int more) {
@@ -556,10 +619,18 @@ public final class CommandCodec {
                 + TREE_FORMAT
                 + ")");
       }
-      return new BoundExpression(node(0), text);
+      int typeCount = varint();
+      if (typeCount > buf.remaining() / 2) {
+        throw malformed("a count of " + typeCount + " types runs past its end");
+      }
+      Bound.Type[] types = new Bound.Type[typeCount];
+      for (int i = 0; i < typeCount; i++) {
+        types[i] = type();
+      }
+      return new BoundExpression(node(types, 0), text);
     }
 
-    private Bound node(int depth) {
+    private Bound node(Bound.Type[] types, int depth) {
       if (depth > MAX_TREE_DEPTH) {
         throw malformed("an expression nests deeper than " + MAX_TREE_DEPTH + " levels");
       }
@@ -567,28 +638,25 @@ public final class CommandCodec {
       switch (tag) {
         case NODE_COLUMN:
           {
-            int index = buf.getInt();
-            if (index < 0) {
-              throw malformed("column index " + index + " is negative");
-            }
-            return new Bound.Column(index, type());
+            int index = varint();
+            return new Bound.Column(index, typeRef(types));
           }
         case NODE_LITERAL:
           {
-            Bound.Type type = type();
+            Bound.Type type = typeRef(types);
             return new Bound.Literal(value(), type);
           }
         case NODE_CALL:
           {
             Bound.Operator op = element(Bound.Operator.values(), buf.get(), "operator");
-            Bound.Type type = type();
-            int count = count();
-            if (count < 0) {
-              throw malformed("a call has no operand list");
+            Bound.Type type = typeRef(types);
+            int count = varint();
+            if (count > buf.remaining()) {
+              throw malformed("a count of " + count + " operands runs past its end");
             }
             List<Bound> operands = new ArrayList<>(count);
             for (int i = 0; i < count; i++) {
-              operands.add(node(depth + 1));
+              operands.add(node(types, depth + 1));
             }
             return new Bound.Call(op, operands, type);
           }
@@ -597,15 +665,35 @@ public final class CommandCodec {
       }
     }
 
+    private Bound.Type typeRef(Bound.Type[] types) {
+      int ref = varint();
+      if (ref >= types.length) {
+        throw malformed("type " + ref + " is not in the expression's " + types.length + " types");
+      }
+      return types[ref];
+    }
+
     private Bound.Type type() {
       Bound.TypeName name = element(Bound.TypeName.values(), buf.get(), "type");
-      int precision = buf.getInt();
-      int scale = buf.getInt();
-      byte nullable = buf.get();
-      if (nullable != 0 && nullable != 1) {
-        throw malformed("nullability " + nullable + " is neither 0 nor 1");
+      int flags = buf.get() & 0xFF;
+      if ((flags & ~TYPE_FLAGS) != 0
+          || (flags & (TYPE_CHARSET | TYPE_DEFAULT_CHARSET))
+              == (TYPE_CHARSET | TYPE_DEFAULT_CHARSET)) {
+        throw malformed("type flags " + flags + " are not valid");
       }
-      return new Bound.Type(name, precision, scale, nullable == 1, string(), string());
+      int precision = (flags & TYPE_PRECISION) != 0 ? zigzag() : Bound.Type.UNSPECIFIED;
+      int scale = (flags & TYPE_SCALE) != 0 ? zigzag() : Bound.Type.UNSPECIFIED;
+      String charset = null;
+      String collation = null;
+      if ((flags & TYPE_DEFAULT_CHARSET) != 0) {
+        charset = DEFAULT_CHARSET;
+        collation = DEFAULT_COLLATION;
+      } else if ((flags & TYPE_CHARSET) != 0) {
+        charset = string();
+        collation = string();
+      }
+      return new Bound.Type(
+          name, precision, scale, (flags & TYPE_NULLABLE) != 0, charset, collation);
     }
 
     private Object value() {
@@ -619,9 +707,9 @@ public final class CommandCodec {
           return Boolean.TRUE;
         case VALUE_DECIMAL:
           {
-            int scale = buf.getInt();
-            byte[] unscaled = bytes();
-            if (unscaled == null || unscaled.length == 0) {
+            int scale = zigzag();
+            byte[] unscaled = shortBytes();
+            if (unscaled.length == 0) {
               throw malformed("a decimal has no digits");
             }
             return new BigDecimal(new BigInteger(unscaled), scale);
@@ -629,13 +717,13 @@ public final class CommandCodec {
         case VALUE_DOUBLE:
           return Double.longBitsToDouble(buf.getLong());
         case VALUE_STRING:
-          return nonNull(string(), "string");
+          return new String(shortBytes(), StandardCharsets.UTF_8);
         case VALUE_BYTES:
-          return nonNull(bytes(), "byte string");
+          return shortBytes();
         case VALUE_SYMBOL:
           {
             Class<?> type = element(SYMBOLS.toArray(Class<?>[]::new), buf.get(), "symbol type");
-            String name = nonNull(string(), "symbol");
+            String name = new String(shortBytes(), StandardCharsets.UTF_8);
             for (Object constant : type.getEnumConstants()) {
               if (((Enum<?>) constant).name().equals(name)) {
                 return constant;
@@ -646,9 +734,9 @@ public final class CommandCodec {
         case VALUE_RANGES:
           {
             Bound.NullAs nullAs = element(Bound.NullAs.values(), buf.get(), "null handling");
-            int count = count();
-            if (count < 0) {
-              throw malformed("a search has no range list");
+            int count = varint();
+            if (count > buf.remaining() / 4) {
+              throw malformed("a count of " + count + " ranges runs past its end");
             }
             List<Bound.Range> ranges = new ArrayList<>(count);
             for (int i = 0; i < count; i++) {
@@ -663,6 +751,50 @@ public final class CommandCodec {
         default:
           throw malformed("unknown value tag " + tag);
       }
+    }
+
+    /** Reads what {@link Writer#varint} wrote: at most five groups, never negative. */
+    private int varint() {
+      int v = 0;
+      for (int shift = 0; shift < 35; shift += 7) {
+        byte b = buf.get();
+        v |= (b & 0x7F) << shift;
+        if (b >= 0) {
+          if (v < 0 || (shift == 28 && (b & 0x70) != 0)) {
+            throw malformed("a number is out of range");
+          }
+          return v;
+        }
+      }
+      throw malformed("a number runs over five bytes");
+    }
+
+    private int zigzag() {
+      int v = varintBits();
+      return (v >>> 1) ^ -(v & 1);
+    }
+
+    /** A varint's 32 bits, which may read as negative (zigzag values). */
+    private int varintBits() {
+      int v = 0;
+      for (int shift = 0; shift < 35; shift += 7) {
+        byte b = buf.get();
+        v |= (b & 0x7F) << shift;
+        if (b >= 0) {
+          return v;
+        }
+      }
+      throw malformed("a number runs over five bytes");
+    }
+
+    private byte[] shortBytes() {
+      int length = varint();
+      if (length > buf.remaining()) {
+        throw malformed("a length of " + length + " runs past its end");
+      }
+      byte[] out = new byte[length];
+      buf.get(out);
+      return out;
     }
 
     private <T> T nonNull(T value, String what) {

@@ -35,7 +35,8 @@ public sealed interface Bound {
    * TIMESTAMP as {@code 2024-05-01}, {@code 10:30:00}, {@code 2024-05-01 10:30:00.250}), {@code
    * byte[]} (BINARY, VARBINARY), an {@link Enum} constant (SYMBOL: a flag of TRIM, a unit of
    * EXTRACT or FLOOR), {@link Ranges} (the second operand of {@link Operator#SEARCH}); null for SQL
-   * NULL.
+   * NULL. (A {@code byte[]} value makes {@link #equals} compare by identity: compare encoded trees
+   * instead.)
    */
   record Literal(Object value, Type type) implements Bound {
     public Literal {

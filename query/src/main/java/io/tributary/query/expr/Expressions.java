@@ -5,6 +5,7 @@ import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.ColumnType;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.expr.internal.BoundRex;
+import io.tributary.query.expr.internal.EvalContext;
 import io.tributary.query.expr.internal.ExpressionBinder;
 import io.tributary.query.expr.internal.RexCompiler;
 import io.tributary.query.parse.SqlParsing;
@@ -109,7 +110,7 @@ public final class Expressions {
 
   private static BoundExpression bindCondition(TableDef table, SqlNode where, String source) {
     ExpressionBinder.Bound bound = ExpressionBinder.bindCondition(table, where, WHERE);
-    return new BoundExpression(toBound(bound, source, WHERE, true), source);
+    return new BoundExpression(toBound(bound, source, WHERE, true), EvalContext.shown(source));
   }
 
   /**
@@ -209,10 +210,11 @@ public final class Expressions {
 
   private static BoundExpression bindValue(TableDef table, SqlNode expr, String source) {
     if (expr instanceof SqlLiteral lit && lit.getTypeName() == SqlTypeName.NULL) {
-      return new BoundExpression(NULL, source);
+      return new BoundExpression(NULL, EvalContext.shown(source));
     }
     ExpressionBinder.Bound bound = ExpressionBinder.bindValue(table, expr, EXPRESSION);
-    return new BoundExpression(toBound(bound, source, EXPRESSION, false), source);
+    return new BoundExpression(
+        toBound(bound, source, EXPRESSION, false), EvalContext.shown(source));
   }
 
   private static TributaryException malformed(String action, Throwable e) {

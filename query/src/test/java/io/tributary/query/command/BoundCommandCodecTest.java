@@ -153,27 +153,43 @@ class BoundCommandCodecTest {
 
   @Example
   void shouldNameWhatIsWrongInAMalformedTree() {
-    byte[] tree = CommandCodec.encode(SET_CONVERSATION);
-    int format =
-        4 + SET_CONVERSATION.text().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-    byte[] badFormat = tree.clone();
-    badFormat[format] = 9;
-    assertThatThrownBy(() -> CommandCodec.decodeExpression(badFormat))
-        .isInstanceOf(TributaryException.class)
-        .hasMessage(
-            "Cannot decode BoundExpression: expression format 9 is unknown to this server (it"
-                + " knows 1)");
-    byte[] badNode = tree.clone();
-    badNode[format + 1] = 42;
-    assertThatThrownBy(() -> CommandCodec.decodeExpression(badNode))
-        .hasMessage("Cannot decode BoundExpression: unknown expression node 42");
-    byte[] badOperator = tree.clone();
-    badOperator[format + 2] = (byte) 200;
-    assertThatThrownBy(() -> CommandCodec.decodeExpression(badOperator))
-        .hasMessage("Cannot decode BoundExpression: unknown operator code 200");
+    Bound.Type bool =
+        new Bound.Type(
+            Bound.TypeName.BOOLEAN,
+            Bound.Type.UNSPECIFIED,
+            Bound.Type.UNSPECIFIED,
+            false,
+            null,
+            null);
+    // text "NOT TRUE", format 1, one type (BOOLEAN, no flags), then the call node
+    byte[] tree =
+        CommandCodec.encode(
+            new BoundExpression(
+                new Bound.Call(Bound.Operator.NOT, List.of(new Bound.Literal(true, bool)), bool),
+                "NOT TRUE"));
+    int format = 4 + "NOT TRUE".length();
+    assertThat(Arrays.copyOfRange(tree, format, tree.length))
+        .containsExactly(1, 1, 0, 0, 3, Bound.Operator.NOT.ordinal(), 0, 1, 2, 0, 2);
+    assertMalformed(tree, format, 9, "expression format 9 is unknown to this server (it knows 1)");
+    assertMalformed(tree, format + 1, 100, "a count of 100 types runs past its end");
+    assertMalformed(tree, format + 2, 99, "unknown type code 99");
+    assertMalformed(tree, format + 3, 64, "type flags 64 are not valid");
+    assertMalformed(tree, format + 4, 42, "unknown expression node 42");
+    assertMalformed(tree, format + 5, 200, "unknown operator code 200");
+    assertMalformed(tree, format + 6, 5, "type 5 is not in the expression's 1 types");
+    assertMalformed(tree, format + 7, 100, "a count of 100 operands runs past its end");
+    assertMalformed(tree, format + 10, 77, "unknown value tag 77");
     byte[] longer = Arrays.copyOf(tree, tree.length + 1);
     assertThatThrownBy(() -> CommandCodec.decodeExpression(longer))
         .hasMessage("Cannot decode BoundExpression: 1 bytes follow the expression");
+  }
+
+  private static void assertMalformed(byte[] tree, int at, int value, String reason) {
+    byte[] damaged = tree.clone();
+    damaged[at] = (byte) value;
+    assertThatThrownBy(() -> CommandCodec.decodeExpression(damaged))
+        .isInstanceOf(TributaryException.class)
+        .hasMessage("Cannot decode BoundExpression: " + reason);
   }
 
   @Example

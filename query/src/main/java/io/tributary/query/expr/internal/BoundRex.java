@@ -70,16 +70,6 @@ public final class BoundRex {
 
   private BoundRex() {}
 
-  /** The Calcite operator of a bound operator. */
-  public static SqlOperator operator(Bound.Operator op) {
-    return OPERATORS.get(op);
-  }
-
-  /** The enum classes a SYMBOL literal may hold. */
-  public static Set<Class<?>> symbolClasses() {
-    return SYMBOLS;
-  }
-
   // ================================================================ RexNode to Bound
 
   /**
