@@ -127,7 +127,9 @@ final class LiveAnalyzer extends FamilyAnalyzer {
     Inliner inliner = new Inliner(user, paramMap, params, false);
     String whereSql = SqlParsing.unparse(where.accept(inliner));
     SqlNode parsed = SqlParsing.parseExpression(whereSql);
-    return new Filter(whereSql, Expressions.predicate(table, parsed), equalities(table, parsed));
+    // Compiled from the bound form, as the materializer compiles the WHERE of a command.
+    RowPredicate predicate = Expressions.predicate(table, Expressions.bindPredicate(table, parsed));
+    return new Filter(whereSql, predicate, equalities(table, parsed));
   }
 
   /**

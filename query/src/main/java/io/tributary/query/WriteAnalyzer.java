@@ -10,6 +10,7 @@ import io.tributary.query.catalog.UserDef;
 import io.tributary.query.command.CommandLimits;
 import io.tributary.query.command.RowCodec;
 import io.tributary.query.command.WriteCommand;
+import io.tributary.query.expr.BoundExpression;
 import io.tributary.query.expr.Expressions;
 import io.tributary.query.parse.SqlParsing;
 import io.tributary.query.parse.Statement;
@@ -297,7 +298,7 @@ final class WriteAnalyzer extends FamilyAnalyzer {
     }
     Inliner inliner = new Inliner(actor.name(), s.paramMap(), params, false);
     List<String> columns = new ArrayList<>();
-    List<String> expressions = new ArrayList<>();
+    List<BoundExpression> expressions = new ArrayList<>();
     List<SqlNode> sources = node.getSourceExpressionList().getList();
     for (int i = 0; i < node.getTargetColumnList().size(); i++) {
       String name = simpleName(node.getTargetColumnList().get(i), action);
@@ -326,16 +327,15 @@ final class WriteAnalyzer extends FamilyAnalyzer {
         throw TributaryException.of(
             ErrorCode.NOT_NULL_VIOLATION, "Cannot %s: column %s is NOT NULL", action, name);
       }
-      Expressions.expression(table, sql, def.type(), name); // validates before anything is logged
       columns.add(name);
-      expressions.add(sql);
+      expressions.add(setValue(table, sql, def));
     }
-    String where = where(node.getCondition(), table, inliner);
+    BoundExpression where = where(node.getCondition(), table, inliner);
     String owner = ownerOf(table, actor);
     return new Action.Write(
         table,
         owner,
-        new WriteCommand.UpdateRows(
+        WriteCommand.UpdateRows.bound(
             env.requestId(), table.id(), owner, where, columns, expressions));
   }
 
@@ -349,18 +349,26 @@ final class WriteAnalyzer extends FamilyAnalyzer {
           ErrorCode.UNSUPPORTED_STATEMENT, "Cannot %s: table aliases are not supported", action);
     }
     Inliner inliner = new Inliner(actor.name(), s.paramMap(), params, false);
-    String where = where(node.getCondition(), table, inliner);
+    BoundExpression where = where(node.getCondition(), table, inliner);
     String owner = ownerOf(table, actor);
     return new Action.Write(
-        table, owner, new WriteCommand.DeleteRows(env.requestId(), table.id(), owner, where));
+        table, owner, WriteCommand.DeleteRows.bound(env.requestId(), table.id(), owner, where));
   }
 
-  private static String where(SqlNode condition, TableDef table, Inliner inliner) {
+  /**
+   * The WHERE of an UPDATE or DELETE as its command carries it: bound to the table, once it is
+   * known to compile (before anything is logged). It is bound from its deterministic SQL text
+   * (parameters and non-deterministic functions inlined), which evaluation errors quote.
+   */
+  private static BoundExpression where(SqlNode condition, TableDef table, Inliner inliner) {
     if (condition == null) {
       return null;
     }
-    String sql = SqlParsing.unparse(condition.accept(inliner));
-    Expressions.predicate(table, sql); // validates before anything is logged
-    return sql;
+    return Expressions.bindPredicate(table, SqlParsing.unparse(condition.accept(inliner)));
+  }
+
+  /** A SET value as its command carries it; see {@link #where}. */
+  private static BoundExpression setValue(TableDef table, String sql, ColumnDef def) {
+    return Expressions.bindValue(table, sql, def.type(), def.name());
   }
 }

@@ -287,8 +287,11 @@ class AnalyzerSubscribeTest {
           analyze("DELETE FROM chat.messages WHERE role = SESSION_USER", "alice", Role.USER);
       assertThat(((Action.Write) delete).command())
           .isEqualTo(
-              new io.tributary.query.command.WriteCommand.DeleteRows(
-                  "req-1001", MESSAGES.id(), "alice", "`role` = 'alice'"));
+              io.tributary.query.command.WriteCommand.DeleteRows.bound(
+                  "req-1001",
+                  MESSAGES.id(),
+                  "alice",
+                  io.tributary.query.expr.Expressions.bindPredicate(MESSAGES, "`role` = 'alice'")));
     }
 
     @Test

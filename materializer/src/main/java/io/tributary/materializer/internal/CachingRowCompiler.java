@@ -2,20 +2,27 @@ package io.tributary.materializer.internal;
 
 import io.tributary.query.catalog.ColumnType;
 import io.tributary.query.catalog.TableDef;
+import io.tributary.query.command.CommandCodec;
+import io.tributary.query.expr.BoundExpression;
+import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * A bounded least-recently-used cache in front of a {@link RowCompiler}, keyed by table id and SQL
- * text. A table id always names the same schema (tables are never altered in place), so an entry
- * never goes stale. Failed compilations are not cached. Thread-safe.
+ * A bounded least-recently-used cache in front of a {@link RowCompiler}, keyed by table id and the
+ * expression: the encoding of a bound expression ({@link CommandCodec#encode(BoundExpression)}), or
+ * the SQL text of an older command. A table id always names the same schema (tables are never
+ * altered in place), so an entry never goes stale. Failed compilations are not cached. Thread-safe.
  */
 final class CachingRowCompiler implements RowCompiler {
   static final int DEFAULT_CAPACITY = 4096;
 
-  private record Key(long tableId, String sql, String targetColumn, ColumnType target) {}
+  /**
+   * {@code source} is the SQL text (a String) or the bound expression's encoding (a ByteBuffer).
+   */
+  private record Key(long tableId, Object source, String targetColumn, ColumnType target) {}
 
   private final RowCompiler delegate;
   private final Map<Key, Object> cache;
@@ -54,6 +61,33 @@ final class CachingRowCompiler implements RowCompiler {
       return (Function<Object[], Object>) cached;
     }
     Function<Object[], Object> compiled = delegate.expression(table, exprSql, target, targetColumn);
+    put(key, compiled);
+    return compiled;
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public Predicate<Object[]> predicate(TableDef table, BoundExpression where) {
+    Key key = new Key(table.id(), ByteBuffer.wrap(CommandCodec.encode(where)), null, null);
+    Object cached = get(key);
+    if (cached != null) {
+      return (Predicate<Object[]>) cached;
+    }
+    Predicate<Object[]> compiled = delegate.predicate(table, where);
+    put(key, compiled);
+    return compiled;
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public Function<Object[], Object> expression(
+      TableDef table, BoundExpression expr, ColumnType target, String targetColumn) {
+    Key key = new Key(table.id(), ByteBuffer.wrap(CommandCodec.encode(expr)), targetColumn, target);
+    Object cached = get(key);
+    if (cached != null) {
+      return (Function<Object[], Object>) cached;
+    }
+    Function<Object[], Object> compiled = delegate.expression(table, expr, target, targetColumn);
     put(key, compiled);
     return compiled;
   }

@@ -17,6 +17,7 @@ import io.tributary.query.command.RowChange;
 import io.tributary.query.command.RowCodec;
 import io.tributary.query.command.WriteCommand;
 import io.tributary.query.command.WriteOutcome;
+import io.tributary.query.expr.BoundExpression;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -382,9 +383,23 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
       update(plan, update, offset);
     } else if (command instanceof WriteCommand.DeleteRows delete) {
       // Rows written before this command have a smaller _seq than any change it makes.
-      delete(plan, delete.requestId(), delete.where(), StoreLayout.seq(offset, 0) - 1, 0, offset);
+      delete(
+          plan,
+          delete.requestId(),
+          delete.where(),
+          delete.boundWhere(),
+          StoreLayout.seq(offset, 0) - 1,
+          0,
+          offset);
     } else if (command instanceof WriteCommand.DeleteStep step) {
-      delete(plan, step.requestId(), step.where(), step.maxSeq(), step.deleted(), offset);
+      delete(
+          plan,
+          step.requestId(),
+          step.where(),
+          step.boundWhere(),
+          step.maxSeq(),
+          step.deleted(),
+          offset);
     } else {
       throw new IllegalArgumentException("unknown command " + command.getClass().getName());
     }
@@ -425,14 +440,16 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
   private void update(PlanBuilder plan, WriteCommand.UpdateRows update, long offset) {
     TableDef table = plan.table;
     List<String> setColumns = update.setColumns();
-    List<String> setExpressions = update.setExpressions();
-    if (setColumns.size() != setExpressions.size()) {
+    // Bound expressions; SQL text only in commands written before bound expressions existed.
+    boolean bound = update.boundSet() != null;
+    int setCount = bound ? update.boundSet().size() : update.setExpressions().size();
+    if (setColumns.size() != setCount) {
       throw TributaryException.of(
           ErrorCode.INVALID_ARGUMENT,
           "Cannot update %s: %d columns but %d expressions",
           table.qualifiedName(),
           setColumns.size(),
-          setExpressions.size());
+          setCount);
     }
     int[] targets = new int[setColumns.size()];
     List<Function<Object[], Object>> expressions = new ArrayList<>(setColumns.size());
@@ -454,9 +471,12 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
             column);
       }
       ColumnDef def = table.columns().get(targets[i]);
-      expressions.add(compiler.expression(table, setExpressions.get(i), def.type(), def.name()));
+      expressions.add(
+          bound
+              ? compiler.expression(table, update.boundSet().get(i), def.type(), def.name())
+              : compiler.expression(table, update.setExpressions().get(i), def.type(), def.name()));
     }
-    Predicate<Object[]> where = predicate(table, update.where());
+    Predicate<Object[]> where = predicate(table, update.where(), update.boundWhere());
     List<ColumnType> types = table.types();
     try (KeyValueIterator<Bytes, byte[]> it = store.prefixScan(plan.prefix, PREFIX_SERIALIZER)) {
       while (it.hasNext()) {
@@ -511,9 +531,15 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
    * last step, counts the rows of every step.
    */
   private void delete(
-      PlanBuilder plan, String requestId, String where, long maxSeq, long deleted, long offset) {
+      PlanBuilder plan,
+      String requestId,
+      String where,
+      BoundExpression boundWhere,
+      long maxSeq,
+      long deleted,
+      long offset) {
     TableDef table = plan.table;
-    Predicate<Object[]> predicate = predicate(table, where);
+    Predicate<Object[]> predicate = predicate(table, where, boundWhere);
     List<ColumnType> types = table.types();
     plan.previouslyAffected = deleted;
     try (KeyValueIterator<Bytes, byte[]> it = store.prefixScan(plan.prefix, PREFIX_SERIALIZER)) {
@@ -530,7 +556,13 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
         if (plan.size() == deleteStepRows || plan.bytes >= deleteStepBytes) {
           plan.next =
               new WriteCommand.DeleteStep(
-                  requestId, table.id(), plan.owner, where, maxSeq, deleted + plan.size());
+                  requestId,
+                  table.id(),
+                  plan.owner,
+                  where,
+                  maxSeq,
+                  deleted + plan.size(),
+                  boundWhere);
           return;
         }
         long seq = StoreLayout.seq(offset, plan.size());
@@ -594,7 +626,11 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     }
   }
 
-  private Predicate<Object[]> predicate(TableDef table, String where) {
+  /** The condition of a command: bound, or SQL text in an older command, or none (every row). */
+  private Predicate<Object[]> predicate(TableDef table, String where, BoundExpression boundWhere) {
+    if (boundWhere != null) {
+      return compiler.predicate(table, boundWhere);
+    }
     if (where == null || where.isBlank()) {
       return row -> true;
     }

@@ -2,6 +2,7 @@ package io.tributary.materializer.internal;
 
 import io.tributary.query.catalog.ColumnType;
 import io.tributary.query.catalog.TableDef;
+import io.tributary.query.expr.BoundExpression;
 import io.tributary.query.expr.Expressions;
 import io.tributary.query.expr.RowExpression;
 import io.tributary.query.expr.RowPredicate;
@@ -20,6 +21,19 @@ final class ExpressionsRowCompiler implements RowCompiler {
   public Function<Object[], Object> expression(
       TableDef table, String exprSql, ColumnType target, String targetColumn) {
     RowExpression expression = Expressions.expression(table, exprSql, target, targetColumn);
+    return expression::evaluate;
+  }
+
+  @Override
+  public Predicate<Object[]> predicate(TableDef table, BoundExpression where) {
+    RowPredicate predicate = Expressions.predicate(table, where);
+    return predicate::test;
+  }
+
+  @Override
+  public Function<Object[], Object> expression(
+      TableDef table, BoundExpression expr, ColumnType target, String targetColumn) {
+    RowExpression expression = Expressions.expression(table, expr, target, targetColumn);
     return expression::evaluate;
   }
 }

@@ -9,6 +9,7 @@ import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.ColumnType;
 import io.tributary.query.catalog.TableDef;
+import io.tributary.query.expr.BoundExpression;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -34,6 +35,19 @@ class CachingRowCompilerTest {
           compiled.add(table.id() + ":" + exprSql + "->" + targetColumn);
           return row -> null;
         }
+
+        @Override
+        public Predicate<Object[]> predicate(TableDef table, BoundExpression where) {
+          compiled.add(table.id() + ":bound " + where.text());
+          return row -> true;
+        }
+
+        @Override
+        public Function<Object[], Object> expression(
+            TableDef table, BoundExpression expr, ColumnType target, String targetColumn) {
+          compiled.add(table.id() + ":bound " + expr.text() + "->" + targetColumn);
+          return row -> null;
+        }
       };
 
   @Test
@@ -50,6 +64,31 @@ class CachingRowCompilerTest {
     assertThat(second).isSameAs(first);
     assertThat(compiled)
         .containsExactly("101:id = 1", "201:id = 1", "101:1->id", "101:1->conversation_id");
+  }
+
+  @Test
+  void shouldKeyBoundExpressionsByTheirEncoding() {
+    CachingRowCompiler cache = new CachingRowCompiler(counting, 16);
+    BoundExpression where = TestTables.where(MESSAGES, "id = 1");
+    BoundExpression same = TestTables.where(MESSAGES, "id = 1");
+    BoundExpression other = TestTables.where(MESSAGES, "id = 2");
+    BoundExpression value =
+        TestTables.values(MESSAGES, List.of("conversation_id"), List.of("id + 1")).get(0);
+
+    Predicate<Object[]> first = cache.predicate(MESSAGES, where);
+    Predicate<Object[]> second = cache.predicate(MESSAGES, same);
+    cache.predicate(MESSAGES, other);
+    cache.predicate(MESSAGES, "id = 1"); // the SQL text of an older command is another key
+    cache.expression(MESSAGES, value, ColumnType.BIGINT, "conversation_id");
+    cache.expression(MESSAGES, value, ColumnType.BIGINT, "conversation_id");
+
+    assertThat(second).isSameAs(first);
+    assertThat(compiled)
+        .containsExactly(
+            "101:bound id = 1",
+            "101:bound id = 2",
+            "101:id = 1",
+            "101:bound id + 1->conversation_id");
   }
 
   @Test

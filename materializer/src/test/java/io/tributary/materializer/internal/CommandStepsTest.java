@@ -89,6 +89,24 @@ class CommandStepsTest {
   }
 
   @Test
+  void shouldCarryTheBoundConditionOfTheDeleteIntoEachStep() {
+    TopologyHarness h = harness(10, 1L << 20, 1_000);
+    h.insert("u1", MESSAGES, messages(1, 40));
+
+    WriteOutcome outcome = h.delete("u1", MESSAGES, "id % 2 = 0");
+
+    assertThat(outcome.rowsAffected()).isEqualTo(20);
+    assertThat(h.scan(MESSAGES, "u1")).hasSize(20).allMatch(row -> (Long) row[0] % 2 == 1);
+    List<TestRecord<byte[], byte[]>> steps = h.userSteps.readRecordsToList();
+    assertThat(steps).hasSize(1);
+    assertThat(steps.get(0).value()[1]).isEqualTo((byte) 8); // a DeleteStep with a bound tree
+    WriteCommand.DeleteStep step =
+        (WriteCommand.DeleteStep) CommandCodec.decodeCommand(steps.get(0).value());
+    assertThat(step.where()).isNull();
+    assertThat(step.boundWhere()).isEqualTo(TestTables.where(MESSAGES, "id % 2 = 0"));
+  }
+
+  @Test
   void shouldEndADeleteStepOnceItsRowsReachTheByteBound() {
     TopologyHarness h = harness(CommandLimits.MAX_CHANGES, 200, 1_000);
     h.insert("u1", MESSAGES, messages(1, 40));

@@ -7,6 +7,9 @@ import io.tributary.query.catalog.ColumnType;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.catalog.TableKind;
 import io.tributary.query.command.RowCodec;
+import io.tributary.query.expr.BoundExpression;
+import io.tributary.query.expr.Expressions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -66,6 +69,23 @@ public final class TestTables {
     catalog.apply(CatalogRecord.table(REACTIONS));
     catalog.apply(CatalogRecord.table(ROOMS));
     return catalog;
+  }
+
+  /** A WHERE clause bound as the analyzer binds it for a command; null stays null (every row). */
+  public static BoundExpression where(TableDef table, String where) {
+    return where == null ? null : Expressions.bindPredicate(table, where);
+  }
+
+  /** SET values bound as the analyzer binds them (an unknown column gets a TEXT target). */
+  public static List<BoundExpression> values(
+      TableDef table, List<String> columns, List<String> exprs) {
+    List<BoundExpression> out = new ArrayList<>();
+    for (int i = 0; i < exprs.size(); i++) {
+      int index = table.columnIndex(columns.get(i));
+      ColumnType type = index < 0 ? ColumnType.TEXT : table.columns().get(index).type();
+      out.add(Expressions.bindValue(table, exprs.get(i), type, columns.get(i)));
+    }
+    return out;
   }
 
   public static byte[] message(long id, long conversation, String role, String content) {

@@ -104,11 +104,19 @@ final class TopologyHarness implements AutoCloseable {
 
   WriteOutcome update(
       String owner, TableDef table, String where, List<String> columns, List<String> exprs) {
-    return apply(new WriteCommand.UpdateRows(nextId(), table.id(), owner, where, columns, exprs));
+    return apply(
+        WriteCommand.UpdateRows.bound(
+            nextId(),
+            table.id(),
+            owner,
+            TestTables.where(table, where),
+            columns,
+            TestTables.values(table, columns, exprs)));
   }
 
   WriteOutcome delete(String owner, TableDef table, String where) {
-    return apply(new WriteCommand.DeleteRows(nextId(), table.id(), owner, where));
+    return apply(
+        WriteCommand.DeleteRows.bound(nextId(), table.id(), owner, TestTables.where(table, where)));
   }
 
   WriteOutcome purge(TableDef table) {

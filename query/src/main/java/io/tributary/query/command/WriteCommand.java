@@ -2,6 +2,7 @@ package io.tributary.query.command;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import io.tributary.query.expr.BoundExpression;
 import java.util.List;
 
 /**
@@ -43,10 +44,14 @@ public sealed interface WriteCommand {
       implements WriteCommand {}
 
   /**
-   * Updates the rows matching {@code where} (all rows of the owner, or of the SHARED table, when
-   * null): each column of {@code setColumns} gets the value of the expression at the same index of
-   * {@code setExpressions}, evaluated over the old row. Expressions and the predicate are SQL text
-   * with literals only (no parameters, no non-deterministic functions).
+   * Updates the rows matching the condition (all rows of the owner, or of the SHARED table, when
+   * there is none): each column of {@code setColumns} gets the value of the expression at the same
+   * index, evaluated over the old row.
+   *
+   * <p>A command made now carries bound expressions ({@code boundWhere}, {@code boundSet}; see
+   * {@link BoundExpression}) and no SQL text. A command read from a record written before bound
+   * expressions existed carries SQL text with literals only ({@code where}, {@code setExpressions})
+   * and no bound expressions; it is compiled from that text, as it always was.
    */
   record UpdateRows(
       String requestId,
@@ -54,30 +59,103 @@ public sealed interface WriteCommand {
       String owner,
       String where,
       List<String> setColumns,
-      List<String> setExpressions)
-      implements WriteCommand {}
+      List<String> setExpressions,
+      BoundExpression boundWhere,
+      List<BoundExpression> boundSet)
+      implements WriteCommand {
+    public UpdateRows {
+      if ((setExpressions == null) == (boundSet == null) || (where != null && boundSet != null)) {
+        throw new IllegalArgumentException(
+            "Cannot create UpdateRows: it needs either SQL text or bound expressions");
+      }
+    }
+
+    /** A command with SQL text, as read from a record written before bound expressions. */
+    public UpdateRows(
+        String requestId,
+        long tableId,
+        String owner,
+        String where,
+        List<String> setColumns,
+        List<String> setExpressions) {
+      this(requestId, tableId, owner, where, setColumns, setExpressions, null, null);
+    }
+
+    /** A command with bound expressions; {@code where} is null for every row. */
+    public static UpdateRows bound(
+        String requestId,
+        long tableId,
+        String owner,
+        BoundExpression where,
+        List<String> setColumns,
+        List<BoundExpression> set) {
+      return new UpdateRows(requestId, tableId, owner, null, setColumns, null, where, set);
+    }
+  }
 
   /**
-   * Deletes the rows matching {@code where} (all, when null). A DELETE that matches more rows than
-   * one step may change (see the materializer's step limits) is applied in steps: the first step is
-   * this command, each further step a {@link DeleteStep} that the materializer appends to the same
-   * partition.
+   * Deletes the rows matching the condition (all, when there is none): {@code boundWhere} in a
+   * command made now, {@code where} (SQL text) in one read from an older record (see {@link
+   * UpdateRows}). A DELETE that matches more rows than one step may change (see the materializer's
+   * step limits) is applied in steps: the first step is this command, each further step a {@link
+   * DeleteStep} that the materializer appends to the same partition.
    */
-  record DeleteRows(String requestId, long tableId, String owner, String where)
-      implements WriteCommand {}
+  record DeleteRows(
+      String requestId, long tableId, String owner, String where, BoundExpression boundWhere)
+      implements WriteCommand {
+    public DeleteRows {
+      if (where != null && boundWhere != null) {
+        throw new IllegalArgumentException(
+            "Cannot create DeleteRows: it needs SQL text or a bound expression, not both");
+      }
+    }
+
+    /** A command with SQL text, as read from a record written before bound expressions. */
+    public DeleteRows(String requestId, long tableId, String owner, String where) {
+      this(requestId, tableId, owner, where, null);
+    }
+
+    /** A command with a bound condition; {@code where} is null for every row. */
+    public static DeleteRows bound(
+        String requestId, long tableId, String owner, BoundExpression where) {
+      return new DeleteRows(requestId, tableId, owner, null, where);
+    }
+  }
 
   /**
    * A further step of a {@link DeleteRows} too large for one step. Written by the materializer
    * itself, in the same transaction as the step before, to the partition of that step; never by a
-   * node accepting a statement.
+   * node accepting a statement. It carries the condition of its DELETE in the same form (bound, or
+   * SQL text for a DELETE read from an older record).
    *
    * @param maxSeq only row versions with {@code _seq <= maxSeq} are deleted: the rows that existed
    *     when the DELETE's first step was applied, so rows written by later statements are kept
    * @param deleted rows deleted by the steps before this one (the outcome reports the total)
    */
   record DeleteStep(
-      String requestId, long tableId, String owner, String where, long maxSeq, long deleted)
-      implements WriteCommand {}
+      String requestId,
+      long tableId,
+      String owner,
+      String where,
+      long maxSeq,
+      long deleted,
+      BoundExpression boundWhere)
+      implements WriteCommand {
+    public DeleteStep {
+      if (where != null && boundWhere != null) {
+        throw new IllegalArgumentException(
+            "Cannot create DeleteStep: it needs SQL text or a bound expression, not both");
+      }
+    }
+
+    /**
+     * A step with SQL text: one of a DELETE read from a record written before bound expressions.
+     */
+    public DeleteStep(
+        String requestId, long tableId, String owner, String where, long maxSeq, long deleted) {
+      this(requestId, tableId, owner, where, maxSeq, deleted, null);
+    }
+  }
 
   /**
    * Removes rows that nobody can read any more from the partition the command is written to: every

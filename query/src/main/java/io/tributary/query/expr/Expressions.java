@@ -4,6 +4,8 @@ import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.ColumnType;
 import io.tributary.query.catalog.TableDef;
+import io.tributary.query.expr.internal.BoundRex;
+import io.tributary.query.expr.internal.EvalContext;
 import io.tributary.query.expr.internal.ExpressionBinder;
 import io.tributary.query.expr.internal.RexCompiler;
 import io.tributary.query.parse.SqlParsing;
@@ -15,8 +17,11 @@ import org.apache.calcite.sql.type.SqlTypeName;
  * Compiles SQL expressions over one table's rows, once, into objects evaluated many times (a
  * subscription's WHERE clause, an UPDATE's SET value). Expressions are bound with Calcite against
  * the table's columns plus {@code _seq} (BIGINT NOT NULL; absent for system tables), so they are
- * validated exactly as the same expression in a SELECT would be, then compiled to a tree of
- * lambdas.
+ * validated exactly as the same expression in a SELECT would be, turned into a {@link Bound} tree,
+ * then compiled to a tree of lambdas. Every compilation starts from the bound tree: {@link
+ * #bindPredicate} and {@link #bindValue} stop there (a command carries the tree), and {@link
+ * #predicate(TableDef, BoundExpression)} and {@link #expression(TableDef, BoundExpression,
+ * ColumnType, String)} compile a tree without parsing or validating SQL again.
  *
  * <p>Supported: literals of every type; column references; AND, OR, NOT (three-valued); {@code = <>
  * < <= > >=}, IS [NOT] DISTINCT FROM across numeric types; IS [NOT] NULL / TRUE / FALSE / UNKNOWN;
@@ -37,6 +42,16 @@ import org.apache.calcite.sql.type.SqlTypeName;
 public final class Expressions {
   private static final String WHERE = "WHERE clause";
   private static final String EXPRESSION = "expression";
+  private static final Bound NULL =
+      new Bound.Literal(
+          null,
+          new Bound.Type(
+              Bound.TypeName.NULL,
+              Bound.Type.UNSPECIFIED,
+              Bound.Type.UNSPECIFIED,
+              true,
+              null,
+              null));
 
   private Expressions() {}
 
@@ -46,7 +61,7 @@ public final class Expressions {
    * index {@code columns().size()}.
    */
   public static RowPredicate predicate(TableDef table, String whereSql) {
-    return predicate(table, SqlParsing.parseExpression(whereSql), whereSql);
+    return predicate(table, bindCondition(table, SqlParsing.parseExpression(whereSql), whereSql));
   }
 
   /**
@@ -54,12 +69,68 @@ public final class Expressions {
    * {@link SqlParsing}); the tree is not modified.
    */
   public static RowPredicate predicate(TableDef table, SqlNode where) {
-    return predicate(table, where, SqlParsing.unparse(where));
+    return predicate(table, bindCondition(table, where, SqlParsing.unparse(where)));
   }
 
-  private static RowPredicate predicate(TableDef table, SqlNode where, String source) {
+  /**
+   * Binds a WHERE clause to the table (see {@link Bound}) and checks that it compiles, so that a
+   * command carrying it can be applied. Fails as {@link #predicate(TableDef, SqlNode)} does.
+   */
+  public static BoundExpression bindPredicate(TableDef table, SqlNode where) {
+    BoundExpression bound = bindCondition(table, where, SqlParsing.unparse(where));
+    predicate(table, bound);
+    return bound;
+  }
+
+  /**
+   * Binds a WHERE clause given as SQL text, which is also the text shown in evaluation errors; as
+   * {@link #bindPredicate(TableDef, SqlNode)} otherwise.
+   */
+  public static BoundExpression bindPredicate(TableDef table, String whereSql) {
+    BoundExpression bound = bindCondition(table, SqlParsing.parseExpression(whereSql), whereSql);
+    predicate(table, bound);
+    return bound;
+  }
+
+  /**
+   * Compiles a bound WHERE clause (one made by {@link #bindPredicate} for the same table, possibly
+   * read back from a command). A tree that does not fit the table (a column that does not exist or
+   * has another type, a malformed call) fails with {@code Cannot compile WHERE clause: ...}.
+   */
+  public static RowPredicate predicate(TableDef table, BoundExpression where) {
+    try {
+      BoundRex.Rex rex = BoundRex.toRex(where.tree(), table, WHERE);
+      return new RexCompiler(rex.rexBuilder(), where.text(), WHERE).predicate(rex.node());
+    } catch (TributaryException e) {
+      throw e;
+    } catch (RuntimeException | AssertionError e) {
+      throw malformed(WHERE, e);
+    }
+  }
+
+  private static BoundExpression bindCondition(TableDef table, SqlNode where, String source) {
     ExpressionBinder.Bound bound = ExpressionBinder.bindCondition(table, where, WHERE);
-    return new RexCompiler(bound.rexBuilder(), source, WHERE).predicate(bound.node());
+    return new BoundExpression(toBound(bound, source, WHERE, true), EvalContext.shown(source));
+  }
+
+  /**
+   * Converts a RexNode made by binding. When it holds something outside the bound form, the
+   * compiler is asked first, so an expression that never compiled fails with the message it always
+   * had.
+   */
+  private static Bound toBound(
+      ExpressionBinder.Bound bound, String source, String action, boolean condition) {
+    try {
+      return BoundRex.toBound(bound.node(), action);
+    } catch (TributaryException e) {
+      RexCompiler compiler = new RexCompiler(bound.rexBuilder(), source, action);
+      if (condition) {
+        compiler.predicate(bound.node());
+      } else {
+        compiler.value(bound.node());
+      }
+      throw e;
+    }
   }
 
   /**
@@ -73,26 +144,82 @@ public final class Expressions {
    */
   public static RowExpression expression(
       TableDef table, String exprSql, ColumnType target, String targetColumn) {
-    return expression(table, SqlParsing.parseExpression(exprSql), exprSql, target, targetColumn);
+    return expression(
+        table,
+        bindValue(table, SqlParsing.parseExpression(exprSql), exprSql),
+        target,
+        targetColumn);
   }
 
   /** Compiles an already parsed value expression; the tree is not modified. */
   public static RowExpression expression(
       TableDef table, SqlNode expr, ColumnType target, String targetColumn) {
-    return expression(table, expr, SqlParsing.unparse(expr), target, targetColumn);
+    return expression(
+        table, bindValue(table, expr, SqlParsing.unparse(expr)), target, targetColumn);
   }
 
-  private static RowExpression expression(
-      TableDef table, SqlNode expr, String source, ColumnType target, String targetColumn) {
+  /**
+   * Binds a value expression to the table (see {@link Bound}) and checks that it compiles into
+   * {@code target}, so that a command carrying it can be applied. Fails as {@link
+   * #expression(TableDef, SqlNode, ColumnType, String)} does.
+   */
+  public static BoundExpression bindValue(
+      TableDef table, SqlNode expr, ColumnType target, String targetColumn) {
+    BoundExpression bound = bindValue(table, expr, SqlParsing.unparse(expr));
+    expression(table, bound, target, targetColumn);
+    return bound;
+  }
+
+  /**
+   * Binds a value expression given as SQL text, which is also the text shown in evaluation errors;
+   * as {@link #bindValue(TableDef, SqlNode, ColumnType, String)} otherwise.
+   */
+  public static BoundExpression bindValue(
+      TableDef table, String exprSql, ColumnType target, String targetColumn) {
+    BoundExpression bound = bindValue(table, SqlParsing.parseExpression(exprSql), exprSql);
+    expression(table, bound, target, targetColumn);
+    return bound;
+  }
+
+  /**
+   * Compiles a bound value expression (one made by {@link #bindValue} for the same table, possibly
+   * read back from a command) into {@code target}, as {@link #expression(TableDef, SqlNode,
+   * ColumnType, String)} does.
+   */
+  public static RowExpression expression(
+      TableDef table, BoundExpression expr, ColumnType target, String targetColumn) {
     if (target == null || targetColumn == null) {
       throw new TributaryException(
           ErrorCode.INTERNAL, "Cannot compile expression: no target column given");
     }
-    if (expr instanceof SqlLiteral lit && lit.getTypeName() == SqlTypeName.NULL) {
+    if (expr.tree() instanceof Bound.Literal lit
+        && lit.value() == null
+        && lit.type().name() == Bound.TypeName.NULL) {
       return row -> null;
     }
+    try {
+      BoundRex.Rex rex = BoundRex.toRex(expr.tree(), table, EXPRESSION);
+      return new RexCompiler(rex.rexBuilder(), expr.text(), EXPRESSION)
+          .valueInto(rex.node(), target, targetColumn);
+    } catch (TributaryException e) {
+      throw e;
+    } catch (RuntimeException | AssertionError e) {
+      throw malformed(EXPRESSION, e);
+    }
+  }
+
+  private static BoundExpression bindValue(TableDef table, SqlNode expr, String source) {
+    if (expr instanceof SqlLiteral lit && lit.getTypeName() == SqlTypeName.NULL) {
+      return new BoundExpression(NULL, EvalContext.shown(source));
+    }
     ExpressionBinder.Bound bound = ExpressionBinder.bindValue(table, expr, EXPRESSION);
-    return new RexCompiler(bound.rexBuilder(), source, EXPRESSION)
-        .valueInto(bound.node(), target, targetColumn);
+    return new BoundExpression(
+        toBound(bound, source, EXPRESSION, false), EvalContext.shown(source));
+  }
+
+  private static TributaryException malformed(String action, Throwable e) {
+    return new TributaryException(
+        ErrorCode.INTERNAL,
+        "Cannot compile " + action + ": the bound tree is malformed (" + e + ")");
   }
 }

@@ -158,7 +158,7 @@ class CommandCodecTest {
             new RowChange(RowChange.Kind.INSERT, 1, null, 1, -1, null, new byte[0]));
     assertThatThrownBy(() -> CommandCodec.decodeCommand(change))
         .hasMessage("Cannot decode WriteCommand: unknown command type 17");
-    byte[] command = CommandCodec.encode(new WriteCommand.DeleteRows("r", 1, null, null));
+    byte[] command = CommandCodec.encode(new WriteCommand.DeleteRows("r", 1, null, "x = 1"));
     assertThatThrownBy(() -> CommandCodec.decodeChange(command))
         .hasMessage("Cannot decode RowChange: record type 3 is not a change");
     assertThatThrownBy(
