@@ -26,9 +26,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Steady memory and no lost change under a long steady load (RELIABILITY.md, "Soak"). Writers (one
- * user each) first run flat out for a few seconds to measure the peak write rate, then write at
- * half of it for the soak: each write inserts a row into the user's USER table or into a SHARED
+ * Steady memory and no lost change under a long steady load (RELIABILITY.md, "Soak"). Eight writers
+ * (one user each) first run flat out for a few seconds to measure the peak write rate, then write
+ * at half of it for the soak: each write inserts a row into the user's USER table or into a SHARED
  * table, and once a writer holds a window of rows it deletes its oldest with every insert, so the
  * tables keep a steady size. Subscribers (one per user on the USER table, one on the SHARED table)
  * follow. Every few seconds the server's heap after a full GC and its RSS are sampled. At the end:
@@ -46,7 +46,7 @@ class SoakTest {
   void shouldKeepMemoryFlatAndLoseNoChangeAtHalfThePeakRate() throws Exception {
     long seed = Reliability.seed("soak");
     Random random = new Random(seed);
-    int writerCount = 3;
+    int writerCount = 8;
     Duration peakPhase = Duration.ofSeconds(Reliability.size(5, 20));
     Duration soak = Duration.ofSeconds(Reliability.size(30, 30 * 60));
     Duration sampleEvery = Duration.ofSeconds(Reliability.size(3, 30));
