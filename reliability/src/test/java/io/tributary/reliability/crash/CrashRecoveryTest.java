@@ -88,96 +88,101 @@ class CrashRecoveryTest {
       boolean bulkLoaded = false;
       boolean bulkUser = false;
       long acked = 0;
-
-      for (int cycle = 0; cycle < cycles; cycle++) {
-        String kind = cycle % 10 == 1 ? "snapshot" : cycle % 10 == 2 ? "purge" : "writes";
-        if (!kind.equals("writes") && !bulkLoaded) {
-          loadBulk(server, bulkRows, !bulkUser);
-          bulkLoaded = true;
-          bulkUser = true;
-        }
-        for (Follower f : followers) {
-          f.open(server);
-        }
-        AtomicLong ackedNow = new AtomicLong();
-        for (Writer w : writers) {
-          w.connect(server);
-          w.start(ackedNow);
-        }
-        long target = 30 + random.nextInt(Reliability.size(90, 370));
-        await("acknowledged writes before the kill")
-            .atMost(Duration.ofMinutes(2))
-            .until(() -> ackedNow.get() >= target || writers.stream().anyMatch(Writer::failed));
-        BlockedSnapshot blocked = null;
-        if (kind.equals("snapshot")) {
-          blocked = new BlockedSnapshot(server);
-        } else if (kind.equals("purge")) {
-          try (TributaryClient root = login(server, "root", ServerProcess.ROOT_PASSWORD)) {
-            root.update("DROP USER 'bulk'");
+      String outcome = "failed";
+      try {
+        for (int cycle = 0; cycle < cycles; cycle++) {
+          String kind = cycle % 10 == 1 ? "snapshot" : cycle % 10 == 2 ? "purge" : "writes";
+          if (!kind.equals("writes") && !bulkLoaded) {
+            loadBulk(server, bulkRows, !bulkUser);
+            bulkLoaded = true;
+            bulkUser = true;
           }
-          bulkLoaded = false;
-          bulkUser = false;
-        }
-        writers.forEach(w -> w.killed = true);
-        server.kill();
-        for (Writer w : writers) {
-          w.join();
-        }
-        if (blocked != null) {
-          blocked.close();
-        }
-        followers.forEach(Follower::close);
-        writers.forEach(w -> errors.addAll(w.errors));
-        assertThat(errors).as("failures before the kill").isEmpty();
-        acked += ackedNow.get();
+          for (Follower f : followers) {
+            f.open(server);
+          }
+          AtomicLong ackedNow = new AtomicLong();
+          for (Writer w : writers) {
+            w.connect(server);
+            w.start(ackedNow);
+          }
+          long target = 30 + random.nextInt(Reliability.size(90, 370));
+          await("acknowledged writes before the kill")
+              .atMost(Duration.ofMinutes(2))
+              .until(() -> ackedNow.get() >= target || writers.stream().anyMatch(Writer::failed));
+          BlockedSnapshot blocked = null;
+          if (kind.equals("snapshot")) {
+            blocked = new BlockedSnapshot(server);
+          } else if (kind.equals("purge")) {
+            try (TributaryClient root = login(server, "root", ServerProcess.ROOT_PASSWORD)) {
+              root.update("DROP USER 'bulk'");
+            }
+            bulkLoaded = false;
+            bulkUser = false;
+          }
+          writers.forEach(w -> w.killed = true);
+          server.kill();
+          for (Writer w : writers) {
+            w.join();
+          }
+          if (blocked != null) {
+            blocked.close();
+          }
+          followers.forEach(Follower::close);
+          writers.forEach(w -> errors.addAll(w.errors));
+          assertThat(errors).as("failures before the kill").isEmpty();
+          acked += ackedNow.get();
 
-        Duration restart = server.start();
-        long inDoubt = writers.stream().filter(w -> w.inDoubt != null).count();
-        System.out.printf(
-            "crash: cycle %d (%s) killed after %d acknowledged writes (%d in doubt); ready again"
-                + " in %d ms%n",
-            cycle, kind, ackedNow.get(), inDoubt, restart.toMillis());
-        Map<String, Object> figure = new LinkedHashMap<>();
-        figure.put("cycle", cycle);
-        figure.put("kill", kind);
-        figure.put("ackedWritesThisCycle", ackedNow.get());
-        figure.put("inDoubt", inDoubt);
-        figure.put("restartToHealthyMs", restart.toMillis());
-        restarts.add(figure);
+          Duration restart = server.start();
+          long inDoubt = writers.stream().filter(w -> w.inDoubt != null).count();
+          System.out.printf(
+              "crash: cycle %d (%s) killed after %d acknowledged writes (%d in doubt); ready again"
+                  + " in %d ms%n",
+              cycle, kind, ackedNow.get(), inDoubt, restart.toMillis());
+          Map<String, Object> figure = new LinkedHashMap<>();
+          figure.put("cycle", cycle);
+          figure.put("kill", kind);
+          figure.put("ackedWritesThisCycle", ackedNow.get());
+          figure.put("inDoubt", inDoubt);
+          figure.put("restartToHealthyMs", restart.toMillis());
+          restarts.add(figure);
 
-        for (Follower f : followers) {
-          f.open(server);
+          for (Follower f : followers) {
+            f.open(server);
+          }
+          for (Writer w : writers) {
+            w.connect(server);
+            w.barrier();
+          }
+          verifyState(server, writers, followers);
+          if (kind.equals("snapshot")) {
+            verifySnapshotAfterRestart(server, bulkRows);
+          } else if (kind.equals("purge")) {
+            verifyPurgeFinished(server);
+            bulkUser = true;
+          }
+          followers.forEach(Follower::close);
+          writers.forEach(Writer::disconnect);
         }
-        for (Writer w : writers) {
-          w.connect(server);
-          w.barrier();
-        }
-        verifyState(server, writers, followers);
-        if (kind.equals("snapshot")) {
-          verifySnapshotAfterRestart(server, bulkRows);
-        } else if (kind.equals("purge")) {
-          verifyPurgeFinished(server);
-          bulkUser = true;
-        }
-        followers.forEach(Follower::close);
-        writers.forEach(Writer::disconnect);
+        server.stop();
+        outcome = "passed";
+      } finally {
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("seed", seed);
+        figures.put("size", Reliability.full() ? "full" : "bounded");
+        figures.put("cycles", cycles);
+        figures.put("ackedWrites", acked);
+        figures.put("bulkRows", bulkRows);
+        figures.put("firstStartMs", firstStart.toMillis());
+        figures.put(
+            "maxRestartMs",
+            restarts.stream().mapToLong(r -> (Long) r.get("restartToHealthyMs")).max().orElse(0));
+        figures.put("machine", Reliability.machine());
+        figures.put("date", java.time.Instant.now().toString());
+        figures.put("restarts", restarts);
+        figures.put("outcome", outcome);
+        figures.put("cyclesCompleted", restarts.size());
+        Reliability.writeFigures("crash", figures);
       }
-      server.stop();
-
-      Map<String, Object> figures = new LinkedHashMap<>();
-      figures.put("seed", seed);
-      figures.put("size", Reliability.full() ? "full" : "bounded");
-      figures.put("cycles", cycles);
-      figures.put("ackedWrites", acked);
-      figures.put("bulkRows", bulkRows);
-      figures.put("firstStartMs", firstStart.toMillis());
-      figures.put(
-          "maxRestartMs",
-          restarts.stream().mapToLong(r -> (Long) r.get("restartToHealthyMs")).max().orElse(0));
-      figures.put("machine", Reliability.machine());
-      figures.put("date", java.time.Instant.now().toString());
-      figures.put("restarts", restarts);
-      Reliability.writeFigures("crash", figures);
     }
   }
 

@@ -80,6 +80,11 @@ public final class ServerProcess implements AutoCloseable {
     command.add("-XX:+UseParallelGC");
     command.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
     command.addAll(extraJvmArgs);
+    // -Dreliability.serverLogConfig=<log4j2 file>: more detail from the server, e.g. Kafka at INFO.
+    String logConfig = System.getProperty("reliability.serverLogConfig");
+    if (logConfig != null && !logConfig.isBlank()) {
+      command.add("-Dlog4j2.configurationFile=" + Path.of(logConfig).toAbsolutePath());
+    }
     command.add("-cp");
     command.add(classPath);
     command.add(ServerMain.class.getName());
