@@ -30,7 +30,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The directory is formatted (new cluster id) only when {@code meta.properties} is absent; later
  * starts reuse it. The quorum is static with one voter, so the controller port may change between
- * starts. Not thread-safe: the owning log serialises start and stop.
+ * starts; a restart still binds the ports of the previous start when they are free ({@value
+ * #PORTS_FILE}), so that metadata the node kept about its own endpoint (read by the transaction
+ * coordinator before the broker registers again) stays true after a restart. Not thread-safe: the
+ * owning log serialises start and stop.
  */
 final class EmbeddedBroker {
   static final int NODE_ID = 1;
@@ -38,6 +41,9 @@ final class EmbeddedBroker {
   static final String BROKER_LISTENER = "BROKER";
   static final String CONTROLLER_LISTENER = "CONTROLLER";
   static final String META_PROPERTIES = "meta.properties";
+
+  /** The broker and controller ports of the last start, in the directory: {@code "<b> <c>"}. */
+  static final String PORTS_FILE = "tributary-ports";
 
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedBroker.class);
   private static final int BIND_ATTEMPTS = 3;
@@ -120,7 +126,10 @@ final class EmbeddedBroker {
     }
     formatIfNeeded();
     for (int attempt = 1; ; attempt++) {
-      int[] ports = freePorts(2);
+      int[] ports = attempt == 1 ? previousPortsIfFree() : null;
+      if (ports == null) {
+        ports = freePorts(2);
+      }
       Map<String, String> props = properties(dir, ports[0], ports[1], overrides);
       props.putIfAbsent("server.max.startup.time.ms", Long.toString(timeout.toMillis()));
       KafkaRaftServer candidate = new KafkaRaftServer(new KafkaConfig(props, false), time);
@@ -136,6 +145,7 @@ final class EmbeddedBroker {
       }
       server = candidate;
       bootstrapServers = HOST + ":" + ports[0];
+      rememberPorts(ports);
       return bootstrapServers;
     }
   }
@@ -185,6 +195,43 @@ final class EmbeddedBroker {
     LOG.info("Formatted {} for new cluster {}", dir, clusterId);
     LOG.debug("Formatter output: {}", output.toString(StandardCharsets.UTF_8).strip());
     return true;
+  }
+
+  /** The ports of the previous start if both can be bound now; null otherwise. */
+  private int[] previousPortsIfFree() {
+    Path file = dir.resolve(PORTS_FILE);
+    int[] ports;
+    try {
+      String[] parts = Files.readString(file, StandardCharsets.US_ASCII).trim().split(" ");
+      ports = new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
+    } catch (IOException | RuntimeException e) {
+      return null; // first start, or a file we did not write: take new ports
+    }
+    for (int port : ports) {
+      if (port <= 0 || port > 65535 || !canBind(port)) {
+        return null;
+      }
+    }
+    return ports;
+  }
+
+  private void rememberPorts(int[] ports) {
+    try {
+      Files.writeString(
+          dir.resolve(PORTS_FILE), ports[0] + " " + ports[1] + "\n", StandardCharsets.US_ASCII);
+    } catch (IOException e) {
+      LOG.debug("Could not remember the broker's ports in {}: {}", dir, e.toString());
+    }
+  }
+
+  private static boolean canBind(int port) {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.setReuseAddress(true);
+      socket.bind(new InetSocketAddress(HOST, port));
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   private static int[] freePorts(int count) {

@@ -59,10 +59,12 @@ class EmbeddedLogRestartTest {
   void shouldKeepDataAndClusterIdAcrossRestart() throws Exception {
     Path meta = dataDir.resolve("kafka").resolve("meta.properties");
     String clusterId;
+    String firstBootstrap;
     List<LogPosition> before = new ArrayList<>();
     try (Log first = Log.open(LogConfig.embedded(dataDir))) {
       first.start();
       clusterId = first.clusterId();
+      firstBootstrap = first.bootstrapServers();
       for (int i = 0; i < 3; i++) {
         before.add(
             first
@@ -79,6 +81,9 @@ class EmbeddedLogRestartTest {
     restarted.start();
 
     assertThat(restarted.clusterId()).isEqualTo(clusterId);
+    // The restart binds the previous start's port again (it is free), so metadata the node kept
+    // about its own endpoint stays true.
+    assertThat(restarted.bootstrapServers()).isEqualTo(firstBootstrap);
     assertThat(Files.readString(meta)).isEqualTo(metaBefore);
     List<ConsumerRecord<byte[], byte[]>> records =
         TestClients.read(restarted, new TopicPartition(restarted.topics().userWrites(), 0), 3);
