@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
+import io.tributary.query.catalog.ColumnType;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -53,6 +54,32 @@ class FuzzFindingsTest {
         "SELECT id FROM chat.messages LIMIT 1 OFFSET 9223372036854775807",
         ErrorCode.INVALID_ARGUMENT,
         message);
+  }
+
+  @Test
+  void shouldRefuseACorrelatedSubqueryTheDecorrelatorCannotHandleAsUnsupported() {
+    assertFails(
+        "SELECT role AS g, COUNT(DISTINCT content) AS a FROM chat.messages WHERE (id BETWEEN 1 AND"
+            + " 3 AND id IN (SELECT id FROM system.users WHERE conversation_id <> 1e10) OR NOT (id"
+            + " > -134)) GROUP BY role",
+        ErrorCode.UNSUPPORTED_STATEMENT,
+        "Cannot run query: this correlated subquery is not supported (write it as a join, or"
+            + " without OR)");
+  }
+
+  @Test
+  void shouldRefuseADecimalPrecisionBeyondIntAsAnInvalidDefinition() {
+    assertThatThrownBy(
+            () ->
+                ColumnType.parse("DECIMAL(50,99999999999999999999999999999999999999999999999999)"))
+        .isInstanceOfSatisfying(
+            TributaryException.class,
+            e ->
+                org.assertj.core.api.Assertions.assertThat(e.code())
+                    .isEqualTo(ErrorCode.INVALID_DEFINITION))
+        .hasMessage(
+            "Cannot define DECIMAL(50,99999999999999999999999999999999999999999999999999):"
+                + " precision must be 1..38 and scale 0..precision");
   }
 
   @Test

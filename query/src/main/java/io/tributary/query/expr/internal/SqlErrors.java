@@ -166,6 +166,17 @@ public final class SqlErrors {
           "Cannot " + action + ": LIMIT and OFFSET must be between 0 and 2147483647",
           e);
     }
+    if (root instanceof AssertionError
+        && thrownBy(root, "org.apache.calcite.sql2rel.RelDecorrelator", 4)) {
+      // Calcite's decorrelator gives up on some correlated subqueries (one under OR, with COUNT
+      // DISTINCT in the outer query) with a bare assertion.
+      return new TributaryException(
+          ErrorCode.UNSUPPORTED_STATEMENT,
+          "Cannot "
+              + action
+              + ": this correlated subquery is not supported (write it as a join, or without OR)",
+          e);
+    }
     if (root instanceof ClassCastException && thrownBy(root, "org.apache.calcite.", 8)) {
       // Calcite's validator lets some mixes of types through (VALUES (1.5), (DATE '2026-01-01'))
       // that its planner then fails to compare.
