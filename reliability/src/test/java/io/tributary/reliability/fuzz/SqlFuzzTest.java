@@ -54,7 +54,7 @@ import org.junit.jupiter.api.Test;
  * {@code -Dreliability.fuzz.seed=s} repeats a run.
  */
 class SqlFuzzTest {
-  static final int BOUNDED = 2_500;
+  static final int BOUNDED = 2_000;
   static final int FULL = 100_000;
 
   /** Statements run concurrently: a write waits for the log, so one thread would mostly wait. */
