@@ -37,7 +37,7 @@ import net.jqwik.api.lifecycle.AfterContainer;
  * and re-created, a password changed, a revoked token used — no principal ever sees or changes a
  * row the model says it must not, and every live subscriber receives exactly its account's rows.
  *
- * <p>Tries: {@code jqwik.tries.default}, set by this module's pom (20, or 400 with {@code
+ * <p>Tries: {@code jqwik.tries.default}, set by this module's pom (20, or 500 with {@code
  * -Dreliability.full=true}; any number with {@code -Dreliability.isolation.tries=n}). jqwik prints
  * the seed of a failing run and re-runs that seed first next time (its database under {@code
  * target/}); {@code @Property(seed = "…")} pins one.
