@@ -83,6 +83,34 @@ class FuzzFindingsTest {
   }
 
   @Test
+  void shouldRefuseADecimalResultBeyond38DigitsAsAnInvalidArgument() {
+    assertFails(
+        "SELECT 1 + 0.000000000000000000000000000000000000000001 AS two",
+        ErrorCode.INVALID_ARGUMENT,
+        "Cannot run query: a DECIMAL value or result needs more than 38 digits");
+  }
+
+  @Test
+  void shouldRefuseAComparisonOfADoubleWithABooleanAsATypeMismatch() {
+    String message =
+        "Cannot run query: values of incompatible types meet in one column or comparison";
+    assertFails("SELECT NULLIF(d, FALSE) AS e FROM lab.types", ErrorCode.TYPE_MISMATCH, message);
+    assertFails(
+        "VALUES (352, TRUE), (TIMESTAMP '1970-01-01 00:00:00', NULL)",
+        ErrorCode.TYPE_MISMATCH,
+        message);
+  }
+
+  @Test
+  void shouldRefuseAnOperatorTheEngineCannotCompileAsUnsupported() {
+    assertFails(
+        "SELECT SUBSTRING(bin FROM 2147483648 FOR 15) AS e FROM lab.types",
+        ErrorCode.UNSUPPORTED_STATEMENT,
+        "Cannot run query: the query engine cannot run one of its operators on these types or"
+            + " values");
+  }
+
+  @Test
   void shouldRefuseValuesOfIncompatibleTypesAsATypeMismatch() {
     assertFails(
         "SELECT * FROM (VALUES (1.5), (DATE '2020-01-01')) AS t(a)",

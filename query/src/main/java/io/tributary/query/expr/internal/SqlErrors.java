@@ -177,12 +177,34 @@ public final class SqlErrors {
               + ": this correlated subquery is not supported (write it as a join, or without OR)",
           e);
     }
-    if (root instanceof ClassCastException && thrownBy(root, "org.apache.calcite.", 8)) {
-      // Calcite's validator lets some mixes of types through (VALUES (1.5), (DATE '2026-01-01'))
-      // that its planner then fails to compare.
+    if (root instanceof AssertionError
+        && thrownBy(root, "org.apache.calcite.rel.type.RelDataTypeSystem", 2)) {
+      // SELECT 1 + 0.000…0001 (42 digits): the result's DECIMAL type would exceed 38 digits.
+      return new TributaryException(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot " + action + ": a DECIMAL value or result needs more than 38 digits",
+          e);
+    }
+    if (root instanceof ClassCastException
+        || (root instanceof AssertionError && thrownBy(root, "org.apache.calcite.", 4))) {
+      // Calcite's validator lets some mixes of types through (VALUES (1.5), (DATE '2026-01-01'),
+      // NULLIF(a_double, FALSE)) that its planner or generated code then fails to compare or
+      // convert.
       return new TributaryException(
           ErrorCode.TYPE_MISMATCH,
           "Cannot " + action + ": values of incompatible types meet in one column or comparison",
+          e);
+    }
+    if (root instanceof IllegalStateException
+        && root.getMessage() != null
+        && root.getMessage().startsWith("Unable to implement")) {
+      // Calcite planned the query but cannot generate code for one of its operators (for example
+      // SUBSTRING of BYTES from a BIGINT position).
+      return new TributaryException(
+          ErrorCode.UNSUPPORTED_STATEMENT,
+          "Cannot "
+              + action
+              + ": the query engine cannot run one of its operators on these types or values",
           e);
     }
     if (root instanceof IllegalArgumentException && thrownConvertingDateTime(root)) {
