@@ -78,6 +78,19 @@ public record ColumnType(Kind kind, int precision, int scale) {
     }
   }
 
+  /** A precision or scale of {@code type}; one beyond int is refused like any out of range. */
+  private static int decimalPart(String digits, String type) {
+    try {
+      return Integer.parseInt(digits);
+    } catch (NumberFormatException e) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_DEFINITION,
+          "Cannot define %s: precision must be 1..%d and scale 0..precision",
+          type,
+          MAX_DECIMAL_PRECISION);
+    }
+  }
+
   public static ColumnType decimal(int precision, int scale) {
     return new ColumnType(Kind.DECIMAL, precision, scale);
   }
@@ -88,8 +101,8 @@ public record ColumnType(Kind kind, int precision, int scale) {
     String t = text.trim().toUpperCase(Locale.ROOT).replaceAll("\\s+", " ");
     Matcher m = DECIMAL_PATTERN.matcher(t);
     if (m.matches()) {
-      int p = m.group(1) == null ? MAX_DECIMAL_PRECISION : Integer.parseInt(m.group(1));
-      int s = m.group(2) == null ? 0 : Integer.parseInt(m.group(2));
+      int p = m.group(1) == null ? MAX_DECIMAL_PRECISION : decimalPart(m.group(1), t);
+      int s = m.group(2) == null ? 0 : decimalPart(m.group(2), t);
       return decimal(p, s);
     }
     switch (t) {

@@ -145,6 +145,68 @@ public final class SqlErrors {
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
+    if (thrownBy(root, "org.apache.calcite.runtime.Like", 4)) {
+      // "Invalid escape character 'xy'", "Invalid escape sequence 'a\\', 1": a plain
+      // RuntimeException from Calcite's runtime.
+      return new TributaryException(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot "
+              + action
+              + ": invalid LIKE pattern (the ESCAPE character must be one character, and in the"
+              + " pattern be followed by _, % or itself)",
+          e);
+    }
+    if (root instanceof IllegalStateException
+        && root.getMessage() != null
+        && root.getMessage().startsWith("Unable to implement")
+        && root.getMessage().contains("EnumerableLimit(")) {
+      // Calcite plans LIMIT and OFFSET of any size but generates code only for int values.
+      return new TributaryException(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot " + action + ": LIMIT and OFFSET must be between 0 and 2147483647",
+          e);
+    }
+    if (root instanceof AssertionError
+        && thrownBy(root, "org.apache.calcite.sql2rel.RelDecorrelator", 4)) {
+      // Calcite's decorrelator gives up on some correlated subqueries (one under OR, with COUNT
+      // DISTINCT in the outer query) with a bare assertion.
+      return new TributaryException(
+          ErrorCode.UNSUPPORTED_STATEMENT,
+          "Cannot "
+              + action
+              + ": this correlated subquery is not supported (write it as a join, or without OR)",
+          e);
+    }
+    if (root instanceof AssertionError
+        && thrownBy(root, "org.apache.calcite.rel.type.RelDataTypeSystem", 2)) {
+      // SELECT 1 + 0.000…0001 (42 digits): the result's DECIMAL type would exceed 38 digits.
+      return new TributaryException(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot " + action + ": a DECIMAL value or result needs more than 38 digits",
+          e);
+    }
+    if (root instanceof ClassCastException
+        || (root instanceof AssertionError && thrownBy(root, "org.apache.calcite.", 4))) {
+      // Calcite's validator lets some mixes of types through (VALUES (1.5), (DATE '2026-01-01'),
+      // NULLIF(a_double, FALSE)) that its planner or generated code then fails to compare or
+      // convert.
+      return new TributaryException(
+          ErrorCode.TYPE_MISMATCH,
+          "Cannot " + action + ": values of incompatible types meet in one column or comparison",
+          e);
+    }
+    if (root instanceof IllegalStateException
+        && root.getMessage() != null
+        && root.getMessage().startsWith("Unable to implement")) {
+      // Calcite planned the query but cannot generate code for one of its operators (for example
+      // SUBSTRING of BYTES from a BIGINT position).
+      return new TributaryException(
+          ErrorCode.UNSUPPORTED_STATEMENT,
+          "Cannot "
+              + action
+              + ": the query engine cannot run one of its operators on these types or values",
+          e);
+    }
     if (root instanceof IllegalArgumentException && thrownConvertingDateTime(root)) {
       return new TributaryException(
           ErrorCode.TYPE_MISMATCH,
@@ -167,6 +229,19 @@ public final class SqlErrors {
         ErrorCode.INTERNAL,
         "Cannot " + action + ": internal error (" + root.getClass().getSimpleName() + ")",
         e);
+  }
+
+  /**
+   * Whether one of the top {@code depth} frames of {@code t} is in a class named {@code prefix}….
+   */
+  private static boolean thrownBy(Throwable t, String prefix, int depth) {
+    StackTraceElement[] trace = t.getStackTrace();
+    for (int i = 0; i < Math.min(depth, trace.length); i++) {
+      if (trace[i].getClassName().startsWith(prefix)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Whether Calcite's runtime threw it while reading a date, time or timestamp from text. */
