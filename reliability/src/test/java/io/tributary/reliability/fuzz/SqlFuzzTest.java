@@ -79,13 +79,6 @@ class SqlFuzzTest {
   private static final Pattern TOUCHES_ROOT =
       Pattern.compile("(?is).*\\b(ALTER|DROP)\\b.*\\bUSER\\b.*root.*");
 
-  /**
-   * Open finding (RELIABILITY.md, "Fuzz"): a SUBSCRIBE of some 40 KB or more sent to the live API
-   * has its HTTP/2 stream reset (PROTOCOL_ERROR), which the SDK reports as INTERNAL, instead of a
-   * coded answer. Until it is fixed, longer subscriptions go through Execute only.
-   */
-  private static final int LIVE_TEXT_LIMIT = 16 * 1024;
-
   private static final Pattern SUBSCRIBES =
       Pattern.compile(
           "(?is)\\s*(SUBSCRIBE\\b|EXECUTE\\s+AS\\s+USER\\s+'[^']*'\\s*\\(\\s*SUBSCRIBE\\b).*");
@@ -249,9 +242,7 @@ class SqlFuzzTest {
     Object[] params = sql.indexOf('$') >= 0 ? params(random) : new Object[0];
     String code = null;
     try {
-      if (SUBSCRIBES.matcher(sql).matches()
-          && sql.length() <= LIVE_TEXT_LIMIT
-          && random.nextBoolean()) {
+      if (SUBSCRIBES.matcher(sql).matches() && random.nextBoolean()) {
         subscribe(client, sql, params).close();
       } else {
         for (StatementResult result : client.execute(sql, params)) {

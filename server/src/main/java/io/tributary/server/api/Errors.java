@@ -16,6 +16,12 @@ import io.tributary.query.TributaryException;
  * ErrorDetail}, sent twice in the trailers: under {@code tributary.v1.ErrorDetail-bin}, and packed
  * in the standard {@code grpc-status-details-bin} ({@code google.rpc.Status}) that generic tools
  * (grpcurl, gRPC-Web clients) decode.
+ *
+ * <p>The message travels three times in the trailers (and twice in base64), and gRPC clients refuse
+ * trailers above 8 KiB by default (the call then fails with an HTTP/2 {@code PROTOCOL_ERROR}
+ * instead of the error). So a trailer message is cut to {@value #MAX_TRAILER_MESSAGE_CHARS}
+ * characters: an error that quotes a long statement (a 60 KB identifier) still reaches the client
+ * with its code. Errors in a response body ({@code Execute}) keep their whole message.
  */
 public final class Errors {
   static final Metadata.Key<ErrorDetail> DETAIL_KEY =
@@ -46,6 +52,7 @@ public final class Errors {
   }
 
   static StatusRuntimeException toStatus(Status status, Error error) {
+    error = forTrailers(error);
     Metadata trailers = new Metadata();
     addDetail(trailers, status, error);
     return status.withDescription(error.getMessage()).asRuntimeException(trailers);
@@ -53,6 +60,7 @@ public final class Errors {
 
   /** Adds the error's two detail trailers (see the class comment) to {@code trailers}. */
   static void addDetail(Metadata trailers, Status status, Error error) {
+    error = forTrailers(error);
     ErrorDetail detail = ErrorDetail.newBuilder().setError(error).build();
     trailers.put(DETAIL_KEY, detail);
     trailers.discardAll(STATUS_DETAILS_KEY);
@@ -63,6 +71,23 @@ public final class Errors {
             .setMessage(error.getMessage())
             .addDetails(Any.pack(detail))
             .build());
+  }
+
+  /** The longest error message sent in trailers (see the class comment). */
+  static final int MAX_TRAILER_MESSAGE_CHARS = 1024;
+
+  /** {@code error} with its message cut to {@link #MAX_TRAILER_MESSAGE_CHARS} characters. */
+  static Error forTrailers(Error error) {
+    String message = error.getMessage();
+    if (message.length() <= MAX_TRAILER_MESSAGE_CHARS) {
+      return error;
+    }
+    String cut = " … (" + message.length() + " characters, cut)";
+    int keep = MAX_TRAILER_MESSAGE_CHARS - cut.length();
+    if (Character.isHighSurrogate(message.charAt(keep - 1))) {
+      keep--;
+    }
+    return error.toBuilder().setMessage(message.substring(0, keep) + cut).build();
   }
 
   static StatusRuntimeException internal() {

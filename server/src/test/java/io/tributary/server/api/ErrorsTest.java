@@ -48,6 +48,30 @@ class ErrorsTest {
   }
 
   @Test
+  void shouldCutALongMessageSoTheTrailersStayUnderEightKibibytes() {
+    String quoted = "y".repeat(65_000);
+    StatusRuntimeException e =
+        Errors.toStatus(
+            new TributaryException(
+                ErrorCode.COLUMN_NOT_FOUND, "Cannot subscribe: unknown column '" + quoted + "'"));
+
+    String message = e.getTrailers().get(Errors.DETAIL_KEY).getError().getMessage();
+    assertThat(message)
+        .hasSize(Errors.MAX_TRAILER_MESSAGE_CHARS)
+        .startsWith("Cannot subscribe: unknown column 'yyy")
+        .endsWith(" … (65035 characters, cut)");
+    assertThat(e.getStatus().getDescription()).isEqualTo(message);
+    assertThat(StatusProto.fromThrowable(e).getMessage()).isEqualTo(message);
+    assertThat(e.getTrailers().get(Errors.DETAIL_KEY).getError().getErrorCode())
+        .isEqualTo(io.tributary.api.v1.ErrorCode.COLUMN_NOT_FOUND);
+    int trailerBytes = 0;
+    for (byte[] part : io.grpc.InternalMetadata.serialize(e.getTrailers())) {
+      trailerBytes += part.length;
+    }
+    assertThat(trailerBytes).isLessThan(8 * 1024 - 2 * Errors.MAX_TRAILER_MESSAGE_CHARS);
+  }
+
+  @Test
   void shouldFillTheCodeAsEnumAndAsNameWithItsPosition() {
     Error error =
         Errors.toProto(
