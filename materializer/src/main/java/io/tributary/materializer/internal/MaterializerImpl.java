@@ -183,7 +183,7 @@ public final class MaterializerImpl implements Materializer {
     }
     boolean reached;
     try {
-      reached = settled.await(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      reached = awaitSettled();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       failStart();
@@ -210,8 +210,31 @@ public final class MaterializerImpl implements Materializer {
     throw TributaryException.of(
         ErrorCode.UNAVAILABLE,
         "Cannot start the materializer: Kafka Streams %s (state %s)",
-        reached ? "failed while starting" : "did not reach RUNNING within " + startTimeout,
+        reached
+            ? "failed while starting"
+            : "did not reach RUNNING, nor restore any record, within " + startTimeout,
         streamsState);
+  }
+
+  /**
+   * Waits until Kafka Streams leaves REBALANCING. Restoring large stores may take longer than the
+   * start timeout: the wait goes on while each period of {@code startTimeout} restored changelog
+   * records, and gives up after a whole period without progress.
+   *
+   * @return whether Streams left REBALANCING
+   */
+  private boolean awaitSettled() throws InterruptedException {
+    long before = restored.get();
+    while (!settled.await(startTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      long after = restored.get();
+      if (after == before) {
+        return false;
+      }
+      LOG.info(
+          "Materializer still restoring its stores: {} changelog records restored so far", after);
+      before = after;
+    }
+    return true;
   }
 
   @Override
