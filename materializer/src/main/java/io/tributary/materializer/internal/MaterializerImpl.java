@@ -183,7 +183,7 @@ public final class MaterializerImpl implements Materializer {
     }
     boolean reached;
     try {
-      reached = awaitSettled();
+      reached = awaitSettled(settled);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       failStart();
@@ -223,7 +223,7 @@ public final class MaterializerImpl implements Materializer {
    *
    * @return whether Streams left REBALANCING
    */
-  private boolean awaitSettled() throws InterruptedException {
+  private boolean awaitSettled(CountDownLatch settled) throws InterruptedException {
     long before = restored.get();
     while (!settled.await(startTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
       long after = restored.get();
