@@ -3,12 +3,12 @@
 // query parameter, else the page's own origin.
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { createRoot } from "react-dom/client";
-import { TributaryProvider, useLiveQuery, useTributary } from "../src/react.js";
+import { TributaryProvider, useLiveQuery } from "../src/react.js";
 import { createClient, type TributaryClient, type TributaryError } from "../src/web.js";
 
 type Conversation = { id: string; title: string };
 type Message = { id: string; conversation_id: string; body: string; author: string | null; sent_at: Date | null };
-type Typing = { conversation_id: string; typing: boolean; at: Date | null };
+type Typing = { conversation_id: string; typing: boolean; updated_at: Date | null };
 
 const api = new URLSearchParams(location.search).get("api") ?? location.origin;
 
@@ -41,8 +41,8 @@ function Login(props: { onLogin: (client: TributaryClient, user: string) => void
   return (
     <form className="login" onSubmit={submit}>
       <h2>Tributary chat</h2>
-      <input name="user" placeholder="user" value={user} onChange={(e) => setUser(e.target.value)} />
-      <input name="password" type="password" placeholder="password" value={password} onChange={(e) => setPassword(e.target.value)} />
+      <input name="user" autoComplete="username" placeholder="user" value={user} onChange={(e) => setUser(e.target.value)} />
+      <input name="password" type="password" autoComplete="current-password" placeholder="password" value={password} onChange={(e) => setPassword(e.target.value)} />
       <button type="submit">Log in</button>
       {error && <div className="error">{error}</div>}
     </form>
@@ -96,13 +96,12 @@ function Chat(props: { user: string }) {
 }
 
 function Conversation(props: { id: string }) {
-  const client = useTributary();
   const messages = useLiveQuery<Message>(
     "SELECT id, conversation_id, body, author, sent_at FROM chat.messages WHERE conversation_id = $1 ORDER BY sent_at",
     [props.id],
     [props.id],
   );
-  const typing = useLiveQuery<Typing>("SELECT conversation_id, typing, at FROM chat.typing WHERE conversation_id = $1", [props.id], [
+  const typing = useLiveQuery<Typing>("SELECT conversation_id, typing, updated_at FROM chat.typing WHERE conversation_id = $1", [props.id], [
     props.id,
   ]);
   const [text, setText] = useState("");
@@ -112,17 +111,23 @@ function Conversation(props: { id: string }) {
     list.current?.scrollTo(0, list.current.scrollHeight);
   }, [messages.rows]);
 
+  // The typing state follows the input: written to the STREAM table when it differs from the row.
   const typingRow = typing.rows[0];
-  const setTyping = (on: boolean) => {
+  const wantTyping = text.trim().length > 0;
+  const typingFailed = useRef(false);
+  useEffect(() => {
     const q = typing.query;
-    if (!q || !typing.ready || (typingRow?.typing ?? false) === on) {
+    if (!q || !typing.ready || typingFailed.current || (typingRow?.typing ?? false) === wantTyping) {
       return;
     }
     const write = typingRow
-      ? q.update({ conversation_id: props.id }, { typing: on, at: new Date() })
-      : q.insert({ conversation_id: props.id, typing: on, at: new Date() });
-    write.catch((e: TributaryError) => setError(e.message));
-  };
+      ? q.update({ conversation_id: props.id }, { typing: wantTyping, updated_at: new Date() })
+      : q.insert({ conversation_id: props.id, typing: wantTyping, updated_at: new Date() });
+    write.catch((e: TributaryError) => {
+      typingFailed.current = true;
+      setError(e.message);
+    });
+  }, [typing.query, typing.ready, typingRow, wantTyping, props.id]);
 
   const send = (e: FormEvent) => {
     e.preventDefault();
@@ -131,12 +136,10 @@ function Conversation(props: { id: string }) {
       return;
     }
     setText("");
-    setTyping(false);
     messages.query
       .insert({ id: crypto.randomUUID(), conversation_id: props.id, body, sent_at: new Date() })
       .catch((err: TributaryError) => setError(err.message));
   };
-  void client;
   return (
     <section className="chat">
       <ul className="messages" data-testid="messages">
@@ -158,10 +161,7 @@ function Conversation(props: { id: string }) {
           name="message"
           placeholder="Message"
           value={text}
-          onChange={(e) => {
-            setText(e.target.value);
-            setTyping(e.target.value.length > 0);
-          }}
+          onChange={(e) => setText(e.target.value)}
         />
         <button className="send" type="submit">
           Send

@@ -18,6 +18,6 @@ CREATE USER TABLE IF NOT EXISTS chat.messages (
 CREATE STREAM TABLE IF NOT EXISTS chat.typing (
   conversation_id TEXT PRIMARY KEY,
   typing BOOLEAN NOT NULL,
-  at TIMESTAMP DEFAULT NOW()
+  updated_at TIMESTAMP DEFAULT NOW()
 ) WITH (TTL_SECONDS = 30);
 INSERT INTO chat.conversations (id, title) VALUES ('general', 'General'), ('random', 'Random');
