@@ -31,6 +31,18 @@ await build({
 });
 copyFileSync(`${root}demo/index.html`, `${root}build/demo/index.html`);
 
+// The React bindings' test page.
+mkdirSync(`${root}build/react-test`, { recursive: true });
+await build({
+  ...common,
+  entryPoints: ["test/react/page.tsx"],
+  outfile: "build/react-test/page.js",
+  platform: "browser",
+  jsx: "automatic",
+  define: { "process.env.NODE_ENV": '"development"' },
+});
+copyFileSync(`${root}test/react/index.html`, `${root}build/react-test/index.html`);
+
 // The tests, run by `node --test build/test/`.
 const tests = readdirSync(`${root}test`).filter((f) => f.endsWith(".test.ts"));
 await build({

@@ -1,5 +1,13 @@
 // React bindings: a provider for the client and hooks that keep a live query's rows in state.
-import { createContext, type DependencyList, type ReactNode, useContext, useEffect, useRef, useState } from "react";
+import {
+  createContext,
+  type DependencyList,
+  type ReactNode,
+  useContext,
+  useMemo,
+  useRef,
+  useSyncExternalStore,
+} from "react";
 import type { LiveQuery, TributaryClient } from "./client.js";
 import type { TributaryError } from "./errors.js";
 import type { LiveRow } from "./reconcile.js";
@@ -33,8 +41,9 @@ export interface LiveQueryState<R extends Row> {
 
 /**
  * Keeps `sql` live while the component is mounted, subscribing again when `deps` change (as
- * useEffect does). The component re-renders only when the rows (or the state) change. A null
- * `sql` subscribes to nothing.
+ * useEffect does). The component re-renders only when the rows (or the state) change: the rows are
+ * read through useSyncExternalStore, which compares them by identity, and the SDK hands over a new
+ * array only after a change. A null `sql` subscribes to nothing.
  */
 export function useLiveQuery<R extends Row = Row>(
   sql: string | null,
@@ -42,37 +51,69 @@ export function useLiveQuery<R extends Row = Row>(
   params: unknown[] = [],
 ): LiveQueryState<R> {
   const client = useTributary();
-  const [state, setState] = useState<LiveQueryState<R>>({ rows: [], ready: false, error: null, query: null });
   const paramsRef = useRef(params);
   paramsRef.current = params;
-  useEffect(() => {
-    if (sql === null) {
-      setState({ rows: [], ready: false, error: null, query: null });
-      return undefined;
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const store = useMemo(() => new LiveStore<R>(client, sql, () => paramsRef.current), [client, sql, ...deps]);
+  return useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot);
+}
+
+const IDLE: LiveQueryState<Row> = Object.freeze({ rows: [], ready: false, error: null, query: null });
+
+/** One live query as an external store: opened by its first listener, closed with its last. */
+class LiveStore<R extends Row> {
+  private state: LiveQueryState<R> = IDLE as LiveQueryState<R>;
+  private readonly listeners = new Set<() => void>();
+  private query: LiveQuery<R> | null = null;
+
+  constructor(
+    private readonly client: TributaryClient,
+    private readonly sql: string | null,
+    private readonly params: () => unknown[],
+  ) {}
+
+  readonly getSnapshot = (): LiveQueryState<R> => this.state;
+
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    if (this.listeners.size === 1 && this.sql !== null) {
+      this.open(this.sql);
     }
-    let active = true;
-    const query = client.live<R>(
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0 && this.query !== null) {
+        this.query();
+        this.query = null;
+        this.state = IDLE as LiveQueryState<R>;
+      }
+    };
+  };
+
+  private open(sql: string): void {
+    const query = this.client.live<R>(
       sql,
       (rows) => {
-        if (active) {
-          setState((s) => (s.rows === rows ? s : { ...s, rows, ready: true }));
+        if (this.query === query && rows !== this.state.rows) {
+          this.set({ ...this.state, rows, ready: true });
         }
       },
       {
-        params: paramsRef.current,
+        params: this.params(),
         onError: (error) => {
-          if (active) {
-            setState((s) => ({ ...s, error }));
+          if (this.query === query) {
+            this.set({ ...this.state, error });
           }
         },
       },
     );
-    setState({ rows: [], ready: false, error: null, query });
-    return () => {
-      active = false;
-      query();
-    };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [client, sql, ...deps]);
-  return state;
+    this.query = query;
+    this.set({ rows: [], ready: false, error: null, query });
+  }
+
+  private set(state: LiveQueryState<R>): void {
+    this.state = state;
+    for (const l of [...this.listeners]) {
+      l();
+    }
+  }
 }

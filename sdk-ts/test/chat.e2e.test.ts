@@ -7,20 +7,11 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { createClient } from "../src/node.js";
+import { CHROMIUM, CHROMIUM_ARGS } from "./browser.js";
 import { TestServer } from "./server.js";
 import { serveStatic } from "./static.js";
 
 const SDK = new URL("../..", import.meta.url).pathname;
-const CHROMIUM = process.env["CHROMIUM"] ?? "/usr/bin/chromium";
-const ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const TIMEOUT = 60_000;
 
 let server: TestServer;
@@ -57,7 +48,7 @@ async function openAs(user: string, password: string): Promise<Page> {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ARGS,
+    args: CHROMIUM_ARGS,
     viewport: { width: 900, height: 560 },
   });
   contexts.push(context);
