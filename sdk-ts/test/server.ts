@@ -76,8 +76,10 @@ export class TestServer {
 
   private async run(port: number): Promise<void> {
     this.log = [];
+    const javaHome = process.env["JAVA_HOME"];
+    const java = javaHome && existsSync(join(javaHome, "bin/java")) ? join(javaHome, "bin/java") : "java";
     const p = spawn(
-      "java",
+      java,
       [
         "--add-opens=java.base/java.nio=ALL-UNNAMED",
         "-Xmx768m",
