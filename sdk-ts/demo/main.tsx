@@ -50,7 +50,7 @@ function Login(props: { onLogin: (client: TributaryClient, user: string) => void
 }
 
 function Chat(props: { user: string }) {
-  const conversations = useLiveQuery<Conversation>("SELECT id, title FROM chat.conversations ORDER BY title");
+  const conversations = useLiveQuery<Conversation>("SELECT id, title FROM demo.conversations ORDER BY title");
   const [selected, setSelected] = useState<string | null>(null);
   const [title, setTitle] = useState("");
   const current = selected ?? conversations.rows[0]?.id ?? null;
@@ -97,11 +97,11 @@ function Chat(props: { user: string }) {
 
 function Conversation(props: { id: string }) {
   const messages = useLiveQuery<Message>(
-    "SELECT id, conversation_id, body, author, sent_at FROM chat.messages WHERE conversation_id = $1 ORDER BY sent_at",
+    "SELECT id, conversation_id, body, author, sent_at FROM demo.messages WHERE conversation_id = $1 ORDER BY sent_at",
     [props.id],
     [props.id],
   );
-  const typing = useLiveQuery<Typing>("SELECT conversation_id, typing, updated_at FROM chat.typing WHERE conversation_id = $1", [props.id], [
+  const typing = useLiveQuery<Typing>("SELECT conversation_id, typing, updated_at FROM demo.typing WHERE conversation_id = $1", [props.id], [
     props.id,
   ]);
   const [text, setText] = useState("");

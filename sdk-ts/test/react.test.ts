@@ -35,7 +35,7 @@ test("useLiveQuery re-renders only on change and resubscribes when deps change",
   const probe = <T>(js: string) => page.evaluate(js) as Promise<T>;
 
   const subs = await probe<{ sql: string; params: unknown[]; closed: boolean }[]>("probe.subs()");
-  assert.deepEqual(subs, [{ sql: "SELECT id FROM chat.messages WHERE c = $1", params: ["general"], closed: false }]);
+  assert.deepEqual(subs, [{ sql: "SELECT id FROM demo.messages WHERE c = $1", params: ["general"], closed: false }]);
   const start = await probe<number>("probe.renders()");
 
   await probe("probe.emit('a')");

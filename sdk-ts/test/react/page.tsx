@@ -25,7 +25,7 @@ let setConversation: (c: string) => void = () => {};
 function Probe() {
   const [conversation, set] = useState("general");
   setConversation = set;
-  const { rows, ready } = useLiveQuery("SELECT id FROM chat.messages WHERE c = $1", [conversation], [conversation]);
+  const { rows, ready } = useLiveQuery("SELECT id FROM demo.messages WHERE c = $1", [conversation], [conversation]);
   renders++;
   return <div id="out">{ready ? rows.map((r) => String(r["id"])).join(",") : "loading"}</div>;
 }
