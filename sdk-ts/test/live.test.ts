@@ -167,8 +167,8 @@ test("after the server restarts, live() resumes from the last _seq: no change lo
 });
 
 test("a stream that receives nothing within the heartbeat timeout is reopened and resumes", async () => {
-  // The server sends a heartbeat every 15 s; a 1 s timeout makes the client reopen the stream.
-  const client = alice({ heartbeatTimeoutMs: 1_000 });
+  // The server sends a heartbeat every 15 s; a 2 s timeout makes the client reopen the stream.
+  const client = alice({ heartbeatTimeoutMs: 2_000 });
   const writer = alice();
   try {
     const live = client.live<Item>("SELECT id, label FROM t.items WHERE id LIKE 'h%'", () => {});
