@@ -93,6 +93,22 @@ public final class Reliability {
     return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
   }
 
+  /**
+   * The CPU time a process has used so far, user and system, in seconds ({@code /proc/<pid>/stat};
+   * 0 where there is no {@code /proc}).
+   */
+  public static double cpuSeconds(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      // Fields after the command name (which may hold spaces) in parentheses: utime is the 14th
+      // field of the line, stime the 15th, in clock ticks (100 per second on Linux).
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
   /** The machine, for the figures: processors, total memory, JVM. */
   public static Map<String, Object> machine() {
     long memKb = 0;
