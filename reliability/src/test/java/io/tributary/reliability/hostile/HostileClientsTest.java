@@ -137,7 +137,9 @@ class HostileClientsTest {
           cpuBefore = Reliability.cpuSeconds(server.pid());
           double hostileCpuBefore = Reliability.cpuSeconds(hostile.process().pid());
           begin = System.nanoTime();
+          java.time.Instant attackFrom = java.time.Instant.now();
           long[] during = probe.measure(samples);
+          java.time.Instant attackTo = java.time.Instant.now();
           double seconds = (System.nanoTime() - begin) / 1e9;
           double serverCpuHostile = (Reliability.cpuSeconds(server.pid()) - cpuBefore) / seconds;
           double hostileCpu =
@@ -178,6 +180,8 @@ class HostileClientsTest {
           figures.put("over10MiBAnsweredUnknown", Integer.parseInt(stats[3]));
           figures.put("samplesPerPhase", samples);
           figures.put("measuredSecondsUnderAttack", Math.round(seconds * 10) / 10.0);
+          figures.put("measuredUnderAttackFrom", attackFrom.toString());
+          figures.put("measuredUnderAttackTo", attackTo.toString());
           figures.put("serverCpuCoresQuiet", Math.round(serverCpuQuiet * 100) / 100.0);
           figures.put("serverCpuCoresUnderAttack", Math.round(serverCpuHostile * 100) / 100.0);
           figures.put("hostileClientsCpuCores", Math.round(hostileCpu * 100) / 100.0);
