@@ -17,10 +17,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Tributary server in a child JVM ({@link ServerMain}) on the test class path, with a bounded
- * heap: started, killed with SIGKILL ({@link Process#destroyForcibly()} on Linux), restarted on the
- * same data directory, asked for its heap after a full GC, and measured for its RSS. Its output
- * goes to {@code target/reliability-logs/<name>-<run>.log}.
+ * A Tributary server in a child JVM ({@link ServerMain}, through {@link ChildJvm}) on the test
+ * class path, with a bounded heap: started, killed with SIGKILL ({@link Process#destroyForcibly()}
+ * on Linux), restarted on the same data directory, asked for its heap after a full GC, and measured
+ * for its RSS. Its output goes to {@code target/reliability-logs/<name>-<run>.log}.
  */
 public final class ServerProcess implements AutoCloseable {
   public static final String ROOT_PASSWORD = "reliability-root-password";
