@@ -50,7 +50,13 @@ final class Subscription {
     }
   }
 
-  private record Pending(AppliedChange change, long handoffNanos) {}
+  /**
+   * A change buffered during the snapshot, with the dispatcher's encoding of it (null where the
+   * caller has none): the events it becomes when the subscription goes live share their bytes with
+   * every other subscriber of the same projection, so that a thousand subscribers whose snapshots
+   * are slow hold each change's bytes once, not a thousand times.
+   */
+  private record Pending(AppliedChange change, long handoffNanos, ChangeEncoding encoding) {}
 
   final String id;
   final LiveStream stream;
@@ -157,7 +163,7 @@ final class Subscription {
           buffer.clear();
           return true;
         }
-        buffer.add(new Pending(change, handoffNanos));
+        buffer.add(new Pending(change, handoffNanos, encoding));
         return true;
       default:
         return stream.offerChange(this, change, encoding, handoffNanos, false);
@@ -274,7 +280,7 @@ final class Subscription {
       return false;
     }
     for (Pending p : buffer) {
-      ChangeEncoding encoding = encoder.change(p.change());
+      ChangeEncoding encoding = p.encoding() != null ? p.encoding() : encoder.change(p.change());
       if (!stream.offerChange(this, p.change(), encoding, p.handoffNanos(), true)) {
         return false;
       }

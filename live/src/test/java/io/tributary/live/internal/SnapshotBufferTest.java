@@ -4,7 +4,10 @@ import static io.tributary.live.internal.Fixtures.insert;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.tributary.live.EventEncoder;
 import io.tributary.live.TimeSource;
+import io.tributary.materializer.AppliedChange;
+import io.tributary.query.live.LiveQuery;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -43,6 +46,33 @@ class SnapshotBufferTest {
     assertThat(sink.events()).containsExactly("sub|insert 10", "sub|insert 11");
     assertThat(sub.resumeSeq()).isEqualTo(11);
     assertThat(sub.state()).isEqualTo(Subscription.State.LIVE);
+  }
+
+  @Test
+  void shouldShareTheBytesOfBufferedChangesBetweenSubscribersThatGoLive() {
+    // Many subscribers whose snapshots are slow (stalled readers) must not each hold their own
+    // copy of every change that arrived meanwhile: the dispatcher's encoding is kept and reused.
+    LiveQuery query = Fixtures.everyRow();
+    RecordingSink otherSink = new RecordingSink();
+    LiveStream otherStream =
+        Fixtures.stream("s2", otherSink, encoder, writers, 3, TimeSource.SYSTEM);
+    Subscription first = Fixtures.subscription("a", stream, query, encoder);
+    Subscription second = Fixtures.subscription("b", otherStream, query, encoder);
+    for (long seq = 10; seq <= 11; seq++) {
+      AppliedChange change = insert(seq);
+      EventEncoder.ChangeEncoding shared = encoder.change(change);
+      assertThat(first.offer(change, 0, shared)).isTrue();
+      assertThat(second.offer(change, 0, shared)).isTrue();
+    }
+
+    assertThat(first.goLive(9)).isTrue();
+    assertThat(second.goLive(9)).isTrue();
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> sink.events().size() == 2);
+    await().atMost(Duration.ofSeconds(5)).until(() -> otherSink.events().size() == 2);
+    assertThat(sink.events()).containsExactly("a|insert 10", "a|insert 11");
+    assertThat(otherSink.events()).containsExactly("b|insert 10", "b|insert 11");
+    assertThat(encoder.encodings).as("bodies built for two changes").hasValue(2);
   }
 
   @Test

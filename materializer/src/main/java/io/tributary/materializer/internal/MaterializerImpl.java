@@ -183,7 +183,7 @@ public final class MaterializerImpl implements Materializer {
     }
     boolean reached;
     try {
-      reached = awaitSettled(settled);
+      reached = awaitSettled(settled, ks);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       failStart();
@@ -219,13 +219,28 @@ public final class MaterializerImpl implements Materializer {
   /**
    * Waits until Kafka Streams leaves REBALANCING. Restoring large stores may take longer than the
    * start timeout: the wait goes on while each period of {@code startTimeout} restored changelog
-   * records, and gives up after a whole period without progress.
+   * records, and gives up after a whole period without progress. Half a period into the wait, it
+   * logs where the stream threads are (a rare restart stall after SIGKILL, RELIABILITY.md, left no
+   * trace at the default log level).
    *
    * @return whether Streams left REBALANCING
    */
-  private boolean awaitSettled(CountDownLatch settled) throws InterruptedException {
+  private boolean awaitSettled(CountDownLatch settled, KafkaStreams ks)
+      throws InterruptedException {
     long before = restored.get();
-    while (!settled.await(startTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+    long half = startTimeout.toMillis() / 2;
+    if (settled.await(half, TimeUnit.MILLISECONDS)) {
+      return true;
+    }
+    LOG.warn(
+        "Materializer not running yet after {} ms (Kafka Streams {}, {} changelog records restored);"
+            + " its threads:{}",
+        half,
+        ks.state(),
+        restored.get(),
+        streamThreads());
+    long wait = startTimeout.toMillis() - half;
+    while (!settled.await(wait, TimeUnit.MILLISECONDS)) {
       long after = restored.get();
       if (after == before) {
         return false;
@@ -233,8 +248,30 @@ public final class MaterializerImpl implements Materializer {
       LOG.info(
           "Materializer still restoring its stores: {} changelog records restored so far", after);
       before = after;
+      wait = startTimeout.toMillis();
     }
     return true;
+  }
+
+  /** The state and the top frames of this application's Kafka Streams threads, one per line. */
+  private static String streamThreads() {
+    StringBuilder out = new StringBuilder();
+    for (var entry : Thread.getAllStackTraces().entrySet()) {
+      Thread thread = entry.getKey();
+      if (!thread.getName().startsWith(APPLICATION_ID)) {
+        continue;
+      }
+      out.append("\n  ")
+          .append(thread.getName())
+          .append(" (")
+          .append(thread.getState())
+          .append(')');
+      StackTraceElement[] frames = entry.getValue();
+      for (int i = 0; i < Math.min(frames.length, 40); i++) {
+        out.append("\n    at ").append(frames[i]);
+      }
+    }
+    return out.toString();
   }
 
   @Override

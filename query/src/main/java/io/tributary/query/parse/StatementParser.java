@@ -34,8 +34,16 @@ public final class StatementParser {
   /**
    * Splits text at semicolons outside quotes and comments and returns the non-blank statements,
    * with surrounding whitespace trimmed.
+   *
+   * @throws TributaryException STATEMENT_TOO_LARGE when the text holds no semicolon and is longer
+   *     than {@link StatementLimits#MAX_STATEMENT_BYTES} characters: it can only be one statement
+   *     over the limit, refused before it is copied (a client sending megabytes of one statement
+   *     should cost a scan for a semicolon, not a copy of every character)
    */
   public static List<String> split(String sql) {
+    if (sql.length() > StatementLimits.MAX_STATEMENT_BYTES && sql.indexOf(';') < 0) {
+      StatementLimits.checkStatementSize(sql.strip(), List.of());
+    }
     List<String> out = new ArrayList<>();
     StringBuilder current = new StringBuilder();
     int n = sql.length();

@@ -26,6 +26,25 @@ class StatementParserTest {
   }
 
   @Test
+  void shouldRefuseOneStatementOverTheLimitBeforeSplittingIt() {
+    String huge = "SELECT " + "1+".repeat(StatementLimits.MAX_STATEMENT_BYTES) + "1";
+
+    assertThatThrownBy(() -> StatementParser.split(huge))
+        .isInstanceOfSatisfying(
+            TributaryException.class,
+            e -> assertThat(e.code()).isEqualTo(ErrorCode.STATEMENT_TOO_LARGE))
+        .hasMessage(
+            "Cannot run statement: its text and parameters are more than 262,144 bytes (256"
+                + " KiB); split it into smaller statements");
+    // Under the limit once its surrounding white space is gone: split as before.
+    String padded = " ".repeat(StatementLimits.MAX_STATEMENT_BYTES) + "SELECT 1\n";
+    assertThat(StatementParser.split(padded)).containsExactly("SELECT 1");
+    // Several statements: each is checked on its own when it runs, as before.
+    String many = "SELECT 1;" + " ".repeat(StatementLimits.MAX_STATEMENT_BYTES) + "SELECT 2";
+    assertThat(StatementParser.split(many)).containsExactly("SELECT 1", "SELECT 2");
+  }
+
+  @Test
   void shouldParseTheChatTable() {
     Statement s =
         StatementParser.parse(

@@ -33,6 +33,8 @@ import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Durability, exactly-once delivery and recovery time under SIGKILL (RELIABILITY.md, "Crash"). The
@@ -46,6 +48,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code DROP USER} purge runs (it finishes after the restart).
  */
 class CrashRecoveryTest {
+  private static final Logger LOG = LoggerFactory.getLogger(CrashRecoveryTest.class);
+
   private static final String NOTES = "rel.notes";
   private static final String BOARD = "rel.board";
 
@@ -64,7 +68,7 @@ class CrashRecoveryTest {
 
     try (ServerProcess server = new ServerProcess("crash", dir.resolve("data"), "768m")) {
       Duration firstStart = server.start();
-      System.out.printf("crash: first start ready in %d ms%n", firstStart.toMillis());
+      LOG.info("crash: first start ready in {} ms", firstStart.toMillis());
       try (TributaryClient root = login(server, "root", ServerProcess.ROOT_PASSWORD)) {
         root.update(
             "CREATE NAMESPACE rel;"
@@ -134,10 +138,14 @@ class CrashRecoveryTest {
 
           Duration restart = server.start();
           long inDoubt = writers.stream().filter(w -> w.inDoubt != null).count();
-          System.out.printf(
-              "crash: cycle %d (%s) killed after %d acknowledged writes (%d in doubt); ready again"
-                  + " in %d ms%n",
-              cycle, kind, ackedNow.get(), inDoubt, restart.toMillis());
+          LOG.info(
+              "crash: cycle {} ({}) killed after {} acknowledged writes ({} in doubt); ready again"
+                  + " in {} ms",
+              cycle,
+              kind,
+              ackedNow.get(),
+              inDoubt,
+              restart.toMillis());
           Map<String, Object> figure = new LinkedHashMap<>();
           figure.put("cycle", cycle);
           figure.put("kill", kind);

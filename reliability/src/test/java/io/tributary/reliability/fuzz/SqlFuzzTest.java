@@ -10,8 +10,8 @@ import io.tributary.client.SubscriptionListener;
 import io.tributary.client.TributaryClient;
 import io.tributary.client.TributaryException;
 import io.tributary.reliability.support.HealthSampler;
-import io.tributary.reliability.support.InProcessServer;
 import io.tributary.reliability.support.Scale;
+import io.tributary.server.e2e.SharedServer;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -39,6 +39,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * SQL fuzzing over the real gRPC API (RELIABILITY.md, "Fuzz"): statements from a grammar-aware
@@ -54,6 +56,8 @@ import org.junit.jupiter.api.Test;
  * {@code -Dreliability.fuzz.seed=s} repeats a run.
  */
 class SqlFuzzTest {
+  private static final Logger LOG = LoggerFactory.getLogger(SqlFuzzTest.class);
+
   static final int BOUNDED = 2_000;
   static final int FULL = 100_000;
 
@@ -84,7 +88,8 @@ class SqlFuzzTest {
           "(?is)\\s*(SUBSCRIBE\\b|EXECUTE\\s+AS\\s+USER\\s+'[^']*'\\s*\\(\\s*SUBSCRIBE\\b).*");
 
   /** With {@code -Dreliability.fuzz.log=file}, every statement and its outcome, for debugging. */
-  private static final PrintStream LOG = openLog(System.getProperty("reliability.fuzz.log"));
+  private static final PrintStream STATEMENT_LOG =
+      openLog(System.getProperty("reliability.fuzz.log"));
 
   private static final Map<String, TributaryClient> clients = new TreeMap<>();
   private static HealthSampler health;
@@ -96,9 +101,9 @@ class SqlFuzzTest {
 
   @BeforeAll
   static void setUp() {
-    int port = InProcessServer.get().port();
-    TributaryClient root = TributaryClient.connect(InProcessServer.url(), CALL_TIMEOUT);
-    root.login("root", InProcessServer.ROOT_PASSWORD);
+    int port = SharedServer.get().port();
+    TributaryClient root = TributaryClient.connect(SharedServer.url(), CALL_TIMEOUT);
+    root.login("root", SharedServer.ROOT_PASSWORD);
     clients.put("root", root);
     root.update(
         "CREATE USER 'fz_dba' WITH PASSWORD '"
@@ -111,7 +116,7 @@ class SqlFuzzTest {
             + PASSWORD
             + "' ROLE user");
     for (String name : PRINCIPALS.subList(1, PRINCIPALS.size())) {
-      TributaryClient client = TributaryClient.connect(InProcessServer.url(), CALL_TIMEOUT);
+      TributaryClient client = TributaryClient.connect(SharedServer.url(), CALL_TIMEOUT);
       client.login(name, PASSWORD);
       clients.put(name, client);
     }
@@ -138,9 +143,11 @@ class SqlFuzzTest {
   void shouldAnswerEveryFuzzedStatementWithADocumentedCodeAndNoPartialWrite() throws Exception {
     long seed = Scale.seed("reliability.fuzz.seed");
     int statements = Scale.pick("reliability.fuzz.statements", BOUNDED, FULL);
-    System.out.printf(
-        "SqlFuzzTest: seed %d, %d statements (repeat with -Dreliability.fuzz.seed=%d)%n",
-        seed, statements, seed);
+    LOG.info(
+        "fuzz: seed {}, {} statements (repeat with -Dreliability.fuzz.seed={})",
+        seed,
+        statements,
+        seed);
     Random random = new Random(seed);
     List<String> corpus = GoldenCorpus.statements();
     assertThat(corpus).as("statements of the golden corpus").hasSizeGreaterThan(100);
@@ -201,18 +208,18 @@ class SqlFuzzTest {
       pool.shutdownNow();
     }
     double seconds = (System.nanoTime() - started) / 1e9;
-    System.out.printf(
-        "SqlFuzzTest: %d statements (+%d setup, %d canary probes) in %.1f s (%.0f/s); outcomes %s;"
-            + " %d health samples%n",
+    LOG.info(
+        "fuzz: {} statements (+{} setup, {} canary probes) in {} s ({}/s); outcomes {};"
+            + " {} health samples",
         done.get(),
         corpus.size(),
         probesRun.get(),
-        seconds,
-        done.get() / seconds,
+        String.format("%.1f", seconds),
+        Math.round(done.get() / seconds),
         outcomes,
         health.samples());
 
-    examples.forEach((code, sql) -> System.out.printf("  e.g. %s: %s%n", code, sql));
+    examples.forEach((code, sql) -> LOG.info("fuzz: e.g. {}: {}", code, sql));
     synchronized (findings) {
       assertThat(findings).as("findings of seed %d", seed).isEmpty();
     }
@@ -260,9 +267,9 @@ class SqlFuzzTest {
     String outcome = code == null ? "OK" : code;
     outcomes.merge(outcome, 1, Integer::sum);
     examples.putIfAbsent(outcome, describe(as, sql));
-    if (LOG != null) {
-      synchronized (LOG) {
-        LOG.println(outcome + "\t" + describe(as, sql).replace('\n', ' '));
+    if (STATEMENT_LOG != null) {
+      synchronized (STATEMENT_LOG) {
+        STATEMENT_LOG.println(outcome + "\t" + describe(as, sql).replace('\n', ' '));
       }
     }
     return code;

@@ -10,7 +10,7 @@ import io.tributary.client.TributaryClient;
 import io.tributary.client.TributaryException;
 import io.tributary.reliability.isolation.Model.Account;
 import io.tributary.reliability.isolation.Model.Session;
-import io.tributary.reliability.support.InProcessServer;
+import io.tributary.server.e2e.SharedServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +29,8 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.ShrinkingMode;
 import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.AfterContainer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Isolation as a property (RELIABILITY.md, "Isolation"): for random users with random roles and a
@@ -47,6 +49,8 @@ import net.jqwik.api.lifecycle.AfterContainer;
  * that wrote it, so any row that reaches another account is caught by its owner.
  */
 class IsolationPropertyTest {
+  private static final Logger LOG = LoggerFactory.getLogger(IsolationPropertyTest.class);
+
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration CONVERGENCE = Duration.ofSeconds(20);
   private static final List<String> SHARED = List.of("iso.pub", "iso.rd", "iso.prv");
@@ -122,17 +126,21 @@ class IsolationPropertyTest {
       run.checkEverything();
     }
     if (tryId % 10 == 0 || Boolean.getBoolean("reliability.isolation.verbose")) {
-      System.out.printf(
-          "IsolationPropertyTest: try %d, %d operations, %.1f s%n",
-          tryId, ops.size(), (System.nanoTime() - started) / 1e9);
+      LOG.info(
+          "isolation: try {}, {} operations, {} s",
+          tryId,
+          ops.size(),
+          String.format("%.1f", (System.nanoTime() - started) / 1e9));
     }
   }
 
   @AfterContainer
   static void report() {
-    System.out.printf(
-        "IsolationPropertyTest: %d tries, %d operations in %.1f s%n",
-        TRIES.get(), OPERATIONS.get(), (System.nanoTime() - STARTED) / 1e9);
+    LOG.info(
+        "isolation: {} tries, {} operations in {} s",
+        TRIES.get(),
+        OPERATIONS.get(),
+        String.format("%.1f", (System.nanoTime() - STARTED) / 1e9));
     if (root != null) {
       root.close();
     }
@@ -140,8 +148,8 @@ class IsolationPropertyTest {
 
   private static synchronized TributaryClient root() {
     if (root == null) {
-      root = TributaryClient.connect(InProcessServer.url(), CALL_TIMEOUT);
-      root.login("root", InProcessServer.ROOT_PASSWORD);
+      root = TributaryClient.connect(SharedServer.url(), CALL_TIMEOUT);
+      root.login("root", SharedServer.ROOT_PASSWORD);
       root.update(
           "CREATE NAMESPACE IF NOT EXISTS iso;"
               + "CREATE TABLE IF NOT EXISTS iso.notes (id INT PRIMARY KEY, owner TEXT, body TEXT);"
@@ -183,7 +191,7 @@ class IsolationPropertyTest {
     }
 
     private void logIn(Account account) {
-      TributaryClient client = TributaryClient.connect(InProcessServer.url(), CALL_TIMEOUT);
+      TributaryClient client = TributaryClient.connect(SharedServer.url(), CALL_TIMEOUT);
       clients.add(client);
       String token = client.login(account.name, account.password).token();
       account.session = new Session(account, client, token);
@@ -423,7 +431,7 @@ class IsolationPropertyTest {
       }
       String token = actor.revokedTokens.get(key % actor.revokedTokens.size());
       TributaryClient stale =
-          TributaryClient.connect(InProcessServer.url(), CALL_TIMEOUT).withToken(token);
+          TributaryClient.connect(SharedServer.url(), CALL_TIMEOUT).withToken(token);
       clients.add(stale);
       String what = label(actor) + " with a revoked token";
       assertFails(

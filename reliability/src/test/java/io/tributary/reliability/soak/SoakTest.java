@@ -24,6 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Steady memory and no lost change under a long steady load (RELIABILITY.md, "Soak"). Eight writers
@@ -37,6 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
  * samples are within the stated bound of the middle third's (the first third is the warm-up).
  */
 class SoakTest {
+  private static final Logger LOG = LoggerFactory.getLogger(SoakTest.class);
+
   /** Rows a writer keeps per table before it deletes its oldest with every insert. */
   private static final int WINDOW = 500;
 
@@ -89,9 +93,12 @@ class SoakTest {
         long peakOps = writers.stream().mapToLong(w -> w.acked.get()).sum();
         double peakRate = peakOps / (peakPhase.toNanos() / 1e9);
         double soakRate = peakRate / 2;
-        System.out.printf(
-            "soak: peak %.0f writes/s over %d s; soaking at %.0f writes/s for %d s%n",
-            peakRate, peakPhase.toSeconds(), soakRate, soak.toSeconds());
+        LOG.info(
+            "soak: peak {} writes/s over {} s; soaking at {} writes/s for {} s",
+            Math.round(peakRate),
+            peakPhase.toSeconds(),
+            Math.round(soakRate),
+            soak.toSeconds());
 
         // Soak at half the peak, sampling heap after GC and RSS.
         long ackedBeforeSoak = writers.stream().mapToLong(w -> w.acked.get()).sum();

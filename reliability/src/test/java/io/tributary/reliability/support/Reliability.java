@@ -9,6 +9,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The settings every reliability test shares: the seed ({@code -Dreliability.seed=}, printed), the
@@ -16,6 +18,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * figures each test writes to {@code target/reliability/<test>.json}.
  */
 public final class Reliability {
+  private static final Logger LOG = LoggerFactory.getLogger(Reliability.class);
+
   private Reliability() {}
 
   /** Whether the full-size run was asked for. */
@@ -35,9 +39,12 @@ public final class Reliability {
         given == null || given.isBlank()
             ? ThreadLocalRandom.current().nextLong()
             : Long.parseLong(given);
-    System.out.printf(
-        "%s: seed %d (rerun with -Dreliability.seed=%d), %s size%n",
-        test, seed, seed, full() ? "full" : "bounded");
+    LOG.info(
+        "{}: seed {} (rerun with -Dreliability.seed={}), {} size",
+        test,
+        seed,
+        seed,
+        full() ? "full" : "bounded");
     return seed;
   }
 
@@ -48,7 +55,7 @@ public final class Reliability {
       Files.createDirectories(dir);
       Path file = dir.resolve(test + ".json");
       Files.writeString(file, toJson(figures) + "\n", StandardCharsets.UTF_8);
-      System.out.println(test + " figures: " + toJson(figures));
+      LOG.info("{} figures: {}", test, toJson(figures));
       return file;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -91,6 +98,22 @@ public final class Reliability {
     }
     int rank = (int) Math.ceil(q * sorted.length);
     return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+  }
+
+  /**
+   * The CPU time a process has used so far, user and system, in seconds ({@code /proc/<pid>/stat};
+   * 0 where there is no {@code /proc}).
+   */
+  public static double cpuSeconds(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      // Fields after the command name (which may hold spaces) in parentheses: utime is the 14th
+      // field of the line, stime the 15th, in clock ticks (100 per second on Linux).
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+    } catch (IOException e) {
+      return 0;
+    }
   }
 
   /** The machine, for the figures: processors, total memory, JVM. */

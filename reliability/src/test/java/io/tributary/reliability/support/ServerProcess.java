@@ -3,11 +3,7 @@ package io.tributary.reliability.support;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.awaitility.Awaitility.await;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,15 +14,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Tributary server in a child JVM ({@link ServerMain}) on the test class path, with a bounded
- * heap: started, killed with SIGKILL ({@link Process#destroyForcibly()} on Linux), restarted on the
- * same data directory, asked for its heap after a full GC, and measured for its RSS. Its output
- * goes to {@code target/reliability-logs/<name>-<run>.log}.
+ * A Tributary server in a child JVM ({@link ServerMain}, through {@link ChildJvm}) on the test
+ * class path, with a bounded heap: started, killed with SIGKILL ({@link Process#destroyForcibly()}
+ * on Linux), restarted on the same data directory, asked for its heap after a full GC, and measured
+ * for its RSS. Its output goes to {@code target/reliability-logs/<name>-<run>.log}.
  */
 public final class ServerProcess implements AutoCloseable {
   public static final String ROOT_PASSWORD = "reliability-root-password";
@@ -38,9 +32,7 @@ public final class ServerProcess implements AutoCloseable {
   private final Path dataDir;
   private final String maxHeap;
   private final List<String> extraJvmArgs;
-  private final BlockingQueue<String> replies = new LinkedBlockingQueue<>();
-  private Process process;
-  private PrintWriter control;
+  private ChildJvm child;
   private int port;
   private String bootstrapServers;
   private int runs;
@@ -63,55 +55,50 @@ public final class ServerProcess implements AutoCloseable {
    * @return the time from the process start to the first 200 of {@code /health}
    */
   public Duration start() throws IOException {
-    if (process != null && process.isAlive()) {
+    if (child != null && child.process().isAlive()) {
       throw new IllegalStateException("Cannot start " + name + ": it is running");
     }
     runs++;
     Path portFile = dataDir.resolveSibling(dataDir.getFileName() + ".port");
     Files.deleteIfExists(portFile);
-    Path logs = Path.of("target", "reliability-logs");
-    Files.createDirectories(logs);
-    Path logFile = logs.resolve(name + "-" + runs + ".log");
-    String classPath =
-        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx" + maxHeap);
-    command.add("-XX:+UseParallelGC");
-    command.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
-    command.addAll(extraJvmArgs);
+    List<String> jvm = new ArrayList<>();
+    jvm.add("-Xmx" + maxHeap);
+    jvm.add("-XX:+UseParallelGC");
+    jvm.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
+    jvm.addAll(extraJvmArgs);
+    // -Dreliability.serverJvmArgs="<options>": e.g. a flight recording of the server
+    // (-XX:StartFlightRecording=filename=/tmp/server.jfr,settings=profile,dumponexit=true).
+    String jvmArgs = System.getProperty("reliability.serverJvmArgs", "").trim();
+    if (!jvmArgs.isEmpty()) {
+      jvm.addAll(List.of(jvmArgs.split("\\s+")));
+    }
     // -Dreliability.serverLogConfig=<log4j2 file>: more detail from the server, e.g. Kafka at INFO.
     String logConfig = System.getProperty("reliability.serverLogConfig");
     if (logConfig != null && !logConfig.isBlank()) {
-      command.add("-Dlog4j2.configurationFile=" + Path.of(logConfig).toAbsolutePath());
+      jvm.add("-Dlog4j2.configurationFile=" + Path.of(logConfig).toAbsolutePath());
     }
-    command.add("-cp");
-    command.add(classPath);
-    command.add(ServerMain.class.getName());
-    command.add(dataDir.toString());
-    command.add(portFile.toString());
-    command.add(ROOT_PASSWORD);
     long begin = System.nanoTime();
-    Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
-    process = child;
-    control = new PrintWriter(child.getOutputStream(), true, UTF_8);
-    replies.clear();
-    Thread pump = new Thread(() -> pump(child, logFile), name + "-output-" + runs);
-    pump.setDaemon(true);
-    pump.start();
-
+    ChildJvm started =
+        ChildJvm.start(
+            name + "-" + runs,
+            0,
+            jvm,
+            ServerMain.class,
+            List.of(dataDir.toString(), portFile.toString(), ROOT_PASSWORD));
+    child = started;
+    Process process = started.process();
     await("the port file of " + name)
         .atMost(Duration.ofMinutes(3))
         .pollInterval(Duration.ofMillis(20))
         .until(
             () -> {
-              if (!child.isAlive()) {
+              if (!process.isAlive()) {
                 throw new IllegalStateException(
                     name
                         + " exited with "
-                        + child.exitValue()
+                        + process.exitValue()
                         + " before it was ready; see "
-                        + logFile);
+                        + started.logFile());
               }
               return Files.exists(portFile);
             });
@@ -123,21 +110,6 @@ public final class ServerProcess implements AutoCloseable {
         .pollInterval(Duration.ofMillis(20))
         .until(() -> health() == 200);
     return Duration.ofNanos(System.nanoTime() - begin);
-  }
-
-  private void pump(Process child, Path logFile) {
-    try (BufferedReader out =
-            new BufferedReader(new InputStreamReader(child.getInputStream(), UTF_8));
-        OutputStream log = Files.newOutputStream(logFile)) {
-      for (String line = out.readLine(); line != null; line = out.readLine()) {
-        if (line.startsWith("@@")) {
-          replies.add(line.substring(2));
-        }
-        log.write((line + "\n").getBytes(UTF_8));
-      }
-    } catch (IOException e) {
-      // The child was killed: its output ends here.
-    }
   }
 
   /** The API's port of the current run. */
@@ -155,11 +127,11 @@ public final class ServerProcess implements AutoCloseable {
   }
 
   public long pid() {
-    return process.pid();
+    return child.process().pid();
   }
 
   public boolean isAlive() {
-    return process != null && process.isAlive();
+    return child != null && child.process().isAlive();
   }
 
   /** The status of {@code GET /health}, or -1 when the port does not answer. */
@@ -181,17 +153,13 @@ public final class ServerProcess implements AutoCloseable {
 
   /** Kills the child with SIGKILL and waits until it is gone. */
   public void kill() throws InterruptedException {
-    process.destroyForcibly();
-    if (!process.waitFor(60, TimeUnit.SECONDS)) {
-      throw new IllegalStateException("Cannot kill " + name + ": it is still running after 60 s");
-    }
+    child.kill();
   }
 
   /** Runs a full GC in the child and returns the heap used after it, in bytes. */
   public long heapAfterGc() throws InterruptedException {
-    control.println("HEAP");
-    String reply = replies.poll(60, TimeUnit.SECONDS);
-    if (reply == null || !reply.startsWith("HEAP ")) {
+    String reply = child.ask("HEAP", Duration.ofSeconds(60));
+    if (!reply.startsWith("HEAP ")) {
       throw new IllegalStateException("No heap figure from " + name + ": " + reply);
     }
     return Long.parseLong(reply.substring(5).trim());
@@ -217,16 +185,18 @@ public final class ServerProcess implements AutoCloseable {
     if (!isAlive()) {
       return;
     }
-    control.println("STOP");
-    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+    child.send("STOP");
+    if (!child.process().waitFor(60, TimeUnit.SECONDS)) {
       kill();
     }
   }
 
+  /**
+   * Stops the child if it still runs: cleanly, so that a flight recording asked for with {@code
+   * -Dreliability.serverJvmArgs} is written also when a test failed; killed after 60 s.
+   */
   @Override
   public void close() throws InterruptedException {
-    if (isAlive()) {
-      kill();
-    }
+    stop();
   }
 }
