@@ -45,6 +45,10 @@ import org.HdrHistogram.Histogram;
  */
 public final class StreamTtlBenchmark {
   private static final String ROOT_PASSWORD = "stream-ttl-benchmark-root-password";
+
+  /** The longest wait for the last events to expire and leave the store after the phase. */
+  private static final long MAX_DRAIN_SECONDS = 60;
+
   private static final Progress PROGRESS = new Progress("[%5.1f s] %s");
   private static final String USAGE =
       "options: --rate=<events/s> --seconds=<n> --ttl-seconds=<n> --users=<n>"
@@ -250,7 +254,8 @@ public final class StreamTtlBenchmark {
     double seconds = (System.nanoTime() - start) / 1e9;
     long insertsDelivered = deliveries.stream().mapToLong(d -> d.inserts.get()).sum();
     // Let the last events expire, then count how many of them were removed from the store.
-    long drainUntil = System.nanoTime() + (config.ttlSeconds() + 10) * 1_000_000_000L;
+    long drainUntil =
+        System.nanoTime() + Math.min(config.ttlSeconds() + 10L, MAX_DRAIN_SECONDS) * 1_000_000_000L;
     long entries = server.storeEntries("bench", "typing");
     while (System.nanoTime() < drainUntil && entries > config.users()) {
       TimeUnit.MILLISECONDS.sleep(250);
