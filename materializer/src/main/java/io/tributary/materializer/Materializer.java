@@ -3,8 +3,10 @@ package io.tributary.materializer;
 import io.tributary.log.Log;
 import io.tributary.materializer.internal.MaterializerImpl;
 import io.tributary.query.catalog.Catalog;
+import io.tributary.query.catalog.TableDef;
 import io.tributary.query.exec.HotTier;
 import java.nio.file.Path;
+import java.time.Clock;
 
 /**
  * Applies the write commands of the log to per-user state and serves that state as the hot tier
@@ -66,7 +68,22 @@ public interface Materializer extends AutoCloseable, HotTier {
    */
   static Materializer create(
       Log log, Path stateDir, Catalog catalog, ApplyListener listener, ChangeListener changes) {
-    return new MaterializerImpl(log, stateDir, catalog, listener, changes);
+    return new MaterializerImpl(log, stateDir, catalog, listener, changes, Clock.systemUTC());
+  }
+
+  /**
+   * Like {@link #create(Log, Path, Catalog, ApplyListener, ChangeListener)}, with the clock that
+   * decides when STREAM events expire (TTL_SECONDS): reads hide an event once this clock passes its
+   * expiry, and the materializer removes it soon after. Tests pass a clock they advance.
+   */
+  static Materializer create(
+      Log log,
+      Path stateDir,
+      Catalog catalog,
+      ApplyListener listener,
+      ChangeListener changes,
+      Clock clock) {
+    return new MaterializerImpl(log, stateDir, catalog, listener, changes, clock);
   }
 
   /**
@@ -89,6 +106,13 @@ public interface Materializer extends AutoCloseable, HotTier {
    * @throws IllegalStateException when not NEW
    */
   void start();
+
+  /**
+   * How many entries of the hot stores belong to {@code table}, over every partition: its rows
+   * (including STREAM events that expired but are not removed yet), its ranges' watermarks and its
+   * expiry index entries. Reads every entry: for tests and benchmarks, not for serving.
+   */
+  long storeEntries(TableDef table);
 
   /** The current lifecycle state. */
   State state();

@@ -3,6 +3,7 @@ package io.tributary.query;
 import io.tributary.query.catalog.Catalog;
 import io.tributary.query.catalog.Role;
 import io.tributary.query.catalog.UserDef;
+import io.tributary.query.command.WriteCommand;
 import io.tributary.query.parse.Statement;
 import java.util.List;
 
@@ -59,9 +60,33 @@ public final class Analyzer {
     private final UserDef actor;
     private final List<Object> params;
 
+    /** The account acting for {@link #actor} (EXECUTE AS USER), or null. */
+    private final UserDef delegatedBy;
+
     Dispatch(UserDef actor, List<Object> params) {
+      this(actor, params, null);
+    }
+
+    Dispatch(UserDef actor, List<Object> params, UserDef delegatedBy) {
       this.actor = actor;
       this.params = params;
+      this.delegatedBy = delegatedBy;
+    }
+
+    /**
+     * A write of EXECUTE AS USER records who acted for whom in its command (the audit, {@code
+     * system.audit}); any other write is returned as it is.
+     */
+    private Action audited(Action action) {
+      if (delegatedBy == null || !(action instanceof Action.Write w)) {
+        return action;
+      }
+      WriteCommand.Accepted accepted = w.command().accepted();
+      WriteCommand.Delegation delegation =
+          new WriteCommand.Delegation(
+              delegatedBy.id(), delegatedBy.name(), actor.id(), actor.name());
+      return new Action.Write(
+          w.table(), w.owner(), w.command().withAccepted(accepted.delegatedBy(delegation)));
     }
 
     @Override
@@ -117,7 +142,7 @@ public final class Analyzer {
     @Override
     public Action visit(Statement.ExecuteAs s) {
       UserDef target = writes.executeAs(s, actor);
-      return s.inner().accept(new Dispatch(target, params));
+      return s.inner().accept(new Dispatch(target, params, actor));
     }
 
     @Override
@@ -127,17 +152,17 @@ public final class Analyzer {
 
     @Override
     public Action visit(Statement.Insert s) {
-      return writes.insert(s, actor, params);
+      return audited(writes.insert(s, actor, params));
     }
 
     @Override
     public Action visit(Statement.Update s) {
-      return writes.update(s, actor, params);
+      return audited(writes.update(s, actor, params));
     }
 
     @Override
     public Action visit(Statement.Delete s) {
-      return writes.delete(s, actor, params);
+      return audited(writes.delete(s, actor, params));
     }
 
     @Override

@@ -196,6 +196,19 @@ public final class Authorizer {
 
   // ---------------------------------------------------------------- operations
 
+  /**
+   * Reading {@code system.audit} (who acted for whom with EXECUTE AS USER): dba and system only.
+   */
+  public static void checkReadAudit(Role role, String action) {
+    if (!role.administers()) {
+      throw TributaryException.of(
+          ErrorCode.PERMISSION_DENIED,
+          "Cannot %s: role %s may not read the audit (dba or system required)",
+          action,
+          role.sqlName());
+    }
+  }
+
   /** Whether {@code role} may read the server's metrics ({@code /metrics}): dba and system only. */
   public static boolean mayReadMetrics(Role role) {
     return role.administers();

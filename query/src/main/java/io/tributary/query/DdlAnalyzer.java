@@ -250,6 +250,16 @@ final class DdlAnalyzer extends FamilyAnalyzer {
                 action,
                 value);
           }
+          if (ttl > TableDef.MAX_TTL_SECONDS) {
+            throw TributaryException.of(
+                ErrorCode.INVALID_DEFINITION,
+                "Cannot %s: TTL_SECONDS may be at most %d (%d days), not %s",
+                action,
+                TableDef.MAX_TTL_SECONDS,
+                TableDef.MAX_TTL_SECONDS / 86_400,
+                value);
+          }
+          value = Long.toString(ttl);
         }
         case "ACCESS_LEVEL" -> {
           if (kind != TableKind.SHARED) {

@@ -249,7 +249,10 @@ final class WriteAnalyzer extends FamilyAnalyzer {
     }
     String owner = ownerOf(table, actor);
     return new Action.Write(
-        table, owner, new WriteCommand.InsertRows(env.requestId(), table.id(), owner, encoded));
+        table,
+        owner,
+        new WriteCommand.InsertRows(
+            env.requestId(), table.id(), owner, encoded, new WriteCommand.Accepted(now, null)));
   }
 
   private Object value(
@@ -336,7 +339,8 @@ final class WriteAnalyzer extends FamilyAnalyzer {
         table,
         owner,
         WriteCommand.UpdateRows.bound(
-            env.requestId(), table.id(), owner, where, columns, expressions));
+                env.requestId(), table.id(), owner, where, columns, expressions)
+            .withAccepted(new WriteCommand.Accepted(inliner.now, null)));
   }
 
   Action delete(Statement.Delete s, UserDef actor, List<Object> params) {
@@ -352,7 +356,10 @@ final class WriteAnalyzer extends FamilyAnalyzer {
     BoundExpression where = where(node.getCondition(), table, inliner);
     String owner = ownerOf(table, actor);
     return new Action.Write(
-        table, owner, WriteCommand.DeleteRows.bound(env.requestId(), table.id(), owner, where));
+        table,
+        owner,
+        WriteCommand.DeleteRows.bound(env.requestId(), table.id(), owner, where)
+            .withAccepted(new WriteCommand.Accepted(inliner.now, null)));
   }
 
   /**

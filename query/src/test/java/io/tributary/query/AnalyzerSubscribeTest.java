@@ -288,10 +288,13 @@ class AnalyzerSubscribeTest {
       assertThat(((Action.Write) delete).command())
           .isEqualTo(
               io.tributary.query.command.WriteCommand.DeleteRows.bound(
-                  "req-1001",
-                  MESSAGES.id(),
-                  "alice",
-                  io.tributary.query.expr.Expressions.bindPredicate(MESSAGES, "`role` = 'alice'")));
+                      "req-1001",
+                      MESSAGES.id(),
+                      "alice",
+                      io.tributary.query.expr.Expressions.bindPredicate(
+                          MESSAGES, "`role` = 'alice'"))
+                  // Every write carries the time its node accepted it.
+                  .withAccepted(new io.tributary.query.command.WriteCommand.Accepted(T0, null)));
     }
 
     @Test

@@ -77,19 +77,32 @@ public final class TributaryServer implements AutoCloseable {
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private final CountDownLatch terminated = new CountDownLatch(1);
   private final ServerConfig config;
+  private final Clock clock;
   private volatile State state = State.STARTING;
+  private CatalogStore catalogStore;
+  private Materializer materializer;
   private Log log;
   private ApiServer api;
   private Engine engine;
   private PrometheusMeterRegistry metrics;
 
-  private TributaryServer(ServerConfig config) {
+  private TributaryServer(ServerConfig config, Clock clock) {
     this.config = config;
+    this.clock = clock;
   }
 
   /** Starts a server and returns once it serves requests. */
   public static TributaryServer start(ServerConfig config) {
-    TributaryServer server = new TributaryServer(config);
+    return start(config, Clock.systemUTC());
+  }
+
+  /**
+   * Starts a server whose statements take their time (NOW(), the time STREAM events count their TTL
+   * from) from {@code clock}, and whose STREAM events expire by it: tests pass a clock they
+   * advance.
+   */
+  public static TributaryServer start(ServerConfig config, Clock clock) {
+    TributaryServer server = new TributaryServer(config, clock);
     try {
       server.startAll();
     } catch (RuntimeException e) {
@@ -130,10 +143,11 @@ public final class TributaryServer implements AutoCloseable {
     log.start();
 
     CatalogStore catalog = new CatalogStore(log);
+    catalogStore = catalog;
     started.push(catalog);
     catalog.start();
 
-    NodeEnvironment env = new NodeEnvironment(Clock.systemUTC(), 0);
+    NodeEnvironment env = new NodeEnvironment(clock, 0);
     Bootstrap.ensureRoot(catalog, env, config);
 
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -150,7 +164,9 @@ public final class TributaryServer implements AutoCloseable {
             config.dataDir().resolve("streams"),
             catalog.catalog(),
             listener,
-            live.changeListener());
+            live.changeListener(),
+            clock);
+    this.materializer = materializer;
     started.push(materializer);
     materializer.start();
     live.start(materializer);
@@ -203,6 +219,27 @@ public final class TributaryServer implements AutoCloseable {
   /** The statement runner, for in-process use (tests, benchmarks). */
   public StatementRunner runner() {
     return engine;
+  }
+
+  /**
+   * How many hot-store entries table {@code namespace.name} holds (rows, expired STREAM events not
+   * removed yet, watermarks, expiry index entries), for tests and benchmarks: reads them all.
+   *
+   * @throws io.tributary.query.TributaryException TABLE_NOT_FOUND for an unknown table
+   */
+  public long storeEntries(String namespace, String name) {
+    io.tributary.query.catalog.TableDef table =
+        catalogStore
+            .catalog()
+            .table(namespace, name)
+            .orElseThrow(
+                () ->
+                    io.tributary.query.TributaryException.of(
+                        io.tributary.query.ErrorCode.TABLE_NOT_FOUND,
+                        "Cannot count the entries of %s.%s: the table does not exist",
+                        namespace,
+                        name));
+    return materializer.storeEntries(table);
   }
 
   /** The server's metrics (also served as Prometheus text on {@code /metrics}). */

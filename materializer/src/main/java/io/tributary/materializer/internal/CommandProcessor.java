@@ -1,6 +1,7 @@
 package io.tributary.materializer.internal;
 
 import io.tributary.log.LogConfig;
+import io.tributary.log.LogKeys;
 import io.tributary.materializer.AppliedChange;
 import io.tributary.materializer.ApplyListener;
 import io.tributary.materializer.ChangeListener;
@@ -9,6 +10,7 @@ import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.Catalog;
 import io.tributary.query.catalog.ColumnDef;
 import io.tributary.query.catalog.ColumnType;
+import io.tributary.query.catalog.SystemTables;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.catalog.TableKind;
 import io.tributary.query.command.CommandCodec;
@@ -19,17 +21,22 @@ import io.tributary.query.command.WriteCommand;
 import io.tributary.query.command.WriteOutcome;
 import io.tributary.query.expr.BoundExpression;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -77,6 +84,9 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
   private static final ByteArraySerializer PREFIX_SERIALIZER = new ByteArraySerializer();
   private static final int PURGE_BATCH = 4096;
 
+  /** Marks a key met twice within one INSERT: a duplicate, whatever the store holds. */
+  private static final byte[] NOT_NEW = new byte[] {0};
+
   private final int deleteStepRows;
   private final long deleteStepBytes;
   private final int purgeStep;
@@ -96,8 +106,16 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
   /** Whether to build {@link AppliedChange}s at all: not for {@link ChangeListener#NONE}. */
   private final boolean decodeChanges;
 
+  private final Expiry expiry;
+
   private ProcessorContext<byte[], byte[]> context;
   private KeyValueStore<Bytes, byte[]> store;
+
+  /**
+   * The wall-clock time at which the punctuator appended an {@link WriteCommand.ExpireRows} that
+   * has not been applied yet, or -1: one expiry at a time per partition.
+   */
+  private long expiryRequestedAt = -1;
 
   /**
    * @param topicKind USER for the processor of {@code user-writes} (USER and STREAM tables), SHARED
@@ -113,7 +131,9 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
       String changesSink,
       String continueSink,
       Steps steps,
-      Runnable onCommand) {
+      Runnable onCommand,
+      Expiry expiry) {
+    this.expiry = expiry;
     this.onCommand = onCommand;
     this.changesSink = changesSink;
     this.continueSink = continueSink;
@@ -153,10 +173,68 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     }
   }
 
+  /**
+   * How STREAM events expire (TTL_SECONDS). Every {@code interval} of wall-clock time the processor
+   * of {@code user-writes} reads {@code clock}; when the oldest entry of its partition's expiry
+   * index has passed, it appends a {@link WriteCommand.ExpireRows} with that time to its own
+   * partition, which removes at most {@code step} events per step. Reads of the hot tier hide an
+   * expired event from then on, even before it is removed.
+   *
+   * @param clock epoch milliseconds; tests inject one they can advance
+   * @param interval how often to look for expired events; zero or negative: never
+   * @param step the most events one expiry step removes (at most {@link CommandLimits#MAX_CHANGES})
+   */
+  record Expiry(LongSupplier clock, Duration interval, int step) {
+    static final Duration DEFAULT_INTERVAL = Duration.ofMillis(250);
+    static final int DEFAULT_STEP = 1_000;
+    static final Expiry DEFAULT =
+        new Expiry(System::currentTimeMillis, DEFAULT_INTERVAL, DEFAULT_STEP);
+
+    Expiry {
+      if (step < 1 || step > CommandLimits.MAX_CHANGES) {
+        throw new IllegalArgumentException("invalid expiry step " + step);
+      }
+    }
+  }
+
+  /** An expiry appended but not applied after this long is appended again. */
+  private static final long EXPIRY_RETRY_MS = 30_000;
+
   @Override
   public void init(ProcessorContext<byte[], byte[]> context) {
     this.context = context;
     this.store = context.getStateStore(storeName);
+    if (topicKind == TableKind.USER
+        && !expiry.interval().isNegative()
+        && !expiry.interval().isZero()) {
+      context.schedule(expiry.interval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+    }
+  }
+
+  /**
+   * Appends an {@link WriteCommand.ExpireRows} to this partition when its oldest STREAM event has
+   * expired by the clock. Reads the clock here, never while applying a command: the command carries
+   * the time, so applying it is deterministic.
+   */
+  private void punctuate(long wallClock) {
+    if (expiryRequestedAt >= 0 && wallClock - expiryRequestedAt < EXPIRY_RETRY_MS) {
+      return;
+    }
+    long now = expiry.clock().getAsLong();
+    try (KeyValueIterator<Bytes, byte[]> it =
+        store.prefixScan(StoreLayout.EXPIRY_PREFIX, PREFIX_SERIALIZER)) {
+      if (!it.hasNext() || StoreLayout.expiryOfIndexKey(it.next().key.get()) > now) {
+        return;
+      }
+    }
+    int partition = context.taskId().partition();
+    Headers headers = new RecordHeaders();
+    headers.add(PARTITION_HEADER, ByteBuffer.allocate(Integer.BYTES).putInt(partition).array());
+    WriteCommand.ExpireRows command =
+        new WriteCommand.ExpireRows("expire-" + partition + "-" + now, now);
+    context.forward(
+        new Record<>(new byte[0], CommandCodec.encode(command), wallClock, headers), continueSink);
+    expiryRequestedAt = wallClock;
   }
 
   @Override
@@ -201,6 +279,10 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
 
   private WriteOutcome apply(
       WriteCommand command, Record<byte[], byte[]> record, RecordMetadata metadata) {
+    if (command instanceof WriteCommand.ExpireRows expire) {
+      expire(expire, record, metadata);
+      return null;
+    }
     if (command instanceof WriteCommand.PurgeTable purge) {
       long purged = purge(purge);
       if (purged < 0) {
@@ -211,7 +293,9 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     }
     Plan plan;
     try {
-      plan = plan(command, metadata.offset(), metadata.partition());
+      long commandTime =
+          command.accepted() != null ? command.accepted().atMillis() : record.timestamp();
+      plan = plan(command, metadata.offset(), metadata.partition(), commandTime);
     } catch (TributaryException e) {
       return WriteOutcome.failure(command.requestId(), e.code(), e.getMessage());
     } catch (RuntimeException e) {
@@ -230,8 +314,14 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
           ErrorCode.INTERNAL,
           "Cannot apply the command: it is malformed (" + e.getClass().getSimpleName() + ")");
     }
-    if (!plan.writes().isEmpty()) {
-      store.putAll(plan.writes());
+    List<KeyValue<Bytes, byte[]>> writes = plan.writes();
+    KeyValue<Bytes, byte[]> audit = audit(command, plan, metadata);
+    if (audit != null) {
+      writes = new ArrayList<>(writes);
+      writes.add(audit);
+    }
+    if (!writes.isEmpty()) {
+      store.putAll(writes);
     }
     if (plan.applied() != null && !plan.applied().isEmpty()) {
       notifyChanges(plan.applied(), metadata);
@@ -246,6 +336,42 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
       return null;
     }
     return WriteOutcome.success(command.requestId(), affected);
+  }
+
+  /**
+   * The {@code system.audit} row of a delegated write (EXECUTE AS USER) that applied, or null: it
+   * goes into the same batch as the rows, so it exists exactly when the write was applied.
+   */
+  private KeyValue<Bytes, byte[]> audit(WriteCommand command, Plan plan, RecordMetadata metadata) {
+    WriteCommand.Accepted accepted = command.accepted();
+    if (accepted == null || accepted.delegation() == null) {
+      return null;
+    }
+    WriteCommand.Delegation d = accepted.delegation();
+    String statement =
+        command instanceof WriteCommand.InsertRows
+            ? "INSERT"
+            : command instanceof WriteCommand.UpdateRows ? "UPDATE" : "DELETE";
+    String table =
+        catalog
+            .table(command.tableId())
+            .map(TableDef::qualifiedName)
+            .orElse("#" + command.tableId());
+    long seq = StoreLayout.seq(metadata.offset(), 0);
+    Object[] row = {
+      d.actorName(),
+      d.actorId(),
+      d.userName(),
+      d.userId(),
+      table,
+      statement,
+      (long) plan.changes().size(),
+      metadata.partition(),
+      seq,
+      accepted.atMillis()
+    };
+    return KeyValue.pair(
+        Bytes.wrap(StoreLayout.auditKey(seq)), RowCodec.encode(SystemTables.AUDIT.types(), row));
   }
 
   /**
@@ -309,7 +435,11 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     private WriteCommand next;
     private long previouslyAffected;
 
-    PlanBuilder(TableDef table, String owner, byte[] prefix, int partition) {
+    /** The time the command was accepted: STREAM events expire relative to it. */
+    private final long commandTime;
+
+    PlanBuilder(TableDef table, String owner, byte[] prefix, int partition, long commandTime) {
+      this.commandTime = commandTime;
       this.table = table;
       this.owner = owner;
       this.prefix = prefix;
@@ -334,7 +464,29 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
         byte[] newBytes,
         Object[] oldRow,
         Object[] newRow) {
-      writes.add(KeyValue.pair(key, newBytes == null ? null : StoreLayout.value(seq, newBytes)));
+      add(kind, key, seq, oldBytes, newBytes, oldRow, newRow, Long.MAX_VALUE);
+    }
+
+    /**
+     * Adds one change whose new version expires at {@code expiresAt} (a STREAM event), or never
+     * ({@link Long#MAX_VALUE}).
+     */
+    void add(
+        RowChange.Kind kind,
+        Bytes key,
+        long seq,
+        byte[] oldBytes,
+        byte[] newBytes,
+        Object[] oldRow,
+        Object[] newRow,
+        long expiresAt) {
+      byte[] value =
+          newBytes == null
+              ? null
+              : expiresAt == Long.MAX_VALUE
+                  ? StoreLayout.value(seq, newBytes)
+                  : StoreLayout.expiringValue(seq, expiresAt, newBytes);
+      writes.add(KeyValue.pair(key, value));
       bytes += (oldBytes == null ? 0 : oldBytes.length) + (newBytes == null ? 0 : newBytes.length);
       long oldSeq = oldRow == null ? RowChange.NO_SEQ : (Long) oldRow[table.columns().size()];
       changes.add(new RowChange(kind, table.id(), owner, seq, oldSeq, oldBytes, newBytes));
@@ -352,7 +504,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     }
   }
 
-  private Plan plan(WriteCommand command, long offset, int partition) {
+  private Plan plan(WriteCommand command, long offset, int partition, long commandTime) {
     if (command instanceof WriteCommand.DeleteStep step
         && catalog.table(step.tableId()).isEmpty()) {
       // Dropped between two steps of a DELETE: its rows are gone, and the DELETE is done.
@@ -376,7 +528,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     }
     String owner = StoreLayout.ownedRows(table) ? command.owner() : null;
     byte[] prefix = StoreLayout.rangePrefix(table, owner);
-    PlanBuilder plan = new PlanBuilder(table, owner, prefix, partition);
+    PlanBuilder plan = new PlanBuilder(table, owner, prefix, partition, commandTime);
     if (command instanceof WriteCommand.InsertRows insert) {
       insert(plan, insert, offset);
     } else if (command instanceof WriteCommand.UpdateRows update) {
@@ -390,7 +542,8 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
           delete.boundWhere(),
           StoreLayout.seq(offset, 0) - 1,
           0,
-          offset);
+          offset,
+          delete.accepted());
     } else if (command instanceof WriteCommand.DeleteStep step) {
       delete(
           plan,
@@ -399,7 +552,8 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
           step.boundWhere(),
           step.maxSeq(),
           step.deleted(),
-          offset);
+          offset,
+          step.accepted());
     } else {
       throw new IllegalArgumentException("unknown command " + command.getClass().getName());
     }
@@ -415,6 +569,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     List<ColumnType> types = table.types();
     List<ColumnType> keyTypes = table.primaryKeyTypes();
     int[] keyIndexes = table.primaryKeyIndexes();
+    long ttlMillis = table.ttlMillis();
     Set<Bytes> batchKeys = new HashSet<>();
     for (int ordinal = 0; ordinal < rows.size(); ordinal++) {
       byte[] rowBytes = rows.get(ordinal);
@@ -424,7 +579,9 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
         keyValues[i] = row[keyIndexes[i]];
       }
       Bytes key = Bytes.wrap(StoreLayout.key(plan.prefix, RowCodec.encode(keyTypes, keyValues)));
-      if (!batchKeys.add(key) || store.get(key) != null) {
+      byte[] existing = batchKeys.add(key) ? store.get(key) : NOT_NEW;
+      // An expired event that is not removed yet is gone: its key may be used again.
+      if (existing != null && !StoreLayout.expired(existing, plan.commandTime)) {
         throw TributaryException.of(
             ErrorCode.DUPLICATE_KEY,
             "Cannot insert into %s: duplicate primary key %s",
@@ -433,7 +590,14 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
       }
       long seq = StoreLayout.seq(offset, ordinal);
       row[types.size()] = seq;
-      plan.add(RowChange.Kind.INSERT, key, seq, null, rowBytes, null, row);
+      if (ttlMillis > 0) {
+        long expiresAt = saturatedAdd(plan.commandTime, ttlMillis);
+        plan.add(RowChange.Kind.INSERT, key, seq, null, rowBytes, null, row, expiresAt);
+        plan.writes.add(
+            KeyValue.pair(Bytes.wrap(StoreLayout.expiryKey(expiresAt, key.get())), new byte[0]));
+      } else {
+        plan.add(RowChange.Kind.INSERT, key, seq, null, rowBytes, null, row);
+      }
     }
   }
 
@@ -481,7 +645,8 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     try (KeyValueIterator<Bytes, byte[]> it = store.prefixScan(plan.prefix, PREFIX_SERIALIZER)) {
       while (it.hasNext()) {
         KeyValue<Bytes, byte[]> entry = it.next();
-        if (StoreLayout.isWatermark(entry.key.get(), plan.prefix)) {
+        if (StoreLayout.isWatermark(entry.key.get(), plan.prefix)
+            || StoreLayout.expired(entry.value, plan.commandTime)) {
           continue;
         }
         Object[] oldRow = StoreLayout.decode(types, entry.value);
@@ -519,7 +684,15 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
               MAX_CHANGED_ROW_BYTES);
         }
         newRow[types.size()] = seq;
-        plan.add(RowChange.Kind.UPDATE, entry.key, seq, oldBytes, newBytes, oldRow, newRow);
+        plan.add(
+            RowChange.Kind.UPDATE,
+            entry.key,
+            seq,
+            oldBytes,
+            newBytes,
+            oldRow,
+            newRow,
+            StoreLayout.expiresAt(entry.value));
       }
     }
   }
@@ -537,7 +710,8 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
       BoundExpression boundWhere,
       long maxSeq,
       long deleted,
-      long offset) {
+      long offset,
+      WriteCommand.Accepted accepted) {
     TableDef table = plan.table;
     Predicate<Object[]> predicate = predicate(table, where, boundWhere);
     List<ColumnType> types = table.types();
@@ -546,7 +720,8 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
       while (it.hasNext()) {
         KeyValue<Bytes, byte[]> entry = it.next();
         if (StoreLayout.isWatermark(entry.key.get(), plan.prefix)
-            || StoreLayout.seqOf(entry.value) > maxSeq) {
+            || StoreLayout.seqOf(entry.value) > maxSeq
+            || StoreLayout.expired(entry.value, plan.commandTime)) {
           continue;
         }
         Object[] oldRow = StoreLayout.decode(types, entry.value);
@@ -562,7 +737,8 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
                   where,
                   maxSeq,
                   deleted + plan.size(),
-                  boundWhere);
+                  boundWhere,
+                  accepted);
           return;
         }
         long seq = StoreLayout.seq(offset, plan.size());
@@ -624,6 +800,93 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
         return -1;
       }
     }
+  }
+
+  /**
+   * Removes the STREAM events of this partition that expired at the command's cut-off, oldest
+   * first, at most {@link Expiry#step} of them (and a bounded number of stale index entries): each
+   * becomes a DELETE change with this command's {@code _seq}, to the {@code changes} topic and the
+   * {@link ChangeListener} like any other, and each changed range's watermark moves. While expired
+   * events remain, the same command is appended again. Reports no outcome: nobody waits for it.
+   */
+  private void expire(
+      WriteCommand.ExpireRows expire, Record<byte[], byte[]> record, RecordMetadata metadata) {
+    expiryRequestedAt = -1;
+    long offset = metadata.offset();
+    List<KeyValue<Bytes, byte[]>> writes = new ArrayList<>();
+    Map<Bytes, Long> watermarks = new LinkedHashMap<>();
+    List<RowChange> changes = new ArrayList<>();
+    List<AppliedChange> applied = decodeChanges ? new ArrayList<>() : null;
+    int visited = 0;
+    boolean more = false;
+    try (KeyValueIterator<Bytes, byte[]> it =
+        store.prefixScan(StoreLayout.EXPIRY_PREFIX, PREFIX_SERIALIZER)) {
+      while (it.hasNext()) {
+        KeyValue<Bytes, byte[]> entry = it.next();
+        long expiresAt = StoreLayout.expiryOfIndexKey(entry.key.get());
+        if (expiresAt > expire.cutoffMillis()) {
+          break;
+        }
+        if (changes.size() == expiry.step() || visited == 4 * expiry.step()) {
+          more = true;
+          break;
+        }
+        visited++;
+        writes.add(KeyValue.pair(entry.key, null));
+        byte[] rowKey = StoreLayout.rowKeyOfIndexKey(entry.key.get());
+        Bytes key = Bytes.wrap(rowKey);
+        byte[] value = store.get(key);
+        if (value == null || StoreLayout.expiresAt(value) != expiresAt) {
+          continue; // deleted, or replaced by an event that expires at another time
+        }
+        writes.add(KeyValue.pair(key, null));
+        TableDef table = catalog.table(StoreLayout.tableIdOf(rowKey)).orElse(null);
+        if (table == null) {
+          continue; // dropped: nobody reads its rows any more
+        }
+        String owner = StoreLayout.ownerOf(rowKey);
+        long seq = StoreLayout.seq(offset, changes.size());
+        Object[] oldRow = StoreLayout.decode(table.types(), value);
+        changes.add(
+            new RowChange(
+                RowChange.Kind.DELETE,
+                table.id(),
+                owner,
+                seq,
+                StoreLayout.seqOf(value),
+                StoreLayout.rowOf(value),
+                null));
+        if (applied != null) {
+          applied.add(
+              new AppliedChange(
+                  RowChange.Kind.DELETE, table, owner, seq, oldRow, null, metadata.partition()));
+        }
+        watermarks.put(Bytes.wrap(StoreLayout.ownerPrefix(table.id(), owner)), seq);
+      }
+    }
+    watermarks.forEach(
+        (prefix, seq) -> writes.add(KeyValue.pair(prefix, StoreLayout.watermarkValue(seq))));
+    if (!writes.isEmpty()) {
+      store.putAll(writes);
+    }
+    if (applied != null && !applied.isEmpty()) {
+      notifyChanges(applied, metadata);
+    }
+    for (RowChange change : changes) {
+      context.forward(
+          new Record<>(
+              LogKeys.userKey(change.owner()), CommandCodec.encode(change), record.timestamp()),
+          changesSink);
+    }
+    if (more) {
+      continueWith(record, record.value(), metadata);
+      expiryRequestedAt = record.timestamp();
+    }
+  }
+
+  private static long saturatedAdd(long a, long b) {
+    long sum = a + b;
+    return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE - 1 : sum;
   }
 
   /** The condition of a command: bound, or SQL text in an older command, or none (every row). */

@@ -7,7 +7,10 @@ import io.tributary.query.catalog.TableDef;
 import io.tributary.query.exec.HotCursor;
 import io.tributary.query.exec.HotSnapshot;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -34,8 +37,18 @@ final class HotStoreReader {
   private final int partitions;
   private final Time time;
   private final long maxWaitMs;
+  private final LongSupplier clock;
 
   HotStoreReader(StoreLookup lookup, int partitions, Time time, Duration maxWait) {
+    this(lookup, partitions, time, maxWait, System::currentTimeMillis);
+  }
+
+  /**
+   * @param clock epoch milliseconds: a STREAM event expired at its time is not read
+   */
+  HotStoreReader(
+      StoreLookup lookup, int partitions, Time time, Duration maxWait, LongSupplier clock) {
+    this.clock = clock;
     this.lookup = lookup;
     this.partitions = partitions;
     this.time = time;
@@ -44,17 +57,43 @@ final class HotStoreReader {
 
   /** The rows of one range; see {@link StoreScanner#scan}. */
   List<Object[]> scan(TableDef table, String owner) {
-    return read(table, owner, StoreScanner::scan);
+    return read(table, owner, (store, t, o) -> StoreScanner.scan(store, t, o, clock.getAsLong()));
   }
 
   /** The rows and the high-water mark of one range, from one iterator; see {@link StoreScanner}. */
   HotSnapshot snapshot(TableDef table, String owner) {
-    return read(table, owner, StoreScanner::snapshot);
+    return read(
+        table, owner, (store, t, o) -> StoreScanner.snapshot(store, t, o, clock.getAsLong()));
   }
 
   /** A point-in-time cursor over one range; see {@link StoreScanner#open}. */
   HotCursor open(TableDef table, String owner) {
-    return read(table, owner, StoreScanner::open);
+    return read(table, owner, (store, t, o) -> StoreScanner.open(store, t, o, clock.getAsLong()));
+  }
+
+  /** The rows of {@code system.audit}: every partition of both row stores, each in order. */
+  List<Object[]> auditRows() {
+    List<Object[]> rows = new ArrayList<>();
+    for (String storeName :
+        List.of(MaterializerTopology.USER_ROWS, MaterializerTopology.SHARED_ROWS)) {
+      for (int p = 0; p < partitions; p++) {
+        rows.addAll(withStore(storeName, p, "system.audit", StoreScanner::auditRows));
+      }
+    }
+    return rows;
+  }
+
+  /** How many store entries belong to {@code table} in every partition; see StoreScanner. */
+  long entries(TableDef table) {
+    String storeName =
+        StoreLayout.ownedRows(table)
+            ? MaterializerTopology.USER_ROWS
+            : MaterializerTopology.SHARED_ROWS;
+    long count = 0;
+    for (int p = 0; p < partitions; p++) {
+      count += withStore(storeName, p, table.qualifiedName(), s -> StoreScanner.entries(s, table));
+    }
+    return count;
   }
 
   /** The high-water mark of one range; see {@link StoreScanner#highWater}. */
@@ -90,11 +129,22 @@ final class HotStoreReader {
       recordKey = LogKeys.sharedKey(table.id());
     }
     int partition = LogKeys.partition(recordKey, partitions);
+    return withStore(storeName, partition, table.qualifiedName(), s -> read.apply(s, table, owner));
+  }
+
+  /**
+   * Applies {@code read} to the store of one partition, retrying while the store is unavailable.
+   */
+  private <T> T withStore(
+      String storeName,
+      int partition,
+      String what,
+      Function<ReadOnlyKeyValueStore<Bytes, byte[]>, T> read) {
     long deadline = time.milliseconds() + maxWaitMs;
     long backoff = FIRST_BACKOFF_MS;
     while (true) {
       try {
-        return read.apply(lookup.store(storeName, partition), table, owner);
+        return read.apply(lookup.store(storeName, partition));
       } catch (InvalidStateStoreException e) {
         long now = time.milliseconds();
         if (now >= deadline) {
@@ -102,7 +152,7 @@ final class HotStoreReader {
               ErrorCode.UNAVAILABLE,
               String.format(
                   "Cannot read table %s: the hot store is not available (%s)",
-                  table.qualifiedName(), e.getMessage()),
+                  what, e.getMessage()),
               e);
         }
         time.sleep(Math.min(backoff, deadline - now));

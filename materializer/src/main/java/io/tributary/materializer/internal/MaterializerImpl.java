@@ -60,6 +60,7 @@ public final class MaterializerImpl implements Materializer {
   private final Time time;
   private final Duration startTimeout;
   private final Duration readWait;
+  private final java.time.Clock clock;
   private final RowCompiler compiler =
       new CachingRowCompiler(new ExpressionsRowCompiler(), CachingRowCompiler.DEFAULT_CAPACITY);
 
@@ -77,6 +78,16 @@ public final class MaterializerImpl implements Materializer {
 
   public MaterializerImpl(
       Log log, Path stateDir, Catalog catalog, ApplyListener listener, ChangeListener changes) {
+    this(log, stateDir, catalog, listener, changes, java.time.Clock.systemUTC());
+  }
+
+  public MaterializerImpl(
+      Log log,
+      Path stateDir,
+      Catalog catalog,
+      ApplyListener listener,
+      ChangeListener changes,
+      java.time.Clock clock) {
     this(
         log,
         stateDir,
@@ -85,7 +96,8 @@ public final class MaterializerImpl implements Materializer {
         changes,
         Time.SYSTEM,
         START_TIMEOUT,
-        HotStoreReader.DEFAULT_MAX_WAIT);
+        HotStoreReader.DEFAULT_MAX_WAIT,
+        clock);
   }
 
   MaterializerImpl(
@@ -97,6 +109,29 @@ public final class MaterializerImpl implements Materializer {
       Time time,
       Duration startTimeout,
       Duration readWait) {
+    this(
+        log,
+        stateDir,
+        catalog,
+        listener,
+        changes,
+        time,
+        startTimeout,
+        readWait,
+        java.time.Clock.systemUTC());
+  }
+
+  MaterializerImpl(
+      Log log,
+      Path stateDir,
+      Catalog catalog,
+      ApplyListener listener,
+      ChangeListener changes,
+      Time time,
+      Duration startTimeout,
+      Duration readWait,
+      java.time.Clock clock) {
+    this.clock = clock;
     this.log = log;
     this.stateDir = stateDir;
     this.catalog = catalog;
@@ -133,6 +168,10 @@ public final class MaterializerImpl implements Materializer {
                   changes,
                   CommandProcessor.Steps.DEFAULT,
                   () -> lastCommandMillis = time.milliseconds(),
+                  new CommandProcessor.Expiry(
+                      clock::millis,
+                      CommandProcessor.Expiry.DEFAULT_INTERVAL,
+                      CommandProcessor.Expiry.DEFAULT_STEP),
                   // The topology must see the application's config: it decides, for example,
                   // whether the stores are transactional when they are opened at start-up.
                   new Topology(new TopologyConfig(new StreamsConfig(config)))),
@@ -172,7 +211,8 @@ public final class MaterializerImpl implements Materializer {
           throw new IllegalStateException("closed while starting");
         }
         reader =
-            new HotStoreReader(new ReadOnlyStores(ks)::store, topics.partitions(), time, readWait);
+            new HotStoreReader(
+                new ReadOnlyStores(ks)::store, topics.partitions(), time, readWait, clock::millis);
         streams = ks;
       }
       ks.start();
@@ -344,6 +384,16 @@ public final class MaterializerImpl implements Materializer {
   @Override
   public long highWater(TableDef table, String owner) {
     return readerFor(table).highWater(table, owner);
+  }
+
+  @Override
+  public List<Object[]> auditRows() {
+    return readerFor(io.tributary.query.catalog.SystemTables.AUDIT).auditRows();
+  }
+
+  @Override
+  public long storeEntries(TableDef table) {
+    return readerFor(table).entries(table);
   }
 
   private HotStoreReader readerFor(TableDef table) {

@@ -75,6 +75,28 @@ final class MaterializerTopology {
       CommandProcessor.Steps steps,
       Runnable onCommand,
       Topology topology) {
+    return build(
+        topics,
+        catalog,
+        compiler,
+        listener,
+        changes,
+        steps,
+        onCommand,
+        CommandProcessor.Expiry.DEFAULT,
+        topology);
+  }
+
+  static Topology build(
+      Topics topics,
+      Catalog catalog,
+      RowCompiler compiler,
+      ApplyListener listener,
+      ChangeListener changes,
+      CommandProcessor.Steps steps,
+      Runnable onCommand,
+      CommandProcessor.Expiry expiry,
+      Topology topology) {
     ByteArrayDeserializer deserializer = new ByteArrayDeserializer();
     ByteArraySerializer serializer = new ByteArraySerializer();
 
@@ -92,7 +114,8 @@ final class MaterializerTopology {
                 "user-changes",
                 "user-steps",
                 steps,
-                onCommand),
+                onCommand,
+                expiry),
         "user-writes");
     topology.addStateStore(rowStore(USER_ROWS), "user-commands");
     topology.addSink("user-changes", topics.changes(), serializer, serializer, "user-commands");
@@ -118,7 +141,8 @@ final class MaterializerTopology {
                 "shared-changes",
                 "shared-steps",
                 steps,
-                onCommand),
+                onCommand,
+                expiry),
         "shared-writes");
     topology.addStateStore(rowStore(SHARED_ROWS), "shared-commands");
     topology.addSink("shared-changes", topics.changes(), serializer, serializer, "shared-commands");

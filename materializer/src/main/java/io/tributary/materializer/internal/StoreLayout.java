@@ -3,6 +3,7 @@ package io.tributary.materializer.internal;
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.ColumnType;
+import io.tributary.query.catalog.SystemTables;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.catalog.TableKind;
 import io.tributary.query.command.CommandLimits;
@@ -30,10 +31,35 @@ import java.util.List;
  * column), so no row key equals a prefix, and since the store's comparator is bytewise, a prefix
  * scan of a range returns its watermark first (the shortest key with that prefix). Every reader of
  * a range must skip it ({@link #isWatermark}).
+ *
+ * <p>STREAM events (values of STREAM tables written since TTL_SECONDS is honoured): {@code [8-byte
+ * _seq with its top bit set][8-byte expiry, epoch ms][row]}. A {@code _seq} never has its top bit
+ * set ({@code offset << 16}), so the bit tells the two layouts apart and values written before
+ * (which never expire) stay readable. {@link #seqOf}, {@link #rowOf} and {@link #decode} read both.
+ *
+ * <p>Reserved key spaces, apart from every table's rows (table ids of tables are positive):
+ *
+ * <ul>
+ *   <li>{@link #EXPIRY_PREFIX} {@code [8-byte expiry][row key]} → empty: the expiry index of STREAM
+ *       events, in expiry order, written with the event; the expiry step ({@code ExpireRows}) walks
+ *       it from the start and removes the events whose expiry has passed, and their entries.
+ *   <li>{@link #AUDIT_PREFIX} {@code [8-byte _seq]} → a row of {@code system.audit} ({@link
+ *       RowCodec} over its columns), written in the same batch as the rows of the delegated write
+ *       it records.
+ * </ul>
  */
 final class StoreLayout {
   static final int SEQ_BYTES = Long.BYTES;
   static final int MAX_OWNER_BYTES = 0xFFFF;
+
+  /** Marks a value with an expiry (the top bit of its {@code _seq} field). */
+  private static final long EXPIRES = Long.MIN_VALUE;
+
+  /** The prefix of the expiry index of STREAM events: the reserved table id -100. */
+  static final byte[] EXPIRY_PREFIX = tablePrefix(-100);
+
+  /** The prefix of the audit of delegated writes: the id of {@code system.audit}. */
+  static final byte[] AUDIT_PREFIX = tablePrefix(SystemTables.AUDIT.id());
 
   private StoreLayout() {}
 
@@ -119,13 +145,74 @@ final class StoreLayout {
     return ByteBuffer.allocate(SEQ_BYTES + row.length).putLong(seq).put(row).array();
   }
 
-  static long seqOf(byte[] value) {
-    return ByteBuffer.wrap(value).getLong();
+  /** The value of a STREAM event that expires at {@code expiresAt} (epoch ms). */
+  static byte[] expiringValue(long seq, long expiresAt, byte[] row) {
+    return ByteBuffer.allocate(2 * SEQ_BYTES + row.length)
+        .putLong(seq | EXPIRES)
+        .putLong(expiresAt)
+        .put(row)
+        .array();
   }
 
-  /** The row of a stored value, without its {@code _seq}. */
+  static long seqOf(byte[] value) {
+    return ByteBuffer.wrap(value).getLong() & ~EXPIRES;
+  }
+
+  /**
+   * When the value's event expires (epoch ms); {@link Long#MAX_VALUE} for a value that never does.
+   */
+  static long expiresAt(byte[] value) {
+    ByteBuffer buf = ByteBuffer.wrap(value);
+    return (buf.getLong() & EXPIRES) != 0 ? buf.getLong() : Long.MAX_VALUE;
+  }
+
+  /** Whether a stored value has expired at {@code now} (epoch ms). */
+  static boolean expired(byte[] value, long now) {
+    return value[0] < 0 && expiresAt(value) <= now;
+  }
+
+  /** The row of a stored value, without its {@code _seq} (and expiry). */
   static byte[] rowOf(byte[] value) {
-    return Arrays.copyOfRange(value, SEQ_BYTES, value.length);
+    int start = value[0] < 0 ? 2 * SEQ_BYTES : SEQ_BYTES;
+    return Arrays.copyOfRange(value, start, value.length);
+  }
+
+  /** The key of an expiry index entry of the row at {@code rowKey}. */
+  static byte[] expiryKey(long expiresAt, byte[] rowKey) {
+    return ByteBuffer.allocate(EXPIRY_PREFIX.length + SEQ_BYTES + rowKey.length)
+        .put(EXPIRY_PREFIX)
+        .putLong(expiresAt)
+        .put(rowKey)
+        .array();
+  }
+
+  /** The expiry of an expiry index key. */
+  static long expiryOfIndexKey(byte[] key) {
+    return ByteBuffer.wrap(key, EXPIRY_PREFIX.length, SEQ_BYTES).getLong();
+  }
+
+  /** The row key an expiry index key points to. */
+  static byte[] rowKeyOfIndexKey(byte[] key) {
+    return Arrays.copyOfRange(key, EXPIRY_PREFIX.length + SEQ_BYTES, key.length);
+  }
+
+  /** The table id of a row key. */
+  static long tableIdOf(byte[] rowKey) {
+    return ByteBuffer.wrap(rowKey).getLong();
+  }
+
+  /** The owner of a row key of a USER or STREAM table. */
+  static String ownerOf(byte[] rowKey) {
+    int length = ByteBuffer.wrap(rowKey, Long.BYTES, 2).getShort() & 0xFFFF;
+    return new String(rowKey, Long.BYTES + 2, length, StandardCharsets.UTF_8);
+  }
+
+  /** The key of the audit row of the command whose first change has {@code seq}. */
+  static byte[] auditKey(long seq) {
+    return ByteBuffer.allocate(AUDIT_PREFIX.length + SEQ_BYTES)
+        .put(AUDIT_PREFIX)
+        .putLong(seq)
+        .array();
   }
 
   /** Decodes a stored value into canonical values in column order followed by {@code _seq}. */

@@ -3,7 +3,9 @@ package io.tributary.materializer.internal;
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.ColumnType;
+import io.tributary.query.catalog.SystemTables;
 import io.tributary.query.catalog.TableDef;
+import io.tributary.query.command.RowCodec;
 import io.tributary.query.exec.HotCursor;
 import io.tributary.query.exec.HotSnapshot;
 import java.util.ArrayList;
@@ -21,23 +23,36 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * iterator serves a whole read, and a RocksDB iterator reads one point-in-time view (the implicit
  * snapshot it takes when created), so the rows and the range's watermark entry agree however long
  * the read takes. The watermark entry is the range's shortest key, so the scan returns it first; it
- * is not a row and is skipped.
+ * is not a row and is skipped. So is a STREAM event that has expired at the time of the read (its
+ * removal by the expiry step may come a little later).
  */
 final class StoreScanner {
   private static final ByteArraySerializer PREFIX_SERIALIZER = new ByteArraySerializer();
 
   private StoreScanner() {}
 
-  /** The rows of one range, all in memory. */
+  /** The rows of one range, all in memory, as of the system clock. */
   static List<Object[]> scan(
       ReadOnlyKeyValueStore<Bytes, byte[]> store, TableDef table, String owner) {
-    return snapshot(store, table, owner).rows();
+    return scan(store, table, owner, System.currentTimeMillis());
   }
 
-  /** The rows and the high-water mark of one range, all in memory. */
+  /** The rows of one range that have not expired at {@code now}, all in memory. */
+  static List<Object[]> scan(
+      ReadOnlyKeyValueStore<Bytes, byte[]> store, TableDef table, String owner, long now) {
+    return snapshot(store, table, owner, now).rows();
+  }
+
+  /** The rows and the high-water mark of one range, all in memory, as of the system clock. */
   static HotSnapshot snapshot(
       ReadOnlyKeyValueStore<Bytes, byte[]> store, TableDef table, String owner) {
-    try (Cursor cursor = open(store, table, owner)) {
+    return snapshot(store, table, owner, System.currentTimeMillis());
+  }
+
+  /** The rows not expired at {@code now} and the high-water mark of one range, all in memory. */
+  static HotSnapshot snapshot(
+      ReadOnlyKeyValueStore<Bytes, byte[]> store, TableDef table, String owner, long now) {
+    try (Cursor cursor = open(store, table, owner, now)) {
       List<Object[]> rows = new ArrayList<>();
       cursor.forEachRemaining(rows::add);
       return new HotSnapshot(rows, cursor.highWater());
@@ -50,9 +65,15 @@ final class StoreScanner {
    * caller retries).
    */
   static Cursor open(ReadOnlyKeyValueStore<Bytes, byte[]> store, TableDef table, String owner) {
+    return open(store, table, owner, System.currentTimeMillis());
+  }
+
+  /** Like {@link #open(ReadOnlyKeyValueStore, TableDef, String)}, hiding events expired at now. */
+  static Cursor open(
+      ReadOnlyKeyValueStore<Bytes, byte[]> store, TableDef table, String owner, long now) {
     byte[] prefix = StoreLayout.rangePrefix(table, StoreLayout.ownedRows(table) ? owner : null);
     KeyValueIterator<Bytes, byte[]> it = store.prefixScan(prefix, PREFIX_SERIALIZER);
-    Cursor cursor = new Cursor(it, prefix, table);
+    Cursor cursor = new Cursor(it, prefix, table, now);
     try {
       cursor.advance();
     } catch (RuntimeException e) {
@@ -82,6 +103,44 @@ final class StoreScanner {
     return highWater;
   }
 
+  /** The rows of {@code system.audit} in one store, in {@code _seq} order. */
+  static List<Object[]> auditRows(ReadOnlyKeyValueStore<Bytes, byte[]> store) {
+    List<Object[]> rows = new ArrayList<>();
+    List<ColumnType> types = SystemTables.AUDIT.types();
+    try (KeyValueIterator<Bytes, byte[]> it =
+        store.prefixScan(StoreLayout.AUDIT_PREFIX, PREFIX_SERIALIZER)) {
+      while (it.hasNext()) {
+        rows.add(RowCodec.decode(types, it.next().value));
+      }
+    }
+    return rows;
+  }
+
+  /**
+   * How many entries of one store belong to {@code table}: its rows (expired or not), its
+   * watermarks and its entries in the expiry index. Reads them all: for tests and benchmarks.
+   */
+  static long entries(ReadOnlyKeyValueStore<Bytes, byte[]> store, TableDef table) {
+    long count = 0;
+    try (KeyValueIterator<Bytes, byte[]> it =
+        store.prefixScan(StoreLayout.tablePrefix(table.id()), PREFIX_SERIALIZER)) {
+      while (it.hasNext()) {
+        it.next();
+        count++;
+      }
+    }
+    try (KeyValueIterator<Bytes, byte[]> it =
+        store.prefixScan(StoreLayout.EXPIRY_PREFIX, PREFIX_SERIALIZER)) {
+      while (it.hasNext()) {
+        byte[] rowKey = StoreLayout.rowKeyOfIndexKey(it.next().key.get());
+        if (StoreLayout.tableIdOf(rowKey) == table.id()) {
+          count++;
+        }
+      }
+    }
+    return count;
+  }
+
   /**
    * A {@link HotCursor} over one store iterator. It reads one entry ahead: {@link #next} returns
    * the row read before and reads the following one.
@@ -91,11 +150,13 @@ final class StoreScanner {
     private final byte[] prefix;
     private final TableDef table;
     private final List<ColumnType> types;
+    private final long now;
     private Object[] next;
     private long highWater = -1;
     private boolean closed;
 
-    private Cursor(KeyValueIterator<Bytes, byte[]> it, byte[] prefix, TableDef table) {
+    private Cursor(KeyValueIterator<Bytes, byte[]> it, byte[] prefix, TableDef table, long now) {
+      this.now = now;
       this.it = it;
       this.prefix = prefix;
       this.table = table;
@@ -108,6 +169,10 @@ final class StoreScanner {
       while (!closed && it.hasNext()) {
         KeyValue<Bytes, byte[]> entry = it.next();
         if (StoreLayout.isWatermark(entry.key.get(), prefix)) {
+          highWater = Math.max(highWater, StoreLayout.seqOf(entry.value));
+          continue;
+        }
+        if (StoreLayout.expired(entry.value, now)) {
           highWater = Math.max(highWater, StoreLayout.seqOf(entry.value));
           continue;
         }

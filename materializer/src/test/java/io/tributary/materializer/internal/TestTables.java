@@ -61,6 +61,21 @@ public final class TestTables {
           Map.of(),
           0);
 
+  /** chat.typing (STREAM, TTL_SECONDS = 30): id BIGINT PK, conversation_id BIGINT, event TEXT. */
+  public static final TableDef TYPING =
+      new TableDef(
+          301,
+          "chat",
+          "typing",
+          TableKind.STREAM,
+          List.of(
+              new ColumnDef("id", ColumnType.BIGINT, false, null),
+              new ColumnDef("conversation_id", ColumnType.BIGINT, true, null),
+              new ColumnDef("event", ColumnType.TEXT, true, null)),
+          List.of("id"),
+          Map.of("TTL_SECONDS", "30"),
+          0);
+
   private TestTables() {}
 
   public static CatalogState catalog() {
@@ -68,6 +83,7 @@ public final class TestTables {
     catalog.apply(CatalogRecord.table(MESSAGES));
     catalog.apply(CatalogRecord.table(REACTIONS));
     catalog.apply(CatalogRecord.table(ROOMS));
+    catalog.apply(CatalogRecord.table(TYPING));
     return catalog;
   }
 

@@ -61,6 +61,16 @@ final class TopologyHarness implements AutoCloseable {
       ApplyListener listener,
       ChangeListener changeListener,
       CommandProcessor.Steps steps) {
+    this(stateDir, listener, changeListener, steps, CommandProcessor.Expiry.DEFAULT);
+  }
+
+  /** A harness whose STREAM events expire by {@code expiry}'s clock and step. */
+  TopologyHarness(
+      Path stateDir,
+      ApplyListener listener,
+      ChangeListener changeListener,
+      CommandProcessor.Steps steps,
+      CommandProcessor.Expiry expiry) {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "materializer-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -79,6 +89,7 @@ final class TopologyHarness implements AutoCloseable {
                 changeListener,
                 steps,
                 () -> {},
+                expiry,
                 new org.apache.kafka.streams.Topology()),
             props);
     ByteArraySerializer serializer = new ByteArraySerializer();

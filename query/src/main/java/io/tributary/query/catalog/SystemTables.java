@@ -58,7 +58,33 @@ public final class SystemTables {
               col("last_seq", ColumnType.BIGINT, false)),
           "id");
 
-  public static final List<TableDef> ALL = List.of(USERS, NAMESPACES, TABLES, LIVE);
+  /**
+   * The delegated writes (EXECUTE AS USER): one row per applied write command, written by the
+   * materializer in the same atomic batch as the rows the command changed (so a row exists exactly
+   * when the write was applied). {@code actor} ran the statement as {@code as_user}; {@code
+   * statement} is INSERT, UPDATE or DELETE; {@code row_count} the rows it changed (a DELETE applied
+   * in steps has a row per step); {@code _seq} the {@code _seq} of the command's first change (its
+   * position in {@code write_partition} of its write topic); {@code accepted_at} the accepting
+   * node's time. Roles dba and system only.
+   */
+  public static final TableDef AUDIT =
+      table(
+          -5,
+          "audit",
+          List.of(
+              col("actor", ColumnType.TEXT, false),
+              col("actor_id", ColumnType.TEXT, false),
+              col("as_user", ColumnType.TEXT, false),
+              col("as_user_id", ColumnType.TEXT, false),
+              col("table_name", ColumnType.TEXT, false),
+              col("statement", ColumnType.TEXT, false),
+              col("row_count", ColumnType.BIGINT, false),
+              col("write_partition", ColumnType.INT, false),
+              col("_seq", ColumnType.BIGINT, false),
+              col("accepted_at", ColumnType.TIMESTAMP, false)),
+          "_seq");
+
+  public static final List<TableDef> ALL = List.of(USERS, NAMESPACES, TABLES, LIVE, AUDIT);
 
   private SystemTables() {}
 

@@ -25,6 +25,9 @@ public record TableDef(
   /** Name of the pseudo-column every row version carries: its position in the log. */
   public static final String SEQ_COLUMN = "_seq";
 
+  /** The longest TTL_SECONDS of a STREAM table: 30 days (STREAM tables hold ephemeral events). */
+  public static final long MAX_TTL_SECONDS = 30L * 86_400;
+
   public TableDef {
     columns = List.copyOf(columns);
     primaryKey = List.copyOf(primaryKey);
@@ -55,6 +58,18 @@ public record TableDef(
 
   public List<ColumnType> primaryKeyTypes() {
     return primaryKey.stream().map(c -> columns.get(columnIndex(c)).type()).toList();
+  }
+
+  /**
+   * How long an event of a STREAM table lives after the node accepted its INSERT, in milliseconds
+   * (its TTL_SECONDS); 0 for other tables (their rows do not expire).
+   */
+  public long ttlMillis() {
+    if (kind != TableKind.STREAM) {
+      return 0;
+    }
+    String ttl = options.get("TTL_SECONDS");
+    return ttl == null ? 0 : Long.parseLong(ttl.trim()) * 1000;
   }
 
   /** The access level of a SHARED table: who besides service, dba and system may read and write. */

@@ -44,7 +44,14 @@ import org.apache.calcite.sql.fun.SqlTrimFunction;
  * (2), {@code DELETE} (3) and {@code DELETE_STEP} (5) hold their expressions as SQL text (read, and
  * written only for the further steps of a DELETE read as type 3); {@code UPDATE_BOUND} (6), {@code
  * DELETE_BOUND} (7) and {@code DELETE_STEP_BOUND} (8) hold {@link BoundExpression}s in place of the
- * SQL text (written). A JSON record holds SQL text.
+ * SQL text (written). A JSON record holds SQL text. {@code EXPIRE} (9) holds a request id and a
+ * cut-off time; the materializer writes it for itself.
+ *
+ * <p>A command of types 1 to 8 may end with a trailer, written when the command carries {@link
+ * WriteCommand.Accepted}: the tag byte {@code 1}, the accepting node's clock (a long), a presence
+ * byte for the delegation of an EXECUTE AS USER ({@code 0} none, {@code 1} one) and, when present,
+ * its four strings (acting account's id and name, target account's id and name). A record without
+ * a trailer (every record written before it existed) decodes with no {@code Accepted}.
  *
  * <p>An expression field is a byte array ({@code -1} for none) holding the expression's text (a
  * string, at most 200 characters; shown in errors only), the tree format (one byte, {@code 1}),
@@ -82,7 +89,12 @@ public final class CommandCodec {
   private static final byte UPDATE_BOUND = 6;
   private static final byte DELETE_BOUND = 7;
   private static final byte DELETE_STEP_BOUND = 8;
+  private static final byte EXPIRE = 9;
   private static final byte CHANGE = 16;
+
+  /** Tag of the optional trailer after a command's fields: {@link WriteCommand.Accepted}. */
+  private static final byte TRAILER_ACCEPTED = 1;
+
   private static final byte CHANGE_V2 = 17;
 
   /** The format of a bound tree inside an expression field. */
@@ -172,8 +184,24 @@ public final class CommandCodec {
           .int64(c.deleted());
     } else if (command instanceof WriteCommand.PurgeTable c) {
       w.header(PURGE).string(c.requestId()).int64(c.tableId()).string(c.owner());
+    } else if (command instanceof WriteCommand.ExpireRows c) {
+      w.header(EXPIRE).string(c.requestId()).int64(c.cutoffMillis());
     } else {
       throw new AssertionError(command);
+    }
+    WriteCommand.Accepted accepted = command.accepted();
+    if (accepted != null) {
+      w.int8(TRAILER_ACCEPTED).int64(accepted.atMillis());
+      WriteCommand.Delegation d = accepted.delegation();
+      if (d == null) {
+        w.int8((byte) 0);
+      } else {
+        w.int8((byte) 1)
+            .string(d.actorId())
+            .string(d.actorName())
+            .string(d.userId())
+            .string(d.userName());
+      }
     }
     return w.toBytes();
   }
@@ -185,30 +213,34 @@ public final class CommandCodec {
     Reader r = new Reader(bytes, "WriteCommand");
     try {
       byte type = r.header();
-      return switch (type) {
-        case INSERT ->
-            new WriteCommand.InsertRows(r.string(), r.int64(), r.string(), r.bytesList());
-        case UPDATE ->
-            new WriteCommand.UpdateRows(
-                r.string(), r.int64(), r.string(), r.string(), r.stringList(), r.stringList());
-        case DELETE -> new WriteCommand.DeleteRows(r.string(), r.int64(), r.string(), r.string());
-        case PURGE -> new WriteCommand.PurgeTable(r.string(), r.int64(), r.string());
-        case DELETE_STEP ->
-            new WriteCommand.DeleteStep(
-                r.string(), r.int64(), r.string(), r.string(), r.int64(), r.int64());
-        case UPDATE_BOUND ->
-            WriteCommand.UpdateRows.bound(
-                r.string(),
-                r.int64(),
-                r.string(),
-                r.expression(),
-                r.stringList(),
-                r.expressionList());
-        case DELETE_BOUND ->
-            WriteCommand.DeleteRows.bound(r.string(), r.int64(), r.string(), r.expression());
-        case DELETE_STEP_BOUND -> deleteStepBound(r);
-        default -> throw r.malformed("unknown command type " + type);
-      };
+      WriteCommand command =
+          switch (type) {
+            case INSERT ->
+                new WriteCommand.InsertRows(r.string(), r.int64(), r.string(), r.bytesList());
+            case UPDATE ->
+                new WriteCommand.UpdateRows(
+                    r.string(), r.int64(), r.string(), r.string(), r.stringList(), r.stringList());
+            case DELETE ->
+                new WriteCommand.DeleteRows(r.string(), r.int64(), r.string(), r.string());
+            case PURGE -> new WriteCommand.PurgeTable(r.string(), r.int64(), r.string());
+            case DELETE_STEP ->
+                new WriteCommand.DeleteStep(
+                    r.string(), r.int64(), r.string(), r.string(), r.int64(), r.int64());
+            case UPDATE_BOUND ->
+                WriteCommand.UpdateRows.bound(
+                    r.string(),
+                    r.int64(),
+                    r.string(),
+                    r.expression(),
+                    r.stringList(),
+                    r.expressionList());
+            case DELETE_BOUND ->
+                WriteCommand.DeleteRows.bound(r.string(), r.int64(), r.string(), r.expression());
+            case DELETE_STEP_BOUND -> deleteStepBound(r);
+            case EXPIRE -> new WriteCommand.ExpireRows(r.string(), r.int64());
+            default -> throw r.malformed("unknown command type " + type);
+          };
+      return r.buf.hasRemaining() ? command.withAccepted(accepted(r)) : command;
     } catch (BufferUnderflowException e) {
       throw r.malformed("it ends early");
     } catch (IllegalArgumentException e) {
@@ -277,6 +309,25 @@ public final class CommandCodec {
     } catch (BufferUnderflowException e) {
       throw r.malformed("it ends early");
     }
+  }
+
+  private static WriteCommand.Accepted accepted(Reader r) {
+    byte tag = r.int8();
+    if (tag != TRAILER_ACCEPTED) {
+      throw r.malformed("unknown trailer " + tag);
+    }
+    long at = r.int64();
+    byte delegated = r.int8();
+    WriteCommand.Delegation d =
+        switch (delegated) {
+          case 0 -> null;
+          case 1 -> new WriteCommand.Delegation(r.string(), r.string(), r.string(), r.string());
+          default -> throw r.malformed("unknown delegation flag " + delegated);
+        };
+    if (r.buf.hasRemaining()) {
+      throw r.malformed(r.buf.remaining() + " bytes follow the command");
+    }
+    return new WriteCommand.Accepted(at, d);
   }
 
   private static WriteCommand.DeleteStep deleteStepBound(Reader r) {

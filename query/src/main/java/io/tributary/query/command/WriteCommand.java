@@ -35,13 +35,53 @@ public sealed interface WriteCommand {
   String owner();
 
   /**
+   * When the accepting node took the command and, for EXECUTE AS USER, who acted for whom; null in
+   * a command read from a record written before commands carried it (and in a purge).
+   */
+  Accepted accepted();
+
+  /** This command with {@code accepted} in place of its own (a purge stays as it is). */
+  WriteCommand withAccepted(Accepted accepted);
+
+  /**
+   * The accepting node's part of a command: its clock when it accepted the statement (the time
+   * STREAM table events count their TTL from), and the delegation of an EXECUTE AS USER.
+   *
+   * @param atMillis the accepting node's clock, epoch milliseconds
+   * @param delegation who acted for whom, or null for a statement an account ran as itself
+   */
+  record Accepted(long atMillis, Delegation delegation) {
+    /** The same, acted for another account. */
+    public Accepted delegatedBy(Delegation d) {
+      return new Accepted(atMillis, d);
+    }
+  }
+
+  /**
+   * An EXECUTE AS USER: the acting account ran the statement as the target account. Ids and the
+   * names they had when the statement was accepted (an account may be dropped later; the audit
+   * keeps what was true then).
+   */
+  record Delegation(String actorId, String actorName, String userId, String userName) {}
+
+  /**
    * Inserts rows; all or none: a duplicate primary key (in the table or inside the batch) fails the
    * whole command.
    *
    * @param rows rows encoded by {@link RowCodec} in table column order, defaults already filled
    */
-  record InsertRows(String requestId, long tableId, String owner, List<byte[]> rows)
-      implements WriteCommand {}
+  record InsertRows(
+      String requestId, long tableId, String owner, List<byte[]> rows, Accepted accepted)
+      implements WriteCommand {
+    public InsertRows(String requestId, long tableId, String owner, List<byte[]> rows) {
+      this(requestId, tableId, owner, rows, null);
+    }
+
+    @Override
+    public InsertRows withAccepted(Accepted a) {
+      return new InsertRows(requestId, tableId, owner, rows, a);
+    }
+  }
 
   /**
    * Updates the rows matching the condition (all rows of the owner, or of the SHARED table, when
@@ -61,7 +101,8 @@ public sealed interface WriteCommand {
       List<String> setColumns,
       List<String> setExpressions,
       BoundExpression boundWhere,
-      List<BoundExpression> boundSet)
+      List<BoundExpression> boundSet,
+      Accepted accepted)
       implements WriteCommand {
     public UpdateRows {
       if ((setExpressions == null) == (boundSet == null) || (where != null && boundSet != null)) {
@@ -78,7 +119,26 @@ public sealed interface WriteCommand {
         String where,
         List<String> setColumns,
         List<String> setExpressions) {
-      this(requestId, tableId, owner, where, setColumns, setExpressions, null, null);
+      this(requestId, tableId, owner, where, setColumns, setExpressions, null, null, null);
+    }
+
+    public UpdateRows(
+        String requestId,
+        long tableId,
+        String owner,
+        String where,
+        List<String> setColumns,
+        List<String> setExpressions,
+        BoundExpression boundWhere,
+        List<BoundExpression> boundSet) {
+      this(
+          requestId, tableId, owner, where, setColumns, setExpressions, boundWhere, boundSet, null);
+    }
+
+    @Override
+    public UpdateRows withAccepted(Accepted a) {
+      return new UpdateRows(
+          requestId, tableId, owner, where, setColumns, setExpressions, boundWhere, boundSet, a);
     }
 
     /** A command with bound expressions; {@code where} is null for every row. */
@@ -101,7 +161,12 @@ public sealed interface WriteCommand {
    * DeleteStep} that the materializer appends to the same partition.
    */
   record DeleteRows(
-      String requestId, long tableId, String owner, String where, BoundExpression boundWhere)
+      String requestId,
+      long tableId,
+      String owner,
+      String where,
+      BoundExpression boundWhere,
+      Accepted accepted)
       implements WriteCommand {
     public DeleteRows {
       if (where != null && boundWhere != null) {
@@ -112,7 +177,17 @@ public sealed interface WriteCommand {
 
     /** A command with SQL text, as read from a record written before bound expressions. */
     public DeleteRows(String requestId, long tableId, String owner, String where) {
-      this(requestId, tableId, owner, where, null);
+      this(requestId, tableId, owner, where, null, null);
+    }
+
+    public DeleteRows(
+        String requestId, long tableId, String owner, String where, BoundExpression boundWhere) {
+      this(requestId, tableId, owner, where, boundWhere, null);
+    }
+
+    @Override
+    public DeleteRows withAccepted(Accepted a) {
+      return new DeleteRows(requestId, tableId, owner, where, boundWhere, a);
     }
 
     /** A command with a bound condition; {@code where} is null for every row. */
@@ -139,7 +214,8 @@ public sealed interface WriteCommand {
       String where,
       long maxSeq,
       long deleted,
-      BoundExpression boundWhere)
+      BoundExpression boundWhere,
+      Accepted accepted)
       implements WriteCommand {
     public DeleteStep {
       if (where != null && boundWhere != null) {
@@ -153,7 +229,23 @@ public sealed interface WriteCommand {
      */
     public DeleteStep(
         String requestId, long tableId, String owner, String where, long maxSeq, long deleted) {
-      this(requestId, tableId, owner, where, maxSeq, deleted, null);
+      this(requestId, tableId, owner, where, maxSeq, deleted, null, null);
+    }
+
+    public DeleteStep(
+        String requestId,
+        long tableId,
+        String owner,
+        String where,
+        long maxSeq,
+        long deleted,
+        BoundExpression boundWhere) {
+      this(requestId, tableId, owner, where, maxSeq, deleted, boundWhere, null);
+    }
+
+    @Override
+    public DeleteStep withAccepted(Accepted a) {
+      return new DeleteStep(requestId, tableId, owner, where, maxSeq, deleted, boundWhere, a);
     }
   }
 
@@ -166,5 +258,46 @@ public sealed interface WriteCommand {
    * size never holds one transaction open for long, and a crash resumes it. Its outcome is reported
    * once, by the last step, and counts that step's rows only.
    */
-  record PurgeTable(String requestId, long tableId, String owner) implements WriteCommand {}
+  record PurgeTable(String requestId, long tableId, String owner) implements WriteCommand {
+    @Override
+    public Accepted accepted() {
+      return null;
+    }
+
+    @Override
+    public PurgeTable withAccepted(Accepted a) {
+      return this;
+    }
+  }
+
+  /**
+   * Removes the events of STREAM tables whose TTL ran out at {@code cutoffMillis} or before, from
+   * the partition the command is written to. Written by the materializer itself (its expiry
+   * punctuator reads the clock, so applying the command does not): a bounded number of events per
+   * step, each removal a DELETE change with the {@code _seq} of this command, and the same command
+   * again while expired events remain. Nobody waits for its outcome.
+   *
+   * @param cutoffMillis events that expire at this time or before are removed
+   */
+  record ExpireRows(String requestId, long cutoffMillis) implements WriteCommand {
+    @Override
+    public long tableId() {
+      return 0;
+    }
+
+    @Override
+    public String owner() {
+      return null;
+    }
+
+    @Override
+    public Accepted accepted() {
+      return null;
+    }
+
+    @Override
+    public ExpireRows withAccepted(Accepted a) {
+      return this;
+    }
+  }
 }

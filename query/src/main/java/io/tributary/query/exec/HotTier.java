@@ -50,4 +50,12 @@ public interface HotTier {
       return new HotSnapshot(rows, cursor.highWater());
     }
   }
+
+  /**
+   * The rows of {@code system.audit} (delegated writes) in this node's stores, in the column order
+   * of {@link io.tributary.query.catalog.SystemTables#AUDIT}. None by default.
+   */
+  default List<Object[]> auditRows() {
+    return List.of();
+  }
 }

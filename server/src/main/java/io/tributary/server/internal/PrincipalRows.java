@@ -18,8 +18,8 @@ import java.util.List;
  * The rows one acting account may read: its own rows of USER and STREAM tables (a prefix scan of
  * the key range of its id), SHARED tables their role and the table's access level allow, and the
  * system tables (role user sees only its own row of system.users and, in system.tables, only the
- * tables it may read; nobody sees password hashes). What the account may read is the {@link
- * Authorizer}'s decision.
+ * tables it may read; nobody sees password hashes; only dba and system read system.audit). What the
+ * account may read is the {@link Authorizer}'s decision.
  */
 final class PrincipalRows implements RowSource {
   private final Catalog catalog;
@@ -63,6 +63,9 @@ final class PrincipalRows implements RowSource {
       for (NamespaceDef ns : catalog.namespaces()) {
         rows.add(new Object[] {ns.name(), ns.createdAtMillis()});
       }
+    } else if (table.equals(SystemTables.AUDIT)) {
+      Authorizer.checkReadAudit(role, "read system.audit");
+      rows.addAll(hot.auditRows());
     } else if (table.equals(SystemTables.LIVE)) {
       rows.addAll(live.systemLiveRows(userId, role));
     } else if (table.equals(SystemTables.TABLES)) {
