@@ -77,6 +77,16 @@ final class Subscription {
   private final List<Integer> projection;
 
   private final LiveWindow window;
+
+  /**
+   * Revisions sent after membership changes (the dispatcher's only): each holds a column, a value
+   * and the high-water mark H of the view the revision was read from; a change with {@code _seq} ≤
+   * H of a row with that value is already in the revision and is not sent again. Dropped once a
+   * later change has passed H (the changes of a SHARED table arrive in {@code _seq} order).
+   */
+  private final List<long[]> revisedUpTo = new ArrayList<>(0);
+
+  private final List<Object> revisedValues = new ArrayList<>(0);
   private volatile State state = State.SNAPSHOT;
   private final List<Pending> buffer = new ArrayList<>();
   private boolean bufferOverflowed;
@@ -183,6 +193,9 @@ final class Subscription {
       return;
     }
     appliedSeq = change.seq();
+    if (!revisedUpTo.isEmpty() && inRevision(change)) {
+      return;
+    }
     List<Integer> columns = projection;
     if (window == null) {
       Object[] oldRow = change.oldRow();
@@ -207,6 +220,33 @@ final class Subscription {
         out.add(encoding.update(columns, t.before(), t.after()));
       }
     }
+  }
+
+  /**
+   * Dispatcher: notes a revision read at high-water mark {@code highWater} for the rows whose
+   * {@code column} holds {@code value}.
+   */
+  void revised(int column, Object value, long highWater) {
+    revisedUpTo.add(new long[] {column, highWater});
+    revisedValues.add(value);
+  }
+
+  private boolean inRevision(AppliedChange change) {
+    boolean covered = false;
+    for (int i = revisedUpTo.size() - 1; i >= 0; i--) {
+      long[] r = revisedUpTo.get(i);
+      if (change.seq() > r[1]) {
+        revisedUpTo.remove(i);
+        revisedValues.remove(i);
+        continue;
+      }
+      int column = (int) r[0];
+      Object value = revisedValues.get(i);
+      covered |=
+          change.oldRow() != null && value.equals(change.oldRow()[column])
+              || change.newRow() != null && value.equals(change.newRow()[column]);
+    }
+    return covered;
   }
 
   /** Records that {@code events} events of change {@code seq} were queued. */
