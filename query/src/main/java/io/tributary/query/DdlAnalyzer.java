@@ -207,6 +207,13 @@ final class DdlAnalyzer extends FamilyAnalyzer {
     for (Map.Entry<String, String> e : options.entrySet()) {
       String key = e.getKey();
       String value = e.getValue();
+      if (key.equals("PARTITION_KEY")) {
+        throw TributaryException.of(
+            ErrorCode.INVALID_DEFINITION,
+            "Cannot %s: PARTITION_KEY is not supported yet (a SHARED table lives in one partition"
+                + " of the log, which orders all of its changes)",
+            action);
+      }
       if (!TABLE_OPTIONS.contains(key)) {
         throw TributaryException.of(
             ErrorCode.INVALID_DEFINITION,

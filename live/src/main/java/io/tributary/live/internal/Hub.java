@@ -956,7 +956,8 @@ public final class Hub implements LiveHub {
           continue;
         }
         TableDef table = sub.query.table();
-        List<byte[]> bodies = new ArrayList<>();
+        List<Object[]> entering = new ArrayList<>();
+        List<Object[]> leaving = new ArrayList<>();
         long highWater;
         try (HotCursor cursor = hot.open(table, null)) {
           while (cursor.hasNext()) {
@@ -969,31 +970,38 @@ public final class Hub implements LiveHub {
               continue;
             }
             boolean sees = policed.test(row);
-            long seq = (Long) row[row.length - 1];
             if (t.added() && sees) {
-              bodies.add(
-                  encoder
-                      .change(
-                          new AppliedChange(RowChange.Kind.INSERT, table, null, seq, null, row, 0))
-                      .insert(sub.query.columns(), row));
+              entering.add(row);
             } else if (!t.added() && !sees && policed.filter().test(row)) {
-              bodies.add(
-                  encoder
-                      .change(
-                          new AppliedChange(RowChange.Kind.DELETE, table, null, seq, row, null, 0))
-                      .delete(sub.query.columns(), row));
+              leaving.add(row);
             }
           }
           highWater = cursor.highWater();
         }
         // The view may be ahead of the dispatcher: the changes it already holds are not sent again.
         for (Membership m : affected) {
-          sub.revised(m.rowColumn(), t.value(), highWater);
+          sub.revised(m.rowColumn(), t.value(), highWater, t.added());
         }
-        if (bodies.isEmpty()) {
+        if (entering.isEmpty() && leaving.isEmpty()) {
           continue;
         }
-        if (!sub.stream.offerRevision(sub, bodies, nanos)) {
+        // The events of a revision share one new _seq, so a client that drops repeated positions
+        // takes them as one change, after every change it has seen.
+        long seq = sub.revisionSeq();
+        List<byte[]> bodies = new ArrayList<>();
+        for (Object[] row : entering) {
+          bodies.add(
+              encoder
+                  .change(new AppliedChange(RowChange.Kind.INSERT, table, null, seq, null, row, 0))
+                  .insert(sub.query.columns(), row));
+        }
+        for (Object[] row : leaving) {
+          bodies.add(
+              encoder
+                  .change(new AppliedChange(RowChange.Kind.DELETE, table, null, seq, row, null, 0))
+                  .delete(sub.query.columns(), row));
+        }
+        if (!sub.stream.offerRevision(sub, seq, bodies, nanos)) {
           closeSlow(sub);
         } else if (!sub.stream.flushPending) {
           sub.stream.flushPending = true;

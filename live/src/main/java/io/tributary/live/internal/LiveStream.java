@@ -258,13 +258,12 @@ final class LiveStream {
 
   /**
    * Queues the events a membership change means for a live subscription (inserts of rows it now
-   * sees, deletes of rows it no longer sees), together or not at all. They carry no new {@code
-   * _seq}: the subscription's resume position does not move. Dispatcher only; does not start the
-   * drain.
+   * sees, deletes of rows it no longer sees), together or not at all, as the change {@code seq}
+   * ({@link Subscription#revisionSeq}). Dispatcher only; does not start the drain.
    *
    * @return false when they do not fit (the subscriber must be closed)
    */
-  boolean offerRevision(Subscription sub, List<byte[]> revision, long handoffNanos) {
+  boolean offerRevision(Subscription sub, long seq, List<byte[]> revision, long handoffNanos) {
     synchronized (queue) {
       if (state != State.OPEN || sub.closed()) {
         return true;
@@ -277,6 +276,7 @@ final class LiveStream {
       for (int i = 0; i < n; i++) {
         queue.add(head, revision.get(i), handoffNanos, false);
       }
+      sub.sent(seq, n);
       return true;
     }
   }
