@@ -955,59 +955,75 @@ public final class Hub implements LiveHub {
                   sub.id));
           continue;
         }
-        TableDef table = sub.query.table();
-        List<Object[]> entering = new ArrayList<>();
-        List<Object[]> leaving = new ArrayList<>();
-        long highWater;
-        try (HotCursor cursor = hot.open(table, null)) {
-          while (cursor.hasNext()) {
-            Object[] row = cursor.next();
-            boolean ofValue = false;
-            for (Membership m : affected) {
-              ofValue |= t.value().equals(row[m.rowColumn()]);
-            }
-            if (!ofValue) {
-              continue;
-            }
-            boolean sees = policed.test(row);
-            if (t.added() && sees) {
-              entering.add(row);
-            } else if (!t.added() && !sees && policed.filter().test(row)) {
-              leaving.add(row);
-            }
-          }
-          highWater = cursor.highWater();
-        }
-        // The view may be ahead of the dispatcher: the changes it already holds are not sent again.
-        for (Membership m : affected) {
-          sub.revised(m.rowColumn(), t.value(), highWater, t.added());
-        }
-        if (entering.isEmpty() && leaving.isEmpty()) {
-          continue;
-        }
-        // The events of a revision share one new _seq, so a client that drops repeated positions
-        // takes them as one change, after every change it has seen.
-        long seq = sub.revisionSeq();
-        List<byte[]> bodies = new ArrayList<>();
-        for (Object[] row : entering) {
-          bodies.add(
-              encoder
-                  .change(new AppliedChange(RowChange.Kind.INSERT, table, null, seq, null, row, 0))
-                  .insert(sub.query.columns(), row));
-        }
-        for (Object[] row : leaving) {
-          bodies.add(
-              encoder
-                  .change(new AppliedChange(RowChange.Kind.DELETE, table, null, seq, row, null, 0))
-                  .delete(sub.query.columns(), row));
-        }
-        if (!sub.stream.offerRevision(sub, seq, bodies, nanos)) {
-          closeSlow(sub);
-        } else if (!sub.stream.flushPending) {
-          sub.stream.flushPending = true;
-          touched.add(sub.stream);
+        try {
+          reviseOne(sub, policed, affected, t, nanos, touched);
+        } catch (TributaryException e) {
+          // The revision could not be read (the store is unavailable): this subscriber resumes.
+          closeWithError(sub, e);
         }
       }
+    }
+  }
+
+  /** Sends one subscription the revision of one membership change; see {@link #revise}. */
+  private void reviseOne(
+      Subscription sub,
+      Policed policed,
+      List<Membership> affected,
+      Memberships.Transition t,
+      long nanos,
+      List<LiveStream> touched) {
+    TableDef table = sub.query.table();
+    List<Object[]> entering = new ArrayList<>();
+    List<Object[]> leaving = new ArrayList<>();
+    long highWater;
+    try (HotCursor cursor = hot.open(table, null)) {
+      while (cursor.hasNext()) {
+        Object[] row = cursor.next();
+        boolean ofValue = false;
+        for (Membership m : affected) {
+          ofValue |= t.value().equals(row[m.rowColumn()]);
+        }
+        if (!ofValue) {
+          continue;
+        }
+        boolean sees = policed.test(row);
+        if (t.added() && sees) {
+          entering.add(row);
+        } else if (!t.added() && !sees && policed.filter().test(row)) {
+          leaving.add(row);
+        }
+      }
+      highWater = cursor.highWater();
+    }
+    // The view may be ahead of the dispatcher: the changes it already holds are not sent again.
+    for (Membership m : affected) {
+      sub.revised(m.rowColumn(), t.value(), highWater, t.added());
+    }
+    if (entering.isEmpty() && leaving.isEmpty()) {
+      return;
+    }
+    // The events of a revision share one new _seq, so a client that drops repeated positions
+    // takes them as one change, after every change it has seen.
+    long seq = sub.revisionSeq();
+    List<byte[]> bodies = new ArrayList<>();
+    for (Object[] row : entering) {
+      bodies.add(
+          encoder
+              .change(new AppliedChange(RowChange.Kind.INSERT, table, null, seq, null, row, 0))
+              .insert(sub.query.columns(), row));
+    }
+    for (Object[] row : leaving) {
+      bodies.add(
+          encoder
+              .change(new AppliedChange(RowChange.Kind.DELETE, table, null, seq, row, null, 0))
+              .delete(sub.query.columns(), row));
+    }
+    if (!sub.stream.offerRevision(sub, seq, bodies, nanos)) {
+      closeSlow(sub);
+    } else if (!sub.stream.flushPending) {
+      sub.stream.flushPending = true;
+      touched.add(sub.stream);
     }
   }
 
