@@ -5,6 +5,7 @@ import io.tributary.query.catalog.Role;
 import io.tributary.query.catalog.UserDef;
 import io.tributary.query.command.WriteCommand;
 import io.tributary.query.parse.Statement;
+import io.tributary.query.policy.MembershipView;
 import java.util.List;
 
 /**
@@ -16,8 +17,9 @@ import java.util.List;
  * <p>A façade: one visitor over the statement kinds hands each statement to the analyzer of its
  * family — {@link DdlAnalyzer} (namespaces, tables), {@link UserAnalyzer} (accounts), {@link
  * WriteAnalyzer} (INSERT, UPDATE, DELETE, EXECUTE AS USER), {@link ReadAnalyzer} (queries, SHOW,
- * DESCRIBE) and {@link LiveAnalyzer} (SUBSCRIBE, live SELECT, KILL LIVE QUERY). Each asks the
- * {@link Authorizer} whether the acting account may do what it analyzes.
+ * DESCRIBE), {@link LiveAnalyzer} (SUBSCRIBE, live SELECT, KILL LIVE QUERY) and {@link
+ * PolicyAnalyzer} (CREATE, DROP and SHOW POLICIES). Each asks the {@link Authorizer} whether the
+ * acting account may do what it analyzes.
  */
 public final class Analyzer {
   private final DdlAnalyzer ddl;
@@ -25,13 +27,23 @@ public final class Analyzer {
   private final WriteAnalyzer writes;
   private final ReadAnalyzer reads;
   private final LiveAnalyzer live;
+  private final PolicyAnalyzer policies;
 
   public Analyzer(Catalog catalog, Environment env) {
+    this(catalog, env, MembershipView.NONE);
+  }
+
+  /**
+   * @param memberships who is a member of what, as writes see it: the WITH CHECK of an INSERT and
+   *     the rows an UPDATE or DELETE of role user may touch are decided with it (row policies)
+   */
+  public Analyzer(Catalog catalog, Environment env, MembershipView memberships) {
     this.ddl = new DdlAnalyzer(catalog, env);
     this.users = new UserAnalyzer(catalog, env);
-    this.writes = new WriteAnalyzer(catalog, env);
+    this.writes = new WriteAnalyzer(catalog, env, memberships);
     this.reads = new ReadAnalyzer(catalog, env);
     this.live = new LiveAnalyzer(catalog, env);
+    this.policies = new PolicyAnalyzer(catalog, env);
   }
 
   /**
@@ -178,6 +190,21 @@ public final class Analyzer {
     @Override
     public Action visit(Statement.KillLiveQuery s) {
       return LiveAnalyzer.killLiveQuery(s, actor.role());
+    }
+
+    @Override
+    public Action visit(Statement.CreatePolicy s) {
+      return policies.createPolicy(s, actor.role());
+    }
+
+    @Override
+    public Action visit(Statement.DropPolicy s) {
+      return policies.dropPolicy(s, actor.role());
+    }
+
+    @Override
+    public Action visit(Statement.ShowPolicies s) {
+      return policies.showPolicies(s, actor.role());
     }
   }
 }

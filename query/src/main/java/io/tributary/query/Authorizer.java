@@ -1,10 +1,16 @@
 package io.tributary.query;
 
+import io.tributary.query.catalog.Catalog;
+import io.tributary.query.catalog.PolicyDef;
 import io.tributary.query.catalog.Role;
 import io.tributary.query.catalog.SharedAccess;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.catalog.TableKind;
 import io.tributary.query.catalog.UserDef;
+import io.tributary.query.policy.Policies;
+import io.tributary.query.policy.PolicyCommand;
+import io.tributary.query.policy.RowPolicy;
+import java.util.List;
 
 /**
  * Who may do what: the one place that decides, from the acting account's role (and, for account
@@ -192,6 +198,44 @@ public final class Authorizer {
    */
   public static boolean maySeeAccount(Role role, String actorId, String accountId) {
     return role.administers() || accountId.equals(actorId);
+  }
+
+  // ---------------------------------------------------------------- row-level policies
+
+  /** CREATE POLICY and DROP POLICY: dba and system. */
+  public static void checkManagesPolicies(Role role, String action) {
+    if (!role.administers()) {
+      throw TributaryException.of(
+          ErrorCode.PERMISSION_DENIED,
+          "Cannot %s: role %s may not manage row policies (dba or system required)",
+          action,
+          role.sqlName());
+    }
+  }
+
+  /**
+   * The row-level policy that limits what {@code user} (with {@code role}) may do to the rows of
+   * {@code table} with {@code command}, or null when nothing limits it: only role user is subject
+   * to policies (service, dba and system are exempt, unless they act as a user with EXECUTE AS
+   * USER, which analyzes the statement as that user), and only on a SHARED table with at least one
+   * policy. On such a table the policies that govern the command and name role user (or PUBLIC) are
+   * OR-ed; when none does, the returned policy denies every row.
+   */
+  public static RowPolicy rowPolicy(
+      Catalog catalog, Role role, String user, TableDef table, PolicyCommand command) {
+    if (role != Role.USER || table.kind() != TableKind.SHARED) {
+      return null;
+    }
+    List<PolicyDef> all = catalog.policies(table);
+    if (all.isEmpty()) {
+      return null;
+    }
+    List<PolicyDef> governing =
+        all.stream()
+            .filter(p -> PolicyCommand.parse(p.command()).governs(command))
+            .filter(p -> p.roles().contains("public") || p.roles().contains("user"))
+            .toList();
+    return Policies.compile(catalog, table, governing, user, command);
   }
 
   // ---------------------------------------------------------------- operations

@@ -77,6 +77,7 @@ final class DdlAnalyzer extends FamilyAnalyzer {
     }
     List<CatalogRecord> records = new ArrayList<>();
     for (TableDef t : tables) {
+      records.addAll(policyTombstones(t));
       records.add(CatalogRecord.tombstone(CatalogRecord.Kind.TABLE, t.qualifiedName()));
     }
     records.add(CatalogRecord.tombstone(CatalogRecord.Kind.NAMESPACE, s.name()));
@@ -206,6 +207,13 @@ final class DdlAnalyzer extends FamilyAnalyzer {
     for (Map.Entry<String, String> e : options.entrySet()) {
       String key = e.getKey();
       String value = e.getValue();
+      if (key.equals("PARTITION_KEY")) {
+        throw TributaryException.of(
+            ErrorCode.INVALID_DEFINITION,
+            "Cannot %s: PARTITION_KEY is not supported yet (a SHARED table lives in one partition"
+                + " of the log, which orders all of its changes)",
+            action);
+      }
       if (!TABLE_OPTIONS.contains(key)) {
         throw TributaryException.of(
             ErrorCode.INVALID_DEFINITION,
@@ -296,10 +304,18 @@ final class DdlAnalyzer extends FamilyAnalyzer {
       throw TributaryException.of(
           ErrorCode.TABLE_NOT_FOUND, "Cannot %s: it does not exist", action);
     }
-    return new Action.CatalogChange(
-        "DROP TABLE",
-        List.of(CatalogRecord.tombstone(CatalogRecord.Kind.TABLE, table.get().qualifiedName())),
-        List.of(table.get()));
+    List<CatalogRecord> records = new ArrayList<>(policyTombstones(table.get()));
+    records.add(CatalogRecord.tombstone(CatalogRecord.Kind.TABLE, table.get().qualifiedName()));
+    return new Action.CatalogChange("DROP TABLE", records, List.of(table.get()));
+  }
+
+  /** The tombstones of a dropped table's row policies. */
+  private List<CatalogRecord> policyTombstones(TableDef table) {
+    List<CatalogRecord> out = new ArrayList<>();
+    for (var p : catalog.policies(table)) {
+      out.add(CatalogRecord.tombstone(CatalogRecord.Kind.POLICY, p.key()));
+    }
+    return out;
   }
 
   private static void checkName(String name, String what, String action) {

@@ -35,5 +35,9 @@ public enum ErrorCode {
   RESUME_POSITION_LOST,
   UNAVAILABLE,
   TIMEOUT,
-  INTERNAL
+  INTERNAL,
+  /** A row-level policy named by DROP POLICY does not exist on its table. */
+  POLICY_NOT_FOUND,
+  /** CREATE POLICY of a name the table already has a policy under. */
+  POLICY_EXISTS
 }

@@ -10,6 +10,8 @@ import io.tributary.query.expr.RowPredicate;
 import io.tributary.query.live.LiveQuery;
 import io.tributary.query.parse.SqlParsing;
 import io.tributary.query.parse.Statement;
+import io.tributary.query.policy.PolicyCommand;
+import io.tributary.query.policy.RowPolicy;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,17 +49,23 @@ final class LiveAnalyzer extends FamilyAnalyzer {
     Filter filter = filter(table, s.where(), s.paramMap(), actor.name(), params);
     return new Action.Subscribe(
         new LiveQuery(
-            table,
-            owner,
-            filter.sql(),
-            filter.predicate(),
-            filter.equalities(),
-            options.lastRows(),
-            options.fromSeq(),
-            options.batchSize()),
+                table,
+                owner,
+                filter.sql(),
+                filter.predicate(),
+                filter.equalities(),
+                options.lastRows(),
+                options.fromSeq(),
+                options.batchSize())
+            .withPolicy(readPolicy(table, actor)),
         actor.name(),
         actor.role(),
         actor.id());
+  }
+
+  /** The row policy that limits what {@code actor} sees of {@code table} live, or null. */
+  private RowPolicy readPolicy(TableDef table, UserDef actor) {
+    return Authorizer.rowPolicy(catalog, actor.role(), actor.name(), table, PolicyCommand.SELECT);
   }
 
   /** The table of a live query, once the acting role may read it live. */
@@ -262,7 +270,8 @@ final class LiveAnalyzer extends FamilyAnalyzer {
             options.batchSize(),
             columns,
             order,
-            limit),
+            limit,
+            readPolicy(table, actor)),
         actor.name(),
         actor.role(),
         actor.id());

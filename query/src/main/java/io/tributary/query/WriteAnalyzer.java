@@ -12,11 +12,18 @@ import io.tributary.query.command.RowCodec;
 import io.tributary.query.command.WriteCommand;
 import io.tributary.query.expr.BoundExpression;
 import io.tributary.query.expr.Expressions;
+import io.tributary.query.expr.RowPredicate;
 import io.tributary.query.parse.SqlParsing;
 import io.tributary.query.parse.Statement;
+import io.tributary.query.policy.MembershipView;
+import io.tributary.query.policy.PolicyCommand;
+import io.tributary.query.policy.RowPolicy;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import org.apache.calcite.sql.SqlCall;
 import org.apache.calcite.sql.SqlDelete;
 import org.apache.calcite.sql.SqlDynamicParam;
@@ -33,8 +40,11 @@ import org.apache.calcite.sql.SqlUpdate;
  * statement it wraps runs.
  */
 final class WriteAnalyzer extends FamilyAnalyzer {
-  WriteAnalyzer(Catalog catalog, Environment env) {
+  private final MembershipView memberships;
+
+  WriteAnalyzer(Catalog catalog, Environment env, MembershipView memberships) {
     super(catalog, env);
+    this.memberships = memberships;
   }
 
   /**
@@ -159,6 +169,21 @@ final class WriteAnalyzer extends FamilyAnalyzer {
         public Boolean visit(Statement.KillLiveQuery s) {
           return false;
         }
+
+        @Override
+        public Boolean visit(Statement.CreatePolicy s) {
+          return false;
+        }
+
+        @Override
+        public Boolean visit(Statement.DropPolicy s) {
+          return false;
+        }
+
+        @Override
+        public Boolean visit(Statement.ShowPolicies s) {
+          return false;
+        }
       };
 
   /** A statement's kind in SQL words: {@code AlterUser} is "ALTER USER". */
@@ -212,6 +237,9 @@ final class WriteAnalyzer extends FamilyAnalyzer {
     }
     Inliner inliner = new Inliner(actor.name(), s.paramMap(), params, false);
     long now = inliner.now;
+    RowPolicy policy =
+        Authorizer.rowPolicy(catalog, actor.role(), actor.name(), table, PolicyCommand.INSERT);
+    RowPredicate check = policy == null ? null : policy.resolve(memberships);
     List<byte[]> encoded = new ArrayList<>(rowNodes.size());
     List<ColumnType> types = table.types();
     for (SqlNode rowNode : rowNodes) {
@@ -244,6 +272,14 @@ final class WriteAnalyzer extends FamilyAnalyzer {
               action,
               def.name());
         }
+      }
+      if (check != null && !check.test(Arrays.copyOf(row, row.length + 1))) {
+        throw TributaryException.of(
+            ErrorCode.PERMISSION_DENIED,
+            "Cannot %s: row %d is not allowed by the table's row policies for INSERT%s",
+            action,
+            encoded.size() + 1,
+            policy.deniesAll() ? " (there are none)" : " (" + policy.policyNames() + ")");
       }
       encoded.add(RowCodec.encode(types, row));
     }
@@ -333,7 +369,9 @@ final class WriteAnalyzer extends FamilyAnalyzer {
       columns.add(name);
       expressions.add(setValue(table, sql, def));
     }
-    BoundExpression where = where(node.getCondition(), table, inliner);
+    checkPolicedColumns(table, actor, columns, action);
+    BoundExpression where =
+        where(node.getCondition(), table, inliner, policySql(table, actor, PolicyCommand.UPDATE));
     String owner = ownerOf(table, actor);
     return new Action.Write(
         table,
@@ -353,7 +391,8 @@ final class WriteAnalyzer extends FamilyAnalyzer {
           ErrorCode.UNSUPPORTED_STATEMENT, "Cannot %s: table aliases are not supported", action);
     }
     Inliner inliner = new Inliner(actor.name(), s.paramMap(), params, false);
-    BoundExpression where = where(node.getCondition(), table, inliner);
+    BoundExpression where =
+        where(node.getCondition(), table, inliner, policySql(table, actor, PolicyCommand.DELETE));
     String owner = ownerOf(table, actor);
     return new Action.Write(
         table,
@@ -367,11 +406,60 @@ final class WriteAnalyzer extends FamilyAnalyzer {
    * known to compile (before anything is logged). It is bound from its deterministic SQL text
    * (parameters and non-deterministic functions inlined), which evaluation errors quote.
    */
-  private static BoundExpression where(SqlNode condition, TableDef table, Inliner inliner) {
+  private static BoundExpression where(
+      SqlNode condition, TableDef table, Inliner inliner, String policySql) {
+    if (policySql != null) {
+      return Expressions.bindPredicate(
+          table,
+          condition == null
+              ? policySql
+              : "(" + SqlParsing.unparse(condition.accept(inliner)) + ") AND (" + policySql + ")");
+    }
     if (condition == null) {
       return null;
     }
     return Expressions.bindPredicate(table, SqlParsing.unparse(condition.accept(inliner)));
+  }
+
+  /**
+   * The rows an UPDATE or DELETE of {@code actor} may touch under the table's row policies, as SQL
+   * with membership resolved now (the policies of the command and those of SELECT: only rows the
+   * user can see), or null when no policy limits the actor.
+   */
+  private String policySql(TableDef table, UserDef actor, PolicyCommand command) {
+    RowPolicy own = Authorizer.rowPolicy(catalog, actor.role(), actor.name(), table, command);
+    if (own == null) {
+      return null;
+    }
+    RowPolicy read =
+        Authorizer.rowPolicy(catalog, actor.role(), actor.name(), table, PolicyCommand.SELECT);
+    return "(" + own.sql(memberships) + ") AND (" + read.sql(memberships) + ")";
+  }
+
+  /**
+   * Refuses an UPDATE by a user subject to row policies that sets a column some policy of the table
+   * reads: such an update could move a row into or out of someone's view (a message into another
+   * conversation), which no policy checked.
+   */
+  private void checkPolicedColumns(
+      TableDef table, UserDef actor, List<String> columns, String action) {
+    Set<Integer> read = new LinkedHashSet<>();
+    for (PolicyCommand c : PolicyCommand.values()) {
+      RowPolicy p = Authorizer.rowPolicy(catalog, actor.role(), actor.name(), table, c);
+      if (p != null) {
+        read.addAll(p.columns());
+      }
+    }
+    for (String column : columns) {
+      if (read.contains(table.columnIndex(column))) {
+        throw TributaryException.of(
+            ErrorCode.PERMISSION_DENIED,
+            "Cannot %s: column %s is read by the table's row policies, which role user may not"
+                + " change",
+            action,
+            column);
+      }
+    }
   }
 
   /** A SET value as its command carries it; see {@link #where}. */

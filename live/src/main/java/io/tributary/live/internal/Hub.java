@@ -18,10 +18,13 @@ import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.Role;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.catalog.UserDef;
+import io.tributary.query.command.RowChange;
 import io.tributary.query.exec.HotCursor;
 import io.tributary.query.exec.HotTier;
 import io.tributary.query.expr.RowPredicate;
 import io.tributary.query.live.LiveQuery;
+import io.tributary.query.policy.Membership;
+import io.tributary.query.policy.RowPolicy;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -85,7 +88,8 @@ public final class Hub implements LiveHub {
   private final LiveMetrics metrics;
   private final EventEncoder encoder;
   private final TimeSource time;
-  private final SubscriptionIndex index = new SubscriptionIndex();
+  private final Memberships memberships = new Memberships(() -> hot);
+  private final SubscriptionIndex index = new SubscriptionIndex(memberships);
   private final Map<String, LiveStream> streams = new ConcurrentHashMap<>();
   private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
 
@@ -198,8 +202,15 @@ public final class Hub implements LiveHub {
       lostRanges = new HashSet<>();
       overflowing = false;
     }
+    Set<Long> reloaded = new HashSet<>();
+    for (RangeKey range : lost) {
+      if (range.owner() == null && memberships.reload(range.tableId())) {
+        reloaded.add(range.tableId());
+      }
+    }
     for (Subscription sub : List.copyOf(subscriptions.values())) {
-      if (lost.contains(new RangeKey(sub.query.table().id(), sub.query.owner()))) {
+      if (lost.contains(new RangeKey(sub.query.table().id(), sub.query.owner()))
+          || readsMembersOf(sub, reloaded)) {
         metrics.dropped();
         closeWithError(
             sub,
@@ -213,6 +224,20 @@ public final class Hub implements LiveHub {
                 resumeAdvice(sub)));
       }
     }
+  }
+
+  /** Whether a subscription's row policy reads one of these members tables. */
+  private static boolean readsMembersOf(Subscription sub, Set<Long> membersTables) {
+    RowPolicy policy = sub.query.policy();
+    if (policy == null || membersTables.isEmpty()) {
+      return false;
+    }
+    for (Membership m : policy.memberships()) {
+      if (membersTables.contains(m.members().id())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String resumeAdvice(Subscription sub) {
@@ -295,10 +320,18 @@ public final class Hub implements LiveHub {
 
   private Subscription newSubscription(LiveStream stream, Action.Subscribe action) {
     String id = UUID.randomUUID().toString();
+    LiveQuery query = action.query();
+    RowPolicy policy = query.policy();
+    if (policy != null) {
+      for (Membership m : policy.memberships()) {
+        memberships.ensureLoaded(m);
+      }
+      query = query.withPredicate(new Policed(query.predicate(), policy, memberships));
+    }
     return new Subscription(
         id,
         stream,
-        action.query(),
+        query,
         projection(action.query()),
         action.userId(),
         action.user(),
@@ -831,6 +864,10 @@ public final class Hub implements LiveHub {
     List<Subscription> tooSlow = this.tooSlow;
     try {
       for (AppliedChange change : handoff.changes()) {
+        List<Memberships.Transition> transitions = memberships.apply(change);
+        if (!transitions.isEmpty()) {
+          revise(transitions, handoff.nanos(), touched);
+        }
         candidates.clear();
         synchronized (index) {
           index.candidates(
@@ -868,6 +905,125 @@ public final class Hub implements LiveHub {
       }
     } catch (RuntimeException e) {
       LOG.error("Live dispatch failed for a batch of changes", e);
+    }
+  }
+
+  /**
+   * A subscription's filter and its row policy, with membership as the dispatcher has applied it:
+   * the predicate of a policed subscription's every event, snapshot row and replayed change.
+   */
+  record Policed(RowPredicate filter, RowPolicy policy, Memberships memberships)
+      implements RowPredicate {
+    @Override
+    public boolean test(Object[] row) {
+      return policy.allows(row, memberships) && filter.test(row);
+    }
+  }
+
+  /**
+   * Dispatcher: follows membership changes for the open subscriptions of the users they concern, at
+   * their position in the dispatcher's order. A live subscription without a window receives an
+   * insert for each row of the value the user gained that it now sees, and a delete for each row of
+   * the value the user lost that its filter holds and its policy no longer allows; one with a
+   * window (a live SELECT with LIMIT) is closed, to subscribe again. A subscription still sending
+   * its snapshot is left alone: its buffered changes are matched with membership as it is when it
+   * goes live.
+   */
+  private void revise(
+      List<Memberships.Transition> transitions, long nanos, List<LiveStream> touched) {
+    for (Memberships.Transition t : transitions) {
+      List<Subscription> subs = new ArrayList<>();
+      synchronized (index) {
+        index.policedOf(t.user(), subs);
+      }
+      for (Subscription sub : subs) {
+        if (!(sub.query.predicate() instanceof Policed policed)) {
+          continue;
+        }
+        List<Membership> affected =
+            policed.policy().memberships().stream().filter(m -> m.key().equals(t.key())).toList();
+        if (affected.isEmpty() || sub.state() != Subscription.State.LIVE) {
+          continue;
+        }
+        if (sub.query.windowed()) {
+          closeWithError(
+              sub,
+              TributaryException.of(
+                  ErrorCode.UNAVAILABLE,
+                  "Cannot continue subscription %s: a membership its row policy reads changed;"
+                      + " subscribe again",
+                  sub.id));
+          continue;
+        }
+        try {
+          reviseOne(sub, policed, affected, t, nanos, touched);
+        } catch (TributaryException e) {
+          // The revision could not be read (the store is unavailable): this subscriber resumes.
+          closeWithError(sub, e);
+        }
+      }
+    }
+  }
+
+  /** Sends one subscription the revision of one membership change; see {@link #revise}. */
+  private void reviseOne(
+      Subscription sub,
+      Policed policed,
+      List<Membership> affected,
+      Memberships.Transition t,
+      long nanos,
+      List<LiveStream> touched) {
+    TableDef table = sub.query.table();
+    List<Object[]> entering = new ArrayList<>();
+    List<Object[]> leaving = new ArrayList<>();
+    long highWater;
+    try (HotCursor cursor = hot.open(table, null)) {
+      while (cursor.hasNext()) {
+        Object[] row = cursor.next();
+        boolean ofValue = false;
+        for (Membership m : affected) {
+          ofValue |= t.value().equals(row[m.rowColumn()]);
+        }
+        if (!ofValue) {
+          continue;
+        }
+        boolean sees = policed.test(row);
+        if (t.added() && sees) {
+          entering.add(row);
+        } else if (!t.added() && !sees && policed.filter().test(row)) {
+          leaving.add(row);
+        }
+      }
+      highWater = cursor.highWater();
+    }
+    // The view may be ahead of the dispatcher: the changes it already holds are not sent again.
+    for (Membership m : affected) {
+      sub.revised(m.rowColumn(), t.value(), highWater, t.added());
+    }
+    if (entering.isEmpty() && leaving.isEmpty()) {
+      return;
+    }
+    // The events of a revision share one new _seq, so a client that drops repeated positions
+    // takes them as one change, after every change it has seen.
+    long seq = sub.revisionSeq();
+    List<byte[]> bodies = new ArrayList<>();
+    for (Object[] row : entering) {
+      bodies.add(
+          encoder
+              .change(new AppliedChange(RowChange.Kind.INSERT, table, null, seq, null, row, 0))
+              .insert(sub.query.columns(), row));
+    }
+    for (Object[] row : leaving) {
+      bodies.add(
+          encoder
+              .change(new AppliedChange(RowChange.Kind.DELETE, table, null, seq, row, null, 0))
+              .delete(sub.query.columns(), row));
+    }
+    if (!sub.stream.offerRevision(sub, seq, bodies, nanos)) {
+      closeSlow(sub);
+    } else if (!sub.stream.flushPending) {
+      sub.stream.flushPending = true;
+      touched.add(sub.stream);
     }
   }
 

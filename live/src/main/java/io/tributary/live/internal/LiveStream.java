@@ -256,6 +256,31 @@ final class LiveStream {
     return Outcome.SENT;
   }
 
+  /**
+   * Queues the events a membership change means for a live subscription (inserts of rows it now
+   * sees, deletes of rows it no longer sees), together or not at all, as the change {@code seq}
+   * ({@link Subscription#revisionSeq}). Dispatcher only; does not start the drain.
+   *
+   * @return false when they do not fit (the subscriber must be closed)
+   */
+  boolean offerRevision(Subscription sub, long seq, List<byte[]> revision, long handoffNanos) {
+    synchronized (queue) {
+      if (state != State.OPEN || sub.closed()) {
+        return true;
+      }
+      int n = revision.size();
+      if (queue.size() + n > capacity) {
+        return false;
+      }
+      byte[] head = sub.head();
+      for (int i = 0; i < n; i++) {
+        queue.add(head, revision.get(i), handoffNanos, false);
+      }
+      sub.sent(seq, n);
+      return true;
+    }
+  }
+
   /** Starts writing what was queued without draining. */
   void flush() {
     scheduleDrain();

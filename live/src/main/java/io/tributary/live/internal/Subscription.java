@@ -83,6 +83,16 @@ final class Subscription {
   private final List<Integer> projection;
 
   private final LiveWindow window;
+
+  /**
+   * Revisions sent after membership changes (the dispatcher's only): each holds a column, a value
+   * and the high-water mark H of the view the revision was read from; a change with {@code _seq} ≤
+   * H of a row with that value is already in the revision and is not sent again. Dropped once a
+   * later change has passed H (the changes of a SHARED table arrive in {@code _seq} order).
+   */
+  private final List<long[]> revisedUpTo = new ArrayList<>(0);
+
+  private final List<Object> revisedValues = new ArrayList<>(0);
   private volatile State state = State.SNAPSHOT;
   private final List<Pending> buffer = new ArrayList<>();
   private boolean bufferOverflowed;
@@ -189,6 +199,21 @@ final class Subscription {
       return;
     }
     appliedSeq = change.seq();
+    if (!revisedUpTo.isEmpty()) {
+      int covered = inRevision(change);
+      if (covered == REVISED_LEFT) {
+        // The row was of a value the user lost: the revision, read after this change, could not
+        // send its delete. A client that never held it ignores the delete.
+        Object[] old = change.oldRow();
+        if (old != null && filterOf(query).test(old)) {
+          out.add(encoding.delete(projection, old));
+        }
+        return;
+      }
+      if (covered == REVISED_ENTERED) {
+        return;
+      }
+    }
     List<Integer> columns = projection;
     if (window == null) {
       Object[] oldRow = change.oldRow();
@@ -213,6 +238,62 @@ final class Subscription {
         out.add(encoding.update(columns, t.before(), t.after()));
       }
     }
+  }
+
+  /**
+   * Dispatcher: notes a revision read at high-water mark {@code highWater} for the rows whose
+   * {@code column} holds {@code value}.
+   */
+  void revised(int column, Object value, long highWater, boolean added) {
+    revisedUpTo.add(new long[] {column, highWater, added ? 1 : 0});
+    revisedValues.add(value);
+  }
+
+  private static final int NOT_REVISED = 0;
+  private static final int REVISED_ENTERED = 1;
+  private static final int REVISED_LEFT = 2;
+
+  /**
+   * Whether a revision covers a change: REVISED_ENTERED when it was read after the change, for a
+   * value the user gained (its rows were sent as they are after the change); REVISED_LEFT when the
+   * change's old row held a value the user lost (the revision missed it if the change deleted or
+   * moved the row); NOT_REVISED otherwise.
+   */
+  private int inRevision(AppliedChange change) {
+    int covered = NOT_REVISED;
+    for (int i = revisedUpTo.size() - 1; i >= 0; i--) {
+      long[] r = revisedUpTo.get(i);
+      if (change.seq() > r[1]) {
+        revisedUpTo.remove(i);
+        revisedValues.remove(i);
+        continue;
+      }
+      int column = (int) r[0];
+      Object value = revisedValues.get(i);
+      boolean oldOf = change.oldRow() != null && value.equals(change.oldRow()[column]);
+      boolean newOf = change.newRow() != null && value.equals(change.newRow()[column]);
+      if (r[2] == 0 && oldOf && !newOf) {
+        covered = REVISED_LEFT;
+      } else if ((oldOf || newOf) && covered == NOT_REVISED) {
+        covered = r[2] == 1 ? REVISED_ENTERED : NOT_REVISED;
+      }
+    }
+    return covered;
+  }
+
+  private static io.tributary.query.expr.RowPredicate filterOf(LiveQuery query) {
+    return query.predicate() instanceof Hub.Policed p ? p.filter() : query.predicate();
+  }
+
+  /**
+   * Dispatcher, for a LIVE subscription without a window: the {@code _seq} of a revision's events,
+   * just after the last change applied. No later change of the subscription's table takes it: those
+   * come from later commands, whose {@code _seq} starts at the next offset shifted by 16 bits,
+   * while a command's ordinals stay below {@code CommandLimits.MAX_CHANGES} (2^16 - 1); the
+   * position is only reused after that many revisions without a change in between.
+   */
+  long revisionSeq() {
+    return ++appliedSeq;
   }
 
   /** Records that {@code events} events of change {@code seq} were queued. */

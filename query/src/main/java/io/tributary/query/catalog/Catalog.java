@@ -35,4 +35,14 @@ public interface Catalog {
 
   /** All users, sorted by name. */
   List<UserDef> users();
+
+  /** All row-level policies, sorted by table and name (none by default). */
+  default List<PolicyDef> policies() {
+    return List.of();
+  }
+
+  /** The policies of one table (of this table id: not those of a dropped namesake), by name. */
+  default List<PolicyDef> policies(TableDef table) {
+    return policies().stream().filter(p -> p.tableId() == table.id()).toList();
+  }
 }

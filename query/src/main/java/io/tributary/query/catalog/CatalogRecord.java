@@ -16,7 +16,8 @@ public record CatalogRecord(Kind kind, String name, Object value) {
   public enum Kind {
     NAMESPACE("ns"),
     TABLE("table"),
-    USER("user");
+    USER("user"),
+    POLICY("policy");
 
     private final String prefix;
 
@@ -39,6 +40,10 @@ public record CatalogRecord(Kind kind, String name, Object value) {
 
   public static CatalogRecord user(UserDef user) {
     return new CatalogRecord(Kind.USER, user.name(), user);
+  }
+
+  public static CatalogRecord policy(PolicyDef policy) {
+    return new CatalogRecord(Kind.POLICY, policy.key(), policy);
   }
 
   public static CatalogRecord tombstone(Kind kind, String name) {
@@ -86,6 +91,7 @@ public record CatalogRecord(Kind kind, String name, Object value) {
             case NAMESPACE -> NamespaceDef.class;
             case TABLE -> TableDef.class;
             case USER -> UserDef.class;
+            case POLICY -> PolicyDef.class;
           };
       return new CatalogRecord(kind, name, MAPPER.treeToValue(envelope.value(), type));
     } catch (IOException e) {

@@ -16,6 +16,7 @@ public final class CatalogState implements Catalog {
   private final Map<Long, TableDef> tablesById = new ConcurrentHashMap<>();
   private final Map<String, UserDef> users = new ConcurrentHashMap<>();
   private final Map<String, UserDef> usersById = new ConcurrentHashMap<>();
+  private final Map<String, PolicyDef> policies = new ConcurrentHashMap<>();
 
   /** Applies one catalog record; a null value is a tombstone that removes the keyed entity. */
   public void apply(CatalogRecord record) {
@@ -59,6 +60,13 @@ public final class CatalogState implements Catalog {
           }
           break;
         }
+      case POLICY:
+        if (record.value() == null) {
+          policies.remove(record.name());
+        } else {
+          policies.put(record.name(), (PolicyDef) record.value());
+        }
+        break;
       default:
         throw new AssertionError(record.kind());
     }
@@ -100,6 +108,11 @@ public final class CatalogState implements Catalog {
   @Override
   public Optional<UserDef> userById(String id) {
     return Optional.ofNullable(usersById.get(id));
+  }
+
+  @Override
+  public List<PolicyDef> policies() {
+    return policies.values().stream().sorted(Comparator.comparing(PolicyDef::key)).toList();
   }
 
   @Override

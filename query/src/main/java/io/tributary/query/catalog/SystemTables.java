@@ -84,7 +84,24 @@ public final class SystemTables {
               col("accepted_at", ColumnType.TIMESTAMP, false)),
           "_seq");
 
-  public static final List<TableDef> ALL = List.of(USERS, NAMESPACES, TABLES, LIVE, AUDIT);
+  /** The row-level policies of the tables the reader may read ({@code CREATE POLICY}). */
+  public static final TableDef POLICIES =
+      table(
+          -6,
+          "policies",
+          List.of(
+              col("namespace", ColumnType.TEXT, false),
+              col("table", ColumnType.TEXT, false),
+              col("name", ColumnType.TEXT, false),
+              col("command", ColumnType.TEXT, false),
+              col("roles", ColumnType.TEXT, false),
+              col("using_sql", ColumnType.TEXT, true),
+              col("check_sql", ColumnType.TEXT, true),
+              col("created_at", ColumnType.TIMESTAMP, false)),
+          "name");
+
+  public static final List<TableDef> ALL =
+      List.of(USERS, NAMESPACES, TABLES, LIVE, AUDIT, POLICIES);
 
   private SystemTables() {}
 

@@ -2,6 +2,7 @@ package io.tributary.query.live;
 
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.expr.RowPredicate;
+import io.tributary.query.policy.RowPolicy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -30,6 +31,9 @@ import java.util.stream.IntStream;
  * @param order the ORDER BY of a live SELECT, ties broken by the primary key; empty for none
  * @param limit the LIMIT of a live SELECT: the subscriber holds the first {@code limit} matching
  *     rows in {@link #rowOrder()}, kept up to date as rows enter and leave that window; -1 for none
+ * @param policy the row-level policy that limits which rows of a SHARED table the subscriber sees,
+ *     or null: {@link #predicate()} is only the filter, and the live hub adds the policy with
+ *     membership as it stands at each change's position in the log
  */
 public record LiveQuery(
     TableDef table,
@@ -42,7 +46,8 @@ public record LiveQuery(
     int batchSize,
     List<Integer> columns,
     List<SortKey> order,
-    long limit) {
+    long limit,
+    RowPolicy policy) {
 
   public static final int DEFAULT_BATCH_SIZE = 500;
   public static final int MAX_BATCH_SIZE = 10_000;
@@ -54,6 +59,68 @@ public record LiveQuery(
     if (limit < -1 || limit > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("Cannot create live query: limit " + limit);
     }
+  }
+
+  /** A live query no row policy limits. */
+  public LiveQuery(
+      TableDef table,
+      String owner,
+      String whereSql,
+      RowPredicate predicate,
+      List<Equality> equalities,
+      long lastRows,
+      long fromSeq,
+      int batchSize,
+      List<Integer> columns,
+      List<SortKey> order,
+      long limit) {
+    this(
+        table,
+        owner,
+        whereSql,
+        predicate,
+        equalities,
+        lastRows,
+        fromSeq,
+        batchSize,
+        columns,
+        order,
+        limit,
+        null);
+  }
+
+  /** This live query with another predicate (the hub's filter-and-policy). */
+  public LiveQuery withPredicate(RowPredicate combined) {
+    return new LiveQuery(
+        table,
+        owner,
+        whereSql,
+        combined,
+        equalities,
+        lastRows,
+        fromSeq,
+        batchSize,
+        columns,
+        order,
+        limit,
+        policy);
+  }
+
+  /** This live query limited by a row policy (null: none). */
+  public LiveQuery withPolicy(RowPolicy rowPolicy) {
+    return new LiveQuery(
+        table,
+        owner,
+        whereSql,
+        predicate,
+        equalities,
+        lastRows,
+        fromSeq,
+        batchSize,
+        columns,
+        order,
+        limit,
+        rowPolicy);
   }
 
   /** A {@code SUBSCRIBE TO ...}: every column, no order, no limit. */

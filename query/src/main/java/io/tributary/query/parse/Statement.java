@@ -59,6 +59,12 @@ public sealed interface Statement {
     R visit(LiveSelect s);
 
     R visit(KillLiveQuery s);
+
+    R visit(CreatePolicy s);
+
+    R visit(DropPolicy s);
+
+    R visit(ShowPolicies s);
   }
 
   record CreateNamespace(String name, boolean ifNotExists) implements Statement {
@@ -246,6 +252,51 @@ public sealed interface Statement {
 
   /** {@code KILL LIVE QUERY 'id'}: close a live subscription by its id. */
   record KillLiveQuery(String id) implements Statement {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
+
+  /**
+   * {@code CREATE POLICY name ON ns.t [FOR SELECT|INSERT|UPDATE|DELETE|ALL] [TO role, ...] [USING
+   * (predicate)] [WITH CHECK (predicate)]}.
+   *
+   * @param command upper case; ALL when FOR is not written
+   * @param roles lower case as written after TO; empty when TO is not written
+   * @param using the USING predicate's text, without its parentheses, or null
+   * @param check the WITH CHECK predicate's text, or null
+   */
+  record CreatePolicy(
+      String name,
+      String namespace,
+      String table,
+      String command,
+      List<String> roles,
+      String using,
+      String check)
+      implements Statement {
+    public CreatePolicy {
+      roles = List.copyOf(roles);
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
+
+  /** {@code DROP POLICY [IF EXISTS] name ON ns.t}. */
+  record DropPolicy(String name, String namespace, String table, boolean ifExists)
+      implements Statement {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
+
+  /** {@code SHOW POLICIES [ON ns.t]}: namespace and table are null without ON. */
+  record ShowPolicies(String namespace, String table) implements Statement {
     @Override
     public <R> R accept(Visitor<R> visitor) {
       return visitor.visit(this);

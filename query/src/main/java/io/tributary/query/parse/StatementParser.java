@@ -274,8 +274,6 @@ public final class StatementParser {
           new String[] {"ALTER", "TOPIC", ""},
           new String[] {"CREATE", "TOPIC", ""},
           new String[] {"DROP", "TOPIC", ""},
-          new String[] {"CREATE", "POLICY", ""},
-          new String[] {"DROP", "POLICY", ""},
           new String[] {"CONSUME", ""},
           new String[] {"ACK", ""},
           new String[] {"STORAGE", "FLUSH", ""},
@@ -600,11 +598,14 @@ public final class StatementParser {
       if (prefix == null && acceptWord("USER")) {
         return createUser();
       }
+      if (prefix == null && acceptWord("POLICY")) {
+        return createPolicy();
+      }
       TributaryException notYet = notSupportedYet();
       if (notYet != null) {
         throw notYet;
       }
-      throw error(peek(), "expected NAMESPACE, TABLE or USER after CREATE");
+      throw error(peek(), "expected NAMESPACE, TABLE, USER or POLICY after CREATE");
     }
 
     private Statement createTable(TableKind prefix) {
@@ -854,11 +855,19 @@ public final class StatementParser {
         end();
         return new Statement.DropUser(name, ifExists);
       }
+      if (acceptWord("POLICY")) {
+        boolean ifExists = ifExists();
+        String name = name("policy");
+        expectWord("ON");
+        String[] table = qualifiedName("table");
+        end();
+        return new Statement.DropPolicy(name, table[0], table[1], ifExists);
+      }
       TributaryException notYet = notSupportedYet();
       if (notYet != null) {
         throw notYet;
       }
-      throw error(peek(), "expected NAMESPACE, TABLE or USER after DROP");
+      throw error(peek(), "expected NAMESPACE, TABLE, USER or POLICY after DROP");
     }
 
     private Statement show() {
@@ -875,7 +884,71 @@ public final class StatementParser {
         end();
         return new Statement.ShowTables(ns);
       }
-      throw error(peek(), "expected NAMESPACES or TABLES after SHOW");
+      if (acceptWord("POLICIES")) {
+        String[] table = {null, null};
+        if (acceptWord("ON")) {
+          table = qualifiedName("table");
+        }
+        end();
+        return new Statement.ShowPolicies(table[0], table[1]);
+      }
+      throw error(peek(), "expected NAMESPACES, TABLES or POLICIES after SHOW");
+    }
+
+    /**
+     * {@code CREATE POLICY name ON ns.t [FOR cmd] [TO role, ...] [USING (p)] [WITH CHECK (p)]}: the
+     * predicates are kept as text, for the analyzer to parse and check against the table.
+     */
+    private Statement createPolicy() {
+      String name = name("policy");
+      expectWord("ON");
+      String[] table = qualifiedName("table");
+      String command = "ALL";
+      if (acceptWord("FOR")) {
+        Token c = next();
+        command = c.kind() == Kind.WORD ? c.text().toUpperCase(Locale.ROOT) : "";
+        if (!Set.of("SELECT", "INSERT", "UPDATE", "DELETE", "ALL").contains(command)) {
+          throw error(c, "expected SELECT, INSERT, UPDATE, DELETE or ALL after FOR");
+        }
+      }
+      List<String> roles = new ArrayList<>();
+      if (acceptWord("TO")) {
+        do {
+          roles.add(name("role").toLowerCase(Locale.ROOT));
+        } while (acceptSymbol(","));
+      }
+      String using = null;
+      if (acceptWord("USING")) {
+        using = parenthesized("USING");
+      }
+      String check = null;
+      if (acceptWord("WITH")) {
+        expectWord("CHECK");
+        check = parenthesized("WITH CHECK");
+      }
+      end();
+      return new Statement.CreatePolicy(name, table[0], table[1], command, roles, using, check);
+    }
+
+    /** The text between a parenthesis and the one closing it, which are consumed. */
+    private String parenthesized(String what) {
+      Token open = expectSymbol("(");
+      int depth = 1;
+      while (true) {
+        Token t = next();
+        if (t.kind() == Kind.END) {
+          throw error(t, "expected ')' closing " + what);
+        }
+        if (t.isSymbol("(")) {
+          depth++;
+        } else if (t.isSymbol(")") && --depth == 0) {
+          String inner = text.substring(open.offset() + 1, t.offset()).trim();
+          if (inner.isEmpty()) {
+            throw error(t, "expected a predicate in " + what + " (...)");
+          }
+          return inner;
+        }
+      }
     }
 
     private Statement executeAs() {

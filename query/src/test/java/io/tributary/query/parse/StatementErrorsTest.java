@@ -145,8 +145,6 @@ class StatementErrorsTest {
         "CREATE TOPIC t PARTITIONS 3 | CREATE TOPIC | ",
         "DROP TOPIC t | DROP TOPIC | ",
         "ALTER TOPIC t ADD SOURCE ns.t ON INSERT | ALTER TOPIC | ",
-        "CREATE POLICY p ON ns.t | CREATE POLICY | ",
-        "DROP POLICY p | DROP POLICY | ",
         "ALTER TABLE ns.t ADD COLUMN c INT | ALTER TABLE | (tables are not altered in place: drop"
             + " the table and create it again)",
         "BEGIN | BEGIN | (each statement is atomic on its own)",

@@ -124,10 +124,12 @@ public final class Errors {
       case FUNCTION_NOT_FOUND:
       case USER_NOT_FOUND:
       case LIVE_QUERY_NOT_FOUND:
+      case POLICY_NOT_FOUND:
         return Status.NOT_FOUND;
       case NAMESPACE_EXISTS:
       case TABLE_EXISTS:
       case USER_EXISTS:
+      case POLICY_EXISTS:
       case DUPLICATE_KEY:
         return Status.ALREADY_EXISTS;
       case NAMESPACE_NOT_EMPTY:

@@ -61,6 +61,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
   private final QueryEngine queries;
   private final Duration writeTimeout;
   private final LiveHub live;
+  private final HotMemberships memberships;
   private final Object catalogLock = new Object();
 
   /**
@@ -93,7 +94,8 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
     this.catalog = catalogStore.catalog();
     this.hot = hot;
     this.outcomes = outcomes;
-    this.analyzer = new Analyzer(catalog, env);
+    this.memberships = new HotMemberships(hot);
+    this.analyzer = new Analyzer(catalog, env, memberships);
     this.queries = new QueryEngine(catalog);
     this.writeTimeout = writeTimeout;
     this.live = live;
@@ -176,6 +178,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
         || s instanceof Statement.Update
         || s instanceof Statement.Delete
         || s instanceof Statement.Subscribe
+        || s instanceof Statement.ShowPolicies
         || s instanceof Statement.KillLiveQuery);
   }
 
@@ -211,7 +214,9 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
       return new StatementOutcome.Rows(
           text,
           queries.select(
-              r.sql(), r.params(), new PrincipalRows(catalog, hot, live, r.userId(), r.role())));
+              r.sql(),
+              r.params(),
+              new PrincipalRows(catalog, hot, live, memberships, r.user(), r.userId(), r.role())));
     }
 
     @Override

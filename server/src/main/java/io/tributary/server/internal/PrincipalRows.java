@@ -4,6 +4,7 @@ import io.tributary.live.LiveHub;
 import io.tributary.query.Authorizer;
 import io.tributary.query.catalog.Catalog;
 import io.tributary.query.catalog.NamespaceDef;
+import io.tributary.query.catalog.PolicyDef;
 import io.tributary.query.catalog.Role;
 import io.tributary.query.catalog.SystemTables;
 import io.tributary.query.catalog.TableDef;
@@ -11,30 +12,48 @@ import io.tributary.query.catalog.TableKind;
 import io.tributary.query.catalog.UserDef;
 import io.tributary.query.exec.HotTier;
 import io.tributary.query.exec.RowSource;
+import io.tributary.query.expr.RowPredicate;
+import io.tributary.query.policy.MembershipView;
+import io.tributary.query.policy.PolicyCommand;
+import io.tributary.query.policy.RowPolicy;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The rows one acting account may read: its own rows of USER and STREAM tables (a prefix scan of
- * the key range of its id), SHARED tables their role and the table's access level allow, and the
- * system tables (role user sees only its own row of system.users and, in system.tables, only the
- * tables it may read; nobody sees password hashes; only dba and system read system.audit). What the
- * account may read is the {@link Authorizer}'s decision.
+ * the key range of its id), SHARED tables their role and the table's access level allow (only the
+ * rows the table's row policies let role user see), and the system tables (role user sees only its
+ * own row of system.users and, in system.tables, only the tables it may read; nobody sees password
+ * hashes; only dba and system read system.audit). What the account may read is the {@link
+ * Authorizer}'s decision.
  */
 final class PrincipalRows implements RowSource {
   private final Catalog catalog;
   private final HotTier hot;
   private final LiveHub live;
+  private final MembershipView memberships;
+  private final String user;
   private final String userId;
   private final Role role;
 
   /**
+   * @param memberships membership as the row policies of SHARED tables read it
+   * @param user the acting account's name: CURRENT_USER() of row policies
    * @param userId the acting account's id: the owner of the rows it reads
    */
-  PrincipalRows(Catalog catalog, HotTier hot, LiveHub live, String userId, Role role) {
+  PrincipalRows(
+      Catalog catalog,
+      HotTier hot,
+      LiveHub live,
+      MembershipView memberships,
+      String user,
+      String userId,
+      Role role) {
     this.catalog = catalog;
     this.hot = hot;
     this.live = live;
+    this.memberships = memberships;
+    this.user = user;
     this.userId = userId;
     this.role = role;
   }
@@ -46,7 +65,21 @@ final class PrincipalRows implements RowSource {
     }
     if (table.kind() == TableKind.SHARED) {
       Authorizer.checkRead(role, table, "read " + table.qualifiedName());
-      return hot.scan(table, null);
+      List<Object[]> rows = hot.scan(table, null);
+      RowPolicy policy = Authorizer.rowPolicy(catalog, role, user, table, PolicyCommand.SELECT);
+      if (policy == null) {
+        return rows;
+      }
+      // The policy filters the table's row source: joins, aggregates and subqueries over it see
+      // only the rows the user may read.
+      RowPredicate visible = policy.resolve(memberships);
+      List<Object[]> allowed = new ArrayList<>();
+      for (Object[] row : rows) {
+        if (visible.test(row)) {
+          allowed.add(row);
+        }
+      }
+      return allowed;
     }
     return hot.scan(table, userId);
   }
@@ -68,6 +101,23 @@ final class PrincipalRows implements RowSource {
       rows.addAll(hot.auditRows());
     } else if (table.equals(SystemTables.LIVE)) {
       rows.addAll(live.systemLiveRows(userId, role));
+    } else if (table.equals(SystemTables.POLICIES)) {
+      for (PolicyDef p : catalog.policies()) {
+        TableDef t = catalog.table(p.tableId()).orElse(null);
+        if (t != null && Authorizer.mayRead(role, t)) {
+          rows.add(
+              new Object[] {
+                p.namespace(),
+                p.table(),
+                p.name(),
+                p.command(),
+                String.join(",", p.roles()),
+                p.using(),
+                p.check(),
+                p.createdAtMillis()
+              });
+        }
+      }
     } else if (table.equals(SystemTables.TABLES)) {
       for (TableDef t : catalog.tables(null)) {
         if (!Authorizer.mayRead(role, t)) {

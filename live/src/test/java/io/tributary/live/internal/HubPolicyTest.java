@@ -1,0 +1,145 @@
+package io.tributary.live.internal;
+
+import static io.tributary.live.internal.PolicyWorld.MEMBERS;
+import static io.tributary.live.internal.PolicyWorld.MEMBERSHIP;
+import static io.tributary.live.internal.PolicyWorld.MESSAGES;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.tributary.query.live.LiveQuery;
+import io.tributary.query.policy.RowPolicy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Live subscriptions under a membership policy: a change of conversation X reaches only the members
+ * of X, found through the index; membership changes take effect at their position in the
+ * dispatcher's order.
+ */
+class HubPolicyTest {
+  private final PolicyWorld world = new PolicyWorld();
+
+  @AfterEach
+  void close() {
+    world.close();
+  }
+
+  private static List<String> bodies(RecordingSink sink) {
+    List<String> out = new ArrayList<>();
+    for (String e : sink.events()) {
+      String body = e.substring(e.indexOf('|') + 1);
+      if (!body.startsWith("opened") && !body.startsWith("heartbeat")) {
+        out.add(body);
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void shouldDeliverAConversationOnlyToItsMembersAndStopAtTheRemoval() {
+    world.policy("members_read", MEMBERSHIP);
+    world.addMember(1, 1, "ann");
+    world.addMember(2, 1, "ben");
+    world.addMember(3, 1, "cy");
+    world.addMember(4, 2, "ben");
+    world.message(100, 1, "ann");
+    RecordingSink ann = world.subscribe("ann", row -> true);
+    RecordingSink ben = world.subscribe("ben", row -> true);
+    RecordingSink cy = world.subscribe("cy", row -> true);
+    RecordingSink dan = world.subscribe("dan", row -> true);
+
+    world.message(101, 1, "ben");
+    world.message(102, 2, "ben");
+    world.delete(MEMBERS, 3); // cy leaves conversation 1 ...
+    world.message(103, 1, "ann"); // ... so this message, applied after, never reaches cy
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              assertThat(PolicyWorld.held(ann)).containsExactly(100L, 101L, 103L);
+              assertThat(PolicyWorld.held(ben)).containsExactly(100L, 101L, 102L, 103L);
+              assertThat(PolicyWorld.held(cy)).isEmpty();
+              assertThat(bodies(cy))
+                  .startsWith(
+                      "subscribed app.messages",
+                      "rows 100",
+                      "ready 5",
+                      "insert 101",
+                      "delete 100",
+                      "delete 101");
+            });
+    // The removal may be matched after message 103 is stored: cy may then get its delete (a row it
+    // never held, which a client reconciling by key ignores), never its insert.
+    assertThat(bodies(cy)).doesNotContain("insert 103", "update 103");
+    assertThat(bodies(dan)).containsExactly("subscribed app.messages", "rows ", "ready 5");
+    assertThat(bodies(ann)).doesNotContain("insert 102");
+  }
+
+  @Test
+  void shouldSendTheConversationToAMemberAddedLaterAndEveryChangeAfter() {
+    world.policy("members_read", MEMBERSHIP);
+    world.addMember(1, 1, "ann");
+    world.message(100, 1, "ann");
+    world.message(101, 2, "ann");
+    RecordingSink ben = world.subscribe("ben", row -> (Long) row[0] != 102L);
+    world.addMember(2, 2, "ben");
+    world.message(102, 2, "ann"); // filtered out by ben's own WHERE
+    world.message(103, 2, "ann");
+    world.message(104, 1, "ann");
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(PolicyWorld.held(ben)).containsExactly(101L, 103L));
+    assertThat(bodies(ben)).containsSubsequence("insert 101", "insert 103");
+  }
+
+  @Test
+  void shouldOrPoliciesAndKeepRowsStillAllowedByAnotherPolicy() {
+    world.policy("members_read", MEMBERSHIP);
+    world.policy("own_read", "sender = CURRENT_USER()");
+    world.addMember(1, 1, "ann");
+    world.message(100, 1, "ann");
+    world.message(101, 1, "ben");
+    world.message(102, 2, "ann");
+    RecordingSink ann = world.subscribe("ann", row -> true);
+    world.delete(MEMBERS, 1);
+    world.message(103, 1, "ann");
+    world.message(104, 1, "ben");
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(PolicyWorld.held(ann)).containsExactly(100L, 102L, 103L));
+  }
+
+  @Test
+  void shouldOfferAChangeOnlyToTheSubscriptionsOfTheConversationsMembers() {
+    world.policy("members_read", MEMBERSHIP);
+    for (int u = 0; u < 1_000; u++) {
+      world.addMember(u, u % 100, "user" + u); // ten members per conversation
+    }
+    Memberships memberships = new Memberships(() -> world);
+    SubscriptionIndex index = new SubscriptionIndex(memberships);
+    for (int u = 0; u < 1_000; u++) {
+      RowPolicy policy = world.policyOf("user" + u);
+      policy.memberships().forEach(memberships::ensureLoaded);
+      LiveQuery query =
+          new LiveQuery(MESSAGES, null, null, row -> true, List.of(), -1, -1, 500)
+              .withPolicy(policy);
+      index.add(
+          new Subscription(
+              "s" + u, null, query, query.columns(), "user" + u, "user" + u, 0, null, new byte[0]));
+    }
+    List<Subscription> candidates = new ArrayList<>();
+    index.candidates(MESSAGES.id(), null, null, new Object[] {1L, 42L, "x", 9L}, candidates);
+
+    assertThat(candidates)
+        .extracting(s -> s.user)
+        .containsExactlyInAnyOrder(
+            "user42", "user142", "user242", "user342", "user442", "user542", "user642", "user742",
+            "user842", "user942");
+  }
+}

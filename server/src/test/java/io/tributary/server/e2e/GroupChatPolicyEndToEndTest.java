@@ -1,0 +1,132 @@
+package io.tributary.server.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.tributary.client.LiveQuery;
+import io.tributary.client.Row;
+import io.tributary.client.TributaryClient;
+import io.tributary.client.TributaryException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The README's group chat over gRPC: members, row policies, three members holding a live SELECT of
+ * the conversation, a non-member and a service acting as a member, and one member removed
+ * mid-conversation.
+ */
+class GroupChatPolicyEndToEndTest {
+  private static final String SETUP =
+      "CREATE NAMESPACE gchat;"
+          + "CREATE SHARED TABLE gchat.members (id BIGINT PRIMARY KEY DEFAULT SNOWFLAKE_ID(),"
+          + "  conversation_id BIGINT NOT NULL, user_name TEXT NOT NULL);"
+          + "CREATE SHARED TABLE gchat.group_messages (id BIGINT PRIMARY KEY DEFAULT"
+          + "  SNOWFLAKE_ID(), conversation_id BIGINT NOT NULL, sender TEXT DEFAULT"
+          + "  CURRENT_USER(), content TEXT) WITH (ACCESS_LEVEL = 'public');"
+          + "CREATE POLICY members_read ON gchat.group_messages FOR SELECT USING (conversation_id"
+          + "  IN (SELECT conversation_id FROM gchat.members WHERE user_name = CURRENT_USER()));"
+          + "CREATE POLICY members_post ON gchat.group_messages FOR INSERT WITH CHECK (sender ="
+          + "  CURRENT_USER() AND conversation_id IN (SELECT conversation_id FROM gchat.members"
+          + "  WHERE user_name = CURRENT_USER()));"
+          + "CREATE USER 'gc_ann' WITH PASSWORD 'ann-password' ROLE user;"
+          + "CREATE USER 'gc_ben' WITH PASSWORD 'ben-password' ROLE user;"
+          + "CREATE USER 'gc_cy' WITH PASSWORD 'cy-password' ROLE user;"
+          + "CREATE USER 'gc_eve' WITH PASSWORD 'eve-password' ROLE user;"
+          + "CREATE USER 'gc_bot' WITH PASSWORD 'bot-password' ROLE service;"
+          + "INSERT INTO gchat.members (conversation_id, user_name) VALUES (7, 'gc_ann'),"
+          + "  (7, 'gc_ben'), (7, 'gc_cy')";
+
+  private static final String LIVE =
+      "SELECT id, sender, content FROM gchat.group_messages WHERE conversation_id = 7";
+
+  private static TributaryClient login(String user, String password) {
+    TributaryClient client = TributaryClient.connect(SharedServer.url());
+    client.login(user, password);
+    return client;
+  }
+
+  private static LiveQuery live(
+      TributaryClient client, String sql, AtomicReference<List<Row>> into) {
+    return client.live(sql, into::set);
+  }
+
+  private static List<String> contents(AtomicReference<List<Row>> rows) {
+    List<Row> current = rows.get();
+    return current == null ? null : current.stream().map(r -> r.getString("content")).toList();
+  }
+
+  @BeforeAll
+  static void setUp() {
+    try (TributaryClient root = login("root", SharedServer.ROOT_PASSWORD)) {
+      root.update(SETUP);
+    }
+  }
+
+  @Test
+  void shouldShowAConversationToItsMembersOnlyAndStopAtTheRemoval() {
+    try (TributaryClient root = login("root", SharedServer.ROOT_PASSWORD);
+        TributaryClient ann = login("gc_ann", "ann-password");
+        TributaryClient ben = login("gc_ben", "ben-password");
+        TributaryClient cy = login("gc_cy", "cy-password");
+        TributaryClient eve = login("gc_eve", "eve-password");
+        TributaryClient bot = login("gc_bot", "bot-password")) {
+      ann.update(
+          "INSERT INTO gchat.group_messages (conversation_id, content) VALUES (7, 'hi all')");
+
+      AtomicReference<List<Row>> annRows = new AtomicReference<>();
+      AtomicReference<List<Row>> benRows = new AtomicReference<>();
+      AtomicReference<List<Row>> cyRows = new AtomicReference<>();
+      AtomicReference<List<Row>> eveRows = new AtomicReference<>();
+      AtomicReference<List<Row>> botAsBen = new AtomicReference<>();
+      try (LiveQuery a = live(ann, LIVE, annRows);
+          LiveQuery b = live(ben, LIVE, benRows);
+          LiveQuery c = live(cy, LIVE, cyRows);
+          LiveQuery e = live(eve, LIVE, eveRows);
+          LiveQuery s = live(bot, "EXECUTE AS USER 'gc_ben' (" + LIVE + ")", botAsBen)) {
+        ben.update(
+            "INSERT INTO gchat.group_messages (conversation_id, content) VALUES (7, 'hello')");
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .untilAsserted(
+                () -> {
+                  assertThat(contents(annRows)).containsExactly("hi all", "hello");
+                  assertThat(contents(benRows)).containsExactly("hi all", "hello");
+                  assertThat(contents(cyRows)).containsExactly("hi all", "hello");
+                  assertThat(contents(botAsBen)).containsExactly("hi all", "hello");
+                  assertThat(contents(eveRows)).isEmpty();
+                });
+
+        // ben leaves: acknowledged before ann's next message is written, so he never gets it,
+        // and his live SELECT drops the conversation's rows.
+        root.update("DELETE FROM gchat.members WHERE user_name = 'gc_ben'");
+        ann.update(
+            "INSERT INTO gchat.group_messages (conversation_id, content) VALUES (7, 'ben left')");
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .untilAsserted(
+                () -> {
+                  assertThat(contents(annRows)).containsExactly("hi all", "hello", "ben left");
+                  assertThat(contents(cyRows)).containsExactly("hi all", "hello", "ben left");
+                  assertThat(contents(benRows)).isEmpty();
+                  assertThat(contents(botAsBen)).isEmpty();
+                });
+        assertThat(contents(eveRows)).isEmpty();
+      }
+      assertThat(ben.query(LIVE).rows()).isEmpty();
+      assertThat(cy.query(LIVE).rows()).hasSize(3);
+      assertThat(bot.query(LIVE).rows()).hasSize(3);
+      assertThatThrownBy(
+              () ->
+                  ben.update(
+                      "INSERT INTO gchat.group_messages (conversation_id, content) VALUES (7,"
+                          + " 'let me back')"))
+          .isInstanceOf(TributaryException.class)
+          .satisfies(
+              x -> assertThat(((TributaryException) x).code()).isEqualTo("PERMISSION_DENIED"));
+    }
+  }
+}
