@@ -1,0 +1,331 @@
+package io.tributary.iceberg.internal;
+
+import static io.tributary.iceberg.internal.ColdFixtures.drain;
+import static io.tributary.iceberg.internal.ColdFixtures.everyType;
+import static io.tributary.iceberg.internal.ColdFixtures.shown;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tributary.query.ErrorCode;
+import io.tributary.query.TributaryException;
+import io.tributary.query.catalog.ColumnDef;
+import io.tributary.query.catalog.TableDef;
+import io.tributary.query.catalog.TableKind;
+import io.tributary.query.exec.FlushCommit;
+import io.tributary.query.exec.RowVersion;
+import io.tributary.query.expr.Expressions;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.iceberg.PartitionField;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.io.CloseableIterable;
+import org.apache.iceberg.types.Types;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class IcebergColdStoreTest {
+  @TempDir Path dir;
+  private IcebergColdStore store;
+
+  @BeforeEach
+  void open() {
+    store = IcebergColdStore.open(dir, 16);
+  }
+
+  @AfterEach
+  void close() {
+    store.close();
+  }
+
+  private static Object[] row(long id, Object... rest) {
+    Object[] row = new Object[12];
+    row[0] = id;
+    System.arraycopy(rest, 0, row, 1, rest.length);
+    return row;
+  }
+
+  private static Object[] full(long id, long seq) {
+    return new Object[] {
+      id,
+      id % 2 == 0,
+      (int) id * 7,
+      id / 3.0,
+      new BigDecimal(id + ".25"),
+      "message " + id + " é ✓",
+      ("bytes" + id).getBytes(StandardCharsets.UTF_8),
+      "{\"k\":" + id + "}",
+      1_700_000_000_123L + id,
+      19_000 + (int) id,
+      "00000000-0000-0000-0000-" + String.format("%012d", id),
+      seq
+    };
+  }
+
+  private static Object[] nulls(long id, long seq) {
+    Object[] r = new Object[12];
+    r[0] = id;
+    r[11] = seq;
+    return r;
+  }
+
+  private static Iterator<RowVersion> versions(RowVersion... v) {
+    return List.of(v).iterator();
+  }
+
+  @Test
+  void shouldReadBackEveryTypeAndNullExactlyAsWritten() {
+    TableDef table = everyType(7, TableKind.USER);
+    List<RowVersion> written = new ArrayList<>();
+    for (long id = 1; id <= 50; id++) {
+      written.add(RowVersion.of("u" + (id % 5), full(id, 100 + id)));
+    }
+    written.add(RowVersion.of("u1", nulls(51, 151)));
+
+    FlushCommit commit = store.flush(table, "f1", 151, written.iterator());
+
+    assertThat(commit.alreadyCommitted()).isFalse();
+    assertThat(commit.rows()).isEqualTo(51);
+    assertThat(commit.flushedSeq()).isEqualTo(151);
+    assertThat(store.flushedSeq(table)).isEqualTo(151);
+    assertThat(shown(drain(store.scan(table, null, null)))).isEqualTo(shown(written));
+    assertThat(shown(drain(store.scan(table, "u1", null))))
+        .isEqualTo(shown(written.stream().filter(v -> v.owner().equals("u1")).toList()));
+  }
+
+  @Test
+  void shouldGiveEveryColumnAFieldIdAndPartitionByOwnerBucket() {
+    TableDef table = everyType(7, TableKind.USER);
+    store.ensureTable(table);
+    Table t = store.find(table);
+
+    Types.NestedField owner = t.schema().findField("_owner");
+    Types.NestedField seq = t.schema().findField("_seq");
+    assertThat(owner.fieldId()).isEqualTo(1);
+    assertThat(owner.type()).isEqualTo(Types.StringType.get());
+    assertThat(seq.fieldId()).isEqualTo(2);
+    assertThat(seq.isRequired()).isTrue();
+    for (int i = 0; i < table.columns().size(); i++) {
+      ColumnDef c = table.columns().get(i);
+      assertThat(t.schema().findField(c.name()).fieldId()).as(c.name()).isEqualTo(3 + i);
+    }
+    assertThat(t.schema().findField("id").isRequired()).isTrue();
+    assertThat(t.schema().findField("created_at").type()).isEqualTo(Types.TimestampType.withZone());
+    assertThat(t.schema().findField("price").type()).isEqualTo(Types.DecimalType.of(10, 2));
+    PartitionField bucket = t.spec().fields().get(0);
+    assertThat(t.spec().fields()).hasSize(1);
+    assertThat(bucket.sourceId()).isEqualTo(1);
+    assertThat(bucket.transform().toString()).isEqualTo("bucket[16]");
+    assertThat(t.sortOrder().fields()).hasSize(2);
+    assertThat(t.properties()).containsEntry(IcebergColdStore.TABLE_ID, "7");
+    assertThat(t.location()).endsWith("/warehouse/chat/messages-7");
+  }
+
+  @Test
+  void shouldRefuseStreamTablesAndKeepThemOutOfTheCatalog() {
+    TableDef stream = everyType(9, TableKind.STREAM);
+
+    assertThatThrownBy(() -> store.ensureTable(stream))
+        .isInstanceOf(TributaryException.class)
+        .hasMessage(
+            "Cannot keep chat.messages in the cold tier: STREAM tables never reach cold storage")
+        .extracting(e -> ((TributaryException) e).code())
+        .isEqualTo(ErrorCode.INVALID_DEFINITION);
+    assertThatThrownBy(() -> store.flush(stream, "f1", 1, versions()))
+        .hasMessageContaining("STREAM tables never reach cold storage");
+    assertThat(store.find(stream)).isNull();
+    assertThat(drain(store.scan(stream, "u1", null))).isEmpty();
+  }
+
+  @Test
+  void shouldCommitARetriedFlushOnlyOnce() {
+    TableDef table = everyType(7, TableKind.USER);
+    RowVersion a = RowVersion.of("u1", full(1, 10));
+    RowVersion b = RowVersion.of("u2", full(2, 11));
+    FlushCommit first = store.flush(table, "flush-1", 11, versions(a, b));
+    long snapshots = count(store.find(table).snapshots());
+
+    FlushCommit retry = store.flush(table, "flush-1", 11, versions(a, b));
+    // A retry under a new id of a position already covered commits nothing either.
+    FlushCommit covered = store.flush(table, "flush-1b", 11, versions(a, b));
+
+    assertThat(retry.alreadyCommitted()).isTrue();
+    assertThat(retry.snapshotId()).isEqualTo(first.snapshotId());
+    assertThat(covered.alreadyCommitted()).isTrue();
+    assertThat(count(store.find(table).snapshots())).isEqualTo(snapshots);
+    assertThat(drain(store.scan(table, null, null))).hasSize(2);
+    assertThat(store.find(table).currentSnapshot().summary())
+        .containsEntry(IcebergColdStore.FLUSH_ID, "flush-1")
+        .containsEntry(IcebergColdStore.FLUSHED_SEQ, "11");
+  }
+
+  @Test
+  void shouldReplaceSupersededVersionsAndDropDeletedKeysInOneCommit() {
+    TableDef table = everyType(7, TableKind.USER);
+    List<RowVersion> first = new ArrayList<>();
+    for (long id = 1; id <= 20; id++) {
+      first.add(RowVersion.of("u" + (id % 4), full(id, id)));
+    }
+    store.flush(table, "f1", 20, first.iterator());
+    long snapshotsBefore = count(store.find(table).snapshots());
+
+    Object[] updated = full(3, 30);
+    updated[5] = "edited";
+    store.flush(
+        table,
+        "f2",
+        32,
+        versions(
+            RowVersion.of("u3", updated),
+            RowVersion.tombstone("u0", nulls(4, 31)),
+            RowVersion.of("u1", full(21, 32))));
+
+    List<RowVersion> rows = drain(store.scan(table, null, null));
+    assertThat(rows).hasSize(20);
+    assertThat(rows).noneMatch(v -> v.row()[0].equals(4L));
+    assertThat(rows.stream().filter(v -> v.row()[0].equals(3L)).toList())
+        .singleElement()
+        .satisfies(
+            v -> {
+              assertThat(v.row()[5]).isEqualTo("edited");
+              assertThat(v.seq()).isEqualTo(30L);
+            });
+    assertThat(count(store.find(table).snapshots())).isEqualTo(snapshotsBefore + 1);
+    assertThat(store.find(table).currentSnapshot().operation()).isEqualTo("overwrite");
+  }
+
+  @Test
+  void shouldAppendWithoutRewritingWhenAFlushOnlyAddsNewKeys() {
+    TableDef table = everyType(7, TableKind.USER);
+    store.flush(table, "f1", 1, versions(RowVersion.of("u1", full(1, 1))));
+    store.flush(table, "f2", 2, versions(RowVersion.of("u1", full(2, 2))));
+
+    assertThat(store.find(table).currentSnapshot().operation()).isEqualTo("append");
+    assertThat(drain(store.scan(table, "u1", null))).hasSize(2);
+  }
+
+  @Test
+  void shouldPlanOnlyTheOwnersBucketForOneUsersScan() throws Exception {
+    TableDef table = everyType(7, TableKind.USER);
+    int flushes = 3;
+    long seq = 0;
+    for (int f = 0; f < flushes; f++) {
+      List<RowVersion> batch = new ArrayList<>();
+      for (int u = 0; u < 200; u++) {
+        for (int k = 0; k < 5; k++) {
+          seq++;
+          batch.add(RowVersion.of("user-" + u, full(seq, seq)));
+        }
+      }
+      store.flush(table, "f" + f, seq, batch.iterator());
+    }
+    Table t = store.find(table);
+    int allFiles = count(t.newScan().planFiles());
+
+    int oneUsersFiles =
+        count(
+            t.newScan()
+                .filter(org.apache.iceberg.expressions.Expressions.equal("_owner", "user-42"))
+                .planFiles());
+
+    assertThat(allFiles).isEqualTo(16 * flushes);
+    assertThat(oneUsersFiles).isEqualTo(flushes);
+    assertThat(drain(store.scan(table, "user-42", null)))
+        .hasSize(5 * flushes)
+        .allMatch(v -> v.owner().equals("user-42"));
+  }
+
+  @Test
+  void shouldPushThePredicateDownAndStillFilterEveryRow() throws Exception {
+    TableDef table = everyType(7, TableKind.USER);
+    for (int f = 0; f < 4; f++) {
+      List<RowVersion> batch = new ArrayList<>();
+      for (long id = f * 100L + 1; id <= f * 100L + 100; id++) {
+        batch.add(RowVersion.of("u1", full(id, id)));
+      }
+      store.flush(table, "f" + f, f * 100L + 100, batch.iterator());
+    }
+    var where = Expressions.bindPredicate(table, "id BETWEEN 150 AND 160 AND n <> 1057");
+    Table t = store.find(table);
+    var pushed = PredicateTranslator.translate(table, where.tree()).expression();
+
+    assertThat(count(t.newScan().filter(pushed).planFiles())).isEqualTo(1);
+    assertThat(drain(store.scan(table, "u1", where)))
+        .extracting(v -> v.row()[0])
+        .containsExactlyInAnyOrder(150L, 152L, 153L, 154L, 155L, 156L, 157L, 158L, 159L, 160L);
+  }
+
+  @Test
+  void shouldKeepTablesAndFlushesAcrossAReopen() {
+    TableDef table = everyType(7, TableKind.SHARED);
+    store.flush(table, "f1", 5, versions(RowVersion.of(null, full(1, 5))));
+    store.close();
+
+    store = IcebergColdStore.open(dir, 16);
+
+    assertThat(store.flushedSeq(table)).isEqualTo(5);
+    assertThat(drain(store.scan(table, null, null))).hasSize(1);
+  }
+
+  @Test
+  void shouldRefuseATableWhoseNameBelongsToAnEarlierTable() {
+    store.ensureTable(everyType(7, TableKind.USER));
+
+    assertThatThrownBy(() -> store.ensureTable(everyType(8, TableKind.USER)))
+        .isInstanceOf(TributaryException.class)
+        .hasMessage(
+            "Cannot use the cold table of chat.messages: it belongs to an earlier table of that"
+                + " name (id 7); drop it first");
+  }
+
+  @Test
+  void shouldRefuseBadFlushesAndChangeNothing() {
+    TableDef table = everyType(7, TableKind.USER);
+    store.flush(table, "f1", 1, versions(RowVersion.of("u1", full(1, 1))));
+
+    assertThatThrownBy(() -> store.flush(table, "bad id!", 2, versions()))
+        .hasMessage("Cannot flush chat.messages: the flush id must be 1 to 64 of A-Z a-z 0-9 _ -");
+    assertThatThrownBy(() -> store.flush(table, "f2", 2, versions(RowVersion.of(null, full(2, 2)))))
+        .hasMessage("Cannot flush chat.messages: rows of a USER table need an owner");
+    assertThatThrownBy(
+            () -> store.flush(table, "f3", 3, versions(RowVersion.of("u1", new Object[] {1L, 3L}))))
+        .hasMessage(
+            "Cannot flush chat.messages: a row has 2 values, expected 12 (the columns and _seq)");
+    Object[] wrong = full(4, 4);
+    wrong[2] = "not an int";
+    assertThatThrownBy(() -> store.flush(table, "f4", 4, versions(RowVersion.of("u1", wrong))))
+        .hasMessage(
+            "Cannot flush chat.messages: the value of column n is not a canonical INT (String)");
+
+    assertThat(store.flushedSeq(table)).isEqualTo(1);
+    assertThat(drain(store.scan(table, null, null))).hasSize(1);
+  }
+
+  @Test
+  void shouldReadNothingFromATableNeverFlushed() {
+    TableDef table = everyType(7, TableKind.USER);
+    assertThat(drain(store.scan(table, "u1", null))).isEmpty();
+    assertThat(store.flushedSeq(table)).isEqualTo(-1);
+    assertThat(store.find(table)).isNull();
+  }
+
+  private static int count(Iterable<?> items) throws RuntimeException {
+    int n = 0;
+    for (Object ignored : items) {
+      n++;
+    }
+    if (items instanceof CloseableIterable<?> c) {
+      try {
+        c.close();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+    return n;
+  }
+}
