@@ -32,7 +32,7 @@ final class ColdFixtures {
             new ColumnDef("payload", ColumnType.BYTES, true, null),
             new ColumnDef("doc", ColumnType.JSON, true, null),
             new ColumnDef("created_at", ColumnType.TIMESTAMP, true, null),
-            new ColumnDef("day", ColumnType.DATE, true, null),
+            new ColumnDef("born", ColumnType.DATE, true, null),
             new ColumnDef("ref", ColumnType.UUID, true, null)),
         List.of("id"),
         Map.of(),
