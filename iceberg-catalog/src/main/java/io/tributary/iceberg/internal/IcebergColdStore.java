@@ -526,9 +526,12 @@ public final class IcebergColdStore implements ColdTier {
     return r;
   }
 
-  /** Writes the rows, one file per owner bucket, each sorted by owner then {@code _seq}. */
-  private static List<DataFile> write(
-      Table t, TableDef table, String flushId, List<RowVersion> rows) {
+  /**
+   * Writes the rows, one file per owner bucket, each sorted by owner then {@code _seq}. The files
+   * are named after the flush id and the bucket, so a retry of a flush whose attempt crashed before
+   * its commit overwrites that attempt's files rather than leaving them behind.
+   */
+  static List<DataFile> write(Table t, TableDef table, String flushId, List<RowVersion> rows) {
     Schema schema = t.schema();
     PartitionKey partition = new PartitionKey(t.spec(), schema);
     TreeMap<Integer, List<Record>> byBucket = new TreeMap<>();

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.PartitionField;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.io.CloseableIterable;
@@ -162,6 +163,39 @@ class IcebergColdStoreTest {
     assertThat(store.find(table).currentSnapshot().summary())
         .containsEntry(IcebergColdStore.FLUSH_ID, "flush-1")
         .containsEntry(IcebergColdStore.FLUSHED_SEQ, "11");
+  }
+
+  @Test
+  void shouldLeaveNoStrayFileWhenAFlushIsRetriedAfterACrashBeforeItsCommit() throws Exception {
+    TableDef table = everyType(7, TableKind.USER);
+    store.flush(table, "f1", 1, versions(RowVersion.of("u1", full(1, 1))));
+    List<RowVersion> batch = new ArrayList<>();
+    for (long id = 2; id <= 40; id++) {
+      batch.add(RowVersion.of("u" + id, full(id, id)));
+    }
+    // The crashed attempt: its files are written, its commit never happens.
+    List<org.apache.iceberg.DataFile> crashed =
+        IcebergColdStore.write(store.find(table), table, "f2", batch);
+    assertThat(crashed).isNotEmpty();
+
+    FlushCommit retry = store.flush(table, "f2", 40, batch.iterator());
+
+    assertThat(retry.alreadyCommitted()).isFalse();
+    Table t = store.find(table);
+    java.util.Set<String> referenced = new java.util.HashSet<>();
+    try (CloseableIterable<FileScanTask> tasks = t.newScan().planFiles()) {
+      tasks.forEach(task -> referenced.add(task.file().location()));
+    }
+    java.util.Set<String> onDisk;
+    try (var files = java.nio.file.Files.walk(Path.of(t.location(), "data"))) {
+      onDisk =
+          files
+              .filter(p -> p.toString().endsWith(".parquet"))
+              .map(Path::toString)
+              .collect(java.util.stream.Collectors.toSet());
+    }
+    assertThat(onDisk).isEqualTo(referenced);
+    assertThat(drain(store.scan(table, null, null))).hasSize(40);
   }
 
   @Test
