@@ -99,6 +99,14 @@ public final class IcebergColdStore implements ColdTier {
   private static final int SCAN_BATCH_ROWS = 4096;
   private static final int OWNER_FILTER_LIMIT = 1000;
 
+  /**
+   * Snapshots kept after a flush that rewrote files (or once there are twice as many): older ones
+   * are expired and the files only they referenced are deleted, so copy-on-write does not make the
+   * disk grow without bound. A retry of a flush whose snapshot was expired is still recognised by
+   * the flushed position.
+   */
+  private static final int SNAPSHOTS_KEPT = 10;
+
   private final JdbcCatalog catalog;
   private final Path warehouse;
   private final int buckets;
@@ -186,6 +194,10 @@ public final class IcebergColdStore implements ColdTier {
     props.put(TableProperties.FORMAT_VERSION, "2");
     props.put(TableProperties.PARQUET_COMPRESSION, "zstd");
     props.put(TableProperties.DEFAULT_WRITE_METRICS_MODE, "truncate(16)");
+    // Old metadata files go with the commits that replace them: they would keep listing expired
+    // snapshots (and the disk would grow with every flush).
+    props.put(TableProperties.METADATA_DELETE_AFTER_COMMIT_ENABLED, "true");
+    props.put(TableProperties.METADATA_PREVIOUS_VERSIONS_MAX, "10");
     try {
       catalog
           .buildTable(identifier(table), schema)
@@ -310,6 +322,9 @@ public final class IcebergColdStore implements ColdTier {
           e.getMessage());
     }
     t.refresh();
+    if (rewrite.files.size() > 0 || count(t.snapshots()) > 2 * SNAPSHOTS_KEPT) {
+      expire(t, SNAPSHOTS_KEPT);
+    }
     LOG.debug(
         "Flushed {} versions of {} into {} files ({} rewritten)",
         batch.newest.size(),
@@ -595,6 +610,104 @@ public final class IcebergColdStore implements ColdTier {
           e.getMessage());
     }
     return files;
+  }
+
+  private static int count(Iterable<?> items) {
+    int n = 0;
+    for (Object ignored : items) {
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * Expires every snapshot but the newest {@code keep}, deleting every file that no kept snapshot
+   * references. The snapshots are named by id, which makes Iceberg clean up by reachability: its
+   * incremental cleanup (used when expiring by age) would keep a file that the current snapshot
+   * itself removed until that snapshot expires too, so an erased owner's rows would stay on disk.
+   */
+  private static void expire(Table t, int keep) {
+    List<Snapshot> snapshots = new ArrayList<>();
+    t.snapshots().forEach(snapshots::add);
+    snapshots.sort(Comparator.comparingLong(Snapshot::sequenceNumber));
+    long current = t.currentSnapshot().snapshotId();
+    org.apache.iceberg.ExpireSnapshots expire = t.expireSnapshots();
+    boolean any = false;
+    for (Snapshot s : snapshots.subList(0, Math.max(0, snapshots.size() - keep))) {
+      if (s.snapshotId() != current) {
+        expire.expireSnapshotId(s.snapshotId());
+        any = true;
+      }
+    }
+    if (any) {
+      expire.commit();
+      t.refresh();
+    }
+  }
+
+  @Override
+  public long erase(TableDef table, String owner) {
+    if (table.kind() != TableKind.USER || owner == null) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot erase an owner's rows of %s: only USER tables have owners",
+          table.qualifiedName());
+    }
+    Table t = find(table);
+    if (t == null || t.currentSnapshot() == null) {
+      return 0;
+    }
+    Snapshot current = t.currentSnapshot();
+    List<DataFile> rewritten = new ArrayList<>();
+    List<RowVersion> kept = new ArrayList<>();
+    long removed = 0;
+    Expression filter = org.apache.iceberg.expressions.Expressions.equal(ColdSchema.OWNER, owner);
+    try (CloseableIterable<FileScanTask> tasks = t.newScan().filter(filter).planFiles()) {
+      for (FileScanTask task : tasks) {
+        List<RowVersion> rows = readFile(t, table, task.file());
+        List<RowVersion> others = rows.stream().filter(v -> !owner.equals(v.owner())).toList();
+        if (others.size() < rows.size()) {
+          rewritten.add(task.file());
+          kept.addAll(others);
+          removed += rows.size() - others.size();
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (!rewritten.isEmpty()) {
+      String id = "erase-" + java.util.UUID.randomUUID();
+      List<DataFile> written = write(t, table, id, kept);
+      OverwriteFiles overwrite = t.newOverwrite();
+      rewritten.forEach(overwrite::deleteFile);
+      written.forEach(overwrite::addFile);
+      // The summary keeps the flushed position; it names no owner.
+      overwrite
+          .validateFromSnapshot(current.snapshotId())
+          .set(FLUSHED_SEQ, Long.toString(flushedSeq(current)))
+          .commit();
+      t.refresh();
+      // The overwrite's manifests still list the removed files as DELETED entries, with their
+      // column statistics (bounds that may hold the owner's values): rewrite the manifests so the
+      // current snapshot lists live files only.
+      t.rewriteManifests()
+          .clusterBy(file -> file.specId())
+          .rewriteIf(m -> true)
+          .set(FLUSHED_SEQ, Long.toString(flushedSeq(current)))
+          .commit();
+      t.refresh();
+    }
+    // Older snapshots may reference files with the owner's rows (also older versions that a
+    // copy-on-write flush replaced): expire them all, which deletes those files and manifests.
+    expire(t, 1);
+    return removed;
+  }
+
+  @Override
+  public void drop(TableDef table) {
+    if (find(table) != null) {
+      catalog.dropTable(identifier(table), true);
+    }
   }
 
   @Override

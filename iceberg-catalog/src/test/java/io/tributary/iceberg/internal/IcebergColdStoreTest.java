@@ -341,6 +341,129 @@ class IcebergColdStoreTest {
   }
 
   @Test
+  void shouldEraseOneOwnersRowsFromEveryFileOnDiskAndKeepEveryoneElses() throws Exception {
+    TableDef table = everyType(7, TableKind.USER);
+    store.ensureTable(table);
+    // Uncompressed Parquet, so that a byte scan can see the marker at all (checked below).
+    store
+        .find(table)
+        .updateProperties()
+        .set(org.apache.iceberg.TableProperties.PARQUET_COMPRESSION, "uncompressed")
+        .set(org.apache.iceberg.TableProperties.PARQUET_DICT_SIZE_BYTES, "1")
+        .commit();
+    String marker = "MARKER-7f3a9c";
+    long seq = 0;
+    List<RowVersion> others = new ArrayList<>();
+    for (int f = 0; f < 3; f++) {
+      List<RowVersion> batch = new ArrayList<>();
+      for (int i = 0; i < 30; i++) {
+        seq++;
+        Object[] mine = full(seq, seq);
+        mine[5] = marker + " " + seq;
+        batch.add(RowVersion.of("victim", mine));
+        seq++;
+        RowVersion other = RowVersion.of("u" + (i % 7), full(seq, seq));
+        batch.add(other);
+        others.add(other);
+      }
+      if (f == 2) {
+        Object[] updated = full(1, seq + 1); // supersedes a victim row: an older file version
+        updated[5] = marker + " updated";
+        batch.add(RowVersion.of("victim", updated));
+        seq++;
+      }
+      store.flush(table, "f" + f, seq, batch.iterator());
+    }
+    assertThat(occurrences(dir, marker)).as("the byte scan sees the marker before").isPositive();
+
+    long removed = store.erase(table, "victim");
+
+    assertThat(removed).isEqualTo(90);
+    assertThat(drain(store.scan(table, "victim", null))).isEmpty();
+    assertThat(shown(drain(store.scan(table, null, null)))).isEqualTo(shown(others));
+    assertThat(occurrences(dir, marker)).isZero();
+    assertThat(store.flushedSeq(table)).isEqualTo(seq);
+    Table t = store.find(table);
+    assertThat(count(t.snapshots())).isEqualTo(1);
+    // No manifest keeps the removed files (and their column statistics) as deleted entries.
+    assertThat(t.currentSnapshot().allManifests(t.io()))
+        .noneMatch(org.apache.iceberg.ManifestFile::hasDeletedFiles);
+  }
+
+  @Test
+  void shouldRefuseToEraseFromASharedTable() {
+    assertThatThrownBy(() -> store.erase(everyType(7, TableKind.SHARED), "u1"))
+        .hasMessage("Cannot erase an owner's rows of chat.messages: only USER tables have owners");
+  }
+
+  @Test
+  void shouldDropTheColdTableWithItsFiles() throws Exception {
+    TableDef table = everyType(7, TableKind.USER);
+    store.flush(table, "f1", 1, versions(RowVersion.of("u1", full(1, 1))));
+    String location = store.find(table).location();
+
+    store.drop(table);
+
+    assertThat(store.find(table)).isNull();
+    try (var files = java.nio.file.Files.walk(Path.of(location))) {
+      assertThat(files.filter(java.nio.file.Files::isRegularFile).toList()).isEmpty();
+    }
+    // the name is free again for a new table
+    store.ensureTable(everyType(8, TableKind.USER));
+    assertThat(store.find(everyType(8, TableKind.USER))).isNotNull();
+  }
+
+  @Test
+  void shouldExpireOldSnapshotsSoReplacedFilesLeaveTheDisk() throws Exception {
+    TableDef table = everyType(7, TableKind.USER);
+    for (long f = 1; f <= 25; f++) {
+      store.flush(table, "f" + f, f, versions(RowVersion.of("u1", full(f, f))));
+    }
+    assertThat(count(store.find(table).snapshots())).isLessThanOrEqualTo(20);
+
+    store.flush(table, "update", 26, versions(RowVersion.of("u1", full(1, 26))));
+
+    Table t = store.find(table);
+    assertThat(count(t.snapshots())).isEqualTo(10);
+    long onDisk;
+    try (var files = java.nio.file.Files.walk(Path.of(t.location(), "data"))) {
+      onDisk = files.filter(p -> p.toString().endsWith(".parquet")).count();
+    }
+    int referencedByKept = 0;
+    java.util.Set<String> live = new java.util.HashSet<>();
+    for (org.apache.iceberg.Snapshot s : t.snapshots()) {
+      try (CloseableIterable<FileScanTask> tasks =
+          t.newScan().useSnapshot(s.snapshotId()).planFiles()) {
+        tasks.forEach(task -> live.add(task.file().location()));
+      }
+    }
+    referencedByKept = live.size();
+    assertThat(onDisk).isEqualTo(referencedByKept);
+    assertThat(drain(store.scan(table, "u1", null))).hasSize(25);
+  }
+
+  /** How many times the text occurs in the bytes of every file under the directory. */
+  private static int occurrences(Path root, String text) throws java.io.IOException {
+    byte[] needle = text.getBytes(StandardCharsets.UTF_8);
+    int n = 0;
+    try (var files = java.nio.file.Files.walk(root)) {
+      for (Path p : files.filter(java.nio.file.Files::isRegularFile).toList()) {
+        byte[] bytes = java.nio.file.Files.readAllBytes(p);
+        outer:
+        for (int i = 0; i + needle.length <= bytes.length; i++) {
+          for (int j = 0; j < needle.length; j++) {
+            if (bytes[i + j] != needle[j]) {
+              continue outer;
+            }
+          }
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
+  @Test
   void shouldReadNothingFromATableNeverFlushed() {
     TableDef table = everyType(7, TableKind.USER);
     assertThat(drain(store.scan(table, "u1", null))).isEmpty();

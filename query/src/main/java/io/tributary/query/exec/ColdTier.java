@@ -51,6 +51,18 @@ public interface ColdTier extends AutoCloseable {
    */
   ColdCursor scan(TableDef table, String owner, BoundExpression where);
 
+  /**
+   * Removes every row of one owner from a USER table's cold tier, for erasing a user: the files
+   * holding the owner's rows are rewritten without them in one commit, then every older snapshot is
+   * expired, which deletes from disk the files that held the owner's rows (also older versions kept
+   * only for earlier snapshots). Other owners' rows are unchanged, and so is the flushed position.
+   * Returns the number of rows removed; 0 for a table without a cold table.
+   */
+  long erase(TableDef table, String owner);
+
+  /** Drops a table's cold table and deletes its files; does nothing when it has none. */
+  void drop(TableDef table);
+
   /** Closes the catalog; idempotent. */
   @Override
   void close();
