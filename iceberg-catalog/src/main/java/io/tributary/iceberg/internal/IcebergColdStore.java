@@ -268,6 +268,12 @@ public final class IcebergColdStore implements ColdTier {
           "Cannot flush %s: the flush id must be 1 to 64 of A-Z a-z 0-9 _ -",
           table.qualifiedName());
     }
+    if (table.kind() == TableKind.STREAM) {
+      ensureTable(table); // refuses it
+    }
+    // Bad input is refused before anything is created or written.
+    Batch batch = new Batch(table);
+    versions.forEachRemaining(batch::add);
     Table t = require(table);
     Snapshot current = t.currentSnapshot();
     long flushed = flushedSeq(current);
@@ -276,8 +282,6 @@ public final class IcebergColdStore implements ColdTier {
       Snapshot s = earlier != null ? earlier : current;
       return new FlushCommit(flushId, flushed, 0, 0, s.snapshotId(), true);
     }
-    Batch batch = new Batch(table);
-    versions.forEachRemaining(batch::add);
     Rewrite rewrite = current == null ? new Rewrite() : findRewrites(t, table, batch);
     List<RowVersion> rows = new ArrayList<>(rewrite.kept);
     for (RowVersion v : batch.newest.values()) {

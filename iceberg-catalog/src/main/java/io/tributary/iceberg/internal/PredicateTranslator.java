@@ -48,8 +48,12 @@ public final class PredicateTranslator {
       return new Translation(Expressions.alwaysTrue(), true);
     }
     PredicateTranslator t = new PredicateTranslator(table);
-    Expression e = t.node(predicate, false);
-    return new Translation(e, t.complete);
+    try {
+      Expression e = t.node(predicate, false);
+      return new Translation(e, t.complete);
+    } catch (OutOfRange e) {
+      return new Translation(Expressions.alwaysTrue(), false);
+    }
   }
 
   private Expression unsupported() {
@@ -165,7 +169,7 @@ public final class PredicateTranslator {
     if (!ordering && col.type.kind() == ColumnType.Kind.DOUBLE && ((Double) value).isNaN()) {
       return unsupported();
     }
-    Object v = ColdSchema.toLiteral(col.type, value);
+    Object v = icebergLiteral(col, value);
     return switch (op) {
       case EQUALS -> Expressions.equal(col.name, v);
       case NOT_EQUALS -> Expressions.notEqual(col.name, v);
@@ -198,7 +202,7 @@ public final class PredicateTranslator {
         if (v == null || (col.type.kind() == ColumnType.Kind.DOUBLE && ((Double) v).isNaN())) {
           return unsupported();
         }
-        points.add(ColdSchema.toLiteral(col.type, v));
+        points.add(icebergLiteral(col, v));
         continue;
       }
       Expression range = Expressions.alwaysTrue();
@@ -207,7 +211,7 @@ public final class PredicateTranslator {
         if (v == null || !orderable(col, v)) {
           return unsupported();
         }
-        Object l = ColdSchema.toLiteral(col.type, v);
+        Object l = icebergLiteral(col, v);
         range =
             r.lowerKind() == Bound.BoundKind.CLOSED
                 ? Expressions.greaterThanOrEqual(col.name, l)
@@ -218,7 +222,7 @@ public final class PredicateTranslator {
         if (v == null || !orderable(col, v)) {
           return unsupported();
         }
-        Object u = ColdSchema.toLiteral(col.type, v);
+        Object u = icebergLiteral(col, v);
         range =
             Expressions.and(
                 range,
@@ -286,6 +290,22 @@ public final class PredicateTranslator {
       return s.chars().allMatch(ch -> ch < 0xD800);
     }
     return col.type.kind() != ColumnType.Kind.BYTES;
+  }
+
+  /** A canonical value as an Iceberg literal; one out of Iceberg's range is left to the filter. */
+  private static Object icebergLiteral(Col col, Object canonical) {
+    try {
+      return ColdSchema.toLiteral(col.type, canonical);
+    } catch (ArithmeticException e) {
+      throw new OutOfRange();
+    }
+  }
+
+  /** Thrown by {@link #icebergLiteral} and caught by {@link #translate}: nothing is pushed. */
+  private static final class OutOfRange extends RuntimeException {
+    OutOfRange() {
+      super(null, null, false, false);
+    }
   }
 
   /** The literal as a canonical value of the column's type, or null when it does not map. */

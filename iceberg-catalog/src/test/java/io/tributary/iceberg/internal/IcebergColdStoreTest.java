@@ -234,6 +234,20 @@ class IcebergColdStoreTest {
   }
 
   @Test
+  void shouldRecordAnEmptyFlushAsTheFlushedPosition() {
+    TableDef table = everyType(7, TableKind.USER);
+    FlushCommit first = store.flush(table, "f1", 5, versions());
+    store.flush(table, "f2", 9, versions(RowVersion.of("u1", full(1, 9))));
+    FlushCommit third = store.flush(table, "f3", 12, versions());
+
+    assertThat(first.alreadyCommitted()).isFalse();
+    assertThat(first.files()).isZero();
+    assertThat(third.flushedSeq()).isEqualTo(12);
+    assertThat(store.flushedSeq(table)).isEqualTo(12);
+    assertThat(drain(store.scan(table, "u1", null))).hasSize(1);
+  }
+
+  @Test
   void shouldAppendWithoutRewritingWhenAFlushOnlyAddsNewKeys() {
     TableDef table = everyType(7, TableKind.USER);
     store.flush(table, "f1", 1, versions(RowVersion.of("u1", full(1, 1))));
@@ -461,6 +475,15 @@ class IcebergColdStoreTest {
       }
     }
     return n;
+  }
+
+  @Test
+  void shouldNotCreateTheColdTableForARefusedFlush() {
+    TableDef table = everyType(7, TableKind.USER);
+
+    assertThatThrownBy(() -> store.flush(table, "f1", 1, versions(RowVersion.of(null, full(1, 1)))))
+        .hasMessage("Cannot flush chat.messages: rows of a USER table need an owner");
+    assertThat(store.find(table)).isNull();
   }
 
   @Test
