@@ -140,9 +140,12 @@ public final class IcebergColdStore implements ColdTier {
     Map<String, String> props = new HashMap<>();
     // Lower-case identifiers: JdbcCatalog looks its columns up in lower case when it checks its
     // schema at start-up, and with H2's default (upper case) it would try to add them again.
+    // No write delay: a commit (the pointer to a table's new metadata) is in the file before it
+    // returns, so a process crash right after a flush cannot undo the flush (FlushCrashTest; H2
+    // 2.5 passed it without the setting too: it is stated, not relied on by luck).
     props.put(
         CatalogProperties.URI,
-        "jdbc:h2:file:" + root.resolve("catalog") + ";DATABASE_TO_LOWER=TRUE");
+        "jdbc:h2:file:" + root.resolve("catalog") + ";DATABASE_TO_LOWER=TRUE;WRITE_DELAY=0");
     props.put(CatalogProperties.WAREHOUSE_LOCATION, warehouse.toString());
     props.put("jdbc.schema-version", "V1");
     props.put(CatalogProperties.CLIENT_POOL_SIZE, "2");

@@ -197,11 +197,22 @@ public final class LocalFileIO implements FileIO {
     }
   }
 
+  /** Makes a new directory entry durable (best effort: not every file system allows it). */
+  private static void syncDirectory(Path dir) {
+    try (java.nio.channels.FileChannel channel =
+        java.nio.channels.FileChannel.open(dir, java.nio.file.StandardOpenOption.READ)) {
+      channel.force(true);
+    } catch (IOException | UnsupportedOperationException e) {
+      // the data itself was synced; the entry follows with the next sync of the directory
+    }
+  }
+
   private static final class LocalOutputStream extends PositionOutputStream {
     private final Path temp;
     private final Path target;
     private final boolean overwrite;
     private final String location;
+    private final java.io.FileOutputStream file;
     private final java.io.OutputStream out;
     private long pos;
     private boolean closed;
@@ -212,7 +223,8 @@ public final class LocalFileIO implements FileIO {
       this.target = target;
       this.overwrite = overwrite;
       this.location = location;
-      this.out = new java.io.BufferedOutputStream(Files.newOutputStream(temp), 64 * 1024);
+      this.file = new java.io.FileOutputStream(temp.toFile());
+      this.out = new java.io.BufferedOutputStream(file, 64 * 1024);
     }
 
     @Override
@@ -243,7 +255,12 @@ public final class LocalFileIO implements FileIO {
         return;
       }
       closed = true;
-      out.close();
+      try (out) {
+        // On disk before it is in place: a committed flush lets the log truncate behind it, so
+        // its files must survive a crash of the machine, not only of the process.
+        out.flush();
+        file.getFD().sync();
+      }
       try {
         if (overwrite) {
           Files.move(
@@ -253,6 +270,7 @@ public final class LocalFileIO implements FileIO {
           Files.createLink(target, temp);
           Files.delete(temp);
         }
+        syncDirectory(target.toAbsolutePath().getParent());
       } catch (FileAlreadyExistsException e) {
         Files.deleteIfExists(temp);
         throw new AlreadyExistsException("Cannot create %s: the file exists", location);
