@@ -738,6 +738,60 @@ public final class IcebergColdStore implements ColdTier {
   }
 
   @Override
+  public List<RowVersion> lookup(TableDef table, String owner, List<Object[]> keys) {
+    int[] pk = table.primaryKeyIndexes();
+    List<ColumnType> pkTypes = table.primaryKeyTypes();
+    String scanOwner = table.kind() == TableKind.USER ? owner : null;
+    Set<Key> wanted = new HashSet<>();
+    List<Object> firstValues = new ArrayList<>();
+    for (Object[] key : keys) {
+      boolean fits = key.length == pk.length;
+      for (int i = 0; fits && i < pk.length; i++) {
+        fits = key[i] != null && ColdSchema.isCanonical(pkTypes.get(i), key[i]);
+      }
+      if (!fits) {
+        throw TributaryException.of(
+            ErrorCode.INVALID_ARGUMENT,
+            "Cannot look up keys of %s: a key does not fit its primary key %s",
+            table.qualifiedName(),
+            pkTypes);
+      }
+      wanted.add(new Key(scanOwner, RowCodec.encode(pkTypes, key)));
+      firstValues.add(ColdSchema.toLiteral(pkTypes.get(0), key[0]));
+    }
+    Table t = table.kind() == TableKind.STREAM ? null : find(table);
+    if (keys.isEmpty() || t == null || t.currentSnapshot() == null) {
+      return List.of();
+    }
+    Expression filter = org.apache.iceberg.expressions.Expressions.alwaysTrue();
+    if (scanOwner != null) {
+      filter = org.apache.iceberg.expressions.Expressions.equal(ColdSchema.OWNER, scanOwner);
+    }
+    if (firstValues.size() <= OWNER_FILTER_LIMIT) {
+      filter =
+          org.apache.iceberg.expressions.Expressions.and(
+              filter,
+              org.apache.iceberg.expressions.Expressions.in(
+                  table.primaryKey().get(0), firstValues));
+    }
+    RowPredicate isWanted =
+        row -> {
+          Object[] values = new Object[pk.length];
+          for (int i = 0; i < pk.length; i++) {
+            values[i] = row[pk[i]];
+          }
+          return wanted.contains(new Key(scanOwner, RowCodec.encode(pkTypes, values)));
+        };
+    List<RowVersion> found = new ArrayList<>();
+    try (ColdCursor cursor =
+        new ArrowColdCursor(
+            table, t.newScan().filter(filter), SCAN_BATCH_ROWS, scanOwner, isWanted)) {
+      cursor.forEachRemaining(found::add);
+    }
+    return found;
+  }
+
+  @Override
   public void close() {
     try {
       catalog.close();

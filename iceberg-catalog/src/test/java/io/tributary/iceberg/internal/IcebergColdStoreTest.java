@@ -487,6 +487,31 @@ class IcebergColdStoreTest {
   }
 
   @Test
+  void shouldLookUpTheColdVersionsOfSomeKeysOfOneOwner() {
+    TableDef table = everyType(7, TableKind.USER);
+    List<RowVersion> batch = new ArrayList<>();
+    for (long id = 1; id <= 60; id++) {
+      batch.add(RowVersion.of("u" + (id % 3), full(id, id)));
+    }
+    store.flush(table, "f1", 60, batch.iterator());
+
+    List<RowVersion> found =
+        store.lookup(
+            table,
+            "u1",
+            List.<Object[]>of(new Object[] {1L}, new Object[] {4L}, new Object[] {2L}));
+
+    // 2 belongs to u2, 99 to nobody: only u1's keys come back
+    assertThat(found).extracting(v -> v.row()[0]).containsExactlyInAnyOrder(1L, 4L);
+    assertThat(found).allMatch(v -> v.owner().equals("u1"));
+    assertThat(store.lookup(table, "u1", List.<Object[]>of(new Object[] {99L}))).isEmpty();
+    assertThat(store.lookup(table, "u1", List.<Object[]>of())).isEmpty();
+    assertThatThrownBy(() -> store.lookup(table, "u1", List.<Object[]>of(new Object[] {"1"})))
+        .hasMessage(
+            "Cannot look up keys of chat.messages: a key does not fit its primary key [BIGINT]");
+  }
+
+  @Test
   void shouldReadNothingFromATableNeverFlushed() {
     TableDef table = everyType(7, TableKind.USER);
     assertThat(drain(store.scan(table, "u1", null))).isEmpty();

@@ -3,6 +3,7 @@ package io.tributary.query.exec;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.expr.BoundExpression;
 import java.util.Iterator;
+import java.util.List;
 
 /**
  * The cold tier as the query layer sees it: the flushed history of USER and SHARED tables, kept as
@@ -50,6 +51,15 @@ public interface ColdTier extends AutoCloseable {
    * and row groups and applied to every row, so the cursor returns exactly the matching rows.
    */
   ColdCursor scan(TableDef table, String owner, BoundExpression where);
+
+  /**
+   * The cold versions of some primary keys of one owner's rows ({@code owner} null for a SHARED
+   * table): for an UPDATE or DELETE of a flushed row, and for the primary-key check of an INSERT
+   * across tiers. Each key holds the primary key's canonical values in key order; keys that are not
+   * in the cold tier are absent from the result, which is in no particular order. Fails with
+   * INVALID_ARGUMENT for a key that does not fit the primary key.
+   */
+  List<RowVersion> lookup(TableDef table, String owner, List<Object[]> keys);
 
   /**
    * Removes every row of one owner from a USER table's cold tier, for erasing a user: the files
