@@ -292,7 +292,9 @@ public final class IcebergColdStore implements ColdTier {
         rows.add(v);
       }
     }
-    List<DataFile> written = write(t, table, flushId, rows);
+    // Named after the flush id and its position: a retry rewrites the same names, and no file of a
+    // committed flush can be overwritten (a flush with the same id and position is a no-op above).
+    List<DataFile> written = write(t, table, flushId + "-" + upToSeq, rows);
     long newFlushed = Math.max(flushed, upToSeq);
     try {
       if (rewrite.files.isEmpty()) {
@@ -550,7 +552,7 @@ public final class IcebergColdStore implements ColdTier {
 
   /**
    * Writes the rows, one file per owner bucket, each sorted by owner then {@code _seq}. The files
-   * are named after the flush id and the bucket, so a retry of a flush whose attempt crashed before
+   * are named after {@code name} and the bucket, so a retry of a flush whose attempt crashed before
    * its commit overwrites that attempt's files rather than leaving them behind.
    */
   static List<DataFile> write(Table t, TableDef table, String flushId, List<RowVersion> rows) {

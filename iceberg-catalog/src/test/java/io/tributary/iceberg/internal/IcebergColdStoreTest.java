@@ -175,7 +175,7 @@ class IcebergColdStoreTest {
     }
     // The crashed attempt: its files are written, its commit never happens.
     List<org.apache.iceberg.DataFile> crashed =
-        IcebergColdStore.write(store.find(table), table, "f2", batch);
+        IcebergColdStore.write(store.find(table), table, "f2-40", batch); // flush id, position
     assertThat(crashed).isNotEmpty();
 
     FlushCommit retry = store.flush(table, "f2", 40, batch.iterator());
