@@ -65,6 +65,27 @@ class ArchitectureTest {
                   + " io.tributary.log; the server owns every byte of the protocol (DESIGN.md"
                   + " section 2)");
 
+  /**
+   * DESIGN.md section 2: the cold tier implements query/'s interfaces and knows no other module.
+   */
+  @ArchTest
+  static final ArchRule coldTierKnowsOnlyQuery =
+      noClasses()
+          .that()
+          .resideInAPackage("io.tributary.iceberg..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage(
+              "io.tributary.log..",
+              "io.tributary.materializer..",
+              "io.tributary.live..",
+              "io.tributary.server..",
+              "io.tributary.api..",
+              "io.tributary.client..",
+              "org.apache.kafka..",
+              "io.grpc..")
+          .because("iceberg-catalog depends on query/ only (DESIGN.md section 2)");
+
   /** The command line talks to a server through the SDK's public API only. */
   @ArchTest
   static final ArchRule cliUsesOnlyTheSdksPublicApi =
