@@ -46,6 +46,15 @@ public enum ErrorCode {
   TIMEOUT,
   /** A failure the server did not expect, or a call-level failure without a code. */
   INTERNAL,
+  /** No source (CREATE SOURCE) has the name. */
+  SOURCE_NOT_FOUND,
+  SOURCE_EXISTS,
+  /** The source database cannot be reached or refuses the login. */
+  SOURCE_UNAVAILABLE,
+  /** The source database lacks what the statement needs (publication, table, primary key). */
+  SOURCE_INVALID,
+  /** A source column has a type Tributary cannot represent. */
+  UNSUPPORTED_TYPE,
   /** The call did not complete within the client's call timeout. */
   DEADLINE_EXCEEDED,
   /**

@@ -24,6 +24,7 @@ public final class Analyzer {
   private final WriteAnalyzer writes;
   private final ReadAnalyzer reads;
   private final LiveAnalyzer live;
+  private final SourceAnalyzer sources;
 
   public Analyzer(Catalog catalog, Environment env) {
     this.ddl = new DdlAnalyzer(catalog, env);
@@ -31,6 +32,7 @@ public final class Analyzer {
     this.writes = new WriteAnalyzer(catalog, env);
     this.reads = new ReadAnalyzer(catalog, env);
     this.live = new LiveAnalyzer(catalog, env);
+    this.sources = new SourceAnalyzer(catalog, env);
   }
 
   /**
@@ -153,6 +155,11 @@ public final class Analyzer {
     @Override
     public Action visit(Statement.KillLiveQuery s) {
       return LiveAnalyzer.killLiveQuery(s, actor.role());
+    }
+
+    @Override
+    public Action visit(Statement.Source s) {
+      return sources.analyze(s, actor);
     }
   }
 }

@@ -35,5 +35,17 @@ public enum ErrorCode {
   RESUME_POSITION_LOST,
   UNAVAILABLE,
   TIMEOUT,
-  INTERNAL
+  INTERNAL,
+  /** No source (CREATE SOURCE) has the name. */
+  SOURCE_NOT_FOUND,
+  SOURCE_EXISTS,
+  /** The source database cannot be reached or refuses the login (host, port, credentials). */
+  SOURCE_UNAVAILABLE,
+  /**
+   * The source database does not have what the statement needs: the publication, the table, its
+   * primary key, replication permission.
+   */
+  SOURCE_INVALID,
+  /** A source column has a type that Tributary cannot represent. */
+  UNSUPPORTED_TYPE
 }

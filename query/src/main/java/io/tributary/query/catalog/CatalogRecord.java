@@ -8,15 +8,17 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * One record of the compacted catalog topic: the current state of one namespace, table or user,
- * keyed by kind and name; a null value is a tombstone. Values are versioned JSON; readers accept
- * every version ever written.
+ * One record of the compacted catalog topic: the current state of one namespace, table, user,
+ * source or source position, keyed by kind and name; a null value is a tombstone. Values are
+ * versioned JSON; readers accept every version ever written.
  */
 public record CatalogRecord(Kind kind, String name, Object value) {
   public enum Kind {
     NAMESPACE("ns"),
     TABLE("table"),
-    USER("user");
+    USER("user"),
+    SOURCE("source"),
+    SOURCE_POSITION("source-position");
 
     private final String prefix;
 
@@ -39,6 +41,14 @@ public record CatalogRecord(Kind kind, String name, Object value) {
 
   public static CatalogRecord user(UserDef user) {
     return new CatalogRecord(Kind.USER, user.name(), user);
+  }
+
+  public static CatalogRecord source(SourceDef source) {
+    return new CatalogRecord(Kind.SOURCE, source.name(), source);
+  }
+
+  public static CatalogRecord sourcePosition(String source, SourcePosition position) {
+    return new CatalogRecord(Kind.SOURCE_POSITION, source, position);
   }
 
   public static CatalogRecord tombstone(Kind kind, String name) {
@@ -86,6 +96,8 @@ public record CatalogRecord(Kind kind, String name, Object value) {
             case NAMESPACE -> NamespaceDef.class;
             case TABLE -> TableDef.class;
             case USER -> UserDef.class;
+            case SOURCE -> SourceDef.class;
+            case SOURCE_POSITION -> SourcePosition.class;
           };
       return new CatalogRecord(kind, name, MAPPER.treeToValue(envelope.value(), type));
     } catch (IOException e) {

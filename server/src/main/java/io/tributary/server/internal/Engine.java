@@ -28,6 +28,7 @@ import io.tributary.server.StatementOutcome;
 import io.tributary.server.StatementRunner;
 import io.tributary.server.SubscriptionAnalyzer;
 import io.tributary.server.auth.Passwords;
+import io.tributary.source.Sources;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,6 +62,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
   private final QueryEngine queries;
   private final Duration writeTimeout;
   private final LiveHub live;
+  private final Sources sources;
   private final Object catalogLock = new Object();
 
   /**
@@ -87,7 +89,8 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
       Outcomes outcomes,
       NodeEnvironment env,
       Duration writeTimeout,
-      LiveHub live) {
+      LiveHub live,
+      Sources sources) {
     this.log = log;
     this.catalogStore = catalogStore;
     this.catalog = catalogStore.catalog();
@@ -97,6 +100,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
     this.queries = new QueryEngine(catalog);
     this.writeTimeout = writeTimeout;
     this.live = live;
+    this.sources = sources;
   }
 
   @Override
@@ -211,7 +215,9 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
       return new StatementOutcome.Rows(
           text,
           queries.select(
-              r.sql(), r.params(), new PrincipalRows(catalog, hot, live, r.userId(), r.role())));
+              r.sql(),
+              r.params(),
+              new PrincipalRows(catalog, hot, live, sources, r.userId(), r.role())));
     }
 
     @Override
@@ -236,6 +242,16 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
     @Override
     public StatementOutcome visit(Action.Done d) {
       return new StatementOutcome.Done(text, d.tag());
+    }
+
+    @Override
+    public StatementOutcome visit(Action.SourceChange c) {
+      try {
+        catalogStore.append(sources.prepare(c));
+      } finally {
+        sources.catalogChanged();
+      }
+      return new StatementOutcome.Done(text, c.tag());
     }
   }
 

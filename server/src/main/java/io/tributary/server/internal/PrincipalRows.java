@@ -11,6 +11,7 @@ import io.tributary.query.catalog.TableKind;
 import io.tributary.query.catalog.UserDef;
 import io.tributary.query.exec.HotTier;
 import io.tributary.query.exec.RowSource;
+import io.tributary.source.Sources;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,16 +26,19 @@ final class PrincipalRows implements RowSource {
   private final Catalog catalog;
   private final HotTier hot;
   private final LiveHub live;
+  private final Sources sources;
   private final String userId;
   private final Role role;
 
   /**
    * @param userId the acting account's id: the owner of the rows it reads
    */
-  PrincipalRows(Catalog catalog, HotTier hot, LiveHub live, String userId, Role role) {
+  PrincipalRows(
+      Catalog catalog, HotTier hot, LiveHub live, Sources sources, String userId, Role role) {
     this.catalog = catalog;
     this.hot = hot;
     this.live = live;
+    this.sources = sources;
     this.userId = userId;
     this.role = role;
   }
@@ -65,6 +69,10 @@ final class PrincipalRows implements RowSource {
       }
     } else if (table.equals(SystemTables.LIVE)) {
       rows.addAll(live.systemLiveRows(userId, role));
+    } else if (table.equals(SystemTables.SOURCES)) {
+      if (role.administers()) { // sources are catalog objects of dba and system
+        rows.addAll(sources.statusRows());
+      }
     } else if (table.equals(SystemTables.TABLES)) {
       for (TableDef t : catalog.tables(null)) {
         if (!Authorizer.mayRead(role, t)) {

@@ -1,0 +1,459 @@
+package io.tributary.source.internal;
+
+import io.tributary.log.Log;
+import io.tributary.log.LogPosition;
+import io.tributary.query.Environment;
+import io.tributary.query.catalog.Catalog;
+import io.tributary.query.catalog.CatalogRecord;
+import io.tributary.query.catalog.SourceDef;
+import io.tributary.query.catalog.SourcePosition;
+import io.tributary.query.catalog.TableDef;
+import io.tributary.source.Sources;
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.postgresql.PGConnection;
+import org.postgresql.replication.LogSequenceNumber;
+import org.postgresql.replication.PGReplicationStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One source's replication stream, on its own thread: reads pgoutput with {@code readPending()}
+ * (never the blocking {@code read()}, which hangs in pgjdbc 42.7.11 to 42.7.14), turns each
+ * committed change of a mapped table into a command, and acknowledges a transaction's end LSN to
+ * PostgreSQL only after its commands are durable in the log and the source's position record after
+ * them. A restart skips every transaction at or before that position. Failures (PostgreSQL down,
+ * the slot gone, the log refusing) are retried with backoff; the state says so.
+ *
+ * <p>Lifecycle: NEW → STARTING → STREAMING ⇄ RETRYING → STOPPED (from any state, by {@link #stop}).
+ */
+final class SourceRunner {
+  enum State {
+    NEW,
+    STARTING,
+    STREAMING,
+    RETRYING,
+    STOPPED
+  }
+
+  private static final Logger LOG = LoggerFactory.getLogger(SourceRunner.class);
+  private static final int STATUS_INTERVAL_MS = 150;
+  private static final long FLUSH_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+  private static final int FLUSH_EVERY_COMMANDS = 1_000;
+  private static final long LAG_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+  private static final long MAX_BACKOFF_MS = 10_000;
+  private static final long APPEND_TIMEOUT_SECONDS = 60;
+
+  final SourceDef def;
+  private final Catalog catalog;
+  private final Log log;
+  private final Sources.CatalogAppender appender;
+  private final ChangeWriter writer;
+  private final Thread thread;
+  private final Object sleeper = new Object();
+
+  private volatile boolean stopping;
+  private volatile State state = State.NEW;
+  private volatile String lastError;
+  private volatile long ackedLsn;
+  private volatile long lagBytes = -1;
+  private volatile long behindSinceNanos = -1;
+  private final AtomicLong applied = new AtomicLong();
+  private final AtomicLong skipped = new AtomicLong();
+
+  // the stream thread's own state
+  private final Map<Integer, PgOutput.Relation> relations = new HashMap<>();
+  private final List<Object[]> txn = new ArrayList<>();
+  private final List<CompletableFuture<LogPosition>> pending = new ArrayList<>();
+  private boolean inTxn;
+  private long position;
+  private long pendingEnd;
+  private long lastFlushNanos;
+  private long lastLagNanos;
+
+  SourceRunner(
+      SourceDef def,
+      Catalog catalog,
+      Log log,
+      Sources.CatalogAppender appender,
+      Environment env,
+      String lastError) {
+    this.def = def;
+    this.catalog = catalog;
+    this.log = log;
+    this.appender = appender;
+    this.writer = new ChangeWriter(catalog, log, env);
+    this.lastError = lastError;
+    this.thread = new Thread(this::run, "tributary-source-" + def.name());
+    thread.setDaemon(true);
+  }
+
+  void start() {
+    state = State.STARTING;
+    thread.start();
+  }
+
+  /** Stops the stream and waits for its thread; acknowledges nothing more. */
+  void stop() {
+    stopping = true;
+    synchronized (sleeper) {
+      sleeper.notifyAll();
+    }
+    try {
+      thread.join(30_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    state = State.STOPPED;
+  }
+
+  State state() {
+    return state;
+  }
+
+  String lastError() {
+    return lastError;
+  }
+
+  long ackedLsn() {
+    return ackedLsn;
+  }
+
+  long lagBytes() {
+    return lagBytes;
+  }
+
+  double lagSeconds() {
+    long since = behindSinceNanos;
+    return since < 0 ? 0.0 : (System.nanoTime() - since) / 1e9;
+  }
+
+  long applied() {
+    return applied.get();
+  }
+
+  long skipped() {
+    return skipped.get();
+  }
+
+  private void run() {
+    long backoff = 100;
+    while (!stopping) {
+      try {
+        stream();
+        backoff = 100;
+      } catch (Exception | AssertionError e) {
+        if (stopping) {
+          break;
+        }
+        state = State.RETRYING;
+        lastError = e.getMessage() == null ? e.toString() : e.getMessage();
+        LOG.warn("Source {}: {}; retrying in {} ms", def.name(), lastError, backoff);
+        synchronized (sleeper) {
+          try {
+            if (!stopping) {
+              sleeper.wait(backoff);
+            }
+          } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            break;
+          }
+        }
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      }
+    }
+    state = State.STOPPED;
+  }
+
+  private void stream() throws SQLException {
+    position = catalog.sourcePosition(def.name()).map(SourcePosition::lsn).orElse(0L);
+    relations.clear();
+    txn.clear();
+    pending.clear();
+    inTxn = false;
+    pendingEnd = position;
+    try (Connection plain = PgConnections.open(def, "stream source " + def.name())) {
+      try (Connection replConnection = PgConnections.openReplication(def)) {
+        PGConnection repl = replConnection.unwrap(PGConnection.class);
+        ensureSlot(plain, repl);
+        PGReplicationStream stream =
+            repl.getReplicationAPI()
+                .replicationStream()
+                .logical()
+                .withSlotName(def.slot())
+                .withSlotOption("proto_version", "1")
+                .withSlotOption("publication_names", def.publication())
+                .withStatusInterval(STATUS_INTERVAL_MS, TimeUnit.MILLISECONDS)
+                .withAutomaticFlush(false)
+                .start();
+        state = State.STREAMING;
+        LOG.info("Source {}: streaming slot {} from {}", def.name(), def.slot(), lsn(position));
+        try {
+          loop(stream, plain);
+        } finally {
+          stream.close();
+        }
+      }
+    }
+  }
+
+  private void ensureSlot(Connection plain, PGConnection repl) throws SQLException {
+    try (PreparedStatement ps =
+        plain.prepareStatement(
+            "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = ?")) {
+      ps.setString(1, def.slot());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (rs.next()) {
+          return;
+        }
+      }
+    }
+    var info =
+        repl.getReplicationAPI()
+            .createReplicationSlot()
+            .logical()
+            .withSlotName(def.slot())
+            .withOutputPlugin("pgoutput")
+            .make();
+    lastError =
+        "replication slot "
+            + def.slot()
+            + " was missing and was created again at "
+            + info.getConsistentPoint()
+            + ": changes committed while it was missing were not streamed";
+    LOG.warn("Source {}: {}", def.name(), lastError);
+  }
+
+  private void loop(PGReplicationStream stream, Connection plain) throws SQLException {
+    lastFlushNanos = System.nanoTime();
+    while (!stopping) {
+      ByteBuffer buffer = stream.readPending();
+      if (buffer != null) {
+        handle(PgOutput.decode(buffer));
+        if (pending.size() >= FLUSH_EVERY_COMMANDS) {
+          flush(stream);
+        }
+        continue;
+      }
+      // caught up with what PostgreSQL sent
+      long now = System.nanoTime();
+      if (pendingEnd > position || !pending.isEmpty()) {
+        if (now - lastFlushNanos >= FLUSH_INTERVAL_NANOS || !inTxn) {
+          flush(stream);
+        }
+      } else if (!inTxn) {
+        // idle: acknowledge what PostgreSQL sent (keepalives), so unrelated WAL is released
+        long received = stream.getLastReceiveLSN().asLong();
+        if (received > ackedLsn) {
+          acknowledge(stream, received, false);
+        }
+      }
+      if (now - lastLagNanos >= LAG_INTERVAL_NANOS) {
+        measureLag(plain);
+        lastLagNanos = now;
+      }
+      LockSupport.parkNanos(200_000);
+    }
+  }
+
+  private void handle(PgOutput.Message message) {
+    if (message instanceof PgOutput.Begin) {
+      inTxn = true;
+      txn.clear();
+    } else if (message instanceof PgOutput.Relation r) {
+      relations.put(r.id(), r);
+    } else if (message instanceof PgOutput.Insert i) {
+      add(i.relation(), i);
+    } else if (message instanceof PgOutput.Update u) {
+      add(u.relation(), u);
+    } else if (message instanceof PgOutput.Delete d) {
+      add(d.relation(), d);
+    } else if (message instanceof PgOutput.Commit c) {
+      inTxn = false;
+      commit(c);
+    } else if (message instanceof PgOutput.Truncate) {
+      LOG.warn("Source {}: TRUNCATE is not replicated", def.name());
+    }
+  }
+
+  private void add(int relationId, PgOutput.Message change) {
+    PgOutput.Relation r = relations.get(relationId);
+    if (r != null && def.table(r.schema(), r.table()).isPresent()) {
+      txn.add(new Object[] {r, change});
+    }
+  }
+
+  private final Map<String, Mapping> mappings = new HashMap<>();
+
+  private Mapping mapping(PgOutput.Relation r) {
+    SourceDef.SourceTable t = def.table(r.schema(), r.table()).orElseThrow();
+    TableDef target = catalog.table(t.namespace(), t.target()).orElse(null);
+    if (target == null) {
+      return null;
+    }
+    String key = r.id() + "/" + target.id() + "/" + r.columns().hashCode();
+    return mappings.computeIfAbsent(
+        key,
+        k ->
+            new Mapping(
+                t,
+                target,
+                r.columns().stream().map(PgOutput.Column::name).toList(),
+                r.columns().stream().map(PgOutput.Column::typeOid).toList()));
+  }
+
+  private void commit(PgOutput.Commit c) {
+    if (c.endLsn() <= position) {
+      txn.clear(); // already in the log: written before a restart
+      return;
+    }
+    writer.requestIds("source/" + def.name() + "/" + c.endLsn());
+    for (Object[] entry : txn) {
+      PgOutput.Relation r = (PgOutput.Relation) entry[0];
+      Mapping m = mapping(r);
+      if (m == null || c.endLsn() <= m.table.snapshotLsn()) {
+        continue; // the table is gone, or the change is already in the table's copy
+      }
+      apply(m, (PgOutput.Message) entry[1]);
+    }
+    txn.clear();
+    pendingEnd = c.endLsn();
+  }
+
+  private void apply(Mapping m, PgOutput.Message change) {
+    if (change instanceof PgOutput.Insert i) {
+      List<String> row = i.row().values();
+      track(writer.insert(m.target, m.owner(row), m.columns, m.values(row)));
+    } else if (change instanceof PgOutput.Update u) {
+      {
+        List<String> row = u.row().values();
+        List<String> old = u.old() == null ? null : u.old().values();
+        List<String> keyRow = old != null && m.hasKey(old) ? old : row;
+        String owner = m.owner(row);
+        String oldOwner = old != null && !u.oldIsKeyOnly() ? m.owner(old) : owner;
+        if (m.ownerPosition >= 0 && oldOwner != null && !oldOwner.equals(owner)) {
+          // the row moves to another user: it leaves the old owner's rows
+          track(writer.delete(m.target, oldOwner, m.keys, m.keyValues(keyRow)));
+          track(writer.insert(m.target, owner, m.columns, m.values(fill(row, old))));
+          return;
+        }
+        List<String> columns = new ArrayList<>();
+        List<Object> values = new ArrayList<>();
+        for (int k = 0; k < m.columns.size(); k++) {
+          String text = row.get(m.positions.get(k));
+          if (text != PgOutput.UNCHANGED) {
+            columns.add(m.columns.get(k));
+            values.add(PgTypes.value(m.oids.get(k), text));
+          }
+        }
+        track(writer.update(m.target, owner, columns, values, m.keys, m.keyValues(keyRow)));
+      }
+    } else if (change instanceof PgOutput.Delete d) {
+      {
+        List<String> old = d.old().values();
+        String owner = d.oldIsKeyOnly() ? null : m.owner(old);
+        if (m.ownerPosition >= 0 && owner == null) {
+          skipped.incrementAndGet(); // without the owner the row cannot be found
+          return;
+        }
+        track(writer.delete(m.target, owner, m.keys, m.keyValues(old)));
+      }
+    }
+  }
+
+  /** The new row with unchanged TOAST values taken from the old row. */
+  private static List<String> fill(List<String> row, List<String> old) {
+    List<String> out = new ArrayList<>(row);
+    for (int i = 0; i < out.size(); i++) {
+      if (out.get(i) == PgOutput.UNCHANGED && old != null) {
+        out.set(i, old.get(i));
+      }
+    }
+    return out;
+  }
+
+  private void track(CompletableFuture<LogPosition> append) {
+    if (append == null) {
+      skipped.incrementAndGet(); // the owner is not a user
+    } else {
+      pending.add(append);
+      applied.incrementAndGet();
+    }
+  }
+
+  /**
+   * Waits until every appended command is durable, records the position after them, then
+   * acknowledges it to PostgreSQL.
+   */
+  private void flush(PGReplicationStream stream) throws SQLException {
+    for (CompletableFuture<LogPosition> append : pending) {
+      try {
+        append.get(APPEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("the log refused a change: " + e.getCause(), e);
+      } catch (TimeoutException e) {
+        throw new IllegalStateException("the log did not accept a change in time", e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted", e);
+      }
+    }
+    pending.clear();
+    lastFlushNanos = System.nanoTime();
+    if (pendingEnd > position) {
+      appender.append(
+          List.of(CatalogRecord.sourcePosition(def.name(), new SourcePosition(pendingEnd))));
+      position = pendingEnd;
+      acknowledge(stream, pendingEnd, true);
+    }
+  }
+
+  private void acknowledge(PGReplicationStream stream, long lsn, boolean now) throws SQLException {
+    LogSequenceNumber l = LogSequenceNumber.valueOf(lsn);
+    stream.setFlushedLSN(l);
+    stream.setAppliedLSN(l);
+    if (now) {
+      stream.forceUpdateStatus();
+    }
+    ackedLsn = lsn;
+  }
+
+  private void measureLag(Connection plain) throws SQLException {
+    try (PreparedStatement ps =
+        plain.prepareStatement(
+            "SELECT pg_current_wal_lsn() - confirmed_flush_lsn FROM pg_replication_slots"
+                + " WHERE slot_name = ?")) {
+      ps.setString(1, def.slot());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (rs.next()) {
+          long bytes = Math.max(0, rs.getLong(1));
+          lagBytes = bytes;
+          if (bytes == 0 || (bytes < 64 * 1024 && !inTxn && pending.isEmpty())) {
+            behindSinceNanos = -1;
+          } else if (behindSinceNanos < 0) {
+            behindSinceNanos = System.nanoTime();
+          }
+        } else {
+          throw new IllegalStateException("replication slot " + def.slot() + " was dropped");
+        }
+      }
+    }
+  }
+
+  static String lsn(long lsn) {
+    return LogSequenceNumber.valueOf(lsn).asString();
+  }
+}
