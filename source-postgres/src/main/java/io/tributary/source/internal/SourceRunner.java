@@ -3,6 +3,7 @@ package io.tributary.source.internal;
 import io.tributary.log.Log;
 import io.tributary.log.LogPosition;
 import io.tributary.query.Environment;
+import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.Catalog;
 import io.tributary.query.catalog.CatalogRecord;
 import io.tributary.query.catalog.SourceDef;
@@ -327,7 +328,15 @@ final class SourceRunner {
       if (m == null || c.endLsn() <= m.table.snapshotLsn()) {
         continue; // the table is gone, or the change is already in the table's copy
       }
-      apply(m, (PgOutput.Message) entry[1]);
+      try {
+        apply(m, (PgOutput.Message) entry[1]);
+      } catch (TributaryException e) {
+        // a change Tributary refuses (a value that does not fit, a NULL into NOT NULL) is
+        // skipped and reported; it would be refused the same way on every retry
+        skipped.incrementAndGet();
+        lastError = "skipped a change of " + m.table.sourceName() + ": " + e.getMessage();
+        LOG.warn("Source {}: {}", def.name(), lastError);
+      }
     }
     txn.clear();
     pendingEnd = c.endLsn();
@@ -350,14 +359,24 @@ final class SourceRunner {
           track(writer.insert(m.target, owner, m.columns, m.values(fill(row, old))));
           return;
         }
+        List<Object> oldKey = m.keyValues(keyRow);
+        if (!oldKey.equals(m.keyValues(row))) {
+          // the key changed: the row with the old key goes, one with the new key comes
+          track(writer.delete(m.target, owner, m.keys, oldKey));
+          track(writer.insert(m.target, owner, m.columns, m.values(fill(row, old))));
+          return;
+        }
         List<String> columns = new ArrayList<>();
         List<Object> values = new ArrayList<>();
         for (int k = 0; k < m.columns.size(); k++) {
           String text = row.get(m.positions.get(k));
-          if (text != PgOutput.UNCHANGED) {
+          if (text != PgOutput.UNCHANGED && !m.keys.contains(m.columns.get(k))) {
             columns.add(m.columns.get(k));
             values.add(PgTypes.value(m.oids.get(k), text));
           }
+        }
+        if (columns.isEmpty()) {
+          return; // nothing but the key, unchanged
         }
         track(writer.update(m.target, owner, columns, values, m.keys, m.keyValues(keyRow)));
       }
