@@ -602,7 +602,7 @@ public final class StatementParser {
       if (notYet != null) {
         throw notYet;
       }
-      throw error(peek(), "expected NAMESPACE, TABLE, USER or SOURCE after CREATE");
+      throw error(peek(), "expected NAMESPACE, TABLE or USER after CREATE");
     }
 
     private Statement createTable(TableKind prefix) {
@@ -921,7 +921,7 @@ public final class StatementParser {
       if (notYet != null) {
         throw notYet;
       }
-      throw error(peek(), "expected NAMESPACE, TABLE, USER or SOURCE after DROP");
+      throw error(peek(), "expected NAMESPACE, TABLE or USER after DROP");
     }
 
     private Statement show() {
