@@ -444,6 +444,72 @@ class PostgresSourceEndToEndTest {
     }
   }
 
+  @Test
+  void shouldCreateTheSlotAgainAndSayChangesWereMissedWhenItIsDropped() {
+    pg.execute(
+        db,
+        "CREATE TABLE notes (id INT PRIMARY KEY, body TEXT)",
+        "ALTER TABLE notes OWNER TO src_" + n,
+        "CREATE PUBLICATION tributary FOR TABLE notes");
+    TributaryClient root = root(SharedServer.url());
+    String ns = "slot_" + n;
+    root.update(
+        "CREATE NAMESPACE "
+            + ns
+            + "; CREATE SHARED TABLE "
+            + ns
+            + ".notes (id INT PRIMARY KEY,"
+            + " body TEXT)");
+    String source = createSource(root, "tributary");
+    root.update("ALTER SOURCE " + source + " MAP TABLE public.notes INTO " + ns + ".notes");
+    Recorder seen = new Recorder();
+    closing.add(0, root.subscribe("SUBSCRIBE TO " + ns + ".notes", seen));
+    pg.execute(db, "INSERT INTO notes VALUES (1, 'before')");
+    await()
+        .atMost(WAIT)
+        .untilAsserted(() -> assertThat(seen.changes).containsExactly("insert before"));
+
+    // an operator (or max_slot_wal_keep_size) removes the slot under the running source
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              pg.execute(
+                  "postgres",
+                  "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE"
+                      + " slot_name = 'slot_"
+                      + n
+                      + "' AND active_pid IS NOT NULL");
+              try {
+                pg.execute("postgres", "SELECT pg_drop_replication_slot('slot_" + n + "')");
+                return true;
+              } catch (IllegalStateException e) {
+                return false; // the source took the slot again first
+              }
+            });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              Row row =
+                  root.query(
+                          "SELECT state, last_error FROM system.sources WHERE name = '"
+                              + source
+                              + "'")
+                      .rows()
+                      .get(0);
+              assertThat(row.getString("state")).isEqualTo("STREAMING");
+              assertThat(row.getString("last_error")).contains("was missing and was created again");
+            });
+    assertThat(slotExists("slot_" + n)).isTrue();
+    pg.execute(db, "INSERT INTO notes VALUES (2, 'after')");
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> assertThat(seen.changes).containsExactly("insert before", "insert after"));
+    root.update("DROP SOURCE " + source);
+  }
+
   private boolean slotExists(String slot) {
     try (var c = pg.connect("postgres");
         var ps = c.prepareStatement("SELECT 1 FROM pg_replication_slots WHERE slot_name = ?")) {
