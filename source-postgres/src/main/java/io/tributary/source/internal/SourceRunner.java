@@ -52,8 +52,10 @@ final class SourceRunner {
 
   private static final Logger LOG = LoggerFactory.getLogger(SourceRunner.class);
   private static final int STATUS_INTERVAL_MS = 150;
-  private static final long FLUSH_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-  private static final int FLUSH_EVERY_COMMANDS = 1_000;
+
+  /** Commands appended but not yet covered by a position record, before the stream waits. */
+  private static final int MAX_UNRECORDED_COMMANDS = 20_000;
+
   private static final long LAG_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
   private static final long MAX_BACKOFF_MS = 10_000;
   private static final long APPEND_TIMEOUT_SECONDS = 60;
@@ -80,9 +82,20 @@ final class SourceRunner {
   private final List<Object[]> txn = new ArrayList<>();
   private final List<CompletableFuture<LogPosition>> pending = new ArrayList<>();
   private boolean inTxn;
+
+  /** Transactions ending at or before it are already in the log (read at stream start). */
+  private long skipUpTo;
+
+  /** The end LSN recorded in the last position record this stream wrote. */
   private long position;
+
+  /** The end LSN of the last transaction whose commands were appended. */
   private long pendingEnd;
-  private long lastFlushNanos;
+
+  /** The position record being written (once its commands are durable), or null. */
+  private CompletableFuture<Long> recording;
+
+  private java.util.concurrent.ExecutorService recorder;
   private long lastLagNanos;
 
   SourceRunner(
@@ -181,6 +194,8 @@ final class SourceRunner {
 
   private void stream() throws SQLException {
     position = catalog.sourcePosition(def.name()).map(SourcePosition::lsn).orElse(0L);
+    skipUpTo = position;
+    recording = null;
     relations.clear();
     txn.clear();
     pending.clear();
@@ -239,34 +254,42 @@ final class SourceRunner {
   }
 
   private void loop(PGReplicationStream stream, Connection plain) throws SQLException {
-    lastFlushNanos = System.nanoTime();
-    while (!stopping) {
-      ByteBuffer buffer = stream.readPending();
-      if (buffer != null) {
-        handle(PgOutput.decode(buffer));
-        if (pending.size() >= FLUSH_EVERY_COMMANDS) {
-          flush(stream);
+    recorder =
+        java.util.concurrent.Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "tributary-source-" + def.name() + "-position");
+              t.setDaemon(true);
+              return t;
+            });
+    try {
+      while (!stopping) {
+        ByteBuffer buffer = stream.readPending();
+        if (buffer != null) {
+          handle(PgOutput.decode(buffer));
+          if (pending.size() >= MAX_UNRECORDED_COMMANDS) {
+            awaitRecording(stream); // the log is slower than PostgreSQL: wait for it
+          }
+          progress(stream);
+          continue;
         }
-        continue;
-      }
-      // caught up with what PostgreSQL sent
-      long now = System.nanoTime();
-      if (pendingEnd > position || !pending.isEmpty()) {
-        if (now - lastFlushNanos >= FLUSH_INTERVAL_NANOS || !inTxn) {
-          flush(stream);
+        // caught up with what PostgreSQL sent
+        progress(stream);
+        if (!inTxn && recording == null && pending.isEmpty() && pendingEnd <= position) {
+          // idle: acknowledge what PostgreSQL sent (keepalives), so unrelated WAL is released
+          long received = stream.getLastReceiveLSN().asLong();
+          if (received > ackedLsn) {
+            acknowledge(stream, received, false);
+          }
         }
-      } else if (!inTxn) {
-        // idle: acknowledge what PostgreSQL sent (keepalives), so unrelated WAL is released
-        long received = stream.getLastReceiveLSN().asLong();
-        if (received > ackedLsn) {
-          acknowledge(stream, received, false);
+        long now = System.nanoTime();
+        if (now - lastLagNanos >= LAG_INTERVAL_NANOS) {
+          measureLag(plain);
+          lastLagNanos = now;
         }
+        LockSupport.parkNanos(200_000);
       }
-      if (now - lastLagNanos >= LAG_INTERVAL_NANOS) {
-        measureLag(plain);
-        lastLagNanos = now;
-      }
-      LockSupport.parkNanos(200_000);
+    } finally {
+      recorder.shutdownNow();
     }
   }
 
@@ -317,7 +340,7 @@ final class SourceRunner {
   }
 
   private void commit(PgOutput.Commit c) {
-    if (c.endLsn() <= position) {
+    if (c.endLsn() <= skipUpTo) {
       txn.clear(); // already in the log: written before a restart
       return;
     }
@@ -414,29 +437,51 @@ final class SourceRunner {
   }
 
   /**
-   * Waits until every appended command is durable, records the position after them, then
-   * acknowledges it to PostgreSQL.
+   * Moves the position on without blocking the stream: acknowledges a position record once it is
+   * written, and starts the next one — written once every command appended so far is durable, off
+   * the stream thread, so that reading and appending changes never waits for it.
    */
-  private void flush(PGReplicationStream stream) throws SQLException {
-    for (CompletableFuture<LogPosition> append : pending) {
+  private void progress(PGReplicationStream stream) throws SQLException {
+    if (recording != null && recording.isDone()) {
+      long recorded;
       try {
-        append.get(APPEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-      } catch (ExecutionException e) {
-        throw new IllegalStateException("the log refused a change: " + e.getCause(), e);
-      } catch (TimeoutException e) {
-        throw new IllegalStateException("the log did not accept a change in time", e);
+        recorded = recording.join();
+      } catch (java.util.concurrent.CompletionException e) {
+        throw new IllegalStateException(
+            "Cannot record the source position: " + e.getCause().getMessage(), e.getCause());
+      }
+      recording = null;
+      position = recorded;
+      acknowledge(stream, recorded, true);
+    }
+    if (recording == null && pendingEnd > position) {
+      long end = pendingEnd;
+      CompletableFuture<?>[] appends = pending.toArray(new CompletableFuture<?>[0]);
+      pending.clear();
+      recording =
+          CompletableFuture.allOf(appends)
+              .orTimeout(APPEND_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+              .thenApplyAsync(
+                  ignored -> {
+                    appender.append(
+                        List.of(CatalogRecord.sourcePosition(def.name(), new SourcePosition(end))));
+                    return end;
+                  },
+                  recorder);
+    }
+  }
+
+  private void awaitRecording(PGReplicationStream stream) throws SQLException {
+    while (recording != null && !stopping) {
+      try {
+        recording.get(APPEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        // progress() reports it
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted", e);
       }
-    }
-    pending.clear();
-    lastFlushNanos = System.nanoTime();
-    if (pendingEnd > position) {
-      appender.append(
-          List.of(CatalogRecord.sourcePosition(def.name(), new SourcePosition(pendingEnd))));
-      position = pendingEnd;
-      acknowledge(stream, pendingEnd, true);
+      progress(stream);
     }
   }
 
