@@ -20,7 +20,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -43,11 +46,26 @@ import org.slf4j.LoggerFactory;
  */
 final class SourceRunner {
   enum State {
+    /** Created. Next: STARTING. */
     NEW,
+    /** Its thread runs and connects. Next: STREAMING, RETRYING, STOPPED. */
     STARTING,
+    /** Reading the slot. Next: RETRYING, STOPPED. */
     STREAMING,
+    /** Waiting out a failure before it connects again. Next: STREAMING, RETRYING, STOPPED. */
     RETRYING,
-    STOPPED
+    /** Terminal. */
+    STOPPED;
+
+    boolean isValidTransition(State next) {
+      return switch (this) {
+        case NEW -> next == STARTING || next == STOPPED;
+        case STARTING -> next == STREAMING || next == RETRYING || next == STOPPED;
+        case STREAMING -> next == RETRYING || next == STOPPED;
+        case RETRYING -> next == STREAMING || next == RETRYING || next == STOPPED;
+        case STOPPED -> next == STOPPED;
+      };
+    }
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(SourceRunner.class);
@@ -95,7 +113,7 @@ final class SourceRunner {
   /** The position record being written (once its commands are durable), or null. */
   private CompletableFuture<Long> recording;
 
-  private java.util.concurrent.ExecutorService recorder;
+  private ExecutorService recorder;
   private long lastLagNanos;
 
   SourceRunner(
@@ -116,8 +134,16 @@ final class SourceRunner {
   }
 
   void start() {
-    state = State.STARTING;
+    moveTo(State.STARTING);
     thread.start();
+  }
+
+  private synchronized void moveTo(State next) {
+    if (!state.isValidTransition(next)) {
+      throw new IllegalStateException(
+          "Cannot move source " + def.name() + " from " + state + " to " + next);
+    }
+    state = next;
   }
 
   /** Stops the stream and waits for its thread; acknowledges nothing more. */
@@ -131,7 +157,7 @@ final class SourceRunner {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    state = State.STOPPED;
+    moveTo(State.STOPPED);
   }
 
   State state() {
@@ -173,7 +199,7 @@ final class SourceRunner {
         if (stopping) {
           break;
         }
-        state = State.RETRYING;
+        moveTo(State.RETRYING);
         lastError = e.getMessage() == null ? e.toString() : e.getMessage();
         LOG.warn("Source {}: {}; retrying in {} ms", def.name(), lastError, backoff);
         synchronized (sleeper) {
@@ -189,7 +215,7 @@ final class SourceRunner {
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
       }
     }
-    state = State.STOPPED;
+    moveTo(State.STOPPED);
   }
 
   private void stream() throws SQLException {
@@ -215,7 +241,7 @@ final class SourceRunner {
                 .withStatusInterval(STATUS_INTERVAL_MS, TimeUnit.MILLISECONDS)
                 .withAutomaticFlush(false)
                 .start();
-        state = State.STREAMING;
+        moveTo(State.STREAMING);
         LOG.info("Source {}: streaming slot {} from {}", def.name(), def.slot(), lsn(position));
         try {
           loop(stream, plain);
@@ -255,7 +281,7 @@ final class SourceRunner {
 
   private void loop(PGReplicationStream stream, Connection plain) throws SQLException {
     recorder =
-        java.util.concurrent.Executors.newSingleThreadExecutor(
+        Executors.newSingleThreadExecutor(
             r -> {
               Thread t = new Thread(r, "tributary-source-" + def.name() + "-position");
               t.setDaemon(true);
@@ -446,7 +472,7 @@ final class SourceRunner {
       long recorded;
       try {
         recorded = recording.join();
-      } catch (java.util.concurrent.CompletionException e) {
+      } catch (CompletionException e) {
         throw new IllegalStateException(
             "Cannot record the source position: " + e.getCause().getMessage(), e.getCause());
       }
