@@ -510,6 +510,69 @@ class PostgresSourceEndToEndTest {
     root.update("DROP SOURCE " + source);
   }
 
+  @Test
+  void shouldAcknowledgeUnrelatedWalWhileTheMappedTablesAreIdle() throws Exception {
+    pg.execute(
+        db,
+        "CREATE TABLE mapped (id INT PRIMARY KEY, body TEXT)",
+        "CREATE TABLE unrelated (id INT PRIMARY KEY, body TEXT)",
+        "ALTER TABLE mapped OWNER TO src_" + n,
+        "CREATE PUBLICATION tributary FOR TABLE mapped");
+    TributaryClient root = root(SharedServer.url());
+    String ns = "idle_" + n;
+    root.update(
+        "CREATE NAMESPACE "
+            + ns
+            + "; CREATE SHARED TABLE "
+            + ns
+            + ".mapped (id INT PRIMARY KEY,"
+            + " body TEXT)");
+    String source = createSource(root, "tributary");
+    root.update("ALTER SOURCE " + source + " MAP TABLE public.mapped INTO " + ns + ".mapped");
+
+    // WAL that the source has no interest in: the slot must not keep it
+    pg.execute(
+        db, "INSERT INTO unrelated SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g");
+    String written;
+    try (var c = pg.connect(db);
+        var s = c.createStatement();
+        var rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+      rs.next();
+      written = rs.getString(1);
+    }
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              try (var c = pg.connect("postgres");
+                  var ps =
+                      c.prepareStatement(
+                          "SELECT confirmed_flush_lsn >= ?::pg_lsn FROM pg_replication_slots"
+                              + " WHERE slot_name = ?")) {
+                ps.setString(1, written);
+                ps.setString(2, "slot_" + n);
+                try (var rs = ps.executeQuery()) {
+                  assertThat(rs.next()).isTrue();
+                  assertThat(rs.getBoolean(1)).as("slot acknowledged past %s", written).isTrue();
+                }
+              }
+            });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(
+                        root.query(
+                                "SELECT lag_bytes FROM system.sources WHERE name = '"
+                                    + source
+                                    + "'")
+                            .rows()
+                            .get(0)
+                            .getLong("lag_bytes"))
+                    .isLessThan(1_000_000L));
+    root.update("DROP SOURCE " + source);
+  }
+
   private boolean slotExists(String slot) {
     try (var c = pg.connect("postgres");
         var ps = c.prepareStatement("SELECT 1 FROM pg_replication_slots WHERE slot_name = ?")) {
