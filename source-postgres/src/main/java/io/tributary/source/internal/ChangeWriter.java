@@ -30,8 +30,17 @@ final class ChangeWriter {
   private static final UserDef SOURCE_ACTOR =
       new UserDef("_tributary_source", Role.SYSTEM, null, 0);
 
+  /** Asked before each command is appended. */
+  interface RouteGuard {
+    /**
+     * @return false when the command is in the log already (it is not appended again)
+     */
+    boolean shouldAppend(LogRoute route, String requestId);
+  }
+
   private final Log log;
   private final Analyzer analyzer;
+  private RouteGuard guard = (route, requestId) -> true;
   private final StatementCache parsed = new StatementCache(256, 16_384);
   private final SourceEnvironment env;
 
@@ -39,6 +48,25 @@ final class ChangeWriter {
     this.log = log;
     this.env = new SourceEnvironment(nodeEnv);
     this.analyzer = new Analyzer(catalog, env);
+  }
+
+  void guard(RouteGuard guard) {
+    this.guard = guard;
+  }
+
+  /** The source and end LSN a source command's request id names, or -1 for another command. */
+  static long lsnOf(String requestId, String source) {
+    String prefix = "source/" + source + "/";
+    if (requestId == null || !requestId.startsWith(prefix)) {
+      return -1;
+    }
+    String rest = requestId.substring(prefix.length());
+    int slash = rest.indexOf('/');
+    try {
+      return slash < 0 ? -1 : Long.parseLong(rest.substring(0, slash));
+    } catch (NumberFormatException e) {
+      return -1; // a copy's command: source/<name>/copy/...
+    }
   }
 
   /**
@@ -54,7 +82,8 @@ final class ChangeWriter {
    * Appends an INSERT of {@code columns} = {@code values}.
    *
    * @param owner the name of the owning user (USER table), or null (SHARED table)
-   * @return the append, or null when the owner is not a user (the row is skipped)
+   * @return the append (completed with null when the command was in the log already), or null when
+   *     the owner is not a user (the row is skipped)
    */
   CompletableFuture<LogPosition> insert(
       TableDef table, String owner, List<String> columns, List<Object> values) {
@@ -126,6 +155,9 @@ final class ChangeWriter {
         w.owner() == null
             ? log.topics().sharedWrite(w.table().id())
             : log.topics().userWrite(w.owner());
+    if (!guard.shouldAppend(route, w.command().requestId())) {
+      return CompletableFuture.completedFuture(null);
+    }
     return log.writer().append(route, CommandCodec.encode(w.command()));
   }
 

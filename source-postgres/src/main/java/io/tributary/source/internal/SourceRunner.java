@@ -2,6 +2,9 @@ package io.tributary.source.internal;
 
 import io.tributary.log.Log;
 import io.tributary.log.LogPosition;
+import io.tributary.log.LogReader;
+import io.tributary.log.LogRecord;
+import io.tributary.log.LogRoute;
 import io.tributary.query.Environment;
 import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.Catalog;
@@ -9,12 +12,14 @@ import io.tributary.query.catalog.CatalogRecord;
 import io.tributary.query.catalog.SourceDef;
 import io.tributary.query.catalog.SourcePosition;
 import io.tributary.query.catalog.TableDef;
+import io.tributary.query.command.CommandCodec;
 import io.tributary.source.Sources;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -113,6 +118,15 @@ final class SourceRunner {
   /** The position record being written (once its commands are durable), or null. */
   private CompletableFuture<Long> recording;
 
+  /** Where a restart must look for commands after the recorded position (see SourcePosition). */
+  private final Map<String, Long> scanFrom = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Request ids of this source's commands found in the log after the recorded position. */
+  private final java.util.Set<String> inLog = new java.util.HashSet<>();
+
+  /** The highest position recorded (recorder thread only). */
+  private long lastRecorded;
+
   private ExecutorService recorder;
   private long lastLagNanos;
 
@@ -128,6 +142,7 @@ final class SourceRunner {
     this.log = log;
     this.appender = appender;
     this.writer = new ChangeWriter(catalog, log, env);
+    writer.guard(this::shouldAppend);
     this.lastError = lastError;
     this.thread = new Thread(this::run, "tributary-source-" + def.name());
     thread.setDaemon(true);
@@ -219,9 +234,15 @@ final class SourceRunner {
   }
 
   private void stream() throws SQLException {
-    position = catalog.sourcePosition(def.name()).map(SourcePosition::lsn).orElse(0L);
-    skipUpTo = position;
+    SourcePosition stored = catalog.sourcePosition(def.name()).orElse(new SourcePosition(0));
+    position = stored.lsn();
+    scanFrom.clear();
+    scanFrom.putAll(stored.scanFrom());
+    lastRecorded = position;
     recording = null;
+    skipUpTo = position;
+    // commands durable after the recorded position (the node stopped before recording them)
+    findCommandsInLog();
     relations.clear();
     txn.clear();
     pending.clear();
@@ -494,6 +515,90 @@ final class SourceRunner {
                     return end;
                   },
                   recorder);
+    }
+  }
+
+  /** Writes the position record: {@code lsn} and where commands after it may be. */
+  private void record(long lsn) {
+    lastRecorded = Math.max(lastRecorded, lsn);
+    appender.append(
+        List.of(
+            CatalogRecord.sourcePosition(
+                def.name(), new SourcePosition(lastRecorded, Map.copyOf(scanFrom)))));
+  }
+
+  /**
+   * Before the first command of this source in a partition: records where its commands there will
+   * start (the partition's end now), so that a restart looks there. Once per partition.
+   */
+  private boolean shouldAppend(LogRoute route, String requestId) {
+    if (!inLog.isEmpty() && inLog.remove(requestId)) {
+      return false; // appended before the node stopped
+    }
+    String key = route.topic() + "/" + route.partition();
+    if (scanFrom.containsKey(key)) {
+      return true;
+    }
+    try (LogReader reader = log.openReader(route.topic(), route.partition())) {
+      scanFrom.put(key, reader.endOffset(Duration.ofSeconds(30)));
+    }
+    long recorded = position;
+    try {
+      // through the recorder, so that position records stay in order
+      recorder.submit(() -> record(recorded)).get(APPEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("Cannot record where the source writes: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+    return true;
+  }
+
+  /**
+   * Finds this source's commands in the log after the recorded position (in the partitions {@code
+   * scanFrom} names, by the commands' request ids), so that replaying their transactions appends
+   * only what is missing: a transaction may have been only partly durable.
+   */
+  private void findCommandsInLog() {
+    inLog.clear();
+    long last = 0;
+    for (Map.Entry<String, Long> e : scanFrom.entrySet()) {
+      int slash = e.getKey().lastIndexOf('/');
+      String topic = e.getKey().substring(0, slash);
+      int partition = Integer.parseInt(e.getKey().substring(slash + 1));
+      try (LogReader reader = log.openReader(topic, partition)) {
+        long end = reader.endOffset(Duration.ofSeconds(30));
+        if (end <= e.getValue()) {
+          continue;
+        }
+        reader.seek(e.getValue());
+        while (reader.position() < end) {
+          for (LogRecord r : reader.poll(Duration.ofMillis(500))) {
+            if (r.value() == null) {
+              continue;
+            }
+            try {
+              String requestId = CommandCodec.decodeCommand(r.value()).requestId();
+              long lsn = ChangeWriter.lsnOf(requestId, def.name());
+              if (lsn > position) {
+                inLog.add(requestId);
+                last = Math.max(last, lsn);
+              }
+            } catch (RuntimeException notACommand) {
+              // not ours to read
+            }
+          }
+        }
+      }
+    }
+    if (!inLog.isEmpty()) {
+      LOG.info(
+          "Source {}: {} of its commands, up to {}, are in the log after its recorded position {}",
+          def.name(),
+          inLog.size(),
+          lsn(last),
+          lsn(position));
     }
   }
 
