@@ -44,8 +44,11 @@ import org.slf4j.LoggerFactory;
  * (never the blocking {@code read()}, which hangs in pgjdbc 42.7.11 to 42.7.14), turns each
  * committed change of a mapped table into a command, and acknowledges a transaction's end LSN to
  * PostgreSQL only after its commands are durable in the log and the source's position record after
- * them. A restart skips every transaction at or before that position. Failures (PostgreSQL down,
- * the slot gone, the log refusing) are retried with backoff; the state says so.
+ * them (written off the stream thread, so reading never waits for it). A restart skips every
+ * transaction at or before that position, and every command of a later one that it finds in the log
+ * by request id ({@code source/<name>/<end LSN>/<n>}): a node that stopped between a batch's
+ * commands and its position record writes nothing twice. Failures (PostgreSQL down, the slot gone,
+ * the log refusing) are retried with backoff; the state says so.
  *
  * <p>Lifecycle: NEW → STARTING → STREAMING ⇄ RETRYING → STOPPED (from any state, by {@link #stop}).
  */
