@@ -86,6 +86,30 @@ class ArchitectureTest {
               "io.grpc..")
           .because("iceberg-catalog depends on query/ only (DESIGN.md section 2)");
 
+  /**
+   * A source writes through {@code log}'s command writer like every other write, knows no protocol
+   * and no Kafka, and reaches nothing of the server, the materializer or live subscriptions.
+   */
+  @ArchTest
+  static final ArchRule sourceWritesOnlyThroughTheLog =
+      noClasses()
+          .that()
+          .resideInAPackage("io.tributary.source..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage(
+              "io.grpc..",
+              "com.google.protobuf..",
+              "com.linecorp..",
+              "io.tributary.api..",
+              "io.tributary.server..",
+              "io.tributary.materializer..",
+              "io.tributary.live..",
+              "org.apache.kafka..")
+          .because(
+              "a source's commands go through io.tributary.log's command writer, like every other"
+                  + " write (DESIGN.md section 3; issue 18)");
+
   /** The command line talks to a server through the SDK's public API only. */
   @ArchTest
   static final ArchRule cliUsesOnlyTheSdksPublicApi =
@@ -117,6 +141,7 @@ class ArchitectureTest {
               "io.tributary.query..",
               "io.tributary.materializer..",
               "io.tributary.live..",
+              "io.tributary.source..",
               "io.tributary.iceberg..")
           .because("only `tributary start` runs a server; `tributary sql` is a client");
 

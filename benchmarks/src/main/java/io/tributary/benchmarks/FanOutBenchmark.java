@@ -108,6 +108,22 @@ public final class FanOutBenchmark {
           progress("postgres: SKIPPED: %s", e.getMessage());
         }
       }
+      if (options.targets().contains("pgsource")) {
+        if (postgres == null || tributary == null) {
+          skipped.put("pgsource", "needs the tributary and postgres targets in the same run");
+        } else {
+          try {
+            PgSourceTarget source =
+                new PgSourceTarget(
+                    tributary, server.port(), postgres.instance(), options.pgWriters());
+            opened.push(source);
+            targets.add(source);
+          } catch (RuntimeException | java.sql.SQLException e) {
+            skipped.put("pgsource", e.getMessage());
+            progress("pgsource: SKIPPED: %s", e.getMessage());
+          }
+        }
+      }
       Driver driver = new Driver();
       boolean first = true;
       for (Layout layout : options.layouts()) {

@@ -24,7 +24,8 @@ import java.util.stream.Stream;
  *     saturation windows until the target's rate is steady ({@link Driver#warmUp})
  * @param heapSubscriptions idle subscriptions of the heap measurement, or 0 to skip it
  * @param heapMatching how many of them follow the hot room (the rest spread over other rooms)
- * @param targets which targets to run: {@code tributary}, {@code ceiling}, {@code postgres}
+ * @param targets which targets to run: {@code tributary}, {@code ceiling}, {@code postgres}, {@code
+ *     pgsource} (PostgreSQL as Tributary's source; needs tributary and postgres)
  * @param resultsDir where to write the report, or null for none
  * @param minChanges the fewest changes a fixed-rate phase measures (it lasts longer if the rate is
  *     low)

@@ -75,6 +75,11 @@ final class PostgresTarget implements FanOutTarget, OutOfProcessCpu {
     return "postgres";
   }
 
+  /** The PostgreSQL this target runs on. */
+  PostgresInstance instance() {
+    return postgres;
+  }
+
   @Override
   public void open(Layout layout, Deliveries deliveries) {
     // the ceiling's client call under the relay's method name: the same client code

@@ -34,9 +34,10 @@ final class Report {
       Map.of(
           "tributary", "Tributary",
           "postgres", "Traditional (PostgreSQL + pg_notify + relay)",
+          "pgsource", "PostgreSQL source (commit → pgoutput → Tributary)",
           "ceiling", "Raw gRPC ceiling");
 
-  private static final List<String> ORDER = List.of("tributary", "postgres", "ceiling");
+  private static final List<String> ORDER = List.of("tributary", "postgres", "pgsource", "ceiling");
 
   private final Map<String, Object> machine;
   private final FanOutOptions options;

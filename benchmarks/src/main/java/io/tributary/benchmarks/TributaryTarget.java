@@ -120,6 +120,16 @@ final class TributaryTarget implements FanOutTarget {
     return ThreadCpu.ofThreadsNamed("tributary-live-");
   }
 
+  /** The reader users' tokens, for clients of other targets on the same server. */
+  List<String> readerTokens() {
+    return readerTokens;
+  }
+
+  /** Runs statements as root. */
+  void executeAsRoot(String sql) {
+    TributaryClients.execute(writer, rootCredentials, sql);
+  }
+
   /** Subscriptions the server holds open (its {@code tributary.live.subscriptions} gauge). */
   long openSubscriptions() {
     return (long) server.metrics().get("tributary.live.subscriptions").gauge().value();

@@ -77,4 +77,45 @@ class FanOutBenchmarkSmokeTest {
         .extracting(d -> d.get("series"))
         .contains("Traditional (PostgreSQL + pg_notify + relay)");
   }
+
+  /**
+   * PostgreSQL as Tributary's source beside the traditional stack, on the same PostgreSQL in the
+   * same run (issue 18): every committed INSERT reaches every matching subscriber.
+   */
+  @Test
+  void shouldMeasureThePostgresSourceBesideTheTraditionalStack() throws Exception {
+    FanOutOptions options =
+        FanOutOptions.parse(
+            new String[] {
+              "--targets=tributary,postgres,pgsource",
+              "--scenarios=8-4",
+              "--connections=2",
+              "--users=2",
+              "--rates=0.08",
+              "--window=4",
+              "--warmup-seconds=0.1",
+              "--phase-seconds=0.3",
+              "--jit-warmup-seconds=0",
+              "--heap-subscriptions=0",
+              "--pg-writers=2",
+              "--results-dir=none"
+            });
+
+    Report report = FanOutBenchmark.run(options);
+
+    String skipped = report.skipped().get("postgres");
+    assumeTrue(skipped == null, "no PostgreSQL binaries here: " + skipped);
+    assertThat(report.skipped()).doesNotContainKey("pgsource");
+    assertThat(report.phases())
+        .extracting(p -> p.target() + "/" + p.mode())
+        .contains("pgsource/rate", "pgsource/saturation");
+    for (PhaseResult p : report.phases()) {
+      assertThat(p.errors() + p.failures()).as(p.target() + " errors").isZero();
+      if (p.target().equals("pgsource") && p.mode().equals("rate")) {
+        assertThat(p.deliveries()).isEqualTo(p.expectedDeliveries());
+        assertThat(p.latencyFromAck().p99()).isGreaterThanOrEqualTo(p.latencyFromAck().p50());
+      }
+    }
+    assertThat(report.markdown()).contains("PostgreSQL source");
+  }
 }

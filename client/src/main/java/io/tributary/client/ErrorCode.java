@@ -48,6 +48,15 @@ public enum ErrorCode {
   INTERNAL,
   POLICY_NOT_FOUND,
   POLICY_EXISTS,
+  /** No source (CREATE SOURCE) has the name. */
+  SOURCE_NOT_FOUND,
+  SOURCE_EXISTS,
+  /** The source database cannot be reached or refuses the login. */
+  SOURCE_UNAVAILABLE,
+  /** The source database lacks what the statement needs (publication, table, primary key). */
+  SOURCE_INVALID,
+  /** A source column has a type Tributary cannot represent. */
+  UNSUPPORTED_TYPE,
   /** The call did not complete within the client's call timeout. */
   DEADLINE_EXCEEDED,
   /**

@@ -31,6 +31,8 @@ public sealed interface Action {
     R visit(KillLiveQuery a);
 
     R visit(Done a);
+
+    R visit(SourceChange a);
   }
 
   /**
@@ -124,6 +126,29 @@ public sealed interface Action {
 
   /** Nothing to do (e.g. CREATE ... IF NOT EXISTS of something that exists). */
   record Done(String tag) implements Action {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
+
+  /**
+   * Create, alter or drop a source (CREATE/ALTER/DROP SOURCE): the server checks it against the
+   * source database (and, for MAP TABLE, copies the table's rows) before it appends the record.
+   *
+   * @param current the source before the statement, null for CREATE
+   * @param next the source after it, null for DROP
+   * @param table MAP and UNMAP: the mapping added or removed, else null
+   * @param target MAP: the Tributary table the source table is mapped into, else null
+   */
+  record SourceChange(
+      String tag,
+      io.tributary.query.parse.Statement.SourceOp op,
+      io.tributary.query.catalog.SourceDef current,
+      io.tributary.query.catalog.SourceDef next,
+      io.tributary.query.catalog.SourceDef.SourceTable table,
+      TableDef target)
+      implements Action {
     @Override
     public <R> R accept(Visitor<R> visitor) {
       return visitor.visit(this);

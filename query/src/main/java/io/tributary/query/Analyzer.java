@@ -28,6 +28,7 @@ public final class Analyzer {
   private final ReadAnalyzer reads;
   private final LiveAnalyzer live;
   private final PolicyAnalyzer policies;
+  private final SourceAnalyzer sources;
 
   public Analyzer(Catalog catalog, Environment env) {
     this(catalog, env, MembershipView.NONE);
@@ -44,6 +45,7 @@ public final class Analyzer {
     this.reads = new ReadAnalyzer(catalog, env);
     this.live = new LiveAnalyzer(catalog, env);
     this.policies = new PolicyAnalyzer(catalog, env);
+    this.sources = new SourceAnalyzer(catalog, env);
   }
 
   /**
@@ -205,6 +207,11 @@ public final class Analyzer {
     @Override
     public Action visit(Statement.ShowPolicies s) {
       return policies.showPolicies(s, actor.role());
+    }
+
+    @Override
+    public Action visit(Statement.Source s) {
+      return sources.analyze(s, actor);
     }
   }
 }

@@ -39,5 +39,17 @@ public enum ErrorCode {
   /** A row-level policy named by DROP POLICY does not exist on its table. */
   POLICY_NOT_FOUND,
   /** CREATE POLICY of a name the table already has a policy under. */
-  POLICY_EXISTS
+  POLICY_EXISTS,
+  /** No source (CREATE SOURCE) has the name. */
+  SOURCE_NOT_FOUND,
+  SOURCE_EXISTS,
+  /** The source database cannot be reached or refuses the login (host, port, credentials). */
+  SOURCE_UNAVAILABLE,
+  /**
+   * The source database does not have what the statement needs: the publication, the table, its
+   * primary key, replication permission.
+   */
+  SOURCE_INVALID,
+  /** A source column has a type that Tributary cannot represent. */
+  UNSUPPORTED_TYPE
 }

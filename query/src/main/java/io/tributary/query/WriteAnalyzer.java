@@ -116,6 +116,11 @@ final class WriteAnalyzer extends FamilyAnalyzer {
         }
 
         @Override
+        public Boolean visit(Statement.Source s) {
+          return false;
+        }
+
+        @Override
         public Boolean visit(Statement.CreateUser s) {
           return false;
         }

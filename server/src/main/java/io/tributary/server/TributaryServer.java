@@ -1,5 +1,6 @@
 package io.tributary.server;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tributary.live.LiveHub;
@@ -19,6 +20,7 @@ import io.tributary.server.internal.NodeEnvironment;
 import io.tributary.server.internal.Outcomes;
 import io.tributary.server.internal.OwnerOnlyFiles;
 import io.tributary.server.internal.WarmUp;
+import io.tributary.source.Sources;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -171,7 +173,16 @@ public final class TributaryServer implements AutoCloseable {
     materializer.start();
     live.start(materializer);
 
-    engine = new Engine(log, catalog, materializer, listener, env, Duration.ofSeconds(30), live);
+    Sources sources = Sources.postgres(catalog.catalog(), catalog::append, log, env);
+    started.push(sources);
+    Gauge.builder("tributary.source.lag.bytes", sources, Sources::totalLagBytes)
+        .description("WAL bytes the sources' replication slots hold back in PostgreSQL")
+        .baseUnit("bytes")
+        .register(registry);
+    engine =
+        new Engine(
+            log, catalog, materializer, listener, env, Duration.ofSeconds(30), live, sources);
+    sources.start();
     TokenService tokens = new TokenService(config.dataDir(), config.tokenTtl(), Clock.systemUTC());
     api =
         ApiServer.start(

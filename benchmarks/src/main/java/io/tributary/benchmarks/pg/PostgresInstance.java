@@ -223,7 +223,10 @@ public final class PostgresInstance implements AutoCloseable {
                         "-c",
                         "unix_socket_directories=",
                         "-c",
-                        "max_connections=50"))
+                        "max_connections=50",
+                        // the PostgreSQL source target reads the WAL through logical replication
+                        "-c",
+                        "wal_level=logical"))
                 .redirectErrorStream(true)
                 .start();
       } catch (IOException e) {

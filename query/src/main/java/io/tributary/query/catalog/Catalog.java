@@ -45,4 +45,19 @@ public interface Catalog {
   default List<PolicyDef> policies(TableDef table) {
     return policies().stream().filter(p -> p.tableId() == table.id()).toList();
   }
+
+  /** The source with this name (CREATE SOURCE). */
+  default Optional<SourceDef> source(String name) {
+    return Optional.empty();
+  }
+
+  /** All sources, sorted by name. */
+  default List<SourceDef> sources() {
+    return List.of();
+  }
+
+  /** How far the source's changes are durable in the log, if it has applied any. */
+  default Optional<SourcePosition> sourcePosition(String name) {
+    return Optional.empty();
+  }
 }

@@ -8,16 +8,18 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * One record of the compacted catalog topic: the current state of one namespace, table or user,
- * keyed by kind and name; a null value is a tombstone. Values are versioned JSON; readers accept
- * every version ever written.
+ * One record of the compacted catalog topic: the current state of one namespace, table, user,
+ * source or source position, keyed by kind and name; a null value is a tombstone. Values are
+ * versioned JSON; readers accept every version ever written.
  */
 public record CatalogRecord(Kind kind, String name, Object value) {
   public enum Kind {
     NAMESPACE("ns"),
     TABLE("table"),
     USER("user"),
-    POLICY("policy");
+    POLICY("policy"),
+    SOURCE("source"),
+    SOURCE_POSITION("source-position");
 
     private final String prefix;
 
@@ -44,6 +46,14 @@ public record CatalogRecord(Kind kind, String name, Object value) {
 
   public static CatalogRecord policy(PolicyDef policy) {
     return new CatalogRecord(Kind.POLICY, policy.key(), policy);
+  }
+
+  public static CatalogRecord source(SourceDef source) {
+    return new CatalogRecord(Kind.SOURCE, source.name(), source);
+  }
+
+  public static CatalogRecord sourcePosition(String source, SourcePosition position) {
+    return new CatalogRecord(Kind.SOURCE_POSITION, source, position);
   }
 
   public static CatalogRecord tombstone(Kind kind, String name) {
@@ -92,6 +102,8 @@ public record CatalogRecord(Kind kind, String name, Object value) {
             case TABLE -> TableDef.class;
             case USER -> UserDef.class;
             case POLICY -> PolicyDef.class;
+            case SOURCE -> SourceDef.class;
+            case SOURCE_POSITION -> SourcePosition.class;
           };
       return new CatalogRecord(kind, name, MAPPER.treeToValue(envelope.value(), type));
     } catch (IOException e) {

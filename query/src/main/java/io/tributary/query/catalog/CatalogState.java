@@ -17,6 +17,8 @@ public final class CatalogState implements Catalog {
   private final Map<String, UserDef> users = new ConcurrentHashMap<>();
   private final Map<String, UserDef> usersById = new ConcurrentHashMap<>();
   private final Map<String, PolicyDef> policies = new ConcurrentHashMap<>();
+  private final Map<String, SourceDef> sources = new ConcurrentHashMap<>();
+  private final Map<String, SourcePosition> sourcePositions = new ConcurrentHashMap<>();
 
   /** Applies one catalog record; a null value is a tombstone that removes the keyed entity. */
   public void apply(CatalogRecord record) {
@@ -65,6 +67,20 @@ public final class CatalogState implements Catalog {
           policies.remove(record.name());
         } else {
           policies.put(record.name(), (PolicyDef) record.value());
+        }
+        break;
+      case SOURCE:
+        if (record.value() == null) {
+          sources.remove(record.name());
+        } else {
+          sources.put(record.name(), (SourceDef) record.value());
+        }
+        break;
+      case SOURCE_POSITION:
+        if (record.value() == null) {
+          sourcePositions.remove(record.name());
+        } else {
+          sourcePositions.put(record.name(), (SourcePosition) record.value());
         }
         break;
       default:
@@ -118,5 +134,20 @@ public final class CatalogState implements Catalog {
   @Override
   public List<UserDef> users() {
     return users.values().stream().sorted(Comparator.comparing(UserDef::name)).toList();
+  }
+
+  @Override
+  public Optional<SourceDef> source(String name) {
+    return Optional.ofNullable(sources.get(name));
+  }
+
+  @Override
+  public List<SourceDef> sources() {
+    return sources.values().stream().sorted(Comparator.comparing(SourceDef::name)).toList();
+  }
+
+  @Override
+  public Optional<SourcePosition> sourcePosition(String name) {
+    return Optional.ofNullable(sourcePositions.get(name));
   }
 }

@@ -100,8 +100,36 @@ public final class SystemTables {
               col("created_at", ColumnType.TIMESTAMP, false)),
           "name");
 
+  /**
+   * The sources of changes (CREATE SOURCE) and how far each is, provided by the server to roles dba
+   * and system (never the password). {@code tables} lists the mappings as {@code
+   * schema.table->namespace.table}; {@code last_ack_lsn} is the position acknowledged to the
+   * source; {@code lag_bytes} the WAL its replication slot holds back; {@code lag_seconds} how long
+   * it has been behind; {@code rows_skipped} rows of USER tables whose owner is not a user.
+   */
+  public static final TableDef SOURCES =
+      table(
+          -18,
+          "sources",
+          List.of(
+              col("name", ColumnType.TEXT, false),
+              col("type", ColumnType.TEXT, false),
+              col("url", ColumnType.TEXT, false),
+              col("user", ColumnType.TEXT, false),
+              col("publication", ColumnType.TEXT, false),
+              col("slot", ColumnType.TEXT, false),
+              col("state", ColumnType.TEXT, false),
+              col("tables", ColumnType.TEXT, false),
+              col("last_ack_lsn", ColumnType.TEXT, true),
+              col("lag_bytes", ColumnType.BIGINT, true),
+              col("lag_seconds", ColumnType.DOUBLE, true),
+              col("changes_applied", ColumnType.BIGINT, false),
+              col("rows_skipped", ColumnType.BIGINT, false),
+              col("last_error", ColumnType.TEXT, true)),
+          "name");
+
   public static final List<TableDef> ALL =
-      List.of(USERS, NAMESPACES, TABLES, LIVE, AUDIT, POLICIES);
+      List.of(USERS, NAMESPACES, TABLES, LIVE, AUDIT, POLICIES, SOURCES);
 
   private SystemTables() {}
 

@@ -65,6 +65,8 @@ public sealed interface Statement {
     R visit(DropPolicy s);
 
     R visit(ShowPolicies s);
+
+    R visit(Source s);
   }
 
   record CreateNamespace(String name, boolean ifNotExists) implements Statement {
@@ -286,6 +288,38 @@ public sealed interface Statement {
     }
   }
 
+  /**
+   * A statement about a source of changes (an external database): {@code CREATE SOURCE name FROM
+   * POSTGRES WITH (...)}, {@code ALTER SOURCE name MAP TABLE schema.table INTO namespace.table
+   * [OWNER COLUMN c]}, {@code ALTER SOURCE name UNMAP TABLE schema.table}, {@code DROP SOURCE [IF
+   * EXISTS] name}.
+   *
+   * @param type CREATE: the database kind as written (upper case), else null
+   * @param options CREATE: the WITH options, lower-case keys, values as written; else empty
+   * @param sourceTable MAP and UNMAP: {schema, table} of the source's table, else null
+   * @param target MAP: {namespace, table} of the Tributary table, else null
+   * @param ownerColumn MAP: the OWNER COLUMN, or null
+   */
+  record Source(
+      SourceOp op,
+      String name,
+      String type,
+      Map<String, String> options,
+      String[] sourceTable,
+      String[] target,
+      String ownerColumn,
+      boolean ifExists)
+      implements Statement {
+    public Source {
+      options = Collections.unmodifiableMap(new LinkedHashMap<>(options));
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
+
   /** {@code DROP POLICY [IF EXISTS] name ON ns.t}. */
   record DropPolicy(String name, String namespace, String table, boolean ifExists)
       implements Statement {
@@ -301,5 +335,13 @@ public sealed interface Statement {
     public <R> R accept(Visitor<R> visitor) {
       return visitor.visit(this);
     }
+  }
+
+  /** What a {@link Source} statement does. */
+  enum SourceOp {
+    CREATE,
+    MAP,
+    UNMAP,
+    DROP
   }
 }

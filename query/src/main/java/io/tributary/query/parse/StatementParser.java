@@ -431,6 +431,9 @@ public final class StatementParser {
       if (first.isWord("ALTER") && peek(1).isWord("USER")) {
         return alterUser();
       }
+      if (first.isWord("ALTER") && peek(1).isWord("SOURCE")) {
+        return alterSource();
+      }
       if (first.isWord("SHOW")) {
         return show();
       }
@@ -601,11 +604,14 @@ public final class StatementParser {
       if (prefix == null && acceptWord("POLICY")) {
         return createPolicy();
       }
+      if (prefix == null && acceptWord("SOURCE")) {
+        return createSource();
+      }
       TributaryException notYet = notSupportedYet();
       if (notYet != null) {
         throw notYet;
       }
-      throw error(peek(), "expected NAMESPACE, TABLE, USER or POLICY after CREATE");
+      throw error(peek(), "expected NAMESPACE, TABLE, USER, POLICY or SOURCE after CREATE");
     }
 
     private Statement createTable(TableKind prefix) {
@@ -813,6 +819,64 @@ public final class StatementParser {
       return new Statement.CreateUser(name, password, role);
     }
 
+    /** {@code CREATE SOURCE name FROM POSTGRES WITH (key = 'value', ...)}. */
+    private Statement createSource() {
+      String name = name("source");
+      expectWord("FROM");
+      String type = word("source type").toUpperCase(Locale.ROOT);
+      Map<String, String> options = new LinkedHashMap<>();
+      if (acceptWord("WITH")) {
+        expectSymbol("(");
+        do {
+          Token keyToken = peek();
+          String key = name("option").toLowerCase(Locale.ROOT);
+          expectSymbol("=");
+          Token value = next();
+          if (value.kind() != Kind.STRING
+              && value.kind() != Kind.WORD
+              && value.kind() != Kind.NUMBER) {
+            throw error(value, "expected the value of option " + key);
+          }
+          if (options.put(key, value.text()) != null) {
+            throw error(keyToken, "option " + key + " is given twice");
+          }
+        } while (acceptSymbol(","));
+        expectSymbol(")");
+      }
+      end();
+      return new Statement.Source(
+          Statement.SourceOp.CREATE, name, type, options, null, null, null, false);
+    }
+
+    /** {@code ALTER SOURCE name MAP TABLE s.t INTO ns.t [OWNER COLUMN c] | UNMAP TABLE s.t}. */
+    private Statement alterSource() {
+      expectWord("ALTER");
+      expectWord("SOURCE");
+      String name = name("source");
+      if (acceptWord("MAP")) {
+        expectWord("TABLE");
+        String[] sourceTable = qualifiedName("table");
+        expectWord("INTO");
+        String[] target = qualifiedName("table");
+        String owner = null;
+        if (acceptWord("OWNER")) {
+          expectWord("COLUMN");
+          owner = name("column");
+        }
+        end();
+        return new Statement.Source(
+            Statement.SourceOp.MAP, name, null, Map.of(), sourceTable, target, owner, false);
+      }
+      if (acceptWord("UNMAP")) {
+        expectWord("TABLE");
+        String[] sourceTable = qualifiedName("table");
+        end();
+        return new Statement.Source(
+            Statement.SourceOp.UNMAP, name, null, Map.of(), sourceTable, null, null, false);
+      }
+      throw error(peek(), "expected MAP TABLE or UNMAP TABLE after ALTER SOURCE " + name);
+    }
+
     private Statement alterUser() {
       expectWord("ALTER");
       expectWord("USER");
@@ -863,11 +927,18 @@ public final class StatementParser {
         end();
         return new Statement.DropPolicy(name, table[0], table[1], ifExists);
       }
+      if (acceptWord("SOURCE")) {
+        boolean ifExists = ifExists();
+        String name = name("source");
+        end();
+        return new Statement.Source(
+            Statement.SourceOp.DROP, name, null, Map.of(), null, null, null, ifExists);
+      }
       TributaryException notYet = notSupportedYet();
       if (notYet != null) {
         throw notYet;
       }
-      throw error(peek(), "expected NAMESPACE, TABLE, USER or POLICY after DROP");
+      throw error(peek(), "expected NAMESPACE, TABLE, USER, POLICY or SOURCE after DROP");
     }
 
     private Statement show() {

@@ -125,18 +125,22 @@ public final class Errors {
       case USER_NOT_FOUND:
       case LIVE_QUERY_NOT_FOUND:
       case POLICY_NOT_FOUND:
+      case SOURCE_NOT_FOUND:
         return Status.NOT_FOUND;
       case NAMESPACE_EXISTS:
       case TABLE_EXISTS:
       case USER_EXISTS:
       case POLICY_EXISTS:
+      case SOURCE_EXISTS:
       case DUPLICATE_KEY:
         return Status.ALREADY_EXISTS;
       case NAMESPACE_NOT_EMPTY:
+      case SOURCE_INVALID:
         return Status.FAILED_PRECONDITION;
       case UNSUPPORTED_STATEMENT:
         return Status.UNIMPLEMENTED;
       case UNAVAILABLE:
+      case SOURCE_UNAVAILABLE:
         return Status.UNAVAILABLE;
       case TIMEOUT:
         return Status.DEADLINE_EXCEEDED;
@@ -154,6 +158,7 @@ public final class Errors {
       case INVALID_DEFINITION:
       case TYPE_MISMATCH:
       case NOT_NULL_VIOLATION:
+      case UNSUPPORTED_TYPE:
         return Status.INVALID_ARGUMENT;
       case INTERNAL:
       default:

@@ -28,6 +28,7 @@ import io.tributary.server.StatementOutcome;
 import io.tributary.server.StatementRunner;
 import io.tributary.server.SubscriptionAnalyzer;
 import io.tributary.server.auth.Passwords;
+import io.tributary.source.Sources;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,6 +63,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
   private final Duration writeTimeout;
   private final LiveHub live;
   private final HotMemberships memberships;
+  private final Sources sources;
   private final Object catalogLock = new Object();
 
   /**
@@ -88,7 +90,8 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
       Outcomes outcomes,
       NodeEnvironment env,
       Duration writeTimeout,
-      LiveHub live) {
+      LiveHub live,
+      Sources sources) {
     this.log = log;
     this.catalogStore = catalogStore;
     this.catalog = catalogStore.catalog();
@@ -99,6 +102,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
     this.queries = new QueryEngine(catalog);
     this.writeTimeout = writeTimeout;
     this.live = live;
+    this.sources = sources;
   }
 
   @Override
@@ -216,7 +220,8 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
           queries.select(
               r.sql(),
               r.params(),
-              new PrincipalRows(catalog, hot, live, memberships, r.user(), r.userId(), r.role())));
+              new PrincipalRows(
+                  catalog, hot, live, memberships, sources, r.user(), r.userId(), r.role())));
     }
 
     @Override
@@ -241,6 +246,16 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
     @Override
     public StatementOutcome visit(Action.Done d) {
       return new StatementOutcome.Done(text, d.tag());
+    }
+
+    @Override
+    public StatementOutcome visit(Action.SourceChange c) {
+      try {
+        catalogStore.append(sources.prepare(c));
+      } finally {
+        sources.catalogChanged();
+      }
+      return new StatementOutcome.Done(text, c.tag());
     }
   }
 

@@ -16,6 +16,7 @@ import io.tributary.query.expr.RowPredicate;
 import io.tributary.query.policy.MembershipView;
 import io.tributary.query.policy.PolicyCommand;
 import io.tributary.query.policy.RowPolicy;
+import io.tributary.source.Sources;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,6 +34,7 @@ final class PrincipalRows implements RowSource {
   private final LiveHub live;
   private final MembershipView memberships;
   private final String user;
+  private final Sources sources;
   private final String userId;
   private final Role role;
 
@@ -46,6 +48,7 @@ final class PrincipalRows implements RowSource {
       HotTier hot,
       LiveHub live,
       MembershipView memberships,
+      Sources sources,
       String user,
       String userId,
       Role role) {
@@ -53,6 +56,7 @@ final class PrincipalRows implements RowSource {
     this.hot = hot;
     this.live = live;
     this.memberships = memberships;
+    this.sources = sources;
     this.user = user;
     this.userId = userId;
     this.role = role;
@@ -117,6 +121,10 @@ final class PrincipalRows implements RowSource {
                 p.createdAtMillis()
               });
         }
+      }
+    } else if (table.equals(SystemTables.SOURCES)) {
+      if (role.administers()) { // sources are catalog objects of dba and system
+        rows.addAll(sources.statusRows());
       }
     } else if (table.equals(SystemTables.TABLES)) {
       for (TableDef t : catalog.tables(null)) {
