@@ -46,6 +46,12 @@ public enum ErrorCode {
   TIMEOUT,
   /** A failure the server did not expect, or a call-level failure without a code. */
   INTERNAL,
+  TOPIC_NOT_FOUND,
+  TOPIC_EXISTS,
+  /** A consumer group that has never committed a position on the topic or table named. */
+  CONSUMER_GROUP_NOT_FOUND,
+  /** An offset beyond the end of a topic's partition. */
+  OFFSET_OUT_OF_RANGE,
   /** The call did not complete within the client's call timeout. */
   DEADLINE_EXCEEDED,
   /**

@@ -15,8 +15,9 @@ import java.util.List;
  * <p>A façade: one visitor over the statement kinds hands each statement to the analyzer of its
  * family — {@link DdlAnalyzer} (namespaces, tables), {@link UserAnalyzer} (accounts), {@link
  * WriteAnalyzer} (INSERT, UPDATE, DELETE, EXECUTE AS USER), {@link ReadAnalyzer} (queries, SHOW,
- * DESCRIBE) and {@link LiveAnalyzer} (SUBSCRIBE, live SELECT, KILL LIVE QUERY). Each asks the
- * {@link Authorizer} whether the acting account may do what it analyzes.
+ * DESCRIBE), {@link LiveAnalyzer} (SUBSCRIBE, live SELECT, KILL LIVE QUERY) and {@link
+ * TopicAnalyzer} (topics, CONSUME, ACK, RESET CONSUMER GROUP). Each asks the {@link Authorizer}
+ * whether the acting account may do what it analyzes.
  */
 public final class Analyzer {
   private final DdlAnalyzer ddl;
@@ -24,6 +25,7 @@ public final class Analyzer {
   private final WriteAnalyzer writes;
   private final ReadAnalyzer reads;
   private final LiveAnalyzer live;
+  private final TopicAnalyzer topics;
 
   public Analyzer(Catalog catalog, Environment env) {
     this.ddl = new DdlAnalyzer(catalog, env);
@@ -31,6 +33,7 @@ public final class Analyzer {
     this.writes = new WriteAnalyzer(catalog, env);
     this.reads = new ReadAnalyzer(catalog, env);
     this.live = new LiveAnalyzer(catalog, env);
+    this.topics = new TopicAnalyzer(catalog, env);
   }
 
   /**
@@ -153,6 +156,46 @@ public final class Analyzer {
     @Override
     public Action visit(Statement.KillLiveQuery s) {
       return LiveAnalyzer.killLiveQuery(s, actor.role());
+    }
+
+    @Override
+    public Action visit(Statement.CreateTopic s) {
+      return topics.createTopic(s, actor.role());
+    }
+
+    @Override
+    public Action visit(Statement.DropTopic s) {
+      return topics.dropTopic(s, actor.role());
+    }
+
+    @Override
+    public Action visit(Statement.AddTopicSource s) {
+      return topics.addSource(s, actor, params);
+    }
+
+    @Override
+    public Action visit(Statement.DropTopicSource s) {
+      return topics.dropSource(s, actor.role());
+    }
+
+    @Override
+    public Action visit(Statement.ShowTopics s) {
+      return topics.showTopics(s);
+    }
+
+    @Override
+    public Action visit(Statement.Consume s) {
+      return topics.consume(s, actor, params);
+    }
+
+    @Override
+    public Action visit(Statement.Ack s) {
+      return topics.ack(s, actor);
+    }
+
+    @Override
+    public Action visit(Statement.ResetConsumerGroup s) {
+      return topics.reset(s, actor);
     }
   }
 }

@@ -35,5 +35,11 @@ public enum ErrorCode {
   RESUME_POSITION_LOST,
   UNAVAILABLE,
   TIMEOUT,
-  INTERNAL
+  INTERNAL,
+  TOPIC_NOT_FOUND,
+  TOPIC_EXISTS,
+  /** A consumer group that has never committed a position on the topic or table named. */
+  CONSUMER_GROUP_NOT_FOUND,
+  /** An offset beyond the end of a topic's partition (ACK, RESET CONSUMER GROUP, FROM). */
+  OFFSET_OUT_OF_RANGE
 }

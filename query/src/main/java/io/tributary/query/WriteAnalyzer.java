@@ -159,6 +159,46 @@ final class WriteAnalyzer extends FamilyAnalyzer {
         public Boolean visit(Statement.KillLiveQuery s) {
           return false;
         }
+
+        @Override
+        public Boolean visit(Statement.CreateTopic s) {
+          return false;
+        }
+
+        @Override
+        public Boolean visit(Statement.DropTopic s) {
+          return false;
+        }
+
+        @Override
+        public Boolean visit(Statement.AddTopicSource s) {
+          return false;
+        }
+
+        @Override
+        public Boolean visit(Statement.DropTopicSource s) {
+          return false;
+        }
+
+        @Override
+        public Boolean visit(Statement.ShowTopics s) {
+          return false;
+        }
+
+        @Override
+        public Boolean visit(Statement.Consume s) {
+          return true;
+        }
+
+        @Override
+        public Boolean visit(Statement.Ack s) {
+          return false;
+        }
+
+        @Override
+        public Boolean visit(Statement.ResetConsumerGroup s) {
+          return false;
+        }
       };
 
   /** A statement's kind in SQL words: {@code AlterUser} is "ALTER USER". */

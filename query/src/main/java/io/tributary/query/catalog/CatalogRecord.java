@@ -8,15 +8,16 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * One record of the compacted catalog topic: the current state of one namespace, table or user,
- * keyed by kind and name; a null value is a tombstone. Values are versioned JSON; readers accept
- * every version ever written.
+ * One record of the compacted catalog topic: the current state of one namespace, table, user or
+ * topic, keyed by kind and name; a null value is a tombstone. Values are versioned JSON; readers
+ * accept every version ever written.
  */
 public record CatalogRecord(Kind kind, String name, Object value) {
   public enum Kind {
     NAMESPACE("ns"),
     TABLE("table"),
-    USER("user");
+    USER("user"),
+    TOPIC("topic");
 
     private final String prefix;
 
@@ -39,6 +40,10 @@ public record CatalogRecord(Kind kind, String name, Object value) {
 
   public static CatalogRecord user(UserDef user) {
     return new CatalogRecord(Kind.USER, user.name(), user);
+  }
+
+  public static CatalogRecord topic(TopicDef topic) {
+    return new CatalogRecord(Kind.TOPIC, topic.qualifiedName(), topic);
   }
 
   public static CatalogRecord tombstone(Kind kind, String name) {
@@ -86,6 +91,7 @@ public record CatalogRecord(Kind kind, String name, Object value) {
             case NAMESPACE -> NamespaceDef.class;
             case TABLE -> TableDef.class;
             case USER -> UserDef.class;
+            case TOPIC -> TopicDef.class;
           };
       return new CatalogRecord(kind, name, MAPPER.treeToValue(envelope.value(), type));
     } catch (IOException e) {

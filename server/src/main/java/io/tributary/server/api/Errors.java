@@ -124,10 +124,13 @@ public final class Errors {
       case FUNCTION_NOT_FOUND:
       case USER_NOT_FOUND:
       case LIVE_QUERY_NOT_FOUND:
+      case TOPIC_NOT_FOUND:
+      case CONSUMER_GROUP_NOT_FOUND:
         return Status.NOT_FOUND;
       case NAMESPACE_EXISTS:
       case TABLE_EXISTS:
       case USER_EXISTS:
+      case TOPIC_EXISTS:
       case DUPLICATE_KEY:
         return Status.ALREADY_EXISTS;
       case NAMESPACE_NOT_EMPTY:
@@ -143,6 +146,7 @@ public final class Errors {
       case SUBSCRIBER_TOO_SLOW:
         return Status.RESOURCE_EXHAUSTED;
       case RESUME_POSITION_LOST:
+      case OFFSET_OUT_OF_RANGE:
         return Status.OUT_OF_RANGE;
       case LIVE_QUERY_KILLED:
         return Status.ABORTED;

@@ -3,8 +3,10 @@ package io.tributary.server.internal;
 import io.tributary.live.LiveHub;
 import io.tributary.log.Log;
 import io.tributary.log.LogConfig;
+import io.tributary.log.LogException;
 import io.tributary.log.LogPosition;
 import io.tributary.log.LogRoute;
+import io.tributary.log.LogTopics;
 import io.tributary.query.Action;
 import io.tributary.query.Analyzer;
 import io.tributary.query.ErrorCode;
@@ -61,6 +63,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
   private final QueryEngine queries;
   private final Duration writeTimeout;
   private final LiveHub live;
+  private final Consumers consumers;
   private final Object catalogLock = new Object();
 
   /**
@@ -97,6 +100,12 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
     this.queries = new QueryEngine(catalog);
     this.writeTimeout = writeTimeout;
     this.live = live;
+    this.consumers = new Consumers(log, catalog);
+  }
+
+  /** CONSUME, ACK and consumer groups of this node. */
+  public Consumers consumers() {
+    return consumers;
   }
 
   @Override
@@ -176,7 +185,11 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
         || s instanceof Statement.Update
         || s instanceof Statement.Delete
         || s instanceof Statement.Subscribe
-        || s instanceof Statement.KillLiveQuery);
+        || s instanceof Statement.KillLiveQuery
+        || s instanceof Statement.Consume
+        || s instanceof Statement.Ack
+        || s instanceof Statement.ResetConsumerGroup
+        || s instanceof Statement.ShowTopics);
   }
 
   private StatementOutcome perform(String text, Action action) {
@@ -211,7 +224,9 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
       return new StatementOutcome.Rows(
           text,
           queries.select(
-              r.sql(), r.params(), new PrincipalRows(catalog, hot, live, r.userId(), r.role())));
+              r.sql(),
+              r.params(),
+              new PrincipalRows(catalog, hot, live, consumers, r.userId(), r.role())));
     }
 
     @Override
@@ -236,6 +251,47 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
     @Override
     public StatementOutcome visit(Action.Done d) {
       return new StatementOutcome.Done(text, d.tag());
+    }
+
+    @Override
+    public StatementOutcome visit(Action.TopicChange t) {
+      if (t.create() != null) {
+        try {
+          log.topicAdmin()
+              .createTopic(LogTopics.userTopic(t.create().id()), t.create().partitions());
+        } catch (LogException e) {
+          throw new TributaryException(
+              ErrorCode.UNAVAILABLE,
+              "Cannot create topic " + t.create().qualifiedName() + ": " + e.getMessage(),
+              e);
+        }
+      }
+      catalogStore.append(List.of(t.record()));
+      if (t.delete() != null) {
+        try {
+          log.topicAdmin().deleteTopic(LogTopics.userTopic(t.delete().id()));
+        } catch (LogException e) {
+          LOG.warn("Could not delete the Kafka topic of {}", t.delete().qualifiedName(), e);
+        }
+      }
+      return new StatementOutcome.Done(text, t.tag());
+    }
+
+    @Override
+    public StatementOutcome visit(Action.Consume c) {
+      return new StatementOutcome.Rows(text, consumers.consume(c));
+    }
+
+    @Override
+    public StatementOutcome visit(Action.Ack a) {
+      consumers.ack(a);
+      return new StatementOutcome.Done(text, "ACK");
+    }
+
+    @Override
+    public StatementOutcome visit(Action.ResetConsumerGroup r) {
+      consumers.reset(r);
+      return new StatementOutcome.Done(text, "RESET CONSUMER GROUP");
     }
   }
 

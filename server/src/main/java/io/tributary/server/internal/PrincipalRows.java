@@ -8,11 +8,14 @@ import io.tributary.query.catalog.Role;
 import io.tributary.query.catalog.SystemTables;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.catalog.TableKind;
+import io.tributary.query.catalog.TopicDef;
+import io.tributary.query.catalog.TopicSource;
 import io.tributary.query.catalog.UserDef;
 import io.tributary.query.exec.HotTier;
 import io.tributary.query.exec.RowSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * The rows one acting account may read: its own rows of USER and STREAM tables (a prefix scan of
@@ -25,16 +28,19 @@ final class PrincipalRows implements RowSource {
   private final Catalog catalog;
   private final HotTier hot;
   private final LiveHub live;
+  private final Consumers consumers;
   private final String userId;
   private final Role role;
 
   /**
    * @param userId the acting account's id: the owner of the rows it reads
    */
-  PrincipalRows(Catalog catalog, HotTier hot, LiveHub live, String userId, Role role) {
+  PrincipalRows(
+      Catalog catalog, HotTier hot, LiveHub live, Consumers consumers, String userId, Role role) {
     this.catalog = catalog;
     this.hot = hot;
     this.live = live;
+    this.consumers = consumers;
     this.userId = userId;
     this.role = role;
   }
@@ -65,6 +71,19 @@ final class PrincipalRows implements RowSource {
       }
     } else if (table.equals(SystemTables.LIVE)) {
       rows.addAll(live.systemLiveRows(userId, role));
+    } else if (table.equals(SystemTables.TOPICS)) {
+      for (TopicDef t : catalog.topics(null)) {
+        rows.add(
+            new Object[] {
+              t.namespace(),
+              t.name(),
+              t.partitions(),
+              t.sources().stream().map(TopicSource::sql).collect(Collectors.joining("; ")),
+              t.createdAtMillis()
+            });
+      }
+    } else if (table.equals(SystemTables.CONSUMER_OFFSETS)) {
+      rows.addAll(consumers.offsetRows(userId, role));
     } else if (table.equals(SystemTables.TABLES)) {
       for (TableDef t : catalog.tables(null)) {
         if (!Authorizer.mayRead(role, t)) {
