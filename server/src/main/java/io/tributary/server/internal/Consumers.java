@@ -20,6 +20,7 @@ import io.tributary.query.command.RowChange;
 import io.tributary.query.command.TopicRecord;
 import io.tributary.query.exec.ConsumedRecords;
 import io.tributary.query.exec.QueryResult;
+import io.tributary.server.ConsumeRunner;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -241,6 +242,56 @@ public final class Consumers {
   }
 
   // ------------------------------------------------------------------ members of streams
+
+  /** Joins the group of a CONSUME with a GROUP as a long-lived member (a consume stream). */
+  public ConsumeRunner.Session open(Action.Consume c) {
+    String action = "consume " + c.source().name();
+    endOffsets(c.source(), action);
+    String group = kafkaGroup(c.source(), c.scope(), c.group());
+    GroupConsumer.Start start =
+        c.from() == null || c.from().equals("EARLIEST")
+            ? GroupConsumer.Start.EARLIEST
+            : c.from().equals("LATEST") ? GroupConsumer.Start.LATEST : GroupConsumer.Start.OFFSET;
+    long startOffset = start == GroupConsumer.Start.OFFSET ? Long.parseLong(c.from()) : 0;
+    GroupConsumer member;
+    try {
+      member = log.joinGroup(group, kafkaTopic(c.source()), start, startOffset);
+    } catch (LogException e) {
+      throw unavailable(action, e);
+    }
+    register(member);
+    return new ConsumeRunner.Session() {
+      @Override
+      public String name() {
+        return c.source().name();
+      }
+
+      @Override
+      public boolean joined() {
+        return member.joined();
+      }
+
+      @Override
+      public List<Object[]> poll(Duration timeout) {
+        List<Object[]> rows = new ArrayList<>();
+        for (LogRecord r : member.poll(timeout)) {
+          addRow(c, r, rows);
+        }
+        return rows;
+      }
+
+      @Override
+      public void wakeup() {
+        member.wakeup();
+      }
+
+      @Override
+      public void close() {
+        unregister(member);
+        member.close();
+      }
+    };
+  }
 
   /** Registers a long-lived member, so ACKs of its partitions commit through it. */
   public void register(GroupConsumer member) {

@@ -25,6 +25,7 @@ import io.tributary.query.parse.Statement;
 import io.tributary.query.parse.StatementCache;
 import io.tributary.query.parse.StatementLimits;
 import io.tributary.query.parse.StatementParser;
+import io.tributary.server.ConsumeRunner;
 import io.tributary.server.Principal;
 import io.tributary.server.StatementOutcome;
 import io.tributary.server.StatementRunner;
@@ -48,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * outcome, reads through the {@link QueryEngine} over the hot tier. Catalog statements run one at a
  * time on this node so that their checks and their effect cannot interleave.
  */
-public final class Engine implements StatementRunner, SubscriptionAnalyzer {
+public final class Engine implements StatementRunner, SubscriptionAnalyzer, ConsumeRunner {
   private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
 
   /** A fixed dummy hash so that an unknown user costs as much as a wrong password. */
@@ -451,6 +452,35 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
               + " statement");
     }
     return (Action.Subscribe) analyzer.analyze(statement, user, params);
+  }
+
+  @Override
+  public ConsumeRunner.Session open(Principal principal, String sql, List<Object> params) {
+    UserDef user = account(principal, "consume");
+    StatementLimits.checkStatementSize(sql, params);
+    List<String> texts = StatementParser.split(sql);
+    Statement statement = texts.size() == 1 ? parsed.parse(texts.get(0)) : null;
+    Statement inner = statement instanceof Statement.ExecuteAs e ? e.inner() : statement;
+    if (!(inner instanceof Statement.Consume c) || c.group() == null) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot consume: a consume stream takes one CONSUME FROM ... GROUP 'g' statement");
+    }
+    return consumers.open((Action.Consume) analyzer.analyze(statement, user, params));
+  }
+
+  @Override
+  public void ack(Principal principal, String topic, String group, int partition, long offset) {
+    UserDef user = account(principal, "ack");
+    int dot = topic.indexOf('.');
+    if (dot <= 0 || dot == topic.length() - 1) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT, "Cannot ack %s: name the topic as namespace.topic", topic);
+    }
+    Statement.Ack ack =
+        new Statement.Ack(
+            topic.substring(0, dot), topic.substring(dot + 1), group, partition, offset);
+    consumers.ack((Action.Ack) analyzer.analyze(ack, user, List.of()));
   }
 
   @Override
