@@ -209,7 +209,7 @@ public final class GrpcTributaryClient implements TributaryClient {
   @Override
   public TopicConsumer consumer(String topicOrTable) {
     requireOpen("consume " + topicOrTable);
-    return new StreamingConsumer(this, authenticated, topicOrTable);
+    return new StreamingConsumer(this, authenticated, topicOrTable, closed::get);
   }
 
   @Override

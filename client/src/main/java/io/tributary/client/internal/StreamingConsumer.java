@@ -48,8 +48,15 @@ final class StreamingConsumer implements TopicConsumer {
   private Duration backoff = Duration.ofMillis(100);
   private String deadLetter;
 
-  StreamingConsumer(TributaryClient client, Channel channel, String name) {
+  private final java.util.function.BooleanSupplier clientClosed;
+
+  StreamingConsumer(
+      TributaryClient client,
+      Channel channel,
+      String name,
+      java.util.function.BooleanSupplier clientClosed) {
     requireName(name, "consume");
+    this.clientClosed = clientClosed;
     this.client = client;
     this.channel = channel;
     this.name = name;
@@ -144,7 +151,7 @@ final class StreamingConsumer implements TopicConsumer {
             context.run(this::stream);
             wait = Duration.ofMillis(100);
           } catch (StatusRuntimeException e) {
-            if (closing) {
+            if (closing || clientClosed.getAsBoolean()) {
               break;
             }
             TributaryException t = Errors.fromCall("consume " + name, e);
@@ -187,6 +194,9 @@ final class StreamingConsumer implements TopicConsumer {
           }
           handle(decode(r));
           handled.put(r.getPartition(), r.getOffset());
+        }
+        if (closing) {
+          return; // unacknowledged: the group delivers them again
         }
         for (Map.Entry<Integer, Long> e : handled.entrySet()) {
           ConsumeServiceGrpc.newBlockingStub(channel)

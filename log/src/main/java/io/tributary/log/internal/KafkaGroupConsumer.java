@@ -43,6 +43,10 @@ final class KafkaGroupConsumer implements GroupConsumer {
   private final ConcurrentLinkedQueue<PendingCommit> commits = new ConcurrentLinkedQueue<>();
   private volatile Set<Integer> assignment = Set.of();
   private volatile boolean joined;
+
+  /** The offset of the last record returned, per partition (polling thread only). */
+  private final Map<Integer, Long> lastReturned = new HashMap<>();
+
   private boolean closed;
 
   KafkaGroupConsumer(
@@ -142,6 +146,7 @@ final class KafkaGroupConsumer implements GroupConsumer {
     }
     List<LogRecord> out = new ArrayList<>(polled.count());
     for (ConsumerRecord<byte[], byte[]> r : polled) {
+      lastReturned.put(r.partition(), r.offset());
       out.add(
           new LogRecord(
               new LogPosition(r.topic(), r.partition(), r.offset()),
@@ -157,7 +162,18 @@ final class KafkaGroupConsumer implements GroupConsumer {
     while ((c = commits.poll()) != null) {
       Map<TopicPartition, OffsetAndMetadata> request = new HashMap<>();
       c.offsets()
-          .forEach((p, o) -> request.put(new TopicPartition(topic, p), new OffsetAndMetadata(o)));
+          .forEach(
+              (p, o) -> {
+                TopicPartition tp = new TopicPartition(topic, p);
+                long next = o;
+                Long last = lastReturned.get(p);
+                if (last != null && o == last + 1 && consumer.assignment().contains(tp)) {
+                  // Everything returned is committed: skip the transaction markers after it too,
+                  // so a caught-up group shows no lag.
+                  next = Math.max(o, consumer.position(tp));
+                }
+                request.put(tp, new OffsetAndMetadata(next));
+              });
       try {
         consumer.commitSync(request);
         c.done().complete(null);

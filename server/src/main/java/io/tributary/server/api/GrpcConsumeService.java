@@ -42,6 +42,15 @@ public final class GrpcConsumeService extends ConsumeServiceGrpc.ConsumeServiceI
         (ServerCallStreamObserver<ConsumeBatch>) response;
     Principal principal = AuthInterceptor.PRINCIPAL.get();
     Object ready = new Object();
+    java.util.concurrent.atomic.AtomicReference<ConsumeRunner.Session> open =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    observer.setOnCancelHandler(
+        () -> {
+          ConsumeRunner.Session session = open.get();
+          if (session != null) {
+            session.wakeup();
+          }
+        });
     observer.setOnReadyHandler(
         () -> {
           synchronized (ready) {
@@ -50,7 +59,7 @@ public final class GrpcConsumeService extends ConsumeServiceGrpc.ConsumeServiceI
         });
     Thread thread =
         new Thread(
-            Context.current().wrap(() -> run(principal, request, observer, ready)),
+            Context.current().wrap((Runnable) () -> run(principal, request, observer, ready, open)),
             "tributary-consume-" + THREADS.incrementAndGet());
     thread.setDaemon(true);
     thread.start();
@@ -60,7 +69,8 @@ public final class GrpcConsumeService extends ConsumeServiceGrpc.ConsumeServiceI
       Principal principal,
       ConsumeRequest request,
       ServerCallStreamObserver<ConsumeBatch> observer,
-      Object ready) {
+      Object ready,
+      java.util.concurrent.atomic.AtomicReference<ConsumeRunner.Session> open) {
     ConsumeRunner.Session session;
     try {
       if (principal == null) {
@@ -75,7 +85,7 @@ public final class GrpcConsumeService extends ConsumeServiceGrpc.ConsumeServiceI
       observer.onError(Errors.internal());
       return;
     }
-    observer.setOnCancelHandler(session::wakeup);
+    open.set(session);
     try (session) {
       boolean announced = false;
       while (!observer.isCancelled()) {
