@@ -117,7 +117,9 @@ class TopicsEndToEndTest {
     List<Row> first = awaitRecords(agent, "CONSUME FROM tp.inbox GROUP 'acks'", 3);
     // nothing was acked: the group delivers the same records again
     assertThat(consume(agent, "CONSUME FROM tp.inbox GROUP 'acks'")).hasSize(3);
-    assertThat(offsets("acks")).allSatisfy((p, lag) -> assertThat(lag).isPositive());
+    // three records unacknowledged (lag also counts transaction markers)
+    assertThat(offsets("acks").values().stream().mapToLong(Long::longValue).sum())
+        .isGreaterThanOrEqualTo(3);
 
     Map<Integer, Long> last = new TreeMap<>();
     for (Row r : first) {
