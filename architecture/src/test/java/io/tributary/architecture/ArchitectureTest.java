@@ -125,6 +125,27 @@ class ArchitectureTest {
               "io.tributary.client.internal..")
           .because("the shell talks to a server through the SDK (client/) only (issue 12)");
 
+  /** The examples (the assistant agent) are clients of the SDK's public API, like any app. */
+  @ArchTest
+  static final ArchRule examplesUseOnlyTheSdksPublicApi =
+      noClasses()
+          .that()
+          .resideInAPackage("io.tributary.examples..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage(
+              "io.grpc..",
+              "com.google.protobuf..",
+              "io.tributary.api..",
+              "io.tributary.client.internal..",
+              "io.tributary.server..",
+              "io.tributary.log..",
+              "io.tributary.query..",
+              "io.tributary.materializer..",
+              "io.tributary.live..",
+              "org.apache.kafka..")
+          .because("an agent is a client: it uses the SDK (client/) only (issue 14)");
+
   /** Only {@code tributary start} runs a server; {@code tributary sql} is a client. */
   @ArchTest
   static final ArchRule cliReachesTheServerOnlyToStartOne =

@@ -36,7 +36,8 @@ final class Shell {
   static final String PROMPT = "tributary> ";
   static final String CONTINUATION_PROMPT = "...> ";
   static final String COMMANDS =
-      "Commands: \\live [N] <statement>, \\subscribe [N] <statement>, \\as [user], \\? (help),"
+      "Commands: \\live [N] <statement>, \\subscribe [N] <statement>, \\consume [N] <ns.name>"
+          + " <group>, \\as [user], \\? (help),"
           + " \\q (quit)";
   static final String HELP =
       String.join(
@@ -45,6 +46,8 @@ final class Shell {
           "  \\live [N] <statement>       keep a SELECT (or a SUBSCRIBE) live: print its events"
               + " until Ctrl-C, or until N rows and changes",
           "  \\subscribe [N] <statement>  the same",
+          "  \\consume [N] <ns.t> <group> consume a topic (or a table's changes) in a consumer"
+              + " group: one JSON line per record, acknowledged once printed, until Ctrl-C or N",
           "  \\as <user>                  run the next statements as <user> (EXECUTE AS USER;"
               + " roles service, dba and system)",
           "  \\as                         run them as yourself again",
@@ -57,6 +60,10 @@ final class Shell {
           Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
   private static final Pattern AS_COMMAND =
       Pattern.compile("\\\\as(?:\\s+(.*?))?\\s*;?\\s*", Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
+  private static final Pattern CONSUME_COMMAND =
+      Pattern.compile(
+          "\\\\consume(?:\\s+(\\d+))?\\s+(\\S+)\\s+'?([^'\\s;]+)'?\\s*;?\\s*",
+          Pattern.CASE_INSENSITIVE);
   private static final Pattern HELP_COMMAND =
       Pattern.compile("\\\\(\\?|h|help)\\s*;?\\s*", Pattern.CASE_INSENSITIVE);
 
@@ -134,6 +141,12 @@ final class Shell {
       actAs(as.group(1));
       return;
     }
+    Matcher c = CONSUME_COMMAND.matcher(text);
+    if (c.matches()) {
+      consume(
+          c.group(2), c.group(3), c.group(1) == null ? Long.MAX_VALUE : Long.parseLong(c.group(1)));
+      return;
+    }
     Matcher m = LIVE_COMMAND.matcher(text);
     if (!m.matches()) {
       err.println("Unknown command: " + text.split("\\s", 2)[0] + ". " + COMMANDS);
@@ -209,6 +222,22 @@ final class Shell {
     Terminal.SignalHandler previous = terminal.handle(Terminal.Signal.INT, signal -> runner.stop());
     try {
       session.subscribe(runner, statement, limit);
+    } finally {
+      terminal.handle(Terminal.Signal.INT, previous);
+    }
+  }
+
+  /** Prints the records of a consumer group member until Ctrl-C or the limit. */
+  private void consume(String name, String group, long limit) {
+    if (limit <= 0) {
+      err.println("Cannot consume: the limit must be a positive number");
+      return;
+    }
+    java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
+    Terminal.SignalHandler previous =
+        terminal.handle(Terminal.Signal.INT, signal -> stop.countDown());
+    try {
+      session.consume(name, group, limit, stop);
     } finally {
       terminal.handle(Terminal.Signal.INT, previous);
     }

@@ -53,6 +53,52 @@ final class SqlSession {
   }
 
   /**
+   * {@code \consume}: consumes {@code name} in {@code group} through the SDK's consumer and prints
+   * each record as one JSON line (acknowledged once printed) until {@code limit} records or {@code
+   * stop} is counted down.
+   */
+  Result consume(String name, String group, long limit, java.util.concurrent.CountDownLatch stop) {
+    java.util.concurrent.atomic.AtomicLong printed = new java.util.concurrent.atomic.AtomicLong();
+    io.tributary.client.TopicConsumer.Running running;
+    try {
+      running =
+          client
+              .consumer(name)
+              .group(group)
+              .run(
+                  r -> {
+                    if (printed.get() >= limit) {
+                      throw new IllegalStateException("limit reached");
+                    }
+                    synchronized (printer.out) {
+                      printer.out.println(ConsumedJson.of(r));
+                      printer.out.flush();
+                    }
+                    if (printed.incrementAndGet() >= limit) {
+                      stop.countDown();
+                    }
+                  });
+    } catch (IllegalArgumentException | TributaryException e) {
+      printer.err.println(e.getMessage());
+      return Result.FAILED;
+    }
+    try {
+      while (running.isRunning() && !stop.await(200, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        // until Ctrl-C, the limit, or a failure
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      running.close();
+    }
+    if (running.failure().isPresent() && printed.get() < limit) {
+      printer.err.println(running.failure().get().getMessage());
+      return Result.FAILED;
+    }
+    return Result.OK;
+  }
+
+  /**
    * Logs in and keeps the credentials to renew the token when it expires.
    *
    * @throws CallFailure (fatal) when the login fails

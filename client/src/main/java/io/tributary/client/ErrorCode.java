@@ -57,6 +57,12 @@ public enum ErrorCode {
   SOURCE_INVALID,
   /** A source column has a type Tributary cannot represent. */
   UNSUPPORTED_TYPE,
+  TOPIC_NOT_FOUND,
+  TOPIC_EXISTS,
+  /** A consumer group that has never committed a position on the topic or table named. */
+  CONSUMER_GROUP_NOT_FOUND,
+  /** An offset beyond the end of a topic's partition. */
+  OFFSET_OUT_OF_RANGE,
   /** The call did not complete within the client's call timeout. */
   DEADLINE_EXCEEDED,
   /**

@@ -238,6 +238,14 @@ public interface TributaryClient extends AutoCloseable {
   EventStream stream(String sql, Object... params);
 
   /**
+   * A consumer of a topic, or of a table's change feed, in a consumer group (see {@link
+   * TopicConsumer}); nothing happens until {@link TopicConsumer#run}.
+   *
+   * @param topicOrTable the topic or table, {@code ns.name}
+   */
+  TopicConsumer consumer(String topicOrTable);
+
+  /**
    * Shuts the channel down, waiting briefly for calls in flight. Idempotent. Later calls throw
    * {@link IllegalStateException}; calls still in flight after the wait fail with code {@code
    * UNAVAILABLE}. Every subscription and live query of the client ends, without further callbacks.

@@ -96,6 +96,23 @@ public interface Log extends AutoCloseable {
    */
   LogReader openReader(String topic, int partition);
 
+  /**
+   * The admin of user topics and consumer groups.
+   *
+   * @throws IllegalStateException if the log has never been {@link State#RUNNING}
+   */
+  TopicAdmin topicAdmin();
+
+  /**
+   * Joins a consumer group as a new member reading {@code topic}; the caller closes it.
+   *
+   * @param group the group id (see {@link LogTopics#consumerGroup})
+   * @param start where a partition starts that the group never committed on
+   * @param startOffset the offset for {@link GroupConsumer.Start#OFFSET}, else ignored
+   * @throws IllegalStateException if the log has never been {@link State#RUNNING}
+   */
+  GroupConsumer joinGroup(String group, String topic, GroupConsumer.Start start, long startOffset);
+
   /** The current state. */
   State state();
 

@@ -37,6 +37,12 @@ public final class LogTopics {
   /** Name of the topic of row-level changes. */
   public static final String CHANGES = PREFIX + "changes";
 
+  /** Prefix of the Kafka topics of user topics ({@code CREATE TOPIC}). */
+  public static final String USER_TOPIC_PREFIX = "tributary.topic.";
+
+  /** Prefix of the consumer groups of CONSUME. */
+  public static final String GROUP_PREFIX = "tributary.consume.";
+
   private static final List<String> ALL =
       List.of(CATALOG, USER_WRITES, SHARED_WRITES, STREAM_EVENTS, CHANGES);
 
@@ -190,6 +196,57 @@ public final class LogTopics {
       routes.add(new LogRoute(writeTopic, p, key));
     }
     return List.copyOf(routes);
+  }
+
+  /**
+   * The Kafka topic of the user topic {@code topicId}: named by id, so a topic dropped and created
+   * again is another Kafka topic (Kafka deletes topics asynchronously).
+   */
+  public static String userTopic(long topicId) {
+    return USER_TOPIC_PREFIX + topicId;
+  }
+
+  /**
+   * The key of a record routed into a user topic: the owner's key (so one owner's records keep
+   * their order in one partition), or the table's for a change without an owner.
+   */
+  public static byte[] userTopicKey(String owner, long tableId) {
+    return owner != null ? LogKeys.userKey(owner) : LogKeys.sharedKey(tableId);
+  }
+
+  /**
+   * A consumer group's Kafka id, {@code tributary.consume.<source>.<scope>.<group>}.
+   *
+   * @param source what the group reads, without dots (e.g. {@code topic-12}, {@code table-34})
+   * @param scope the account a private group belongs to, or null for a shared group
+   * @param group the group's name as written
+   */
+  public static String consumerGroup(String source, String scope, String group) {
+    String s =
+        scope == null
+            ? "*"
+            : java.net.URLEncoder.encode(scope, java.nio.charset.StandardCharsets.UTF_8)
+                .replace(".", "%2E");
+    return GROUP_PREFIX + source + "." + s + "." + group;
+  }
+
+  /** A consumer group id taken apart: see {@link #consumerGroup}. */
+  public record ConsumerGroupName(String source, String scope, String group) {}
+
+  /** The parts of a group id made by {@link #consumerGroup}, or null for any other id. */
+  public static ConsumerGroupName parseConsumerGroup(String id) {
+    if (!id.startsWith(GROUP_PREFIX)) {
+      return null;
+    }
+    String[] parts = id.substring(GROUP_PREFIX.length()).split("\\.", 3);
+    if (parts.length != 3) {
+      return null;
+    }
+    String scope =
+        parts[1].equals("*")
+            ? null
+            : java.net.URLDecoder.decode(parts[1], java.nio.charset.StandardCharsets.UTF_8);
+    return new ConsumerGroupName(parts[0], scope, parts[2]);
   }
 
   /** Every internal topic: catalog, user-writes, shared-writes, stream-events, changes. */

@@ -3,8 +3,11 @@ package io.tributary.query;
 import io.tributary.query.catalog.CatalogRecord;
 import io.tributary.query.catalog.Role;
 import io.tributary.query.catalog.TableDef;
+import io.tributary.query.catalog.TopicDef;
+import io.tributary.query.catalog.UserDef;
 import io.tributary.query.command.WriteCommand;
 import io.tributary.query.exec.QueryResult;
+import io.tributary.query.expr.RowPredicate;
 import java.util.List;
 
 /** What the server must do to carry out one analyzed statement. */
@@ -33,6 +36,14 @@ public sealed interface Action {
     R visit(Done a);
 
     R visit(SourceChange a);
+
+    R visit(TopicChange a);
+
+    R visit(Consume a);
+
+    R visit(Ack a);
+
+    R visit(ResetConsumerGroup a);
   }
 
   /**
@@ -148,6 +159,93 @@ public sealed interface Action {
       io.tributary.query.catalog.SourceDef next,
       io.tributary.query.catalog.SourceDef.SourceTable table,
       TableDef target)
+      implements Action {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
+
+  /**
+   * Change a topic: create its Kafka topic first ({@code create}), append {@code record}, then
+   * delete the Kafka topic of {@code delete} (so the materializer never routes into a missing
+   * topic).
+   *
+   * @param create the topic whose Kafka topic to create before the record, or null
+   * @param delete the topic whose Kafka topic to delete after the record, or null
+   */
+  record TopicChange(String tag, CatalogRecord record, TopicDef create, TopicDef delete)
+      implements Action {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
+
+  /**
+   * What CONSUME, ACK and RESET CONSUMER GROUP read: a topic, or a table's change feed.
+   *
+   * @param topic the topic, or null for a table's change feed
+   * @param table the table whose change feed is read, or null for a topic
+   */
+  record ConsumeSource(TopicDef topic, TableDef table) {
+    /** The topic's or table's qualified name. */
+    public String name() {
+      return topic != null ? topic.qualifiedName() : table.qualifiedName();
+    }
+  }
+
+  /**
+   * Read records of a topic or of a table's change feed.
+   *
+   * @param filter the compiled WHERE, or null; it is bound to {@code filterTable}
+   * @param filterTable the table whose rows {@code filter} reads, or null without a filter
+   * @param group the consumer group, or null to read without one
+   * @param from "LATEST", "EARLIEST", an offset, or null (the group's position, else LATEST)
+   * @param limit the most records to return, or -1 for the default
+   * @param owner the only owner whose records the actor may read (role user), or null for all
+   * @param scope what the group's name is private to (the actor's id for role user), or null
+   * @param actor the acting account
+   */
+  record Consume(
+      ConsumeSource source,
+      RowPredicate filter,
+      TableDef filterTable,
+      String group,
+      String from,
+      long limit,
+      String owner,
+      String scope,
+      UserDef actor)
+      implements Action {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
+
+  /**
+   * Commit a group's position past {@code offset} on one partition, or on every partition.
+   *
+   * @param partition the partition, or -1 for all
+   * @param scope as for {@link Consume#scope()}
+   */
+  record Ack(ConsumeSource source, String group, int partition, long offset, String scope)
+      implements Action {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
+
+  /**
+   * Move a group's committed position to {@code to} ("EARLIEST", "LATEST" or an offset).
+   *
+   * @param partition the partition, or -1 for all
+   * @param scope as for {@link Consume#scope()}
+   */
+  record ResetConsumerGroup(
+      ConsumeSource source, String group, int partition, String to, String scope)
       implements Action {
     @Override
     public <R> R accept(Visitor<R> visitor) {

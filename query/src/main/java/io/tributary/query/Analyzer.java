@@ -17,9 +17,10 @@ import java.util.List;
  * <p>A façade: one visitor over the statement kinds hands each statement to the analyzer of its
  * family — {@link DdlAnalyzer} (namespaces, tables), {@link UserAnalyzer} (accounts), {@link
  * WriteAnalyzer} (INSERT, UPDATE, DELETE, EXECUTE AS USER), {@link ReadAnalyzer} (queries, SHOW,
- * DESCRIBE), {@link LiveAnalyzer} (SUBSCRIBE, live SELECT, KILL LIVE QUERY) and {@link
- * PolicyAnalyzer} (CREATE, DROP and SHOW POLICIES). Each asks the {@link Authorizer} whether the
- * acting account may do what it analyzes.
+ * DESCRIBE), {@link LiveAnalyzer} (SUBSCRIBE, live SELECT, KILL LIVE QUERY), {@link PolicyAnalyzer}
+ * (CREATE, DROP and SHOW POLICIES), {@link SourceAnalyzer} (CREATE, ALTER and DROP SOURCE) and
+ * {@link TopicAnalyzer} (topics, CONSUME, ACK, RESET CONSUMER GROUP). Each asks the {@link
+ * Authorizer} whether the acting account may do what it analyzes.
  */
 public final class Analyzer {
   private final DdlAnalyzer ddl;
@@ -29,6 +30,7 @@ public final class Analyzer {
   private final LiveAnalyzer live;
   private final PolicyAnalyzer policies;
   private final SourceAnalyzer sources;
+  private final TopicAnalyzer topics;
 
   public Analyzer(Catalog catalog, Environment env) {
     this(catalog, env, MembershipView.NONE);
@@ -46,6 +48,7 @@ public final class Analyzer {
     this.live = new LiveAnalyzer(catalog, env);
     this.policies = new PolicyAnalyzer(catalog, env);
     this.sources = new SourceAnalyzer(catalog, env);
+    this.topics = new TopicAnalyzer(catalog, env);
   }
 
   /**
@@ -212,6 +215,46 @@ public final class Analyzer {
     @Override
     public Action visit(Statement.Source s) {
       return sources.analyze(s, actor);
+    }
+
+    @Override
+    public Action visit(Statement.CreateTopic s) {
+      return topics.createTopic(s, actor.role());
+    }
+
+    @Override
+    public Action visit(Statement.DropTopic s) {
+      return topics.dropTopic(s, actor.role());
+    }
+
+    @Override
+    public Action visit(Statement.AddTopicSource s) {
+      return topics.addSource(s, actor, params);
+    }
+
+    @Override
+    public Action visit(Statement.DropTopicSource s) {
+      return topics.dropSource(s, actor.role());
+    }
+
+    @Override
+    public Action visit(Statement.ShowTopics s) {
+      return topics.showTopics(s);
+    }
+
+    @Override
+    public Action visit(Statement.Consume s) {
+      return topics.consume(s, actor, params);
+    }
+
+    @Override
+    public Action visit(Statement.Ack s) {
+      return topics.ack(s, actor);
+    }
+
+    @Override
+    public Action visit(Statement.ResetConsumerGroup s) {
+      return topics.reset(s, actor);
     }
   }
 }

@@ -258,6 +258,17 @@ public final class Authorizer {
     return role.administers();
   }
 
+  // ---------------------------------------------------------------- topics and consumer groups
+
+  /**
+   * Whether {@code role} consumes every user's records of a topic or change feed (service, dba and
+   * system), or only its own (role user: records of other owners, and of SHARED tables, are
+   * skipped, and its consumer groups are private to its account).
+   */
+  public static boolean consumesAcrossUsers(Role role) {
+    return role.actsForOthers();
+  }
+
   // ---------------------------------------------------------------- live queries
 
   /** KILL LIVE QUERY: dba and system only. */

@@ -51,5 +51,11 @@ public enum ErrorCode {
    */
   SOURCE_INVALID,
   /** A source column has a type that Tributary cannot represent. */
-  UNSUPPORTED_TYPE
+  UNSUPPORTED_TYPE,
+  TOPIC_NOT_FOUND,
+  TOPIC_EXISTS,
+  /** A consumer group that has never committed a position on the topic or table named. */
+  CONSUMER_GROUP_NOT_FOUND,
+  /** An offset beyond the end of a topic's partition (ACK, RESET CONSUMER GROUP, FROM). */
+  OFFSET_OUT_OF_RANGE
 }

@@ -181,12 +181,52 @@ final class WriteAnalyzer extends FamilyAnalyzer {
         }
 
         @Override
+        public Boolean visit(Statement.CreateTopic s) {
+          return false;
+        }
+
+        @Override
         public Boolean visit(Statement.DropPolicy s) {
           return false;
         }
 
         @Override
+        public Boolean visit(Statement.DropTopic s) {
+          return false;
+        }
+
+        @Override
         public Boolean visit(Statement.ShowPolicies s) {
+          return false;
+        }
+
+        @Override
+        public Boolean visit(Statement.AddTopicSource s) {
+          return false;
+        }
+
+        @Override
+        public Boolean visit(Statement.DropTopicSource s) {
+          return false;
+        }
+
+        @Override
+        public Boolean visit(Statement.ShowTopics s) {
+          return false;
+        }
+
+        @Override
+        public Boolean visit(Statement.Consume s) {
+          return true;
+        }
+
+        @Override
+        public Boolean visit(Statement.Ack s) {
+          return false;
+        }
+
+        @Override
+        public Boolean visit(Statement.ResetConsumerGroup s) {
           return false;
         }
       };

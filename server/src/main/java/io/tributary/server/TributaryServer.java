@@ -9,6 +9,7 @@ import io.tributary.log.Log;
 import io.tributary.log.LogConfig;
 import io.tributary.materializer.Materializer;
 import io.tributary.server.api.ApiServer;
+import io.tributary.server.api.GrpcConsumeService;
 import io.tributary.server.api.GrpcLiveService;
 import io.tributary.server.api.ProtoEventEncoder;
 import io.tributary.server.auth.TokenService;
@@ -190,7 +191,7 @@ public final class TributaryServer implements AutoCloseable {
             engine,
             tokens,
             registry,
-            List.of(new GrpcLiveService(engine, live)),
+            List.of(new GrpcLiveService(engine, live), new GrpcConsumeService(engine)),
             () -> {
               Materializer.Health health = materializer.health(MAX_APPLY_STALL);
               return health.applying()

@@ -27,6 +27,7 @@ import io.tributary.client.Session;
 import io.tributary.client.StatementResult;
 import io.tributary.client.Subscription;
 import io.tributary.client.SubscriptionListener;
+import io.tributary.client.TopicConsumer;
 import io.tributary.client.TributaryClient;
 import io.tributary.client.TributaryException;
 import java.io.ByteArrayInputStream;
@@ -203,6 +204,12 @@ public final class GrpcTributaryClient implements TributaryClient {
   public TributaryClient withToken(String token) {
     this.token = Objects.requireNonNull(token, "token");
     return this;
+  }
+
+  @Override
+  public TopicConsumer consumer(String topicOrTable) {
+    requireOpen("consume " + topicOrTable);
+    return new StreamingConsumer(this, authenticated, topicOrTable, closed::get);
   }
 
   @Override

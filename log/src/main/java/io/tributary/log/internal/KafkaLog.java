@@ -1,11 +1,13 @@
 package io.tributary.log.internal;
 
 import io.tributary.log.CommandWriter;
+import io.tributary.log.GroupConsumer;
 import io.tributary.log.Log;
 import io.tributary.log.LogConfig;
 import io.tributary.log.LogException;
 import io.tributary.log.LogReader;
 import io.tributary.log.LogTopics;
+import io.tributary.log.TopicAdmin;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -40,6 +42,7 @@ public final class KafkaLog implements Log {
   // Written under lifecycleLock; read without it.
   private volatile Running running;
   private volatile KafkaCommandWriter writer;
+  private volatile KafkaTopicAdmin topicAdmin;
 
   // Guarded by lifecycleLock.
   private EmbeddedBroker broker;
@@ -97,6 +100,7 @@ public final class KafkaLog implements Log {
           new InternalTopics(admin, topics, config.durableWrites(), time).ensure(deadlineMs);
         }
         writer = KafkaCommandWriter.create(clientConfig, config.writerProperties());
+        topicAdmin = new KafkaTopicAdmin(clientConfig);
         running = new Running(bootstrapServers, clientConfig, clusterId);
         if (!lifecycle.transition(State.STARTING, State.RUNNING)) {
           throw lifecycle
@@ -167,6 +171,19 @@ public final class KafkaLog implements Log {
   }
 
   @Override
+  public TopicAdmin topicAdmin() {
+    running("administer topics");
+    return topicAdmin;
+  }
+
+  @Override
+  public GroupConsumer joinGroup(
+      String group, String topic, GroupConsumer.Start start, long startOffset) {
+    return new KafkaGroupConsumer(
+        running("join a consumer group").clientConfig(), group, topic, start, startOffset);
+  }
+
+  @Override
   public State state() {
     return lifecycle.state();
   }
@@ -209,6 +226,15 @@ public final class KafkaLog implements Log {
   /** Writer, then broker, then the exit interception; returns the first failure. */
   private RuntimeException release() {
     RuntimeException first = null;
+    KafkaTopicAdmin a = topicAdmin;
+    if (a != null) {
+      try {
+        a.close();
+      } catch (RuntimeException e) {
+        LOG.warn("Topic admin failed to close", e);
+      }
+      topicAdmin = null;
+    }
     KafkaCommandWriter w = writer;
     if (w != null) {
       try {

@@ -102,7 +102,11 @@ final class KafkaLogReader implements LogReader {
     List<LogRecord> records = new ArrayList<>(polled.count());
     for (ConsumerRecord<byte[], byte[]> r : polled.records(tp)) {
       records.add(
-          new LogRecord(new LogPosition(r.topic(), r.partition(), r.offset()), r.key(), r.value()));
+          new LogRecord(
+              new LogPosition(r.topic(), r.partition(), r.offset()),
+              r.key(),
+              r.value(),
+              r.timestamp()));
     }
     return records;
   }

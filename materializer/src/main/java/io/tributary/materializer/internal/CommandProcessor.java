@@ -22,6 +22,7 @@ import io.tributary.query.command.WriteOutcome;
 import io.tributary.query.expr.BoundExpression;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -92,6 +93,11 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
   private final int purgeStep;
   private final String changesSink;
   private final String continueSink;
+  private final String topicsSink;
+  private final TopicRouter router;
+
+  /** The header naming the Kafka topic of a record routed into a user topic. */
+  static final String TOPIC_HEADER = "tributary.topic";
 
   /** Told of every record taken from the write topic, before it is applied (for health). */
   private final Runnable onCommand;
@@ -130,11 +136,14 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
       ChangeListener changeListener,
       String changesSink,
       String continueSink,
+      String topicsSink,
       Steps steps,
       Runnable onCommand,
       Expiry expiry) {
     this.expiry = expiry;
     this.onCommand = onCommand;
+    this.topicsSink = topicsSink;
+    this.router = new TopicRouter(catalog);
     this.changesSink = changesSink;
     this.continueSink = continueSink;
     this.deleteStepRows = steps.deleteRows();
@@ -329,6 +338,12 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     for (RowChange change : plan.changes()) {
       context.forward(
           new Record<>(record.key(), CommandCodec.encode(change), record.timestamp()), changesSink);
+      for (TopicRouter.Routed routed : router.route(change)) {
+        Headers headers = new RecordHeaders();
+        headers.add(TOPIC_HEADER, routed.topic().getBytes(StandardCharsets.UTF_8));
+        context.forward(
+            new Record<>(routed.key(), routed.value(), record.timestamp(), headers), topicsSink);
+      }
     }
     long affected = plan.previouslyAffected() + plan.changes().size();
     if (plan.next() != null) {

@@ -5,6 +5,7 @@ import io.tributary.materializer.ChangeListener;
 import io.tributary.query.catalog.Catalog;
 import io.tributary.query.catalog.TableKind;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -16,6 +17,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.processor.StreamPartitioner;
+import org.apache.kafka.streams.processor.TopicNameExtractor;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
@@ -24,8 +26,8 @@ import org.apache.kafka.streams.state.Stores;
  * The materializer's Processor-API topology: two independent sub-topologies,
  *
  * <pre>
- * user-writes   ─► user-commands   (store user-rows)   ─► changes (, user-writes)
- * shared-writes ─► shared-commands (store shared-rows) ─► changes (, shared-writes)
+ * user-writes   ─► user-commands   (store user-rows)   ─► changes (, user-writes, user topics)
+ * shared-writes ─► shared-commands (store shared-rows) ─► changes (, shared-writes, user topics)
  * </pre>
  *
  * A command too large for one transaction (a DELETE of many rows, a purge) is applied in steps:
@@ -113,6 +115,7 @@ final class MaterializerTopology {
                 changes,
                 "user-changes",
                 "user-steps",
+                "user-topics",
                 steps,
                 onCommand,
                 expiry),
@@ -127,6 +130,8 @@ final class MaterializerTopology {
         new SamePartition(),
         "user-commands");
 
+    topology.addSink("user-topics", TOPIC_OF, serializer, serializer, "user-commands");
+
     topology.addSource("shared-writes", deserializer, deserializer, topics.sharedWrites());
     topology.addProcessor(
         "shared-commands",
@@ -140,6 +145,7 @@ final class MaterializerTopology {
                 changes,
                 "shared-changes",
                 "shared-steps",
+                "shared-topics",
                 steps,
                 onCommand,
                 expiry),
@@ -153,8 +159,22 @@ final class MaterializerTopology {
         serializer,
         new SamePartition(),
         "shared-commands");
+    topology.addSink("shared-topics", TOPIC_OF, serializer, serializer, "shared-commands");
     return topology;
   }
+
+  /**
+   * The Kafka topic of a record routed into a user topic: its {@link
+   * CommandProcessor#TOPIC_HEADER}.
+   */
+  static final TopicNameExtractor<byte[], byte[]> TOPIC_OF =
+      (key, value, context) -> {
+        Header header = context.headers().lastHeader(CommandProcessor.TOPIC_HEADER);
+        if (header == null) {
+          throw new IllegalStateException("Cannot route a topic record: it names no topic");
+        }
+        return new String(header.value(), StandardCharsets.UTF_8);
+      };
 
   /**
    * Routes the next step of a large DELETE or purge back to the partition of the step before it,

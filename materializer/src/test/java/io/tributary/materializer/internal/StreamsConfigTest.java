@@ -90,6 +90,17 @@ class StreamsConfigTest {
     }
 
     @Override
+    public io.tributary.log.TopicAdmin topicAdmin() {
+      throw new UnsupportedOperationException("this test administers no topic");
+    }
+
+    @Override
+    public io.tributary.log.GroupConsumer joinGroup(
+        String group, String topic, io.tributary.log.GroupConsumer.Start start, long offset) {
+      throw new UnsupportedOperationException("this test joins no group");
+    }
+
+    @Override
     public State state() {
       return State.RUNNING;
     }

@@ -4,9 +4,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A read-only view of the catalog: namespaces, tables and users. Implementations are thread-safe;
- * what one call returns is consistent in itself, but two calls may see different catalog versions
- * when DDL is being applied between them.
+ * A read-only view of the catalog: namespaces, tables, users and topics. Implementations are
+ * thread-safe; what one call returns is consistent in itself, but two calls may see different
+ * catalog versions when DDL is being applied between them.
  */
 public interface Catalog {
   /** Names of the reserved namespace that holds the system tables. */
@@ -59,5 +59,23 @@ public interface Catalog {
   /** How far the source's changes are durable in the log, if it has applied any. */
   default Optional<SourcePosition> sourcePosition(String name) {
     return Optional.empty();
+  }
+
+  /** The topic with a qualified name. */
+  default Optional<TopicDef> topic(String namespace, String name) {
+    return Optional.empty();
+  }
+
+  /** Topics of one namespace, or of all namespaces when {@code namespace} is null, sorted. */
+  default List<TopicDef> topics(String namespace) {
+    return List.of();
+  }
+
+  /**
+   * The topics with a source on the table {@code tableId}; cheap (the materializer asks for every
+   * change it applies), and empty when there is none.
+   */
+  default List<TopicDef> topicsWithSource(long tableId) {
+    return List.of();
   }
 }

@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * One record of the compacted catalog topic: the current state of one namespace, table, user,
- * source or source position, keyed by kind and name; a null value is a tombstone. Values are
+ * source, source position or topic, keyed by kind and name; a null value is a tombstone. Values are
  * versioned JSON; readers accept every version ever written.
  */
 public record CatalogRecord(Kind kind, String name, Object value) {
@@ -19,7 +19,8 @@ public record CatalogRecord(Kind kind, String name, Object value) {
     USER("user"),
     POLICY("policy"),
     SOURCE("source"),
-    SOURCE_POSITION("source-position");
+    SOURCE_POSITION("source-position"),
+    TOPIC("topic");
 
     private final String prefix;
 
@@ -54,6 +55,10 @@ public record CatalogRecord(Kind kind, String name, Object value) {
 
   public static CatalogRecord sourcePosition(String source, SourcePosition position) {
     return new CatalogRecord(Kind.SOURCE_POSITION, source, position);
+  }
+
+  public static CatalogRecord topic(TopicDef topic) {
+    return new CatalogRecord(Kind.TOPIC, topic.qualifiedName(), topic);
   }
 
   public static CatalogRecord tombstone(Kind kind, String name) {
@@ -104,6 +109,7 @@ public record CatalogRecord(Kind kind, String name, Object value) {
             case POLICY -> PolicyDef.class;
             case SOURCE -> SourceDef.class;
             case SOURCE_POSITION -> SourcePosition.class;
+            case TOPIC -> TopicDef.class;
           };
       return new CatalogRecord(kind, name, MAPPER.treeToValue(envelope.value(), type));
     } catch (IOException e) {

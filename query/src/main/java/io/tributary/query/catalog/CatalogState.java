@@ -1,6 +1,8 @@
 package io.tributary.query.catalog;
 
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,6 +21,10 @@ public final class CatalogState implements Catalog {
   private final Map<String, PolicyDef> policies = new ConcurrentHashMap<>();
   private final Map<String, SourceDef> sources = new ConcurrentHashMap<>();
   private final Map<String, SourcePosition> sourcePositions = new ConcurrentHashMap<>();
+  private final Map<String, TopicDef> topics = new ConcurrentHashMap<>();
+
+  /** Topics by source table id; replaced whole whenever a topic changes. */
+  private volatile Map<Long, List<TopicDef>> topicsBySource = Map.of();
 
   /** Applies one catalog record; a null value is a tombstone that removes the keyed entity. */
   public void apply(CatalogRecord record) {
@@ -83,9 +89,47 @@ public final class CatalogState implements Catalog {
           sourcePositions.put(record.name(), (SourcePosition) record.value());
         }
         break;
+      case TOPIC:
+        if (record.value() == null) {
+          topics.remove(record.name());
+        } else {
+          topics.put(record.name(), (TopicDef) record.value());
+        }
+        indexTopics();
+        break;
       default:
         throw new AssertionError(record.kind());
     }
+  }
+
+  private void indexTopics() {
+    Map<Long, List<TopicDef>> index = new HashMap<>();
+    for (TopicDef topic : topics.values()) {
+      for (TopicSource source : topic.sources()) {
+        index.computeIfAbsent(source.tableId(), id -> new ArrayList<>()).add(topic);
+      }
+    }
+    Map<Long, List<TopicDef>> frozen = new HashMap<>();
+    index.forEach((id, list) -> frozen.put(id, List.copyOf(list)));
+    topicsBySource = Map.copyOf(frozen);
+  }
+
+  @Override
+  public Optional<TopicDef> topic(String namespace, String name) {
+    return Optional.ofNullable(topics.get(namespace + "." + name));
+  }
+
+  @Override
+  public List<TopicDef> topics(String namespace) {
+    return topics.values().stream()
+        .filter(t -> namespace == null || t.namespace().equals(namespace))
+        .sorted(Comparator.comparing(TopicDef::qualifiedName))
+        .toList();
+  }
+
+  @Override
+  public List<TopicDef> topicsWithSource(long tableId) {
+    return topicsBySource.getOrDefault(tableId, List.of());
   }
 
   @Override

@@ -97,6 +97,18 @@ public final class SystemTables {
               col("roles", ColumnType.TEXT, false),
               col("using_sql", ColumnType.TEXT, true),
               col("check_sql", ColumnType.TEXT, true),
+          "name");
+
+  /** The topics ({@code sources} as SQL, separated by {@code ; }). */
+  public static final TableDef TOPICS =
+      table(
+          -10,
+          "topics",
+          List.of(
+              col("namespace", ColumnType.TEXT, false),
+              col("name", ColumnType.TEXT, false),
+              col("partitions", ColumnType.INT, false),
+              col("sources", ColumnType.TEXT, false),
               col("created_at", ColumnType.TIMESTAMP, false)),
           "name");
 
@@ -128,8 +140,27 @@ public final class SystemTables {
               col("last_error", ColumnType.TEXT, true)),
           "name");
 
+  /**
+   * The committed positions of the consumer groups, one row per group, topic (or table) and
+   * partition, provided by the server: {@code committed_offset} is the offset the group resumes at,
+   * {@code lag} the records between it and the partition's end.
+   */
+  public static final TableDef CONSUMER_OFFSETS =
+      table(
+          -11,
+          "consumer_offsets",
+          List.of(
+              col("group", ColumnType.TEXT, false),
+              col("topic", ColumnType.TEXT, false),
+              col("partition", ColumnType.INT, false),
+              col("committed_offset", ColumnType.BIGINT, false),
+              col("end_offset", ColumnType.BIGINT, false),
+              col("lag", ColumnType.BIGINT, false)),
+          "group");
+
   public static final List<TableDef> ALL =
-      List.of(USERS, NAMESPACES, TABLES, LIVE, AUDIT, POLICIES, SOURCES);
+      List.of(
+          USERS, NAMESPACES, TABLES, LIVE, AUDIT, POLICIES, TOPICS, CONSUMER_OFFSETS, SOURCES);
 
   private SystemTables() {}
 

@@ -67,6 +67,22 @@ public sealed interface Statement {
     R visit(ShowPolicies s);
 
     R visit(Source s);
+
+    R visit(CreateTopic s);
+
+    R visit(DropTopic s);
+
+    R visit(AddTopicSource s);
+
+    R visit(DropTopicSource s);
+
+    R visit(ShowTopics s);
+
+    R visit(Consume s);
+
+    R visit(Ack s);
+
+    R visit(ResetConsumerGroup s);
   }
 
   record CreateNamespace(String name, boolean ifNotExists) implements Statement {
@@ -289,6 +305,27 @@ public sealed interface Statement {
   }
 
   /**
+   * {@code CREATE TOPIC [IF NOT EXISTS] ns.t [PARTITIONS n]}.
+   *
+   * @param partitions the partition count written, or 0 when PARTITIONS was not given
+   */
+  record CreateTopic(String namespace, String name, boolean ifNotExists, int partitions)
+      implements Statement {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
+
+  /** {@code DROP TOPIC [IF EXISTS] ns.t}. */
+  record DropTopic(String namespace, String name, boolean ifExists) implements Statement {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
+
+  /**
    * A statement about a source of changes (an external database): {@code CREATE SOURCE name FROM
    * POSTGRES WITH (...)}, {@code ALTER SOURCE name MAP TABLE schema.table INTO namespace.table
    * [OWNER COLUMN c]}, {@code ALTER SOURCE name UNMAP TABLE schema.table}, {@code DROP SOURCE [IF
@@ -329,8 +366,59 @@ public sealed interface Statement {
     }
   }
 
+  /**
+   * {@code ALTER TOPIC ns.t ADD SOURCE ns.tbl ON INSERT|UPDATE|DELETE [, ...] [WHERE <expr>] [WITH
+   * (payload = 'key'|'full'|'diff')]}.
+   *
+   * @param operations the operations written, upper-case, in the order written
+   * @param where the filter (Calcite expression with {@code ?} parameters), or null
+   * @param options the WITH options, lower-case keys, values as written; not validated here
+   */
+  record AddTopicSource(
+      String namespace,
+      String name,
+      String tableNamespace,
+      String table,
+      List<String> operations,
+      SqlNode where,
+      int[] paramMap,
+      Map<String, String> options)
+      implements Statement {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+
+    public AddTopicSource {
+      operations = List.copyOf(operations);
+      paramMap = paramMap == null ? new int[0] : paramMap;
+      options = Collections.unmodifiableMap(new LinkedHashMap<>(options));
+    }
+  }
+
+  /** {@code ALTER TOPIC ns.t DROP SOURCE ns.tbl}. */
+  record DropTopicSource(String namespace, String name, String tableNamespace, String table)
+      implements Statement {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
+
   /** {@code SHOW POLICIES [ON ns.t]}: namespace and table are null without ON. */
   record ShowPolicies(String namespace, String table) implements Statement {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
+
+  /**
+   * {@code SHOW TOPICS [IN ns]}.
+   *
+   * @param namespace null for all namespaces
+   */
+  record ShowTopics(String namespace) implements Statement {
     @Override
     public <R> R accept(Visitor<R> visitor) {
       return visitor.visit(this);
@@ -343,5 +431,61 @@ public sealed interface Statement {
     MAP,
     UNMAP,
     DROP
+  }
+
+  /**
+   * {@code CONSUME FROM ns.t [WHERE <expr>] [GROUP 'g'] [FROM LATEST|EARLIEST|offset] [LIMIT n]}:
+   * {@code ns.t} names a topic or a table (whose change feed is read).
+   *
+   * @param where the filter, or null
+   * @param group the consumer group, or null to read without one
+   * @param from "LATEST", "EARLIEST", an offset's digits, or null when FROM was not given
+   * @param limit the LIMIT, or -1 when not given
+   */
+  record Consume(
+      String namespace,
+      String name,
+      SqlNode where,
+      int[] paramMap,
+      String group,
+      String from,
+      long limit)
+      implements Statement {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+
+    public Consume {
+      paramMap = paramMap == null ? new int[0] : paramMap;
+    }
+  }
+
+  /**
+   * {@code ACK ns.t GROUP 'g' [PARTITION p] UPTO OFFSET n}: commits the group's position past
+   * offset n.
+   *
+   * @param partition the partition, or -1 for every partition
+   */
+  record Ack(String namespace, String name, String group, int partition, long offset)
+      implements Statement {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
+
+  /**
+   * {@code RESET CONSUMER GROUP 'g' ON ns.t [PARTITION p] TO offset|EARLIEST|LATEST}.
+   *
+   * @param partition the partition, or -1 for every partition
+   * @param to "EARLIEST", "LATEST" or an offset's digits
+   */
+  record ResetConsumerGroup(String group, String namespace, String name, int partition, String to)
+      implements Statement {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
   }
 }

@@ -254,6 +254,7 @@ public final class StatementParser {
           "VALUES",
           "WITH",
           "CONSUME",
+          "ACK",
           "FLUSH",
           "STORAGE",
           "BEGIN",
@@ -271,11 +272,6 @@ public final class StatementParser {
             "TABLE",
             " (tables are not altered in place: drop the table and create it again)"
           },
-          new String[] {"ALTER", "TOPIC", ""},
-          new String[] {"CREATE", "TOPIC", ""},
-          new String[] {"DROP", "TOPIC", ""},
-          new String[] {"CONSUME", ""},
-          new String[] {"ACK", ""},
           new String[] {"STORAGE", "FLUSH", ""},
           new String[] {"FLUSH", ""},
           new String[] {"BEGIN", " (each statement is atomic on its own)"},
@@ -433,6 +429,18 @@ public final class StatementParser {
       }
       if (first.isWord("ALTER") && peek(1).isWord("SOURCE")) {
         return alterSource();
+      }
+      if (first.isWord("ALTER") && peek(1).isWord("TOPIC")) {
+        return alterTopic();
+      }
+      if (first.isWord("CONSUME")) {
+        return consume();
+      }
+      if (first.isWord("ACK")) {
+        return ack();
+      }
+      if (first.isWord("RESET") && peek(1).isWord("CONSUMER")) {
+        return resetConsumerGroup();
       }
       if (first.isWord("SHOW")) {
         return show();
@@ -607,11 +615,14 @@ public final class StatementParser {
       if (prefix == null && acceptWord("SOURCE")) {
         return createSource();
       }
+      if (prefix == null && acceptWord("TOPIC")) {
+        return createTopic();
+      }
       TributaryException notYet = notSupportedYet();
       if (notYet != null) {
         throw notYet;
       }
-      throw error(peek(), "expected NAMESPACE, TABLE, USER, POLICY or SOURCE after CREATE");
+      throw error(peek(), "expected NAMESPACE, TABLE, USER, POLICY, SOURCE or TOPIC after CREATE");
     }
 
     private Statement createTable(TableKind prefix) {
@@ -934,11 +945,17 @@ public final class StatementParser {
         return new Statement.Source(
             Statement.SourceOp.DROP, name, null, Map.of(), null, null, null, ifExists);
       }
+      if (acceptWord("TOPIC")) {
+        boolean ifExists = ifExists();
+        String[] name = qualifiedName("topic");
+        end();
+        return new Statement.DropTopic(name[0], name[1], ifExists);
+      }
       TributaryException notYet = notSupportedYet();
       if (notYet != null) {
         throw notYet;
       }
-      throw error(peek(), "expected NAMESPACE, TABLE, USER, POLICY or SOURCE after DROP");
+      throw error(peek(), "expected NAMESPACE, TABLE, USER, POLICY, SOURCE or TOPIC after DROP");
     }
 
     private Statement show() {
@@ -963,7 +980,15 @@ public final class StatementParser {
         end();
         return new Statement.ShowPolicies(table[0], table[1]);
       }
-      throw error(peek(), "expected NAMESPACES, TABLES or POLICIES after SHOW");
+      if (acceptWord("TOPICS")) {
+        String ns = null;
+        if (acceptWord("IN") || acceptWord("FROM")) {
+          ns = name("namespace");
+        }
+        end();
+        return new Statement.ShowTopics(ns);
+      }
+      throw error(peek(), "expected NAMESPACES, TABLES, POLICIES or TOPICS after SHOW");
     }
 
     /**
@@ -1108,6 +1133,224 @@ public final class StatementParser {
         end();
       }
       return new Statement.LiveSelect(query, options);
+    }
+
+    private Statement createTopic() {
+      boolean ifNotExists = ifNotExists();
+      String[] name = qualifiedName("topic");
+      requireUsableName(tokens.get(pos - 1), "topic", "create topic " + name[0] + "." + name[1]);
+      int partitions = 0;
+      if (acceptWord("PARTITIONS")) {
+        partitions = (int) number("partition count", 1, Integer.MAX_VALUE);
+      }
+      end();
+      return new Statement.CreateTopic(name[0], name[1], ifNotExists, partitions);
+    }
+
+    /** {@code ALTER TOPIC ns.t ADD SOURCE ...} or {@code ALTER TOPIC ns.t DROP SOURCE ns.tbl}. */
+    private Statement alterTopic() {
+      expectWord("ALTER");
+      expectWord("TOPIC");
+      String[] name = qualifiedName("topic");
+      if (acceptWord("DROP")) {
+        expectWord("SOURCE");
+        String[] table = qualifiedName("table");
+        end();
+        return new Statement.DropTopicSource(name[0], name[1], table[0], table[1]);
+      }
+      if (!acceptWord("ADD")) {
+        throw error(peek(), "expected ADD SOURCE or DROP SOURCE after ALTER TOPIC " + name[1]);
+      }
+      expectWord("SOURCE");
+      String[] table = qualifiedName("table");
+      expectWord("ON");
+      List<String> operations = new ArrayList<>();
+      do {
+        Token op = next();
+        if (!(op.isWord("INSERT") || op.isWord("UPDATE") || op.isWord("DELETE"))) {
+          throw error(op, "expected INSERT, UPDATE or DELETE");
+        }
+        String upper = op.text().toUpperCase(Locale.ROOT);
+        if (operations.contains(upper)) {
+          throw error(op, upper + " is given twice");
+        }
+        operations.add(upper);
+      } while (acceptSymbol(",") || acceptWord("OR") || acceptSymbol("|"));
+      Object[] where = null;
+      if (acceptWord("WHERE")) {
+        where = condition(t -> t.isWord("WITH") && peek(1).isSymbol("("));
+      }
+      Map<String, String> options = new LinkedHashMap<>();
+      if (acceptWord("WITH")) {
+        expectSymbol("(");
+        do {
+          Token key = next();
+          if (key.kind() != Kind.WORD) {
+            throw error(key, "expected an option name");
+          }
+          expectSymbol("=");
+          Token value = next();
+          if (value.kind() != Kind.STRING
+              && value.kind() != Kind.NUMBER
+              && value.kind() != Kind.WORD) {
+            throw error(value, "expected an option value");
+          }
+          String lower = key.text().toLowerCase(Locale.ROOT);
+          if (options.put(lower, value.text()) != null) {
+            throw error(key, "option " + lower + " is given twice");
+          }
+        } while (acceptSymbol(","));
+        expectSymbol(")");
+      }
+      end();
+      return new Statement.AddTopicSource(
+          name[0],
+          name[1],
+          table[0],
+          table[1],
+          operations,
+          where == null ? null : (SqlNode) where[0],
+          where == null ? null : (int[]) where[1],
+          options);
+    }
+
+    /**
+     * {@code CONSUME FROM ns.t [WHERE <expr>] [GROUP 'g'] [FROM LATEST|EARLIEST|offset] [LIMIT n]};
+     * the clauses after WHERE may come in any order.
+     */
+    private Statement consume() {
+      expectWord("CONSUME");
+      expectWord("FROM");
+      String[] name = qualifiedName("topic or table");
+      Object[] where = null;
+      if (acceptWord("WHERE")) {
+        where =
+            condition(
+                t ->
+                    t.isWord("GROUP")
+                        || t.isWord("LIMIT")
+                        || (t.isWord("FROM")
+                            && (peek(1).isWord("LATEST")
+                                || peek(1).isWord("EARLIEST")
+                                || peek(1).kind() == Kind.NUMBER)));
+      }
+      String group = null;
+      String from = null;
+      long limit = -1;
+      while (peek().kind() != Kind.END) {
+        Token t = next();
+        if (t.isWord("GROUP") && group == null) {
+          group = string("group name");
+        } else if (t.isWord("FROM") && from == null) {
+          from = position();
+        } else if (t.isWord("LIMIT") && limit < 0) {
+          limit = number("limit", 1, Integer.MAX_VALUE);
+        } else {
+          throw error(t, "expected GROUP 'g', FROM LATEST|EARLIEST|offset or LIMIT n");
+        }
+      }
+      return new Statement.Consume(
+          name[0],
+          name[1],
+          where == null ? null : (SqlNode) where[0],
+          where == null ? null : (int[]) where[1],
+          group,
+          from,
+          limit);
+    }
+
+    /** {@code ACK ns.t GROUP 'g' [PARTITION p] UPTO OFFSET n}. */
+    private Statement ack() {
+      expectWord("ACK");
+      String[] name = qualifiedName("topic or table");
+      expectWord("GROUP");
+      String group = string("group name");
+      int partition = -1;
+      if (acceptWord("PARTITION")) {
+        partition = (int) number("partition", 0, Integer.MAX_VALUE);
+      }
+      expectWord("UPTO");
+      expectWord("OFFSET");
+      long offset = number("offset", 0, Long.MAX_VALUE);
+      end();
+      return new Statement.Ack(name[0], name[1], group, partition, offset);
+    }
+
+    /** {@code RESET CONSUMER GROUP 'g' ON ns.t [PARTITION p] TO offset|EARLIEST|LATEST}. */
+    private Statement resetConsumerGroup() {
+      expectWord("RESET");
+      expectWord("CONSUMER");
+      expectWord("GROUP");
+      String group = string("group name");
+      expectWord("ON");
+      String[] name = qualifiedName("topic or table");
+      int partition = -1;
+      if (acceptWord("PARTITION")) {
+        partition = (int) number("partition", 0, Integer.MAX_VALUE);
+      }
+      expectWord("TO");
+      String to = position();
+      end();
+      return new Statement.ResetConsumerGroup(group, name[0], name[1], partition, to);
+    }
+
+    /** {@code LATEST}, {@code EARLIEST} or an offset: the upper-case word or the digits. */
+    private String position() {
+      Token t = next();
+      if (t.isWord("LATEST") || t.isWord("EARLIEST")) {
+        return t.text().toUpperCase(Locale.ROOT);
+      }
+      if (t.kind() == Kind.NUMBER && t.text().chars().allMatch(Character::isDigit)) {
+        number(t, "offset", 0, Long.MAX_VALUE);
+        return t.text();
+      }
+      throw error(t, "expected LATEST, EARLIEST or an offset");
+    }
+
+    private long number(String what, long min, long max) {
+      return number(next(), what, min, max);
+    }
+
+    private long number(Token t, String what, long min, long max) {
+      if (t.kind() != Kind.NUMBER || !t.text().chars().allMatch(Character::isDigit)) {
+        throw error(t, "expected the " + what + " as a whole number");
+      }
+      long value;
+      try {
+        value = Long.parseLong(t.text());
+      } catch (NumberFormatException e) {
+        value = Long.MAX_VALUE;
+        if (max == Long.MAX_VALUE) {
+          throw error(t, "the " + what + " is too large");
+        }
+      }
+      if (value < min || value > max) {
+        throw error(t, "the " + what + " must be between " + min + " and " + max);
+      }
+      return value;
+    }
+
+    /**
+     * A WHERE condition running to the first top-level token {@code stop} accepts, or the end,
+     * parsed by Calcite with everything else blanked out: {SqlNode, int[] paramMap}.
+     */
+    private Object[] condition(java.util.function.Predicate<Token> stop) {
+      int start = pos;
+      int depth = 0;
+      while (peek().kind() != Kind.END && !(depth == 0 && stop.test(peek()))) {
+        Token t = next();
+        if (t.isSymbol("(")) {
+          depth++;
+        } else if (t.isSymbol(")")) {
+          depth--;
+        }
+      }
+      if (pos == start) {
+        throw error(peek(), "expected a condition after WHERE");
+      }
+      Object[] rewritten =
+          placeholders(blankOutside(text, tokens.get(start).offset(), peek().offset()));
+      return new Object[] {SqlParsing.parseExpression((String) rewritten[0]), rewritten[1]};
     }
 
     /** {@code [OPTIONS (k = v, ...)]} of a live query: lower-case keys, values as written. */

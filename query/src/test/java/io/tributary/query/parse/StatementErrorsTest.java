@@ -138,13 +138,8 @@ class StatementErrorsTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "CONSUME FROM ns.t GROUP 'g' | CONSUME | ",
-        "ACK t GROUP 'g' UPTO OFFSET 3 | ACK | ",
         "flush ns.t | FLUSH | ",
         "STORAGE FLUSH TABLE ns.t | STORAGE FLUSH | ",
-        "CREATE TOPIC t PARTITIONS 3 | CREATE TOPIC | ",
-        "DROP TOPIC t | DROP TOPIC | ",
-        "ALTER TOPIC t ADD SOURCE ns.t ON INSERT | ALTER TOPIC | ",
         "ALTER TABLE ns.t ADD COLUMN c INT | ALTER TABLE | (tables are not altered in place: drop"
             + " the table and create it again)",
         "BEGIN | BEGIN | (each statement is atomic on its own)",

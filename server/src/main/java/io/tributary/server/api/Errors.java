@@ -126,12 +126,15 @@ public final class Errors {
       case LIVE_QUERY_NOT_FOUND:
       case POLICY_NOT_FOUND:
       case SOURCE_NOT_FOUND:
+      case TOPIC_NOT_FOUND:
+      case CONSUMER_GROUP_NOT_FOUND:
         return Status.NOT_FOUND;
       case NAMESPACE_EXISTS:
       case TABLE_EXISTS:
       case USER_EXISTS:
       case POLICY_EXISTS:
       case SOURCE_EXISTS:
+      case TOPIC_EXISTS:
       case DUPLICATE_KEY:
         return Status.ALREADY_EXISTS;
       case NAMESPACE_NOT_EMPTY:
@@ -149,6 +152,7 @@ public final class Errors {
       case SUBSCRIBER_TOO_SLOW:
         return Status.RESOURCE_EXHAUSTED;
       case RESUME_POSITION_LOST:
+      case OFFSET_OUT_OF_RANGE:
         return Status.OUT_OF_RANGE;
       case LIVE_QUERY_KILLED:
         return Status.ABORTED;

@@ -3,8 +3,10 @@ package io.tributary.server.internal;
 import io.tributary.live.LiveHub;
 import io.tributary.log.Log;
 import io.tributary.log.LogConfig;
+import io.tributary.log.LogException;
 import io.tributary.log.LogPosition;
 import io.tributary.log.LogRoute;
+import io.tributary.log.LogTopics;
 import io.tributary.query.Action;
 import io.tributary.query.Analyzer;
 import io.tributary.query.ErrorCode;
@@ -23,6 +25,7 @@ import io.tributary.query.parse.Statement;
 import io.tributary.query.parse.StatementCache;
 import io.tributary.query.parse.StatementLimits;
 import io.tributary.query.parse.StatementParser;
+import io.tributary.server.ConsumeRunner;
 import io.tributary.server.Principal;
 import io.tributary.server.StatementOutcome;
 import io.tributary.server.StatementRunner;
@@ -47,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * outcome, reads through the {@link QueryEngine} over the hot tier. Catalog statements run one at a
  * time on this node so that their checks and their effect cannot interleave.
  */
-public final class Engine implements StatementRunner, SubscriptionAnalyzer {
+public final class Engine implements StatementRunner, SubscriptionAnalyzer, ConsumeRunner {
   private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
 
   /** A fixed dummy hash so that an unknown user costs as much as a wrong password. */
@@ -64,6 +67,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
   private final LiveHub live;
   private final HotMemberships memberships;
   private final Sources sources;
+  private final Consumers consumers;
   private final Object catalogLock = new Object();
 
   /**
@@ -103,6 +107,12 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
     this.writeTimeout = writeTimeout;
     this.live = live;
     this.sources = sources;
+    this.consumers = new Consumers(log, catalog);
+  }
+
+  /** CONSUME, ACK and consumer groups of this node. */
+  public Consumers consumers() {
+    return consumers;
   }
 
   @Override
@@ -183,7 +193,11 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
         || s instanceof Statement.Delete
         || s instanceof Statement.Subscribe
         || s instanceof Statement.ShowPolicies
-        || s instanceof Statement.KillLiveQuery);
+        || s instanceof Statement.KillLiveQuery
+        || s instanceof Statement.Consume
+        || s instanceof Statement.Ack
+        || s instanceof Statement.ResetConsumerGroup
+        || s instanceof Statement.ShowTopics);
   }
 
   private StatementOutcome perform(String text, Action action) {
@@ -221,7 +235,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
               r.sql(),
               r.params(),
               new PrincipalRows(
-                  catalog, hot, live, memberships, sources, r.user(), r.userId(), r.role())));
+                  catalog, hot, live, memberships, sources, consumers, r.user(), r.userId(), r.role())));
     }
 
     @Override
@@ -256,6 +270,47 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
         sources.catalogChanged();
       }
       return new StatementOutcome.Done(text, c.tag());
+    }
+
+    @Override
+    public StatementOutcome visit(Action.TopicChange t) {
+      if (t.create() != null) {
+        try {
+          log.topicAdmin()
+              .createTopic(LogTopics.userTopic(t.create().id()), t.create().partitions());
+        } catch (LogException e) {
+          throw new TributaryException(
+              ErrorCode.UNAVAILABLE,
+              "Cannot create topic " + t.create().qualifiedName() + ": " + e.getMessage(),
+              e);
+        }
+      }
+      catalogStore.append(List.of(t.record()));
+      if (t.delete() != null) {
+        try {
+          log.topicAdmin().deleteTopic(LogTopics.userTopic(t.delete().id()));
+        } catch (LogException e) {
+          LOG.warn("Could not delete the Kafka topic of {}", t.delete().qualifiedName(), e);
+        }
+      }
+      return new StatementOutcome.Done(text, t.tag());
+    }
+
+    @Override
+    public StatementOutcome visit(Action.Consume c) {
+      return new StatementOutcome.Rows(text, consumers.consume(c));
+    }
+
+    @Override
+    public StatementOutcome visit(Action.Ack a) {
+      consumers.ack(a);
+      return new StatementOutcome.Done(text, "ACK");
+    }
+
+    @Override
+    public StatementOutcome visit(Action.ResetConsumerGroup r) {
+      consumers.reset(r);
+      return new StatementOutcome.Done(text, "RESET CONSUMER GROUP");
     }
   }
 
@@ -415,6 +470,35 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer {
               + " statement");
     }
     return (Action.Subscribe) analyzer.analyze(statement, user, params);
+  }
+
+  @Override
+  public ConsumeRunner.Session open(Principal principal, String sql, List<Object> params) {
+    UserDef user = account(principal, "consume");
+    StatementLimits.checkStatementSize(sql, params);
+    List<String> texts = StatementParser.split(sql);
+    Statement statement = texts.size() == 1 ? parsed.parse(texts.get(0)) : null;
+    Statement inner = statement instanceof Statement.ExecuteAs e ? e.inner() : statement;
+    if (!(inner instanceof Statement.Consume c) || c.group() == null) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot consume: a consume stream takes one CONSUME FROM ... GROUP 'g' statement");
+    }
+    return consumers.open((Action.Consume) analyzer.analyze(statement, user, params));
+  }
+
+  @Override
+  public void ack(Principal principal, String topic, String group, int partition, long offset) {
+    UserDef user = account(principal, "ack");
+    int dot = topic.indexOf('.');
+    if (dot <= 0 || dot == topic.length() - 1) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT, "Cannot ack %s: name the topic as namespace.topic", topic);
+    }
+    Statement.Ack ack =
+        new Statement.Ack(
+            topic.substring(0, dot), topic.substring(dot + 1), group, partition, offset);
+    consumers.ack((Action.Ack) analyzer.analyze(ack, user, List.of()));
   }
 
   @Override

@@ -9,6 +9,8 @@ import io.tributary.query.catalog.Role;
 import io.tributary.query.catalog.SystemTables;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.catalog.TableKind;
+import io.tributary.query.catalog.TopicDef;
+import io.tributary.query.catalog.TopicSource;
 import io.tributary.query.catalog.UserDef;
 import io.tributary.query.exec.HotTier;
 import io.tributary.query.exec.RowSource;
@@ -19,6 +21,7 @@ import io.tributary.query.policy.RowPolicy;
 import io.tributary.source.Sources;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * The rows one acting account may read: its own rows of USER and STREAM tables (a prefix scan of
@@ -35,6 +38,7 @@ final class PrincipalRows implements RowSource {
   private final MembershipView memberships;
   private final String user;
   private final Sources sources;
+  private final Consumers consumers;
   private final String userId;
   private final Role role;
 
@@ -49,6 +53,7 @@ final class PrincipalRows implements RowSource {
       LiveHub live,
       MembershipView memberships,
       Sources sources,
+      Consumers consumers,
       String user,
       String userId,
       Role role) {
@@ -57,6 +62,7 @@ final class PrincipalRows implements RowSource {
     this.live = live;
     this.memberships = memberships;
     this.sources = sources;
+    this.consumers = consumers;
     this.user = user;
     this.userId = userId;
     this.role = role;
@@ -126,6 +132,19 @@ final class PrincipalRows implements RowSource {
       if (role.administers()) { // sources are catalog objects of dba and system
         rows.addAll(sources.statusRows());
       }
+    } else if (table.equals(SystemTables.TOPICS)) {
+      for (TopicDef t : catalog.topics(null)) {
+        rows.add(
+            new Object[] {
+              t.namespace(),
+              t.name(),
+              t.partitions(),
+              t.sources().stream().map(TopicSource::sql).collect(Collectors.joining("; ")),
+              t.createdAtMillis()
+            });
+      }
+    } else if (table.equals(SystemTables.CONSUMER_OFFSETS)) {
+      rows.addAll(consumers.offsetRows(userId, role));
     } else if (table.equals(SystemTables.TABLES)) {
       for (TableDef t : catalog.tables(null)) {
         if (!Authorizer.mayRead(role, t)) {

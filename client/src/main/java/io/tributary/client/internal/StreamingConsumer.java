@@ -1,0 +1,349 @@
+package io.tributary.client.internal;
+
+import io.grpc.Channel;
+import io.grpc.Context;
+import io.grpc.StatusRuntimeException;
+import io.tributary.api.v1.AckRequest;
+import io.tributary.api.v1.ConsumeBatch;
+import io.tributary.api.v1.ConsumeRequest;
+import io.tributary.api.v1.ConsumeServiceGrpc;
+import io.tributary.client.ConsumedRecord;
+import io.tributary.client.ErrorCode;
+import io.tributary.client.TopicConsumer;
+import io.tributary.client.TributaryClient;
+import io.tributary.client.TributaryException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link TopicConsumer}: one {@code ConsumeService/Consume} stream per run, acks by {@code
+ * ConsumeService/Ack} after each batch's records were handled (the highest handled offset of each
+ * partition), retries with exponential backoff, dead-lettering by INSERT.
+ */
+final class StreamingConsumer implements TopicConsumer {
+  private static final Logger LOG = LoggerFactory.getLogger(StreamingConsumer.class);
+  private static final Pattern NAME =
+      Pattern.compile("[A-Za-z_][A-Za-z0-9_]*\\.[A-Za-z_][A-Za-z0-9_]*");
+  private static final Duration MAX_RECONNECT_BACKOFF = Duration.ofSeconds(5);
+  private static final AtomicInteger THREADS = new AtomicInteger();
+
+  private final TributaryClient client;
+  private final Channel channel;
+  private final String name;
+  private String group;
+  private String from;
+  private String where;
+  private int retries = 3;
+  private Duration backoff = Duration.ofMillis(100);
+  private String deadLetter;
+
+  private final java.util.function.BooleanSupplier clientClosed;
+
+  StreamingConsumer(
+      TributaryClient client,
+      Channel channel,
+      String name,
+      java.util.function.BooleanSupplier clientClosed) {
+    requireName(name, "consume");
+    this.clientClosed = clientClosed;
+    this.client = client;
+    this.channel = channel;
+    this.name = name;
+  }
+
+  private static void requireName(String name, String action) {
+    if (name == null || !NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException(
+          "Cannot " + action + " '" + name + "': expected namespace.name");
+    }
+  }
+
+  @Override
+  public TopicConsumer group(String group) {
+    this.group = Objects.requireNonNull(group, "group");
+    return this;
+  }
+
+  @Override
+  public TopicConsumer from(String position) {
+    this.from = Objects.requireNonNull(position, "position");
+    return this;
+  }
+
+  @Override
+  public TopicConsumer where(String condition) {
+    this.where = Objects.requireNonNull(condition, "condition");
+    return this;
+  }
+
+  @Override
+  public TopicConsumer retries(int retries, Duration backoff) {
+    if (retries < 0 || backoff.isNegative()) {
+      throw new IllegalArgumentException("Cannot retry " + retries + " times after " + backoff);
+    }
+    this.retries = retries;
+    this.backoff = backoff;
+    return this;
+  }
+
+  @Override
+  public TopicConsumer deadLetter(String table) {
+    requireName(table, "dead-letter into");
+    this.deadLetter = table;
+    return this;
+  }
+
+  @Override
+  public Running run(RecordHandler handler) {
+    Objects.requireNonNull(handler, "handler");
+    if (group == null) {
+      throw new IllegalStateException("Cannot run a consumer of " + name + ": set its group");
+    }
+    String sql =
+        "CONSUME FROM "
+            + name
+            + (where == null ? "" : " WHERE " + where)
+            + " GROUP '"
+            + group.replace("'", "''")
+            + "'"
+            + (from == null ? "" : " FROM " + from);
+    Worker worker = new Worker(sql, handler);
+    Thread thread = new Thread(worker, "tributary-consumer-" + THREADS.incrementAndGet());
+    thread.setDaemon(true);
+    worker.thread = thread;
+    thread.start();
+    return worker;
+  }
+
+  private final class Worker implements Running, Runnable {
+    private final String sql;
+    private final RecordHandler handler;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean closing;
+    private volatile Throwable failure;
+    private volatile Context.CancellableContext call;
+    private Thread thread;
+
+    Worker(String sql, RecordHandler handler) {
+      this.sql = sql;
+      this.handler = handler;
+    }
+
+    @Override
+    public void run() {
+      Duration wait = Duration.ofMillis(100);
+      try {
+        while (!closing) {
+          Context.CancellableContext context = Context.current().withCancellation();
+          call = context;
+          try {
+            context.run(this::stream);
+            wait = Duration.ofMillis(100);
+          } catch (StatusRuntimeException e) {
+            if (closing || clientClosed.getAsBoolean()) {
+              break;
+            }
+            TributaryException t = Errors.fromCall("consume " + name, e);
+            if (t.errorCode() != ErrorCode.UNAVAILABLE
+                && t.errorCode() != ErrorCode.TIMEOUT
+                && t.errorCode() != ErrorCode.INTERNAL) {
+              failure = t;
+              return;
+            }
+            LOG.warn("The consume stream of {} failed ({}); reopening", name, t.getMessage());
+            pause(wait);
+            wait =
+                wait.multipliedBy(2).compareTo(MAX_RECONNECT_BACKOFF) > 0
+                    ? MAX_RECONNECT_BACKOFF
+                    : wait.multipliedBy(2);
+          } finally {
+            context.cancel(null);
+          }
+        }
+      } catch (HandlerFailed e) {
+        failure = e.getCause();
+      } catch (RuntimeException e) {
+        if (!closing) {
+          failure = e;
+        }
+      } finally {
+        stopped.countDown();
+      }
+    }
+
+    private void stream() {
+      Iterator<ConsumeBatch> batches =
+          ConsumeServiceGrpc.newBlockingStub(channel)
+              .consume(ConsumeRequest.newBuilder().setSql(sql).build());
+      while (!closing && batches.hasNext()) {
+        Map<Integer, Long> handled = new LinkedHashMap<>();
+        for (io.tributary.api.v1.ConsumedRecord r : batches.next().getRecordsList()) {
+          if (closing) {
+            break;
+          }
+          handle(decode(r));
+          handled.put(r.getPartition(), r.getOffset());
+        }
+        if (closing) {
+          return; // unacknowledged: the group delivers them again
+        }
+        for (Map.Entry<Integer, Long> e : handled.entrySet()) {
+          ConsumeServiceGrpc.newBlockingStub(channel)
+              .withDeadlineAfter(30, TimeUnit.SECONDS)
+              .ack(
+                  AckRequest.newBuilder()
+                      .setTopic(name)
+                      .setGroup(group)
+                      .setPartition(e.getKey())
+                      .setOffset(e.getValue())
+                      .build());
+        }
+      }
+    }
+
+    private void handle(ConsumedRecord record) {
+      Duration wait = backoff;
+      Exception last = null;
+      for (int attempt = 0; attempt <= retries && !closing; attempt++) {
+        try {
+          handler.handle(record);
+          return;
+        } catch (Exception e) {
+          last = e;
+          if (attempt < retries) {
+            pause(wait);
+            wait = wait.multipliedBy(2);
+          }
+        }
+      }
+      if (closing) {
+        throw new HandlerFailed(new IllegalStateException("closed while retrying"));
+      }
+      if (deadLetter == null) {
+        throw new HandlerFailed(last);
+      }
+      client.update(
+          "INSERT INTO "
+              + deadLetter
+              + " (topic, `partition`, `offset`, error, record) VALUES ($1, $2, $3, $4, $5)",
+          record.topic(),
+          record.partition(),
+          record.offset(),
+          String.valueOf(last),
+          json(record));
+    }
+
+    private void pause(Duration d) {
+      try {
+        Thread.sleep(d.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new HandlerFailed(e);
+      }
+    }
+
+    @Override
+    public Optional<Throwable> failure() {
+      return Optional.ofNullable(failure);
+    }
+
+    @Override
+    public boolean isRunning() {
+      return stopped.getCount() > 0;
+    }
+
+    @Override
+    public void close() {
+      closing = true;
+      Context.CancellableContext c = call;
+      if (c != null) {
+        c.cancel(null);
+      }
+      if (Thread.currentThread() != thread) {
+        try {
+          stopped.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+  }
+
+  private static final class HandlerFailed extends RuntimeException {
+    HandlerFailed(Throwable cause) {
+      super(cause);
+    }
+  }
+
+  private static ConsumedRecord decode(io.tributary.api.v1.ConsumedRecord r) {
+    return new ConsumedRecord(
+        r.getTopic(),
+        r.getPartition(),
+        r.getOffset(),
+        r.getOwner().isEmpty() ? null : r.getOwner(),
+        r.getOperation(),
+        r.getTable(),
+        r.getRowJson().isEmpty() ? null : r.getRowJson(),
+        r.getOldRowJson().isEmpty() ? null : r.getOldRowJson(),
+        r.getSeq(),
+        r.getTimestampMillis() == 0 ? null : Instant.ofEpochMilli(r.getTimestampMillis()));
+  }
+
+  /** The record as a JSON object, for the dead-letter table. */
+  static String json(ConsumedRecord r) {
+    return "{\"topic\":"
+        + quote(r.topic())
+        + ",\"partition\":"
+        + r.partition()
+        + ",\"offset\":"
+        + r.offset()
+        + ",\"owner\":"
+        + quote(r.owner())
+        + ",\"operation\":"
+        + quote(r.operation())
+        + ",\"table\":"
+        + quote(r.table())
+        + ",\"row\":"
+        + (r.row() == null ? "null" : r.row())
+        + ",\"old_row\":"
+        + (r.oldRow() == null ? "null" : r.oldRow())
+        + ",\"_seq\":"
+        + r.seq()
+        + "}";
+  }
+
+  private static String quote(String s) {
+    if (s == null) {
+      return "null";
+    }
+    StringBuilder b = new StringBuilder("\"");
+    for (char c : s.toCharArray()) {
+      switch (c) {
+        case '"' -> b.append("\\\"");
+        case '\\' -> b.append("\\\\");
+        case '\n' -> b.append("\\n");
+        case '\r' -> b.append("\\r");
+        case '\t' -> b.append("\\t");
+        default -> {
+          if (c < 0x20) {
+            b.append(String.format("\\u%04x", (int) c));
+          } else {
+            b.append(c);
+          }
+        }
+      }
+    }
+    return b.append('"').toString();
+  }
+}

@@ -1,0 +1,64 @@
+package io.tributary.log;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Administers the log's user topics (those of {@code CREATE TOPIC}) and the consumer groups that
+ * read them (DESIGN.md section 6): create and delete topics, read their offsets, read and move a
+ * group's committed offsets. Obtained from {@link Log#topicAdmin()}.
+ *
+ * <p><b>Threading.</b> Thread-safe; each call waits for the broker (bounded by a timeout) and
+ * throws {@link LogException} with the Kafka error as its cause when it cannot complete.
+ */
+public interface TopicAdmin {
+
+  /**
+   * Creates a topic, unless it exists with that partition count (then does nothing).
+   *
+   * @throws LogException if it exists with another partition count, or the broker refuses
+   */
+  void createTopic(String topic, int partitions);
+
+  /** Deletes a topic; a topic that does not exist is ignored. */
+  void deleteTopic(String topic);
+
+  /**
+   * The end offset of every partition ({@code read_committed}: the last stable offset).
+   *
+   * @return partition to end offset; empty if the topic does not exist
+   */
+  Map<Integer, Long> endOffsets(String topic);
+
+  /** The first offset each partition still holds. */
+  Map<Integer, Long> beginningOffsets(String topic);
+
+  /**
+   * The offsets a group has committed on a topic.
+   *
+   * @return partition to committed offset (only partitions with a commit); empty when the group has
+   *     committed nothing on the topic
+   */
+  Map<Integer, Long> committedOffsets(String group, String topic);
+
+  /** The groups whose id starts with {@code prefix}. */
+  List<String> groups(String prefix);
+
+  /** The topics a group has committed offsets on, with those offsets. */
+  Map<String, Map<Integer, Long>> committedOffsets(String group);
+
+  /** Whether the group has members right now. */
+  boolean hasMembers(String group);
+
+  /**
+   * Commits offsets for a group that has no members (a group with members commits through them:
+   * {@link GroupConsumer#commit}).
+   *
+   * @throws LogException if the group has members, or the broker refuses
+   */
+  void commitOffsets(String group, String topic, Map<Integer, Long> offsets);
+
+  /** The partition count of a topic, if it exists. */
+  Optional<Integer> partitions(String topic);
+}

@@ -1,0 +1,249 @@
+package io.tributary.log.internal;
+
+import io.tributary.log.GroupConsumer;
+import io.tributary.log.LogException;
+import io.tributary.log.LogPosition;
+import io.tributary.log.LogRecord;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * The {@link GroupConsumer}: one subscribed {@link KafkaConsumer}. Commits from other threads are
+ * queued and carried out by the polling thread. Not API.
+ */
+final class KafkaGroupConsumer implements GroupConsumer {
+  private static final int MAX_POLL_RECORDS = 2_000;
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+
+  private record PendingCommit(Map<Integer, Long> offsets, CompletableFuture<Void> done) {}
+
+  private final String group;
+  private final String topic;
+  private final Start start;
+  private final long startOffset;
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final ConcurrentLinkedQueue<PendingCommit> commits = new ConcurrentLinkedQueue<>();
+  private volatile Set<Integer> assignment = Set.of();
+  private volatile boolean joined;
+
+  /** The offset of the last record returned, per partition (polling thread only). */
+  private final Map<Integer, Long> lastReturned = new HashMap<>();
+
+  private boolean closed;
+
+  KafkaGroupConsumer(
+      Map<String, Object> clientConfig, String group, String topic, Start start, long startOffset) {
+    this.group = group;
+    this.topic = topic;
+    this.start = start;
+    this.startOffset = startOffset;
+    Map<String, Object> config = new HashMap<>(clientConfig);
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+    config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, MAX_POLL_RECORDS);
+    config.put(
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, start == Start.LATEST ? "latest" : "earliest");
+    config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) SESSION_TIMEOUT.toMillis());
+    config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1_000);
+    config.put(
+        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+        CooperativeStickyAssignor.class.getName());
+    config.put(ConsumerConfig.CLIENT_ID_CONFIG, "tributary-consume-" + group);
+    this.consumer =
+        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    consumer.subscribe(List.of(topic), new Listener());
+  }
+
+  /** Keeps {@link #assignment} and commits the start of partitions the group never committed. */
+  private final class Listener implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      update();
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      update();
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      update();
+      joined = true;
+      if (partitions.isEmpty()) {
+        return;
+      }
+      Map<TopicPartition, OffsetAndMetadata> committed =
+          consumer.committed(new HashSet<>(partitions));
+      Map<TopicPartition, OffsetAndMetadata> starts = new HashMap<>();
+      for (TopicPartition tp : partitions) {
+        if (committed.get(tp) == null) {
+          if (start == Start.OFFSET) {
+            consumer.seek(tp, startOffset);
+          }
+          starts.put(tp, new OffsetAndMetadata(consumer.position(tp)));
+        }
+      }
+      if (!starts.isEmpty()) {
+        consumer.commitSync(starts);
+      }
+    }
+
+    private void update() {
+      Set<Integer> now = new HashSet<>();
+      for (TopicPartition tp : consumer.assignment()) {
+        now.add(tp.partition());
+      }
+      assignment = Set.copyOf(now);
+    }
+  }
+
+  @Override
+  public String group() {
+    return group;
+  }
+
+  @Override
+  public String topic() {
+    return topic;
+  }
+
+  @Override
+  public List<LogRecord> poll(Duration timeout) {
+    runCommits();
+    ConsumerRecords<byte[], byte[]> polled;
+    try {
+      polled = consumer.poll(timeout);
+    } catch (WakeupException e) {
+      polled = ConsumerRecords.empty();
+    } catch (RuntimeException e) {
+      throw LogException.cannot(
+          "read " + topic + " in group " + group, EmbeddedBroker.describe(e), e);
+    }
+    runCommits();
+    if (polled.isEmpty()) {
+      return List.of();
+    }
+    List<LogRecord> out = new ArrayList<>(polled.count());
+    for (ConsumerRecord<byte[], byte[]> r : polled) {
+      lastReturned.put(r.partition(), r.offset());
+      out.add(
+          new LogRecord(
+              new LogPosition(r.topic(), r.partition(), r.offset()),
+              r.key(),
+              r.value(),
+              r.timestamp()));
+    }
+    return out;
+  }
+
+  private void runCommits() {
+    PendingCommit c;
+    while ((c = commits.poll()) != null) {
+      Map<TopicPartition, OffsetAndMetadata> request = new HashMap<>();
+      c.offsets()
+          .forEach(
+              (p, o) -> {
+                TopicPartition tp = new TopicPartition(topic, p);
+                long next = o;
+                Long last = lastReturned.get(p);
+                if (last != null && o == last + 1 && consumer.assignment().contains(tp)) {
+                  // Everything returned is committed: skip the transaction markers after it too,
+                  // so a caught-up group shows no lag.
+                  next = Math.max(o, consumer.position(tp));
+                }
+                request.put(tp, new OffsetAndMetadata(next));
+              });
+      try {
+        consumer.commitSync(request);
+        c.done().complete(null);
+      } catch (WakeupException e) {
+        commits.add(c); // woken while committing: retry on the next poll
+        return;
+      } catch (RuntimeException e) {
+        c.done()
+            .completeExceptionally(
+                LogException.cannot(
+                    "commit offsets of group " + group + " on " + topic,
+                    EmbeddedBroker.describe(e),
+                    e));
+      }
+    }
+  }
+
+  @Override
+  public boolean joined() {
+    return joined;
+  }
+
+  @Override
+  public Set<Integer> assignment() {
+    return assignment;
+  }
+
+  @Override
+  public Map<Integer, Long> positions() {
+    Map<Integer, Long> out = new HashMap<>();
+    for (TopicPartition tp : consumer.assignment()) {
+      out.put(tp.partition(), consumer.position(tp));
+    }
+    return out;
+  }
+
+  @Override
+  public void seek(int partition, long offset) {
+    consumer.seek(new TopicPartition(topic, partition), offset);
+  }
+
+  @Override
+  public CompletableFuture<Void> commit(Map<Integer, Long> offsets) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    commits.add(new PendingCommit(Map.copyOf(offsets), done));
+    consumer.wakeup();
+    return done;
+  }
+
+  @Override
+  public void wakeup() {
+    consumer.wakeup();
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    PendingCommit c;
+    while ((c = commits.poll()) != null) {
+      c.done()
+          .completeExceptionally(
+              LogException.cannot("commit offsets of group " + group, "the member left"));
+    }
+    try {
+      consumer.close(CLOSE_TIMEOUT);
+    } catch (RuntimeException e) {
+      // leaving failed: the broker drops the member after its session timeout
+    }
+  }
+}

@@ -1,0 +1,188 @@
+package io.tributary.server.api;
+
+import io.grpc.Context;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.tributary.api.v1.AckRequest;
+import io.tributary.api.v1.AckResponse;
+import io.tributary.api.v1.ConsumeBatch;
+import io.tributary.api.v1.ConsumeRequest;
+import io.tributary.api.v1.ConsumeServiceGrpc;
+import io.tributary.api.v1.ConsumedRecord;
+import io.tributary.query.ErrorCode;
+import io.tributary.query.TributaryException;
+import io.tributary.server.ConsumeRunner;
+import io.tributary.server.Principal;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Consume streams and acks (DESIGN.md section 6). Each stream runs on a thread of its own: it joins
+ * the group, then polls and sends each poll's records as one batch, waiting while the client cannot
+ * take more (gRPC flow control); cancelling the call leaves the group without committing, so its
+ * unacknowledged records go to the group's other members.
+ */
+public final class GrpcConsumeService extends ConsumeServiceGrpc.ConsumeServiceImplBase {
+  private static final Logger LOG = LoggerFactory.getLogger(GrpcConsumeService.class);
+  private static final Duration POLL = Duration.ofMillis(200);
+  private static final AtomicInteger THREADS = new AtomicInteger();
+
+  private final ConsumeRunner runner;
+
+  public GrpcConsumeService(ConsumeRunner runner) {
+    this.runner = runner;
+  }
+
+  @Override
+  public void consume(ConsumeRequest request, StreamObserver<ConsumeBatch> response) {
+    ServerCallStreamObserver<ConsumeBatch> observer =
+        (ServerCallStreamObserver<ConsumeBatch>) response;
+    Principal principal = AuthInterceptor.PRINCIPAL.get();
+    Object ready = new Object();
+    java.util.concurrent.atomic.AtomicReference<ConsumeRunner.Session> open =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    observer.setOnCancelHandler(
+        () -> {
+          ConsumeRunner.Session session = open.get();
+          if (session != null) {
+            session.wakeup();
+          }
+        });
+    observer.setOnReadyHandler(
+        () -> {
+          synchronized (ready) {
+            ready.notifyAll();
+          }
+        });
+    Thread thread =
+        new Thread(
+            Context.current().wrap((Runnable) () -> run(principal, request, observer, ready, open)),
+            "tributary-consume-" + THREADS.incrementAndGet());
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private void run(
+      Principal principal,
+      ConsumeRequest request,
+      ServerCallStreamObserver<ConsumeBatch> observer,
+      Object ready,
+      java.util.concurrent.atomic.AtomicReference<ConsumeRunner.Session> open) {
+    ConsumeRunner.Session session;
+    try {
+      if (principal == null) {
+        throw new IllegalStateException("Cannot consume: no principal in the call context");
+      }
+      session = runner.open(principal, request.getSql(), Values.params(request.getParamsList()));
+    } catch (TributaryException e) {
+      observer.onError(Errors.toStatus(e));
+      return;
+    } catch (RuntimeException e) {
+      LOG.error("Opening a consume stream failed", e);
+      observer.onError(Errors.internal());
+      return;
+    }
+    open.set(session);
+    try (session) {
+      boolean announced = false;
+      while (!observer.isCancelled()) {
+        List<Object[]> rows = session.poll(POLL);
+        if (observer.isCancelled()) {
+          break; // records not sent stay the group's
+        }
+        if (rows.isEmpty() && (announced || !session.joined())) {
+          continue;
+        }
+        announced = true;
+        ConsumeBatch.Builder batch = ConsumeBatch.newBuilder();
+        for (Object[] row : rows) {
+          batch.addRecords(record(session.name(), row));
+        }
+        awaitReady(observer, ready);
+        if (observer.isCancelled()) {
+          break;
+        }
+        observer.onNext(batch.build());
+      }
+    } catch (TributaryException e) {
+      if (!observer.isCancelled()) {
+        observer.onError(Errors.toStatus(e));
+      }
+    } catch (RuntimeException e) {
+      if (!observer.isCancelled()) {
+        LOG.error("A consume stream failed", e);
+        observer.onError(
+            Errors.toStatus(
+                new TributaryException(
+                    ErrorCode.UNAVAILABLE, "Cannot consume: " + e.getMessage(), e)));
+      }
+    }
+  }
+
+  private static void awaitReady(ServerCallStreamObserver<?> observer, Object ready) {
+    synchronized (ready) {
+      while (!observer.isReady() && !observer.isCancelled()) {
+        try {
+          ready.wait(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  /** A row of {@code ConsumedRecords.COLUMNS} as a record. */
+  private static ConsumedRecord record(String topic, Object[] row) {
+    ConsumedRecord.Builder r =
+        ConsumedRecord.newBuilder()
+            .setTopic(topic)
+            .setPartition((Integer) row[0])
+            .setOffset((Long) row[1])
+            .setOperation((String) row[3])
+            .setTable((String) row[4])
+            .setSeq((Long) row[7]);
+    if (row[2] != null) {
+      r.setOwner((String) row[2]);
+    }
+    if (row[5] != null) {
+      r.setRowJson((String) row[5]);
+    }
+    if (row[6] != null) {
+      r.setOldRowJson((String) row[6]);
+    }
+    if (row[8] != null) {
+      r.setTimestampMillis((Long) row[8]);
+    }
+    return r.build();
+  }
+
+  @Override
+  public void ack(AckRequest request, StreamObserver<AckResponse> response) {
+    Blocking.run(
+        () -> {
+          try {
+            Principal principal = AuthInterceptor.PRINCIPAL.get();
+            if (principal == null) {
+              throw new IllegalStateException("Cannot ack: no principal in the call context");
+            }
+            runner.ack(
+                principal,
+                request.getTopic(),
+                request.getGroup(),
+                request.getPartition(),
+                request.getOffset());
+            response.onNext(AckResponse.getDefaultInstance());
+            response.onCompleted();
+          } catch (TributaryException e) {
+            response.onError(Errors.toStatus(e));
+          } catch (RuntimeException e) {
+            LOG.error("Ack failed with an unexpected error", e);
+            response.onError(Errors.internal());
+          }
+        });
+  }
+}

@@ -1,0 +1,533 @@
+package io.tributary.server.internal;
+
+import io.tributary.log.GroupConsumer;
+import io.tributary.log.Log;
+import io.tributary.log.LogException;
+import io.tributary.log.LogReader;
+import io.tributary.log.LogRecord;
+import io.tributary.log.LogTopics;
+import io.tributary.query.Action;
+import io.tributary.query.Authorizer;
+import io.tributary.query.ErrorCode;
+import io.tributary.query.TributaryException;
+import io.tributary.query.catalog.Catalog;
+import io.tributary.query.catalog.Role;
+import io.tributary.query.catalog.TableDef;
+import io.tributary.query.catalog.TopicDef;
+import io.tributary.query.catalog.UserDef;
+import io.tributary.query.command.CommandCodec;
+import io.tributary.query.command.RowChange;
+import io.tributary.query.command.TopicRecord;
+import io.tributary.query.exec.ConsumedRecords;
+import io.tributary.query.exec.QueryResult;
+import io.tributary.server.ConsumeRunner;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Carries out CONSUME, ACK and RESET CONSUMER GROUP over the log's topics and consumer groups
+ * ({@link Log#topicAdmin()}, {@link Log#joinGroup}, {@link Log#openReader}), and lists {@code
+ * system.consumer_offsets}. Turns each record into a result row ({@link ConsumedRecords}), keeping
+ * only the records the acting account may read. Thread-safe.
+ *
+ * <p>A long-lived member (a consume stream) registers here while it runs, so an ACK of a partition
+ * it holds commits through it: Kafka accepts a commit for a group with members only from a member.
+ */
+public final class Consumers {
+  /** Records a CONSUME returns without LIMIT. */
+  static final int DEFAULT_LIMIT = 100;
+
+  /** The most records one CONSUME returns. */
+  static final int MAX_LIMIT = 10_000;
+
+  /** How long a CONSUME waits to join its group and read what was there when it started. */
+  static final Duration CONSUME_WAIT = Duration.ofSeconds(10);
+
+  private static final Duration POLL = Duration.ofMillis(100);
+
+  private final Log log;
+  private final Catalog catalog;
+  private final Map<String, List<GroupConsumer>> members = new ConcurrentHashMap<>();
+
+  public Consumers(Log log, Catalog catalog) {
+    this.log = log;
+    this.catalog = catalog;
+  }
+
+  /** The Kafka topic a source reads: the topic's own, or the change feed's. */
+  public String kafkaTopic(Action.ConsumeSource source) {
+    return source.topic() != null
+        ? LogTopics.userTopic(source.topic().id())
+        : log.topics().changes();
+  }
+
+  /** The Kafka consumer group of a group on a source. */
+  public static String kafkaGroup(Action.ConsumeSource source, String scope, String group) {
+    return LogTopics.consumerGroup(sourceKey(source), scope, group);
+  }
+
+  private static String sourceKey(Action.ConsumeSource source) {
+    return source.topic() != null ? "topic-" + source.topic().id() : "table-" + source.table().id();
+  }
+
+  // ------------------------------------------------------------------ CONSUME
+
+  /** Runs a one-shot CONSUME: joins (and leaves) the group, or reads without one. */
+  public QueryResult consume(Action.Consume c) {
+    int limit = c.limit() < 0 ? DEFAULT_LIMIT : (int) Math.min(c.limit(), MAX_LIMIT);
+    String topic = kafkaTopic(c.source());
+    Map<Integer, Long> ends = endOffsets(c.source(), "consume " + c.source().name());
+    List<Object[]> rows = new ArrayList<>();
+    if (c.group() == null) {
+      readWithoutGroup(c, topic, ends, limit, rows);
+    } else {
+      readInGroup(c, topic, limit, rows);
+    }
+    return new QueryResult(ConsumedRecords.COLUMNS, rows);
+  }
+
+  private void readWithoutGroup(
+      Action.Consume c, String topic, Map<Integer, Long> ends, int limit, List<Object[]> rows) {
+    for (int p : new TreeMap<>(ends).keySet()) {
+      long end = ends.get(p);
+      try (LogReader reader = log.openReader(topic, p)) {
+        long from = start(c.from(), reader, end);
+        if (from >= end) {
+          continue;
+        }
+        reader.seek(from);
+        long deadline = System.nanoTime() + CONSUME_WAIT.toNanos();
+        while (rows.size() < limit && reader.position() < end && System.nanoTime() < deadline) {
+          for (LogRecord r : reader.poll(POLL)) {
+            if (r.offset() < end && rows.size() < limit) {
+              addRow(c, r, rows);
+            }
+          }
+        }
+      } catch (LogException e) {
+        throw unavailable("consume " + c.source().name(), e);
+      }
+      if (rows.size() >= limit) {
+        return;
+      }
+    }
+  }
+
+  private static long start(String from, LogReader reader, long end) {
+    if (from == null || from.equals("EARLIEST")) {
+      return reader.beginningOffset(Duration.ofSeconds(30));
+    }
+    if (from.equals("LATEST")) {
+      return end;
+    }
+    return Long.parseLong(from);
+  }
+
+  private void readInGroup(Action.Consume c, String topic, int limit, List<Object[]> rows) {
+    String group = kafkaGroup(c.source(), c.scope(), c.group());
+    GroupConsumer.Start start =
+        c.from() == null || c.from().equals("EARLIEST")
+            ? GroupConsumer.Start.EARLIEST
+            : c.from().equals("LATEST") ? GroupConsumer.Start.LATEST : GroupConsumer.Start.OFFSET;
+    long startOffset = start == GroupConsumer.Start.OFFSET ? Long.parseLong(c.from()) : 0;
+    try (GroupConsumer member = log.joinGroup(group, topic, start, startOffset)) {
+      long deadline = System.nanoTime() + CONSUME_WAIT.toNanos();
+      Map<Integer, Long> ends = null;
+      while (rows.size() < limit && System.nanoTime() < deadline) {
+        List<LogRecord> polled = member.poll(POLL);
+        if (!member.joined()) {
+          continue;
+        }
+        if (ends == null) {
+          ends = log.topicAdmin().endOffsets(topic);
+        }
+        for (LogRecord r : polled) {
+          if (rows.size() < limit && r.offset() < ends.getOrDefault(r.position().partition(), 0L)) {
+            addRow(c, r, rows);
+          }
+        }
+        if (caughtUp(member, ends)) {
+          break;
+        }
+      }
+    } catch (LogException e) {
+      throw unavailable("consume " + c.source().name(), e);
+    }
+  }
+
+  private static boolean caughtUp(GroupConsumer member, Map<Integer, Long> ends) {
+    Set<Integer> assigned = member.assignment();
+    Map<Integer, Long> positions = member.positions();
+    for (int p : assigned) {
+      if (positions.getOrDefault(p, 0L) < ends.getOrDefault(p, 0L)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Adds the record's row when it belongs to the source and the actor may read it and the filter
+   * matches. Public for the consume stream.
+   */
+  public boolean addRow(Action.Consume c, LogRecord r, List<Object[]> rows) {
+    Object[] row = toRow(c, r);
+    if (row != null) {
+      rows.add(row);
+      return true;
+    }
+    return false;
+  }
+
+  /** The result row of one record, or null when the actor does not get it. */
+  public Object[] toRow(Action.Consume c, LogRecord r) {
+    if (r.value() == null) {
+      return null;
+    }
+    int partition = r.position().partition();
+    if (c.source().topic() != null) {
+      TopicRecord t = TopicRecord.decode(r.value());
+      if (!visible(c, t.owner())) {
+        return null;
+      }
+      TableDef table = catalog.table(t.tableId()).orElse(null);
+      if (table == null) {
+        return null;
+      }
+      if (c.filter() != null) {
+        if (table.id() != c.filterTable().id() || t.row() == null) {
+          return null;
+        }
+        if (!c.filter().test(ConsumedRecords.filterRow(table, t.row(), t.seq()))) {
+          return null;
+        }
+      }
+      return ConsumedRecords.row(
+          partition, r.offset(), ownerName(t.owner()), table, t, r.timestampMillis());
+    }
+    RowChange change = CommandCodec.decodeChange(r.value());
+    TableDef table = c.source().table();
+    if (change.tableId() != table.id() || !visible(c, change.owner())) {
+      return null;
+    }
+    if (c.filter() != null) {
+      byte[] bytes = change.kind() == RowChange.Kind.DELETE ? change.oldRow() : change.newRow();
+      if (!c.filter().test(ConsumedRecords.filterRow(table, bytes, change.seq()))) {
+        return null;
+      }
+    }
+    return ConsumedRecords.row(
+        partition, r.offset(), ownerName(change.owner()), table, change, r.timestampMillis());
+  }
+
+  private static boolean visible(Action.Consume c, String owner) {
+    return c.owner() == null || c.owner().equals(owner);
+  }
+
+  private String ownerName(String owner) {
+    if (owner == null) {
+      return null;
+    }
+    return catalog.userById(owner).map(UserDef::name).orElse(owner);
+  }
+
+  // ------------------------------------------------------------------ members of streams
+
+  /** Joins the group of a CONSUME with a GROUP as a long-lived member (a consume stream). */
+  public ConsumeRunner.Session open(Action.Consume c) {
+    String action = "consume " + c.source().name();
+    endOffsets(c.source(), action);
+    String group = kafkaGroup(c.source(), c.scope(), c.group());
+    GroupConsumer.Start start =
+        c.from() == null || c.from().equals("EARLIEST")
+            ? GroupConsumer.Start.EARLIEST
+            : c.from().equals("LATEST") ? GroupConsumer.Start.LATEST : GroupConsumer.Start.OFFSET;
+    long startOffset = start == GroupConsumer.Start.OFFSET ? Long.parseLong(c.from()) : 0;
+    GroupConsumer member;
+    try {
+      member = log.joinGroup(group, kafkaTopic(c.source()), start, startOffset);
+    } catch (LogException e) {
+      throw unavailable(action, e);
+    }
+    register(member);
+    return new ConsumeRunner.Session() {
+      @Override
+      public String name() {
+        return c.source().name();
+      }
+
+      @Override
+      public boolean joined() {
+        return member.joined();
+      }
+
+      @Override
+      public List<Object[]> poll(Duration timeout) {
+        List<Object[]> rows = new ArrayList<>();
+        for (LogRecord r : member.poll(timeout)) {
+          addRow(c, r, rows);
+        }
+        return rows;
+      }
+
+      @Override
+      public void wakeup() {
+        member.wakeup();
+      }
+
+      @Override
+      public void close() {
+        unregister(member);
+        member.close();
+      }
+    };
+  }
+
+  /** Registers a long-lived member, so ACKs of its partitions commit through it. */
+  public void register(GroupConsumer member) {
+    members.computeIfAbsent(member.group(), g -> new CopyOnWriteArrayList<>()).add(member);
+  }
+
+  public void unregister(GroupConsumer member) {
+    List<GroupConsumer> list = members.get(member.group());
+    if (list != null) {
+      list.remove(member);
+    }
+  }
+
+  // ------------------------------------------------------------------ ACK and RESET
+
+  /** ACK: commits {@code offset + 1} on the partition (or every partition), never moving back. */
+  public void ack(Action.Ack a) {
+    String action = "ack " + a.source().name();
+    String topic = kafkaTopic(a.source());
+    String group = kafkaGroup(a.source(), a.scope(), a.group());
+    Map<Integer, Long> ends = endOffsets(a.source(), action);
+    List<Integer> partitions = partitions(a.partition(), ends, action);
+    Map<Integer, Long> committed = committed(group, topic, a.group(), action);
+    Map<Integer, Long> commit = new HashMap<>();
+    for (int p : partitions) {
+      long end = ends.get(p);
+      if (a.offset() >= end) {
+        if (a.partition() >= 0) {
+          throw TributaryException.of(
+              ErrorCode.OFFSET_OUT_OF_RANGE,
+              "Cannot %s: offset %d is beyond the end of partition %d (its next offset is %d)",
+              action,
+              a.offset(),
+              p,
+              end);
+        }
+        continue;
+      }
+      long next = Math.max(committed.getOrDefault(p, 0L), a.offset() + 1);
+      commit.put(p, next);
+    }
+    if (commit.isEmpty() && a.partition() < 0) {
+      throw TributaryException.of(
+          ErrorCode.OFFSET_OUT_OF_RANGE,
+          "Cannot %s: offset %d is beyond the end of every partition",
+          action,
+          a.offset());
+    }
+    commit(group, topic, commit, action);
+  }
+
+  /** RESET CONSUMER GROUP: moves the committed offsets; the group must have no members. */
+  public void reset(Action.ResetConsumerGroup r) {
+    String action = "reset consumer group " + r.group() + " on " + r.source().name();
+    String topic = kafkaTopic(r.source());
+    String group = kafkaGroup(r.source(), r.scope(), r.group());
+    Map<Integer, Long> ends = endOffsets(r.source(), action);
+    List<Integer> partitions = partitions(r.partition(), ends, action);
+    committed(group, topic, r.group(), action);
+    Map<Integer, Long> beginnings = log.topicAdmin().beginningOffsets(topic);
+    Map<Integer, Long> commit = new HashMap<>();
+    for (int p : partitions) {
+      long to =
+          switch (r.to()) {
+            case "EARLIEST" -> beginnings.getOrDefault(p, 0L);
+            case "LATEST" -> ends.get(p);
+            default -> Long.parseLong(r.to());
+          };
+      if (to > ends.get(p)) {
+        throw TributaryException.of(
+            ErrorCode.OFFSET_OUT_OF_RANGE,
+            "Cannot %s: offset %d is beyond the end of partition %d (its next offset is %d)",
+            action,
+            to,
+            p,
+            ends.get(p));
+      }
+      commit.put(p, to);
+    }
+    if (hasMembers(group)) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot %s: the group has active members; stop them first",
+          action);
+    }
+    try {
+      log.topicAdmin().commitOffsets(group, topic, commit);
+    } catch (LogException e) {
+      throw unavailable(action, e);
+    }
+  }
+
+  private void commit(String group, String topic, Map<Integer, Long> commit, String action) {
+    Map<GroupConsumer, Map<Integer, Long>> byMember = new HashMap<>();
+    Map<Integer, Long> rest = new HashMap<>();
+    List<GroupConsumer> local = members.getOrDefault(group, List.of());
+    for (Map.Entry<Integer, Long> e : commit.entrySet()) {
+      GroupConsumer holder =
+          local.stream().filter(m -> m.assignment().contains(e.getKey())).findFirst().orElse(null);
+      if (holder != null) {
+        byMember.computeIfAbsent(holder, m -> new HashMap<>()).put(e.getKey(), e.getValue());
+      } else {
+        rest.put(e.getKey(), e.getValue());
+      }
+    }
+    try {
+      for (Map.Entry<GroupConsumer, Map<Integer, Long>> e : byMember.entrySet()) {
+        e.getKey().commit(e.getValue()).get(30, TimeUnit.SECONDS);
+      }
+      if (!rest.isEmpty()) {
+        if (hasMembers(group)) {
+          throw TributaryException.of(
+              ErrorCode.UNAVAILABLE,
+              "Cannot %s: the partition is being rebalanced between the group's members; retry",
+              action);
+        }
+        log.topicAdmin().commitOffsets(group, topic, rest);
+      }
+    } catch (ExecutionException e) {
+      throw unavailable(action, e.getCause());
+    } catch (TimeoutException e) {
+      throw TributaryException.of(ErrorCode.TIMEOUT, "Cannot %s: no answer within 30 s", action);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw TributaryException.of(ErrorCode.UNAVAILABLE, "Cannot %s: interrupted", action);
+    } catch (LogException e) {
+      throw unavailable(action, e);
+    }
+  }
+
+  private boolean hasMembers(String group) {
+    try {
+      return log.topicAdmin().hasMembers(group);
+    } catch (LogException e) {
+      return false;
+    }
+  }
+
+  private Map<Integer, Long> committed(
+      String kafkaGroup, String topic, String group, String action) {
+    Map<Integer, Long> committed = log.topicAdmin().committedOffsets(kafkaGroup, topic);
+    if (committed.isEmpty()) {
+      throw TributaryException.of(
+          ErrorCode.CONSUMER_GROUP_NOT_FOUND,
+          "Cannot %s: consumer group %s has never consumed it",
+          action,
+          group);
+    }
+    return committed;
+  }
+
+  private static List<Integer> partitions(int partition, Map<Integer, Long> ends, String action) {
+    if (partition < 0) {
+      return new ArrayList<>(new TreeMap<>(ends).keySet());
+    }
+    if (!ends.containsKey(partition)) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot %s: partition %d does not exist (it has %d)",
+          action,
+          partition,
+          ends.size());
+    }
+    return List.of(partition);
+  }
+
+  private Map<Integer, Long> endOffsets(Action.ConsumeSource source, String action) {
+    Map<Integer, Long> ends;
+    try {
+      ends = log.topicAdmin().endOffsets(kafkaTopic(source));
+    } catch (LogException e) {
+      throw unavailable(action, e);
+    }
+    if (ends.isEmpty()) {
+      throw TributaryException.of(
+          ErrorCode.TOPIC_NOT_FOUND, "Cannot %s: its Kafka topic does not exist", action);
+    }
+    return ends;
+  }
+
+  private static TributaryException unavailable(String action, Throwable e) {
+    return new TributaryException(
+        ErrorCode.UNAVAILABLE, "Cannot " + action + ": " + e.getMessage(), e);
+  }
+
+  // ------------------------------------------------------------------ system.consumer_offsets
+
+  /** The rows of {@code system.consumer_offsets} the account may see. */
+  public List<Object[]> offsetRows(String userId, Role role) {
+    List<Object[]> rows = new ArrayList<>();
+    for (String id : log.topicAdmin().groups(LogTopics.GROUP_PREFIX)) {
+      LogTopics.ConsumerGroupName name = LogTopics.parseConsumerGroup(id);
+      if (name == null) {
+        continue;
+      }
+      boolean visible =
+          Authorizer.consumesAcrossUsers(role)
+              ? name.scope() == null || Authorizer.maySeeAccount(role, userId, name.scope())
+              : userId.equals(name.scope());
+      if (!visible) {
+        continue;
+      }
+      String shown = sourceName(name.source());
+      if (shown == null) {
+        continue;
+      }
+      for (Map.Entry<String, Map<Integer, Long>> t :
+          log.topicAdmin().committedOffsets(id).entrySet()) {
+        Map<Integer, Long> ends = log.topicAdmin().endOffsets(t.getKey());
+        for (Map.Entry<Integer, Long> p : new TreeMap<>(t.getValue()).entrySet()) {
+          long end = ends.getOrDefault(p.getKey(), p.getValue());
+          rows.add(
+              new Object[] {
+                name.group(), shown, p.getKey(), p.getValue(), end, Math.max(0, end - p.getValue())
+              });
+        }
+      }
+    }
+    return rows;
+  }
+
+  private String sourceName(String key) {
+    if (key.startsWith("topic-")) {
+      long id = Long.parseLong(key.substring("topic-".length()));
+      return catalog.topics(null).stream()
+          .filter(t -> t.id() == id)
+          .map(TopicDef::qualifiedName)
+          .findFirst()
+          .orElse(null);
+    }
+    if (key.startsWith("table-")) {
+      return catalog
+          .table(Long.parseLong(key.substring("table-".length())))
+          .map(TableDef::qualifiedName)
+          .orElse(null);
+    }
+    return null;
+  }
+}

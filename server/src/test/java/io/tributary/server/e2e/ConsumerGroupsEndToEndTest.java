@@ -1,0 +1,204 @@
+package io.tributary.server.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.tributary.client.ConsumedRecord;
+import io.tributary.client.Row;
+import io.tributary.client.TopicConsumer;
+import io.tributary.client.TributaryClient;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The SDK's consumers over gRPC consume streams: real Kafka consumer groups on the embedded broker
+ * split partitions, redeliver what a member that left never acknowledged, and dead-letter a record
+ * that keeps failing.
+ */
+class ConsumerGroupsEndToEndTest {
+  private static final int USERS = 12;
+  private static TributaryClient root;
+  private static TributaryClient agent;
+
+  @BeforeAll
+  static void setUp() {
+    root = TributaryClient.connect(SharedServer.url());
+    root.login("root", SharedServer.ROOT_PASSWORD);
+    StringBuilder sql =
+        new StringBuilder(
+            "CREATE NAMESPACE cg;"
+                + "CREATE TABLE cg.events (id BIGINT PRIMARY KEY, body TEXT) WITH (TYPE ="
+                + " 'USER');"
+                + "CREATE TABLE cg.dead (id BIGINT PRIMARY KEY DEFAULT SNOWFLAKE_ID(), topic TEXT,"
+                + " `partition` INT, `offset` BIGINT, error TEXT, record JSON) WITH (TYPE ="
+                + " 'SHARED');"
+                + "CREATE USER 'cg_agent' WITH PASSWORD 'agent-password' ROLE service;");
+    for (String topic : List.of("split", "redo", "poison")) {
+      sql.append("CREATE TOPIC cg.")
+          .append(topic)
+          .append(" PARTITIONS 2; ALTER TOPIC cg.")
+          .append(topic)
+          .append(" ADD SOURCE cg.events ON INSERT;");
+    }
+    for (int i = 0; i < USERS; i++) {
+      sql.append("CREATE USER 'cg_u").append(i).append("' WITH PASSWORD 'user-password';");
+    }
+    root.update(sql.toString());
+    for (int i = 0; i < USERS; i++) {
+      root.update(
+          "EXECUTE AS USER 'cg_u" + i + "' (INSERT INTO cg.events VALUES ($1, $2))",
+          i,
+          i == 5 ? "poison" : "event " + i);
+    }
+    agent = TributaryClient.connect(SharedServer.url());
+    agent.login("cg_agent", "agent-password");
+  }
+
+  @AfterAll
+  static void tearDown() {
+    agent.close();
+    root.close();
+  }
+
+  private static String key(ConsumedRecord r) {
+    return r.partition() + "@" + r.offset();
+  }
+
+  @Test
+  void shouldSplitPartitionsBetweenTwoMembers() throws Exception {
+    CountDownLatch bothHaveRecords = new CountDownLatch(2);
+    List<ConsumedRecord> seenA = new CopyOnWriteArrayList<>();
+    List<ConsumedRecord> seenB = new CopyOnWriteArrayList<>();
+    try (TopicConsumer.Running a =
+            agent.consumer("cg.split").group("g").run(r -> handle(r, seenA, bothHaveRecords));
+        TopicConsumer.Running b =
+            agent.consumer("cg.split").group("g").run(r -> handle(r, seenB, bothHaveRecords))) {
+      assertThat(bothHaveRecords.await(60, TimeUnit.SECONDS)).isTrue();
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  Set.copyOf(
+                              concat(seenA, seenB).stream()
+                                  .map(ConsumerGroupsEndToEndTest::key)
+                                  .toList())
+                          .size()
+                      == USERS);
+      Set<Integer> partitionsA = partitions(seenA);
+      Set<Integer> partitionsB = partitions(seenB);
+      assertThat(partitionsA).isNotEmpty();
+      assertThat(partitionsB).isNotEmpty();
+      assertThat(Set.of(0, 1)).containsAll(partitionsA).containsAll(partitionsB);
+      assertThat(a.failure()).isEmpty();
+      assertThat(b.failure()).isEmpty();
+    }
+  }
+
+  private static void handle(ConsumedRecord r, List<ConsumedRecord> seen, CountDownLatch both)
+      throws InterruptedException {
+    boolean first = seen.isEmpty();
+    seen.add(r);
+    if (first) {
+      both.countDown();
+    }
+    both.await(60, TimeUnit.SECONDS); // hold the record until the other member has some too
+  }
+
+  private static List<ConsumedRecord> concat(List<ConsumedRecord> a, List<ConsumedRecord> b) {
+    List<ConsumedRecord> out = new CopyOnWriteArrayList<>(a);
+    out.addAll(b);
+    return out;
+  }
+
+  private static Set<Integer> partitions(List<ConsumedRecord> records) {
+    return records.stream().map(ConsumedRecord::partition).collect(Collectors.toSet());
+  }
+
+  @Test
+  void shouldRedeliverTheRecordsOfAMemberThatStoppedWithoutAcking() throws Exception {
+    List<ConsumedRecord> seenByFirst = new CopyOnWriteArrayList<>();
+    CountDownLatch received = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    TopicConsumer.Running first =
+        agent
+            .consumer("cg.redo")
+            .group("g")
+            .run(
+                r -> {
+                  seenByFirst.add(r);
+                  received.countDown();
+                  release.await(60, TimeUnit.SECONDS);
+                });
+    assertThat(received.await(60, TimeUnit.SECONDS)).isTrue();
+    Thread closer = new Thread(first::close);
+    closer.start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> closer.getState() != Thread.State.NEW);
+    release.countDown();
+    closer.join(30_000);
+    assertThat(first.isRunning()).isFalse();
+
+    Set<String> seenBySecond = ConcurrentHashMap.newKeySet();
+    try (TopicConsumer.Running second =
+        agent.consumer("cg.redo").group("g").run(r -> seenBySecond.add(key(r)))) {
+      await().atMost(Duration.ofSeconds(60)).until(() -> seenBySecond.size() == USERS);
+      assertThat(seenBySecond).contains(key(seenByFirst.get(0)));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> lag("redo").stream().allMatch(l -> l == 0));
+      assertThat(second.failure()).isEmpty();
+    }
+  }
+
+  @Test
+  void shouldDeadLetterARecordThatKeepsFailingAndGoOn() {
+    Set<String> handled = ConcurrentHashMap.newKeySet();
+    try (TopicConsumer.Running consumer =
+        agent
+            .consumer("cg.poison")
+            .group("g")
+            .retries(2, Duration.ofMillis(10))
+            .deadLetter("cg.dead")
+            .run(
+                r -> {
+                  if (r.row().contains("poison")) {
+                    throw new IllegalStateException("cannot digest " + r.offset());
+                  }
+                  handled.add(key(r));
+                })) {
+      await().atMost(Duration.ofSeconds(60)).until(() -> handled.size() == USERS - 1);
+      List<Row> dead =
+          await()
+              .atMost(Duration.ofSeconds(30))
+              .until(() -> root.query("SELECT * FROM cg.dead").rows(), rows -> rows.size() == 1);
+      assertThat(dead.get(0).getString("topic")).isEqualTo("cg.poison");
+      assertThat(dead.get(0).getString("error")).contains("cannot digest");
+      assertThat(dead.get(0).getString("record")).contains("poison");
+      assertThat(handled)
+          .doesNotContain(
+              dead.get(0).getInteger("partition") + "@" + dead.get(0).getLong("offset"));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> lag("poison").stream().allMatch(l -> l == 0));
+      assertThat(consumer.failure()).isEmpty();
+    }
+  }
+
+  private static List<Long> lag(String topic) {
+    List<Long> lags =
+        agent.query("SELECT * FROM system.consumer_offsets").rows().stream()
+            .filter(r -> r.getString("topic").equals("cg." + topic))
+            .filter(r -> r.getString("group").equals("g"))
+            .map(r -> r.getLong("lag"))
+            .toList();
+    return lags.isEmpty() ? List.of(-1L) : lags;
+  }
+}
