@@ -97,6 +97,7 @@ public final class SystemTables {
               col("roles", ColumnType.TEXT, false),
               col("using_sql", ColumnType.TEXT, true),
               col("check_sql", ColumnType.TEXT, true),
+              col("created_at", ColumnType.TIMESTAMP, false)),
           "name");
 
   /** The topics ({@code sources} as SQL, separated by {@code ; }). */
@@ -159,8 +160,7 @@ public final class SystemTables {
           "group");
 
   public static final List<TableDef> ALL =
-      List.of(
-          USERS, NAMESPACES, TABLES, LIVE, AUDIT, POLICIES, TOPICS, CONSUMER_OFFSETS, SOURCES);
+      List.of(USERS, NAMESPACES, TABLES, LIVE, AUDIT, POLICIES, TOPICS, CONSUMER_OFFSETS, SOURCES);
 
   private SystemTables() {}
 

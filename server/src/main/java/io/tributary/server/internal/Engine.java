@@ -235,7 +235,15 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
               r.sql(),
               r.params(),
               new PrincipalRows(
-                  catalog, hot, live, memberships, sources, consumers, r.user(), r.userId(), r.role())));
+                  catalog,
+                  hot,
+                  live,
+                  memberships,
+                  sources,
+                  consumers,
+                  r.user(),
+                  r.userId(),
+                  r.role())));
     }
 
     @Override
