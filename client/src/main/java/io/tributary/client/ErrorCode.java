@@ -46,6 +46,8 @@ public enum ErrorCode {
   TIMEOUT,
   /** A failure the server did not expect, or a call-level failure without a code. */
   INTERNAL,
+  /** The user subscribed and unsubscribed faster than the server allows; retry later. */
+  RATE_LIMITED,
   /** The call did not complete within the client's call timeout. */
   DEADLINE_EXCEEDED,
   /**

@@ -35,5 +35,7 @@ public enum ErrorCode {
   RESUME_POSITION_LOST,
   UNAVAILABLE,
   TIMEOUT,
-  INTERNAL
+  INTERNAL,
+  /** A client subscribes and unsubscribes faster than the server allows one user (retry later). */
+  RATE_LIMITED
 }

@@ -179,7 +179,7 @@ public final class TributaryServer implements AutoCloseable {
             engine,
             tokens,
             registry,
-            List.of(new GrpcLiveService(engine, live)),
+            List.of(new GrpcLiveService(engine, live, config.live())),
             () -> {
               Materializer.Health health = materializer.health(MAX_APPLY_STALL);
               return health.applying()

@@ -141,6 +141,7 @@ public final class Errors {
       case TOO_MANY_ROWS:
       case LIMIT_EXCEEDED:
       case SUBSCRIBER_TOO_SLOW:
+      case RATE_LIMITED:
         return Status.RESOURCE_EXHAUSTED;
       case RESUME_POSITION_LOST:
         return Status.OUT_OF_RANGE;
