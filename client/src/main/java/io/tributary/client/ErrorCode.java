@@ -63,6 +63,8 @@ public enum ErrorCode {
   CONSUMER_GROUP_NOT_FOUND,
   /** An offset beyond the end of a topic's partition. */
   OFFSET_OUT_OF_RANGE,
+  /** The user subscribed and unsubscribed faster than the server allows; retry later. */
+  RATE_LIMITED,
   /** The call did not complete within the client's call timeout. */
   DEADLINE_EXCEEDED,
   /**

@@ -18,6 +18,10 @@ import java.time.Duration;
  * @param handoffCapacity commands' changes the materializer may hand over before the dispatcher
  *     matched them; when it is full the materializer does not wait: see {@link
  *     LiveHub#changeListener()}
+ * @param subscribeRate subscribe and unsubscribe operations one user may make per second, on
+ *     average over all their connections (a token bucket refilled at this rate); past it the
+ *     operation fails with RATE_LIMITED and changes nothing
+ * @param subscribeBurst how many such operations a user may make at once (the bucket's size)
  */
 public record LiveConfig(
     int maxSubscriptionsPerStream,
@@ -27,7 +31,49 @@ public record LiveConfig(
     Duration resumeTimeout,
     Duration snapshotStallTimeout,
     Duration snapshotMaxDuration,
-    int handoffCapacity) {
+    int handoffCapacity,
+    double subscribeRate,
+    int subscribeBurst) {
+
+  /** Default {@link #subscribeRate()}: far above what an app's screens and reconnects need. */
+  public static final double DEFAULT_SUBSCRIBE_RATE = 200;
+
+  /** Default {@link #subscribeBurst()}: a full stream's subscriptions, resubscribed at once. */
+  public static final int DEFAULT_SUBSCRIBE_BURST = 1_000;
+
+  public LiveConfig {
+    if (!(subscribeRate > 0) || subscribeBurst < 1) {
+      throw new IllegalArgumentException(
+          "Cannot configure live subscriptions: the subscribe rate must be positive and the burst"
+              + " at least 1, not "
+              + subscribeRate
+              + " and "
+              + subscribeBurst);
+    }
+  }
+
+  /** The same limits and timings without the subscribe rate (the default rate and burst). */
+  public LiveConfig(
+      int maxSubscriptionsPerStream,
+      int maxSubscriptionsPerUser,
+      int streamQueueCapacity,
+      Duration heartbeatInterval,
+      Duration resumeTimeout,
+      Duration snapshotStallTimeout,
+      Duration snapshotMaxDuration,
+      int handoffCapacity) {
+    this(
+        maxSubscriptionsPerStream,
+        maxSubscriptionsPerUser,
+        streamQueueCapacity,
+        heartbeatInterval,
+        resumeTimeout,
+        snapshotStallTimeout,
+        snapshotMaxDuration,
+        handoffCapacity,
+        DEFAULT_SUBSCRIBE_RATE,
+        DEFAULT_SUBSCRIBE_BURST);
+  }
 
   public static LiveConfig defaults() {
     return new LiveConfig(
@@ -50,7 +96,9 @@ public record LiveConfig(
         resumeTimeout,
         snapshotStallTimeout,
         snapshotMaxDuration,
-        handoffCapacity);
+        handoffCapacity,
+        subscribeRate,
+        subscribeBurst);
   }
 
   public LiveConfig withLimits(int perStream, int perUser) {
@@ -62,7 +110,9 @@ public record LiveConfig(
         resumeTimeout,
         snapshotStallTimeout,
         snapshotMaxDuration,
-        handoffCapacity);
+        handoffCapacity,
+        subscribeRate,
+        subscribeBurst);
   }
 
   public LiveConfig withSnapshotTimeouts(Duration stall, Duration maxDuration) {
@@ -74,7 +124,9 @@ public record LiveConfig(
         resumeTimeout,
         stall,
         maxDuration,
-        handoffCapacity);
+        handoffCapacity,
+        subscribeRate,
+        subscribeBurst);
   }
 
   public LiveConfig withHandoffCapacity(int capacity) {
@@ -86,7 +138,9 @@ public record LiveConfig(
         resumeTimeout,
         snapshotStallTimeout,
         snapshotMaxDuration,
-        capacity);
+        capacity,
+        subscribeRate,
+        subscribeBurst);
   }
 
   public LiveConfig withHeartbeatInterval(Duration interval) {
@@ -98,6 +152,23 @@ public record LiveConfig(
         resumeTimeout,
         snapshotStallTimeout,
         snapshotMaxDuration,
-        handoffCapacity);
+        handoffCapacity,
+        subscribeRate,
+        subscribeBurst);
+  }
+
+  /** The same, with {@code rate} subscribe and unsubscribe operations per second and user. */
+  public LiveConfig withSubscribeRate(double rate, int burst) {
+    return new LiveConfig(
+        maxSubscriptionsPerStream,
+        maxSubscriptionsPerUser,
+        streamQueueCapacity,
+        heartbeatInterval,
+        resumeTimeout,
+        snapshotStallTimeout,
+        snapshotMaxDuration,
+        handoffCapacity,
+        rate,
+        burst);
   }
 }

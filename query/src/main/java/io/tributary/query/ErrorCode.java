@@ -57,5 +57,7 @@ public enum ErrorCode {
   /** A consumer group that has never committed a position on the topic or table named. */
   CONSUMER_GROUP_NOT_FOUND,
   /** An offset beyond the end of a topic's partition (ACK, RESET CONSUMER GROUP, FROM). */
-  OFFSET_OUT_OF_RANGE
+  OFFSET_OUT_OF_RANGE,
+  /** A client subscribes and unsubscribes faster than the server allows one user (retry later). */
+  RATE_LIMITED
 }

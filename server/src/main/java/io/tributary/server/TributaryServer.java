@@ -191,7 +191,8 @@ public final class TributaryServer implements AutoCloseable {
             engine,
             tokens,
             registry,
-            List.of(new GrpcLiveService(engine, live), new GrpcConsumeService(engine)),
+            List.of(
+                new GrpcLiveService(engine, live, config.live()), new GrpcConsumeService(engine)),
             () -> {
               Materializer.Health health = materializer.health(MAX_APPLY_STALL);
               return health.applying()

@@ -57,12 +57,12 @@ class ErrorsTest {
         Errors.fromStatementError(
             Error.newBuilder()
                 .setErrorCodeValue(777)
-                .setCode("RATE_LIMITED")
+                .setCode("QUOTA_EXCEEDED")
                 .setMessage("Cannot execute statements: too many calls")
                 .build());
 
     assertThat(e.errorCode()).isEqualTo(ErrorCode.UNRECOGNIZED);
-    assertThat(e.code()).isEqualTo("RATE_LIMITED");
+    assertThat(e.code()).isEqualTo("QUOTA_EXCEEDED");
   }
 
   @Test

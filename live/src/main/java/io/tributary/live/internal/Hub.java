@@ -422,7 +422,8 @@ public final class Hub implements LiveHub {
 
   /** Opens a snapshot's view of the subscription's range, counted in the metrics until closed. */
   private HotCursor openSnapshot(Subscription sub) {
-    HotCursor cursor = hot.open(sub.query.table(), sub.query.owner());
+    // A filter that fixes the primary key (or its first columns) reads only those rows: a seek.
+    HotCursor cursor = hot.open(sub.query.table(), sub.query.owner(), sub.query.keyPrefix());
     metrics.snapshotOpened();
     return new CountedCursor(cursor, metrics);
   }

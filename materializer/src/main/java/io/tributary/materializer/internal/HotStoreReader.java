@@ -71,6 +71,14 @@ final class HotStoreReader {
     return read(table, owner, (store, t, o) -> StoreScanner.open(store, t, o, clock.getAsLong()));
   }
 
+  /** A point-in-time cursor over the rows of one range with a key prefix; see StoreScanner. */
+  HotCursor open(TableDef table, String owner, List<Object> keyPrefix) {
+    return read(
+        table,
+        owner,
+        (store, t, o) -> StoreScanner.open(store, t, o, keyPrefix, clock.getAsLong()));
+  }
+
   /** The rows of {@code system.audit}: every partition of both row stores, each in order. */
   List<Object[]> auditRows() {
     List<Object[]> rows = new ArrayList<>();

@@ -382,6 +382,11 @@ public final class MaterializerImpl implements Materializer {
   }
 
   @Override
+  public HotCursor open(TableDef table, String owner, List<Object> keyPrefix) {
+    return readerFor(table).open(table, owner, keyPrefix);
+  }
+
+  @Override
   public long highWater(TableDef table, String owner) {
     return readerFor(table).highWater(table, owner);
   }

@@ -9,6 +9,7 @@ import io.tributary.query.command.RowCodec;
 import io.tributary.query.exec.HotCursor;
 import io.tributary.query.exec.HotSnapshot;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.NoSuchElementException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -28,6 +29,9 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  */
 final class StoreScanner {
   private static final ByteArraySerializer PREFIX_SERIALIZER = new ByteArraySerializer();
+
+  /** How often a seek tries for a view in which the watermark did not move, before a scan. */
+  private static final int SEEK_ATTEMPTS = 3;
 
   private StoreScanner() {}
 
@@ -73,7 +77,7 @@ final class StoreScanner {
       ReadOnlyKeyValueStore<Bytes, byte[]> store, TableDef table, String owner, long now) {
     byte[] prefix = StoreLayout.rangePrefix(table, StoreLayout.ownedRows(table) ? owner : null);
     KeyValueIterator<Bytes, byte[]> it = store.prefixScan(prefix, PREFIX_SERIALIZER);
-    Cursor cursor = new Cursor(it, prefix, table, now);
+    Cursor cursor = new Cursor(it, prefix, null, table, now);
     try {
       cursor.advance();
     } catch (RuntimeException e) {
@@ -81,6 +85,80 @@ final class StoreScanner {
       throw e;
     }
     return cursor;
+  }
+
+  /**
+   * Opens a cursor over the rows of one range whose leading primary key columns hold {@code
+   * keyPrefix} (canonical values; empty: the whole range, as {@link #open}), hiding events expired
+   * at {@code now}. The primary key encoding is self-delimiting per column ({@link RowCodec}), so
+   * those rows are exactly the keys that start with the range's prefix and the encoded values: one
+   * contiguous run of the store, read by a prefix scan of that run (a seek), not of the range.
+   *
+   * <p>The high-water mark is the range's, from the same view as the rows, read like this: the
+   * range's watermark entry W1, then the iterator (its view is taken when it is created), then the
+   * watermark entry again, W2. Every write to a range puts its watermark, with a {@code _seq}
+   * larger than any before, in the same atomic batch as its rows, so W1 = W2 means that no write to
+   * the range happened between the two reads, and the iterator's view holds exactly the changes up
+   * to W1. When they differ (a write came in between) it tries again, a few times, and then, like a
+   * range without a watermark entry (last written before watermark entries existed), it reads the
+   * whole range and keeps the rows that hold the prefix, as {@link #open} does.
+   */
+  static Cursor open(
+      ReadOnlyKeyValueStore<Bytes, byte[]> store,
+      TableDef table,
+      String owner,
+      List<Object> keyPrefix,
+      long now) {
+    if (keyPrefix.isEmpty()) {
+      return open(store, table, owner, now);
+    }
+    byte[] range = StoreLayout.rangePrefix(table, StoreLayout.ownedRows(table) ? owner : null);
+    byte[] seek = StoreLayout.key(range, encodeKeyPrefix(table, keyPrefix));
+    Bytes watermarkKey = Bytes.wrap(range);
+    for (int attempt = 0; attempt < SEEK_ATTEMPTS; attempt++) {
+      byte[] before = store.get(watermarkKey);
+      if (before == null) {
+        break;
+      }
+      Cursor cursor =
+          new Cursor(store.prefixScan(seek, PREFIX_SERIALIZER), range, null, table, now);
+      try {
+        cursor.advance();
+        byte[] after = store.get(watermarkKey);
+        if (after != null && StoreLayout.seqOf(after) == StoreLayout.seqOf(before)) {
+          cursor.highWater = Math.max(cursor.highWater, StoreLayout.seqOf(before));
+          return cursor;
+        }
+      } catch (RuntimeException e) {
+        cursor.close();
+        throw e;
+      }
+      cursor.close();
+    }
+    KeyValueIterator<Bytes, byte[]> it = store.prefixScan(range, PREFIX_SERIALIZER);
+    Cursor cursor = new Cursor(it, range, seek, table, now);
+    try {
+      cursor.advance();
+    } catch (RuntimeException e) {
+      cursor.close();
+      throw e;
+    }
+    return cursor;
+  }
+
+  /** The encoding of the leading primary key columns, a prefix of the encoding of the whole key. */
+  static byte[] encodeKeyPrefix(TableDef table, List<Object> keyPrefix) {
+    List<ColumnType> keyTypes = table.primaryKeyTypes();
+    if (keyPrefix.size() > keyTypes.size()) {
+      throw new IllegalArgumentException(
+          "Cannot read "
+              + table.qualifiedName()
+              + ": a key prefix of "
+              + keyPrefix.size()
+              + " values for a primary key of "
+              + keyTypes.size());
+    }
+    return RowCodec.encode(keyTypes.subList(0, keyPrefix.size()), keyPrefix.toArray());
   }
 
   /**
@@ -148,6 +226,7 @@ final class StoreScanner {
   static final class Cursor implements HotCursor {
     private final KeyValueIterator<Bytes, byte[]> it;
     private final byte[] prefix;
+    private final byte[] keyFilter;
     private final TableDef table;
     private final List<ColumnType> types;
     private final long now;
@@ -155,10 +234,21 @@ final class StoreScanner {
     private long highWater = -1;
     private boolean closed;
 
-    private Cursor(KeyValueIterator<Bytes, byte[]> it, byte[] prefix, TableDef table, long now) {
+    /**
+     * @param prefix the range's prefix (its watermark entry's key)
+     * @param keyFilter null, or the start every row key read must have (others are skipped, but
+     *     count towards the high-water mark as in a scan of the range)
+     */
+    private Cursor(
+        KeyValueIterator<Bytes, byte[]> it,
+        byte[] prefix,
+        byte[] keyFilter,
+        TableDef table,
+        long now) {
       this.now = now;
       this.it = it;
       this.prefix = prefix;
+      this.keyFilter = keyFilter;
       this.table = table;
       this.types = table.types();
     }
@@ -176,11 +266,20 @@ final class StoreScanner {
           highWater = Math.max(highWater, StoreLayout.seqOf(entry.value));
           continue;
         }
+        if (keyFilter != null && !startsWith(entry.key.get(), keyFilter)) {
+          highWater = Math.max(highWater, StoreLayout.seqOf(entry.value));
+          continue;
+        }
         Object[] row = StoreLayout.decode(types, entry.value);
         highWater = Math.max(highWater, (Long) row[types.size()]);
         next = row;
         return;
       }
+    }
+
+    private static boolean startsWith(byte[] key, byte[] start) {
+      return key.length >= start.length
+          && Arrays.equals(key, 0, start.length, start, 0, start.length);
     }
 
     @Override

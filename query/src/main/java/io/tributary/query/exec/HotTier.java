@@ -27,6 +27,19 @@ public interface HotTier {
   HotCursor open(TableDef table, String owner);
 
   /**
+   * Opens a point-in-time cursor over the rows of one key range whose leading primary key columns
+   * hold {@code keyPrefix} (canonical values, in primary key order, none null; empty: the whole
+   * range, as {@link #open(TableDef, String)}). A store ordered by primary key reads only those
+   * rows (a seek, not a scan of the range). The view and the high-water mark are the range's, with
+   * the same meaning as for {@link #open(TableDef, String)}: every change of the range with {@code
+   * _seq} ≤ H is in the view, none after it. By default: the whole range, filtered.
+   */
+  default HotCursor open(TableDef table, String owner, List<Object> keyPrefix) {
+    HotCursor cursor = open(table, owner);
+    return keyPrefix.isEmpty() ? cursor : new KeyPrefixCursor(cursor, table, keyPrefix);
+  }
+
+  /**
    * The high-water mark of one key range as {@link HotCursor#highWater()} defines it, without
    * reading its rows when the range has a watermark entry.
    */

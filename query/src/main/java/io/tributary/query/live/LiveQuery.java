@@ -1,5 +1,6 @@
 package io.tributary.query.live;
 
+import io.tributary.query.catalog.ColumnType;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.expr.RowPredicate;
 import io.tributary.query.policy.RowPolicy;
@@ -162,6 +163,38 @@ public record LiveQuery(
   /** The indexes of all columns of a table, in order. */
   public static List<Integer> allColumns(TableDef table) {
     return IntStream.range(0, table.columns().size()).boxed().toList();
+  }
+
+  /**
+   * The values of the leading primary key columns that the filter fixes by equality, in primary key
+   * order (the longest such prefix; empty when the first key column is not fixed): every row the
+   * filter accepts holds them, so a snapshot reads only the rows under that key prefix. Only
+   * columns whose canonical values are equal exactly when the filter finds them equal take part:
+   * not DOUBLE (0.0 = -0.0, NaN), JSON or BYTES.
+   */
+  public List<Object> keyPrefix() {
+    List<Object> prefix = new ArrayList<>();
+    for (int column : table.primaryKeyIndexes()) {
+      Object value = null;
+      for (Equality eq : equalities) {
+        if (eq.column() == column) {
+          value = eq.value();
+          break;
+        }
+      }
+      if (value == null || !seekable(table.columns().get(column).type().kind())) {
+        break;
+      }
+      prefix.add(value);
+    }
+    return prefix;
+  }
+
+  private static boolean seekable(ColumnType.Kind kind) {
+    return switch (kind) {
+      case BOOLEAN, INT, BIGINT, DECIMAL, TEXT, TIMESTAMP, DATE, UUID -> true;
+      case DOUBLE, JSON, BYTES -> false;
+    };
   }
 
   public boolean resumes() {

@@ -150,6 +150,7 @@ public final class Errors {
       case TOO_MANY_ROWS:
       case LIMIT_EXCEEDED:
       case SUBSCRIBER_TOO_SLOW:
+      case RATE_LIMITED:
         return Status.RESOURCE_EXHAUSTED;
       case RESUME_POSITION_LOST:
       case OFFSET_OUT_OF_RANGE:

@@ -14,6 +14,7 @@ import io.tributary.api.v1.OpenStreamRequest;
 import io.tributary.api.v1.RemoveSubscriptionRequest;
 import io.tributary.api.v1.RemoveSubscriptionResponse;
 import io.tributary.api.v1.SubscribeRequest;
+import io.tributary.live.LiveConfig;
 import io.tributary.live.LiveHub;
 import io.tributary.live.StreamOwner;
 import io.tributary.query.Action;
@@ -65,10 +66,22 @@ public final class GrpcLiveService implements BindableService {
 
   private final SubscriptionAnalyzer analyzer;
   private final LiveHub hub;
+  private final SubscribeRateLimiter rate;
 
+  /** A service whose users may subscribe and unsubscribe at the default rate. */
   public GrpcLiveService(SubscriptionAnalyzer analyzer, LiveHub hub) {
+    this(analyzer, hub, LiveConfig.defaults());
+  }
+
+  /**
+   * A service whose users may subscribe and unsubscribe at most {@link LiveConfig#subscribeRate()}
+   * times per second (bursts of {@link LiveConfig#subscribeBurst()}).
+   */
+  public GrpcLiveService(SubscriptionAnalyzer analyzer, LiveHub hub, LiveConfig config) {
     this.analyzer = analyzer;
     this.hub = hub;
+    this.rate =
+        new SubscribeRateLimiter(config.subscribeRate(), config.subscribeBurst(), System::nanoTime);
   }
 
   private static <Q> MethodDescriptor<Q, EncodedBatch> withBatches(MethodDescriptor<Q, ?> method) {
@@ -109,6 +122,7 @@ public final class GrpcLiveService implements BindableService {
         response,
         () -> {
           Principal principal = principal();
+          rate.acquire(principal.userId(), principal.user(), "add a subscription");
           Action.Subscribe action =
               analyzer.analyzeSubscription(
                   principal, request.getSql(), Values.params(request.getParamsList()));
@@ -122,7 +136,9 @@ public final class GrpcLiveService implements BindableService {
     unary(
         response,
         () -> {
-          hub.unsubscribe(owner(principal()), request.getStreamId(), request.getSubscriptionId());
+          Principal principal = principal();
+          rate.acquire(principal.userId(), principal.user(), "remove a subscription");
+          hub.unsubscribe(owner(principal), request.getStreamId(), request.getSubscriptionId());
           return RemoveSubscriptionResponse.getDefaultInstance();
         });
   }
@@ -136,6 +152,12 @@ public final class GrpcLiveService implements BindableService {
     ServerCallStreamObserver<EncodedBatch> observer =
         (ServerCallStreamObserver<EncodedBatch>) events;
     Principal principal = principal();
+    try {
+      rate.acquire(principal.userId(), principal.user(), "subscribe");
+    } catch (TributaryException e) {
+      observer.onError(Errors.toStatus(e));
+      return;
+    }
     String streamId = hub.openOneShotStream(owner(principal), new GrpcSink(observer));
     Blocking.run(
         () -> {
