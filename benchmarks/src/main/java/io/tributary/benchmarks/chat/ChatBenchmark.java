@@ -471,6 +471,24 @@ public final class ChatBenchmark {
       latencies[phase].recordValue(Math.min(600_000_000L, Math.max(0, micros)));
     }
 
+    /** The deliveries to non-members (or of unknown changes) so far. */
+    long foreign() {
+      return foreign.get();
+    }
+
+    long duplicates(int phase) {
+      return duplicates.get(phase);
+    }
+
+    long deliveries(int phase) {
+      return deliveries.get(phase);
+    }
+
+    /** The conversation change {@code n} goes to. */
+    int conversationOf(int n) {
+      return conversationOf[n];
+    }
+
     private int phaseOf(int change) {
       int p = 0;
       while (first[p + 1] <= change) {
