@@ -25,6 +25,9 @@ record ChatOptions(
     int maxInFlight,
     boolean stopAfterMiss,
     List<String> serverJvmFlags,
+    List<String> targets,
+    int pgWriters,
+    int relayThreads,
     long seed,
     boolean quick,
     Path resultsDir) {
@@ -50,6 +53,11 @@ record ChatOptions(
         --max-in-flight=20000    unanswered INSERTs before the schedule waits (and falls late)
         --stop-after-miss=true   skip the steps above the first that misses the wall
         --server-jvm-flags="-Xmx4g --add-opens=java.base/java.nio=ALL-UNNAMED"
+        --targets=tributary,postgres   which systems, in this order (postgres: the PostgreSQL
+                                 stack, trigger + pg_notify + a relay routing per conversation)
+        --pg-writers=40          the PostgreSQL stack's writer connections (one shared queue;
+                                 at most min(writers, pg-writers); PostgreSQL allows 50)
+        --relay-threads=4        the relay's fan-out threads
         --seed=17                the layout and the conversations written to
         --results-dir=<dir>|none (default benchmarks/results/<date>-<host>)
         --quick                  tiny sizes: a fast look, not figures""";
@@ -69,6 +77,9 @@ record ChatOptions(
     d.put("max-in-flight", "20000");
     d.put("stop-after-miss", "true");
     d.put("server-jvm-flags", "-Xmx4g --add-opens=java.base/java.nio=ALL-UNNAMED");
+    d.put("targets", "tributary,postgres");
+    d.put("pg-writers", "40");
+    d.put("relay-threads", "4");
     d.put("seed", "17");
     d.put("results-dir", Options.defaultResultsDir());
     Options.override(d, Options.keyValues(args, d.keySet(), USAGE));
@@ -91,6 +102,16 @@ record ChatOptions(
     if (!stop.equals("true") && !stop.equals("false")) {
       throw Options.invalid("stop-after-miss", stop, "expected true or false");
     }
+    List<String> targets = List.of(d.get("targets").split(","));
+    for (String t : targets) {
+      if (!t.equals("tributary") && !t.equals("postgres")) {
+        throw Options.invalid("targets", d.get("targets"), "expected tributary and/or postgres");
+      }
+    }
+    int pgWriters = Options.positiveInt("pg-writers", d.get("pg-writers"));
+    if (pgWriters > 45) {
+      throw Options.invalid("pg-writers", d.get("pg-writers"), "at most 45 (max_connections=50)");
+    }
     String flags = d.get("server-jvm-flags").trim();
     long seed;
     try {
@@ -111,6 +132,9 @@ record ChatOptions(
         Options.positiveInt("max-in-flight", d.get("max-in-flight")),
         stop.equals("true"),
         flags.isEmpty() ? List.of() : List.of(flags.split("\\s+")),
+        targets,
+        pgWriters,
+        Options.positiveInt("relay-threads", d.get("relay-threads")),
         seed,
         quick,
         Options.resultsDir(d.get("results-dir")));
@@ -129,6 +153,9 @@ record ChatOptions(
     m.put("max_in_flight", maxInFlight);
     m.put("stop_after_miss", stopAfterMiss);
     m.put("server_jvm_flags", String.join(" ", serverJvmFlags));
+    m.put("targets", targets);
+    m.put("pg_writers", pgWriters);
+    m.put("relay_threads", relayThreads);
     m.put("seed", seed);
     m.put("quick", quick);
     return m;

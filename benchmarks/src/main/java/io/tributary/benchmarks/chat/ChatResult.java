@@ -1,5 +1,6 @@
 package io.tributary.benchmarks.chat;
 
+import io.tributary.benchmarks.chat.ChatBenchmark.TargetRun;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -8,21 +9,12 @@ import java.util.Map;
 
 /** The chat benchmark's figures, and its report: {@code chat.md} and {@code chat.json}. */
 record ChatResult(
-    ChatOptions options,
-    Map<String, Object> machine,
-    int subscriptions,
-    double setupSeconds,
-    List<StepResult> steps,
-    List<String> streamErrors) {
+    ChatOptions options, Map<String, Object> machine, int subscriptions, List<TargetRun> runs) {
 
-  static final String BASELINE_NOT_RUN =
-      "baseline not run: the PostgreSQL stack (trigger + pg_notify + a relay routing per"
-          + " conversation) is not wired into the chat scenario yet";
-
-  /** The highest step within the wall (0 when none is). */
-  int wall() {
+  /** The highest step of a target within the wall (0 when none is). */
+  static int wall(TargetRun run) {
     int wall = 0;
-    for (StepResult s : steps) {
+    for (StepResult s : run.steps()) {
       if (s.withinWall()) {
         wall = s.offeredPerSecond();
       }
@@ -30,8 +22,17 @@ record ChatResult(
     return wall;
   }
 
-  private StepResult step(int rate) {
-    for (StepResult s : steps) {
+  TargetRun run(String name) {
+    for (TargetRun r : runs) {
+      if (r.name().equals(name)) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  private static StepResult step(TargetRun run, int rate) {
+    for (StepResult s : run.steps()) {
       if (s.offeredPerSecond() == rate && s.ran()) {
         return s;
       }
@@ -39,15 +40,47 @@ record ChatResult(
     return null;
   }
 
+  /** Why the baseline has no wall to compare with, or null when it has one. */
+  String baselineMissing() {
+    TargetRun pg = run("postgres");
+    if (pg == null) {
+      return "baseline not run (--targets without postgres)";
+    }
+    if (pg.skipped() != null) {
+      return "baseline not run: " + pg.skipped();
+    }
+    return null;
+  }
+
   List<Map<String, Object>> checks() {
     List<Map<String, Object>> checks = new ArrayList<>();
-    checks.add(
-        check(
-            "chat insert wall (fsync mode) vs the PostgreSQL stack's",
-            wall() + " inserts/s; " + BASELINE_NOT_RUN,
-            "≥ 3× the PostgreSQL stack's wall in the same run",
-            false));
-    StepResult at1k = step(1_000);
+    TargetRun t = run("tributary");
+    if (t == null) {
+      return checks;
+    }
+    String missing = baselineMissing();
+    if (missing != null) {
+      checks.add(
+          check(
+              "chat insert wall (fsync mode) vs the PostgreSQL stack's",
+              wall(t) + " inserts/s; " + missing,
+              "≥ 3× the PostgreSQL stack's wall in the same run",
+              false));
+    } else {
+      int pgWall = wall(run("postgres"));
+      checks.add(
+          check(
+              "chat insert wall (fsync mode) vs the PostgreSQL stack's",
+              String.format(
+                  Locale.ROOT,
+                  "%d vs %d inserts/s (%s)",
+                  wall(t),
+                  pgWall,
+                  pgWall == 0 ? "no PostgreSQL wall" : ratio((double) wall(t) / pgWall)),
+              "≥ 3× the PostgreSQL stack's wall in the same run",
+              pgWall > 0 && wall(t) >= 3 * pgWall));
+    }
+    StepResult at1k = step(t, 1_000);
     String where = "at 1,000 inserts/s (fsync mode)";
     if (at1k == null) {
       checks.add(check("p50 send → subscriber " + where, "step not run", "≤ 2 ms", false));
@@ -58,13 +91,18 @@ record ChatResult(
       checks.add(
           check("p99 send → subscriber " + where, ms(at1k.p(99)), "≤ 8 ms", at1k.p(99) <= 8));
     }
-    boolean exact = steps.stream().filter(StepResult::ran).allMatch(StepResult::exact);
-    checks.add(
-        check(
-            "every matching change reached every member exactly once, and nobody else",
-            exact ? "yes, in every step run" : "no (see the steps)",
-            "every step",
-            exact));
+    for (TargetRun r : runs) {
+      if (r.skipped() != null) {
+        continue;
+      }
+      boolean exact = r.steps().stream().filter(StepResult::ran).allMatch(StepResult::exact);
+      checks.add(
+          check(
+              r.title() + ": every change reached every member exactly once, and nobody else",
+              exact ? "yes, in every step run" : "no (see the steps)",
+              "every step",
+              exact));
+    }
     return checks;
   }
 
@@ -81,55 +119,68 @@ record ChatResult(
     return String.format(Locale.ROOT, "%.2f ms", v);
   }
 
+  private static String ratio(double v) {
+    return String.format(Locale.ROOT, "%.2f×", v);
+  }
+
   Map<String, Object> toMap() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("scenario", "chat");
     m.put("machine", machine);
     m.put("options", options.toMap());
     m.put("subscriptions", subscriptions);
-    m.put("setup_seconds", Math.round(setupSeconds * 10) / 10.0);
-    m.put("wall_inserts_per_s", wall());
-    m.put("baseline", BASELINE_NOT_RUN);
-    m.put("checks", checks());
+    List<Map<String, Object>> targets = new ArrayList<>();
     List<Map<String, Object>> distributions = new ArrayList<>();
-    List<List<Object>> p99 = new ArrayList<>();
-    List<List<Object>> achieved = new ArrayList<>();
-    List<Map<String, Object>> stepMaps = new ArrayList<>();
-    for (StepResult s : steps) {
-      stepMaps.add(s.toMap());
-      if (!s.ran()) {
+    List<Map<String, Object>> series = new ArrayList<>();
+    for (TargetRun r : runs) {
+      Map<String, Object> t = ChatBenchmark.describe(r);
+      targets.add(t);
+      if (r.skipped() != null) {
         continue;
       }
-      Map<String, Object> d = new LinkedHashMap<>();
-      d.put("chart", "chat-latency");
-      d.put("title", "Chat: scheduled send → each subscriber, by offered inserts/s");
-      d.put("series", "Tributary " + s.offeredPerSecond() + "/s");
-      d.put("percentiles", s.percentiles());
-      distributions.add(d);
-      if (!Double.isNaN(s.p(99))) {
-        p99.add(List.of(s.offeredPerSecond(), s.p(99)));
+      t.put("wall_inserts_per_s", wall(r));
+      List<Map<String, Object>> steps = new ArrayList<>();
+      List<List<Object>> p99 = new ArrayList<>();
+      List<List<Object>> achieved = new ArrayList<>();
+      for (StepResult s : r.steps()) {
+        steps.add(s.toMap());
+        if (!s.ran()) {
+          continue;
+        }
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("chart", "chat-latency-" + s.offeredPerSecond());
+        d.put(
+            "title",
+            "Chat at " + s.offeredPerSecond() + " inserts/s: scheduled send → each subscriber");
+        d.put("series", r.title());
+        d.put("percentiles", s.percentiles());
+        distributions.add(d);
+        if (!Double.isNaN(s.p(99))) {
+          p99.add(List.of(s.offeredPerSecond(), s.p(99)));
+        }
+        achieved.add(List.of(s.offeredPerSecond(), Math.round(s.achievedPerSecond())));
       }
-      achieved.add(List.of(s.offeredPerSecond(), Math.round(s.achievedPerSecond())));
+      t.put("steps", steps);
+      t.put("stream_errors", r.streamErrors());
+      series.add(series("chat-p99", "Chat: p99 send → subscriber", "ms", r.title(), p99));
+      series.add(
+          series("chat-achieved", "Chat: achieved inserts/s", "inserts/s", r.title(), achieved));
     }
-    m.put("steps", stepMaps);
-    m.put("stream_errors", streamErrors);
+    m.put("targets", targets);
+    m.put("checks", checks());
     m.put("latency_distributions", distributions);
-    m.put(
-        "series",
-        List.of(
-            series("chat-p99", "Chat: p99 send → subscriber", "ms", p99),
-            series("chat-achieved", "Chat: achieved inserts/s", "inserts/s", achieved)));
+    m.put("series", series);
     return m;
   }
 
   private static Map<String, Object> series(
-      String chart, String title, String yLabel, List<List<Object>> points) {
+      String chart, String title, String yLabel, String name, List<List<Object>> points) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("chart", chart);
     m.put("title", title);
     m.put("x_label", "offered inserts/s");
     m.put("y_label", yLabel);
-    m.put("series", "Tributary");
+    m.put("series", name);
     m.put("points", points);
     return m;
   }
@@ -138,35 +189,55 @@ record ChatResult(
     ChatOptions o = options;
     StringBuilder md = new StringBuilder();
     md.append("## Chat (group conversations)\n\n");
+    TargetRun t = run("tributary");
+    TargetRun pg = run("postgres");
+    String missing = baselineMissing();
+    if (t != null && missing == null) {
+      int pgWall = wall(pg);
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "Chat insert wall: Tributary **%d** inserts/s, the PostgreSQL stack **%d** inserts/s"
+                  + " in the same run: **%s** the baseline's (goal ≥ 3×).",
+              wall(t),
+              pgWall,
+              pgWall == 0
+                  ? "no ratio, the baseline has no wall,"
+                  : ratio((double) wall(t) / pgWall)));
+    } else if (t != null) {
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "Chat insert wall: Tributary **%d** inserts/s. No ratio to the PostgreSQL stack: %s.",
+              wall(t),
+              missing));
+    } else {
+      md.append(
+          String.format(
+              Locale.ROOT, "Only the PostgreSQL stack ran: wall %d inserts/s.", wall(pg)));
+    }
     md.append(
         String.format(
             Locale.ROOT,
-            "Tributary's chat insert wall: **%s** (the highest step with p99 send → subscriber ≤"
-                + " %.0f ms, every matching change delivered exactly once, ≥ %.0f%% of the offered"
-                + " rate achieved). No ratio to the PostgreSQL stack: %s (TODO, issue 17).\n\n",
-            wall() == 0 ? "below the lowest step" : wall() + " inserts/s",
+            " The wall is the highest step with p99 send → subscriber ≤ %.0f ms, every matching"
+                + " change delivered exactly once and ≥ %.0f%% of the offered rate achieved (0:"
+                + " not even the lowest step).\n\n",
             ChatOptions.WALL_P99_MS,
-            ChatOptions.WALL_ACHIEVED * 100,
-            BASELINE_NOT_RUN));
+            ChatOptions.WALL_ACHIEVED * 100));
     md.append(
         String.format(
             Locale.ROOT,
-            "%s, commit %s, %s CPUs, load average %s at the start. Server (default settings:"
-                + " embedded broker, durable writes with an fsync per append) in its own JVM (%s);"
-                + " the %d reader and %d writer connections in the benchmark's JVM. %d"
-                + " conversations of %d–%d reader members (drawn at random, seed %d) plus one"
-                + " writer each; %d subscriptions `SUBSCRIBE TO chat.group_messages WHERE"
-                + " conversation_id = X` on the SHARED table guarded by the membership policies of"
-                + " README's \"Group conversations\" (set up in %.1f s). Writers post"
-                + " parameterized single-row INSERTs as themselves to random conversations of"
-                + " theirs on an absolute schedule (open loop, at most %d unanswered); latency is"
-                + " from each insert's **scheduled** send to each subscriber's receipt. %s s per"
-                + " step after a %s s warm-up at the first step's rate.%s\n\n",
+            "%s, commit %s, %s CPUs, load average %s at the start. %d readers (one connection"
+                + " each), %d writers; %d conversations of %d–%d reader members (drawn at random,"
+                + " seed %d) plus one writer each: %d subscriptions. Open loop on an absolute"
+                + " schedule (at most %d unanswered); latency from each insert's **scheduled**"
+                + " send to each subscriber's receipt. %s s per step after a %s s warm-up at the"
+                + " first step's rate. Servers in their own JVMs (%s), every client in the"
+                + " benchmark's JVM.%s\n\n",
             machine.getOrDefault("date", ""),
             machine.getOrDefault("git_commit", "?"),
             machine.getOrDefault("cpus", "?"),
             machine.getOrDefault("load_average_at_start", "?"),
-            String.join(" ", o.serverJvmFlags()),
             o.users(),
             o.writers(),
             o.conversations(),
@@ -174,18 +245,72 @@ record ChatResult(
             o.maxMembers(),
             o.seed(),
             subscriptions,
-            setupSeconds,
             o.maxInFlight(),
             trim(o.stepSeconds()),
             trim(o.warmupSeconds()),
+            String.join(" ", o.serverJvmFlags()),
             o.quick() ? " **Quick run: tiny sizes, not figures.**" : ""));
+    md.append(
+        "- **Tributary**: default settings (embedded broker, durable writes: fsync per append); a"
+            + " SHARED table `chat.group_messages` guarded by the membership policies of README's"
+            + " \"Group conversations\"; each reader has one stream with one `SUBSCRIBE TO"
+            + " chat.group_messages WHERE conversation_id = X` per conversation; each writer user"
+            + " posts as itself, parameterized single-row INSERTs on its own connection"
+            + " (asynchronous). The table is **one partition**: `PARTITION_KEY` is not built for"
+            + " SHARED tables (refused).\n");
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "- **PostgreSQL stack**: PostgreSQL with every durability setting at its default"
+                + " (`synchronous_commit=on`), an `AFTER INSERT` trigger calling `pg_notify` with"
+                + " the row as JSON, the relay (its own JVM, %d fan-out threads) LISTENing and"
+                + " routing each notification to the streams of that conversation only; each"
+                + " reader has one connection to it with one stream per conversation; the inserts"
+                + " go through %d JDBC connections taking them off one queue (autocommit).\n\n",
+            o.relayThreads(),
+            Math.min(o.writers(), o.pgWriters())));
+    for (TargetRun r : runs) {
+      md.append("### ").append(r.title()).append("\n\n");
+      if (r.skipped() != null) {
+        md.append("Not run: ").append(r.skipped()).append("\n\n");
+        continue;
+      }
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "%s; set up in %.1f s; wall **%d** inserts/s.\n\n",
+              r.description(),
+              r.setupSeconds(),
+              wall(r)));
+      steps(md, r);
+    }
+    md.append(
+        "### Checks (issue 17's goals)\n\n| check | figure | goal | met |\n|---|---|---|---|\n");
+    for (Map<String, Object> c : checks()) {
+      md.append(
+          String.format(
+              "| %s | %s | %s | %s |\n",
+              c.get("check"),
+              c.get("figure"),
+              c.get("goal"),
+              (boolean) c.get("met") ? "met" : "**missed**"));
+    }
+    md.append(
+        "\nNot measured yet (issue 17): the raw gRPC ceiling, the page-cache durability mode,"
+            + " three alternating repetitions per target, and the one-to-one variant on a USER"
+            + " table. A *delivery* is one change received by one subscription; *messages* counts"
+            + " the gRPC messages (carrying at least one insert) that carried them.\n");
+    return md.toString();
+  }
+
+  private static void steps(StringBuilder md, TargetRun r) {
     md.append(
         "| offered/s | achieved/s | inserts | deliveries | missing | dup. | to non-members |"
             + " messages | p50 ms | p99 ms | p99.9 ms | max ms | ack p50 ms | ack p99 ms |"
             + " server cores | client cores | wall |\n");
     md.append(
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
-    for (StepResult s : steps) {
+    for (StepResult s : r.steps()) {
       if (!s.ran()) {
         md.append(
             String.format(
@@ -218,18 +343,7 @@ record ChatResult(
               s.clientCores(),
               s.withinWall() ? "within" : "beyond"));
     }
-    md.append(
-        "\n### Checks (issue 17's goals)\n\n| check | figure | goal | met |\n|---|---|---|---|\n");
-    for (Map<String, Object> c : checks()) {
-      md.append(
-          String.format(
-              "| %s | %s | %s | %s |\n",
-              c.get("check"),
-              c.get("figure"),
-              c.get("goal"),
-              (boolean) c.get("met") ? "met" : "**missed**"));
-    }
-    for (StepResult s : steps) {
+    for (StepResult s : r.steps()) {
       if (s.firstFailure() != null) {
         md.append("\nFirst failure at ")
             .append(s.offeredPerSecond())
@@ -239,19 +353,11 @@ record ChatResult(
         break;
       }
     }
-    if (!streamErrors.isEmpty()) {
-      md.append("\nStream errors: ").append(streamErrors.size()).append(", first: ");
-      md.append(streamErrors.get(0)).append('\n');
+    if (!r.streamErrors().isEmpty()) {
+      md.append("\nStream errors: ").append(r.streamErrors().size()).append(", first: ");
+      md.append(r.streamErrors().get(0)).append('\n');
     }
-    md.append(
-        "\nNot measured yet (issue 17): the PostgreSQL baseline and the raw gRPC ceiling in the"
-            + " same run, the page-cache durability mode, three alternating repetitions per"
-            + " target, and the one-to-one variant on a USER table. `chat.group_messages` is one"
-            + " partition: `PARTITION_KEY` is not built for SHARED tables (refused), so every"
-            + " conversation's writes go through one partition. A *delivery* is one change"
-            + " received by one subscription; *messages* counts the `LiveEventBatch` messages"
-            + " (carrying at least one insert) that carried them.\n");
-    return md.toString();
+    md.append('\n');
   }
 
   private static String trim(double v) {

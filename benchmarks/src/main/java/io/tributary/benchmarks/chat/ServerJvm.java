@@ -14,10 +14,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The server's own JVM ({@link ChatServerMain}, this JVM's java and class path): started, waited
- * for until it prints its port, measured (CPU time), and stopped by closing its input (killed if it
- * does not stop within 30 s, and by a shutdown hook if this JVM exits first). Its output goes to a
- * log file.
+ * A server's own JVM ({@link ChatServerMain}: Tributary, or the PostgreSQL stack's relay; this
+ * JVM's java and class path): started, waited for until it prints its port, measured (CPU time),
+ * and stopped by closing its input (killed if it does not stop within 30 s, and by a shutdown hook
+ * if this JVM exits first). Its output goes to a log file.
  */
 final class ServerJvm implements AutoCloseable {
   private final Process process;
@@ -31,16 +31,15 @@ final class ServerJvm implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(hook);
   }
 
-  static ServerJvm start(List<String> jvmFlags, Path dataDir, String rootPassword, Path log)
-      throws IOException, InterruptedException {
+  /** Starts {@link ChatServerMain} with {@code args}; returns once it has printed its port. */
+  static ServerJvm start(List<String> jvmFlags, List<String> args, Path log) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmFlags);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(ChatServerMain.class.getName());
-    command.add(dataDir.toString());
-    command.add(rootPassword);
+    command.addAll(args);
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     CompletableFuture<Integer> ready = new CompletableFuture<>();
     Thread copier =

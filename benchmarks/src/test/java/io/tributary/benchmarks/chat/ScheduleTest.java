@@ -21,7 +21,7 @@ class ScheduleTest {
               "--results-dir=none"
             });
     Conversations world = new Conversations(20, 5, 2, 10, 2, 17);
-    ChatBenchmark.Schedule schedule = new ChatBenchmark.Schedule(o, world);
+    Schedule schedule = new Schedule(o, world);
     int n = 3; // phase 1 (the only step: the warm-up has no changes)
     int[] members = world.members(schedule.conversationOf(n));
     int outsider = 0;
