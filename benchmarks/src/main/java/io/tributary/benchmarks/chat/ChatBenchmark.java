@@ -62,8 +62,15 @@ public final class ChatBenchmark {
   static ChatResult run(ChatOptions o) throws Exception {
     Map<String, Object> machine = BenchmarkMain.describeMachine(PROGRESS);
     Conversations world =
-        new Conversations(
-            o.users(), o.conversations(), o.minMembers(), o.maxMembers(), o.writers(), o.seed());
+        o.direct()
+            ? Conversations.direct(o.users(), o.writers())
+            : new Conversations(
+                o.users(),
+                o.conversations(),
+                o.minMembers(),
+                o.maxMembers(),
+                o.writers(),
+                o.seed());
     PROGRESS.print(
         "%d readers, %d writers, %d conversations, %d subscriptions",
         o.users(), o.writers(), world.count(), world.subscriptions());

@@ -13,6 +13,7 @@ import java.util.Map;
  * @param steps the offered rates (inserts/s), lowest first
  */
 record ChatOptions(
+    boolean direct,
     int users,
     int conversations,
     int minMembers,
@@ -41,6 +42,9 @@ record ChatOptions(
   static final String USAGE =
       """
       options (--name=value):
+        --variant=group          group: conversations of several readers on a SHARED table under
+                                 a membership policy; direct: one-to-one, an assistant (a service
+                                 user) answering each reader AS that user in a USER table
         --users=1000             reader users, one connection each
         --conversations=2000     conversations, members drawn at random among the readers
         --min-members=2 --max-members=10   reader members per conversation
@@ -65,6 +69,7 @@ record ChatOptions(
   static ChatOptions parse(String[] args) {
     boolean quick = Options.quick(args);
     Map<String, String> d = new LinkedHashMap<>();
+    d.put("variant", "group");
     d.put("users", quick ? "40" : "1000");
     d.put("conversations", quick ? "60" : "2000");
     d.put("min-members", "2");
@@ -83,6 +88,10 @@ record ChatOptions(
     d.put("seed", "17");
     d.put("results-dir", Options.defaultResultsDir());
     Options.override(d, Options.keyValues(args, d.keySet(), USAGE));
+    String variant = d.get("variant");
+    if (!variant.equals("group") && !variant.equals("direct")) {
+      throw Options.invalid("variant", variant, "expected group or direct");
+    }
     List<Integer> steps = new ArrayList<>();
     for (String s : d.get("steps").split(",")) {
       int rate = Options.positiveInt("steps", s.trim());
@@ -120,6 +129,7 @@ record ChatOptions(
       throw Options.invalid("seed", d.get("seed"), "not an integer");
     }
     return new ChatOptions(
+        variant.equals("direct"),
         users,
         Options.positiveInt("conversations", d.get("conversations")),
         min,
@@ -142,6 +152,7 @@ record ChatOptions(
 
   Map<String, Object> toMap() {
     Map<String, Object> m = new LinkedHashMap<>();
+    m.put("variant", direct ? "direct" : "group");
     m.put("users", users);
     m.put("conversations", conversations);
     m.put("members", minMembers + "-" + maxMembers);

@@ -196,7 +196,10 @@ record ChatResult(
   String markdown() {
     ChatOptions o = options;
     StringBuilder md = new StringBuilder();
-    md.append("## Chat (group conversations)\n\n");
+    md.append(
+        o.direct()
+            ? "## Chat (one-to-one: an assistant answering each user)\n\n"
+            : "## Chat (group conversations)\n\n");
     TargetRun t = run("tributary");
     TargetRun pg = run("postgres");
     String missing = baselineMissing();
@@ -258,14 +261,24 @@ record ChatResult(
             trim(o.warmupSeconds()),
             String.join(" ", o.serverJvmFlags()),
             o.quick() ? " **Quick run: tiny sizes, not figures.**" : ""));
-    md.append(
-        "- **Tributary**: default settings (embedded broker, durable writes: fsync per append); a"
-            + " SHARED table `chat.group_messages` guarded by the membership policies of README's"
-            + " \"Group conversations\"; each reader has one stream with one `SUBSCRIBE TO"
-            + " chat.group_messages WHERE conversation_id = X` per conversation; each writer user"
-            + " posts as itself, parameterized single-row INSERTs on its own connection"
-            + " (asynchronous). The table is **one partition**: `PARTITION_KEY` is not built for"
-            + " SHARED tables (refused).\n");
+    if (o.direct()) {
+      md.append(
+          "- **Tributary** (one-to-one): default settings (embedded broker, durable writes: fsync"
+              + " per append); a USER table `chat.direct_messages`; each reader has one stream"
+              + " with one `SUBSCRIBE TO chat.direct_messages` (its own rows); the writers are"
+              + " assistants (role `service`) on their own connections, answering each reader as"
+              + " that reader: `EXECUTE AS USER 'u' (INSERT INTO chat.direct_messages (id, content)"
+              + " VALUES ($1, $2))`, parameterized, asynchronous. Each insert has one subscriber.\n");
+    } else {
+      md.append(
+          "- **Tributary**: default settings (embedded broker, durable writes: fsync per append);"
+              + " a SHARED table `chat.group_messages` guarded by the membership policies of"
+              + " README's \"Group conversations\"; each reader has one stream with one `SUBSCRIBE"
+              + " TO chat.group_messages WHERE conversation_id = X` per conversation; each writer"
+              + " user posts as itself, parameterized single-row INSERTs on its own connection"
+              + " (asynchronous). The table is **one partition**: `PARTITION_KEY` is not built for"
+              + " SHARED tables (refused).\n");
+    }
     md.append(
         String.format(
             Locale.ROOT,
@@ -305,8 +318,7 @@ record ChatResult(
     }
     md.append(
         "\nNot measured yet (issue 17): the raw gRPC ceiling, the page-cache durability mode,"
-            + " three alternating repetitions per target, and the one-to-one variant on a USER"
-            + " table. A *delivery* is one change received by one subscription; *messages* counts"
+            + " three alternating repetitions per target. A *delivery* is one change received by one subscription; *messages* counts"
             + " the gRPC messages (carrying at least one insert) that carried them.\n");
     return md.toString();
   }

@@ -19,7 +19,20 @@ final class Conversations {
   private final List<Map<Integer, Integer>> bitOf; // reader -> conversation -> member bit
   private final int writers;
 
+  /**
+   * The one-to-one layout: conversation {@code r} is reader {@code r}'s own (an assistant answering
+   * that user), written by writer {@code r % writers}.
+   */
+  static Conversations direct(int readers, int writers) {
+    return new Conversations(readers, readers, 1, 1, writers, 0, true);
+  }
+
   Conversations(int readers, int conversations, int min, int max, int writers, long seed) {
+    this(readers, conversations, min, max, writers, seed, false);
+  }
+
+  private Conversations(
+      int readers, int conversations, int min, int max, int writers, long seed, boolean direct) {
     Random random = new Random(seed);
     this.members = new int[conversations][];
     this.writers = writers;
@@ -30,6 +43,9 @@ final class Conversations {
     for (int c = 0; c < conversations; c++) {
       int size = min + random.nextInt(max - min + 1);
       Set<Integer> chosen = new LinkedHashSet<>();
+      if (direct) {
+        chosen.add(c); // the reader's own conversation
+      }
       while (chosen.size() < size) {
         chosen.add(random.nextInt(readers));
       }

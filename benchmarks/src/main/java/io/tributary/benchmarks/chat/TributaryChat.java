@@ -31,7 +31,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * Tributary as the chat target: a server in its own JVM, the tables and policies of README's "Group
  * conversations", reader users each on one connection with one stream carrying a subscription per
  * conversation of theirs, writer users each on their own connection posting as themselves with
- * parameterized INSERTs.
+ * parameterized INSERTs. One-to-one ({@code --variant=direct}): a USER table {@code
+ * chat.direct_messages}, each reader subscribed to its own rows ({@code SUBSCRIBE TO
+ * chat.direct_messages}), and writers of role {@code service} (assistants) answering each reader as
+ * that reader ({@code EXECUTE AS USER 'u' (INSERT ...)}), the seed's agent pattern.
  */
 final class TributaryChat implements ChatTarget {
   static final String ROOT_PASSWORD = "chat-benchmark-root-password";
@@ -40,6 +43,7 @@ final class TributaryChat implements ChatTarget {
       "INSERT INTO chat.group_messages (id, conversation_id, content) VALUES ($1, $2, $3)";
 
   private final Conversations world;
+  private final boolean direct;
   private final ServerJvm server;
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final List<Reader<OpenStreamRequest>> readers = new ArrayList<>();
@@ -49,6 +53,7 @@ final class TributaryChat implements ChatTarget {
   TributaryChat(ChatOptions o, Conversations world, Schedule schedule, Path dir)
       throws IOException, InterruptedException {
     this.world = world;
+    this.direct = o.direct();
     this.server =
         ServerJvm.start(
             o.serverJvmFlags(),
@@ -113,7 +118,10 @@ final class TributaryChat implements ChatTarget {
             stub.addSubscription(
                 AddSubscriptionRequest.newBuilder()
                     .setStreamId(streamIds.get(r))
-                    .setSql("SUBSCRIBE TO chat.group_messages WHERE conversation_id = " + c)
+                    .setSql(
+                        direct
+                            ? "SUBSCRIBE TO chat.direct_messages"
+                            : "SUBSCRIBE TO chat.group_messages WHERE conversation_id = " + c)
                     .build());
         Futures.addCallback(
             f,
@@ -144,16 +152,23 @@ final class TributaryChat implements ChatTarget {
 
   @Override
   public void send(int n, int conversation, Acknowledgement ack) {
+    ExecuteRequest.Builder request = ExecuteRequest.newBuilder();
+    if (direct) {
+      request
+          .setSql(
+              "EXECUTE AS USER '"
+                  + ChatBenchmark.reader(conversation)
+                  + "' (INSERT INTO chat.direct_messages (id, content) VALUES ($1, $2))")
+          .addParams(Value.newBuilder().setBigintValue(n));
+    } else {
+      request
+          .setSql(INSERT)
+          .addParams(Value.newBuilder().setBigintValue(n))
+          .addParams(Value.newBuilder().setBigintValue(conversation));
+    }
+    request.addParams(Value.newBuilder().setTextValue(ChatBenchmark.BODY));
     ListenableFuture<ExecuteResponse> f =
-        writers
-            .get(world.writerOf(conversation))
-            .execute(
-                ExecuteRequest.newBuilder()
-                    .setSql(INSERT)
-                    .addParams(Value.newBuilder().setBigintValue(n))
-                    .addParams(Value.newBuilder().setBigintValue(conversation))
-                    .addParams(Value.newBuilder().setTextValue(ChatBenchmark.BODY))
-                    .build());
+        writers.get(world.writerOf(conversation)).execute(request.build());
     Futures.addCallback(
         f,
         new FutureCallback<>() {
@@ -186,9 +201,21 @@ final class TributaryChat implements ChatTarget {
     return List.copyOf(errors);
   }
 
-  /** The tables and policies of README's "Group conversations", the users and the memberships. */
+  /**
+   * The tables and policies of README's "Group conversations", the users and the memberships; or,
+   * one-to-one, a USER table, the readers and the assistants (role service).
+   */
   private static void setUp(
       ManagedChannel admin, CallCredentials root, ChatOptions o, Conversations world) {
+    if (o.direct()) {
+      execute(
+          admin,
+          root,
+          "CREATE NAMESPACE chat;"
+              + "CREATE USER TABLE chat.direct_messages (id BIGINT PRIMARY KEY, content TEXT)");
+      createUsers(admin, root, o);
+      return;
+    }
     execute(
         admin,
         root,
@@ -205,22 +232,7 @@ final class TributaryChat implements ChatTarget {
             + " WHERE user_name = CURRENT_USER()));"
             + "CREATE POLICY own_membership ON chat.members FOR SELECT USING (user_name ="
             + " CURRENT_USER())");
-    List<String> users = new ArrayList<>();
-    for (int r = 0; r < o.users(); r++) {
-      users.add(ChatBenchmark.reader(r));
-    }
-    for (int w = 0; w < o.writers(); w++) {
-      users.add(ChatBenchmark.writer(w));
-    }
-    StringBuilder batch = new StringBuilder();
-    for (int i = 0; i < users.size(); i++) {
-      batch.append("CREATE USER '").append(users.get(i)).append("' WITH PASSWORD '");
-      batch.append(MEMBER_PASSWORD).append("' ROLE user;");
-      if (i % 100 == 99 || i == users.size() - 1) {
-        execute(admin, root, batch.toString());
-        batch.setLength(0);
-      }
-    }
+    createUsers(admin, root, o);
     List<String> rows = new ArrayList<>();
     for (int c = 0; c < world.count(); c++) {
       for (int r : world.members(c)) {
@@ -234,6 +246,32 @@ final class TributaryChat implements ChatTarget {
           root,
           "INSERT INTO chat.members (conversation_id, user_name) VALUES "
               + String.join(", ", rows.subList(i, Math.min(rows.size(), i + 500))));
+    }
+  }
+
+  /** The readers (role user) and the writers (role user; service one-to-one), 100 a request. */
+  private static void createUsers(ManagedChannel admin, CallCredentials root, ChatOptions o) {
+    List<String> users = new ArrayList<>();
+    for (int r = 0; r < o.users(); r++) {
+      users.add(ChatBenchmark.reader(r) + "' WITH PASSWORD '" + MEMBER_PASSWORD + "' ROLE user;");
+    }
+    String writerRole = o.direct() ? "service" : "user";
+    for (int w = 0; w < o.writers(); w++) {
+      users.add(
+          ChatBenchmark.writer(w)
+              + "' WITH PASSWORD '"
+              + MEMBER_PASSWORD
+              + "' ROLE "
+              + writerRole
+              + ";");
+    }
+    StringBuilder batch = new StringBuilder();
+    for (int i = 0; i < users.size(); i++) {
+      batch.append("CREATE USER '").append(users.get(i));
+      if (i % 100 == 99 || i == users.size() - 1) {
+        execute(admin, root, batch.toString());
+        batch.setLength(0);
+      }
     }
   }
 

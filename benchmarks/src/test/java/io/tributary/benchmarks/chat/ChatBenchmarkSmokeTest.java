@@ -59,4 +59,34 @@ class ChatBenchmarkSmokeTest {
     assertThat(result.markdown()).contains("## Chat").contains("### Checks");
     assertThat(result.toMap()).containsKeys("checks", "latency_distributions", "series");
   }
+
+  /** One-to-one: an assistant (role service) answering each reader AS that reader, USER table. */
+  @Test
+  void shouldDeliverEveryAnswerToItsUserOnlyInTheOneToOneVariant() throws Exception {
+    ChatOptions options =
+        ChatOptions.parse(
+            new String[] {
+              "--variant=direct",
+              "--targets=tributary",
+              "--users=10",
+              "--writers=2",
+              "--steps=20",
+              "--step-seconds=1",
+              "--warmup-seconds=0",
+              "--server-jvm-flags=-Xmx512m",
+              "--results-dir=none"
+            });
+
+    ChatResult result = ChatBenchmark.run(options);
+
+    TargetRun run = result.run("tributary");
+    assertThat(run.streamErrors()).isEmpty();
+    StepResult s = run.steps().get(0);
+    assertThat(s.failures()).as("failed inserts: %s", s.firstFailure()).isZero();
+    assertThat(s.inserts()).isEqualTo(20);
+    assertThat(s.expectedDeliveries()).isEqualTo(s.inserts());
+    assertThat(s.deliveries()).isEqualTo(s.expectedDeliveries());
+    assertThat(s.duplicates() + s.foreign() + s.missing()).isZero();
+    assertThat(result.markdown()).contains("one-to-one").contains("baseline not run");
+  }
 }
