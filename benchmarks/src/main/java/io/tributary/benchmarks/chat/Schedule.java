@@ -3,6 +3,7 @@ package io.tributary.benchmarks.chat;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -18,6 +19,9 @@ import org.HdrHistogram.Histogram;
  */
 final class Schedule {
   private static final long MAX_MICROS = 600_000_000L;
+
+  /** The longest wait for the last acknowledgements of a step (they count as failed after it). */
+  private static final long ACK_TIMEOUT_SECONDS = 120;
 
   private final Conversations world;
   private final int[] first; // first change number of each phase, then the total
@@ -157,8 +161,13 @@ final class Schedule {
     }
     long sendEnd = System.nanoTime();
     // Every acknowledgement, then every delivery (or no progress for --drain-seconds).
-    inFlight.acquire(o.maxInFlight());
-    inFlight.release(o.maxInFlight());
+    if (inFlight.tryAcquire(o.maxInFlight(), ACK_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+      inFlight.release(o.maxInFlight());
+    } else {
+      failures.addAndGet(o.maxInFlight() - inFlight.availablePermits());
+      firstFailure.compareAndSet(
+          null, "no acknowledgement within " + ACK_TIMEOUT_SECONDS + " s of the last send");
+    }
     long drainLimit = (long) (o.drainSeconds() * 1e9);
     long lastProgress = System.nanoTime();
     long seen = -1;
