@@ -2,9 +2,11 @@ package io.tributary.benchmarks;
 
 /**
  * How a scenario's subscriptions are laid out: {@code subscriptions} spread round-robin over {@code
- * connections}; {@code matching} of them follow the room every change is written to ({@link
- * #HOT_ROOM}), the others follow other rooms and receive nothing. Matching subscriptions are spread
- * evenly over the connections.
+ * connections}; exactly {@code matching} of them (the first {@code matching} in round-robin order)
+ * follow the room every change is written to ({@link #HOT_ROOM}), the others follow other rooms and
+ * receive nothing. The matching subscriptions are thus spread evenly over the connections (their
+ * numbers per connection differ by at most one), and there may be fewer of them than connections:
+ * then {@code connections - matching} connections carry none.
  */
 record Layout(String name, int connections, int subscriptions, int matching) {
   /** The room every benchmark change is written to. */
@@ -24,9 +26,9 @@ record Layout(String name, int connections, int subscriptions, int matching) {
               + connections
               + " connections: need at least one subscription per connection and one match");
     }
-    if (subscriptions % matching != 0) {
+    if (matching > subscriptions) {
       throw new IllegalArgumentException(
-          "Cannot lay out " + matching + " matches evenly among " + subscriptions);
+          "Cannot lay out " + matching + " matches among " + subscriptions + " subscriptions");
     }
   }
 
@@ -37,8 +39,6 @@ record Layout(String name, int connections, int subscriptions, int matching) {
 
   /** The room subscription {@code i} follows. */
   int room(int i) {
-    int slot = i / connections; // the subscription's place on its connection
-    int every = subscriptions / matching;
-    return slot % every == 0 ? HOT_ROOM : HOT_ROOM + 1 + (i % OTHER_ROOMS);
+    return i < matching ? HOT_ROOM : HOT_ROOM + 1 + (i % OTHER_ROOMS);
   }
 }

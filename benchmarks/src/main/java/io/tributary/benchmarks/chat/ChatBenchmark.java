@@ -1,0 +1,179 @@
+package io.tributary.benchmarks.chat;
+
+import io.tributary.benchmarks.BenchmarkMain;
+import io.tributary.benchmarks.Json;
+import io.tributary.benchmarks.Progress;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The chat scenario (issue 17): many small group conversations, written on an open-loop schedule by
+ * writer users and read live by reader users, against Tributary ({@link TributaryChat}: a SHARED
+ * table guarded by a membership policy) and the PostgreSQL stack ({@link PostgresChat}: trigger,
+ * {@code pg_notify}, a relay routing per conversation), one after the other in the same run. The
+ * servers run in their own JVMs ({@link ServerJvm}), every client in this one.
+ *
+ * <p>Insert {@code k} of a step at {@code rate}/s is due at {@code start + k / rate} whatever
+ * happened before (an absolute schedule); latency runs from that due time to each subscriber's
+ * receipt, so a late send counts its delay (no coordinated omission). Every delivery is checked
+ * against the membership: each change must reach each member of its conversation exactly once and
+ * nobody else. The wall is the highest step with p99 ≤ 100 ms, every delivery made and ≥ 99% of the
+ * offered rate achieved.
+ *
+ * <p>A main program, not a test: nothing here asserts on time. See {@code benchmarks/README.md}.
+ */
+public final class ChatBenchmark {
+  static final String BODY =
+      "A chat message of about seventy characters, as people write them, ok?";
+  private static final Progress PROGRESS = new Progress("[chat %6.1f s] %s");
+
+  private ChatBenchmark() {}
+
+  public static void main(String[] args) {
+    ChatOptions options = BenchmarkMain.optionsOrExit(args, ChatOptions::parse);
+    int status = 0;
+    try {
+      ChatResult result = run(options);
+      BenchmarkMain.printAndWrite(
+          result.markdown(), () -> Json.write(result.toMap()), options.resultsDir(), "chat");
+    } catch (Exception e) {
+      System.err.println("The chat benchmark failed: " + e);
+      e.printStackTrace();
+      status = 1;
+    }
+    System.exit(status);
+  }
+
+  /** The outcome of one target: its steps, or why it was not run. */
+  record TargetRun(
+      String name,
+      String title,
+      String description,
+      double setupSeconds,
+      List<StepResult> steps,
+      List<String> streamErrors,
+      String skipped) {}
+
+  static ChatResult run(ChatOptions o) throws Exception {
+    Map<String, Object> machine = BenchmarkMain.describeMachine(PROGRESS);
+    Conversations world =
+        o.direct()
+            ? Conversations.direct(o.users(), o.writers())
+            : new Conversations(
+                o.users(),
+                o.conversations(),
+                o.minMembers(),
+                o.maxMembers(),
+                o.writers(),
+                o.seed());
+    PROGRESS.print(
+        "%d readers, %d writers, %d conversations, %d subscriptions",
+        o.users(), o.writers(), world.count(), world.subscriptions());
+    List<TargetRun> runs = new ArrayList<>();
+    for (String name : o.targets()) {
+      runs.add(runTarget(name, o, world));
+    }
+    return new ChatResult(o, machine, world.subscriptions(), runs);
+  }
+
+  private static TargetRun runTarget(String name, ChatOptions o, Conversations world)
+      throws Exception {
+    Schedule schedule = new Schedule(o, world);
+    Path dir = Files.createTempDirectory("tributary-chat-" + name);
+    long setupBegin = System.nanoTime();
+    ChatTarget target;
+    String description;
+    try {
+      if (name.equals("tributary")) {
+        target = new TributaryChat(o, world, schedule, dir);
+        description = "Tributary server in its own JVM";
+      } else {
+        PostgresChat pg;
+        try {
+          pg = new PostgresChat(o, world, schedule, dir);
+        } catch (IllegalStateException e) {
+          if (!String.valueOf(e.getMessage()).startsWith("Cannot find PostgreSQL binaries")) {
+            throw e;
+          }
+          PROGRESS.print("postgres: not run: %s", e.getMessage());
+          deleteIfThere(dir);
+          return new TargetRun(
+              name, "PostgreSQL + pg_notify + relay", "", 0, List.of(), List.of(), e.getMessage());
+        }
+        target = pg;
+        description = "PostgreSQL " + pg.describe() + ", the relay in its own JVM";
+      }
+    } catch (Exception e) {
+      deleteIfThere(dir);
+      throw e;
+    }
+    try {
+      double setupSeconds = (System.nanoTime() - setupBegin) / 1e9;
+      PROGRESS.print("%s: set up in %.1f s, every subscription live", name, setupSeconds);
+      if (o.warmupSeconds() > 0) {
+        PROGRESS.print(
+            "%s: warm-up, %d inserts/s for %.1f s", name, o.steps().get(0), o.warmupSeconds());
+        schedule.run(0, target, o);
+      }
+      List<StepResult> steps = new ArrayList<>();
+      boolean missed = false;
+      for (int i = 0; i < o.steps().size(); i++) {
+        if (missed && o.stopAfterMiss()) {
+          steps.add(StepResult.notRun(o.steps().get(i)));
+          continue;
+        }
+        StepResult r = schedule.run(i + 1, target, o);
+        steps.add(r);
+        PROGRESS.print("%s: %s", name, r.line());
+        missed = !r.withinWall();
+      }
+      return new TargetRun(
+          name, target.title(), description, setupSeconds, steps, target.streamErrors(), null);
+    } finally {
+      target.close();
+      deleteIfThere(dir);
+    }
+  }
+
+  /** Deletes a target's directory, unless its closing deleted it already (PostgreSQL's does). */
+  private static void deleteIfThere(Path dir) {
+    if (Files.exists(dir)) {
+      BenchmarkMain.deleteRecursively(dir);
+    }
+  }
+
+  static String reader(int r) {
+    return "chat_reader_" + r;
+  }
+
+  static String writer(int w) {
+    return "chat_writer_" + w;
+  }
+
+  /** This process's CPU time in nanoseconds (every client thread). */
+  static long clientCpuNanos() {
+    if (ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime();
+    }
+    return 0;
+  }
+
+  static Map<String, Object> describe(TargetRun r) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("target", r.name());
+    m.put("title", r.title());
+    if (r.skipped() != null) {
+      m.put("skipped", r.skipped());
+      return m;
+    }
+    m.put("description", r.description());
+    m.put("setup_seconds", Math.round(r.setupSeconds() * 10) / 10.0);
+    return m;
+  }
+}

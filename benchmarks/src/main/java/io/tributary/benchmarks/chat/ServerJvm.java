@@ -1,0 +1,103 @@
+package io.tributary.benchmarks.chat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A server's own JVM ({@link ChatServerMain}: Tributary, or the PostgreSQL stack's relay; this
+ * JVM's java and class path): started, waited for until it prints its port, measured (CPU time),
+ * and stopped by closing its input (killed if it does not stop within 30 s, and by a shutdown hook
+ * if this JVM exits first). Its output goes to a log file.
+ */
+final class ServerJvm implements AutoCloseable {
+  private final Process process;
+  private final int port;
+  private final Thread hook;
+
+  private ServerJvm(Process process, int port) {
+    this.process = process;
+    this.port = port;
+    this.hook = new Thread(process::destroyForcibly, "chat-server-jvm-kill");
+    Runtime.getRuntime().addShutdownHook(hook);
+  }
+
+  /** Starts {@link ChatServerMain} with {@code args}; returns once it has printed its port. */
+  static ServerJvm start(List<String> jvmFlags, List<String> args, Path log) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvmFlags);
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(ChatServerMain.class.getName());
+    command.addAll(args);
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    CompletableFuture<Integer> ready = new CompletableFuture<>();
+    Thread copier =
+        new Thread(
+            () -> {
+              try (BufferedReader in =
+                      new BufferedReader(
+                          new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+                  Writer out = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                  if (!ready.isDone() && line.startsWith(ChatServerMain.READY)) {
+                    ready.complete(
+                        Integer.parseInt(line.substring(ChatServerMain.READY.length()).trim()));
+                  }
+                  out.write(line);
+                  out.write('\n');
+                }
+              } catch (IOException | RuntimeException e) {
+                ready.completeExceptionally(e);
+              }
+              ready.completeExceptionally(
+                  new IllegalStateException("Cannot start the server JVM: it exited; see " + log));
+            },
+            "chat-server-jvm-output");
+    copier.setDaemon(true);
+    copier.start();
+    try {
+      return new ServerJvm(p, ready.get(3, TimeUnit.MINUTES));
+    } catch (Exception e) {
+      p.destroyForcibly();
+      throw new IllegalStateException("Cannot start the server JVM: " + e + "; see " + log, e);
+    }
+  }
+
+  int port() {
+    return port;
+  }
+
+  /** The CPU time the server process has used so far. */
+  Duration cpu() {
+    return process.toHandle().info().totalCpuDuration().orElse(Duration.ZERO);
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    try {
+      process.getOutputStream().close();
+    } catch (IOException e) {
+      // already gone
+    }
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // shutting down already
+    }
+  }
+}
