@@ -375,7 +375,10 @@ function writeStatement(
 }
 
 function closedBeforeReady(): TributaryError {
-  return new TributaryError("UNAVAILABLE", "Cannot write through the live query: it was closed before its rows were ready");
+  return new TributaryError(
+    "UNAVAILABLE",
+    "Cannot write through the live query: it was closed before its rows were ready",
+  );
 }
 
 /** A column name as the server's SQL reads it: always back-ticked (reserved words too), case kept. */

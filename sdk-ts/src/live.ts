@@ -257,6 +257,7 @@ export class LiveConnection {
     for (const s of this.subscriptions) {
       s.boundTo = null;
       s.pendingAdd = null;
+      s.addFailures = 0;
       cancelRetry(s);
     }
     if (transient && !this.closed) {
@@ -343,7 +344,6 @@ export class LiveConnection {
     } else if (stream.id !== null && !stream.removed.has(id)) {
       // A subscription the server holds but this client does not know: an add whose response
       // was lost (e.g. its deadline passed) and that was tried again. Nothing reads it: remove it.
-      stream.removed.add(id);
       void this.removeOnServer(stream, id);
     }
     // else: an event of a subscription already removed
@@ -422,7 +422,6 @@ export class LiveConnection {
     }
     s.pendingAdd = null;
     if (s.closed || !this.subscriptions.has(s)) {
-      stream.removed.add(id);
       void this.removeOnServer(stream, id);
       return;
     }
@@ -505,7 +504,7 @@ export class ManagedSubscription {
   boundTo: Stream | null = null;
   pendingAdd: object | null = null;
   closed = false;
-  /** Adds that failed in a row on the current stream (their backoff), and the next one's timer. */
+  /** Adds that failed in a row on the current stream (their backoff), and the retry's timer. */
   addFailures = 0;
   retryTimer: ReturnType<typeof setTimeout> | null = null;
 
