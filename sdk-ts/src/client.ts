@@ -221,6 +221,30 @@ class Impl implements TributaryClient, Auth {
       rejectReady = reject;
     });
     ready.catch(() => {}); // reported through onError and `error` too
+    // Writes made while a snapshot is being (re-)read wait for its `ready`: each incarnation of
+    // the subscription (a reconnect may take a new snapshot) releases the writes made during it.
+    let waiting: { resolve: () => void; reject: (e: TributaryError) => void }[] = [];
+    const untilReady = () =>
+      new Promise<void>((resolve, reject) => {
+        if (error !== null) {
+          reject(error);
+        } else if (subscription.closed) {
+          reject(closedBeforeReady());
+        } else {
+          waiting.push({ resolve, reject });
+        }
+      });
+    const release = (failure: TributaryError | null) => {
+      const released = waiting;
+      waiting = [];
+      for (const w of released) {
+        if (failure === null) {
+          w.resolve();
+        } else {
+          w.reject(failure);
+        }
+      }
+    };
     const subscription = this.liveConnection.subscribe(
       sql,
       (options.params ?? []).map(encodeParam),
@@ -235,6 +259,7 @@ class Impl implements TributaryClient, Auth {
           case "ready":
             state.readyAt();
             resolveReady();
+            release(null);
             break;
           case "insert":
             state.insert(e.row);
@@ -251,6 +276,7 @@ class Impl implements TributaryClient, Auth {
           case "error":
             error = e.error;
             rejectReady(e.error);
+            release(e.error);
             options.onError?.(e.error);
             break;
         }
@@ -260,7 +286,7 @@ class Impl implements TributaryClient, Auth {
     const table = tableOf(sql);
     const write = (kind: "insert" | "update" | "delete", values: Row, changes: Row): Promise<void> => {
       if (!state.isReady) {
-        return ready.then(() => write(kind, values, changes));
+        return untilReady().then(() => write(kind, values, changes));
       }
       let id: number;
       let statement: { sql: string; params: ReturnType<typeof encodeParam>[] };
@@ -294,7 +320,10 @@ class Impl implements TributaryClient, Auth {
         }
       })();
     };
-    const close = () => subscription.close();
+    const close = () => {
+      subscription.close();
+      release(closedBeforeReady());
+    };
     // A function (call it to unsubscribe) carrying the query's state; getters stay live.
     const handle = Object.defineProperties(close, {
       rows: { get: () => state.rows },
@@ -345,8 +374,16 @@ function writeStatement(
   return { sql: `DELETE FROM ${table} WHERE ${where()}`, params };
 }
 
+function closedBeforeReady(): TributaryError {
+  return new TributaryError(
+    "UNAVAILABLE",
+    "Cannot write through the live query: it was closed before its rows were ready",
+  );
+}
+
+/** A column name as the server's SQL reads it: always back-ticked (reserved words too), case kept. */
 function quote(name: string): string {
-  return /^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+  return `\`${name.replace(/`/g, "``")}\``;
 }
 
 function toResult(r: StatementResult): ExecuteResult {

@@ -31,6 +31,12 @@ export interface ReconnectOptions {
   initialDelayMs?: number;
   /** ...up to this (default 30 s). */
   maxDelayMs?: number;
+  /**
+   * A stream that stayed open this long counts as healthy: when it fails, the wait starts again at
+   * `initialDelayMs` (default 10 s). A stream failing sooner keeps doubling the wait, however many
+   * times the server accepted it first.
+   */
+  healthyAfterMs?: number;
 }
 
 export interface LiveOptions {
@@ -56,6 +62,10 @@ export interface Stream {
   abort: AbortController;
   id: string | null;
   lastMessageAt: number;
+  /** When the server's `opened` arrived, or null before. */
+  openedAt: number | null;
+  /** Subscription ids this client asked the server to remove from this stream. */
+  removed: Set<string>;
 }
 
 export class LiveConnection {
@@ -63,6 +73,7 @@ export class LiveConnection {
   private readonly maxDelay: number;
   private readonly heartbeatTimeout: number;
   private readonly callTimeout: number;
+  private readonly healthyAfter: number;
 
   private current: Stream | null = null;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
@@ -86,6 +97,7 @@ export class LiveConnection {
     this.maxDelay = options.reconnect?.maxDelayMs ?? 30_000;
     this.heartbeatTimeout = options.heartbeatTimeoutMs ?? 45_000;
     this.callTimeout = options.callTimeoutMs ?? 30_000;
+    this.healthyAfter = options.reconnect?.healthyAfterMs ?? 10_000;
   }
 
   /** Adds a subscription; events go to `listener`. Returns at once: the add is asynchronous. */
@@ -114,6 +126,7 @@ export class LiveConnection {
   /** Ends a subscription: forgets it and asks the server to remove it. */
   remove(s: ManagedSubscription): void {
     this.subscriptions.delete(s);
+    cancelRetry(s);
     const stream = this.current;
     if (s.id !== null && s.boundTo === stream && stream !== null && stream.id !== null) {
       this.byId.delete(s.id);
@@ -134,6 +147,9 @@ export class LiveConnection {
       this.reconnectTimer = null;
     }
     this.stopWatchdog();
+    for (const s of this.subscriptions) {
+      cancelRetry(s);
+    }
     this.subscriptions.clear();
     this.byId.clear();
     this.unclaimed.clear();
@@ -148,7 +164,13 @@ export class LiveConnection {
   // ---- stream lifecycle ----
 
   private startStream(): void {
-    const stream: Stream = { abort: new AbortController(), id: null, lastMessageAt: Date.now() };
+    const stream: Stream = {
+      abort: new AbortController(),
+      id: null,
+      lastMessageAt: Date.now(),
+      openedAt: null,
+      removed: new Set(),
+    };
     this.current = stream;
     this.startWatchdog();
     void this.run(stream);
@@ -208,8 +230,10 @@ export class LiveConnection {
   }
 
   private streamOpened(stream: Stream, id: string): void {
+    // The backoff is not reset here: the server sends `opened` first, also on a stream that fails
+    // right after. A stream is known healthy only once it stayed open (see streamFailed).
     stream.id = id;
-    this.failures = 0;
+    stream.openedAt = Date.now();
     this.onStateChange?.("open");
     for (const s of this.subscriptions) {
       if (s.boundTo === null && s.pendingAdd === null) {
@@ -225,11 +249,16 @@ export class LiveConnection {
     }
     this.current = null;
     stream.abort.abort();
+    if (stream.openedAt !== null && Date.now() - stream.openedAt >= this.healthyAfter) {
+      this.failures = 0;
+    }
     this.byId.clear();
     this.unclaimed.clear();
     for (const s of this.subscriptions) {
       s.boundTo = null;
       s.pendingAdd = null;
+      s.addFailures = 0;
+      cancelRetry(s);
     }
     if (transient && !this.closed) {
       this.onStateChange?.("reconnecting");
@@ -250,18 +279,22 @@ export class LiveConnection {
     if (this.closed || this.current !== null || this.reconnectTimer !== null) {
       return;
     }
-    let delay = this.initialDelay;
-    for (let i = 0; i < this.failures && delay < this.maxDelay; i++) {
-      delay = Math.min(this.maxDelay, delay * 2);
-    }
-    this.failures++;
-    delay = delay * (0.8 + 0.4 * Math.random());
+    const delay = this.backoff(this.failures++);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       if (!this.closed && this.current === null && this.subscriptions.size > 0) {
         this.startStream();
       }
     }, delay);
+  }
+
+  /** The wait after `failures` failures in a row: doubled per failure up to the maximum, ±20%. */
+  private backoff(failures: number): number {
+    let delay = this.initialDelay;
+    for (let i = 0; i < failures && delay < this.maxDelay; i++) {
+      delay = Math.min(this.maxDelay, delay * 2);
+    }
+    return delay * (0.8 + 0.4 * Math.random());
   }
 
   // ---- events ----
@@ -308,6 +341,10 @@ export class LiveConnection {
         this.unclaimed.set(id, held);
       }
       held.push(event);
+    } else if (stream.id !== null && !stream.removed.has(id)) {
+      // A subscription the server holds but this client does not know: an add whose response
+      // was lost (e.g. its deadline passed) and that was tried again. Nothing reads it: remove it.
+      void this.removeOnServer(stream, id);
     }
     // else: an event of a subscription already removed
   }
@@ -344,6 +381,7 @@ export class LiveConnection {
     if (!this.subscriptions.delete(s)) {
       return;
     }
+    cancelRetry(s);
     if (s.id !== null && s.boundTo === this.current) {
       this.byId.delete(s.id);
     }
@@ -387,6 +425,7 @@ export class LiveConnection {
       void this.removeOnServer(stream, id);
       return;
     }
+    s.addFailures = 0;
     s.id = id;
     s.boundTo = stream;
     this.byId.set(id, s);
@@ -417,18 +456,34 @@ export class LiveConnection {
     if (failure.code === "RESUME_POSITION_LOST" && s.resnapshots) {
       s.forgetPosition();
       this.add(s, stream);
-    } else if (failure.transient || (failure.code === "UNAUTHENTICATED" && this.auth.refresh())) {
-      // The connection is in trouble: reopen the stream, which adds every subscription again.
+    } else if (failure.code === "LIVE_QUERY_NOT_FOUND") {
+      // The server no longer holds this stream: reopen it, which adds every subscription again.
       this.streamFailed(stream, failure, true);
+    } else if (failure.transient || (failure.code === "UNAUTHENTICATED" && this.auth.refresh())) {
+      // One call failed, not the stream: try this subscription again on its own, with backoff.
+      this.retryAdd(s, stream);
     } else {
       this.end(s, failure);
     }
+  }
+
+  /** Adds `s` to `stream` again after its backoff, unless the stream or the subscription ended. */
+  private retryAdd(s: ManagedSubscription, stream: Stream): void {
+    const token = {};
+    s.pendingAdd = token; // holds its place: nothing else adds it meanwhile
+    s.retryTimer = setTimeout(() => {
+      s.retryTimer = null;
+      if (s.pendingAdd === token && stream === this.current && !s.closed && this.subscriptions.has(s)) {
+        this.add(s, stream);
+      }
+    }, this.backoff(s.addFailures++));
   }
 
   private async removeOnServer(stream: Stream, subscriptionId: string): Promise<void> {
     if (stream.id === null) {
       return;
     }
+    stream.removed.add(subscriptionId);
     try {
       const options = await this.auth.callOptions();
       await this.client.removeSubscription(
@@ -437,6 +492,8 @@ export class LiveConnection {
       );
     } catch {
       // the stream is gone or the subscription ended already: nothing left to remove
+    } finally {
+      stream.removed.delete(subscriptionId); // no event of it follows the response
     }
   }
 }
@@ -447,6 +504,9 @@ export class ManagedSubscription {
   boundTo: Stream | null = null;
   pendingAdd: object | null = null;
   closed = false;
+  /** Adds that failed in a row on the current stream (their backoff), and the retry's timer. */
+  addFailures = 0;
+  retryTimer: ReturnType<typeof setTimeout> | null = null;
 
   private columns: Column[] = [];
   private lastSeq = -1n;
@@ -625,6 +685,13 @@ export class ManagedSubscription {
 }
 
 const FATAL = new Set(["PERMISSION_DENIED", "AUTHENTICATION_FAILED", "USER_NOT_FOUND"]);
+
+function cancelRetry(s: ManagedSubscription): void {
+  if (s.retryTimer !== null) {
+    clearTimeout(s.retryTimer);
+    s.retryTimer = null;
+  }
+}
 
 function unref(timer: unknown): void {
   const t = timer as { unref?: () => void };

@@ -15,6 +15,7 @@ before(async () => {
   await root.execute(
     "CREATE NAMESPACE t; " +
       "CREATE USER TABLE t.items (id TEXT PRIMARY KEY, label TEXT NOT NULL, n INT); " +
+      "CREATE USER TABLE t.cased (id TEXT PRIMARY KEY, `createdAt` TIMESTAMP, `value` INT, `user` TEXT); " +
       "CREATE USER 'alice' WITH PASSWORD 'alice-password'; " +
       "CREATE USER 'bob' WITH PASSWORD 'bob-password'",
   );
@@ -112,6 +113,27 @@ test("optimistic writes show at once as pending, then reconcile or roll back wit
       [["o1", "optimistic", 2, false]],
     );
     await assert.rejects(live.insert({ label: "no key" }), (e: TributaryError) => e.code === "INVALID_ARGUMENT");
+    live();
+  } finally {
+    client.close();
+  }
+});
+
+test("optimistic writes quote column names as the server does: mixed case and reserved words", async () => {
+  type Cased = { id: string; createdAt: Date | null; value: number | null; user: string | null };
+  const client = alice();
+  try {
+    const live = client.live<Cased>("SELECT id, `createdAt`, `value`, `user` FROM t.cased", () => {});
+    await live.ready;
+    const at = new Date("2026-01-02T03:04:05.000Z");
+    await live.insert({ id: "c1", createdAt: at, value: 1, user: "me" });
+    await live.update({ id: "c1" }, { createdAt: new Date(at.getTime() + 1_000), value: 2 });
+    await eventually("the update", () => live.rows[0]?.value === 2 && !live.rows[0]._pending);
+    const rows = await client.query<Cased>("SELECT id, `createdAt`, `value`, `user` FROM t.cased");
+    assert.deepEqual(rows, [{ id: "c1", createdAt: new Date(at.getTime() + 1_000), value: 2, user: "me" }]);
+    await live.delete({ id: "c1" });
+    await eventually("the delete", () => live.rows.length === 0);
+    assert.deepEqual(await client.query("SELECT id FROM t.cased"), []);
     live();
   } finally {
     client.close();
