@@ -21,6 +21,7 @@ before(async () => {
       "CREATE USER TABLE c.redo (id INT PRIMARY KEY, body TEXT); " +
       "CREATE USER TABLE c.poison (id INT PRIMARY KEY, body TEXT); " +
       "CREATE USER TABLE c.raw (id INT PRIMARY KEY, body TEXT); " +
+      "CREATE USER TABLE c.restart (id INT PRIMARY KEY, body TEXT); " +
       "CREATE TABLE c.dead (id BIGINT PRIMARY KEY DEFAULT SNOWFLAKE_ID(), topic TEXT, `partition` INT, " +
       "`offset` BIGINT, error TEXT, record JSON) WITH (TYPE = 'SHARED'); " +
       "CREATE USER 'alice' WITH PASSWORD 'alice-password'; " +
@@ -240,4 +241,27 @@ test("consume() yields raw batches and ack() commits; bad input gets coded error
   const missing = agent.consumer("c.nothing", { group: "g" }).run(() => {});
   await assert.rejects(missing.done, (e: TributaryError) => e.code === "TOPIC_NOT_FOUND");
   await assert.rejects(missing.joined, (e: TributaryError) => e.code === "TOPIC_NOT_FOUND");
+});
+
+test("a consumer whose stream breaks (the server restarts) opens it again and goes on", async () => {
+  await root.execute("EXECUTE AS USER 'alice' (INSERT INTO c.restart (id, body) VALUES (1, 'before'))");
+  const bodies: string[] = [];
+  let first: ConsumedRecord<Event> | undefined;
+  const running = agent.consumer<Event>("c.restart", { group: "g" }).run((r) => {
+    first ??= r;
+    bodies.push(r.row!.body);
+  });
+  try {
+    await eventually("the first record", () => bodies.length === 1, 60_000);
+    const { partition, offset } = first!;
+    await eventually("its ack", async () => ((await committed("c.restart", "g")).get(partition) ?? -1n) > offset);
+    await server.restart();
+    await root.execute("EXECUTE AS USER 'alice' (INSERT INTO c.restart (id, body) VALUES (2, 'after'))");
+    await eventually("the record written after the restart", () => bodies.includes("after"), 120_000);
+    assert.deepEqual(bodies, ["before", "after"], "the acknowledged record does not come again");
+    assert.equal(running.error, null);
+    assert.ok(running.running);
+  } finally {
+    await running();
+  }
 });
