@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { type ConsumedRecord, createClient, type TributaryClient, TributaryError } from "../src/node.js";
+import { createClient as createWebClient } from "../src/web.js";
 import { eventually, TestServer } from "./server.js";
 
 type Event = { id: number; body: string };
@@ -22,6 +23,7 @@ before(async () => {
       "CREATE USER TABLE c.poison (id INT PRIMARY KEY, body TEXT); " +
       "CREATE USER TABLE c.raw (id INT PRIMARY KEY, body TEXT); " +
       "CREATE USER TABLE c.restart (id INT PRIMARY KEY, body TEXT); " +
+      "CREATE USER TABLE c.web (id INT PRIMARY KEY, body TEXT); " +
       "CREATE TABLE c.dead (id BIGINT PRIMARY KEY DEFAULT SNOWFLAKE_ID(), topic TEXT, `partition` INT, " +
       "`offset` BIGINT, error TEXT, record JSON) WITH (TYPE = 'SHARED'); " +
       "CREATE USER 'alice' WITH PASSWORD 'alice-password'; " +
@@ -241,6 +243,25 @@ test("consume() yields raw batches and ack() commits; bad input gets coded error
   const missing = agent.consumer("c.nothing", { group: "g" }).run(() => {});
   await assert.rejects(missing.done, (e: TributaryError) => e.code === "TOPIC_NOT_FOUND");
   await assert.rejects(missing.joined, (e: TributaryError) => e.code === "TOPIC_NOT_FOUND");
+});
+
+test("a consumer over gRPC-Web (the browser build's transport, here under Node's fetch) consumes and acks", async () => {
+  const web = createWebClient({ url: server.url, auth: { user: "agent", password: "agent-password" } });
+  try {
+    await root.execute("EXECUTE AS USER 'alice' (INSERT INTO c.web (id, body) VALUES (1, 'over gRPC-Web'))");
+    const seen: ConsumedRecord<Event>[] = [];
+    const running = web.consumer<Event>("c.web", { group: "g" }).run((r) => {
+      seen.push(r);
+    });
+    await eventually("the record", () => seen.length === 1, 60_000);
+    assert.deepEqual(seen[0]!.row, { id: 1, body: "over gRPC-Web" });
+    const { partition, offset } = seen[0]!;
+    await eventually("its ack", async () => ((await committed("c.web", "g")).get(partition) ?? -1n) > offset);
+    await running();
+    assert.equal(running.error, null);
+  } finally {
+    web.close();
+  }
 });
 
 test("a consumer whose stream breaks (the server restarts) opens it again and goes on", async () => {
