@@ -128,9 +128,10 @@ export interface ConsumeContext {
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Checks a consumer's options and builds its statement; throws INVALID_ARGUMENT for bad input. */
-export function consumeStatement(name: string, options: ConsumerOptions): string {
+export function consumeStatement(name: string, given: ConsumerOptions): string {
   requireName(name, "consume");
-  const group = options?.group;
+  const options: Partial<ConsumerOptions> = given ?? {};
+  const group = options.group;
   if (typeof group !== "string" || group === "") {
     throw new TributaryError("INVALID_ARGUMENT", `Cannot consume ${name}: give the consumer group (options.group)`);
   }
