@@ -2,15 +2,28 @@
 import { type CallOptions, type Client, createClient as createRpcClient, type Transport } from "@connectrpc/connect";
 import {
   AuthService,
+  ConsumeService,
   LiveService,
   type StatementResult,
   StatementService,
 } from "./gen/tributary/v1/tributary_pb.js";
+import {
+  type AckPosition,
+  type ConsumeContext,
+  type ConsumedRecord,
+  consumeStatement,
+  type ConsumerOptions,
+  decodeRecord,
+  type RecordHandler,
+  type RunningConsumer,
+  runConsumer,
+  type TopicConsumer,
+} from "./consume.js";
 import { TributaryError } from "./errors.js";
 import { type Auth, LiveConnection, type LiveOptions, type SubscriptionEvent } from "./live.js";
 import { type Column, type LiveRow, LiveRows } from "./reconcile.js";
 import { tableOf } from "./sql.js";
-import { decodeValue, encodeParam, encodeTyped, type Row } from "./values.js";
+import { decodeValue, encodeParam, encodeTyped, type JsonValue, type Row } from "./values.js";
 
 export interface ClientOptions extends LiveOptions {
   /** The server's address, e.g. "http://localhost:7070" (https with TLS). */
@@ -87,7 +100,24 @@ export interface TributaryClient {
   ): LiveQuery<R>;
   /** The raw events of a subscription (resumed across reconnects without repeats). */
   subscribe(sql: string, onEvent: (e: SubscriptionEvent) => void, options?: { params?: unknown[] }): () => void;
-  /** Ends every subscription and the live stream. */
+  /**
+   * A consumer of a topic, or of a table's change feed, in a consumer group; nothing happens until
+   * `run(handler)`: `client.consumer("chat.inbox", { group: "assistant" }).run(async (r) => …)`.
+   * Throws INVALID_ARGUMENT for a bad name or option.
+   */
+  consumer<R = { [column: string]: JsonValue }>(topicOrTable: string, options: ConsumerOptions): TopicConsumer<R>;
+  /**
+   * The raw batches of one `CONSUME … GROUP 'g'` stream, as long as it is iterated (leaving the
+   * loop, or aborting `signal`, leaves the group). The first batch, empty, says the stream has
+   * joined its group. Nothing is acknowledged: call {@link ack}.
+   */
+  consume<R = { [column: string]: JsonValue }>(
+    sql: string,
+    options?: { params?: unknown[]; signal?: AbortSignal },
+  ): AsyncIterable<ConsumedRecord<R>[]>;
+  /** Acknowledges a partition's records up to `offset` for a group (`ACK`): the group resumes after it. */
+  ack(position: AckPosition): Promise<void>;
+  /** Ends every subscription, the live stream and every running consumer. */
   close(): void;
   /** The live stream's id while it is open (one per client), for diagnostics. */
   readonly liveStreamId: string | null;
@@ -102,6 +132,8 @@ class Impl implements TributaryClient, Auth {
   private readonly authClient: Client<typeof AuthService>;
   private readonly statements: Client<typeof StatementService>;
   private readonly liveConnection: LiveConnection;
+  private readonly consumeClient: Client<typeof ConsumeService>;
+  private readonly consumers: ConsumeContext;
   private readonly timeoutMs: number;
   private readonly settleMs: number;
   private credentials: { user: string; password: string } | null = null;
@@ -120,6 +152,17 @@ class Impl implements TributaryClient, Auth {
       this.credentials = { user: auth.user, password: auth.password };
     }
     this.liveConnection = new LiveConnection(createRpcClient(LiveService, transport), this, options);
+    this.consumeClient = createRpcClient(ConsumeService, transport);
+    this.consumers = {
+      rpc: this.consumeClient,
+      auth: this,
+      api: { ack: (p) => this.ack(p), execute: (sql, params) => this.run(sql, params) },
+      reconnect: {
+        initialDelayMs: options.reconnect?.initialDelayMs ?? 250,
+        maxDelayMs: options.reconnect?.maxDelayMs ?? 30_000,
+      },
+      running: new Set(),
+    };
   }
 
   get token(): string | null {
@@ -337,8 +380,83 @@ class Impl implements TributaryClient, Auth {
     return handle as unknown as LiveQuery<R>;
   }
 
+  // ---- consumers ----
+
+  consumer<R = { [column: string]: JsonValue }>(topicOrTable: string, options: ConsumerOptions): TopicConsumer<R> {
+    const statement = consumeStatement(topicOrTable, options);
+    const consumers = this.consumers;
+    return {
+      statement,
+      run(handler: RecordHandler<R>): RunningConsumer {
+        return runConsumer(consumers, topicOrTable, statement, options, handler);
+      },
+    };
+  }
+
+  async *consume<R = { [column: string]: JsonValue }>(
+    sql: string,
+    options: { params?: unknown[]; signal?: AbortSignal } = {},
+  ): AsyncGenerator<ConsumedRecord<R>[]> {
+    const params = (options.params ?? []).map(encodeParam);
+    const abort = new AbortController();
+    const outer = options.signal;
+    const onAbort = () => abort.abort();
+    outer?.addEventListener("abort", onAbort);
+    if (outer?.aborted) {
+      abort.abort();
+    }
+    let received = false;
+    try {
+      for (let retried = false; ; retried = true) {
+        try {
+          const callOptions = await this.callOptions();
+          for await (const batch of this.consumeClient.consume({ sql, params }, { ...callOptions, signal: abort.signal })) {
+            received = true;
+            yield batch.records.map((r) => decodeRecord<R>(r));
+          }
+          return;
+        } catch (e) {
+          const error = TributaryError.fromCall("consume", e);
+          if (error.code === "UNAUTHENTICATED" && !received && !retried && this.refresh()) {
+            continue;
+          }
+          throw error;
+        }
+      }
+    } finally {
+      outer?.removeEventListener("abort", onAbort);
+      abort.abort(); // leaving the loop cancels the call: the stream leaves its group
+    }
+  }
+
+  async ack(position: AckPosition, retried = false): Promise<void> {
+    const { topic, group, partition, offset } = position;
+    if (!Number.isInteger(partition) || partition < 0 || (typeof offset === "number" && !Number.isSafeInteger(offset))) {
+      throw new TributaryError(
+        "INVALID_ARGUMENT",
+        `Cannot ack ${topic}: give a partition >= 0 and a whole offset, not ${partition} and ${offset}`,
+      );
+    }
+    try {
+      const options = await this.callOptions();
+      await this.consumeClient.ack(
+        { topic, group, partition, offset: BigInt(offset) },
+        { ...options, timeoutMs: this.timeoutMs },
+      );
+    } catch (e) {
+      const error = TributaryError.fromCall(`ack ${topic}`, e);
+      if (error.code === "UNAUTHENTICATED" && !retried && this.refresh()) {
+        return this.ack(position, true);
+      }
+      throw error;
+    }
+  }
+
   close(): void {
     this.liveConnection.close();
+    for (const stop of [...this.consumers.running]) {
+      void stop();
+    }
   }
 }
 

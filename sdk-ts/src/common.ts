@@ -8,6 +8,14 @@ export type {
   TributaryClient,
 } from "./client.js";
 export { createClientWithTransport } from "./client.js";
+export type {
+  AckPosition,
+  ConsumedRecord,
+  ConsumerOptions,
+  RecordHandler,
+  RunningConsumer,
+  TopicConsumer,
+} from "./consume.js";
 export { TributaryError } from "./errors.js";
 export type { LiveOptions, ReconnectOptions, SubscriptionEvent } from "./live.js";
 export type { Column, LiveRow, SortKey } from "./reconcile.js";
