@@ -135,17 +135,23 @@ class SourcePositionCrashTest {
         // its position record is not
         long recorded = catalog.sourcePosition("crash").orElseThrow().lsn();
         crashAbove.set(recorded);
-        int crashesBefore = crashes.get();
         pg.execute("crash_db", "INSERT INTO items VALUES (11, 'v11'), (12, 'v12')");
         pg.execute("crash_db", "UPDATE items SET body = 'again' WHERE id = 11");
-        // it restarts several times, finding T2's commands each time
-        await().atMost(Duration.ofSeconds(60)).until(() -> crashes.get() >= crashesBefore + 3);
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .untilAsserted(() -> assertThat(commands(log)).hasSize(17));
+        // it restarts several times more, finding the commands in the log each time
+        int crashed = crashes.get();
+        await().atMost(Duration.ofSeconds(60)).until(() -> crashes.get() >= crashed + 3);
         assertThat(commands(log)).hasSize(17);
         assertThat(catalog.sourcePosition("crash").orElseThrow().lsn()).isEqualTo(recorded);
         crashAbove.set(Long.MAX_VALUE);
         await()
             .atMost(Duration.ofSeconds(60))
             .until(() -> catalog.sourcePosition("crash").orElseThrow().lsn() > recorded);
+
+        long caughtUp = walLsn(pg);
+        await().atMost(Duration.ofSeconds(60)).until(() -> confirmedLsn(pg) >= caughtUp);
 
         // a transaction with no mapped change is acknowledged without a position record
         int records = positionRecords.get();
