@@ -74,6 +74,14 @@ final class SourceAnalyzer {
           "Cannot %s: url must look like postgresql://host:port/database",
           action);
     }
+    if (hasSecret(url)) {
+      // the url is shown back (system.sources); a password belongs in the password option only
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot %s: url must not hold a password or user info (use the user and password"
+              + " options)",
+          action);
+    }
     if (!SLOT.matcher(o.get("slot")).matches()) {
       throw TributaryException.of(
           ErrorCode.INVALID_ARGUMENT,
@@ -218,5 +226,27 @@ final class SourceAnalyzer {
             () ->
                 TributaryException.of(
                     ErrorCode.SOURCE_NOT_FOUND, "Cannot %s: no source is named %s", action, name));
+  }
+
+  /** Whether the url has user info ({@code user:pass@host}) or a password parameter. */
+  private static boolean hasSecret(String url) {
+    String rest = url.substring(url.indexOf("//") + 2);
+    int end = rest.indexOf('/');
+    String authority = end < 0 ? rest : rest.substring(0, end);
+    int q = authority.indexOf('?');
+    if ((q < 0 ? authority : authority.substring(0, q)).contains("@")) {
+      return true;
+    }
+    int query = url.indexOf('?');
+    if (query < 0) {
+      return false;
+    }
+    for (String param : url.substring(query + 1).split("&")) {
+      String name = param.split("=", 2)[0].trim().toLowerCase(java.util.Locale.ROOT);
+      if (name.equals("password") || name.equals("sslpassword")) {
+        return true;
+      }
+    }
+    return false;
   }
 }

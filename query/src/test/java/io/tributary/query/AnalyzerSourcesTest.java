@@ -119,6 +119,31 @@ class AnalyzerSourcesTest {
                     "CREATE SOURCE pg3 FROM MYSQL WITH (url = 'postgresql://h/db', user = 'u',"
                         + " publication = 'p', slot = 's')"))
         .hasMessage("Cannot create source pg3: the source type must be POSTGRES, not MYSQL");
+    // the url is shown back in system.sources: it may not carry a password
+    for (String url :
+        List.of(
+            "postgresql://h/db?password=secret",
+            "postgresql://h/db?ssl=true&sslpassword=secret",
+            "jdbc:postgresql://h:5432/db?PASSWORD=secret",
+            "postgresql://u:secret@h/db")) {
+      assertThatThrownBy(
+              () ->
+                  run(
+                      "CREATE SOURCE pg3 FROM POSTGRES WITH (url = '"
+                          + url
+                          + "', user = 'u', publication = 'p', slot = 's')"))
+          .isInstanceOfSatisfying(
+              TributaryException.class,
+              e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT))
+          .hasMessage(
+              "Cannot create source pg3: url must not hold a password or user info (use the user"
+                  + " and password options)");
+    }
+    assertThat(
+            run(
+                "CREATE SOURCE pg3 FROM POSTGRES WITH (url = 'postgresql://h/db?ssl=true',"
+                    + " user = 'u', publication = 'p', slot = 's3')"))
+        .isInstanceOf(Action.SourceChange.class);
     assertThatThrownBy(
             () -> analyzer.analyze(StatementParser.parse("DROP SOURCE pg1"), ALICE, List.of()))
         .isInstanceOfSatisfying(

@@ -21,11 +21,14 @@ import io.tributary.query.command.CommandCodec;
 import io.tributary.query.command.WriteCommand;
 import io.tributary.source.testing.EmbeddedPostgres;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +48,8 @@ class SourcePositionCrashTest {
     pg.execute(
         "crash_db",
         "CREATE TABLE items (id INT PRIMARY KEY, body TEXT)",
-        "CREATE PUBLICATION tributary FOR TABLE items",
+        "CREATE TABLE unmapped (id INT PRIMARY KEY)",
+        "CREATE PUBLICATION tributary FOR TABLE items, unmapped",
         "SELECT pg_create_logical_replication_slot('crash_slot', 'pgoutput')");
 
     CatalogState catalog = new CatalogState();
@@ -76,13 +80,20 @@ class SourcePositionCrashTest {
                 List.of(new SourceDef.SourceTable("public", "items", "app", "items", null, 0)),
                 0)));
     // a node that stops after its commands are durable and before it records their position:
-    // position records with an LSN fail (the ones saying where the source writes pass)
-    AtomicBoolean crashing = new AtomicBoolean(true);
+    // position records with an LSN above crashAbove fail (the ones saying where the source
+    // writes, which repeat the recorded LSN, pass)
+    AtomicLong crashAbove = new AtomicLong(0);
+    AtomicInteger crashes = new AtomicInteger();
+    AtomicInteger positionRecords = new AtomicInteger();
     Sources.CatalogAppender appender =
         records -> {
           for (CatalogRecord r : records) {
-            if (crashing.get() && r.value() instanceof SourcePosition p && p.lsn() > 0) {
-              throw new IllegalStateException("the node stopped");
+            if (r.value() instanceof SourcePosition p) {
+              if (p.lsn() > crashAbove.get()) {
+                crashes.incrementAndGet();
+                throw new IllegalStateException("the node stopped");
+              }
+              positionRecords.incrementAndGet();
             }
             catalog.apply(r);
           }
@@ -102,7 +113,7 @@ class SourcePositionCrashTest {
             .atMost(Duration.ofSeconds(60))
             .untilAsserted(() -> assertThat(commands(log)).hasSize(13));
         assertThat(catalog.sourcePosition("crash").map(SourcePosition::lsn)).contains(0L);
-        crashing.set(false); // the node runs normally again
+        crashAbove.set(Long.MAX_VALUE); // the node runs normally again
         await()
             .atMost(Duration.ofSeconds(60))
             .until(() -> catalog.sourcePosition("crash").map(SourcePosition::lsn).orElse(0L) > 0);
@@ -110,14 +121,73 @@ class SourcePositionCrashTest {
         await()
             .atMost(Duration.ofSeconds(60))
             .untilAsserted(() -> assertThat(commands(log)).hasSize(14));
+        // every position record says where commands after it may be, moved past those it covers
+        String partition =
+            log.topics().sharedWrites() + "/" + log.topics().sharedWrite(77).partition();
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .untilAsserted(
+                () ->
+                    assertThat(catalog.sourcePosition("crash").orElseThrow().scanFrom())
+                        .containsEntry(partition, 14L));
+
+        // the node stops again, now after a normal position record: T2's commands are durable,
+        // its position record is not
+        long recorded = catalog.sourcePosition("crash").orElseThrow().lsn();
+        crashAbove.set(recorded);
+        pg.execute("crash_db", "INSERT INTO items VALUES (11, 'v11'), (12, 'v12')");
+        pg.execute("crash_db", "UPDATE items SET body = 'again' WHERE id = 11");
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .untilAsserted(() -> assertThat(commands(log)).hasSize(17));
+        // it restarts several times more, finding the commands in the log each time
+        int crashed = crashes.get();
+        await().atMost(Duration.ofSeconds(60)).until(() -> crashes.get() >= crashed + 3);
+        assertThat(commands(log)).hasSize(17);
+        assertThat(catalog.sourcePosition("crash").orElseThrow().lsn()).isEqualTo(recorded);
+        crashAbove.set(Long.MAX_VALUE);
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> catalog.sourcePosition("crash").orElseThrow().lsn() > recorded);
+
+        long caughtUp = walLsn(pg);
+        await().atMost(Duration.ofSeconds(60)).until(() -> confirmedLsn(pg) >= caughtUp);
+
+        // a transaction with no mapped change is acknowledged without a position record
+        int records = positionRecords.get();
+        pg.execute("crash_db", "INSERT INTO unmapped VALUES (1)");
+        long walEnd = walLsn(pg);
+        await().atMost(Duration.ofSeconds(60)).until(() -> confirmedLsn(pg) >= walEnd);
+        assertThat(positionRecords.get()).isEqualTo(records);
       }
       List<WriteCommand> all = commands(log);
       assertThat(all.stream().map(WriteCommand::requestId)).doesNotHaveDuplicates();
-      assertThat(all.stream().filter(c -> c instanceof WriteCommand.InsertRows)).hasSize(10);
-      assertThat(all.stream().filter(c -> c instanceof WriteCommand.UpdateRows)).hasSize(3);
+      assertThat(all).hasSize(17);
+      assertThat(all.stream().filter(c -> c instanceof WriteCommand.InsertRows)).hasSize(12);
+      assertThat(all.stream().filter(c -> c instanceof WriteCommand.UpdateRows)).hasSize(4);
       assertThat(all.stream().filter(c -> c instanceof WriteCommand.DeleteRows)).hasSize(1);
     } finally {
       pg.execute("postgres", "SELECT pg_drop_replication_slot('crash_slot')");
+    }
+  }
+
+  private static long walLsn(EmbeddedPostgres pg) throws Exception {
+    return lsnQuery(pg, "SELECT pg_current_wal_lsn() - '0/0'::pg_lsn");
+  }
+
+  private static long confirmedLsn(EmbeddedPostgres pg) throws Exception {
+    return lsnQuery(
+        pg,
+        "SELECT confirmed_flush_lsn - '0/0'::pg_lsn FROM pg_replication_slots"
+            + " WHERE slot_name = 'crash_slot'");
+  }
+
+  private static long lsnQuery(EmbeddedPostgres pg, String sql) throws Exception {
+    try (Connection c = pg.connect("crash_db");
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      assertThat(rs.next()).isTrue();
+      return rs.getLong(1);
     }
   }
 

@@ -338,12 +338,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     for (RowChange change : plan.changes()) {
       context.forward(
           new Record<>(record.key(), CommandCodec.encode(change), record.timestamp()), changesSink);
-      for (TopicRouter.Routed routed : router.route(change)) {
-        Headers headers = new RecordHeaders();
-        headers.add(TOPIC_HEADER, routed.topic().getBytes(StandardCharsets.UTF_8));
-        context.forward(
-            new Record<>(routed.key(), routed.value(), record.timestamp(), headers), topicsSink);
-      }
+      forwardToTopics(change, record.timestamp());
     }
     long affected = plan.previouslyAffected() + plan.changes().size();
     if (plan.next() != null) {
@@ -394,6 +389,15 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
    * and asks Streams to commit soon: the step's effects, the consumed offset and the next step
    * commit together, so a crash either redoes this step or goes on with the next one.
    */
+  /** Sends a change to the user topics that take it (CREATE TOPIC ... FROM). */
+  private void forwardToTopics(RowChange change, long timestamp) {
+    for (TopicRouter.Routed routed : router.route(change)) {
+      Headers headers = new RecordHeaders();
+      headers.add(TOPIC_HEADER, routed.topic().getBytes(StandardCharsets.UTF_8));
+      context.forward(new Record<>(routed.key(), routed.value(), timestamp, headers), topicsSink);
+    }
+  }
+
   private void continueWith(Record<byte[], byte[]> record, byte[] next, RecordMetadata metadata) {
     Headers headers = new RecordHeaders();
     headers.add(
@@ -820,9 +824,10 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
   /**
    * Removes the STREAM events of this partition that expired at the command's cut-off, oldest
    * first, at most {@link Expiry#step} of them (and a bounded number of stale index entries): each
-   * becomes a DELETE change with this command's {@code _seq}, to the {@code changes} topic and the
-   * {@link ChangeListener} like any other, and each changed range's watermark moves. While expired
-   * events remain, the same command is appended again. Reports no outcome: nobody waits for it.
+   * becomes a DELETE change with this command's {@code _seq}, to the {@code changes} topic, the
+   * user topics that take DELETEs of the table and the {@link ChangeListener} like any other, and
+   * each changed range's watermark moves. While expired events remain, the same command is appended
+   * again. Reports no outcome: nobody waits for it.
    */
   private void expire(
       WriteCommand.ExpireRows expire, Record<byte[], byte[]> record, RecordMetadata metadata) {
@@ -892,10 +897,13 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
           new Record<>(
               LogKeys.userKey(change.owner()), CommandCodec.encode(change), record.timestamp()),
           changesSink);
+      forwardToTopics(change, record.timestamp());
     }
     if (more) {
       continueWith(record, record.value(), metadata);
-      expiryRequestedAt = record.timestamp();
+      // the punctuator's clock now, not the chain's first record's time: a chain that runs longer
+      // than EXPIRY_RETRY_MS is still in progress, and no second chain may start
+      expiryRequestedAt = context.currentSystemTimeMs();
     }
   }
 

@@ -187,6 +187,18 @@ class PostgresSourceEndToEndTest {
     assertThat(root.query("SELECT * FROM system.sources").rows().toString())
         .doesNotContain("pw-" + n);
     assertThat(bobSeen.changes).containsExactly("insert yo");
+    // the source writes as the owner, but no person acted for the owner: nothing to audit
+    assertThat(
+            root.query(
+                    "SELECT COUNT(*) AS c FROM system.audit WHERE as_user IN ('"
+                        + alice
+                        + "', '"
+                        + bob
+                        + "')")
+                .rows()
+                .get(0)
+                .getLong("c"))
+        .isZero();
     root.update("DROP SOURCE " + source);
     assertThat(slotExists("slot_" + n)).isFalse();
   }
@@ -237,6 +249,56 @@ class PostgresSourceEndToEndTest {
                 .getDecimal("price"))
         .isEqualByComparingTo("6.00");
     root.update("ALTER SOURCE " + source + " UNMAP TABLE public.rooms");
+    root.update("DROP SOURCE " + source);
+  }
+
+  @Test
+  void shouldCopyNothingWhenARowDoesNotFitAndTheCurrentRowsOnRetry() {
+    pg.execute(
+        db,
+        "CREATE TABLE notes (id INT PRIMARY KEY, body TEXT)",
+        "ALTER TABLE notes OWNER TO src_" + n,
+        "INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 50) g",
+        "INSERT INTO notes VALUES (51, NULL)",
+        "CREATE PUBLICATION tributary FOR TABLE notes");
+    TributaryClient root = root(SharedServer.url());
+    String ns = "fit_" + n;
+    root.update(
+        "CREATE NAMESPACE "
+            + ns
+            + "; CREATE SHARED TABLE "
+            + ns
+            + ".notes (id INT PRIMARY KEY, body TEXT NOT NULL)");
+    String source = createSource(root, "tributary");
+    String map = "ALTER SOURCE " + source + " MAP TABLE public.notes INTO " + ns + ".notes";
+    assertThatThrownBy(() -> root.update(map))
+        .isInstanceOf(TributaryException.class)
+        .hasMessageContaining("Cannot map table public.notes of source " + source)
+        .hasMessageContaining("nothing was copied");
+
+    // the row is fixed and another changed: a retry copies the rows as they are now
+    pg.execute(
+        db,
+        "UPDATE notes SET body = 'fixed' WHERE id = 51",
+        "UPDATE notes SET body = 'changed' WHERE id = 1");
+    root.update(map);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(
+                        root.query("SELECT COUNT(*) AS c FROM " + ns + ".notes")
+                            .rows()
+                            .get(0)
+                            .getLong("c"))
+                    .isEqualTo(51));
+    assertThat(
+            root.query("SELECT body FROM " + ns + ".notes WHERE id = 1")
+                .rows()
+                .get(0)
+                .getString("body"))
+        .isEqualTo("changed");
+    root.update("ALTER SOURCE " + source + " UNMAP TABLE public.notes");
     root.update("DROP SOURCE " + source);
   }
 

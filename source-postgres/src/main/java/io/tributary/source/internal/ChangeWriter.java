@@ -13,6 +13,7 @@ import io.tributary.query.catalog.Role;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.catalog.UserDef;
 import io.tributary.query.command.CommandCodec;
+import io.tributary.query.command.WriteCommand;
 import io.tributary.query.parse.Statement;
 import io.tributary.query.parse.StatementCache;
 import java.util.ArrayList;
@@ -87,6 +88,21 @@ final class ChangeWriter {
    */
   CompletableFuture<LogPosition> insert(
       TableDef table, String owner, List<String> columns, List<Object> values) {
+    return append(insertSql(table, columns), owner, values);
+  }
+
+  /**
+   * Checks an INSERT as {@link #insert} would make it, and appends nothing.
+   *
+   * @return false when the owner is not a user (insert would skip the row)
+   * @throws TributaryException when Tributary refuses the row (a value that does not fit, a NULL
+   *     into NOT NULL)
+   */
+  boolean checkInsert(TableDef table, String owner, List<String> columns, List<Object> values) {
+    return analyze(insertSql(table, columns), owner, values) != null;
+  }
+
+  private String insertSql(TableDef table, List<String> columns) {
     StringBuilder sql = new StringBuilder("INSERT INTO ").append(name(table)).append(" (");
     StringBuilder vals = new StringBuilder();
     for (int i = 0; i < columns.size(); i++) {
@@ -94,7 +110,7 @@ final class ChangeWriter {
       vals.append(i == 0 ? "$" : ", $").append(i + 1);
     }
     sql.append(") VALUES (").append(vals).append(')');
-    return append(sql.toString(), owner, values);
+    return sql.toString();
   }
 
   /** Appends an UPDATE setting {@code columns} where the key columns equal {@code keyValues}. */
@@ -134,6 +150,28 @@ final class ChangeWriter {
   }
 
   private CompletableFuture<LogPosition> append(String sql, String owner, List<Object> params) {
+    Action.Write w = analyze(sql, owner, params);
+    if (w == null) {
+      return null;
+    }
+    WriteCommand command = w.command();
+    if (command.accepted() != null && command.accepted().delegation() != null) {
+      // the owner's rights and rows, but no delegation to audit: no person acted for the owner,
+      // and every replicated change would add a system.audit row
+      command = command.withAccepted(command.accepted().delegatedBy(null));
+    }
+    LogRoute route =
+        w.owner() == null
+            ? log.topics().sharedWrite(w.table().id())
+            : log.topics().userWrite(w.owner());
+    if (!guard.shouldAppend(route, command.requestId())) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return log.writer().append(route, CommandCodec.encode(command));
+  }
+
+  /** The statement's write, or null when the owner is not a user. */
+  private Action.Write analyze(String sql, String owner, List<Object> params) {
     Statement statement = parsed.parse(sql);
     if (owner != null) {
       statement = new Statement.ExecuteAs(owner, statement);
@@ -151,14 +189,7 @@ final class ChangeWriter {
       throw new TributaryException(
           ErrorCode.INTERNAL, "Cannot write a source change: the statement made no write");
     }
-    LogRoute route =
-        w.owner() == null
-            ? log.topics().sharedWrite(w.table().id())
-            : log.topics().userWrite(w.owner());
-    if (!guard.shouldAppend(route, w.command().requestId())) {
-      return CompletableFuture.completedFuture(null);
-    }
-    return log.writer().append(route, CommandCodec.encode(w.command()));
+    return w;
   }
 
   private static String name(TableDef table) {

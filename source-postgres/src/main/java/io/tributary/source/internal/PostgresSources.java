@@ -38,6 +38,9 @@ public final class PostgresSources implements Sources {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresSources.class);
   private static final long COPY_TIMEOUT_SECONDS = 120;
 
+  /** Copied rows appended before the copy waits for the log to have them. */
+  private static final int COPY_BATCH = 5_000;
+
   private final Catalog catalog;
   private final CatalogAppender appender;
   private final Log log;
@@ -393,8 +396,9 @@ public final class PostgresSources implements Sources {
               .make();
       Mapping m = new Mapping(mapping, target, table.columns(), table.oids());
       ChangeWriter writer = new ChangeWriter(catalog, log, env);
-      writer.requestIds("source/" + def.name() + "/copy/" + slot.getConsistentPoint().asLong());
+      String requestIds = "source/" + def.name() + "/copy/" + slot.getConsistentPoint().asLong();
       List<CompletableFuture<LogPosition>> appends = new ArrayList<>();
+      long copied = 0;
       long skipped = 0;
       c.setAutoCommit(false);
       c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
@@ -408,49 +412,89 @@ public final class PostgresSources implements Sources {
         }
         select.append(" FROM ").append(pgQuote(mapping.schema()));
         select.append('.').append(pgQuote(mapping.table()));
+        // first every row is checked, then appended (the same snapshot twice): a row Tributary
+        // refuses fails the statement before anything is in the log, so a retry copies into an
+        // empty table
+        List<String> row = new ArrayList<>(table.columns().size());
         try (ResultSet rs = s.executeQuery(select.toString())) {
-          List<String> row = new ArrayList<>(table.columns().size());
           while (rs.next()) {
-            row.clear();
-            for (int i = 1; i <= table.columns().size(); i++) {
-              row.add(rs.getString(i));
+            read(rs, row);
+            try {
+              writer.checkInsert(m.target, m.owner(row), m.columns, m.values(row));
+            } catch (TributaryException e) {
+              throw new TributaryException(
+                  e.code(),
+                  "Cannot "
+                      + action
+                      + ": a row of "
+                      + mapping.sourceName()
+                      + " does not fit "
+                      + target.qualifiedName()
+                      + " ("
+                      + e.getMessage()
+                      + "); nothing was copied",
+                  e);
             }
+          }
+        }
+        writer.requestIds(requestIds);
+        try (ResultSet rs = s.executeQuery(select.toString())) {
+          while (rs.next()) {
+            read(rs, row);
             CompletableFuture<LogPosition> append =
                 writer.insert(m.target, m.owner(row), m.columns, m.values(row));
             if (append == null) {
               skipped++;
             } else {
               appends.add(append);
+              copied++;
+            }
+            if (appends.size() >= COPY_BATCH) {
+              awaitAppends(appends, action); // bounded: the log is slower than the read
             }
           }
         }
       } finally {
         c.commit();
       }
-      for (CompletableFuture<LogPosition> append : appends) {
-        try {
-          append.get(COPY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-          throw new TributaryException(
-              ErrorCode.UNAVAILABLE,
-              "Cannot " + action + ": the log did not accept the copied rows (" + e + ")",
-              e);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new TributaryException(ErrorCode.UNAVAILABLE, "Cannot " + action + ": interrupted");
-        }
-      }
+      awaitAppends(appends, action);
       LOG.info(
           "Source {}: copied {} rows of {} into {} ({} skipped: owner is not a user), snapshot at"
               + " {}",
           def.name(),
-          appends.size(),
+          copied,
           mapping.sourceName(),
           target.qualifiedName(),
           skipped,
           slot.getConsistentPoint());
       return slot.getConsistentPoint().asLong();
     }
+  }
+
+  private static void read(ResultSet rs, List<String> row) throws SQLException {
+    row.clear();
+    int columns = rs.getMetaData().getColumnCount();
+    for (int i = 1; i <= columns; i++) {
+      row.add(rs.getString(i));
+    }
+  }
+
+  /** Waits until the log has every append, then forgets them. */
+  private static void awaitAppends(List<CompletableFuture<LogPosition>> appends, String action) {
+    for (CompletableFuture<LogPosition> append : appends) {
+      try {
+        append.get(COPY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        throw new TributaryException(
+            ErrorCode.UNAVAILABLE,
+            "Cannot " + action + ": the log did not accept the copied rows (" + e + ")",
+            e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new TributaryException(ErrorCode.UNAVAILABLE, "Cannot " + action + ": interrupted");
+      }
+    }
+    appends.clear();
   }
 
   private static String pgQuote(String identifier) {

@@ -395,6 +395,7 @@ final class SourceRunner {
       return;
     }
     writer.requestIds("source/" + def.name() + "/" + c.endLsn());
+    int before = pending.size();
     for (Object[] entry : txn) {
       PgOutput.Relation r = (PgOutput.Relation) entry[0];
       Mapping m = mapping(r);
@@ -412,7 +413,10 @@ final class SourceRunner {
       }
     }
     txn.clear();
-    pendingEnd = c.endLsn();
+    if (pending.size() > before) {
+      pendingEnd = c.endLsn();
+    }
+    // else nothing of it is in the log: no position record, the idle path acknowledges it
   }
 
   private void apply(Mapping m, PgOutput.Message change) {
@@ -513,15 +517,24 @@ final class SourceRunner {
               .orTimeout(APPEND_TIMEOUT_SECONDS, TimeUnit.SECONDS)
               .thenApplyAsync(
                   ignored -> {
-                    appender.append(
-                        List.of(CatalogRecord.sourcePosition(def.name(), new SourcePosition(end))));
+                    // the commands up to end are covered: a restart need not read them again
+                    for (CompletableFuture<?> append : appends) {
+                      if (append.join() instanceof LogPosition p) {
+                        scanFrom.merge(p.topic() + "/" + p.partition(), p.offset() + 1, Math::max);
+                      }
+                    }
+                    record(end);
                     return end;
                   },
                   recorder);
     }
   }
 
-  /** Writes the position record: {@code lsn} and where commands after it may be. */
+  /**
+   * Writes the position record: {@code lsn} and where commands after it may be. Every position
+   * record carries {@code scanFrom}: one without it would hide the commands of a later transaction
+   * that are durable but not recorded, and a restart would append them again.
+   */
   private void record(long lsn) {
     lastRecorded = Math.max(lastRecorded, lsn);
     appender.append(
