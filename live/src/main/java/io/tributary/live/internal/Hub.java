@@ -241,9 +241,13 @@ public final class Hub implements LiveHub {
   }
 
   private static String resumeAdvice(Subscription sub) {
-    return sub.resumable()
-        ? "resume with OPTIONS (from_seq = " + sub.resumeSeq() + ")"
-        : "subscribe again (a live SELECT with LIMIT starts from a new snapshot)";
+    if (sub.resumable()) {
+      return "resume with OPTIONS (from_seq = " + sub.resumeSeq() + ")";
+    }
+    return sub.query.windowed()
+        ? "subscribe again (a live SELECT with LIMIT starts from a new snapshot)"
+        : "subscribe again (a subscription under a membership row policy starts from a new"
+            + " snapshot)";
   }
 
   // ------------------------------------------------------------------ streams
@@ -307,7 +311,18 @@ public final class Hub implements LiveHub {
           action.user(),
           config.maxSubscriptionsPerUser());
     }
+    if (query.resumes() && Subscription.membershipPoliced(query)) {
+      // A replay would be matched with the membership of now, not of each change's time.
+      throw TributaryException.of(
+          ErrorCode.RESUME_POSITION_LOST,
+          "Cannot resume subscription to %s from _seq %d: a subscription under a membership row"
+              + " policy cannot resume (memberships may have changed since); subscribe again"
+              + " without from_seq to take a new snapshot",
+          query.table().qualifiedName(),
+          query.fromSeq());
+    }
     Subscription sub = newSubscription(stream, action);
+    sub.asUser = action.role() == Role.USER;
     register(sub);
     try {
       setUp(sub);
@@ -372,7 +387,17 @@ public final class Hub implements LiveHub {
     }
     put(sub, encoder.ready(highWater));
     if (!sub.goLive(highWater)) {
-      closeSlow(sub);
+      if (sub.membershipChangedInSetup()) {
+        closeWithError(
+            sub,
+            TributaryException.of(
+                ErrorCode.UNAVAILABLE,
+                "Cannot continue subscription %s: a membership its row policy reads changed while"
+                    + " its snapshot was sent; subscribe again",
+                sub.id));
+      } else {
+        closeSlow(sub);
+      }
     }
   }
 
@@ -779,6 +804,29 @@ public final class Hub implements LiveHub {
     }
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Each open subscription of role {@code user} to the table (those services opened with EXECUTE
+   * AS USER included) receives UNAVAILABLE, to subscribe again under the table's policies as they
+   * are now. Called on the catalog's reader thread.
+   */
+  @Override
+  public void policiesChanged(String qualifiedTable) {
+    for (Subscription sub : List.copyOf(subscriptions.values())) {
+      if (sub.asUser && sub.query.table().qualifiedName().equals(qualifiedTable)) {
+        closeWithError(
+            sub,
+            TributaryException.of(
+                ErrorCode.UNAVAILABLE,
+                "Cannot continue subscription %s: the row policies of %s changed; subscribe again",
+                sub.id,
+                qualifiedTable),
+            -1);
+      }
+    }
+  }
+
   /** Closes a stream's subscriptions with {@code error}, then the stream with it. */
   private void endStream(LiveStream stream, TributaryException error) {
     streams.remove(stream.id());
@@ -802,7 +850,11 @@ public final class Hub implements LiveHub {
   }
 
   private void closeWithError(Subscription sub, TributaryException error) {
-    long last = sub.resumeSeq();
+    closeWithError(sub, error, sub.resumeSeq());
+  }
+
+  /** Closes a subscription with {@code error} and {@code last} (-1: subscribe again). */
+  private void closeWithError(Subscription sub, TributaryException error, long last) {
     unregister(sub);
     Event event = new Event(sub.head(), encoder.error(error, last));
     if (sub.stream.oneShot()) {
@@ -926,8 +978,8 @@ public final class Hub implements LiveHub {
    * insert for each row of the value the user gained that it now sees, and a delete for each row of
    * the value the user lost that its filter holds and its policy no longer allows; one with a
    * window (a live SELECT with LIMIT) is closed, to subscribe again. A subscription still sending
-   * its snapshot is left alone: its buffered changes are matched with membership as it is when it
-   * goes live.
+   * its snapshot (or replaying) is noted, and closed with UNAVAILABLE when it would go live: its
+   * snapshot was read at a position that may be on either side of the change.
    */
   private void revise(
       List<Memberships.Transition> transitions, long nanos, List<LiveStream> touched) {
@@ -942,7 +994,9 @@ public final class Hub implements LiveHub {
         }
         List<Membership> affected =
             policed.policy().memberships().stream().filter(m -> m.key().equals(t.key())).toList();
-        if (affected.isEmpty() || sub.state() != Subscription.State.LIVE) {
+        if (affected.isEmpty()
+            || sub.noteMembershipChange() // still set up: goLive closes it, to subscribe again
+            || sub.state() != Subscription.State.LIVE) {
           continue;
         }
         if (sub.query.windowed()) {
@@ -1020,7 +1074,18 @@ public final class Hub implements LiveHub {
               .delete(sub.query.columns(), row));
     }
     if (!sub.stream.offerRevision(sub, seq, bodies, nanos)) {
-      closeSlow(sub);
+      // Part of a revision cannot be resumed past: the subscriber takes a new snapshot.
+      metrics.dropped();
+      closeWithError(
+          sub,
+          TributaryException.of(
+              ErrorCode.SUBSCRIBER_TOO_SLOW,
+              "Cannot deliver to subscription %s: the %d events of a membership change did not fit"
+                  + " in its stream's queue (%d events); subscribe again",
+              sub.id,
+              bodies.size(),
+              config.streamQueueCapacity()),
+          -1);
     } else if (!sub.stream.flushPending) {
       sub.stream.flushPending = true;
       touched.add(sub.stream);
