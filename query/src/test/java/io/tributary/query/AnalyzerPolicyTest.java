@@ -224,6 +224,24 @@ class AnalyzerPolicyTest {
     assertThat(oracle.test(visible)).isTrue();
   }
 
+  @Test
+  void shouldRefuseToDropAMembersTableThatAnotherTablesPolicyReads() {
+    create(MEMBERS_READ);
+    create(MEMBERS_POST);
+    assertThatThrownBy(() -> run("DROP TABLE chat.members", ROOT))
+        .isInstanceOf(TributaryException.class)
+        .hasMessage(
+            "Cannot drop table chat.members: the row policies members_post ON"
+                + " chat.group_messages, members_read ON chat.group_messages read it in their"
+                + " membership terms; drop them first")
+        .extracting(e -> ((TributaryException) e).code())
+        .isEqualTo(ErrorCode.INVALID_ARGUMENT);
+    // With the table whose policies read it, or once they are gone, it may go.
+    assertThat(run("DROP NAMESPACE chat CASCADE", ROOT)).isInstanceOf(Action.CatalogChange.class);
+    create("DROP TABLE chat.group_messages");
+    assertThat(run("DROP TABLE chat.members", ROOT)).isInstanceOf(Action.CatalogChange.class);
+  }
+
   private static io.tributary.query.expr.BoundExpression boundWhere(Action action) {
     WriteCommand command = ((Action.Write) action).command();
     return command instanceof WriteCommand.DeleteRows d
