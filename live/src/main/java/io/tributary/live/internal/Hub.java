@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -988,6 +989,7 @@ public final class Hub implements LiveHub {
       synchronized (index) {
         index.policedOf(t.user(), subs);
       }
+      Map<Long, List<Revision>> byTable = new LinkedHashMap<>();
       for (Subscription sub : subs) {
         if (!(sub.query.predicate() instanceof Policed policed)) {
           continue;
@@ -1009,47 +1011,92 @@ public final class Hub implements LiveHub {
                   sub.id));
           continue;
         }
+        byTable
+            .computeIfAbsent(sub.query.table().id(), id -> new ArrayList<>())
+            .add(new Revision(sub, policed, affected));
+      }
+      for (List<Revision> revisions : byTable.values()) {
         try {
-          reviseOne(sub, policed, affected, t, nanos, touched);
+          read(revisions, t);
         } catch (TributaryException e) {
-          // The revision could not be read (the store is unavailable): this subscriber resumes.
-          closeWithError(sub, e);
+          // The revision could not be read (the store is unavailable): these subscribers resume.
+          for (Revision r : revisions) {
+            closeWithError(r.sub, e);
+          }
+          continue;
+        }
+        for (Revision r : revisions) {
+          if (r.failure != null) {
+            closeWithError(r.sub, r.failure); // its filter failed on a row of the revision
+          } else {
+            send(r, t, nanos, touched);
+          }
         }
       }
     }
   }
 
-  /** Sends one subscription the revision of one membership change; see {@link #revise}. */
-  private void reviseOne(
-      Subscription sub,
-      Policed policed,
-      List<Membership> affected,
-      Memberships.Transition t,
-      long nanos,
-      List<LiveStream> touched) {
-    TableDef table = sub.query.table();
-    List<Object[]> entering = new ArrayList<>();
-    List<Object[]> leaving = new ArrayList<>();
+  /** One subscription's part of one membership change: the rows that enter and leave its view. */
+  private static final class Revision {
+    final Subscription sub;
+    final Policed policed;
+    final List<Membership> affected;
+    final List<Object[]> entering = new ArrayList<>();
+    final List<Object[]> leaving = new ArrayList<>();
     long highWater;
+    TributaryException failure;
+
+    Revision(Subscription sub, Policed policed, List<Membership> affected) {
+      this.sub = sub;
+      this.policed = policed;
+      this.affected = affected;
+    }
+  }
+
+  /**
+   * Reads the revisions of one membership change for the subscriptions of one table, in one scan of
+   * the table shared by all of them.
+   */
+  private void read(List<Revision> revisions, Memberships.Transition t) {
+    TableDef table = revisions.get(0).sub.query.table();
     try (HotCursor cursor = hot.open(table, null)) {
       while (cursor.hasNext()) {
         Object[] row = cursor.next();
-        boolean ofValue = false;
-        for (Membership m : affected) {
-          ofValue |= t.value().equals(row[m.rowColumn()]);
-        }
-        if (!ofValue) {
-          continue;
-        }
-        boolean sees = policed.test(row);
-        if (t.added() && sees) {
-          entering.add(row);
-        } else if (!t.added() && !sees && policed.filter().test(row)) {
-          leaving.add(row);
+        for (Revision r : revisions) {
+          boolean ofValue = false;
+          for (Membership m : r.affected) {
+            ofValue |= t.value().equals(row[m.rowColumn()]);
+          }
+          if (!ofValue || r.failure != null) {
+            continue;
+          }
+          try {
+            boolean sees = r.policed.test(row);
+            if (t.added() && sees) {
+              r.entering.add(row);
+            } else if (!t.added() && !sees && r.policed.filter().test(row)) {
+              r.leaving.add(row);
+            }
+          } catch (TributaryException e) {
+            r.failure = e;
+          }
         }
       }
-      highWater = cursor.highWater();
+      long highWater = cursor.highWater();
+      for (Revision r : revisions) {
+        r.highWater = highWater;
+      }
     }
+  }
+
+  /** Sends one subscription its revision of one membership change; see {@link #revise}. */
+  private void send(Revision r, Memberships.Transition t, long nanos, List<LiveStream> touched) {
+    Subscription sub = r.sub;
+    TableDef table = sub.query.table();
+    List<Membership> affected = r.affected;
+    List<Object[]> entering = r.entering;
+    List<Object[]> leaving = r.leaving;
+    long highWater = r.highWater;
     // The view may be ahead of the dispatcher: the changes it already holds are not sent again.
     for (Membership m : affected) {
       sub.revised(m.rowColumn(), t.value(), highWater, t.added());

@@ -203,6 +203,29 @@ class HubPolicyTest {
   }
 
   @Test
+  void shouldReadOneMembershipChangeForAllTheUsersSubscriptionsInOneScan() {
+    world.policy("members_read", MEMBERSHIP);
+    world.message(100, 1, "cy");
+    world.message(101, 2, "cy");
+    RecordingSink all = world.subscribe("ann", row -> true);
+    RecordingSink first = world.subscribe("ann", row -> (Long) row[0] == 100L);
+    RecordingSink other = world.subscribe("ann", row -> (Long) row[0] == 101L);
+    int before = world.opened.get();
+
+    world.addMember(1, 1, "ann");
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              assertThat(PolicyWorld.held(all)).containsExactly(100L);
+              assertThat(PolicyWorld.held(first)).containsExactly(100L);
+            });
+    assertThat(world.opened.get() - before).isEqualTo(1);
+    assertThat(PolicyWorld.held(other)).isEmpty();
+  }
+
+  @Test
   void shouldOfferAChangeOnlyToTheSubscriptionsOfTheConversationsMembers() {
     world.policy("members_read", MEMBERSHIP);
     for (int u = 0; u < 1_000; u++) {

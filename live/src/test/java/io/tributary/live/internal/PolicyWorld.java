@@ -203,8 +203,13 @@ final class PolicyWorld implements HotTier, AutoCloseable {
     return rows(table);
   }
 
+  /** How many cursors were opened (snapshots and revisions). */
+  final java.util.concurrent.atomic.AtomicInteger opened =
+      new java.util.concurrent.atomic.AtomicInteger();
+
   @Override
   public synchronized HotCursor open(TableDef table, String owner) {
+    opened.incrementAndGet();
     Iterator<Object[]> it = rows(table).iterator();
     long h = highWater.getOrDefault(table.id(), -1L);
     return new HotCursor() {
