@@ -286,9 +286,9 @@ final class Subscription {
 
   /**
    * Whether a revision covers a change: REVISED_ENTERED when it was read after the change, for a
-   * value the user gained (its rows were sent as they are after the change); REVISED_LEFT when the
-   * change's old row held a value the user lost (the revision missed it if the change deleted or
-   * moved the row); NOT_REVISED otherwise.
+   * value the user gained, and the change's new row holds that value (the row was sent as it is
+   * after the change); REVISED_LEFT when the change's old row held a value the user lost (the
+   * revision missed it if the change deleted or moved the row); NOT_REVISED otherwise.
    */
   private int inRevision(AppliedChange change) {
     int covered = NOT_REVISED;
@@ -305,7 +305,10 @@ final class Subscription {
       boolean newOf = change.newRow() != null && value.equals(change.newRow()[column]);
       if (r[2] == 0 && oldOf && !newOf) {
         covered = REVISED_LEFT;
-      } else if ((oldOf || newOf) && covered == NOT_REVISED) {
+      } else if (newOf && covered == NOT_REVISED) {
+        // A change that leaves the value (a delete) is not in the revision, which read the row
+        // after it: it goes out as usual (a delete the client may never have held, or of a row it
+        // held through another policy).
         covered = r[2] == 1 ? REVISED_ENTERED : NOT_REVISED;
       }
     }
