@@ -108,6 +108,15 @@ public interface LiveHub extends AutoCloseable {
    */
   void accountChanged(UserDef before, UserDef after);
 
+  /**
+   * Told when a row policy of a table was created or dropped (also with its table): closes the open
+   * subscriptions to it that row policies limit (role {@code user}, EXECUTE AS USER included) with
+   * UNAVAILABLE, to subscribe again under the policies as they are now. Never blocks on a client.
+   *
+   * @param qualifiedTable the table's {@code namespace.name}
+   */
+  void policiesChanged(String qualifiedTable);
+
   @Override
   void close();
 }

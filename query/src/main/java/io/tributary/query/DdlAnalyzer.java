@@ -6,11 +6,13 @@ import io.tributary.query.catalog.ColumnDef;
 import io.tributary.query.catalog.ColumnType;
 import io.tributary.query.catalog.DefaultValue;
 import io.tributary.query.catalog.NamespaceDef;
+import io.tributary.query.catalog.PolicyDef;
 import io.tributary.query.catalog.Role;
 import io.tributary.query.catalog.SharedAccess;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.catalog.TableKind;
 import io.tributary.query.parse.Statement;
+import io.tributary.query.policy.Policies;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -75,6 +77,7 @@ final class DdlAnalyzer extends FamilyAnalyzer {
           s.name(),
           tables.size());
     }
+    checkNoPolicyReads(tables, "drop namespace " + s.name());
     List<CatalogRecord> records = new ArrayList<>();
     for (TableDef t : tables) {
       records.addAll(policyTombstones(t));
@@ -304,9 +307,37 @@ final class DdlAnalyzer extends FamilyAnalyzer {
       throw TributaryException.of(
           ErrorCode.TABLE_NOT_FOUND, "Cannot %s: it does not exist", action);
     }
+    checkNoPolicyReads(List.of(table.get()), action);
     List<CatalogRecord> records = new ArrayList<>(policyTombstones(table.get()));
     records.add(CatalogRecord.tombstone(CatalogRecord.Kind.TABLE, table.get().qualifiedName()));
     return new Action.CatalogChange("DROP TABLE", records, List.of(table.get()));
+  }
+
+  /**
+   * Refuses to drop tables that a membership term of a row policy of another table (one not dropped
+   * with them) reads: the policy would be left reading nothing. Drop those policies first.
+   */
+  private void checkNoPolicyReads(List<TableDef> dropped, String action) {
+    Set<Long> ids = new HashSet<>();
+    dropped.forEach(t -> ids.add(t.id()));
+    List<String> readers = new ArrayList<>();
+    for (PolicyDef p : catalog.policies()) {
+      if (ids.contains(p.tableId())) {
+        continue;
+      }
+      Set<Long> reads = Policies.membersTables(catalog, p);
+      reads.retainAll(ids);
+      if (!reads.isEmpty()) {
+        readers.add(p.name() + " ON " + p.qualifiedTable());
+      }
+    }
+    if (!readers.isEmpty()) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot %s: the row policies %s read it in their membership terms; drop them first",
+          action,
+          String.join(", ", readers));
+    }
   }
 
   /** The tombstones of a dropped table's row policies. */

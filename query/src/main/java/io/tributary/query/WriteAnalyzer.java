@@ -450,6 +450,12 @@ final class WriteAnalyzer extends FamilyAnalyzer {
    * The WHERE of an UPDATE or DELETE as its command carries it: bound to the table, once it is
    * known to compile (before anything is logged). It is bound from its deterministic SQL text
    * (parameters and non-deterministic functions inlined), which evaluation errors quote.
+   *
+   * <p>Under row policies the user's condition is gated by the policy, {@code CASE WHEN policy THEN
+   * condition ELSE FALSE END}: the command is tested on every row of the SHARED table, and the
+   * user's expression must never run on a row the policy hides (an error it raised, such as a
+   * failed CAST quoting the value or a division by zero, would reveal the hidden row). A plain
+   * {@code AND} is not enough: it goes on to its next operand when the policy is unknown (NULL).
    */
   private static BoundExpression where(
       SqlNode condition, TableDef table, Inliner inliner, String policySql) {
@@ -458,7 +464,11 @@ final class WriteAnalyzer extends FamilyAnalyzer {
           table,
           condition == null
               ? policySql
-              : "(" + SqlParsing.unparse(condition.accept(inliner)) + ") AND (" + policySql + ")");
+              : "CASE WHEN ("
+                  + policySql
+                  + ") THEN ("
+                  + SqlParsing.unparse(condition.accept(inliner))
+                  + ") ELSE FALSE END");
     }
     if (condition == null) {
       return null;

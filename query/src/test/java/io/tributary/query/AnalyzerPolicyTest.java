@@ -187,6 +187,68 @@ class AnalyzerPolicyTest {
                 + " policies, which role user may not change");
   }
 
+  /**
+   * The user's condition runs only on rows the policy allows: on a row of another conversation, a
+   * CAST that would fail on its content or a division by zero that depends on it raises nothing (an
+   * error would reveal the hidden row) and the row does not match.
+   */
+  @Test
+  void shouldNeverEvaluateTheUsersConditionOnRowsThePolicyHides() {
+    create(MEMBERS_READ);
+    create(
+        "CREATE POLICY members_write ON chat.group_messages FOR ALL USING (conversation_id IN"
+            + " (SELECT conversation_id FROM chat.members WHERE user_name = CURRENT_USER()))");
+    Object[] hidden = {7L, 2L, "bob", "secret of conversation 2", 1L};
+    Object[] visible = {8L, 1L, "bob", "1", 2L};
+    Object[] visibleText = {9L, 1L, "bob", "not a number", 3L};
+    for (String sql :
+        List.of(
+            "DELETE FROM chat.group_messages WHERE CAST(content AS INT) = 1",
+            "UPDATE chat.group_messages SET sender = 'x' WHERE CAST(content AS INT) = 1")) {
+      var where = Expressions.predicate(MESSAGES, boundWhere(run(sql, ALICE)));
+      assertThat(where.test(hidden)).isFalse();
+      assertThat(where.test(visible)).isTrue();
+      assertThatThrownBy(() -> where.test(visibleText))
+          .isInstanceOf(TributaryException.class)
+          .hasMessageNotContaining("secret");
+    }
+    var oracle =
+        Expressions.predicate(
+            MESSAGES,
+            boundWhere(
+                run(
+                    "DELETE FROM chat.group_messages WHERE 1 / (CASE WHEN content LIKE 'secret%'"
+                        + " THEN 0 ELSE 1 END) = 1",
+                    ALICE)));
+    assertThat(oracle.test(hidden)).isFalse();
+    assertThat(oracle.test(visible)).isTrue();
+  }
+
+  @Test
+  void shouldRefuseToDropAMembersTableThatAnotherTablesPolicyReads() {
+    create(MEMBERS_READ);
+    create(MEMBERS_POST);
+    assertThatThrownBy(() -> run("DROP TABLE chat.members", ROOT))
+        .isInstanceOf(TributaryException.class)
+        .hasMessage(
+            "Cannot drop table chat.members: the row policies members_post ON"
+                + " chat.group_messages, members_read ON chat.group_messages read it in their"
+                + " membership terms; drop them first")
+        .extracting(e -> ((TributaryException) e).code())
+        .isEqualTo(ErrorCode.INVALID_ARGUMENT);
+    // With the table whose policies read it, or once they are gone, it may go.
+    assertThat(run("DROP NAMESPACE chat CASCADE", ROOT)).isInstanceOf(Action.CatalogChange.class);
+    create("DROP TABLE chat.group_messages");
+    assertThat(run("DROP TABLE chat.members", ROOT)).isInstanceOf(Action.CatalogChange.class);
+  }
+
+  private static io.tributary.query.expr.BoundExpression boundWhere(Action action) {
+    WriteCommand command = ((Action.Write) action).command();
+    return command instanceof WriteCommand.DeleteRows d
+        ? d.boundWhere()
+        : ((WriteCommand.UpdateRows) command).boundWhere();
+  }
+
   @ParameterizedTest
   @CsvSource(
       delimiter = '|',

@@ -160,6 +160,7 @@ public final class TributaryServer implements AutoCloseable {
         LiveHub.create(log, config.live(), registry, new ProtoEventEncoder(), TimeSource.SYSTEM);
     started.push(live);
     catalog.addAccountListener(live::accountChanged);
+    catalog.addPolicyListener(live::policiesChanged);
     Outcomes listener = new Outcomes();
     Materializer materializer =
         Materializer.create(

@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -241,9 +242,13 @@ public final class Hub implements LiveHub {
   }
 
   private static String resumeAdvice(Subscription sub) {
-    return sub.resumable()
-        ? "resume with OPTIONS (from_seq = " + sub.resumeSeq() + ")"
-        : "subscribe again (a live SELECT with LIMIT starts from a new snapshot)";
+    if (sub.resumable()) {
+      return "resume with OPTIONS (from_seq = " + sub.resumeSeq() + ")";
+    }
+    return sub.query.windowed()
+        ? "subscribe again (a live SELECT with LIMIT starts from a new snapshot)"
+        : "subscribe again (a subscription under a membership row policy starts from a new"
+            + " snapshot)";
   }
 
   // ------------------------------------------------------------------ streams
@@ -307,7 +312,18 @@ public final class Hub implements LiveHub {
           action.user(),
           config.maxSubscriptionsPerUser());
     }
+    if (query.resumes() && Subscription.membershipPoliced(query)) {
+      // A replay would be matched with the membership of now, not of each change's time.
+      throw TributaryException.of(
+          ErrorCode.RESUME_POSITION_LOST,
+          "Cannot resume subscription to %s from _seq %d: a subscription under a membership row"
+              + " policy cannot resume (memberships may have changed since); subscribe again"
+              + " without from_seq to take a new snapshot",
+          query.table().qualifiedName(),
+          query.fromSeq());
+    }
     Subscription sub = newSubscription(stream, action);
+    sub.asUser = action.role() == Role.USER;
     register(sub);
     try {
       setUp(sub);
@@ -372,7 +388,17 @@ public final class Hub implements LiveHub {
     }
     put(sub, encoder.ready(highWater));
     if (!sub.goLive(highWater)) {
-      closeSlow(sub);
+      if (sub.membershipChangedInSetup()) {
+        closeWithError(
+            sub,
+            TributaryException.of(
+                ErrorCode.UNAVAILABLE,
+                "Cannot continue subscription %s: a membership its row policy reads changed while"
+                    + " its snapshot was sent; subscribe again",
+                sub.id));
+      } else {
+        closeSlow(sub);
+      }
     }
   }
 
@@ -780,6 +806,29 @@ public final class Hub implements LiveHub {
     }
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Each open subscription of role {@code user} to the table (those services opened with EXECUTE
+   * AS USER included) receives UNAVAILABLE, to subscribe again under the table's policies as they
+   * are now. Called on the catalog's reader thread.
+   */
+  @Override
+  public void policiesChanged(String qualifiedTable) {
+    for (Subscription sub : List.copyOf(subscriptions.values())) {
+      if (sub.asUser && sub.query.table().qualifiedName().equals(qualifiedTable)) {
+        closeWithError(
+            sub,
+            TributaryException.of(
+                ErrorCode.UNAVAILABLE,
+                "Cannot continue subscription %s: the row policies of %s changed; subscribe again",
+                sub.id,
+                qualifiedTable),
+            -1);
+      }
+    }
+  }
+
   /** Closes a stream's subscriptions with {@code error}, then the stream with it. */
   private void endStream(LiveStream stream, TributaryException error) {
     streams.remove(stream.id());
@@ -803,7 +852,11 @@ public final class Hub implements LiveHub {
   }
 
   private void closeWithError(Subscription sub, TributaryException error) {
-    long last = sub.resumeSeq();
+    closeWithError(sub, error, sub.resumeSeq());
+  }
+
+  /** Closes a subscription with {@code error} and {@code last} (-1: subscribe again). */
+  private void closeWithError(Subscription sub, TributaryException error, long last) {
     unregister(sub);
     Event event = new Event(sub.head(), encoder.error(error, last));
     if (sub.stream.oneShot()) {
@@ -927,8 +980,8 @@ public final class Hub implements LiveHub {
    * insert for each row of the value the user gained that it now sees, and a delete for each row of
    * the value the user lost that its filter holds and its policy no longer allows; one with a
    * window (a live SELECT with LIMIT) is closed, to subscribe again. A subscription still sending
-   * its snapshot is left alone: its buffered changes are matched with membership as it is when it
-   * goes live.
+   * its snapshot (or replaying) is noted, and closed with UNAVAILABLE when it would go live: its
+   * snapshot was read at a position that may be on either side of the change.
    */
   private void revise(
       List<Memberships.Transition> transitions, long nanos, List<LiveStream> touched) {
@@ -937,13 +990,16 @@ public final class Hub implements LiveHub {
       synchronized (index) {
         index.policedOf(t.user(), subs);
       }
+      Map<Long, List<Revision>> byTable = new LinkedHashMap<>();
       for (Subscription sub : subs) {
         if (!(sub.query.predicate() instanceof Policed policed)) {
           continue;
         }
         List<Membership> affected =
             policed.policy().memberships().stream().filter(m -> m.key().equals(t.key())).toList();
-        if (affected.isEmpty() || sub.state() != Subscription.State.LIVE) {
+        if (affected.isEmpty()
+            || sub.noteMembershipChange() // still set up: goLive closes it, to subscribe again
+            || sub.state() != Subscription.State.LIVE) {
           continue;
         }
         if (sub.query.windowed()) {
@@ -956,47 +1012,92 @@ public final class Hub implements LiveHub {
                   sub.id));
           continue;
         }
+        byTable
+            .computeIfAbsent(sub.query.table().id(), id -> new ArrayList<>())
+            .add(new Revision(sub, policed, affected));
+      }
+      for (List<Revision> revisions : byTable.values()) {
         try {
-          reviseOne(sub, policed, affected, t, nanos, touched);
+          read(revisions, t);
         } catch (TributaryException e) {
-          // The revision could not be read (the store is unavailable): this subscriber resumes.
-          closeWithError(sub, e);
+          // The revision could not be read (the store is unavailable): these subscribers resume.
+          for (Revision r : revisions) {
+            closeWithError(r.sub, e);
+          }
+          continue;
+        }
+        for (Revision r : revisions) {
+          if (r.failure != null) {
+            closeWithError(r.sub, r.failure); // its filter failed on a row of the revision
+          } else {
+            send(r, t, nanos, touched);
+          }
         }
       }
     }
   }
 
-  /** Sends one subscription the revision of one membership change; see {@link #revise}. */
-  private void reviseOne(
-      Subscription sub,
-      Policed policed,
-      List<Membership> affected,
-      Memberships.Transition t,
-      long nanos,
-      List<LiveStream> touched) {
-    TableDef table = sub.query.table();
-    List<Object[]> entering = new ArrayList<>();
-    List<Object[]> leaving = new ArrayList<>();
+  /** One subscription's part of one membership change: the rows that enter and leave its view. */
+  private static final class Revision {
+    final Subscription sub;
+    final Policed policed;
+    final List<Membership> affected;
+    final List<Object[]> entering = new ArrayList<>();
+    final List<Object[]> leaving = new ArrayList<>();
     long highWater;
+    TributaryException failure;
+
+    Revision(Subscription sub, Policed policed, List<Membership> affected) {
+      this.sub = sub;
+      this.policed = policed;
+      this.affected = affected;
+    }
+  }
+
+  /**
+   * Reads the revisions of one membership change for the subscriptions of one table, in one scan of
+   * the table shared by all of them.
+   */
+  private void read(List<Revision> revisions, Memberships.Transition t) {
+    TableDef table = revisions.get(0).sub.query.table();
     try (HotCursor cursor = hot.open(table, null)) {
       while (cursor.hasNext()) {
         Object[] row = cursor.next();
-        boolean ofValue = false;
-        for (Membership m : affected) {
-          ofValue |= t.value().equals(row[m.rowColumn()]);
-        }
-        if (!ofValue) {
-          continue;
-        }
-        boolean sees = policed.test(row);
-        if (t.added() && sees) {
-          entering.add(row);
-        } else if (!t.added() && !sees && policed.filter().test(row)) {
-          leaving.add(row);
+        for (Revision r : revisions) {
+          boolean ofValue = false;
+          for (Membership m : r.affected) {
+            ofValue |= t.value().equals(row[m.rowColumn()]);
+          }
+          if (!ofValue || r.failure != null) {
+            continue;
+          }
+          try {
+            boolean sees = r.policed.test(row);
+            if (t.added() && sees) {
+              r.entering.add(row);
+            } else if (!t.added() && !sees && r.policed.filter().test(row)) {
+              r.leaving.add(row);
+            }
+          } catch (TributaryException e) {
+            r.failure = e;
+          }
         }
       }
-      highWater = cursor.highWater();
+      long highWater = cursor.highWater();
+      for (Revision r : revisions) {
+        r.highWater = highWater;
+      }
     }
+  }
+
+  /** Sends one subscription its revision of one membership change; see {@link #revise}. */
+  private void send(Revision r, Memberships.Transition t, long nanos, List<LiveStream> touched) {
+    Subscription sub = r.sub;
+    TableDef table = sub.query.table();
+    List<Membership> affected = r.affected;
+    List<Object[]> entering = r.entering;
+    List<Object[]> leaving = r.leaving;
+    long highWater = r.highWater;
     // The view may be ahead of the dispatcher: the changes it already holds are not sent again.
     for (Membership m : affected) {
       sub.revised(m.rowColumn(), t.value(), highWater, t.added());
@@ -1021,7 +1122,18 @@ public final class Hub implements LiveHub {
               .delete(sub.query.columns(), row));
     }
     if (!sub.stream.offerRevision(sub, seq, bodies, nanos)) {
-      closeSlow(sub);
+      // Part of a revision cannot be resumed past: the subscriber takes a new snapshot.
+      metrics.dropped();
+      closeWithError(
+          sub,
+          TributaryException.of(
+              ErrorCode.SUBSCRIBER_TOO_SLOW,
+              "Cannot deliver to subscription %s: the %d events of a membership change did not fit"
+                  + " in its stream's queue (%d events); subscribe again",
+              sub.id,
+              bodies.size(),
+              config.streamQueueCapacity()),
+          -1);
     } else if (!sub.stream.flushPending) {
       sub.stream.flushPending = true;
       touched.add(sub.stream);

@@ -142,6 +142,37 @@ final class Subscription {
     this.appliedSeq = lastSeq;
   }
 
+  /**
+   * Whether role {@code user} runs it (directly or by EXECUTE AS USER): the table's row policies
+   * limit it, and a change to them closes it. Set once by the hub before it is registered.
+   */
+  boolean asUser;
+
+  /**
+   * Whether the dispatcher applied a membership change its row policy reads while it was still
+   * sending its snapshot (or replaying): its snapshot may be on either side of the change, so it
+   * does not go live. Under this subscription's lock.
+   */
+  private boolean membershipChangedInSetup;
+
+  /**
+   * Dispatcher: notes a membership change its row policy reads. Returns true when it is still being
+   * set up ({@link #goLive} then refuses it), false when it is live (or closed), and the dispatcher
+   * revises it.
+   */
+  synchronized boolean noteMembershipChange() {
+    if (state == State.SNAPSHOT) {
+      membershipChangedInSetup = true;
+      return true;
+    }
+    return false;
+  }
+
+  /** Whether {@link #goLive} refused it for a membership change during its set-up. */
+  synchronized boolean membershipChangedInSetup() {
+    return membershipChangedInSetup;
+  }
+
   /** Under this subscription's lock. */
   private void transitionTo(State next) {
     if (!state.isValidTransition(next)) {
@@ -255,9 +286,9 @@ final class Subscription {
 
   /**
    * Whether a revision covers a change: REVISED_ENTERED when it was read after the change, for a
-   * value the user gained (its rows were sent as they are after the change); REVISED_LEFT when the
-   * change's old row held a value the user lost (the revision missed it if the change deleted or
-   * moved the row); NOT_REVISED otherwise.
+   * value the user gained, and the change's new row holds that value (the row was sent as it is
+   * after the change); REVISED_LEFT when the change's old row held a value the user lost (the
+   * revision missed it if the change deleted or moved the row); NOT_REVISED otherwise.
    */
   private int inRevision(AppliedChange change) {
     int covered = NOT_REVISED;
@@ -274,7 +305,10 @@ final class Subscription {
       boolean newOf = change.newRow() != null && value.equals(change.newRow()[column]);
       if (r[2] == 0 && oldOf && !newOf) {
         covered = REVISED_LEFT;
-      } else if ((oldOf || newOf) && covered == NOT_REVISED) {
+      } else if (newOf && covered == NOT_REVISED) {
+        // A change that leaves the value (a delete) is not in the revision, which read the row
+        // after it: it goes out as usual (a delete the client may never have held, or of a row it
+        // held through another policy).
         covered = r[2] == 1 ? REVISED_ENTERED : NOT_REVISED;
       }
     }
@@ -357,7 +391,7 @@ final class Subscription {
     }
     lastSeq = Math.max(lastSeq, highWater);
     appliedSeq = Math.max(appliedSeq, highWater);
-    if (bufferOverflowed) {
+    if (bufferOverflowed || membershipChangedInSetup) {
       return false;
     }
     for (Pending p : buffer) {
@@ -383,14 +417,22 @@ final class Subscription {
     return true;
   }
 
-  /** Whether a subscriber may resume it with {@code from_seq} (not a live SELECT with LIMIT). */
+  /**
+   * Whether a subscriber may resume it with {@code from_seq}: not a live SELECT with LIMIT, nor one
+   * under a membership row policy (a replay would be matched with today's membership).
+   */
   boolean resumable() {
-    return window == null;
+    return window == null && !membershipPoliced(query);
+  }
+
+  /** Whether a row policy with a membership term limits a live query. */
+  static boolean membershipPoliced(LiveQuery query) {
+    return query.policy() != null && !query.policy().memberships().isEmpty();
   }
 
   /** The {@code _seq} to resume from, or -1 when the subscriber must subscribe again. */
   synchronized long resumeSeq() {
-    return window == null ? (long) LAST_SEQ.getAcquire(this) : -1;
+    return resumable() ? (long) LAST_SEQ.getAcquire(this) : -1;
   }
 
   synchronized long lastSeq() {

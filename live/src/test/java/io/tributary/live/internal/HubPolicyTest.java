@@ -4,8 +4,13 @@ import static io.tributary.live.internal.PolicyWorld.MEMBERS;
 import static io.tributary.live.internal.PolicyWorld.MEMBERSHIP;
 import static io.tributary.live.internal.PolicyWorld.MESSAGES;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.tributary.live.LiveConfig;
+import io.tributary.query.ErrorCode;
+import io.tributary.query.TributaryException;
+import io.tributary.query.catalog.Role;
 import io.tributary.query.live.LiveQuery;
 import io.tributary.query.policy.RowPolicy;
 import java.time.Duration;
@@ -113,6 +118,111 @@ class HubPolicyTest {
     await()
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(() -> assertThat(PolicyWorld.held(ann)).containsExactly(100L, 102L, 103L));
+  }
+
+  @Test
+  void shouldCloseTheUserSubscriptionsOfATableWhosePoliciesChanged() {
+    world.policy("members_read", MEMBERSHIP);
+    world.addMember(1, 1, "ann");
+    world.message(100, 1, "ann");
+    RecordingSink ann = world.subscribe("ann", row -> true);
+    RecordingSink agent = world.subscribe("agent", row -> true, Role.SERVICE, -1);
+
+    world.hub.policiesChanged("app.members"); // another table: nothing happens
+    world.hub.policiesChanged("app.messages");
+    world.message(101, 1, "ann");
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              assertThat(bodies(ann)).last().isEqualTo("error UNAVAILABLE -1");
+              assertThat(bodies(agent)).contains("insert 101");
+            });
+    assertThat(bodies(ann)).doesNotContain("insert 101");
+    assertThat(bodies(agent)).noneMatch(b -> b.startsWith("error"));
+  }
+
+  /**
+   * The snapshot is filtered with the membership the dispatcher holds while it is read; a
+   * membership change the dispatcher applies before the subscription goes live could have been on
+   * either side of it: the subscription is closed, to subscribe again, rather than miss the rows.
+   */
+  @Test
+  void shouldCloseASubscriptionWhoseMembershipChangedDuringItsSnapshot() {
+    world.policy("members_read", MEMBERSHIP);
+    world.addMember(1, 2, "ben");
+    world.message(100, 1, "cy");
+    RecordingSink ben = world.subscribe("ben", row -> true);
+    world.onCursorClosed =
+        () -> {
+          // ann's snapshot has been read without conversation 1; she joins it now ...
+          world.addMember(2, 1, "ann");
+          world.message(101, 2, "ben");
+          // ... and the dispatcher has applied the membership change once ben has 101.
+          await().atMost(Duration.ofSeconds(10)).until(() -> PolicyWorld.held(ben).contains(101L));
+        };
+    RecordingSink ann = world.subscribe("ann", row -> true);
+    world.message(102, 1, "cy");
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(bodies(ann)).contains("error UNAVAILABLE -1"));
+    assertThat(bodies(ann)).doesNotContain("insert 102");
+  }
+
+  @Test
+  void shouldRefuseToResumeASubscriptionUnderAMembershipPolicy() {
+    world.policy("members_read", MEMBERSHIP);
+    world.addMember(1, 1, "ann");
+    world.message(100, 1, "ann");
+
+    assertThatThrownBy(() -> world.subscribe("ann", row -> true, Role.USER, 1))
+        .isInstanceOf(TributaryException.class)
+        .hasMessageContaining("subscribe again without from_seq")
+        .extracting(e -> ((TributaryException) e).code())
+        .isEqualTo(ErrorCode.RESUME_POSITION_LOST);
+  }
+
+  @Test
+  void shouldCloseWithoutAResumePositionWhenARevisionDoesNotFitTheQueue() {
+    try (PolicyWorld small = new PolicyWorld(LiveConfig.defaults().withStreamQueueCapacity(4))) {
+      small.policy("members_read", MEMBERSHIP);
+      for (long id = 100; id < 110; id++) {
+        small.message(id, 1, "cy");
+      }
+      RecordingSink ann = small.subscribe("ann", row -> true);
+      small.addMember(1, 1, "ann"); // ten inserts, for a queue of four
+
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> assertThat(bodies(ann)).last().isEqualTo("error SUBSCRIBER_TOO_SLOW -1"));
+      assertThat(PolicyWorld.held(ann)).isEmpty();
+    }
+  }
+
+  @Test
+  void shouldReadOneMembershipChangeForAllTheUsersSubscriptionsInOneScan() {
+    world.policy("members_read", MEMBERSHIP);
+    world.message(100, 1, "cy");
+    world.message(101, 2, "cy");
+    RecordingSink all = world.subscribe("ann", row -> true);
+    RecordingSink first = world.subscribe("ann", row -> (Long) row[0] == 100L);
+    RecordingSink other = world.subscribe("ann", row -> (Long) row[0] == 101L);
+    int before = world.opened.get();
+
+    world.addMember(1, 1, "ann");
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              assertThat(PolicyWorld.held(all)).containsExactly(100L);
+              assertThat(PolicyWorld.held(first)).containsExactly(100L);
+            });
+    assertThat(world.opened.get() - before).isEqualTo(1);
+    assertThat(PolicyWorld.held(other)).isEmpty();
   }
 
   @Test

@@ -75,17 +75,18 @@ final class PolicyWorld implements HotTier, AutoCloseable {
   private final Map<Long, Long> highWater = new HashMap<>();
   private long seq;
 
+  /** Runs once, when the next cursor opened is closed (a snapshot's end), then is cleared. */
+  volatile Runnable onCursorClosed;
+
   PolicyWorld() {
+    this(LiveConfig.defaults());
+  }
+
+  PolicyWorld(LiveConfig config) {
     catalog.apply(CatalogRecord.namespace(new NamespaceDef("app", 0)));
     catalog.apply(CatalogRecord.table(MESSAGES));
     catalog.apply(CatalogRecord.table(MEMBERS));
-    hub =
-        new Hub(
-            null,
-            LiveConfig.defaults(),
-            new SimpleMeterRegistry(),
-            new RowEncoder(),
-            TimeSource.SYSTEM);
+    hub = new Hub(null, config, new SimpleMeterRegistry(), new RowEncoder(), TimeSource.SYSTEM);
     hub.start(this);
   }
 
@@ -147,6 +148,14 @@ final class PolicyWorld implements HotTier, AutoCloseable {
 
   /** Opens a stream for {@code user} and subscribes to app.messages under their policy. */
   RecordingSink subscribe(String user, RowPredicate filter) {
+    return subscribe(user, filter, Role.USER, -1);
+  }
+
+  /**
+   * Opens a stream for {@code user} and subscribes to app.messages as {@code role} (under the
+   * user's policy for role user), from {@code fromSeq} (-1: a snapshot).
+   */
+  RecordingSink subscribe(String user, RowPredicate filter, Role role, long fromSeq) {
     StreamOwner owner = new StreamOwner(user, user, 0);
     RecordingSink sink = new RecordingSink();
     String stream = hub.openStream(owner, sink);
@@ -154,10 +163,10 @@ final class PolicyWorld implements HotTier, AutoCloseable {
         owner,
         stream,
         new Action.Subscribe(
-            new LiveQuery(MESSAGES, null, null, filter, List.of(), -1, -1, 500)
-                .withPolicy(policyOf(user)),
+            new LiveQuery(MESSAGES, null, null, filter, List.of(), -1, fromSeq, 500)
+                .withPolicy(role == Role.USER ? policyOf(user) : null),
             user,
-            Role.USER,
+            role,
             user));
     return sink;
   }
@@ -194,8 +203,13 @@ final class PolicyWorld implements HotTier, AutoCloseable {
     return rows(table);
   }
 
+  /** How many cursors were opened (snapshots and revisions). */
+  final java.util.concurrent.atomic.AtomicInteger opened =
+      new java.util.concurrent.atomic.AtomicInteger();
+
   @Override
   public synchronized HotCursor open(TableDef table, String owner) {
+    opened.incrementAndGet();
     Iterator<Object[]> it = rows(table).iterator();
     long h = highWater.getOrDefault(table.id(), -1L);
     return new HotCursor() {
@@ -215,7 +229,13 @@ final class PolicyWorld implements HotTier, AutoCloseable {
       }
 
       @Override
-      public void close() {}
+      public void close() {
+        Runnable hook = onCursorClosed;
+        onCursorClosed = null;
+        if (hook != null) {
+          hook.run();
+        }
+      }
     };
   }
 

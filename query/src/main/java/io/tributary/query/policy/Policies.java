@@ -105,6 +105,33 @@ public final class Policies {
     return compiled;
   }
 
+  /**
+   * The ids of the tables whose rows a policy's membership terms read (its USING and WITH CHECK),
+   * as the catalog resolves them now; a predicate that no longer compiles reads none.
+   */
+  public static Set<Long> membersTables(Catalog catalog, PolicyDef policy) {
+    Set<Long> out = new HashSet<>();
+    TableDef table = catalog.table(policy.tableId()).orElse(null);
+    if (table == null) {
+      return out;
+    }
+    for (String predicate : new String[] {policy.using(), policy.check()}) {
+      if (predicate == null) {
+        continue;
+      }
+      try {
+        Membership m =
+            parts(catalog, table, predicate, "read policy " + policy.name()).membership();
+        if (m != null) {
+          out.add(m.members().id());
+        }
+      } catch (TributaryException e) {
+        // Not a well-formed predicate any more: it depends on nothing it could resolve.
+      }
+    }
+    return out;
+  }
+
   /** {@code {RowPredicate, sql}} of the residual terms with CURRENT_USER() as {@code user}. */
   private static Object[] compileResidual(
       TableDef table, List<SqlNode> terms, String user, String action) {

@@ -41,6 +41,18 @@ public final class CatalogStore implements AutoCloseable {
     void accountChanged(UserDef before, UserDef after);
   }
 
+  /**
+   * Told of each row policy this node creates or drops (a policy record applied, whichever node
+   * accepted it), after it is applied. Called on the catalog's reader thread; must not block.
+   */
+  @FunctionalInterface
+  public interface PolicyListener {
+    /**
+     * @param qualifiedTable the {@code namespace.name} of the table whose policies changed
+     */
+    void policiesChanged(String qualifiedTable);
+  }
+
   private static final Logger LOG = LoggerFactory.getLogger(CatalogStore.class);
   private static final Duration APPLY_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration END_OFFSET_TIMEOUT = Duration.ofSeconds(60);
@@ -50,6 +62,7 @@ public final class CatalogStore implements AutoCloseable {
   private final LogReader logReader;
   private final Thread reader;
   private final List<AccountListener> accountListeners = new CopyOnWriteArrayList<>();
+  private final List<PolicyListener> policyListeners = new CopyOnWriteArrayList<>();
   private final Object progress = new Object();
   private long nextOffset;
   private volatile RuntimeException failure;
@@ -81,6 +94,10 @@ public final class CatalogStore implements AutoCloseable {
   /** Adds a listener of the account changes applied from now on. */
   public void addAccountListener(AccountListener listener) {
     accountListeners.add(listener);
+  }
+
+  public void addPolicyListener(PolicyListener listener) {
+    policyListeners.add(listener);
   }
 
   /**
@@ -181,6 +198,19 @@ public final class CatalogStore implements AutoCloseable {
   }
 
   private void apply(CatalogRecord record) {
+    if (record.kind() == CatalogRecord.Kind.POLICY) {
+      state.apply(record);
+      // The key is ns.table/name.
+      String table = record.name().substring(0, record.name().indexOf('/'));
+      for (PolicyListener listener : policyListeners) {
+        try {
+          listener.policiesChanged(table);
+        } catch (RuntimeException e) {
+          LOG.error("A policy listener failed", e);
+        }
+      }
+      return;
+    }
     if (record.kind() != CatalogRecord.Kind.USER || accountListeners.isEmpty()) {
       state.apply(record);
       return;

@@ -129,4 +129,65 @@ class GroupChatPolicyEndToEndTest {
               x -> assertThat(((TributaryException) x).code()).isEqualTo("PERMISSION_DENIED"));
     }
   }
+
+  /**
+   * CREATE POLICY closes the open live queries of role user on the table (an EXECUTE AS USER one
+   * too), to be opened again under the new policy; a service's own live query goes on.
+   */
+  @Test
+  void shouldCloseTheUsersLiveQueriesWhenAPolicyIsCreated() {
+    try (TributaryClient root = login("root", SharedServer.ROOT_PASSWORD);
+        TributaryClient ann = login("gc_ann", "ann-password");
+        TributaryClient bot = login("gc_bot", "bot-password")) {
+      root.update(
+          "CREATE SHARED TABLE gchat.board (id BIGINT PRIMARY KEY, owner TEXT, content TEXT) WITH"
+              + " (ACCESS_LEVEL = 'public');"
+              + "INSERT INTO gchat.board VALUES (1, 'gc_ann', 'mine'), (2, 'gc_ben', 'his')");
+      String sql = "SELECT id, content FROM gchat.board";
+      AtomicReference<List<Row>> annRows = new AtomicReference<>();
+      AtomicReference<List<Row>> botAsAnn = new AtomicReference<>();
+      AtomicReference<List<Row>> botRows = new AtomicReference<>();
+      try (LiveQuery a = live(ann, sql, annRows);
+          LiveQuery s = live(bot, "EXECUTE AS USER 'gc_ann' (" + sql + ")", botAsAnn);
+          LiveQuery b = live(bot, sql, botRows)) {
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .untilAsserted(
+                () -> {
+                  assertThat(contents(annRows)).containsExactlyInAnyOrder("mine", "his");
+                  assertThat(contents(botAsAnn)).containsExactlyInAnyOrder("mine", "his");
+                  assertThat(contents(botRows)).containsExactlyInAnyOrder("mine", "his");
+                });
+
+        root.update(
+            "CREATE POLICY own_read ON gchat.board FOR SELECT USING (owner = CURRENT_USER())");
+        root.update("INSERT INTO gchat.board VALUES (3, 'gc_ben', 'also his')");
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .untilAsserted(
+                () -> {
+                  assertThat(a.failure())
+                      .get()
+                      .extracting(TributaryException::code)
+                      .isEqualTo("UNAVAILABLE");
+                  assertThat(s.failure())
+                      .get()
+                      .extracting(TributaryException::code)
+                      .isEqualTo("UNAVAILABLE");
+                  assertThat(contents(botRows))
+                      .containsExactlyInAnyOrder("mine", "his", "also his");
+                });
+        assertThat(b.failure()).isEmpty();
+        assertThat(contents(annRows)).doesNotContain("also his");
+        try (LiveQuery again = live(ann, sql, annRows)) {
+          await()
+              .atMost(Duration.ofSeconds(20))
+              .untilAsserted(() -> assertThat(contents(annRows)).containsExactly("mine"));
+        }
+      }
+      // A user's DELETE never runs its WHERE on rows the policies hide (no DELETE policy: none).
+      assertThat(ann.update("DELETE FROM gchat.board WHERE CAST(content AS INT) = 1")).isZero();
+      assertThat(root.query("SELECT id FROM gchat.board").rows()).hasSize(3);
+    }
+  }
 }
