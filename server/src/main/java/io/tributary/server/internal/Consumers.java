@@ -208,7 +208,7 @@ public final class Consumers {
         if (table.id() != c.filterTable().id() || t.row() == null) {
           return null;
         }
-        if (!c.filter().test(ConsumedRecords.filterRow(table, t.row(), t.seq()))) {
+        if (!matches(c, ConsumedRecords.filterRow(table, t.row(), t.seq()))) {
           return null;
         }
       }
@@ -222,12 +222,24 @@ public final class Consumers {
     }
     if (c.filter() != null) {
       byte[] bytes = change.kind() == RowChange.Kind.DELETE ? change.oldRow() : change.newRow();
-      if (!c.filter().test(ConsumedRecords.filterRow(table, bytes, change.seq()))) {
+      if (!matches(c, ConsumedRecords.filterRow(table, bytes, change.seq()))) {
         return null;
       }
     }
     return ConsumedRecords.row(
         partition, r.offset(), ownerName(change.owner()), table, change, r.timestampMillis());
+  }
+
+  /**
+   * Whether the CONSUME's WHERE matches a record's row; one it fails to evaluate on (division by
+   * zero, say) is no match, so one bad record never blocks a group.
+   */
+  private static boolean matches(Action.Consume c, Object[] row) {
+    try {
+      return c.filter().test(row);
+    } catch (RuntimeException e) {
+      return false;
+    }
   }
 
   private static boolean visible(Action.Consume c, String owner) {
@@ -281,6 +293,11 @@ public final class Consumers {
       }
 
       @Override
+      public void runPendingCommits() {
+        member.runPendingCommits();
+      }
+
+      @Override
       public void wakeup() {
         member.wakeup();
       }
@@ -315,6 +332,14 @@ public final class Consumers {
     Map<Integer, Long> ends = endOffsets(a.source(), action);
     List<Integer> partitions = partitions(a.partition(), ends, action);
     Map<Integer, Long> committed = committed(group, topic, a.group(), action);
+    if (a.partition() < 0 && ends.size() > 1) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot %s: it has %d partitions and an offset belongs to one of them; name it with"
+              + " PARTITION p",
+          action,
+          ends.size());
+    }
     Map<Integer, Long> commit = new HashMap<>();
     for (int p : partitions) {
       long end = ends.get(p);
