@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -190,6 +191,57 @@ class ConsumerGroupsEndToEndTest {
           .until(() -> lag("poison").stream().allMatch(l -> l == 0));
       assertThat(consumer.failure()).isEmpty();
     }
+  }
+
+  /**
+   * A backlog far larger than the HTTP/2 window, acked batch by batch by the SDK before it reads
+   * on: the stream waits for the client to take more while the acks arrive, and must commit them
+   * then (not at its next poll), or every ack times out and the records come again.
+   */
+  @Test
+  void shouldAckABacklogLargerThanTheTransportWindowWithoutRedelivery() {
+    int records = 10_000;
+    String body = "x".repeat(500);
+    root.update(
+        "CREATE TABLE cg.bulk (id BIGINT PRIMARY KEY, body TEXT) WITH (TYPE = 'SHARED');"
+            + "CREATE TOPIC cg.backlog PARTITIONS 2;"
+            + "ALTER TOPIC cg.backlog ADD SOURCE cg.bulk ON INSERT");
+    for (int from = 0; from < records; from += 250) {
+      StringBuilder insert = new StringBuilder("INSERT INTO cg.bulk VALUES ");
+      for (int i = from; i < from + 250; i++) {
+        insert.append(i == from ? "" : ", ").append('(').append(i).append(", '").append(body);
+        insert.append("')");
+      }
+      root.update(insert.toString());
+    }
+    List<String> seen = new CopyOnWriteArrayList<>();
+    try (TopicConsumer.Running consumer =
+        agent
+            .consumer("cg.backlog")
+            .group("g")
+            .run(
+                r -> {
+                  seen.add(key(r));
+                  LockSupport.parkNanos(50_000); // a handler's work
+                })) {
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .until(
+              () ->
+                  seen.size() >= records
+                      && lag("backlog", "g").size() == 2
+                      && lag("backlog", "g").stream().allMatch(l -> l == 0));
+      assertThat(consumer.failure()).isEmpty();
+      assertThat(seen).hasSize(records).doesNotHaveDuplicates();
+    }
+  }
+
+  private static List<Long> lag(String topic, String group) {
+    return agent.query("SELECT * FROM system.consumer_offsets").rows().stream()
+        .filter(r -> r.getString("topic").equals("cg." + topic))
+        .filter(r -> r.getString("group").equals(group))
+        .map(r -> r.getLong("lag"))
+        .toList();
   }
 
   private static List<Long> lag(String topic) {
