@@ -21,6 +21,7 @@ import io.tributary.query.command.TopicRecord;
 import io.tributary.query.exec.ConsumedRecords;
 import io.tributary.query.exec.QueryResult;
 import io.tributary.server.ConsumeRunner;
+import io.tributary.server.Principal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -255,10 +256,141 @@ public final class Consumers {
 
   // ------------------------------------------------------------------ members of streams
 
-  /** Joins the group of a CONSUME with a GROUP as a long-lived member (a consume stream). */
-  public ConsumeRunner.Session open(Action.Consume c) {
+  /** Consume streams one account may have open at once, by default. */
+  public static final int DEFAULT_STREAMS_PER_ACCOUNT = 64;
+
+  /** Consume streams this server runs at once, by default. */
+  public static final int DEFAULT_STREAMS = 1_024;
+
+  /**
+   * An open consume stream: who opened it (with the credential version of their token) and as whom
+   * it reads, so an account change can end it.
+   */
+  private static final class OpenStream {
+    final String callerId;
+    final long credentialVersion;
+    final String actorId;
+    volatile GroupConsumer member;
+    volatile TributaryException revoked;
+
+    OpenStream(Principal caller, UserDef actor) {
+      this.callerId = caller.userId();
+      this.credentialVersion = caller.credentialVersion();
+      this.actorId = actor.id();
+    }
+
+    void revoke(TributaryException error) {
+      if (revoked == null) {
+        revoked = error;
+      }
+      GroupConsumer m = member;
+      if (m != null) {
+        m.wakeup();
+      }
+    }
+
+    void check() {
+      TributaryException e = revoked;
+      if (e != null) {
+        throw e;
+      }
+    }
+  }
+
+  private final Set<OpenStream> streams = ConcurrentHashMap.newKeySet();
+  private volatile int maxStreamsPerAccount = DEFAULT_STREAMS_PER_ACCOUNT;
+  private volatile int maxStreams = DEFAULT_STREAMS;
+
+  /** Sets how many consume streams one account, and the server, may have open at once. */
+  public void limitStreams(int perAccount, int total) {
+    if (perAccount < 1 || total < 1) {
+      throw new IllegalArgumentException("stream limits must be positive");
+    }
+    this.maxStreamsPerAccount = perAccount;
+    this.maxStreams = total;
+  }
+
+  /**
+   * Ends the consume streams an account change revokes (DESIGN.md section 6, like live streams):
+   * dropping the account ends those it opened or that read as it ({@code UNAUTHENTICATED}); a
+   * password change ends those opened with a token issued before it ({@code UNAUTHENTICATED}); a
+   * role change ends those it opened or that read as it ({@code PERMISSION_DENIED}: what they may
+   * read was decided with the old role).
+   */
+  public void accountChanged(UserDef before, UserDef after) {
+    if (before == null) {
+      return;
+    }
+    boolean dropped = after == null || !after.id().equals(before.id());
+    for (OpenStream s : streams) {
+      boolean concerned = s.callerId.equals(before.id()) || s.actorId.equals(before.id());
+      if (!concerned) {
+        continue;
+      }
+      if (dropped) {
+        s.revoke(
+            TributaryException.of(
+                ErrorCode.UNAUTHENTICATED,
+                "Cannot continue consuming: user %s was dropped",
+                before.name()));
+      } else if (s.callerId.equals(before.id())
+          && after.credentialVersion() > s.credentialVersion) {
+        s.revoke(
+            TributaryException.of(
+                ErrorCode.UNAUTHENTICATED,
+                "Cannot continue consuming: the password of user %s changed; log in again",
+                before.name()));
+      } else if (after.role() != before.role()) {
+        s.revoke(
+            TributaryException.of(
+                ErrorCode.PERMISSION_DENIED,
+                "Cannot continue consuming: the role of user %s changed; consume again",
+                before.name()));
+      }
+    }
+  }
+
+  private OpenStream admit(Principal caller, UserDef actor, String action) {
+    OpenStream stream = new OpenStream(caller, actor);
+    synchronized (streams) {
+      if (streams.size() >= maxStreams) {
+        throw TributaryException.of(
+            ErrorCode.LIMIT_EXCEEDED,
+            "Cannot %s: the server already runs %d consume streams",
+            action,
+            maxStreams);
+      }
+      long mine = streams.stream().filter(s -> s.callerId.equals(caller.userId())).count();
+      if (mine >= maxStreamsPerAccount) {
+        throw TributaryException.of(
+            ErrorCode.LIMIT_EXCEEDED,
+            "Cannot %s: user %s already has %d consume streams open",
+            action,
+            caller.user(),
+            maxStreamsPerAccount);
+      }
+      streams.add(stream);
+    }
+    return stream;
+  }
+
+  /**
+   * Joins the group of a CONSUME with a GROUP as a long-lived member (a consume stream) opened by
+   * {@code caller}; at most {@link #limitStreams} streams at once.
+   */
+  public ConsumeRunner.Session open(Action.Consume c, Principal caller) {
     String action = "consume " + c.source().name();
     endOffsets(c.source(), action);
+    OpenStream stream = admit(caller, c.actor(), action);
+    try {
+      return open(c, action, stream);
+    } catch (RuntimeException e) {
+      streams.remove(stream);
+      throw e;
+    }
+  }
+
+  private ConsumeRunner.Session open(Action.Consume c, String action, OpenStream stream) {
     String group = kafkaGroup(c.source(), c.scope(), c.group());
     GroupConsumer.Start start =
         c.from() == null || c.from().equals("EARLIEST")
@@ -272,6 +404,10 @@ public final class Consumers {
       throw unavailable(action, e);
     }
     register(member);
+    stream.member = member;
+    if (stream.revoked != null) {
+      member.wakeup();
+    }
     return new ConsumeRunner.Session() {
       @Override
       public String name() {
@@ -285,15 +421,18 @@ public final class Consumers {
 
       @Override
       public List<Object[]> poll(Duration timeout) {
+        stream.check();
         List<Object[]> rows = new ArrayList<>();
         for (LogRecord r : member.poll(timeout)) {
           addRow(c, r, rows);
         }
+        stream.check(); // records not sent stay the group's
         return rows;
       }
 
       @Override
       public void runPendingCommits() {
+        stream.check();
         member.runPendingCommits();
       }
 
@@ -304,6 +443,7 @@ public final class Consumers {
 
       @Override
       public void close() {
+        streams.remove(stream);
         unregister(member);
         member.close();
       }
