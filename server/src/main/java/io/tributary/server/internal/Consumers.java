@@ -88,6 +88,7 @@ public final class Consumers {
     int limit = c.limit() < 0 ? DEFAULT_LIMIT : (int) Math.min(c.limit(), MAX_LIMIT);
     String topic = kafkaTopic(c.source());
     Map<Integer, Long> ends = endOffsets(c.source(), "consume " + c.source().name());
+    checkFrom(c, ends, "consume " + c.source().name());
     List<Object[]> rows = new ArrayList<>();
     if (c.group() == null) {
       readWithoutGroup(c, topic, ends, limit, rows);
@@ -120,6 +121,28 @@ public final class Consumers {
       }
       if (rows.size() >= limit) {
         return;
+      }
+    }
+  }
+
+  /**
+   * Refuses {@code FROM n} beyond the end of a partition, as RESET does: Kafka would move such a
+   * position back to the start of the partition.
+   */
+  private static void checkFrom(Action.Consume c, Map<Integer, Long> ends, String action) {
+    if (c.from() == null || c.from().equals("EARLIEST") || c.from().equals("LATEST")) {
+      return;
+    }
+    long from = Long.parseLong(c.from());
+    for (Map.Entry<Integer, Long> e : new TreeMap<>(ends).entrySet()) {
+      if (from > e.getValue()) {
+        throw TributaryException.of(
+            ErrorCode.OFFSET_OUT_OF_RANGE,
+            "Cannot %s: offset %d is beyond the end of partition %d (its next offset is %d)",
+            action,
+            from,
+            e.getKey(),
+            e.getValue());
       }
     }
   }
@@ -240,6 +263,19 @@ public final class Consumers {
       return c.filter().test(row);
     } catch (RuntimeException e) {
       return false;
+    }
+  }
+
+  /** Ends a stream whose topic was dropped (or dropped and created again: another topic). */
+  private void checkTopicExists(Action.Consume c, String action) {
+    TopicDef topic = c.source().topic();
+    if (topic == null) {
+      return;
+    }
+    TopicDef now = catalog.topic(topic.namespace(), topic.name()).orElse(null);
+    if (now == null || now.id() != topic.id()) {
+      throw TributaryException.of(
+          ErrorCode.TOPIC_NOT_FOUND, "Cannot %s: the topic was dropped", action);
     }
   }
 
@@ -380,7 +416,7 @@ public final class Consumers {
    */
   public ConsumeRunner.Session open(Action.Consume c, Principal caller) {
     String action = "consume " + c.source().name();
-    endOffsets(c.source(), action);
+    checkFrom(c, endOffsets(c.source(), action), action);
     OpenStream stream = admit(caller, c.actor(), action);
     try {
       return open(c, action, stream);
@@ -422,6 +458,7 @@ public final class Consumers {
       @Override
       public List<Object[]> poll(Duration timeout) {
         stream.check();
+        checkTopicExists(c, action);
         List<Object[]> rows = new ArrayList<>();
         for (LogRecord r : member.poll(timeout)) {
           addRow(c, r, rows);

@@ -277,6 +277,27 @@ class ConsumerGroupsEndToEndTest {
   }
 
   @Test
+  void shouldEndAStreamWhoseTopicIsDropped() throws Exception {
+    root.update(
+        "CREATE TABLE cg.doomed_src (id BIGINT PRIMARY KEY) WITH (TYPE = 'SHARED');"
+            + "CREATE TOPIC cg.doomed PARTITIONS 1;"
+            + "ALTER TOPIC cg.doomed ADD SOURCE cg.doomed_src ON INSERT;"
+            + "INSERT INTO cg.doomed_src VALUES (1)");
+    CountDownLatch received = new CountDownLatch(1);
+    try (TopicConsumer.Running consumer =
+        agent.consumer("cg.doomed").group("g").run(r -> received.countDown())) {
+      assertThat(received.await(60, TimeUnit.SECONDS)).isTrue();
+      root.update("DROP TOPIC cg.doomed");
+      await().atMost(Duration.ofSeconds(30)).until(() -> consumer.failure().isPresent());
+      assertThat(consumer.failure().get())
+          .isInstanceOfSatisfying(
+              TributaryException.class,
+              e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.TOPIC_NOT_FOUND))
+          .hasMessageContaining("Cannot consume cg.doomed: the topic was dropped");
+    }
+  }
+
+  @Test
   void shouldRefuseStreamsPastThePerAccountAndServerLimits() throws Exception {
     root.update("CREATE USER 'cg_many' WITH PASSWORD 'many-password' ROLE service");
     SharedServer.get().limitConsumeStreams(2, 3);

@@ -264,6 +264,23 @@ class TopicsEndToEndTest {
   }
 
   @Test
+  void shouldRefuseToConsumeFromAnOffsetBeyondAPartitionsEnd() {
+    awaitRecords(agent, "CONSUME FROM tp.inbox GROUP 'far-probe'", 3);
+    for (String sql :
+        List.of(
+            "CONSUME FROM tp.inbox FROM 1000000",
+            "CONSUME FROM tp.inbox GROUP 'far' FROM 1000000")) {
+      assertFails(
+          agent,
+          sql,
+          ErrorCode.OFFSET_OUT_OF_RANGE,
+          "Cannot consume tp.inbox: offset 1000000 is beyond the end of partition 0");
+    }
+    // the refused group never started: it reads from EARLIEST when it does
+    assertThat(consume(agent, "CONSUME FROM tp.inbox GROUP 'far'")).hasSize(3);
+  }
+
+  @Test
   void shouldLetAServiceAckAGroupItConsumedAsAUser() {
     List<Row> first =
         awaitRecords(agent, "EXECUTE AS USER 'tp_alice' (CONSUME FROM tp.inbox GROUP 'mine')", 2);
