@@ -59,6 +59,13 @@ public interface GroupConsumer extends AutoCloseable {
    */
   CompletableFuture<Void> commit(Map<Integer, Long> offsets);
 
+  /**
+   * Carries out the pending commits now, without reading records. Polling thread only: for a member
+   * that cannot poll for a while (its client is not ready for more), so acks of what it already
+   * delivered still complete.
+   */
+  void runPendingCommits();
+
   /** Ends a wait in {@link #poll} early. Thread-safe. */
   void wakeup();
 

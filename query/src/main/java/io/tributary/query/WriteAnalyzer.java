@@ -222,7 +222,7 @@ final class WriteAnalyzer extends FamilyAnalyzer {
 
         @Override
         public Boolean visit(Statement.Ack s) {
-          return false;
+          return true;
         }
 
         @Override

@@ -35,6 +35,13 @@ public interface ConsumeRunner {
      */
     List<Object[]> poll(Duration timeout);
 
+    /**
+     * Carries out the acks waiting for this member without reading records: the polling thread
+     * calls it while the client cannot take more, so the acks of what it already received do not
+     * wait for the next poll.
+     */
+    void runPendingCommits();
+
     /** Ends a {@link #poll} early. */
     void wakeup();
 

@@ -184,6 +184,7 @@ public final class TributaryServer implements AutoCloseable {
     engine =
         new Engine(
             log, catalog, materializer, listener, env, Duration.ofSeconds(30), live, sources);
+    catalog.addAccountListener(engine.consumers()::accountChanged);
     sources.start();
     TokenService tokens = new TokenService(config.dataDir(), config.tokenTtl(), Clock.systemUTC());
     api =
@@ -211,6 +212,14 @@ public final class TributaryServer implements AutoCloseable {
         api.port(),
         (System.nanoTime() - begin) / 1_000_000,
         config.dataDir().toAbsolutePath().normalize());
+  }
+
+  /**
+   * Sets how many consume streams one account, and the whole server, may have open at once
+   * (defaults: 64 and 1,024); a stream opened past them fails with {@code LIMIT_EXCEEDED}.
+   */
+  public void limitConsumeStreams(int perAccount, int total) {
+    engine.consumers().limitStreams(perAccount, total);
   }
 
   /** The port the API listens on. */

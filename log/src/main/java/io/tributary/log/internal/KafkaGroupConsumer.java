@@ -157,6 +157,11 @@ final class KafkaGroupConsumer implements GroupConsumer {
     return out;
   }
 
+  @Override
+  public void runPendingCommits() {
+    runCommits();
+  }
+
   private void runCommits() {
     PendingCommit c;
     while ((c = commits.poll()) != null) {

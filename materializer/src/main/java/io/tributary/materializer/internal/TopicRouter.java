@@ -34,7 +34,11 @@ final class TopicRouter {
   private record FilterKey(long topicId, long tableId, String where) {}
 
   private final Catalog catalog;
+  private static final long WARN_INTERVAL_NANOS = 10_000_000_000L;
+
   private final Map<FilterKey, RowPredicate> filters = new HashMap<>();
+  private long filterErrors;
+  private long lastWarnNanos;
 
   TopicRouter(Catalog catalog) {
     this.catalog = catalog;
@@ -64,7 +68,7 @@ final class TopicRouter {
           row[table.columns().size()] = change.seq();
         }
         RowPredicate filter = filter(topic, source, table);
-        if (filter == null || !filter.test(row)) {
+        if (filter == null || !matches(filter, row, topic, table)) {
           continue;
         }
       }
@@ -75,6 +79,37 @@ final class TopicRouter {
               record(change, table, source.payload()).encode()));
     }
     return out;
+  }
+
+  /** How many rows were not routed to a topic because its WHERE failed to evaluate on them. */
+  long filterErrors() {
+    return filterErrors;
+  }
+
+  /**
+   * Whether {@code filter} matches {@code row}; a WHERE that fails to evaluate on this row
+   * (division by zero, say) is no match: the row is not routed to that topic and everything else
+   * goes on. The warning names the topic, the table and the exception class, never row values, at
+   * most once per {@link #WARN_INTERVAL_NANOS} per router.
+   */
+  private boolean matches(RowPredicate filter, Object[] row, TopicDef topic, TableDef table) {
+    try {
+      return filter.test(row);
+    } catch (RuntimeException e) {
+      filterErrors++;
+      long now = System.nanoTime();
+      if (lastWarnNanos == 0 || now - lastWarnNanos >= WARN_INTERVAL_NANOS) {
+        lastWarnNanos = now;
+        LOG.warn(
+            "The WHERE of source {} of topic {} failed on a row ({}); not routing it there"
+                + " ({} such rows so far)",
+            table.qualifiedName(),
+            topic.qualifiedName(),
+            e.getClass().getSimpleName(),
+            filterErrors);
+      }
+      return false;
+    }
   }
 
   private RowPredicate filter(TopicDef topic, TopicSource source, TableDef table) {

@@ -114,4 +114,27 @@ class TopicRouterTest {
     assertThat(RowCodec.decode(MESSAGES.types(), t.oldRow())).containsExactly(1L, "user");
     assertThat(RowCodec.decode(MESSAGES.types(), t.row())).containsExactly(1L, "system");
   }
+
+  @Test
+  void shouldNotRouteARowWhoseWhereFailsAndGoOnWithTheOthers() {
+    topic(
+        103,
+        new TopicSource(
+            7, "chat.messages", List.of("INSERT"), "10 / (id - 1) > 0", TopicPayload.FULL));
+    topic(104, new TopicSource(7, "chat.messages", List.of("INSERT"), null, TopicPayload.FULL));
+
+    List<TopicRouter.Routed> failing =
+        router.route(new RowChange(RowChange.Kind.INSERT, 7, "u1", 5, -1, null, row(1, "user")));
+    assertThat(failing)
+        .extracting(TopicRouter.Routed::topic)
+        .containsExactly(LogTopics.userTopic(104));
+    assertThat(router.filterErrors()).isEqualTo(1);
+
+    List<TopicRouter.Routed> next =
+        router.route(new RowChange(RowChange.Kind.INSERT, 7, "u1", 6, -1, null, row(2, "user")));
+    assertThat(next)
+        .extracting(TopicRouter.Routed::topic)
+        .containsExactlyInAnyOrder(LogTopics.userTopic(103), LogTopics.userTopic(104));
+    assertThat(router.filterErrors()).isEqualTo(1);
+  }
 }

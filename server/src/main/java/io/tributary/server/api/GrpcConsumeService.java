@@ -28,6 +28,10 @@ import org.slf4j.LoggerFactory;
 public final class GrpcConsumeService extends ConsumeServiceGrpc.ConsumeServiceImplBase {
   private static final Logger LOG = LoggerFactory.getLogger(GrpcConsumeService.class);
   private static final Duration POLL = Duration.ofMillis(200);
+
+  /** How often a stream waiting for its client carries out the acks that arrived. */
+  private static final Duration ACK_CHECK = Duration.ofMillis(20);
+
   private static final AtomicInteger THREADS = new AtomicInteger();
 
   private final ConsumeRunner runner;
@@ -101,7 +105,7 @@ public final class GrpcConsumeService extends ConsumeServiceGrpc.ConsumeServiceI
         for (Object[] row : rows) {
           batch.addRecords(record(session.name(), row));
         }
-        awaitReady(observer, ready);
+        awaitReady(observer, ready, session);
         if (observer.isCancelled()) {
           break;
         }
@@ -122,11 +126,20 @@ public final class GrpcConsumeService extends ConsumeServiceGrpc.ConsumeServiceI
     }
   }
 
-  private static void awaitReady(ServerCallStreamObserver<?> observer, Object ready) {
-    synchronized (ready) {
-      while (!observer.isReady() && !observer.isCancelled()) {
+  /**
+   * Waits until the client can take more, carrying out the acks that arrive meanwhile: the client
+   * may ack what it received before it reads on, and those acks are committed only by this thread.
+   */
+  private static void awaitReady(
+      ServerCallStreamObserver<?> observer, Object ready, ConsumeRunner.Session session) {
+    while (!observer.isReady() && !observer.isCancelled()) {
+      session.runPendingCommits();
+      synchronized (ready) {
+        if (observer.isReady() || observer.isCancelled()) {
+          return;
+        }
         try {
-          ready.wait(100);
+          ready.wait(ACK_CHECK.toMillis());
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           return;

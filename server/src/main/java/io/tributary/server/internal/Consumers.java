@@ -21,6 +21,7 @@ import io.tributary.query.command.TopicRecord;
 import io.tributary.query.exec.ConsumedRecords;
 import io.tributary.query.exec.QueryResult;
 import io.tributary.server.ConsumeRunner;
+import io.tributary.server.Principal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -87,6 +88,7 @@ public final class Consumers {
     int limit = c.limit() < 0 ? DEFAULT_LIMIT : (int) Math.min(c.limit(), MAX_LIMIT);
     String topic = kafkaTopic(c.source());
     Map<Integer, Long> ends = endOffsets(c.source(), "consume " + c.source().name());
+    checkFrom(c, ends, "consume " + c.source().name());
     List<Object[]> rows = new ArrayList<>();
     if (c.group() == null) {
       readWithoutGroup(c, topic, ends, limit, rows);
@@ -119,6 +121,28 @@ public final class Consumers {
       }
       if (rows.size() >= limit) {
         return;
+      }
+    }
+  }
+
+  /**
+   * Refuses {@code FROM n} beyond the end of a partition, as RESET does: Kafka would move such a
+   * position back to the start of the partition.
+   */
+  private static void checkFrom(Action.Consume c, Map<Integer, Long> ends, String action) {
+    if (c.from() == null || c.from().equals("EARLIEST") || c.from().equals("LATEST")) {
+      return;
+    }
+    long from = Long.parseLong(c.from());
+    for (Map.Entry<Integer, Long> e : new TreeMap<>(ends).entrySet()) {
+      if (from > e.getValue()) {
+        throw TributaryException.of(
+            ErrorCode.OFFSET_OUT_OF_RANGE,
+            "Cannot %s: offset %d is beyond the end of partition %d (its next offset is %d)",
+            action,
+            from,
+            e.getKey(),
+            e.getValue());
       }
     }
   }
@@ -208,7 +232,7 @@ public final class Consumers {
         if (table.id() != c.filterTable().id() || t.row() == null) {
           return null;
         }
-        if (!c.filter().test(ConsumedRecords.filterRow(table, t.row(), t.seq()))) {
+        if (!matches(c, ConsumedRecords.filterRow(table, t.row(), t.seq()))) {
           return null;
         }
       }
@@ -222,12 +246,37 @@ public final class Consumers {
     }
     if (c.filter() != null) {
       byte[] bytes = change.kind() == RowChange.Kind.DELETE ? change.oldRow() : change.newRow();
-      if (!c.filter().test(ConsumedRecords.filterRow(table, bytes, change.seq()))) {
+      if (!matches(c, ConsumedRecords.filterRow(table, bytes, change.seq()))) {
         return null;
       }
     }
     return ConsumedRecords.row(
         partition, r.offset(), ownerName(change.owner()), table, change, r.timestampMillis());
+  }
+
+  /**
+   * Whether the CONSUME's WHERE matches a record's row; one it fails to evaluate on (division by
+   * zero, say) is no match, so one bad record never blocks a group.
+   */
+  private static boolean matches(Action.Consume c, Object[] row) {
+    try {
+      return c.filter().test(row);
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** Ends a stream whose topic was dropped (or dropped and created again: another topic). */
+  private void checkTopicExists(Action.Consume c, String action) {
+    TopicDef topic = c.source().topic();
+    if (topic == null) {
+      return;
+    }
+    TopicDef now = catalog.topic(topic.namespace(), topic.name()).orElse(null);
+    if (now == null || now.id() != topic.id()) {
+      throw TributaryException.of(
+          ErrorCode.TOPIC_NOT_FOUND, "Cannot %s: the topic was dropped", action);
+    }
   }
 
   private static boolean visible(Action.Consume c, String owner) {
@@ -243,10 +292,141 @@ public final class Consumers {
 
   // ------------------------------------------------------------------ members of streams
 
-  /** Joins the group of a CONSUME with a GROUP as a long-lived member (a consume stream). */
-  public ConsumeRunner.Session open(Action.Consume c) {
+  /** Consume streams one account may have open at once, by default. */
+  public static final int DEFAULT_STREAMS_PER_ACCOUNT = 64;
+
+  /** Consume streams this server runs at once, by default. */
+  public static final int DEFAULT_STREAMS = 1_024;
+
+  /**
+   * An open consume stream: who opened it (with the credential version of their token) and as whom
+   * it reads, so an account change can end it.
+   */
+  private static final class OpenStream {
+    final String callerId;
+    final long credentialVersion;
+    final String actorId;
+    volatile GroupConsumer member;
+    volatile TributaryException revoked;
+
+    OpenStream(Principal caller, UserDef actor) {
+      this.callerId = caller.userId();
+      this.credentialVersion = caller.credentialVersion();
+      this.actorId = actor.id();
+    }
+
+    void revoke(TributaryException error) {
+      if (revoked == null) {
+        revoked = error;
+      }
+      GroupConsumer m = member;
+      if (m != null) {
+        m.wakeup();
+      }
+    }
+
+    void check() {
+      TributaryException e = revoked;
+      if (e != null) {
+        throw e;
+      }
+    }
+  }
+
+  private final Set<OpenStream> streams = ConcurrentHashMap.newKeySet();
+  private volatile int maxStreamsPerAccount = DEFAULT_STREAMS_PER_ACCOUNT;
+  private volatile int maxStreams = DEFAULT_STREAMS;
+
+  /** Sets how many consume streams one account, and the server, may have open at once. */
+  public void limitStreams(int perAccount, int total) {
+    if (perAccount < 1 || total < 1) {
+      throw new IllegalArgumentException("stream limits must be positive");
+    }
+    this.maxStreamsPerAccount = perAccount;
+    this.maxStreams = total;
+  }
+
+  /**
+   * Ends the consume streams an account change revokes (DESIGN.md section 6, like live streams):
+   * dropping the account ends those it opened or that read as it ({@code UNAUTHENTICATED}); a
+   * password change ends those opened with a token issued before it ({@code UNAUTHENTICATED}); a
+   * role change ends those it opened or that read as it ({@code PERMISSION_DENIED}: what they may
+   * read was decided with the old role).
+   */
+  public void accountChanged(UserDef before, UserDef after) {
+    if (before == null) {
+      return;
+    }
+    boolean dropped = after == null || !after.id().equals(before.id());
+    for (OpenStream s : streams) {
+      boolean concerned = s.callerId.equals(before.id()) || s.actorId.equals(before.id());
+      if (!concerned) {
+        continue;
+      }
+      if (dropped) {
+        s.revoke(
+            TributaryException.of(
+                ErrorCode.UNAUTHENTICATED,
+                "Cannot continue consuming: user %s was dropped",
+                before.name()));
+      } else if (s.callerId.equals(before.id())
+          && after.credentialVersion() > s.credentialVersion) {
+        s.revoke(
+            TributaryException.of(
+                ErrorCode.UNAUTHENTICATED,
+                "Cannot continue consuming: the password of user %s changed; log in again",
+                before.name()));
+      } else if (after.role() != before.role()) {
+        s.revoke(
+            TributaryException.of(
+                ErrorCode.PERMISSION_DENIED,
+                "Cannot continue consuming: the role of user %s changed; consume again",
+                before.name()));
+      }
+    }
+  }
+
+  private OpenStream admit(Principal caller, UserDef actor, String action) {
+    OpenStream stream = new OpenStream(caller, actor);
+    synchronized (streams) {
+      if (streams.size() >= maxStreams) {
+        throw TributaryException.of(
+            ErrorCode.LIMIT_EXCEEDED,
+            "Cannot %s: the server already runs %d consume streams",
+            action,
+            maxStreams);
+      }
+      long mine = streams.stream().filter(s -> s.callerId.equals(caller.userId())).count();
+      if (mine >= maxStreamsPerAccount) {
+        throw TributaryException.of(
+            ErrorCode.LIMIT_EXCEEDED,
+            "Cannot %s: user %s already has %d consume streams open",
+            action,
+            caller.user(),
+            maxStreamsPerAccount);
+      }
+      streams.add(stream);
+    }
+    return stream;
+  }
+
+  /**
+   * Joins the group of a CONSUME with a GROUP as a long-lived member (a consume stream) opened by
+   * {@code caller}; at most {@link #limitStreams} streams at once.
+   */
+  public ConsumeRunner.Session open(Action.Consume c, Principal caller) {
     String action = "consume " + c.source().name();
-    endOffsets(c.source(), action);
+    checkFrom(c, endOffsets(c.source(), action), action);
+    OpenStream stream = admit(caller, c.actor(), action);
+    try {
+      return open(c, action, stream);
+    } catch (RuntimeException e) {
+      streams.remove(stream);
+      throw e;
+    }
+  }
+
+  private ConsumeRunner.Session open(Action.Consume c, String action, OpenStream stream) {
     String group = kafkaGroup(c.source(), c.scope(), c.group());
     GroupConsumer.Start start =
         c.from() == null || c.from().equals("EARLIEST")
@@ -260,6 +440,10 @@ public final class Consumers {
       throw unavailable(action, e);
     }
     register(member);
+    stream.member = member;
+    if (stream.revoked != null) {
+      member.wakeup();
+    }
     return new ConsumeRunner.Session() {
       @Override
       public String name() {
@@ -273,11 +457,20 @@ public final class Consumers {
 
       @Override
       public List<Object[]> poll(Duration timeout) {
+        stream.check();
+        checkTopicExists(c, action);
         List<Object[]> rows = new ArrayList<>();
         for (LogRecord r : member.poll(timeout)) {
           addRow(c, r, rows);
         }
+        stream.check(); // records not sent stay the group's
         return rows;
+      }
+
+      @Override
+      public void runPendingCommits() {
+        stream.check();
+        member.runPendingCommits();
       }
 
       @Override
@@ -287,6 +480,7 @@ public final class Consumers {
 
       @Override
       public void close() {
+        streams.remove(stream);
         unregister(member);
         member.close();
       }
@@ -315,6 +509,14 @@ public final class Consumers {
     Map<Integer, Long> ends = endOffsets(a.source(), action);
     List<Integer> partitions = partitions(a.partition(), ends, action);
     Map<Integer, Long> committed = committed(group, topic, a.group(), action);
+    if (a.partition() < 0 && ends.size() > 1) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot %s: it has %d partitions and an offset belongs to one of them; name it with"
+              + " PARTITION p",
+          action,
+          ends.size());
+    }
     Map<Integer, Long> commit = new HashMap<>();
     for (int p : partitions) {
       long end = ends.get(p);

@@ -492,7 +492,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
           ErrorCode.INVALID_ARGUMENT,
           "Cannot consume: a consume stream takes one CONSUME FROM ... GROUP 'g' statement");
     }
-    return consumers.open((Action.Consume) analyzer.analyze(statement, user, params));
+    return consumers.open((Action.Consume) analyzer.analyze(statement, user, params), principal);
   }
 
   @Override

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.tributary.client.ConsumedRecord;
+import io.tributary.client.ErrorCode;
 import io.tributary.client.Row;
 import io.tributary.client.TopicConsumer;
 import io.tributary.client.TributaryClient;
+import io.tributary.client.TributaryException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -14,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -190,6 +193,164 @@ class ConsumerGroupsEndToEndTest {
           .until(() -> lag("poison").stream().allMatch(l -> l == 0));
       assertThat(consumer.failure()).isEmpty();
     }
+  }
+
+  /**
+   * A backlog far larger than the HTTP/2 window, acked batch by batch by the SDK before it reads
+   * on: the stream waits for the client to take more while the acks arrive, and must commit them
+   * then (not at its next poll), or every ack times out and the records come again.
+   */
+  @Test
+  void shouldAckABacklogLargerThanTheTransportWindowWithoutRedelivery() {
+    int records = 10_000;
+    String body = "x".repeat(500);
+    root.update(
+        "CREATE TABLE cg.bulk (id BIGINT PRIMARY KEY, body TEXT) WITH (TYPE = 'SHARED');"
+            + "CREATE TOPIC cg.backlog PARTITIONS 2;"
+            + "ALTER TOPIC cg.backlog ADD SOURCE cg.bulk ON INSERT");
+    for (int from = 0; from < records; from += 250) {
+      StringBuilder insert = new StringBuilder("INSERT INTO cg.bulk VALUES ");
+      for (int i = from; i < from + 250; i++) {
+        insert.append(i == from ? "" : ", ").append('(').append(i).append(", '").append(body);
+        insert.append("')");
+      }
+      root.update(insert.toString());
+    }
+    List<String> seen = new CopyOnWriteArrayList<>();
+    try (TopicConsumer.Running consumer =
+        agent
+            .consumer("cg.backlog")
+            .group("g")
+            .run(
+                r -> {
+                  seen.add(key(r));
+                  LockSupport.parkNanos(50_000); // a handler's work
+                })) {
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .until(
+              () ->
+                  seen.size() >= records
+                      && lag("backlog", "g").size() == 2
+                      && lag("backlog", "g").stream().allMatch(l -> l == 0));
+      assertThat(consumer.failure()).isEmpty();
+      assertThat(seen).hasSize(records).doesNotHaveDuplicates();
+    }
+  }
+
+  @Test
+  void shouldEndAStreamWhenItsAccountsPasswordOrRoleChangesOrItIsDropped() {
+    root.update(
+        "CREATE USER 'cg_pw' WITH PASSWORD 'old-password' ROLE service;"
+            + "CREATE USER 'cg_role' WITH PASSWORD 'old-password' ROLE service;"
+            + "CREATE USER 'cg_gone' WITH PASSWORD 'old-password' ROLE service;");
+    assertEnded(
+        "cg_pw",
+        "ALTER USER 'cg_pw' SET PASSWORD 'new-password'",
+        ErrorCode.UNAUTHENTICATED,
+        "the password of user cg_pw changed");
+    assertEnded(
+        "cg_role",
+        "ALTER USER 'cg_role' SET ROLE dba",
+        ErrorCode.PERMISSION_DENIED,
+        "the role of user cg_role changed");
+    assertEnded("cg_gone", "DROP USER 'cg_gone'", ErrorCode.UNAUTHENTICATED, "cg_gone");
+  }
+
+  private static void assertEnded(String user, String change, ErrorCode code, String message) {
+    try (TributaryClient client = TributaryClient.connect(SharedServer.url())) {
+      client.login(user, "old-password");
+      CountDownLatch received = new CountDownLatch(1);
+      try (TopicConsumer.Running consumer =
+          client.consumer("cg.split").group("revoked-" + user).run(r -> received.countDown())) {
+        assertThat(received.await(60, TimeUnit.SECONDS)).isTrue();
+        root.update(change);
+        await().atMost(Duration.ofSeconds(30)).until(() -> consumer.failure().isPresent());
+        assertThat(consumer.failure().get())
+            .isInstanceOfSatisfying(
+                TributaryException.class, e -> assertThat(e.errorCode()).isEqualTo(code))
+            .hasMessageContaining(message);
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  @Test
+  void shouldEndAStreamWhoseTopicIsDropped() throws Exception {
+    root.update(
+        "CREATE TABLE cg.doomed_src (id BIGINT PRIMARY KEY) WITH (TYPE = 'SHARED');"
+            + "CREATE TOPIC cg.doomed PARTITIONS 1;"
+            + "ALTER TOPIC cg.doomed ADD SOURCE cg.doomed_src ON INSERT;"
+            + "INSERT INTO cg.doomed_src VALUES (1)");
+    CountDownLatch received = new CountDownLatch(1);
+    try (TopicConsumer.Running consumer =
+        agent.consumer("cg.doomed").group("g").run(r -> received.countDown())) {
+      assertThat(received.await(60, TimeUnit.SECONDS)).isTrue();
+      root.update("DROP TOPIC cg.doomed");
+      await().atMost(Duration.ofSeconds(30)).until(() -> consumer.failure().isPresent());
+      assertThat(consumer.failure().get())
+          .isInstanceOfSatisfying(
+              TributaryException.class,
+              e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.TOPIC_NOT_FOUND))
+          .hasMessageContaining("Cannot consume cg.doomed: the topic was dropped");
+    }
+  }
+
+  @Test
+  void shouldRefuseStreamsPastThePerAccountAndServerLimits() throws Exception {
+    root.update("CREATE USER 'cg_many' WITH PASSWORD 'many-password' ROLE service");
+    SharedServer.get().limitConsumeStreams(2, 3);
+    try (TributaryClient many = TributaryClient.connect(SharedServer.url())) {
+      many.login("cg_many", "many-password");
+      try (TopicConsumer.Running a = receiving(many, "lim-a");
+          TopicConsumer.Running b = receiving(many, "lim-b")) {
+        assertLimited(
+            many.consumer("cg.split").group("lim-c").run(r -> {}),
+            "user cg_many already has 2 consume streams open");
+        try (TopicConsumer.Running c = receiving(agent, "lim-d")) {
+          assertLimited(
+              agent.consumer("cg.split").group("lim-e").run(r -> {}),
+              "the server already runs 3 consume streams");
+          assertThat(c.failure()).isEmpty();
+        }
+        assertThat(a.failure()).isEmpty();
+        assertThat(b.failure()).isEmpty();
+      }
+    } finally {
+      SharedServer.get().limitConsumeStreams(64, 1_024);
+    }
+  }
+
+  /**
+   * A consumer of cg.split in a group of its own, once it received a record (its stream is open).
+   */
+  private static TopicConsumer.Running receiving(TributaryClient client, String group)
+      throws InterruptedException {
+    CountDownLatch received = new CountDownLatch(1);
+    TopicConsumer.Running consumer =
+        client.consumer("cg.split").group(group).run(r -> received.countDown());
+    assertThat(received.await(60, TimeUnit.SECONDS)).isTrue();
+    return consumer;
+  }
+
+  private static void assertLimited(TopicConsumer.Running consumer, String message) {
+    try (consumer) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> consumer.failure().isPresent());
+      assertThat(consumer.failure().get())
+          .isInstanceOfSatisfying(
+              TributaryException.class,
+              e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.LIMIT_EXCEEDED))
+          .hasMessageContaining(message);
+    }
+  }
+
+  private static List<Long> lag(String topic, String group) {
+    return agent.query("SELECT * FROM system.consumer_offsets").rows().stream()
+        .filter(r -> r.getString("topic").equals("cg." + topic))
+        .filter(r -> r.getString("group").equals(group))
+        .map(r -> r.getLong("lag"))
+        .toList();
   }
 
   private static List<Long> lag(String topic) {

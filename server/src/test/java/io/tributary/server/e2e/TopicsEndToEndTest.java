@@ -250,6 +250,67 @@ class TopicsEndToEndTest {
         "Cannot consume tp.keys: no topic or table has that name");
   }
 
+  @Test
+  void shouldRefuseAnAckWithoutPartitionOnATopicWithSeveralPartitions() {
+    awaitRecords(agent, "CONSUME FROM tp.inbox GROUP 'nopart'", 3);
+    assertFails(
+        agent,
+        "ACK tp.inbox GROUP 'nopart' UPTO OFFSET 0",
+        ErrorCode.INVALID_ARGUMENT,
+        "Cannot ack tp.inbox: it has 2 partitions and an offset belongs to one of them; name it"
+            + " with PARTITION p");
+    // nothing was committed: every record is still the group's
+    assertThat(consume(agent, "CONSUME FROM tp.inbox GROUP 'nopart'")).hasSize(3);
+  }
+
+  @Test
+  void shouldRefuseToConsumeFromAnOffsetBeyondAPartitionsEnd() {
+    awaitRecords(agent, "CONSUME FROM tp.inbox GROUP 'far-probe'", 3);
+    for (String sql :
+        List.of(
+            "CONSUME FROM tp.inbox FROM 1000000",
+            "CONSUME FROM tp.inbox GROUP 'far' FROM 1000000")) {
+      assertFails(
+          agent,
+          sql,
+          ErrorCode.OFFSET_OUT_OF_RANGE,
+          "Cannot consume tp.inbox: offset 1000000 is beyond the end of partition 0");
+    }
+    // the refused group never started: it reads from EARLIEST when it does
+    assertThat(consume(agent, "CONSUME FROM tp.inbox GROUP 'far'")).hasSize(3);
+  }
+
+  @Test
+  void shouldLetAServiceAckAGroupItConsumedAsAUser() {
+    List<Row> first =
+        awaitRecords(agent, "EXECUTE AS USER 'tp_alice' (CONSUME FROM tp.inbox GROUP 'mine')", 2);
+    for (Row r : first) {
+      agent.update(
+          "EXECUTE AS USER 'tp_alice' (ACK tp.inbox GROUP 'mine' PARTITION "
+              + r.getInteger("partition")
+              + " UPTO OFFSET "
+              + r.getLong("offset")
+              + ")");
+    }
+    assertThat(consume(agent, "EXECUTE AS USER 'tp_alice' (CONSUME FROM tp.inbox GROUP 'mine')"))
+        .isEmpty();
+    // the group is alice's own: she sees it acked too
+    assertThat(consume(alice, "CONSUME FROM tp.inbox GROUP 'mine'")).isEmpty();
+  }
+
+  @Test
+  void shouldTreatAConsumeFilterThatFailsOnARecordAsNoMatch() {
+    // id 1 divides by zero: that record does not match, the others still do
+    List<Row> rows =
+        awaitRecords(agent, "CONSUME FROM tp.inbox WHERE 10 / (id - 1) > 0 LIMIT 1000", 2);
+    assertThat(rows)
+        .extracting(r -> r.getString("row"))
+        .noneMatch(row -> row.contains("\"id\":1,"));
+    List<Row> grouped =
+        awaitRecords(agent, "CONSUME FROM tp.inbox WHERE 10 / (id - 1) > 0 GROUP 'div'", 2);
+    assertThat(grouped).hasSize(2);
+  }
+
   private static void assertFails(
       TributaryClient client, String sql, ErrorCode code, String message) {
     assertThatThrownBy(
