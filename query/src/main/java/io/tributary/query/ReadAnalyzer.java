@@ -13,7 +13,11 @@ import io.tributary.query.parse.SqlParsing;
 import io.tributary.query.parse.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.calcite.sql.SqlCall;
+import org.apache.calcite.sql.SqlKind;
+import org.apache.calcite.sql.SqlLiteral;
 import org.apache.calcite.sql.SqlNode;
+import org.apache.calcite.sql.util.SqlBasicVisitor;
 
 /**
  * Analyzes the statements that read: queries (SELECT, VALUES, ...) become a {@link Action.Read}
@@ -97,7 +101,35 @@ final class ReadAnalyzer extends FamilyAnalyzer {
     }
     Inliner inliner = new Inliner(actor.name(), null, params, true);
     SqlNode rewritten = s.node().accept(inliner);
+    checkLikeEscapes(rewritten);
     String sql = inliner.replaced ? SqlParsing.unparse(rewritten) : s.sql();
     return new Action.Read(sql, bound, actor.name(), actor.role(), actor.id());
+  }
+
+  /**
+   * Refuses a {@code LIKE … ESCAPE} whose escape is not one character before the query engine sees
+   * it (Calcite's LIKE fails on an empty escape with an internal error).
+   */
+  private static void checkLikeEscapes(SqlNode node) {
+    node.accept(
+        new SqlBasicVisitor<Void>() {
+          @Override
+          public Void visit(SqlCall call) {
+            if ((call.getKind() == SqlKind.LIKE || call.getKind() == SqlKind.SIMILAR)
+                && call.operandCount() == 3
+                && call.operand(2) instanceof SqlLiteral escape
+                && escape.getValue() != null) {
+              String text = escape.getValueAs(String.class);
+              if (text.length() != 1) {
+                throw new TributaryException(
+                    ErrorCode.INVALID_ARGUMENT,
+                    "Cannot run query: the ESCAPE of LIKE must be one character, found '"
+                        + text
+                        + "'");
+              }
+            }
+            return super.visit(call);
+          }
+        });
   }
 }
