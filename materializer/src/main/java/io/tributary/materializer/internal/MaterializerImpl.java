@@ -45,12 +45,14 @@ import org.slf4j.LoggerFactory;
 /** The Kafka Streams application behind {@link Materializer}. */
 public final class MaterializerImpl implements Materializer {
   static final String APPLICATION_ID = Materializer.APPLICATION_ID;
+
   /**
    * How long a start waits for Kafka Streams to run or restore. Longer than the clients' 60 s
    * transaction and API timeouts: after a SIGKILL, the killed run's open transaction can hold the
    * group in REBALANCING for about that long (issue 13, RELIABILITY.md "Crash").
    */
   static final Duration START_TIMEOUT = Duration.ofSeconds(150);
+
   static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
   static final int REPLICATION_FACTOR = -1;
   static final String INSTANCE_ID_FILE = "instance.id";
