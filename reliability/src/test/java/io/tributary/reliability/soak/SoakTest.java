@@ -52,8 +52,8 @@ class SoakTest {
     Random random = new Random(seed);
     int writerCount = 8;
     Duration peakPhase = Duration.ofSeconds(Reliability.size(5, 20));
-    Duration soak = Duration.ofSeconds(Reliability.size(30, 30 * 60));
-    Duration sampleEvery = Duration.ofSeconds(Reliability.size(3, 30));
+    Duration soak = Duration.ofSeconds(Reliability.size(18, 30 * 60));
+    Duration sampleEvery = Duration.ofSeconds(Reliability.size(2, 30));
 
     try (ServerProcess server = new ServerProcess("soak", dir.resolve("data"), "512m")) {
       server.start();

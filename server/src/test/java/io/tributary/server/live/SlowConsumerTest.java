@@ -48,7 +48,7 @@ class SlowConsumerTest {
 
       List<LiveConnection> fast = new ArrayList<>();
       List<String> fastSubs = new ArrayList<>();
-      for (int c = 0; c < 100; c++) {
+      for (int c = 0; c < 20; c++) {
         LiveConnection conn = new LiveConnection(port, "reader", "reader-password").open();
         fast.add(conn);
         fastSubs.add(conn.subscribe("SUBSCRIBE TO slow.feed"));
@@ -90,7 +90,7 @@ class SlowConsumerTest {
       await().atMost(Duration.ofSeconds(10)).until(() -> size(slowEvents) >= 3);
 
       int rows = 0;
-      for (int batch = 0; batch < 60; batch++) {
+      for (int batch = 0; batch < 40; batch++) {
         StringBuilder insert = new StringBuilder("INSERT INTO slow.feed VALUES ");
         for (int i = 0; i < 50; i++) {
           insert
