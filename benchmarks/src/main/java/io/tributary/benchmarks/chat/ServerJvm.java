@@ -79,6 +79,10 @@ final class ServerJvm implements AutoCloseable {
     return port;
   }
 
+  long pid() {
+    return process.pid();
+  }
+
   /** The CPU time the server process has used so far. */
   Duration cpu() {
     return process.toHandle().info().totalCpuDuration().orElse(Duration.ZERO);
