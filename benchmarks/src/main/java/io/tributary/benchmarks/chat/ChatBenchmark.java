@@ -98,7 +98,7 @@ public final class ChatBenchmark {
           }
           String m = ceiling ? "none" : mode;
           runs.add(runTarget(name, m, rep, false, o, world));
-          if (o.compass()) {
+          if (o.compass() && !o.direct()) { // the compass point is a group layout
             runs.add(runTarget(name, m, rep, true, compassOptions, compassWorld));
           }
         }

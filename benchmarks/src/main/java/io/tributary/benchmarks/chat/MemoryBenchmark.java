@@ -244,17 +244,20 @@ public final class MemoryBenchmark {
       if (storm) {
         result = storm(o, port, admin, root, clients, ledger);
         PROGRESS.print(
-            "%s: storm: %d dropped and resumed, %d/%d deliveries, %d gaps, %d duplicates,"
-                + " caught up %s after the storm began",
+            "%s: storm: %d dropped, %d resumed, %d/%d deliveries, %d gaps, %d duplicates,"
+                + " %d failed writes, caught up %s after the storm began%s",
             name,
             result.dropped(),
+            result.resumed(),
             result.deliveries(),
             result.expected(),
             result.gaps(),
             result.duplicates(),
+            result.failedWrites(),
             result.caughtUp()
                 ? String.format("%.2f s", result.caughtUpSeconds())
-                : "never (timed out)");
+                : "never (timed out)",
+            result.firstFailure() == null ? "" : "; first failure: " + result.firstFailure());
       }
       return new Phase(
           name,
@@ -381,12 +384,12 @@ public final class MemoryBenchmark {
         inFlight.tryAcquire(1_000, timeout, TimeUnit.NANOSECONDS)
             && resumed.await(Math.max(1, timeout - (System.nanoTime() - t0)), TimeUnit.NANOSECONDS);
     long deadline = t0 + timeout;
-    while (caughtUp && ledger.deliveries() < ledger.expected()) {
+    while (caughtUp && (ledger.deliveries() < ledger.expected() || ledger.gaps() > 0)) {
       if (System.nanoTime() > deadline) {
         caughtUp = false;
         break;
       }
-      Thread.sleep(5); // polling a counter, not synchronizing: its value is what is reported
+      Thread.sleep(10); // polling the ledger, not synchronizing: its state is what is reported
     }
     long done = System.nanoTime();
     exec.shutdownNow();
