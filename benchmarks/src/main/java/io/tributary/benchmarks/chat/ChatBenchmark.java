@@ -52,6 +52,9 @@ public final class ChatBenchmark {
   /** The outcome of one target: its steps, or why it was not run. */
   record TargetRun(
       String name,
+      String mode,
+      int repetition,
+      boolean compass,
       String title,
       String description,
       double setupSeconds,
@@ -74,28 +77,60 @@ public final class ChatBenchmark {
     PROGRESS.print(
         "%d readers, %d writers, %d conversations, %d subscriptions",
         o.users(), o.writers(), world.count(), world.subscriptions());
+    ChatOptions compassOptions = o.compassPoint();
+    Conversations compassWorld =
+        new Conversations(
+            compassOptions.users(),
+            compassOptions.conversations(),
+            compassOptions.minMembers(),
+            compassOptions.maxMembers(),
+            compassOptions.writers(),
+            o.seed());
+    // Alternating: each repetition runs every target in every mode (ours, PG, raw, ours, ...);
+    // the ceiling has no durability to choose and runs once per repetition.
     List<TargetRun> runs = new ArrayList<>();
-    for (String name : o.targets()) {
-      runs.add(runTarget(name, o, world));
+    for (int rep = 1; rep <= o.repetitions(); rep++) {
+      for (String mode : o.modes()) {
+        for (String name : o.targets()) {
+          boolean ceiling = name.equals("ceiling");
+          if (ceiling && !mode.equals(o.modes().get(0))) {
+            continue;
+          }
+          String m = ceiling ? "none" : mode;
+          runs.add(runTarget(name, m, rep, false, o, world));
+          if (o.compass() && !o.direct()) { // the compass point is a group layout
+            runs.add(runTarget(name, m, rep, true, compassOptions, compassWorld));
+          }
+        }
+      }
     }
-    return new ChatResult(o, machine, world.subscriptions(), runs);
+    return new ChatResult(o, machine, world.subscriptions(), compassWorld.subscriptions(), runs);
   }
 
-  private static TargetRun runTarget(String name, ChatOptions o, Conversations world)
+  private static TargetRun runTarget(
+      String name, String mode, int rep, boolean compass, ChatOptions o, Conversations world)
       throws Exception {
     Schedule schedule = new Schedule(o, world);
     Path dir = Files.createTempDirectory("tributary-chat-" + name);
+    boolean durable = !mode.equals("pagecache");
+    String label =
+        String.format("%s (%s, run %d%s)", name, mode, rep, compass ? ", compass point" : "");
     long setupBegin = System.nanoTime();
     ChatTarget target;
     String description;
     try {
       if (name.equals("tributary")) {
-        target = new TributaryChat(o, world, schedule, dir);
-        description = "Tributary server in its own JVM";
+        target = new TributaryChat(o, world, schedule, dir, durable);
+        description =
+            "Tributary server in its own JVM, "
+                + (durable ? "fsync per append" : "no fsync per append (page cache)");
+      } else if (name.equals("ceiling")) {
+        target = new CeilingChat(o, world, schedule, dir);
+        description = "Armeria + grpc-java fan-out in its own JVM, no database";
       } else {
         PostgresChat pg;
         try {
-          pg = new PostgresChat(o, world, schedule, dir);
+          pg = new PostgresChat(o, world, schedule, dir, durable);
         } catch (IllegalStateException e) {
           if (!String.valueOf(e.getMessage()).startsWith("Cannot find PostgreSQL binaries")) {
             throw e;
@@ -103,10 +138,23 @@ public final class ChatBenchmark {
           PROGRESS.print("postgres: not run: %s", e.getMessage());
           deleteIfThere(dir);
           return new TargetRun(
-              name, "PostgreSQL + pg_notify + relay", "", 0, List.of(), List.of(), e.getMessage());
+              name,
+              mode,
+              rep,
+              compass,
+              "PostgreSQL + pg_notify + relay",
+              "",
+              0,
+              List.of(),
+              List.of(),
+              e.getMessage());
         }
         target = pg;
-        description = "PostgreSQL " + pg.describe() + ", the relay in its own JVM";
+        description =
+            "PostgreSQL "
+                + pg.describe()
+                + (durable ? ", synchronous_commit=on" : ", synchronous_commit=off")
+                + ", the relay in its own JVM";
       }
     } catch (Exception e) {
       deleteIfThere(dir);
@@ -114,10 +162,10 @@ public final class ChatBenchmark {
     }
     try {
       double setupSeconds = (System.nanoTime() - setupBegin) / 1e9;
-      PROGRESS.print("%s: set up in %.1f s, every subscription live", name, setupSeconds);
+      PROGRESS.print("%s: set up in %.1f s, every subscription live", label, setupSeconds);
       if (o.warmupSeconds() > 0) {
         PROGRESS.print(
-            "%s: warm-up, %d inserts/s for %.1f s", name, o.steps().get(0), o.warmupSeconds());
+            "%s: warm-up, %d inserts/s for %.1f s", label, o.steps().get(0), o.warmupSeconds());
         schedule.run(0, target, o);
       }
       List<StepResult> steps = new ArrayList<>();
@@ -129,11 +177,20 @@ public final class ChatBenchmark {
         }
         StepResult r = schedule.run(i + 1, target, o);
         steps.add(r);
-        PROGRESS.print("%s: %s", name, r.line());
+        PROGRESS.print("%s: %s", label, r.line());
         missed = !r.withinWall();
       }
       return new TargetRun(
-          name, target.title(), description, setupSeconds, steps, target.streamErrors(), null);
+          name,
+          mode,
+          rep,
+          compass,
+          target.title(),
+          description,
+          setupSeconds,
+          steps,
+          target.streamErrors(),
+          null);
     } finally {
       target.close();
       deleteIfThere(dir);
@@ -168,6 +225,9 @@ public final class ChatBenchmark {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("target", r.name());
     m.put("title", r.title());
+    m.put("mode", r.mode());
+    m.put("repetition", r.repetition());
+    m.put("layout", r.compass() ? "compass point" : "chat");
     if (r.skipped() != null) {
       m.put("skipped", r.skipped());
       return m;

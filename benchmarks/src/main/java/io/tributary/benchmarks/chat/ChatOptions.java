@@ -27,6 +27,9 @@ record ChatOptions(
     boolean stopAfterMiss,
     List<String> serverJvmFlags,
     List<String> targets,
+    List<String> modes,
+    int repetitions,
+    boolean compass,
     int pgWriters,
     int relayThreads,
     long seed,
@@ -57,8 +60,16 @@ record ChatOptions(
         --max-in-flight=20000    unanswered INSERTs before the schedule waits (and falls late)
         --stop-after-miss=true   skip the steps above the first that misses the wall
         --server-jvm-flags="-Xmx4g --add-opens=java.base/java.nio=ALL-UNNAMED"
-        --targets=tributary,postgres   which systems, in this order (postgres: the PostgreSQL
-                                 stack, trigger + pg_notify + a relay routing per conversation)
+        --targets=tributary,postgres,ceiling   which systems, in this order (postgres: the
+                                 PostgreSQL stack, trigger + pg_notify + a relay routing per
+                                 conversation; ceiling: the raw gRPC fan-out, no database)
+        --modes=fsync,pagecache  durability: fsync per commit (Tributary's durable writes,
+                                 PostgreSQL synchronous_commit=on) and the page cache (no fsync
+                                 per append, synchronous_commit=off); the ceiling runs once
+        --repetitions=3          runs of each target, alternating (ours, PG, raw, ours, ...)
+        --compass=true           also the compass point per target, mode and repetition: 1,000
+                                 readers, 100 conversations of 10 members (1k subscriptions, 10
+                                 matches per insert), one step at 1,000 inserts/s
         --pg-writers=40          the PostgreSQL stack's writer connections (one shared queue;
                                  at most min(writers, pg-writers); PostgreSQL allows 50)
         --relay-threads=4        the relay's fan-out threads
@@ -82,7 +93,10 @@ record ChatOptions(
     d.put("max-in-flight", "20000");
     d.put("stop-after-miss", "true");
     d.put("server-jvm-flags", "-Xmx4g --add-opens=java.base/java.nio=ALL-UNNAMED");
-    d.put("targets", "tributary,postgres");
+    d.put("targets", "tributary,postgres,ceiling");
+    d.put("modes", "fsync,pagecache");
+    d.put("repetitions", quick ? "1" : "3");
+    d.put("compass", quick ? "false" : "true");
     d.put("pg-writers", "40");
     d.put("relay-threads", "4");
     d.put("seed", "17");
@@ -113,9 +127,20 @@ record ChatOptions(
     }
     List<String> targets = List.of(d.get("targets").split(","));
     for (String t : targets) {
-      if (!t.equals("tributary") && !t.equals("postgres")) {
-        throw Options.invalid("targets", d.get("targets"), "expected tributary and/or postgres");
+      if (!t.equals("tributary") && !t.equals("postgres") && !t.equals("ceiling")) {
+        throw Options.invalid(
+            "targets", d.get("targets"), "expected tributary, postgres and/or ceiling");
       }
+    }
+    List<String> modes = List.of(d.get("modes").split(","));
+    for (String m : modes) {
+      if (!m.equals("fsync") && !m.equals("pagecache")) {
+        throw Options.invalid("modes", d.get("modes"), "expected fsync and/or pagecache");
+      }
+    }
+    String compass = d.get("compass");
+    if (!compass.equals("true") && !compass.equals("false")) {
+      throw Options.invalid("compass", compass, "expected true or false");
     }
     int pgWriters = Options.positiveInt("pg-writers", d.get("pg-writers"));
     if (pgWriters > 45) {
@@ -143,11 +168,45 @@ record ChatOptions(
         stop.equals("true"),
         flags.isEmpty() ? List.of() : List.of(flags.split("\\s+")),
         targets,
+        modes,
+        Options.positiveInt("repetitions", d.get("repetitions")),
+        compass.equals("true"),
         pgWriters,
         Options.positiveInt("relay-threads", d.get("relay-threads")),
         seed,
         quick,
         Options.resultsDir(d.get("results-dir")));
+  }
+
+  /**
+   * The compass point's options: 1,000 readers (or fewer, never more than this run's), 100
+   * conversations of exactly 10 members, one step at 1,000 inserts/s after a 5 s warm-up.
+   */
+  ChatOptions compassPoint() {
+    int readers = Math.min(users, 1_000);
+    return new ChatOptions(
+        false,
+        readers,
+        Math.max(1, readers / 10),
+        Math.min(10, readers),
+        Math.min(10, readers),
+        Math.min(writers, Math.max(1, readers / 10)),
+        List.of(1_000),
+        stepSeconds,
+        Math.min(warmupSeconds, 5),
+        drainSeconds,
+        maxInFlight,
+        false,
+        serverJvmFlags,
+        targets,
+        modes,
+        repetitions,
+        false,
+        pgWriters,
+        relayThreads,
+        seed,
+        quick,
+        resultsDir);
   }
 
   Map<String, Object> toMap() {
@@ -165,6 +224,9 @@ record ChatOptions(
     m.put("stop_after_miss", stopAfterMiss);
     m.put("server_jvm_flags", String.join(" ", serverJvmFlags));
     m.put("targets", targets);
+    m.put("modes", modes);
+    m.put("repetitions", repetitions);
+    m.put("compass", compass);
     m.put("pg_writers", pgWriters);
     m.put("relay_threads", relayThreads);
     m.put("seed", seed);

@@ -27,14 +27,15 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The PostgreSQL stack as the chat target (the baseline of issue 17): PostgreSQL started by the
- * benchmark (every durability setting at its default: {@code fsync}, {@code synchronous_commit}
- * on), a table {@code chat_messages (id, room, body)} whose {@code AFTER INSERT} trigger calls
- * {@code pg_notify} with the row as JSON, and the relay ({@link NotifyRelay}) in its own JVM: it
- * LISTENs and routes each notification to the streams of that conversation only (room = the
- * conversation). Each reader has one connection to the relay with one stream per conversation of
- * its user; the writers are {@code --pg-writers} JDBC connections taking the inserts off one queue
- * (autocommit: an insert is acknowledged when its commit returns), the most a connection pool can
- * make of them. The membership policy has no counterpart: the relay's routing is the membership.
+ * benchmark (every durability setting at its default: {@code fsync}, {@code synchronous_commit} on;
+ * in page-cache mode the writers' sessions set {@code synchronous_commit = off}), a table {@code
+ * chat_messages (id, room, body)} whose {@code AFTER INSERT} trigger calls {@code pg_notify} with
+ * the row as JSON, and the relay ({@link NotifyRelay}) in its own JVM: it LISTENs and routes each
+ * notification to the streams of that conversation only (room = the conversation). Each reader has
+ * one connection to the relay with one stream per conversation of its user; the writers are {@code
+ * --pg-writers} JDBC connections taking the inserts off one queue (autocommit: an insert is
+ * acknowledged when its commit returns), the most a connection pool can make of them. The
+ * membership policy has no counterpart: the relay's routing is the membership.
  */
 final class PostgresChat implements ChatTarget {
   private static final String CHANNEL = "chat_messages";
@@ -61,7 +62,7 @@ final class PostgresChat implements ChatTarget {
   private volatile boolean closed;
 
   /** Starts PostgreSQL in {@code dir}; throws IllegalStateException when there are no binaries. */
-  PostgresChat(ChatOptions o, Conversations world, Schedule schedule, Path dir)
+  PostgresChat(ChatOptions o, Conversations world, Schedule schedule, Path dir, boolean durable)
       throws IOException, SQLException {
     postgres = PostgresInstance.start(PostgresInstance.locate(dir), dir);
     ServerJvm started = null;
@@ -103,6 +104,11 @@ final class PostgresChat implements ChatTarget {
       for (int w = 0; w < Math.min(o.writers(), o.pgWriters()); w++) {
         Connection c = DriverManager.getConnection(postgres.jdbcUrl());
         writerConnections.add(c);
+        if (!durable) {
+          try (Statement s = c.createStatement()) {
+            s.execute("SET synchronous_commit = off");
+          }
+        }
         Thread t = new Thread(() -> write(c), "chat-pg-writer-" + w);
         t.setDaemon(true);
         writers.add(t);

@@ -71,12 +71,27 @@ final class ServerJvm implements AutoCloseable {
       return new ServerJvm(p, ready.get(3, TimeUnit.MINUTES));
     } catch (Exception e) {
       p.destroyForcibly();
-      throw new IllegalStateException("Cannot start the server JVM: " + e + "; see " + log, e);
+      throw new IllegalStateException(
+          "Cannot start the server JVM: " + e + "; the end of " + log + ":\n" + tail(log), e);
+    }
+  }
+
+  /** The last lines of a log (its directory may be gone by the time anyone reads it). */
+  private static String tail(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+    } catch (IOException | RuntimeException e) {
+      return "(unreadable: " + e + ")";
     }
   }
 
   int port() {
     return port;
+  }
+
+  long pid() {
+    return process.pid();
   }
 
   /** The CPU time the server process has used so far. */

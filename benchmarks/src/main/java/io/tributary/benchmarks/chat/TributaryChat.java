@@ -50,14 +50,18 @@ final class TributaryChat implements ChatTarget {
   private final List<StatementServiceGrpc.StatementServiceFutureStub> writers = new ArrayList<>();
   private final ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
 
-  TributaryChat(ChatOptions o, Conversations world, Schedule schedule, Path dir)
+  TributaryChat(ChatOptions o, Conversations world, Schedule schedule, Path dir, boolean durable)
       throws IOException, InterruptedException {
     this.world = world;
     this.direct = o.direct();
     this.server =
         ServerJvm.start(
             o.serverJvmFlags(),
-            List.of("tributary", dir.resolve("data").toString(), ROOT_PASSWORD),
+            List.of(
+                "tributary",
+                dir.resolve("data").toString(),
+                ROOT_PASSWORD,
+                durable ? "fsync" : "pagecache"),
             dir.resolve("server.log"));
     try {
       int port = server.port();

@@ -57,18 +57,22 @@ public final class Suite {
               "startup", "Startup", "io.tributary.benchmarks.startup.StartupBenchmark", 1.25),
           new Scenario(
               "micro", "Micro-benchmarks", "io.tributary.benchmarks.jmh.MicroBenchmarks", 2),
-          // Not in the default list (it alone takes about 15 minutes): --scenarios=chat.
-          new Scenario("chat", "Chat", "io.tributary.benchmarks.chat.ChatBenchmark", 15, false));
+          // Not in the default list (1.5-2 hours: three targets, two durability modes, three
+          // repetitions): --scenarios=chat --budget-minutes=120.
+          new Scenario("chat", "Chat", "io.tributary.benchmarks.chat.ChatBenchmark", 100, false),
+          // Not in the default list (10,000 connections, 1M subscriptions): --scenarios=memory.
+          new Scenario(
+              "memory", "Memory", "io.tributary.benchmarks.chat.MemoryBenchmark", 20, false));
 
   static final String USAGE =
       """
       Usage: Suite [--name=value ...]
         --quick                         tiny sizes in every scenario (a fast look, not figures)
         --scenarios=ingest,fanout,startup,micro   which scenarios, in this order (also
-                                        chat, not in the default list)
+                                        chat and memory, not in the default list)
         --budget-minutes=15             total time; each scenario's limit comes from its share
         --share.<scenario>=<minutes>    change a scenario's share (ingest 4.25, fanout
-                                        7.5, startup 1.25, micro 2, chat 15)
+                                        7.5, startup 1.25, micro 2, chat 100, memory 20)
         --jvm-flags=-Xmx4g              JVM flags of every scenario's JVM (space separated)
         --results-root=benchmarks/results   the run goes to <results-root>/<date>-<host>/
         --<scenario>.<option>=<value>   passed to that scenario as --<option>=<value>

@@ -17,7 +17,10 @@ class ChatOptionsTest {
     assertThat(o.writers()).isEqualTo(100);
     assertThat(o.steps()).containsExactly(500, 1_000, 2_000, 3_000, 5_000, 9_000, 12_000, 15_000);
     assertThat(o.stepSeconds()).isEqualTo(30);
-    assertThat(o.targets()).isEqualTo(List.of("tributary", "postgres"));
+    assertThat(o.targets()).isEqualTo(List.of("tributary", "postgres", "ceiling"));
+    assertThat(o.modes()).isEqualTo(List.of("fsync", "pagecache"));
+    assertThat(o.repetitions()).isEqualTo(3);
+    assertThat(o.compass()).isTrue();
     assertThat(o.resultsDir()).isNull();
   }
 
