@@ -38,13 +38,19 @@ final class Subscription {
   enum State {
     SNAPSHOT,
     LIVE,
+    /**
+     * Live, held at a membership change while the revision thread reads its revision: changes are
+     * buffered as during a snapshot, and sent after the revision.
+     */
+    REVISING,
     CLOSED;
 
     /** Whether a subscription may move from this state to {@code next}. */
     boolean isValidTransition(State next) {
       return switch (this) {
         case SNAPSHOT -> next == LIVE || next == CLOSED;
-        case LIVE -> next == CLOSED;
+        case LIVE -> next == REVISING || next == CLOSED;
+        case REVISING -> next == LIVE || next == CLOSED;
         case CLOSED -> false;
       };
     }
@@ -149,6 +155,47 @@ final class Subscription {
   boolean asUser;
 
   /**
+   * The catalog version its statement was analyzed at ({@link
+   * io.tributary.query.Action.Subscribe#catalogVersion}). Set once by the hub before it is
+   * registered.
+   */
+  long catalogVersion = Long.MAX_VALUE;
+
+  /** Revisions handed to the revision thread and not yet sent; under this subscription's lock. */
+  private int revisionsPending;
+
+  /**
+   * Dispatcher, at a membership change its policy reads: holds a LIVE subscription (or one already
+   * held) at this position until the revision thread has sent the revision ({@link #endRevision}).
+   * Returns false when it is not live (closed).
+   */
+  synchronized boolean startRevision() {
+    if (state == State.LIVE) {
+      transitionTo(State.REVISING);
+      revisionsPending = 1;
+      return true;
+    }
+    if (state == State.REVISING) {
+      revisionsPending++;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Revision thread, after sending one revision: once the last one pending is sent, sends the
+   * changes buffered meanwhile and goes live again.
+   *
+   * @return false when the buffered changes do not fit (the subscriber must be closed)
+   */
+  synchronized boolean endRevision() {
+    if (state != State.REVISING || --revisionsPending > 0) {
+      return true;
+    }
+    return flushBuffer();
+  }
+
+  /**
    * Whether the dispatcher applied a membership change its row policy reads while it was still
    * sending its snapshot (or replaying): its snapshot may be on either side of the change, so it
    * does not go live. Under this subscription's lock.
@@ -192,6 +239,12 @@ final class Subscription {
   synchronized boolean offer(AppliedChange change, long handoffNanos, ChangeEncoding encoding) {
     switch (state) {
       case CLOSED:
+        return true;
+      case REVISING:
+        if (buffer.size() >= Math.max(1, stream.capacity())) {
+          return false; // a revision cannot be resumed past: the subscriber takes a new snapshot
+        }
+        buffer.add(new Pending(change, handoffNanos, encoding));
         return true;
       case SNAPSHOT:
         if (bufferOverflowed) {
@@ -275,7 +328,7 @@ final class Subscription {
    * Dispatcher: notes a revision read at high-water mark {@code highWater} for the rows whose
    * {@code column} holds {@code value}.
    */
-  void revised(int column, Object value, long highWater, boolean added) {
+  synchronized void revised(int column, Object value, long highWater, boolean added) {
     revisedUpTo.add(new long[] {column, highWater, added ? 1 : 0});
     revisedValues.add(value);
   }
@@ -326,7 +379,7 @@ final class Subscription {
    * while a command's ordinals stay below {@code CommandLimits.MAX_CHANGES} (2^16 - 1); the
    * position is only reused after that many revisions without a change in between.
    */
-  long revisionSeq() {
+  synchronized long revisionSeq() {
     return ++appliedSeq;
   }
 
@@ -394,6 +447,11 @@ final class Subscription {
     if (bufferOverflowed || membershipChangedInSetup) {
       return false;
     }
+    return flushBuffer();
+  }
+
+  /** Sends the buffered changes and goes LIVE; under this subscription's lock. */
+  private boolean flushBuffer() {
     for (Pending p : buffer) {
       ChangeEncoding encoding = p.encoding() != null ? p.encoding() : encoder.change(p.change());
       if (!stream.offerChange(this, p.change(), encoding, p.handoffNanos(), true)) {
