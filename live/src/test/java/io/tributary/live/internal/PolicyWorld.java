@@ -83,10 +83,20 @@ final class PolicyWorld implements HotTier, AutoCloseable {
   }
 
   PolicyWorld(LiveConfig config) {
+    this(config, false);
+  }
+
+  /**
+   * @param versions whether events carry the {@code _seq} of the row version they hold, as a last
+   *     token {@code v<seq>} (snapshot batches: {@code rows <id>,… v<seq>,…})
+   */
+  PolicyWorld(LiveConfig config, boolean versions) {
     catalog.apply(CatalogRecord.namespace(new NamespaceDef("app", 0)));
     catalog.apply(CatalogRecord.table(MESSAGES));
     catalog.apply(CatalogRecord.table(MEMBERS));
-    hub = new Hub(null, config, new SimpleMeterRegistry(), new RowEncoder(), TimeSource.SYSTEM);
+    hub =
+        new Hub(
+            null, config, new SimpleMeterRegistry(), new RowEncoder(versions), TimeSource.SYSTEM);
     hub.start(this);
   }
 
@@ -138,6 +148,11 @@ final class PolicyWorld implements HotTier, AutoCloseable {
     highWater.put(table.id(), s);
     hub.changeListener()
         .changed(List.of(new AppliedChange(RowChange.Kind.DELETE, table, null, s, old, null, 0)));
+  }
+
+  /** The {@code _seq} of the last change written. */
+  synchronized long lastSeq() {
+    return seq;
   }
 
   synchronized List<Object[]> rows(TableDef table) {
@@ -246,11 +261,27 @@ final class PolicyWorld implements HotTier, AutoCloseable {
 
   /** Events as {@code <kind> <message id>}; snapshot batches as {@code rows <id>,<id>,...}. */
   static final class RowEncoder extends TextEncoder {
+    private final boolean versions;
+
+    RowEncoder() {
+      this(false);
+    }
+
+    RowEncoder(boolean versions) {
+      this.versions = versions;
+    }
+
+    private String version(Object[] row) {
+      return versions ? " v" + row[row.length - 1] : "";
+    }
+
     @Override
     public byte[] initialRows(LiveQuery query, List<Object[]> rows, boolean hasMore) {
       StringJoiner ids = new StringJoiner(",");
+      StringJoiner seqs = new StringJoiner(",");
       rows.forEach(r -> ids.add(String.valueOf(r[0])));
-      return bytes("rows " + ids);
+      rows.forEach(r -> seqs.add("v" + r[r.length - 1]));
+      return bytes("rows " + ids + (versions ? " " + seqs : ""));
     }
 
     @Override
@@ -258,17 +289,17 @@ final class PolicyWorld implements HotTier, AutoCloseable {
       return new EventEncoder.ChangeEncoding() {
         @Override
         public byte[] insert(List<Integer> columns, Object[] row) {
-          return bytes("insert " + row[0]);
+          return bytes("insert " + row[0] + version(row));
         }
 
         @Override
         public byte[] update(List<Integer> columns, Object[] oldRow, Object[] newRow) {
-          return bytes("update " + newRow[0]);
+          return bytes("update " + newRow[0] + version(newRow));
         }
 
         @Override
         public byte[] delete(List<Integer> columns, Object[] row) {
-          return bytes("delete " + row[0]);
+          return bytes("delete " + row[0] + version(row));
         }
       };
     }
