@@ -78,8 +78,14 @@ import org.slf4j.LoggerFactory;
  * and closed every subscription of those ranges with SUBSCRIBER_TOO_SLOW and its last delivered
  * {@code _seq} (see {@link #changeListener}).
  *
+ * <p>Row policies: a subscription under a membership policy matches its snapshot with the
+ * dispatcher's membership only once the dispatcher has reached the snapshot's view ({@link
+ * #awaitDispatcher}), and one analyzed before a change of its table's policies is refused when it
+ * registers after it ({@link #checkPolicies}).
+ *
  * <p>Threading: one dispatcher thread matches changes; stream writes happen on a small pool under
- * the sinks' flow control; subscription setup runs on the calling (blocking) thread.
+ * the sinks' flow control; subscription setup runs on the calling (blocking) thread; the revisions
+ * of membership changes are read on one revision thread ({@link #revise}).
  */
 public final class Hub implements LiveHub {
   private static final Logger LOG = LoggerFactory.getLogger(Hub.class);
@@ -419,7 +425,7 @@ public final class Hub implements LiveHub {
     awaitingDispatcher.incrementAndGet();
     try {
       if (!handoffs.offer(new Handoff(List.of(), time.nanoTime(), reached), timeout, MILLIS)
-          || !reached.await(timeout, MILLIS)) {
+          || !reachedBeforeClose(reached, timeout)) {
         throw TributaryException.of(
             ErrorCode.UNAVAILABLE,
             "Cannot subscribe to %s: the live dispatcher did not reach the subscription's snapshot"
@@ -427,11 +433,36 @@ public final class Hub implements LiveHub {
             sub.query.table().qualifiedName(),
             config.snapshotStallTimeout().toSeconds());
       }
+      if (overflowing) {
+        // Changes were lost (a membership change may be among them): closeLostRanges reloads the
+        // memberships and closes this subscription with the others that read them.
+        throw TributaryException.of(
+            ErrorCode.UNAVAILABLE,
+            "Cannot subscribe to %s: the server could not keep up with the changes; subscribe"
+                + " again",
+            sub.query.table().qualifiedName());
+      }
     } catch (InterruptedException e) {
       throw interrupted();
     } finally {
       awaitingDispatcher.decrementAndGet();
     }
+  }
+
+  /** Waits for a barrier; false after {@code timeoutMillis} or once the hub is closed. */
+  private boolean reachedBeforeClose(CountDownLatch reached, long timeoutMillis)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    while (!closed) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      if (reached.await(Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)), TimeUnit.NANOSECONDS)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** How many set-ups are waiting for the dispatcher (tests). */

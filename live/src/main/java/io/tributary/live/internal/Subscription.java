@@ -15,9 +15,11 @@ import java.util.List;
  * meanwhile are buffered, at most the stream's queue capacity of them; past that the subscription
  * is closed as too slow once its snapshot is sent, with the snapshot's high-water mark to resume
  * from) → LIVE (changes go straight to the stream) → CLOSED; SNAPSHOT → CLOSED when it is closed
- * before it went live. A change is applied only if its {@code _seq} is larger than the last one
- * applied, which removes both the overlap with the snapshot and the duplicates a replayed Kafka
- * Streams transaction can produce.
+ * before it went live; LIVE → REVISING → LIVE while the revision thread reads and sends the
+ * revision of a membership change its row policy reads (changes are buffered meanwhile, at most the
+ * stream's queue capacity of them, past which it is closed as too slow). A change is applied only
+ * if its {@code _seq} is larger than the last one applied, which removes both the overlap with the
+ * snapshot and the duplicates a replayed Kafka Streams transaction can produce.
  *
  * <p>A change becomes zero or more events, all carrying its {@code _seq} ({@link #bodies}, the only
  * place that decides them): one insert, update or delete for a SUBSCRIBE or a live SELECT without
@@ -28,10 +30,11 @@ import java.util.List;
  * LiveStream}'s one delivery path.
  *
  * <p>Threads: the hub's dispatcher thread delivers changes; the setup thread delivers the ones
- * buffered during the snapshot when it goes live. A LIVE subscription without a window is served by
- * the dispatcher without this lock, under its stream's lock ({@link #servedLive}): once LIVE, only
- * the dispatcher writes its positions, and whoever closes it sets CLOSED before queuing its final
- * event on the stream, so nothing the dispatcher queues can follow that event.
+ * buffered during the snapshot when it goes live, and the revision thread those buffered during a
+ * revision. A LIVE subscription without a window is served by the dispatcher without this lock,
+ * under its stream's lock ({@link #servedLive}): once LIVE, only the dispatcher writes its
+ * positions, and whoever closes it sets CLOSED before queuing its final event on the stream, so
+ * nothing the dispatcher queues can follow that event.
  */
 final class Subscription {
   /** The states of a subscription; see the class comment. */
