@@ -15,6 +15,7 @@ import io.tributary.query.Action;
 import io.tributary.query.Authorizer;
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
+import io.tributary.query.catalog.ColumnType;
 import io.tributary.query.catalog.Role;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.catalog.UserDef;
@@ -1235,7 +1236,7 @@ public final class Hub implements LiveHub {
    */
   private void read(List<Revision> revisions, Memberships.Transition t) {
     TableDef table = revisions.get(0).sub.query.table();
-    try (HotCursor cursor = hot.open(table, null)) {
+    try (HotCursor cursor = hot.open(table, null, revisionPrefix(table, revisions, t))) {
       while (cursor.hasNext()) {
         Object[] row = cursor.next();
         for (Revision r : revisions) {
@@ -1263,6 +1264,33 @@ public final class Hub implements LiveHub {
         r.highWater = highWater;
       }
     }
+  }
+
+  /**
+   * The key prefix a revision reads: the membership's value when the policed table's primary key
+   * starts with the column every revision's membership terms compare with it (a table keyed by
+   * conversation then message reads only that conversation's rows, a seek); empty (the whole table)
+   * otherwise.
+   */
+  private static List<Object> revisionPrefix(
+      TableDef table, List<Revision> revisions, Memberships.Transition t) {
+    int first = table.primaryKeyIndexes()[0];
+    ColumnType.Kind kind = table.columns().get(first).type().kind();
+    if (kind != ColumnType.Kind.BIGINT
+        && kind != ColumnType.Kind.INT
+        && kind != ColumnType.Kind.TEXT
+        && kind != ColumnType.Kind.UUID) {
+      return List.of(); // kinds whose stored keys are equal exactly when their values are
+    }
+    for (Revision r : revisions) {
+      for (Membership m : r.affected) {
+        if (m.rowColumn() != first
+            || m.members().columns().get(m.valueColumn()).type().kind() != kind) {
+          return List.of();
+        }
+      }
+    }
+    return List.of(t.value());
   }
 
   /** Sends one subscription its revision of one membership change; see {@link #revise}. */

@@ -375,6 +375,26 @@ class HubPolicyTest {
     assertThat(bodies(ann)).containsSubsequence("insert 100", "insert 102");
   }
 
+  /**
+   * A table keyed by conversation first: a membership change's revision reads only that
+   * conversation's rows (a key prefix), not the table.
+   */
+  @Test
+  void shouldReadARevisionOfATableKeyedByConversationUnderThatConversationOnly() {
+    world.policy(PolicyWorld.THREADS, "members_read", MEMBERSHIP);
+    world.put(PolicyWorld.THREADS, new Object[] {100L, 1L, "cy"});
+    world.put(PolicyWorld.THREADS, new Object[] {101L, 2L, "cy"});
+    RecordingSink ann = world.subscribe(PolicyWorld.THREADS, "ann", row -> true, Role.USER, -1);
+    world.prefixes.clear();
+
+    world.addMember(1, 2, "ann");
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(PolicyWorld.held(ann)).containsExactly(101L));
+    assertThat(world.prefixes).containsExactly(List.of(2L));
+  }
+
   private static void awaitLatch(CountDownLatch latch) {
     try {
       if (!latch.await(10, TimeUnit.SECONDS)) {

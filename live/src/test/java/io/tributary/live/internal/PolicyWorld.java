@@ -65,6 +65,18 @@ final class PolicyWorld implements HotTier, AutoCloseable {
           Map.of(),
           0);
 
+  /** Like {@link #MESSAGES}, keyed by conversation then id. */
+  static final TableDef THREADS =
+      new TableDef(
+          32,
+          "app",
+          "threads",
+          TableKind.SHARED,
+          MESSAGES.columns(),
+          List.of("conversation_id", "id"),
+          Map.of(),
+          0);
+
   static final String MEMBERSHIP =
       "conversation_id IN (SELECT conversation_id FROM app.members WHERE user_name ="
           + " CURRENT_USER())";
@@ -94,6 +106,7 @@ final class PolicyWorld implements HotTier, AutoCloseable {
     catalog.apply(CatalogRecord.namespace(new NamespaceDef("app", 0)));
     catalog.apply(CatalogRecord.table(MESSAGES));
     catalog.apply(CatalogRecord.table(MEMBERS));
+    catalog.apply(CatalogRecord.table(THREADS));
     hub =
         new Hub(
             null, config, new SimpleMeterRegistry(), new RowEncoder(versions), TimeSource.SYSTEM);
@@ -101,13 +114,17 @@ final class PolicyWorld implements HotTier, AutoCloseable {
   }
 
   void policy(String name, String using) {
+    policy(MESSAGES, name, using);
+  }
+
+  void policy(TableDef table, String name, String using) {
     catalog.apply(
         CatalogRecord.policy(
             new PolicyDef(
                 name,
-                MESSAGES.id(),
+                table.id(),
                 "app",
-                "messages",
+                table.name(),
                 "SELECT",
                 List.of("public"),
                 using,
@@ -116,7 +133,11 @@ final class PolicyWorld implements HotTier, AutoCloseable {
   }
 
   RowPolicy policyOf(String user) {
-    return Authorizer.rowPolicy(catalog, Role.USER, user, MESSAGES, PolicyCommand.SELECT);
+    return policyOf(MESSAGES, user);
+  }
+
+  RowPolicy policyOf(TableDef table, String user) {
+    return Authorizer.rowPolicy(catalog, Role.USER, user, table, PolicyCommand.SELECT);
   }
 
   // ------------------------------------------------------------- writes (store, then handoff)
@@ -171,6 +192,12 @@ final class PolicyWorld implements HotTier, AutoCloseable {
    * user's policy for role user), from {@code fromSeq} (-1: a snapshot).
    */
   RecordingSink subscribe(String user, RowPredicate filter, Role role, long fromSeq) {
+    return subscribe(MESSAGES, user, filter, role, fromSeq);
+  }
+
+  /** Likewise, to {@code table}. */
+  RecordingSink subscribe(
+      TableDef table, String user, RowPredicate filter, Role role, long fromSeq) {
     StreamOwner owner = new StreamOwner(user, user, 0);
     RecordingSink sink = new RecordingSink();
     String stream = hub.openStream(owner, sink);
@@ -178,8 +205,8 @@ final class PolicyWorld implements HotTier, AutoCloseable {
         owner,
         stream,
         new Action.Subscribe(
-            new LiveQuery(MESSAGES, null, null, filter, List.of(), -1, fromSeq, 500)
-                .withPolicy(role == Role.USER ? policyOf(user) : null),
+            new LiveQuery(table, null, null, filter, List.of(), -1, fromSeq, 500)
+                .withPolicy(role == Role.USER ? policyOf(table, user) : null),
             user,
             role,
             user));
@@ -252,6 +279,15 @@ final class PolicyWorld implements HotTier, AutoCloseable {
         }
       }
     };
+  }
+
+  /** The key prefixes of the cursors opened with one. */
+  final List<List<Object>> prefixes = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  @Override
+  public HotCursor open(TableDef table, String owner, List<Object> keyPrefix) {
+    prefixes.add(keyPrefix);
+    return HotTier.super.open(table, owner, keyPrefix);
   }
 
   @Override
