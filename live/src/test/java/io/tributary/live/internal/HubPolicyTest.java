@@ -395,6 +395,44 @@ class HubPolicyTest {
     assertThat(world.prefixes).containsExactly(List.of(2L));
   }
 
+  /**
+   * Changes wait behind a revision being read, at most the stream's queue capacity of them; past it
+   * the subscriber is closed without a resume position, and the revision is not sent after.
+   */
+  @Test
+  void shouldCloseASubscriberWhoseChangesOverflowWhileItsRevisionIsRead() throws Exception {
+    try (PolicyWorld small = new PolicyWorld(LiveConfig.defaults().withStreamQueueCapacity(4))) {
+      small.policy("members_read", MEMBERSHIP);
+      small.addMember(1, 1, "ann");
+      small.message(99, 2, "cy");
+      RecordingSink ann = small.subscribe("ann", row -> true);
+      CountDownLatch scanning = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      small.onCursorClosed =
+          () -> {
+            scanning.countDown();
+            awaitLatch(release);
+          };
+      small.addMember(2, 2, "ann");
+      assertThat(scanning.await(10, TimeUnit.SECONDS)).isTrue();
+      for (long id = 100; id < 106; id++) {
+        small.message(id, 1, "cy"); // six changes wait behind the revision, for a queue of four
+      }
+
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> assertThat(bodies(ann)).last().isEqualTo("error SUBSCRIBER_TOO_SLOW -1"));
+      release.countDown();
+      small.message(106, 1, "cy");
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> small.hub.systemLiveRows("ann", Role.USER).isEmpty());
+      assertThat(bodies(ann)).last().isEqualTo("error SUBSCRIBER_TOO_SLOW -1");
+      assertThat(bodies(ann)).noneMatch(b -> b.startsWith("insert"));
+    }
+  }
+
   private static void awaitLatch(CountDownLatch latch) {
     try {
       if (!latch.await(10, TimeUnit.SECONDS)) {
