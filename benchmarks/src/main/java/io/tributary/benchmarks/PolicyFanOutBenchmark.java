@@ -32,8 +32,16 @@ import org.HdrHistogram.Histogram;
  * Reports deliveries/s and insert → client latency of each and their ratio (target: policed ≥ 0.8×
  * the deliveries/s, p99 within 20%).
  *
- * <p>A main program, not a test. {@code --conversations n --seconds s --writers w}; writes {@code
- * benchmarks/results/<date>-policy-fanout.md}.
+ * <p>Both phases get the same load: with {@code --rate r} (messages/s over all writers, the
+ * default) the writers are open-loop, each sending at its share of {@code r}, so both phases offer
+ * the same messages whatever the server does; {@code --rate 0} makes them closed-loop (as fast as
+ * acknowledgements come). {@code --repetitions k} runs the two phases k times, alternating which
+ * goes first, and reports every repetition and the median ratio. {@code --partitioned} declares
+ * both message tables {@code WITH (PARTITION_KEY = 'conversation_id')} (off by default: it needs
+ * the partitioned SHARED tables of issue 16 item 4).
+ *
+ * <p>A main program, not a test. {@code --conversations n --seconds s --writers w --rate r
+ * --repetitions k [--partitioned]}; writes {@code benchmarks/results/<date>-policy-fanout.md}.
  */
 public final class PolicyFanOutBenchmark {
   private static final String ROOT_PASSWORD = "policy-benchmark-root-password";
@@ -51,6 +59,10 @@ public final class PolicyFanOutBenchmark {
     int conversations = intArg(args, "--conversations", 100);
     int seconds = intArg(args, "--seconds", 20);
     int writers = intArg(args, "--writers", 4);
+    int rate = intArg(args, "--rate", 400);
+    int repetitions = intArg(args, "--repetitions", 3);
+    boolean partitioned = List.of(args).contains("--partitioned");
+    String tableOptions = partitioned ? " WITH (PARTITION_KEY = 'conversation_id')" : "";
     Path dir = Files.createTempDirectory("tributary-policy-fanout");
     List<TributaryClient> opened = new ArrayList<>();
     String report;
@@ -64,9 +76,12 @@ public final class PolicyFanOutBenchmark {
               + "CREATE SHARED TABLE pbench.members (id BIGINT PRIMARY KEY, conversation_id BIGINT"
               + " NOT NULL, user_name TEXT NOT NULL);"
               + "CREATE SHARED TABLE pbench.open_messages (id BIGINT PRIMARY KEY DEFAULT"
-              + " SNOWFLAKE_ID(), conversation_id BIGINT NOT NULL, sent_at BIGINT);"
-              + "CREATE SHARED TABLE pbench.policed_messages (id BIGINT PRIMARY KEY DEFAULT"
-              + " SNOWFLAKE_ID(), conversation_id BIGINT NOT NULL, sent_at BIGINT);"
+              + " SNOWFLAKE_ID(), conversation_id BIGINT NOT NULL, sent_at BIGINT)"
+              + tableOptions
+              + ";CREATE SHARED TABLE pbench.policed_messages (id BIGINT PRIMARY KEY DEFAULT"
+              + " SNOWFLAKE_ID(), conversation_id BIGINT NOT NULL, sent_at BIGINT)"
+              + tableOptions
+              + ";"
               + "CREATE POLICY members_read ON pbench.policed_messages FOR SELECT USING"
               + " (conversation_id IN (SELECT conversation_id FROM pbench.members WHERE user_name"
               + " = CURRENT_USER()))");
@@ -94,27 +109,41 @@ public final class PolicyFanOutBenchmark {
       for (int w = 0; w < writers; w++) {
         writing.add(login(url, "root", ROOT_PASSWORD, opened));
       }
-      Phase open =
-          phase(
-              "no policy (WHERE conversation_id = X)",
-              "pbench.open_messages",
-              members,
-              i ->
-                  "SUBSCRIBE TO pbench.open_messages WHERE conversation_id = "
-                      + conversationOf.get(i),
-              writing,
-              conversations,
-              seconds);
-      Phase policed =
-          phase(
-              "row policy (membership index)",
-              "pbench.policed_messages",
-              members,
-              i -> "SUBSCRIBE TO pbench.policed_messages",
-              writing,
-              conversations,
-              seconds);
-      report = report(conversations, users.size(), writers, seconds, open, policed);
+      List<Phase[]> runs = new ArrayList<>();
+      for (int r = 0; r < repetitions; r++) {
+        Phase open = null;
+        Phase policed = null;
+        // Alternating which phase goes first spreads a drift of the machine over both.
+        for (int k = 0; k < 2; k++) {
+          if ((r + k) % 2 == 0) {
+            open =
+                phase(
+                    "no policy (WHERE conversation_id = X)",
+                    "pbench.open_messages",
+                    members,
+                    i ->
+                        "SUBSCRIBE TO pbench.open_messages WHERE conversation_id = "
+                            + conversationOf.get(i),
+                    writing,
+                    conversations,
+                    seconds,
+                    rate);
+          } else {
+            policed =
+                phase(
+                    "row policy (membership index)",
+                    "pbench.policed_messages",
+                    members,
+                    i -> "SUBSCRIBE TO pbench.policed_messages",
+                    writing,
+                    conversations,
+                    seconds,
+                    rate);
+          }
+        }
+        runs.add(new Phase[] {open, policed});
+      }
+      report = report(conversations, users.size(), writers, seconds, rate, partitioned, runs);
     } finally {
       for (TributaryClient c : opened) {
         c.close();
@@ -134,7 +163,8 @@ public final class PolicyFanOutBenchmark {
       IntFunction<String> subscription,
       List<TributaryClient> writers,
       int conversations,
-      int seconds)
+      int seconds,
+      int rate)
       throws InterruptedException {
     AtomicLong deliveries = new AtomicLong();
     Histogram latency = new ConcurrentHistogram(600_000_000L, 3);
@@ -171,10 +201,21 @@ public final class PolicyFanOutBenchmark {
           new Thread(
               () -> {
                 String sql = "INSERT INTO " + table + " (conversation_id, sent_at) VALUES ($1, $2)";
+                // Open-loop: each writer sends at its share of the rate, on a fixed schedule
+                // (latency counts from the scheduled time, so a stalled server is not hidden).
+                long every = rate > 0 ? 1_000_000_000L * writers.size() / rate : 0;
+                long next = System.nanoTime();
                 while (System.nanoTime() < end) {
+                  if (every > 0) {
+                    long wait = next - System.nanoTime();
+                    if (wait > 0) {
+                      java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                    }
+                  }
                   long c = ThreadLocalRandom.current().nextInt(conversations);
-                  writer.update(sql, c, System.nanoTime());
+                  writer.update(sql, c, every > 0 ? next : System.nanoTime());
                   messages.incrementAndGet();
+                  next += every;
                 }
               },
               "policy-bench-writer");
@@ -192,15 +233,22 @@ public final class PolicyFanOutBenchmark {
   }
 
   private static String report(
-      int conversations, int users, int writers, int seconds, Phase open, Phase policed) {
+      int conversations,
+      int users,
+      int writers,
+      int seconds,
+      int rate,
+      boolean partitioned,
+      List<Phase[]> runs) {
     StringBuilder md = new StringBuilder();
     md.append("# Group-chat fan-out with and without a row policy\n\n");
     md.append(
         String.format(
             Locale.ROOT,
             "%s, commit %s, %d CPUs, load average %.1f. %d conversations of 2-10 members (%d users,"
-                + " one subscription each), %d closed-loop writers, %d s measured after a warm-up."
-                + " A smoke run on a shared machine: figures are not trustworthy.\n\n",
+                + " one subscription each), %d writers (%s), %d s measured after a warm-up, %d"
+                + " repetitions alternating which phase goes first, message tables %s. A smoke run"
+                + " on a shared machine: figures are not trustworthy.\n\n",
             Instant.now(),
             System.getProperty("tributary.commit", "see git log"),
             Runtime.getRuntime().availableProcessors(),
@@ -209,29 +257,69 @@ public final class PolicyFanOutBenchmark {
             conversations,
             users,
             writers,
-            seconds));
-    md.append("| Phase | messages | deliveries/s | p50 ms | p99 ms | max ms |\n");
-    md.append("|---|---:|---:|---:|---:|---:|\n");
-    for (Phase p : List.of(open, policed)) {
-      md.append(
-          String.format(
-              Locale.ROOT,
-              "| %s | %d | %.0f | %.2f | %.2f | %.2f |\n",
-              p.name(),
-              p.messages(),
-              p.deliveriesPerSecond(),
-              p.latency().p50(),
-              p.latency().p99(),
-              p.latency().max()));
+            rate > 0 ? "open-loop, " + rate + " messages/s in all" : "closed-loop",
+            seconds,
+            runs.size(),
+            partitioned ? "WITH (PARTITION_KEY = 'conversation_id')" : "not partitioned"));
+    md.append(
+        "| Repetition | Phase | messages | deliveries/s | p50 ms | p99 ms | max ms |"
+            + " deliveries/s ratio | p99 ratio |\n");
+    md.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    List<Double> throughput = new ArrayList<>();
+    List<Double> p99 = new ArrayList<>();
+    for (int r = 0; r < runs.size(); r++) {
+      Phase open = runs.get(r)[0];
+      Phase policed = runs.get(r)[1];
+      double t = policed.deliveriesPerSecond() / open.deliveriesPerSecond();
+      double l = policed.latency().p99() / open.latency().p99();
+      throughput.add(t);
+      p99.add(l);
+      for (Phase p : List.of(open, policed)) {
+        md.append(
+            String.format(
+                Locale.ROOT,
+                "| %d | %s | %d | %.0f | %.2f | %.2f | %.2f | %s | %s |\n",
+                r + 1,
+                p.name(),
+                p.messages(),
+                p.deliveriesPerSecond(),
+                p.latency().p50(),
+                p.latency().p99(),
+                p.latency().max(),
+                p == policed ? String.format(Locale.ROOT, "%.2f×", t) : "",
+                p == policed ? String.format(Locale.ROOT, "%.2f×", l) : ""));
+      }
     }
+    double t = median(throughput);
+    double l = median(p99);
     md.append(
         String.format(
             Locale.ROOT,
-            "\nRatio policed / unpoliced: deliveries/s %.2f× (target ≥ 0.8×), p99 %.2f× (target ≤"
-                + " 1.2×).\n",
-            policed.deliveriesPerSecond() / open.deliveriesPerSecond(),
-            policed.latency().p99() / open.latency().p99()));
+            "\nMedian ratio policed / unpoliced over %d repetitions (those with deliveries in both"
+                + " phases): deliveries/s %.2f× (target ≥ 0.8×: %s), p99 %.2f× (target ≤ 1.2×:"
+                + " %s).\n",
+            runs.size(),
+            t,
+            t >= 0.8 ? "met" : "missed",
+            l,
+            l <= 1.2 ? "met" : "missed"));
     return md.toString();
+  }
+
+  /** The median of the values that are numbers (a repetition without deliveries has none). */
+  private static double median(List<Double> values) {
+    List<Double> sorted = new ArrayList<>();
+    for (double v : values) {
+      if (Double.isFinite(v)) {
+        sorted.add(v);
+      }
+    }
+    if (sorted.isEmpty()) {
+      return Double.NaN;
+    }
+    sorted.sort(Double::compare);
+    int n = sorted.size();
+    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
   }
 
   private static TributaryClient login(

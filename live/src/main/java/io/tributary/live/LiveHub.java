@@ -113,9 +113,15 @@ public interface LiveHub extends AutoCloseable {
    * subscriptions to it that row policies limit (role {@code user}, EXECUTE AS USER included) with
    * UNAVAILABLE, to subscribe again under the policies as they are now. Never blocks on a client.
    *
+   * <p>A subscription analyzed before the change but registered after it (its {@link
+   * io.tributary.query.Action.Subscribe#catalogVersion} ≤ {@code catalogOffset}) is refused with
+   * the same error: whichever of the two comes first, no subscription stays under the policies
+   * before the change.
+   *
    * @param qualifiedTable the table's {@code namespace.name}
+   * @param catalogOffset the offset of the policy record in the catalog topic
    */
-  void policiesChanged(String qualifiedTable);
+  void policiesChanged(String qualifiedTable, long catalogOffset);
 
   @Override
   void close();

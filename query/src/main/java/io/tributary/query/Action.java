@@ -119,8 +119,31 @@ public sealed interface Action {
    * Open a live subscription for {@code user} (a name, for display), whose account is {@code
    * userId}. Only the live API runs it; Execute refuses it.
    */
-  record Subscribe(io.tributary.query.live.LiveQuery query, String user, Role role, String userId)
+  record Subscribe(
+      io.tributary.query.live.LiveQuery query,
+      String user,
+      Role role,
+      String userId,
+      long catalogVersion)
       implements Action {
+    /**
+     * A subscription analyzed at the newest catalog (nothing to check: {@code catalogVersion} is
+     * {@link Long#MAX_VALUE}).
+     */
+    public Subscribe(
+        io.tributary.query.live.LiveQuery query, String user, Role role, String userId) {
+      this(query, user, role, userId, Long.MAX_VALUE);
+    }
+
+    /**
+     * The same subscription, analyzed with a catalog that held every record before offset {@code
+     * version} (the server's catalog version read before the analysis): the live hub refuses it
+     * when a policy of its table changed at or after that offset.
+     */
+    public Subscribe withCatalogVersion(long version) {
+      return new Subscribe(query, user, role, userId, version);
+    }
+
     @Override
     public <R> R accept(Visitor<R> visitor) {
       return visitor.visit(this);

@@ -15,6 +15,7 @@ import io.tributary.query.Action;
 import io.tributary.query.Authorizer;
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
+import io.tributary.query.catalog.ColumnType;
 import io.tributary.query.catalog.Role;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.catalog.UserDef;
@@ -39,6 +40,7 @@ import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -77,8 +79,14 @@ import org.slf4j.LoggerFactory;
  * and closed every subscription of those ranges with SUBSCRIBER_TOO_SLOW and its last delivered
  * {@code _seq} (see {@link #changeListener}).
  *
+ * <p>Row policies: a subscription under a membership policy matches its snapshot with the
+ * dispatcher's membership only once the dispatcher has reached the snapshot's view ({@link
+ * #awaitDispatcher}), and one analyzed before a change of its table's policies is refused when it
+ * registers after it ({@link #checkPolicies}).
+ *
  * <p>Threading: one dispatcher thread matches changes; stream writes happen on a small pool under
- * the sinks' flow control; subscription setup runs on the calling (blocking) thread.
+ * the sinks' flow control; subscription setup runs on the calling (blocking) thread; the revisions
+ * of membership changes are read on one revision thread ({@link #revise}).
  */
 public final class Hub implements LiveHub {
   private static final Logger LOG = LoggerFactory.getLogger(Hub.class);
@@ -120,7 +128,31 @@ public final class Hub implements LiveHub {
   private final Thread dispatcher;
   private volatile boolean closed;
 
-  private record Handoff(List<AppliedChange> changes, long nanos) {}
+  /**
+   * One command's changes, or (with {@code barrier} set and no changes) a set-up waiting for the
+   * dispatcher to reach this point of its order: see {@link #awaitDispatcher}.
+   */
+  private record Handoff(List<AppliedChange> changes, long nanos, CountDownLatch barrier) {}
+
+  /**
+   * The revision reads of membership changes, off the dispatcher thread, one at a time in the
+   * dispatcher's order (see {@link #revise}).
+   */
+  private final ExecutorService revisers =
+      Executors.newSingleThreadExecutor(daemon("tributary-live-revision"));
+
+  /** Set-ups waiting for the dispatcher ({@link #awaitDispatcher}); for tests. */
+  private final java.util.concurrent.atomic.AtomicInteger awaitingDispatcher =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  /**
+   * The largest catalog offset of a policy change per table ({@code namespace.name}), and the lock
+   * that orders policy changes with subscription set-ups: see {@link #policiesChanged} and {@link
+   * #checkPolicies}.
+   */
+  private final Map<String, Long> policiesChangedAt = new java.util.HashMap<>();
+
+  private final Object policyLock = new Object();
 
   /** A key range: a table, and an owner for a USER table (null for a SHARED one). */
   private record RangeKey(long tableId, String owner) {}
@@ -166,7 +198,7 @@ public final class Hub implements LiveHub {
       if (closed || changes.isEmpty()) {
         return;
       }
-      Handoff handoff = new Handoff(changes, time.nanoTime());
+      Handoff handoff = new Handoff(changes, time.nanoTime(), null);
       if (!overflowing && handoffs.offer(handoff)) {
         return;
       }
@@ -323,7 +355,6 @@ public final class Hub implements LiveHub {
           query.fromSeq());
     }
     Subscription sub = newSubscription(stream, action);
-    sub.asUser = action.role() == Role.USER;
     register(sub);
     try {
       setUp(sub);
@@ -344,21 +375,108 @@ public final class Hub implements LiveHub {
       }
       query = query.withPredicate(new Policed(query.predicate(), policy, memberships));
     }
-    return new Subscription(
-        id,
-        stream,
-        query,
-        projection(action.query()),
-        action.userId(),
-        action.user(),
-        time.millis(),
-        encoder,
-        encoder.subscriptionHead(id));
+    Subscription sub =
+        new Subscription(
+            id,
+            stream,
+            query,
+            projection(action.query()),
+            action.userId(),
+            action.user(),
+            time.millis(),
+            encoder,
+            encoder.subscriptionHead(id));
+    sub.asUser = action.role() == Role.USER;
+    sub.catalogVersion = action.catalogVersion();
+    return sub;
   }
+
+  /**
+   * Set-up, with the subscription registered: refuses it when a row policy of its table changed at
+   * or after the catalog it was analyzed with. Registration and this check on one side, {@link
+   * #policiesChanged} on the other, each under {@link #policyLock}: either the change finds the
+   * subscription registered and closes it, or this check finds the change.
+   */
+  private void checkPolicies(Subscription sub) {
+    if (!sub.asUser) {
+      return;
+    }
+    String table = sub.query.table().qualifiedName();
+    long changedAt;
+    synchronized (policyLock) {
+      changedAt = policiesChangedAt.getOrDefault(table, -1L);
+    }
+    if (changedAt >= sub.catalogVersion) {
+      throw TributaryException.of(
+          ErrorCode.UNAVAILABLE,
+          "Cannot subscribe to %s: its row policies changed while the subscription was set up;"
+              + " subscribe again",
+          table);
+    }
+  }
+
+  /**
+   * Waits until the dispatcher has matched every change handed to it before this call, and so
+   * applied every membership change acknowledged before it (the server hands a command to the
+   * dispatcher before acknowledging it): a barrier in the handoff queue.
+   */
+  private void awaitDispatcher(Subscription sub) {
+    CountDownLatch reached = new CountDownLatch(1);
+    long timeout = config.snapshotStallTimeout().toMillis();
+    awaitingDispatcher.incrementAndGet();
+    try {
+      if (!handoffs.offer(new Handoff(List.of(), time.nanoTime(), reached), timeout, MILLIS)
+          || !reachedBeforeClose(reached, timeout)) {
+        throw TributaryException.of(
+            ErrorCode.UNAVAILABLE,
+            "Cannot subscribe to %s: the live dispatcher did not reach the subscription's snapshot"
+                + " within %d s; subscribe again",
+            sub.query.table().qualifiedName(),
+            config.snapshotStallTimeout().toSeconds());
+      }
+      if (overflowing) {
+        // Changes were lost (a membership change may be among them): closeLostRanges reloads the
+        // memberships and closes this subscription with the others that read them.
+        throw TributaryException.of(
+            ErrorCode.UNAVAILABLE,
+            "Cannot subscribe to %s: the server could not keep up with the changes; subscribe"
+                + " again",
+            sub.query.table().qualifiedName());
+      }
+    } catch (InterruptedException e) {
+      throw interrupted();
+    } finally {
+      awaitingDispatcher.decrementAndGet();
+    }
+  }
+
+  /** Waits for a barrier; false after {@code timeoutMillis} or once the hub is closed. */
+  private boolean reachedBeforeClose(CountDownLatch reached, long timeoutMillis)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    while (!closed) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      if (reached.await(Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)), TimeUnit.NANOSECONDS)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** How many set-ups are waiting for the dispatcher (tests). */
+  int awaitingDispatcher() {
+    return awaitingDispatcher.get();
+  }
+
+  private static final TimeUnit MILLIS = TimeUnit.MILLISECONDS;
 
   private void setUp(Subscription sub) {
     LiveQuery q = sub.query;
     TableDef table = q.table();
+    checkPolicies(sub);
     put(sub, encoder.subscribed(q));
     long highWater;
     if (q.resumes()) {
@@ -451,7 +569,19 @@ public final class Hub implements LiveHub {
     // A filter that fixes the primary key (or its first columns) reads only those rows: a seek.
     HotCursor cursor = hot.open(sub.query.table(), sub.query.owner(), sub.query.keyPrefix());
     metrics.snapshotOpened();
-    return new CountedCursor(cursor, metrics);
+    HotCursor counted = new CountedCursor(cursor, metrics);
+    if (Subscription.membershipPoliced(sub.query)) {
+      // The rows are matched with the dispatcher's membership: it must hold every membership
+      // change acknowledged before a row of the view was written, or a member removed before a
+      // message would receive it in the snapshot. The view is open, so the wait starts after it.
+      try {
+        awaitDispatcher(sub);
+      } catch (RuntimeException e) {
+        counted.close();
+        throw e;
+      }
+    }
+    return counted;
   }
 
   /**
@@ -748,7 +878,9 @@ public final class Hub implements LiveHub {
     synchronized (index) {
       index.add(sub);
     }
-    subscriptions.put(sub.id, sub);
+    synchronized (policyLock) {
+      subscriptions.put(sub.id, sub);
+    }
     perUser.merge(sub.userId, 1, Integer::sum);
     sub.stream.subscriptions.put(sub.id, sub);
   }
@@ -814,8 +946,13 @@ public final class Hub implements LiveHub {
    * are now. Called on the catalog's reader thread.
    */
   @Override
-  public void policiesChanged(String qualifiedTable) {
-    for (Subscription sub : List.copyOf(subscriptions.values())) {
+  public void policiesChanged(String qualifiedTable, long catalogOffset) {
+    List<Subscription> open;
+    synchronized (policyLock) {
+      policiesChangedAt.merge(qualifiedTable, catalogOffset, Math::max);
+      open = List.copyOf(subscriptions.values());
+    }
+    for (Subscription sub : open) {
       if (sub.asUser && sub.query.table().qualifiedName().equals(qualifiedTable)) {
         closeWithError(
             sub,
@@ -898,7 +1035,11 @@ public final class Hub implements LiveHub {
       handoffs.drainTo(batch, MAX_HANDOFFS_PER_FLUSH - 1);
       try {
         for (Handoff handoff : batch) {
-          dispatch(handoff, candidates, touched);
+          if (handoff.barrier() != null) {
+            handoff.barrier().countDown(); // every change queued before it is matched
+          } else {
+            dispatch(handoff, candidates, touched);
+          }
         }
       } finally {
         for (LiveStream stream : touched) {
@@ -920,7 +1061,7 @@ public final class Hub implements LiveHub {
       for (AppliedChange change : handoff.changes()) {
         List<Memberships.Transition> transitions = memberships.apply(change);
         if (!transitions.isEmpty()) {
-          revise(transitions, handoff.nanos(), touched);
+          revise(transitions, handoff.nanos());
         }
         candidates.clear();
         synchronized (index) {
@@ -982,9 +1123,13 @@ public final class Hub implements LiveHub {
    * window (a live SELECT with LIMIT) is closed, to subscribe again. A subscription still sending
    * its snapshot (or replaying) is noted, and closed with UNAVAILABLE when it would go live: its
    * snapshot was read at a position that may be on either side of the change.
+   *
+   * <p>The dispatcher only finds the subscriptions (O(the user's subscriptions)) and holds each one
+   * at this position ({@link Subscription#startRevision}: its later changes are buffered); the scan
+   * of the table that finds the rows runs on the revision thread ({@link #reviseOffDispatcher}),
+   * which sends the revision, then the buffered changes, and lets the subscription go live again.
    */
-  private void revise(
-      List<Memberships.Transition> transitions, long nanos, List<LiveStream> touched) {
+  private void revise(List<Memberships.Transition> transitions, long nanos) {
     for (Memberships.Transition t : transitions) {
       List<Subscription> subs = new ArrayList<>();
       synchronized (index) {
@@ -999,7 +1144,7 @@ public final class Hub implements LiveHub {
             policed.policy().memberships().stream().filter(m -> m.key().equals(t.key())).toList();
         if (affected.isEmpty()
             || sub.noteMembershipChange() // still set up: goLive closes it, to subscribe again
-            || sub.state() != Subscription.State.LIVE) {
+            || sub.closed()) {
           continue;
         }
         if (sub.query.windowed()) {
@@ -1012,26 +1157,57 @@ public final class Hub implements LiveHub {
                   sub.id));
           continue;
         }
-        byTable
-            .computeIfAbsent(sub.query.table().id(), id -> new ArrayList<>())
-            .add(new Revision(sub, policed, affected));
+        if (sub.startRevision()) {
+          byTable
+              .computeIfAbsent(sub.query.table().id(), id -> new ArrayList<>())
+              .add(new Revision(sub, policed, affected));
+        }
       }
-      for (List<Revision> revisions : byTable.values()) {
+      if (!byTable.isEmpty()) {
+        List<List<Revision>> groups = List.copyOf(byTable.values());
         try {
-          read(revisions, t);
-        } catch (TributaryException e) {
-          // The revision could not be read (the store is unavailable): these subscribers resume.
-          for (Revision r : revisions) {
-            closeWithError(r.sub, e);
-          }
-          continue;
+          revisers.execute(() -> reviseOffDispatcher(t, groups, nanos));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          return; // the hub is closing
+        }
+      }
+    }
+  }
+
+  /**
+   * Revision thread: reads one membership change's revisions, one scan per table, sends each
+   * subscription its revision and then the changes buffered since ({@link
+   * Subscription#endRevision}).
+   */
+  private void reviseOffDispatcher(
+      Memberships.Transition t, List<List<Revision>> groups, long nanos) {
+    for (List<Revision> revisions : groups) {
+      try {
+        read(revisions, t);
+      } catch (RuntimeException e) {
+        // The revision could not be read (the store is unavailable): these subscribers resume.
+        TributaryException error =
+            e instanceof TributaryException te
+                ? te
+                : TributaryException.of(
+                    ErrorCode.UNAVAILABLE,
+                    "Cannot continue the subscription: a membership change could not be read");
+        if (!(e instanceof TributaryException)) {
+          LOG.error("Reading a membership revision failed", e);
         }
         for (Revision r : revisions) {
-          if (r.failure != null) {
-            closeWithError(r.sub, r.failure); // its filter failed on a row of the revision
-          } else {
-            send(r, t, nanos, touched);
-          }
+          closeWithError(r.sub, error, -1);
+        }
+        continue;
+      }
+      for (Revision r : revisions) {
+        if (r.failure != null) {
+          closeWithError(r.sub, r.failure, -1); // its filter failed on a row of the revision
+          continue;
+        }
+        send(r, t, nanos);
+        if (!r.sub.endRevision()) {
+          closeSlow(r.sub);
         }
       }
     }
@@ -1060,7 +1236,7 @@ public final class Hub implements LiveHub {
    */
   private void read(List<Revision> revisions, Memberships.Transition t) {
     TableDef table = revisions.get(0).sub.query.table();
-    try (HotCursor cursor = hot.open(table, null)) {
+    try (HotCursor cursor = hot.open(table, null, revisionPrefix(table, revisions, t))) {
       while (cursor.hasNext()) {
         Object[] row = cursor.next();
         for (Revision r : revisions) {
@@ -1090,8 +1266,35 @@ public final class Hub implements LiveHub {
     }
   }
 
+  /**
+   * The key prefix a revision reads: the membership's value when the policed table's primary key
+   * starts with the column every revision's membership terms compare with it (a table keyed by
+   * conversation then message reads only that conversation's rows, a seek); empty (the whole table)
+   * otherwise.
+   */
+  private static List<Object> revisionPrefix(
+      TableDef table, List<Revision> revisions, Memberships.Transition t) {
+    int first = table.primaryKeyIndexes()[0];
+    ColumnType.Kind kind = table.columns().get(first).type().kind();
+    if (kind != ColumnType.Kind.BIGINT
+        && kind != ColumnType.Kind.INT
+        && kind != ColumnType.Kind.TEXT
+        && kind != ColumnType.Kind.UUID) {
+      return List.of(); // kinds whose stored keys are equal exactly when their values are
+    }
+    for (Revision r : revisions) {
+      for (Membership m : r.affected) {
+        if (m.rowColumn() != first
+            || m.members().columns().get(m.valueColumn()).type().kind() != kind) {
+          return List.of();
+        }
+      }
+    }
+    return List.of(t.value());
+  }
+
   /** Sends one subscription its revision of one membership change; see {@link #revise}. */
-  private void send(Revision r, Memberships.Transition t, long nanos, List<LiveStream> touched) {
+  private void send(Revision r, Memberships.Transition t, long nanos) {
     Subscription sub = r.sub;
     TableDef table = sub.query.table();
     List<Membership> affected = r.affected;
@@ -1134,9 +1337,8 @@ public final class Hub implements LiveHub {
               bodies.size(),
               config.streamQueueCapacity()),
           -1);
-    } else if (!sub.stream.flushPending) {
-      sub.stream.flushPending = true;
-      touched.add(sub.stream);
+    } else {
+      sub.stream.flush();
     }
   }
 
@@ -1164,6 +1366,7 @@ public final class Hub implements LiveHub {
     dispatcher.interrupt();
     heartbeats.shutdownNow();
     setups.shutdownNow();
+    revisers.shutdownNow();
     for (LiveStream stream : streams.values()) {
       stream.complete(null);
     }

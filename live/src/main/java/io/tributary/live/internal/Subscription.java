@@ -15,9 +15,11 @@ import java.util.List;
  * meanwhile are buffered, at most the stream's queue capacity of them; past that the subscription
  * is closed as too slow once its snapshot is sent, with the snapshot's high-water mark to resume
  * from) → LIVE (changes go straight to the stream) → CLOSED; SNAPSHOT → CLOSED when it is closed
- * before it went live. A change is applied only if its {@code _seq} is larger than the last one
- * applied, which removes both the overlap with the snapshot and the duplicates a replayed Kafka
- * Streams transaction can produce.
+ * before it went live; LIVE → REVISING → LIVE while the revision thread reads and sends the
+ * revision of a membership change its row policy reads (changes are buffered meanwhile, at most the
+ * stream's queue capacity of them, past which it is closed as too slow). A change is applied only
+ * if its {@code _seq} is larger than the last one applied, which removes both the overlap with the
+ * snapshot and the duplicates a replayed Kafka Streams transaction can produce.
  *
  * <p>A change becomes zero or more events, all carrying its {@code _seq} ({@link #bodies}, the only
  * place that decides them): one insert, update or delete for a SUBSCRIBE or a live SELECT without
@@ -28,23 +30,30 @@ import java.util.List;
  * LiveStream}'s one delivery path.
  *
  * <p>Threads: the hub's dispatcher thread delivers changes; the setup thread delivers the ones
- * buffered during the snapshot when it goes live. A LIVE subscription without a window is served by
- * the dispatcher without this lock, under its stream's lock ({@link #servedLive}): once LIVE, only
- * the dispatcher writes its positions, and whoever closes it sets CLOSED before queuing its final
- * event on the stream, so nothing the dispatcher queues can follow that event.
+ * buffered during the snapshot when it goes live, and the revision thread those buffered during a
+ * revision. A LIVE subscription without a window is served by the dispatcher without this lock,
+ * under its stream's lock ({@link #servedLive}): once LIVE, only the dispatcher writes its
+ * positions, and whoever closes it sets CLOSED before queuing its final event on the stream, so
+ * nothing the dispatcher queues can follow that event.
  */
 final class Subscription {
   /** The states of a subscription; see the class comment. */
   enum State {
     SNAPSHOT,
     LIVE,
+    /**
+     * Live, held at a membership change while the revision thread reads its revision: changes are
+     * buffered as during a snapshot, and sent after the revision.
+     */
+    REVISING,
     CLOSED;
 
     /** Whether a subscription may move from this state to {@code next}. */
     boolean isValidTransition(State next) {
       return switch (this) {
         case SNAPSHOT -> next == LIVE || next == CLOSED;
-        case LIVE -> next == CLOSED;
+        case LIVE -> next == REVISING || next == CLOSED;
+        case REVISING -> next == LIVE || next == CLOSED;
         case CLOSED -> false;
       };
     }
@@ -149,6 +158,47 @@ final class Subscription {
   boolean asUser;
 
   /**
+   * The catalog version its statement was analyzed at ({@link
+   * io.tributary.query.Action.Subscribe#catalogVersion}). Set once by the hub before it is
+   * registered.
+   */
+  long catalogVersion = Long.MAX_VALUE;
+
+  /** Revisions handed to the revision thread and not yet sent; under this subscription's lock. */
+  private int revisionsPending;
+
+  /**
+   * Dispatcher, at a membership change its policy reads: holds a LIVE subscription (or one already
+   * held) at this position until the revision thread has sent the revision ({@link #endRevision}).
+   * Returns false when it is not live (closed).
+   */
+  synchronized boolean startRevision() {
+    if (state == State.LIVE) {
+      transitionTo(State.REVISING);
+      revisionsPending = 1;
+      return true;
+    }
+    if (state == State.REVISING) {
+      revisionsPending++;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Revision thread, after sending one revision: once the last one pending is sent, sends the
+   * changes buffered meanwhile and goes live again.
+   *
+   * @return false when the buffered changes do not fit (the subscriber must be closed)
+   */
+  synchronized boolean endRevision() {
+    if (state != State.REVISING || --revisionsPending > 0) {
+      return true;
+    }
+    return flushBuffer();
+  }
+
+  /**
    * Whether the dispatcher applied a membership change its row policy reads while it was still
    * sending its snapshot (or replaying): its snapshot may be on either side of the change, so it
    * does not go live. Under this subscription's lock.
@@ -192,6 +242,12 @@ final class Subscription {
   synchronized boolean offer(AppliedChange change, long handoffNanos, ChangeEncoding encoding) {
     switch (state) {
       case CLOSED:
+        return true;
+      case REVISING:
+        if (buffer.size() >= Math.max(1, stream.capacity())) {
+          return false; // a revision cannot be resumed past: the subscriber takes a new snapshot
+        }
+        buffer.add(new Pending(change, handoffNanos, encoding));
         return true;
       case SNAPSHOT:
         if (bufferOverflowed) {
@@ -275,7 +331,7 @@ final class Subscription {
    * Dispatcher: notes a revision read at high-water mark {@code highWater} for the rows whose
    * {@code column} holds {@code value}.
    */
-  void revised(int column, Object value, long highWater, boolean added) {
+  synchronized void revised(int column, Object value, long highWater, boolean added) {
     revisedUpTo.add(new long[] {column, highWater, added ? 1 : 0});
     revisedValues.add(value);
   }
@@ -326,7 +382,7 @@ final class Subscription {
    * while a command's ordinals stay below {@code CommandLimits.MAX_CHANGES} (2^16 - 1); the
    * position is only reused after that many revisions without a change in between.
    */
-  long revisionSeq() {
+  synchronized long revisionSeq() {
     return ++appliedSeq;
   }
 
@@ -394,6 +450,11 @@ final class Subscription {
     if (bufferOverflowed || membershipChangedInSetup) {
       return false;
     }
+    return flushBuffer();
+  }
+
+  /** Sends the buffered changes and goes LIVE; under this subscription's lock. */
+  private boolean flushBuffer() {
     for (Pending p : buffer) {
       ChangeEncoding encoding = p.encoding() != null ? p.encoding() : encoder.change(p.change());
       if (!stream.offerChange(this, p.change(), encoding, p.handoffNanos(), true)) {

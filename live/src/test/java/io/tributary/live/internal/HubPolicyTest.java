@@ -8,6 +8,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.tributary.live.LiveConfig;
+import io.tributary.live.StreamOwner;
+import io.tributary.query.Action;
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.Role;
@@ -16,6 +18,9 @@ import io.tributary.query.policy.RowPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -128,8 +133,8 @@ class HubPolicyTest {
     RecordingSink ann = world.subscribe("ann", row -> true);
     RecordingSink agent = world.subscribe("agent", row -> true, Role.SERVICE, -1);
 
-    world.hub.policiesChanged("app.members"); // another table: nothing happens
-    world.hub.policiesChanged("app.messages");
+    world.hub.policiesChanged("app.members", 7); // another table: nothing happens
+    world.hub.policiesChanged("app.messages", 8);
     world.message(101, 1, "ann");
 
     await()
@@ -251,5 +256,191 @@ class HubPolicyTest {
         .containsExactlyInAnyOrder(
             "user42", "user142", "user242", "user342", "user442", "user542", "user642", "user742",
             "user842", "user942");
+  }
+
+  /**
+   * The race between a subscription's set-up and a membership change: the snapshot is matched with
+   * the dispatcher's membership, which may lag the store the snapshot reads. Here the dispatcher is
+   * held while ann is removed and ben then posts; ann's snapshot, read after both, must not hold
+   * ben's message: the set-up waits for the dispatcher to reach its snapshot.
+   */
+  @Test
+  void shouldNotSendAMemberRemovedBeforeItsSnapshotAMessageWrittenAfterTheRemoval()
+      throws Exception {
+    world.policy("members_read", MEMBERSHIP);
+    world.addMember(1, 1, "ann");
+    world.addMember(2, 1, "ben");
+    world.message(100, 1, "ben");
+    RecordingSink ben = world.subscribe("ben", row -> true); // loads the membership
+    CountDownLatch held = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    world.subscribe(
+        "agent",
+        row -> {
+          if ((Long) row[0] == 999L) {
+            held.countDown();
+            awaitLatch(release);
+          }
+          return true;
+        },
+        Role.SERVICE,
+        -1);
+    world.message(999, 9, "agent"); // the dispatcher stops on it
+    assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+    world.delete(MEMBERS, 1); // ann's removal is acknowledged ...
+    world.message(101, 1, "ben"); // ... before ben posts
+
+    CompletableFuture<RecordingSink> ann =
+        CompletableFuture.supplyAsync(() -> world.subscribe("ann", row -> true));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> ann.isDone() || world.hub.awaitingDispatcher() > 0);
+    release.countDown();
+
+    RecordingSink annSink = ann.get(10, TimeUnit.SECONDS);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(PolicyWorld.held(ben)).containsExactly(100L, 101L));
+    assertThat(PolicyWorld.held(annSink)).isEmpty();
+    assertThat(bodies(annSink)).noneMatch(b -> b.contains("101"));
+  }
+
+  /**
+   * The race between a subscription's set-up and a policy change: analyzed under the policies
+   * before the change, registered after the hub was told of it, it is refused rather than left
+   * under the old policies; analyzed after the change, it is accepted.
+   */
+  @Test
+  void shouldRefuseASubscriptionAnalyzedBeforeAPolicyChangeAndRegisteredAfterIt() {
+    world.policy("members_read", MEMBERSHIP);
+    world.addMember(1, 1, "ann");
+    world.message(100, 1, "ann");
+    Action.Subscribe analyzed =
+        new Action.Subscribe(
+                new LiveQuery(MESSAGES, null, null, row -> true, List.of(), -1, -1, 500)
+                    .withPolicy(world.policyOf("ann")),
+                "ann",
+                Role.USER,
+                "ann")
+            .withCatalogVersion(12);
+    world.hub.policiesChanged("app.messages", 12); // e.g. DROP POLICY, at catalog offset 12
+    StreamOwner owner = new StreamOwner("ann", "ann", 0);
+    RecordingSink sink = new RecordingSink();
+    String stream = world.hub.openStream(owner, sink);
+
+    assertThatThrownBy(() -> world.hub.subscribe(owner, stream, analyzed))
+        .isInstanceOf(TributaryException.class)
+        .hasMessageContaining("row policies changed while the subscription was set up")
+        .extracting(e -> ((TributaryException) e).code())
+        .isEqualTo(ErrorCode.UNAVAILABLE);
+    assertThat(world.hub.systemLiveRows("ann", Role.USER)).isEmpty();
+
+    world.hub.subscribe(owner, stream, analyzed.withCatalogVersion(13));
+    assertThat(bodies(sink)).contains("rows 100");
+  }
+
+  /**
+   * A membership change's revision is read off the dispatcher: while its scan is held, the
+   * dispatcher keeps delivering to others, and the subscriber's own later changes follow its
+   * revision.
+   */
+  @Test
+  void shouldReadARevisionOffTheDispatcherAndSendTheChangesAfterIt() throws Exception {
+    world.policy("members_read", MEMBERSHIP);
+    world.addMember(1, 1, "ben");
+    world.message(100, 2, "cy");
+    RecordingSink ann = world.subscribe("ann", row -> true);
+    RecordingSink ben = world.subscribe("ben", row -> true);
+    CountDownLatch scanning = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    world.onCursorClosed =
+        () -> {
+          scanning.countDown();
+          awaitLatch(release);
+        };
+    world.addMember(2, 2, "ann"); // ann joins conversation 2: her revision's scan is held
+    assertThat(scanning.await(10, TimeUnit.SECONDS)).isTrue();
+    world.message(101, 1, "ben");
+    world.message(102, 2, "cy"); // ann's, after her revision
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(PolicyWorld.held(ben)).containsExactly(101L));
+    assertThat(bodies(ann)).noneMatch(b -> b.startsWith("insert"));
+    release.countDown();
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(PolicyWorld.held(ann)).containsExactly(100L, 102L));
+    assertThat(bodies(ann)).containsSubsequence("insert 100", "insert 102");
+  }
+
+  /**
+   * A table keyed by conversation first: a membership change's revision reads only that
+   * conversation's rows (a key prefix), not the table.
+   */
+  @Test
+  void shouldReadARevisionOfATableKeyedByConversationUnderThatConversationOnly() {
+    world.policy(PolicyWorld.THREADS, "members_read", MEMBERSHIP);
+    world.put(PolicyWorld.THREADS, new Object[] {100L, 1L, "cy"});
+    world.put(PolicyWorld.THREADS, new Object[] {101L, 2L, "cy"});
+    RecordingSink ann = world.subscribe(PolicyWorld.THREADS, "ann", row -> true, Role.USER, -1);
+    world.prefixes.clear();
+
+    world.addMember(1, 2, "ann");
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(PolicyWorld.held(ann)).containsExactly(101L));
+    assertThat(world.prefixes).containsExactly(List.of(2L));
+  }
+
+  /**
+   * Changes wait behind a revision being read, at most the stream's queue capacity of them; past it
+   * the subscriber is closed without a resume position, and the revision is not sent after.
+   */
+  @Test
+  void shouldCloseASubscriberWhoseChangesOverflowWhileItsRevisionIsRead() throws Exception {
+    try (PolicyWorld small = new PolicyWorld(LiveConfig.defaults().withStreamQueueCapacity(4))) {
+      small.policy("members_read", MEMBERSHIP);
+      small.addMember(1, 1, "ann");
+      small.message(99, 2, "cy");
+      RecordingSink ann = small.subscribe("ann", row -> true);
+      CountDownLatch scanning = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      small.onCursorClosed =
+          () -> {
+            scanning.countDown();
+            awaitLatch(release);
+          };
+      small.addMember(2, 2, "ann");
+      assertThat(scanning.await(10, TimeUnit.SECONDS)).isTrue();
+      for (long id = 100; id < 106; id++) {
+        small.message(id, 1, "cy"); // six changes wait behind the revision, for a queue of four
+      }
+
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> assertThat(bodies(ann)).last().isEqualTo("error SUBSCRIBER_TOO_SLOW -1"));
+      release.countDown();
+      small.message(106, 1, "cy");
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> small.hub.systemLiveRows("ann", Role.USER).isEmpty());
+      assertThat(bodies(ann)).last().isEqualTo("error SUBSCRIBER_TOO_SLOW -1");
+      assertThat(bodies(ann)).noneMatch(b -> b.startsWith("insert"));
+    }
+  }
+
+  private static void awaitLatch(CountDownLatch latch) {
+    try {
+      if (!latch.await(10, TimeUnit.SECONDS)) {
+        throw new AssertionError("not released");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
   }
 }

@@ -65,6 +65,18 @@ final class PolicyWorld implements HotTier, AutoCloseable {
           Map.of(),
           0);
 
+  /** Like {@link #MESSAGES}, keyed by conversation then id. */
+  static final TableDef THREADS =
+      new TableDef(
+          32,
+          "app",
+          "threads",
+          TableKind.SHARED,
+          MESSAGES.columns(),
+          List.of("conversation_id", "id"),
+          Map.of(),
+          0);
+
   static final String MEMBERSHIP =
       "conversation_id IN (SELECT conversation_id FROM app.members WHERE user_name ="
           + " CURRENT_USER())";
@@ -83,21 +95,36 @@ final class PolicyWorld implements HotTier, AutoCloseable {
   }
 
   PolicyWorld(LiveConfig config) {
+    this(config, false);
+  }
+
+  /**
+   * @param versions whether events carry the {@code _seq} of the row version they hold, as a last
+   *     token {@code v<seq>} (snapshot batches: {@code rows <id>,… v<seq>,…})
+   */
+  PolicyWorld(LiveConfig config, boolean versions) {
     catalog.apply(CatalogRecord.namespace(new NamespaceDef("app", 0)));
     catalog.apply(CatalogRecord.table(MESSAGES));
     catalog.apply(CatalogRecord.table(MEMBERS));
-    hub = new Hub(null, config, new SimpleMeterRegistry(), new RowEncoder(), TimeSource.SYSTEM);
+    catalog.apply(CatalogRecord.table(THREADS));
+    hub =
+        new Hub(
+            null, config, new SimpleMeterRegistry(), new RowEncoder(versions), TimeSource.SYSTEM);
     hub.start(this);
   }
 
   void policy(String name, String using) {
+    policy(MESSAGES, name, using);
+  }
+
+  void policy(TableDef table, String name, String using) {
     catalog.apply(
         CatalogRecord.policy(
             new PolicyDef(
                 name,
-                MESSAGES.id(),
+                table.id(),
                 "app",
-                "messages",
+                table.name(),
                 "SELECT",
                 List.of("public"),
                 using,
@@ -106,7 +133,11 @@ final class PolicyWorld implements HotTier, AutoCloseable {
   }
 
   RowPolicy policyOf(String user) {
-    return Authorizer.rowPolicy(catalog, Role.USER, user, MESSAGES, PolicyCommand.SELECT);
+    return policyOf(MESSAGES, user);
+  }
+
+  RowPolicy policyOf(TableDef table, String user) {
+    return Authorizer.rowPolicy(catalog, Role.USER, user, table, PolicyCommand.SELECT);
   }
 
   // ------------------------------------------------------------- writes (store, then handoff)
@@ -140,6 +171,11 @@ final class PolicyWorld implements HotTier, AutoCloseable {
         .changed(List.of(new AppliedChange(RowChange.Kind.DELETE, table, null, s, old, null, 0)));
   }
 
+  /** The {@code _seq} of the last change written. */
+  synchronized long lastSeq() {
+    return seq;
+  }
+
   synchronized List<Object[]> rows(TableDef table) {
     return new ArrayList<>(rows.getOrDefault(table.id(), new TreeMap<>()).values());
   }
@@ -156,6 +192,12 @@ final class PolicyWorld implements HotTier, AutoCloseable {
    * user's policy for role user), from {@code fromSeq} (-1: a snapshot).
    */
   RecordingSink subscribe(String user, RowPredicate filter, Role role, long fromSeq) {
+    return subscribe(MESSAGES, user, filter, role, fromSeq);
+  }
+
+  /** Likewise, to {@code table}. */
+  RecordingSink subscribe(
+      TableDef table, String user, RowPredicate filter, Role role, long fromSeq) {
     StreamOwner owner = new StreamOwner(user, user, 0);
     RecordingSink sink = new RecordingSink();
     String stream = hub.openStream(owner, sink);
@@ -163,8 +205,8 @@ final class PolicyWorld implements HotTier, AutoCloseable {
         owner,
         stream,
         new Action.Subscribe(
-            new LiveQuery(MESSAGES, null, null, filter, List.of(), -1, fromSeq, 500)
-                .withPolicy(role == Role.USER ? policyOf(user) : null),
+            new LiveQuery(table, null, null, filter, List.of(), -1, fromSeq, 500)
+                .withPolicy(role == Role.USER ? policyOf(table, user) : null),
             user,
             role,
             user));
@@ -239,6 +281,15 @@ final class PolicyWorld implements HotTier, AutoCloseable {
     };
   }
 
+  /** The key prefixes of the cursors opened with one. */
+  final List<List<Object>> prefixes = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  @Override
+  public HotCursor open(TableDef table, String owner, List<Object> keyPrefix) {
+    prefixes.add(keyPrefix);
+    return HotTier.super.open(table, owner, keyPrefix);
+  }
+
   @Override
   public void close() {
     hub.close();
@@ -246,11 +297,27 @@ final class PolicyWorld implements HotTier, AutoCloseable {
 
   /** Events as {@code <kind> <message id>}; snapshot batches as {@code rows <id>,<id>,...}. */
   static final class RowEncoder extends TextEncoder {
+    private final boolean versions;
+
+    RowEncoder() {
+      this(false);
+    }
+
+    RowEncoder(boolean versions) {
+      this.versions = versions;
+    }
+
+    private String version(Object[] row) {
+      return versions ? " v" + row[row.length - 1] : "";
+    }
+
     @Override
     public byte[] initialRows(LiveQuery query, List<Object[]> rows, boolean hasMore) {
       StringJoiner ids = new StringJoiner(",");
+      StringJoiner seqs = new StringJoiner(",");
       rows.forEach(r -> ids.add(String.valueOf(r[0])));
-      return bytes("rows " + ids);
+      rows.forEach(r -> seqs.add("v" + r[r.length - 1]));
+      return bytes("rows " + ids + (versions ? " " + seqs : ""));
     }
 
     @Override
@@ -258,17 +325,17 @@ final class PolicyWorld implements HotTier, AutoCloseable {
       return new EventEncoder.ChangeEncoding() {
         @Override
         public byte[] insert(List<Integer> columns, Object[] row) {
-          return bytes("insert " + row[0]);
+          return bytes("insert " + row[0] + version(row));
         }
 
         @Override
         public byte[] update(List<Integer> columns, Object[] oldRow, Object[] newRow) {
-          return bytes("update " + newRow[0]);
+          return bytes("update " + newRow[0] + version(newRow));
         }
 
         @Override
         public byte[] delete(List<Integer> columns, Object[] row) {
-          return bytes("delete " + row[0]);
+          return bytes("delete " + row[0] + version(row));
         }
       };
     }

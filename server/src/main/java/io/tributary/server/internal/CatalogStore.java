@@ -49,8 +49,10 @@ public final class CatalogStore implements AutoCloseable {
   public interface PolicyListener {
     /**
      * @param qualifiedTable the {@code namespace.name} of the table whose policies changed
+     * @param catalogOffset the policy record's offset in the catalog topic: a statement analyzed at
+     *     a {@link #version()} ≤ this offset may not have seen the change
      */
-    void policiesChanged(String qualifiedTable);
+    void policiesChanged(String qualifiedTable, long catalogOffset);
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(CatalogStore.class);
@@ -168,7 +170,7 @@ public final class CatalogStore implements AutoCloseable {
       while (!closed) {
         for (LogRecord r : logReader.poll(Duration.ofMillis(500))) {
           try {
-            apply(CatalogRecord.decode(r.key(), r.value()));
+            apply(CatalogRecord.decode(r.key(), r.value()), r.offset());
           } catch (TributaryException e) {
             LOG.error("Skipping catalog record at offset {}: {}", r.offset(), e.getMessage());
           }
@@ -197,14 +199,14 @@ public final class CatalogStore implements AutoCloseable {
     }
   }
 
-  private void apply(CatalogRecord record) {
+  private void apply(CatalogRecord record, long offset) {
     if (record.kind() == CatalogRecord.Kind.POLICY) {
       state.apply(record);
       // The key is ns.table/name.
       String table = record.name().substring(0, record.name().indexOf('/'));
       for (PolicyListener listener : policyListeners) {
         try {
-          listener.policiesChanged(table);
+          listener.policiesChanged(table, offset);
         } catch (RuntimeException e) {
           LOG.error("A policy listener failed", e);
         }

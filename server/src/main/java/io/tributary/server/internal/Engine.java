@@ -444,7 +444,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
     if (known != null) {
       return known;
     }
-    Action.Subscribe fresh = analyzeSubscriptionNow(user, sql, params);
+    Action.Subscribe fresh = analyzeSubscriptionNow(user, sql, params).withCatalogVersion(version);
     if (analyzed.size() >= MAX_ANALYZED) {
       analyzed.clear(); // crude but bounded
     }
