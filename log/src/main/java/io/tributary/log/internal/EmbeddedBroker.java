@@ -206,7 +206,7 @@ final class EmbeddedBroker {
    * The ports of the previous start if both can be bound now, or within {@link #PORT_REUSE_WAIT} (a
    * client's short-lived connection may hold one as its local port); null otherwise.
    */
-  private int[] previousPortsIfFree() {
+  int[] previousPortsIfFree() {
     Path file = dir.resolve(PORTS_FILE);
     int[] ports;
     try {
