@@ -58,7 +58,12 @@ final class StallReport {
             .get(LOOKUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         out.append("\n  committed offsets: stable");
       } catch (Exception e) {
-        out.append("\n  committed offsets: not stable: ").append(failure(e));
+        // The admin client retries UNSTABLE_OFFSET_COMMIT until its timeout: a timeout here
+        // means a transaction's offset commit is still pending (or the broker is that slow).
+        out.append("\n  committed offsets: not stable within ")
+            .append(LOOKUP_TIMEOUT.toMillis())
+            .append(" ms: ")
+            .append(failure(e));
       }
       try {
         for (TransactionListing listing : admin.listTransactions().all().get()) {
