@@ -50,7 +50,7 @@ public final class CrashingMaterializer {
               CommandCodec.encode(new WriteCommand.InsertRows("c" + c, MESSAGES.id(), "u", batch)))
           .get(60, TimeUnit.SECONDS);
     }
-    if (!applied.await(120, TimeUnit.SECONDS)) {
+    if (!applied.await(Math.max(120, rows / 2_500), TimeUnit.SECONDS)) {
       throw new IllegalStateException("commands not applied in time");
     }
     if (args.length > 2 && args[2].equals("purge")) {

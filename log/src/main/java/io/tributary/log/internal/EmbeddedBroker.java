@@ -48,6 +48,11 @@ final class EmbeddedBroker {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedBroker.class);
   private static final int BIND_ATTEMPTS = 3;
 
+  /** How long a restart waits for the previous start's ports to become free. */
+  static final Duration PORT_REUSE_WAIT = Duration.ofSeconds(3);
+
+  private static final long PORT_REUSE_POLL_MS = 100;
+
   private final Path dir;
   private final Map<String, String> overrides;
   private final Time time;
@@ -197,8 +202,11 @@ final class EmbeddedBroker {
     return true;
   }
 
-  /** The ports of the previous start if both can be bound now; null otherwise. */
-  private int[] previousPortsIfFree() {
+  /**
+   * The ports of the previous start if both can be bound now, or within {@link #PORT_REUSE_WAIT} (a
+   * client's short-lived connection may hold one as its local port); null otherwise.
+   */
+  int[] previousPortsIfFree() {
     Path file = dir.resolve(PORTS_FILE);
     int[] ports;
     try {
@@ -208,9 +216,24 @@ final class EmbeddedBroker {
       return null; // first start, or a file we did not write: take new ports
     }
     for (int port : ports) {
-      if (port <= 0 || port > 65535 || !canBind(port)) {
+      if (port <= 0 || port > 65535) {
         return null;
       }
+    }
+    long deadline = time.milliseconds() + PORT_REUSE_WAIT.toMillis();
+    while (!canBind(ports[0]) || !canBind(ports[1])) {
+      if (time.milliseconds() >= deadline) {
+        // Not silent: with a new endpoint, a transaction the previous run left half-completed can
+        // hold a restart of the materializer (RELIABILITY.md, Recovery time).
+        LOG.warn(
+            "The previous start's ports {} and {} are not free after {} ms; the node takes new ports"
+                + " and its endpoint changes",
+            ports[0],
+            ports[1],
+            PORT_REUSE_WAIT.toMillis());
+        return null;
+      }
+      time.sleep(PORT_REUSE_POLL_MS);
     }
     return ports;
   }

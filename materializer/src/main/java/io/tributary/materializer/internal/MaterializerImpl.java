@@ -281,10 +281,11 @@ public final class MaterializerImpl implements Materializer {
     }
     LOG.warn(
         "Materializer not running yet after {} ms (Kafka Streams {}, {} changelog records restored);"
-            + " its threads:{}",
+            + " the broker says:{}\n its threads:{}",
         half,
         ks.state(),
         restored.get(),
+        StallReport.describe(log.clientConfig(), APPLICATION_ID),
         streamThreads());
     long wait = startTimeout.toMillis() - half;
     while (!settled.await(wait, TimeUnit.MILLISECONDS)) {
