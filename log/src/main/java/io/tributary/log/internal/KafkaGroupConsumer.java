@@ -23,6 +23,7 @@ import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
@@ -92,6 +93,7 @@ final class KafkaGroupConsumer implements GroupConsumer {
   private final class Listener implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      runCommits(); // while the partitions are still this member's
       forget(partitions);
       update();
     }
@@ -218,8 +220,9 @@ final class KafkaGroupConsumer implements GroupConsumer {
               }
             });
         c.done().complete(null);
-      } catch (WakeupException e) {
-        commits.add(c); // woken while committing: retry on the next poll
+      } catch (WakeupException | RebalanceInProgressException e) {
+        // woken, or the group is rebalancing (its next poll completes that): retry after it
+        commits.add(c);
         return;
       } catch (RuntimeException e) {
         c.done()

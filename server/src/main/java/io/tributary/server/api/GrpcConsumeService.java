@@ -138,8 +138,9 @@ public final class GrpcConsumeService extends ConsumeServiceGrpc.ConsumeServiceI
       Object ready) {
     ConsumeBatch.Builder batch = ConsumeBatch.newBuilder();
     int bytes = 0;
+    String name = session.name();
     for (Object[] row : rows) {
-      ConsumedRecord record = record(session.name(), row);
+      ConsumedRecord record = record(name, row);
       int size = record.getSerializedSize() + 8;
       if (batch.getRecordsCount() > 0 && bytes + size > MAX_BATCH_BYTES) {
         if (!deliver(batch.build(), session, observer, ready)) {

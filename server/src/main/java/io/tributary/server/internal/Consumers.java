@@ -575,17 +575,25 @@ public final class Consumers {
     commit(group, topic, commit, action);
   }
 
-  /** The local member of the group that holds the partition and delivered the offset, or null. */
+  /**
+   * A local member of the group that delivered the offset, or null: the one holding the partition,
+   * else one it was taken from in a rebalance (a member of the group may commit any of its
+   * partitions; the ack of a record it delivered is still progress).
+   */
   private GroupConsumer deliverer(String group, int partition, long offset) {
     if (partition < 0) {
       return null;
     }
+    GroupConsumer found = null;
     for (GroupConsumer m : members.getOrDefault(group, List.of())) {
-      if (m.assignment().contains(partition) && m.delivered(partition) >= offset) {
-        return m;
+      if (m.delivered(partition) >= offset) {
+        if (m.assignment().contains(partition)) {
+          return m;
+        }
+        found = found == null ? m : found;
       }
     }
-    return null;
+    return found;
   }
 
   private static void commitThrough(
