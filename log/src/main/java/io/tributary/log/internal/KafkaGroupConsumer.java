@@ -32,7 +32,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * queued and carried out by the polling thread. Not API.
  */
 final class KafkaGroupConsumer implements GroupConsumer {
-  private static final int MAX_POLL_RECORDS = 2_000;
+  private static final int MAX_POLL_RECORDS = 5_000;
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
   /**
