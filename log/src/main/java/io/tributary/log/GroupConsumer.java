@@ -49,13 +49,20 @@ public interface GroupConsumer extends AutoCloseable {
   /** The next offset this member reads of each assigned partition. */
   Map<Integer, Long> positions();
 
+  /**
+   * The offset of the last record this member returned from a partition, or -1 when it returned
+   * none. Thread-safe. An offset at or below it was read by this member, so it exists.
+   */
+  long delivered(int partition);
+
   /** Moves this member's position on an assigned partition. Polling thread only. */
   void seek(int partition, long offset);
 
   /**
-   * Commits the next offset to read for some partitions; completes once the broker accepted it, or
-   * exceptionally with a {@link LogException} (for example when the partition is no longer this
-   * member's). Thread-safe: the polling thread carries it out on its next poll.
+   * Commits the next offset to read for some partitions, never moving the group's committed offset
+   * of a partition this member holds back; completes once the broker accepted it, or exceptionally
+   * with a {@link LogException} (for example when the partition is no longer this member's).
+   * Thread-safe: the polling thread carries it out on its next poll.
    */
   CompletableFuture<Void> commit(Map<Integer, Long> offsets);
 

@@ -2,8 +2,11 @@ package io.tributary.client.internal;
 
 import io.grpc.Channel;
 import io.grpc.Context;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
 import io.tributary.api.v1.AckRequest;
+import io.tributary.api.v1.AckResponse;
 import io.tributary.api.v1.ConsumeBatch;
 import io.tributary.api.v1.ConsumeRequest;
 import io.tributary.api.v1.ConsumeServiceGrpc;
@@ -37,6 +40,9 @@ final class StreamingConsumer implements TopicConsumer {
       Pattern.compile("[A-Za-z_][A-Za-z0-9_]*\\.[A-Za-z_][A-Za-z0-9_]*");
   private static final Duration MAX_RECONNECT_BACKOFF = Duration.ofSeconds(5);
   private static final AtomicInteger THREADS = new AtomicInteger();
+
+  /** How long a stopping consumer waits for the acks of the records it handled. */
+  private static final Duration ACK_DRAIN = Duration.ofSeconds(5);
 
   private final TributaryClient client;
   private final Channel channel;
@@ -135,6 +141,18 @@ final class StreamingConsumer implements TopicConsumer {
     private volatile Context.CancellableContext call;
     private Thread thread;
 
+    /**
+     * The acks not sent yet: the highest handled offset per partition (guarded by itself). At most
+     * one ack is in flight; those handled meanwhile are merged and sent after it, so the handler
+     * never waits for an ack and the acks of a partition reach the server in order.
+     */
+    private final Map<Integer, Long> toAck = new LinkedHashMap<>();
+
+    private boolean acking;
+
+    /** The failure of an ack, which ends the stream it was sent on like a failure of the stream. */
+    private volatile StatusRuntimeException ackFailure;
+
     Worker(String sql, RecordHandler handler) {
       this.sql = sql;
       this.handler = handler;
@@ -150,7 +168,10 @@ final class StreamingConsumer implements TopicConsumer {
           try {
             context.run(this::stream);
             wait = Duration.ofMillis(100);
-          } catch (StatusRuntimeException e) {
+          } catch (StatusRuntimeException streamFailure) {
+            StatusRuntimeException failedAck = ackFailure;
+            StatusRuntimeException e = failedAck != null ? failedAck : streamFailure;
+            ackFailure = null;
             if (closing || clientClosed.getAsBoolean()) {
               break;
             }
@@ -178,6 +199,7 @@ final class StreamingConsumer implements TopicConsumer {
           failure = e;
         }
       } finally {
+        awaitAcks(ACK_DRAIN);
         stopped.countDown();
       }
     }
@@ -187,6 +209,7 @@ final class StreamingConsumer implements TopicConsumer {
           ConsumeServiceGrpc.newBlockingStub(channel)
               .consume(ConsumeRequest.newBuilder().setSql(sql).build());
       while (!closing && batches.hasNext()) {
+        throwFailedAck();
         Map<Integer, Long> handled = new LinkedHashMap<>();
         for (io.tributary.api.v1.ConsumedRecord r : batches.next().getRecordsList()) {
           if (closing) {
@@ -198,16 +221,103 @@ final class StreamingConsumer implements TopicConsumer {
         if (closing) {
           return; // unacknowledged: the group delivers them again
         }
-        for (Map.Entry<Integer, Long> e : handled.entrySet()) {
-          ConsumeServiceGrpc.newBlockingStub(channel)
-              .withDeadlineAfter(30, TimeUnit.SECONDS)
-              .ack(
-                  AckRequest.newBuilder()
-                      .setTopic(name)
-                      .setGroup(group)
-                      .setPartition(e.getKey())
-                      .setOffset(e.getValue())
-                      .build());
+        ack(handled);
+      }
+      throwFailedAck();
+    }
+
+    private void throwFailedAck() {
+      StatusRuntimeException e = ackFailure;
+      if (e != null) {
+        throw e;
+      }
+    }
+
+    /** Queues the acks of a handled batch and sends them unless an ack is in flight. */
+    private void ack(Map<Integer, Long> handled) {
+      synchronized (toAck) {
+        handled.forEach((p, o) -> toAck.merge(p, o, Math::max));
+        if (acking) {
+          return;
+        }
+        acking = true;
+      }
+      sendNextAck();
+    }
+
+    private void sendNextAck() {
+      AckRequest request;
+      synchronized (toAck) {
+        Iterator<Map.Entry<Integer, Long>> it = toAck.entrySet().iterator();
+        if (!it.hasNext()) {
+          acking = false;
+          toAck.notifyAll();
+          return;
+        }
+        Map.Entry<Integer, Long> next = it.next();
+        it.remove();
+        request =
+            AckRequest.newBuilder()
+                .setTopic(name)
+                .setGroup(group)
+                .setPartition(next.getKey())
+                .setOffset(next.getValue())
+                .build();
+      }
+      // Not in the stream's context: an ack of handled records completes even when the stream
+      // is cancelled (closing, reopening).
+      Context.ROOT.run(
+          () ->
+              ConsumeServiceGrpc.newStub(channel)
+                  .withDeadlineAfter(30, TimeUnit.SECONDS)
+                  .ack(
+                      request,
+                      new StreamObserver<>() {
+                        @Override
+                        public void onNext(AckResponse value) {}
+
+                        @Override
+                        public void onError(Throwable t) {
+                          ackFailed(t);
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                          sendNextAck();
+                        }
+                      }));
+    }
+
+    /** Drops the acks not sent (their records come again) and ends the stream with the error. */
+    private void ackFailed(Throwable t) {
+      synchronized (toAck) {
+        toAck.clear();
+        acking = false;
+        toAck.notifyAll();
+      }
+      ackFailure =
+          t instanceof StatusRuntimeException s ? s : Status.fromThrowable(t).asRuntimeException();
+      Context.CancellableContext c = call;
+      if (c != null) {
+        c.cancel(t);
+      }
+    }
+
+    /** Waits (at most {@code max}) until the acks of handled records were sent. */
+    private void awaitAcks(Duration max) {
+      long deadline = System.nanoTime() + max.toNanos();
+      synchronized (toAck) {
+        while (acking) {
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            return;
+          }
+          try {
+            TimeUnit.NANOSECONDS.timedWait(toAck, left);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
         }
       }
     }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -22,6 +23,7 @@ import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
@@ -30,8 +32,14 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * queued and carried out by the polling thread. Not API.
  */
 final class KafkaGroupConsumer implements GroupConsumer {
-  private static final int MAX_POLL_RECORDS = 2_000;
+  private static final int MAX_POLL_RECORDS = 5_000;
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+
+  /**
+   * How long a call to the broker (commit, committed offsets, position) may block: without it the
+   * client waits its default 60 s, for example on a topic that was deleted meanwhile.
+   */
+  private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
 
   private record PendingCommit(Map<Integer, Long> offsets, CompletableFuture<Void> done) {}
 
@@ -44,8 +52,15 @@ final class KafkaGroupConsumer implements GroupConsumer {
   private volatile Set<Integer> assignment = Set.of();
   private volatile boolean joined;
 
-  /** The offset of the last record returned, per partition (polling thread only). */
-  private final Map<Integer, Long> lastReturned = new HashMap<>();
+  /** The offset of the last record returned, per partition (written by the polling thread). */
+  private final Map<Integer, Long> lastReturned = new ConcurrentHashMap<>();
+
+  /**
+   * The group's committed offset of each assigned partition, as this member knows it: read when the
+   * partition is assigned, then moved by its own commits (polling thread only). While this member
+   * holds a partition, no one else commits on it.
+   */
+  private final Map<Integer, Long> committed = new HashMap<>();
 
   private boolean closed;
 
@@ -78,12 +93,21 @@ final class KafkaGroupConsumer implements GroupConsumer {
   private final class Listener implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      runCommits(); // while the partitions are still this member's
+      forget(partitions);
       update();
     }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      forget(partitions);
       update();
+    }
+
+    private void forget(Collection<TopicPartition> partitions) {
+      for (TopicPartition tp : partitions) {
+        committed.remove(tp.partition());
+      }
     }
 
     @Override
@@ -93,19 +117,23 @@ final class KafkaGroupConsumer implements GroupConsumer {
       if (partitions.isEmpty()) {
         return;
       }
-      Map<TopicPartition, OffsetAndMetadata> committed =
-          consumer.committed(new HashSet<>(partitions));
+      Map<TopicPartition, OffsetAndMetadata> committedNow =
+          consumer.committed(new HashSet<>(partitions), CALL_TIMEOUT);
       Map<TopicPartition, OffsetAndMetadata> starts = new HashMap<>();
       for (TopicPartition tp : partitions) {
-        if (committed.get(tp) == null) {
+        OffsetAndMetadata known = committedNow.get(tp);
+        if (known != null) {
+          committed.put(tp.partition(), known.offset());
+        } else {
           if (start == Start.OFFSET) {
             consumer.seek(tp, startOffset);
           }
-          starts.put(tp, new OffsetAndMetadata(consumer.position(tp)));
+          starts.put(tp, new OffsetAndMetadata(consumer.position(tp, CALL_TIMEOUT)));
         }
       }
       if (!starts.isEmpty()) {
-        consumer.commitSync(starts);
+        consumer.commitSync(starts, CALL_TIMEOUT);
+        starts.forEach((tp, o) -> committed.put(tp.partition(), o.offset()));
       }
     }
 
@@ -175,15 +203,26 @@ final class KafkaGroupConsumer implements GroupConsumer {
                 if (last != null && o == last + 1 && consumer.assignment().contains(tp)) {
                   // Everything returned is committed: skip the transaction markers after it too,
                   // so a caught-up group shows no lag.
-                  next = Math.max(o, consumer.position(tp));
+                  next = Math.max(o, consumer.position(tp, CALL_TIMEOUT));
+                }
+                Long known = committed.get(p);
+                if (known != null && consumer.assignment().contains(tp)) {
+                  next = Math.max(next, known); // never back
                 }
                 request.put(tp, new OffsetAndMetadata(next));
               });
       try {
-        consumer.commitSync(request);
+        consumer.commitSync(request, CALL_TIMEOUT);
+        request.forEach(
+            (tp, o) -> {
+              if (consumer.assignment().contains(tp)) {
+                committed.put(tp.partition(), o.offset());
+              }
+            });
         c.done().complete(null);
-      } catch (WakeupException e) {
-        commits.add(c); // woken while committing: retry on the next poll
+      } catch (WakeupException | RebalanceInProgressException e) {
+        // woken, or the group is rebalancing (its next poll completes that): retry after it
+        commits.add(c);
         return;
       } catch (RuntimeException e) {
         c.done()
@@ -209,10 +248,20 @@ final class KafkaGroupConsumer implements GroupConsumer {
   @Override
   public Map<Integer, Long> positions() {
     Map<Integer, Long> out = new HashMap<>();
-    for (TopicPartition tp : consumer.assignment()) {
-      out.put(tp.partition(), consumer.position(tp));
+    try {
+      for (TopicPartition tp : consumer.assignment()) {
+        out.put(tp.partition(), consumer.position(tp, CALL_TIMEOUT));
+      }
+    } catch (RuntimeException e) {
+      throw LogException.cannot(
+          "read the positions of group " + group + " on " + topic, EmbeddedBroker.describe(e), e);
     }
     return out;
+  }
+
+  @Override
+  public long delivered(int partition) {
+    return lastReturned.getOrDefault(partition, -1L);
   }
 
   @Override

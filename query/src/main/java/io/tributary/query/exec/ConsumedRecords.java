@@ -2,7 +2,6 @@ package io.tributary.query.exec;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tributary.query.catalog.ColumnDef;
 import io.tributary.query.catalog.ColumnType;
 import io.tributary.query.catalog.TableDef;
@@ -57,11 +56,17 @@ public final class ConsumedRecords {
     } else if (r.payload() == TopicPayload.KEY) {
       List<ColumnType> types = table.primaryKeyTypes();
       Object[] values = RowCodec.decode(types, r.row());
-      ObjectNode node = MAPPER.createObjectNode();
+      StringBuilder b = builder();
+      b.append('{');
       for (int i = 0; i < values.length; i++) {
-        node.set(table.primaryKey().get(i), json(types.get(i), values[i]));
+        if (i > 0) {
+          b.append(',');
+        }
+        string(b, table.primaryKey().get(i));
+        b.append(':');
+        value(b, types.get(i), values[i]);
       }
-      row = node.toString();
+      row = b.append('}').toString();
     } else {
       row = json(table, r.row());
     }
@@ -95,41 +100,108 @@ public final class ConsumedRecords {
     };
   }
 
-  private static String json(TableDef table, byte[] bytes) {
+  /**
+   * The row as a JSON object, written directly (no tree per record): the same text Jackson writes
+   * for it (its escapes, numbers and nested JSON values).
+   */
+  static String json(TableDef table, byte[] bytes) {
     if (bytes == null) {
       return null;
     }
     Object[] values = RowCodec.decode(table.types(), bytes);
-    ObjectNode node = MAPPER.createObjectNode();
     List<ColumnDef> columns = table.columns();
+    StringBuilder b = builder();
+    b.append('{');
     for (int i = 0; i < columns.size(); i++) {
-      node.set(columns.get(i).name(), json(columns.get(i).type(), values[i]));
+      if (i > 0) {
+        b.append(',');
+      }
+      string(b, columns.get(i).name());
+      b.append(':');
+      value(b, columns.get(i).type(), values[i]);
     }
-    return node.toString();
+    return b.append('}').toString();
   }
 
-  private static JsonNode json(ColumnType type, Object v) {
-    var f = MAPPER.getNodeFactory();
-    if (v == null) {
-      return f.nullNode();
+  private static final ThreadLocal<StringBuilder> BUILDER =
+      ThreadLocal.withInitial(() -> new StringBuilder(256));
+
+  /** An emptied builder of this thread, reused across records (trimmed when one grew large). */
+  private static StringBuilder builder() {
+    StringBuilder b = BUILDER.get();
+    if (b.capacity() > 64 * 1024) {
+      b = new StringBuilder(256);
+      BUILDER.set(b);
     }
-    return switch (type.kind()) {
-      case BOOLEAN -> f.booleanNode((Boolean) v);
-      case INT -> f.numberNode((Integer) v);
-      case BIGINT -> f.numberNode((Long) v);
-      case DOUBLE -> f.numberNode((Double) v);
-      case DECIMAL -> f.numberNode((BigDecimal) v);
-      case TIMESTAMP -> f.textNode(Instant.ofEpochMilli((Long) v).toString());
-      case DATE -> f.textNode(LocalDate.ofEpochDay((Integer) v).toString());
-      case BYTES -> f.textNode(Base64.getEncoder().encodeToString((byte[]) v));
-      case JSON -> {
-        try {
-          yield MAPPER.readTree((String) v);
-        } catch (IOException e) {
-          yield f.textNode((String) v);
+    b.setLength(0);
+    return b;
+  }
+
+  private static void value(StringBuilder b, ColumnType type, Object v) {
+    if (v == null) {
+      b.append("null");
+      return;
+    }
+    switch (type.kind()) {
+      case BOOLEAN -> b.append(((Boolean) v).booleanValue());
+      case INT -> b.append(((Integer) v).intValue());
+      case BIGINT -> b.append(((Long) v).longValue());
+      case DOUBLE -> {
+        double d = (Double) v;
+        if (Double.isNaN(d) || Double.isInfinite(d)) {
+          b.append('"').append(d).append('"'); // as Jackson: non-numeric numbers quoted
+        } else {
+          b.append(d);
         }
       }
-      default -> f.textNode(String.valueOf(v));
-    };
+      case DECIMAL -> b.append(MAPPER.getNodeFactory().numberNode((BigDecimal) v).toString());
+      case TIMESTAMP -> string(b, Instant.ofEpochMilli((Long) v).toString());
+      case DATE -> string(b, LocalDate.ofEpochDay((Integer) v).toString());
+      case BYTES ->
+          b.append('"').append(Base64.getEncoder().encodeToString((byte[]) v)).append('"');
+      case JSON -> {
+        String text = (String) v;
+        JsonNode node;
+        try {
+          node = MAPPER.readTree(text);
+        } catch (IOException e) {
+          node = null;
+        }
+        if (node == null) {
+          string(b, text);
+        } else {
+          b.append(node.toString());
+        }
+      }
+      default -> string(b, String.valueOf(v));
+    }
+  }
+
+  private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+  /** A JSON string with Jackson's escapes: quote, backslash, and control characters. */
+  private static void string(StringBuilder b, String s) {
+    b.append('"');
+    int n = s.length();
+    int from = 0;
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      if (c >= 0x20 && c != '"' && c != '\\') {
+        continue;
+      }
+      b.append(s, from, i);
+      from = i + 1;
+      switch (c) {
+        case '"' -> b.append("\\\"");
+        case '\\' -> b.append("\\\\");
+        case '\n' -> b.append("\\n");
+        case '\r' -> b.append("\\r");
+        case '\t' -> b.append("\\t");
+        case '\b' -> b.append("\\b");
+        case '\f' -> b.append("\\f");
+        default -> b.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xF]);
+      }
+    }
+    b.append(s, from, n).append('"');
   }
 }

@@ -29,6 +29,12 @@ public final class GrpcConsumeService extends ConsumeServiceGrpc.ConsumeServiceI
   private static final Logger LOG = LoggerFactory.getLogger(GrpcConsumeService.class);
   private static final Duration POLL = Duration.ofMillis(200);
 
+  /**
+   * The size a batch message stays under (unless one record is larger): far from gRPC's default 4
+   * MiB limit of a received message, large enough that a batch carries thousands of small records.
+   */
+  static final int MAX_BATCH_BYTES = 1 << 20;
+
   /** How often a stream waiting for its client carries out the acks that arrived. */
   private static final Duration ACK_CHECK = Duration.ofMillis(20);
 
@@ -101,15 +107,9 @@ public final class GrpcConsumeService extends ConsumeServiceGrpc.ConsumeServiceI
           continue;
         }
         announced = true;
-        ConsumeBatch.Builder batch = ConsumeBatch.newBuilder();
-        for (Object[] row : rows) {
-          batch.addRecords(record(session.name(), row));
-        }
-        awaitReady(observer, ready, session);
-        if (observer.isCancelled()) {
+        if (!send(rows, session, observer, ready)) {
           break;
         }
-        observer.onNext(batch.build());
       }
     } catch (TributaryException e) {
       if (!observer.isCancelled()) {
@@ -124,6 +124,48 @@ public final class GrpcConsumeService extends ConsumeServiceGrpc.ConsumeServiceI
                     ErrorCode.UNAVAILABLE, "Cannot consume: " + e.getMessage(), e)));
       }
     }
+  }
+
+  /**
+   * Sends a poll's rows as batches of at most {@link #MAX_BATCH_BYTES} (at least one record each;
+   * one empty batch when there are none: the member joined), each when the client can take it.
+   * Returns false when the call was cancelled meanwhile.
+   */
+  private static boolean send(
+      List<Object[]> rows,
+      ConsumeRunner.Session session,
+      ServerCallStreamObserver<ConsumeBatch> observer,
+      Object ready) {
+    ConsumeBatch.Builder batch = ConsumeBatch.newBuilder();
+    int bytes = 0;
+    String name = session.name();
+    for (Object[] row : rows) {
+      ConsumedRecord record = record(name, row);
+      int size = record.getSerializedSize() + 8;
+      if (batch.getRecordsCount() > 0 && bytes + size > MAX_BATCH_BYTES) {
+        if (!deliver(batch.build(), session, observer, ready)) {
+          return false;
+        }
+        batch = ConsumeBatch.newBuilder();
+        bytes = 0;
+      }
+      batch.addRecords(record);
+      bytes += size;
+    }
+    return deliver(batch.build(), session, observer, ready);
+  }
+
+  private static boolean deliver(
+      ConsumeBatch batch,
+      ConsumeRunner.Session session,
+      ServerCallStreamObserver<ConsumeBatch> observer,
+      Object ready) {
+    awaitReady(observer, ready, session);
+    if (observer.isCancelled()) {
+      return false;
+    }
+    observer.onNext(batch);
+    return true;
   }
 
   /**

@@ -306,13 +306,20 @@ public final class Consumers {
     final String callerId;
     final long credentialVersion;
     final String actorId;
+
+    /** The id of the topic consumed, or -1 for a table's change feed. */
+    final long topicId;
+
+    final String action;
     volatile GroupConsumer member;
     volatile TributaryException revoked;
 
-    OpenStream(Principal caller, UserDef actor) {
+    OpenStream(Principal caller, Action.Consume c, String action) {
       this.callerId = caller.userId();
       this.credentialVersion = caller.credentialVersion();
-      this.actorId = actor.id();
+      this.actorId = c.actor().id();
+      this.topicId = c.source().topic() == null ? -1 : c.source().topic().id();
+      this.action = action;
     }
 
     void revoke(TributaryException error) {
@@ -386,8 +393,23 @@ public final class Consumers {
     }
   }
 
-  private OpenStream admit(Principal caller, UserDef actor, String action) {
-    OpenStream stream = new OpenStream(caller, actor);
+  /**
+   * Ends the consume streams of a topic that is being dropped ({@code TOPIC_NOT_FOUND}), before its
+   * Kafka topic is deleted: their members stop polling it at once instead of waiting on a topic
+   * that no longer exists.
+   */
+  public void topicDropped(TopicDef topic) {
+    for (OpenStream s : streams) {
+      if (s.topicId == topic.id()) {
+        s.revoke(
+            TributaryException.of(
+                ErrorCode.TOPIC_NOT_FOUND, "Cannot %s: the topic was dropped", s.action));
+      }
+    }
+  }
+
+  private OpenStream admit(Principal caller, Action.Consume c, String action) {
+    OpenStream stream = new OpenStream(caller, c, action);
     synchronized (streams) {
       if (streams.size() >= maxStreams) {
         throw TributaryException.of(
@@ -417,7 +439,7 @@ public final class Consumers {
   public ConsumeRunner.Session open(Action.Consume c, Principal caller) {
     String action = "consume " + c.source().name();
     checkFrom(c, endOffsets(c.source(), action), action);
-    OpenStream stream = admit(caller, c.actor(), action);
+    OpenStream stream = admit(caller, c, action);
     try {
       return open(c, action, stream);
     } catch (RuntimeException e) {
@@ -506,6 +528,14 @@ public final class Consumers {
     String action = "ack " + a.source().name();
     String topic = kafkaTopic(a.source());
     String group = kafkaGroup(a.source(), a.scope(), a.group());
+    GroupConsumer deliverer = deliverer(group, a.partition(), a.offset());
+    if (deliverer != null) {
+      // The member of a stream on this server read the record, so the offset exists and the group
+      // does; the member commits it, never moving back. This spares an ack the broker round trips
+      // of end and committed offsets.
+      commitThrough(deliverer, Map.of(a.partition(), a.offset() + 1), action);
+      return;
+    }
     Map<Integer, Long> ends = endOffsets(a.source(), action);
     List<Integer> partitions = partitions(a.partition(), ends, action);
     Map<Integer, Long> committed = committed(group, topic, a.group(), action);
@@ -543,6 +573,41 @@ public final class Consumers {
           a.offset());
     }
     commit(group, topic, commit, action);
+  }
+
+  /**
+   * A local member of the group that delivered the offset, or null: the one holding the partition,
+   * else one it was taken from in a rebalance (a member of the group may commit any of its
+   * partitions; the ack of a record it delivered is still progress).
+   */
+  private GroupConsumer deliverer(String group, int partition, long offset) {
+    if (partition < 0) {
+      return null;
+    }
+    GroupConsumer found = null;
+    for (GroupConsumer m : members.getOrDefault(group, List.of())) {
+      if (m.delivered(partition) >= offset) {
+        if (m.assignment().contains(partition)) {
+          return m;
+        }
+        found = found == null ? m : found;
+      }
+    }
+    return found;
+  }
+
+  private static void commitThrough(
+      GroupConsumer member, Map<Integer, Long> offsets, String action) {
+    try {
+      member.commit(offsets).get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw unavailable(action, e.getCause());
+    } catch (TimeoutException e) {
+      throw TributaryException.of(ErrorCode.TIMEOUT, "Cannot %s: no answer within 30 s", action);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw TributaryException.of(ErrorCode.UNAVAILABLE, "Cannot %s: interrupted", action);
+    }
   }
 
   /** RESET CONSUMER GROUP: moves the committed offsets; the group must have no members. */

@@ -295,6 +295,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
       }
       catalogStore.append(List.of(t.record()));
       if (t.delete() != null) {
+        consumers.topicDropped(t.delete());
         try {
           log.topicAdmin().deleteTopic(LogTopics.userTopic(t.delete().id()));
         } catch (LogException e) {

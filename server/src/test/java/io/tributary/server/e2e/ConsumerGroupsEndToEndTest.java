@@ -20,7 +20,6 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -278,10 +277,6 @@ class ConsumerGroupsEndToEndTest {
   }
 
   @Test
-  @Disabled(
-      "Issue 14: on CI (2026-12-07) a consume stream on a dropped topic did not end within 30 s, and"
-          + " its server thread kept counting against the stream limits; the session note has the"
-          + " details. Enable once a stream's member stops polling a deleted Kafka topic.")
   void shouldEndAStreamWhoseTopicIsDropped() throws Exception {
     root.update(
         "CREATE TABLE cg.doomed_src (id BIGINT PRIMARY KEY) WITH (TYPE = 'SHARED');"
