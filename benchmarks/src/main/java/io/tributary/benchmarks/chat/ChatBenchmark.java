@@ -14,8 +14,10 @@ import java.util.Map;
 /**
  * The chat scenario (issue 17): many small group conversations, written on an open-loop schedule by
  * writer users and read live by reader users, against Tributary ({@link TributaryChat}: a SHARED
- * table guarded by a membership policy) and the PostgreSQL stack ({@link PostgresChat}: trigger,
- * {@code pg_notify}, a relay routing per conversation), one after the other in the same run. The
+ * table guarded by a membership policy), the PostgreSQL stack ({@link PostgresChat}: trigger,
+ * {@code pg_notify}, a relay routing per conversation) and the raw gRPC ceiling ({@link
+ * CeilingChat}: the same transport, no database), one after the other in the same run, in both
+ * durability modes (fsync per commit, page cache) and {@code --repetitions} times, alternating. The
  * servers run in their own JVMs ({@link ServerJvm}), every client in this one.
  *
  * <p>Insert {@code k} of a step at {@code rate}/s is due at {@code start + k / rate} whatever

@@ -187,12 +187,11 @@ record ChatResult(
 
   List<Map<String, Object>> checks() {
     List<Map<String, Object>> checks = new ArrayList<>();
-    if (runs("tributary", "fsync", false).isEmpty()
-        && runs("tributary", "pagecache", false).isEmpty()) {
-      return checks;
-    }
+    boolean tributaryRan =
+        !runs("tributary", "fsync", false).isEmpty()
+            || !runs("tributary", "pagecache", false).isEmpty();
     String missing = baselineMissing();
-    if (options.modes().contains("fsync")) {
+    if (tributaryRan && options.modes().contains("fsync")) {
       String name = "chat insert wall (fsync mode) vs the PostgreSQL stack's";
       String goal = "≥ 3× the PostgreSQL stack's wall in the same run";
       Spread ours = walls("tributary", "fsync");
@@ -214,7 +213,7 @@ record ChatResult(
       }
     }
     for (String mode : MODES) {
-      if (!options.modes().contains(mode)) {
+      if (!tributaryRan || !options.modes().contains(mode)) {
         continue;
       }
       boolean fsync = mode.equals("fsync");
@@ -247,7 +246,7 @@ record ChatResult(
     }
     List<TargetRun> ceilingRuns = runs("ceiling", "none", false);
     for (String mode : MODES) {
-      if (!options.modes().contains(mode)) {
+      if (!tributaryRan || !options.modes().contains(mode)) {
         continue;
       }
       String name =

@@ -100,13 +100,20 @@ public final class MemoryBenchmark {
     }
   }
 
-  /** One phase: its connections and subscriptions, the server before and after, the storm. */
+  /**
+   * One phase: its connections and subscriptions, the server before them, after the first half and
+   * after all of them (the per-unit figures divide the growth over the second half, {@code
+   * measured*}), the storm.
+   */
   record Phase(
       String name,
       int connections,
       int subscriptions,
+      int measuredConnections,
+      int measuredSubscriptions,
       double setupSeconds,
       ServerMemory before,
+      ServerMemory middle,
       ServerMemory after,
       Storm storm,
       List<String> errors) {}
@@ -204,32 +211,17 @@ public final class MemoryBenchmark {
         clients.add(new MemoryConnection(c, rooms.get(c), token, ledger, errors));
       }
       List<String> streamIds = new ArrayList<>(Collections.nCopies(rooms.size(), null));
-      throttled(
-          rooms.size(),
-          c ->
-              clients
-                  .get(c)
-                  .open(port)
-                  .thenAccept(
-                      id -> {
-                        synchronized (streamIds) {
-                          streamIds.set(c, id);
-                        }
-                      }),
-          "open the connections");
-      int[] owner = new int[subscriptions];
-      int[] room = new int[subscriptions];
-      int s = 0;
-      for (int c = 0; c < rooms.size(); c++) {
-        for (int r : rooms.get(c)) {
-          owner[s] = c;
-          room[s++] = r;
-        }
+      // Half the connections first, then the server is measured again, then the other half: the
+      // growth over the second half leaves out what the first connections start once (thread
+      // pools, buffers, compiled code).
+      int half = rooms.size() / 2;
+      connect(clients, streamIds, port, 0, half);
+      ServerMemory middle = ServerMemory.of(server.pid());
+      connect(clients, streamIds, port, half, rooms.size());
+      int measuredSubscriptions = 0;
+      for (int c = half; c < rooms.size(); c++) {
+        measuredSubscriptions += rooms.get(c).length;
       }
-      throttled(
-          subscriptions,
-          i -> completable(clients.get(owner[i]).subscribe(streamIds.get(owner[i]), room[i], -1)),
-          "subscribe");
       double setupSeconds = (System.nanoTime() - begin) / 1e9;
       ServerMemory after = ServerMemory.of(server.pid());
       PROGRESS.print(
@@ -263,8 +255,11 @@ public final class MemoryBenchmark {
           name,
           rooms.size(),
           subscriptions,
+          rooms.size() - half,
+          measuredSubscriptions,
           setupSeconds,
           before,
+          middle,
           after,
           result,
           List.copyOf(errors));
@@ -407,6 +402,42 @@ public final class MemoryBenchmark {
         (done - t0) / 1e9,
         lastResume.get() == 0 ? Double.NaN : (done - lastResume.get()) / 1e9,
         failure.get());
+  }
+
+  /** Opens connections {@code from..to-1}, then subscribes each to its rooms. */
+  private static void connect(
+      List<MemoryConnection> clients, List<String> streamIds, int port, int from, int to)
+      throws InterruptedException {
+    throttled(
+        to - from,
+        i ->
+            clients
+                .get(from + i)
+                .open(port)
+                .thenAccept(
+                    id -> {
+                      synchronized (streamIds) {
+                        streamIds.set(from + i, id);
+                      }
+                    }),
+        "open the connections");
+    List<int[]> subs = new ArrayList<>(); // {connection, room}
+    for (int c = from; c < to; c++) {
+      for (int r : clients.get(c).rooms()) {
+        subs.add(new int[] {c, r});
+      }
+    }
+    throttled(
+        subs.size(),
+        i -> {
+          int c = subs.get(i)[0];
+          String id;
+          synchronized (streamIds) {
+            id = streamIds.get(c);
+          }
+          return completable(clients.get(c).subscribe(id, subs.get(i)[1], -1));
+        },
+        "subscribe");
   }
 
   private static List<Integer> allRooms(List<MemoryConnection> clients) {

@@ -16,17 +16,28 @@ import java.util.Map;
 record MemoryResult(
     MemoryOptions options, Map<String, Object> machine, Phase connections, Phase subscriptions) {
 
-  /** The server's growth per unit of a phase, in bytes, per measure. */
+  /** The server's growth over a phase's second half, per unit of it, in bytes, per measure. */
   static Map<String, Double> per(Phase p, int units) {
+    ServerMemory a = p.middle();
+    ServerMemory b = p.after();
+    double n = Math.max(1, units);
     Map<String, Double> m = new LinkedHashMap<>();
-    m.put("RSS", (p.after().rssBytes() - p.before().rssBytes()) / (double) units);
-    m.put("live heap", (p.after().liveHeapBytes() - p.before().liveHeapBytes()) / (double) units);
+    m.put("RSS", (b.rssBytes() - a.rssBytes()) / n);
+    m.put("live heap", (b.liveHeapBytes() - a.liveHeapBytes()) / n);
+    m.put("total", (total(b) - total(a)) / n);
     for (String c : ServerMemory.REPORTED) {
-      m.put("NMT " + c, (p.after().nmt(c) - p.before().nmt(c)) / (double) units);
+      m.put("NMT " + c, (b.nmt(c) - a.nmt(c)) / n);
     }
-    m.put("threads", (p.after().threads() - p.before().threads()) / (double) units);
-    m.put("total", (total(p.after()) - total(p.before())) / (double) units);
+    m.put("threads", (b.threads() - a.threads()) / n);
     return m;
+  }
+
+  static Map<String, Double> perConnection(Phase p) {
+    return per(p, p.measuredConnections());
+  }
+
+  static Map<String, Double> perSubscription(Phase p) {
+    return per(p, p.measuredSubscriptions());
   }
 
   /**
@@ -43,19 +54,20 @@ record MemoryResult(
    * subscription subtracted).
    */
   double totalPerBareConnection() {
-    double perConnection = per(connections, connections.connections()).get("total");
+    double perConnection = perConnection(connections).get("total");
     if (subscriptions == null) {
       return perConnection;
     }
-    double perSubscription = per(subscriptions, subscriptions.subscriptions()).get("total");
-    double subsPerConnection = connections.subscriptions() / (double) connections.connections();
+    double perSubscription = perSubscription(subscriptions).get("total");
+    double subsPerConnection =
+        connections.measuredSubscriptions() / (double) connections.measuredConnections();
     return perConnection - subsPerConnection * perSubscription;
   }
 
   List<Map<String, Object>> checks() {
     List<Map<String, Object>> checks = new ArrayList<>();
     if (subscriptions != null) {
-      double heap = per(subscriptions, subscriptions.subscriptions()).get("live heap");
+      double heap = perSubscription(subscriptions).get("live heap");
       checks.add(
           check(
               "live heap per idle subscription",
@@ -70,8 +82,8 @@ record MemoryResult(
     } else {
       checks.add(check("live heap per idle subscription", "phase 2 not run", "≤ 300 B", false));
     }
-    double withSubs = per(connections, connections.connections()).get("total");
-    double rss = per(connections, connections.connections()).get("RSS");
+    double withSubs = perConnection(connections).get("total");
+    double rss = perConnection(connections).get("RSS");
     double bare = totalPerBareConnection();
     checks.add(
         check(
@@ -135,10 +147,13 @@ record MemoryResult(
       e.put("connections", p.connections());
       e.put("subscriptions", p.subscriptions());
       e.put("setup_seconds", Math.round(p.setupSeconds() * 10) / 10.0);
+      e.put("measured_connections", p.measuredConnections());
+      e.put("measured_subscriptions", p.measuredSubscriptions());
       e.put("before", p.before().toMap());
+      e.put("after_first_half", p.middle().toMap());
       e.put("after", p.after().toMap());
-      e.put("per_connection_bytes", per(p, p.connections()));
-      e.put("per_subscription_bytes", per(p, p.subscriptions()));
+      e.put("per_connection_bytes", perConnection(p));
+      e.put("per_subscription_bytes", perSubscription(p));
       if (p.storm() != null) {
         e.put("storm", stormMap(p.storm()));
       }
@@ -216,22 +231,35 @@ record MemoryResult(
               p.connections(),
               p.subscriptions(),
               p.setupSeconds()));
-      md.append("| measure | before | after | per connection | per subscription |\n");
-      md.append("|---|---:|---:|---:|---:|\n");
-      Map<String, Double> perC = per(p, p.connections());
-      Map<String, Double> perS = per(p, p.subscriptions());
-      row(md, "RSS", p.before().rssBytes(), p.after().rssBytes(), perC, perS);
-      row(md, "live heap", p.before().liveHeapBytes(), p.after().liveHeapBytes(), perC, perS);
-      row(md, "total", total(p.before()), total(p.after()), perC, perS);
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "Per connection and per subscription: the growth from the first half (%,d"
+                  + " connections) to all, divided by the second half's %,d connections and %,d"
+                  + " subscriptions.\n\n",
+              p.connections() - p.measuredConnections(),
+              p.measuredConnections(),
+              p.measuredSubscriptions()));
+      md.append("| measure | before | first half | all | per connection | per subscription |\n");
+      md.append("|---|---:|---:|---:|---:|---:|\n");
+      Map<String, Double> perC = perConnection(p);
+      Map<String, Double> perS = perSubscription(p);
+      ServerMemory b = p.before();
+      ServerMemory m = p.middle();
+      ServerMemory a = p.after();
+      row(md, "RSS", b.rssBytes(), m.rssBytes(), a.rssBytes(), perC, perS);
+      row(md, "live heap", b.liveHeapBytes(), m.liveHeapBytes(), a.liveHeapBytes(), perC, perS);
+      row(md, "total", total(b), total(m), total(a), perC, perS);
       for (String c : ServerMemory.REPORTED) {
-        row(md, "NMT " + c, p.before().nmt(c), p.after().nmt(c), perC, perS);
+        row(md, "NMT " + c, b.nmt(c), m.nmt(c), a.nmt(c), perC, perS);
       }
       md.append(
           String.format(
               Locale.ROOT,
-              "| threads | %d | %d | %.3f | %.4f |\n\n",
-              p.before().threads(),
-              p.after().threads(),
+              "| threads | %d | %d | %d | %.3f | %.4f |\n\n",
+              b.threads(),
+              m.threads(),
+              a.threads(),
               perC.get("threads"),
               perS.get("threads")));
       Storm s = p.storm();
@@ -292,15 +320,17 @@ record MemoryResult(
       StringBuilder md,
       String name,
       long before,
+      long middle,
       long after,
       Map<String, Double> perC,
       Map<String, Double> perS) {
     md.append(
         String.format(
             Locale.ROOT,
-            "| %s | %.1f MB | %.1f MB | %.1f KB | %.0f B |\n",
+            "| %s | %.1f MB | %.1f MB | %.1f MB | %.1f KB | %.0f B |\n",
             name,
             before / 1048576.0,
+            middle / 1048576.0,
             after / 1048576.0,
             perC.get(name) / 1024,
             perS.get(name)));
