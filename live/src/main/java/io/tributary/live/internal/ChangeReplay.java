@@ -112,8 +112,8 @@ final class ChangeReplay {
   }
 
   /**
-   * The partition of the range's commands, and so of its changes (co-partitioned). {@code owner}
-   * is the range as {@link io.tributary.query.live.LiveQuery#range()} names it: for a SHARED table
+   * The partition of the range's commands, and so of its changes (co-partitioned). {@code owner} is
+   * the range as {@link io.tributary.query.live.LiveQuery#range()} names it: for a SHARED table
    * with a partition key, the key value's text.
    */
   private int partition(TableDef table, String owner) {
