@@ -36,7 +36,13 @@ class PartitionedSharedTableEndToEndTest {
         "CREATE NAMESPACE part;"
             + "CREATE SHARED TABLE part.m (c BIGINT, id INT, v INT, PRIMARY KEY (c, id))"
             + " WITH (ACCESS_LEVEL = 'public', PARTITION_KEY = 'c');"
-            + "CREATE USER 'parter' WITH PASSWORD 'parter-password'");
+            + "CREATE USER 'parter' WITH PASSWORD 'parter-password';"
+            + "CREATE SHARED TABLE part.members (c BIGINT, user_name TEXT, PRIMARY KEY (c,"
+            + " user_name));"
+            + "CREATE SHARED TABLE part.g (c BIGINT, id INT, v INT, PRIMARY KEY (c, id))"
+            + " WITH (ACCESS_LEVEL = 'public', PARTITION_KEY = 'c');"
+            + "CREATE POLICY members_read ON part.g FOR SELECT USING (c IN (SELECT c FROM"
+            + " part.members WHERE user_name = CURRENT_USER()))");
   }
 
   @AfterAll
@@ -123,6 +129,41 @@ class PartitionedSharedTableEndToEndTest {
           .until(() -> failure.get() != null || changes(copy(replayed)).size() == delivered.size());
       assertThat(failure.get()).isNull();
       assertThat(changes(copy(replayed))).isEqualTo(delivered);
+    }
+  }
+
+  /**
+   * A member of many conversations follows one: the policy's index offers it the changes of all of
+   * them, from every partition, and only its own value's changes (in its partition's order) count.
+   */
+  @Test
+  void shouldDeliverEveryChangeOfTheFollowedValueWhileOtherPartitionsRunAhead() {
+    StringBuilder members = new StringBuilder("INSERT INTO part.members VALUES ");
+    for (int c = 400; c < 410; c++) {
+      members.append(c == 400 ? "" : ", ").append("(").append(c).append(", 'parter')");
+    }
+    root.update(members.toString());
+    root.update("INSERT INTO part.g VALUES (400, 0, 0)");
+    try (LiveConnection live = new LiveConnection(port, "parter", "parter-password").open()) {
+      String sub = live.subscribe("SELECT id, v FROM part.g WHERE c = 400");
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> live.events(sub).stream().anyMatch(LiveEvent::hasReady));
+      List<String> expected = new ArrayList<>();
+      for (int i = 1; i <= 10; i++) {
+        for (int c = 401; c < 410; c++) {
+          for (int k = 0; k < 3; k++) {
+            root.update("INSERT INTO part.g VALUES (" + c + ", " + (i * 10 + k) + ", 0)");
+          }
+        }
+        root.update("INSERT INTO part.g VALUES (400, " + i + ", " + i + ")");
+        expected.add("insert " + i);
+      }
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> changes(live.events(sub)).size() >= expected.size());
+      assertThat(LiveEvents.describeAll(changes(live.events(sub))))
+          .containsExactlyElementsOf(expected);
     }
   }
 
