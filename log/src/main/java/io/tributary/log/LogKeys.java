@@ -37,6 +37,24 @@ public final class LogKeys {
   }
 
   /**
+   * The key of a command on a SHARED table with a partition key: the table id (8 bytes, big-endian)
+   * followed by the key value's text in UTF-8. Every value of the key lands in the partition its
+   * bytes hash to, so the table's rows spread over all partitions while one value's commands stay
+   * in one.
+   *
+   * @param tableId the table id
+   * @param keyValue the partition key value's text, or null for the table's own key
+   * @return the key bytes
+   */
+  public static byte[] sharedKey(long tableId, String keyValue) {
+    if (keyValue == null) {
+      return sharedKey(tableId);
+    }
+    byte[] value = keyValue.getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(Long.BYTES + value.length).putLong(tableId).put(value).array();
+  }
+
+  /**
    * The partition Kafka's default partitioner assigns to a non-null key in a topic of {@code
    * partitions} partitions (murmur2 of the key bytes).
    *

@@ -161,6 +161,20 @@ public final class LogTopics {
   }
 
   /**
+   * Where a command on the SHARED table {@code tableId} goes when the table declares a partition
+   * key: keyed by the table id and the key's value ({@link LogKeys#sharedKey(long, String)}), in
+   * the partition that holds every row of that value.
+   *
+   * @param tableId the table id
+   * @param keyValue the partition key value's text, or null for a table without a partition key
+   * @return the route
+   */
+  public LogRoute sharedWrite(long tableId, String keyValue) {
+    byte[] key = LogKeys.sharedKey(tableId, keyValue);
+    return new LogRoute(SHARED_WRITES, LogKeys.partition(key, partitions), key);
+  }
+
+  /**
    * Where a catalog record goes: the single partition of {@link #catalog()}, under the record's own
    * compaction key.
    *

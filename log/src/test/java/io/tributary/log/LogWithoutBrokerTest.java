@@ -183,6 +183,25 @@ class LogWithoutBrokerTest {
   }
 
   @Test
+  void shouldSpreadAPartitionedSharedTableOverEveryPartitionByKeyValue() {
+    LogTopics topics = LogTopics.withPartitions(6);
+
+    LogRoute one = topics.sharedWrite(9, "7");
+    assertThat(one.topic()).isEqualTo("_tributary.shared-writes");
+    assertThat(one.key()).isEqualTo(LogKeys.sharedKey(9, "7"));
+    assertThat(one.key()).startsWith(LogKeys.sharedKey(9));
+    assertThat(one.partition()).isEqualTo(LogKeys.partition(LogKeys.sharedKey(9, "7"), 6));
+    assertThat(topics.sharedWrite(9, "7").partition()).isEqualTo(one.partition());
+    assertThat(topics.sharedWrite(9, null).key()).isEqualTo(LogKeys.sharedKey(9));
+
+    java.util.Set<Integer> used = new java.util.HashSet<>();
+    for (int value = 0; value < 100; value++) {
+      used.add(topics.sharedWrite(9, Integer.toString(value)).partition());
+    }
+    assertThat(used).containsExactlyInAnyOrder(0, 1, 2, 3, 4, 5);
+  }
+
+  @Test
   void shouldRefuseToRouteToEveryPartitionOfANonWriteTopic() {
     LogTopics topics = LogTopics.withPartitions(6);
 

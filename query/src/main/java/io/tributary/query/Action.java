@@ -82,8 +82,18 @@ public sealed interface Action {
    *
    * @param owner the id of the account whose rows the command touches and whose partition it goes
    *     to (USER and STREAM tables), or null for a SHARED table (partitioned by table id)
+   * @param partitionValue for a SHARED table with a {@code PARTITION_KEY}, the one value of that
+   *     column every row the command writes or touches holds ({@link TableDef#partitionValue}
+   *     text): the command goes to that value's partition; null otherwise
    */
-  record Write(TableDef table, String owner, WriteCommand command) implements Action {
+  record Write(TableDef table, String owner, WriteCommand command, String partitionValue)
+      implements Action {
+
+    /** A write to a table without a partition key. */
+    public Write(TableDef table, String owner, WriteCommand command) {
+      this(table, owner, command, null);
+    }
+
     @Override
     public <R> R accept(Visitor<R> visitor) {
       return visitor.visit(this);

@@ -103,7 +103,10 @@ public final class Analyzer {
           new WriteCommand.Delegation(
               delegatedBy.id(), delegatedBy.name(), actor.id(), actor.name());
       return new Action.Write(
-          w.table(), w.owner(), w.command().withAccepted(accepted.delegatedBy(delegation)));
+          w.table(),
+          w.owner(),
+          w.command().withAccepted(accepted.delegatedBy(delegation)),
+          w.partitionValue());
     }
 
     @Override

@@ -30,7 +30,7 @@ final class DdlAnalyzer extends FamilyAnalyzer {
   private static final Pattern FLUSH_POLICY =
       Pattern.compile("(rows:\\d+)?(,?interval:\\d+)?", Pattern.CASE_INSENSITIVE);
   private static final Set<String> TABLE_OPTIONS =
-      Set.of("FLUSH_POLICY", "TTL_SECONDS", "ACCESS_LEVEL");
+      Set.of("FLUSH_POLICY", "TTL_SECONDS", "ACCESS_LEVEL", "PARTITION_KEY");
 
   DdlAnalyzer(Catalog catalog, Environment env) {
     super(catalog, env);
@@ -161,6 +161,7 @@ final class DdlAnalyzer extends FamilyAnalyzer {
       }
     }
     Map<String, String> options = validateOptions(kind, s.options(), action);
+    checkPartitionKey(options.get("PARTITION_KEY"), s.primaryKey(), columns, action);
     TableDef table =
         new TableDef(
             env.nextId(),
@@ -204,24 +205,60 @@ final class DdlAnalyzer extends FamilyAnalyzer {
     return null;
   }
 
+  /**
+   * A SHARED table's PARTITION_KEY must be its first primary key column, of a type whose values
+   * compare exactly (so the same value always routes to the same partition): every row's key range
+   * owner is then fixed for its life (primary key columns cannot be updated), and a filter that
+   * fixes the column names one partition.
+   */
+  private static void checkPartitionKey(
+      String partitionKey, List<String> primaryKey, List<ColumnDef> columns, String action) {
+    if (partitionKey == null) {
+      return;
+    }
+    ColumnDef column =
+        columns.stream().filter(c -> c.name().equals(partitionKey)).findFirst().orElse(null);
+    if (column == null) {
+      throw TributaryException.of(
+          ErrorCode.COLUMN_NOT_FOUND,
+          "Cannot %s: PARTITION_KEY %s is not a column of the table",
+          action,
+          partitionKey);
+    }
+    if (primaryKey.isEmpty() || !primaryKey.get(0).equals(partitionKey)) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_DEFINITION,
+          "Cannot %s: PARTITION_KEY %s must be the first primary key column (e.g. PRIMARY KEY"
+              + " (%s, id)), so that a row never moves between partitions",
+          action,
+          partitionKey,
+          partitionKey);
+    }
+    ColumnType.Kind kind = column.type().kind();
+    if (kind != ColumnType.Kind.INT
+        && kind != ColumnType.Kind.BIGINT
+        && kind != ColumnType.Kind.TEXT
+        && kind != ColumnType.Kind.UUID) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_DEFINITION,
+          "Cannot %s: PARTITION_KEY %s must be INT, BIGINT, TEXT or UUID, not %s",
+          action,
+          partitionKey,
+          column.type());
+    }
+  }
+
   private static Map<String, String> validateOptions(
       TableKind kind, Map<String, String> options, String action) {
     Map<String, String> out = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : options.entrySet()) {
       String key = e.getKey();
       String value = e.getValue();
-      if (key.equals("PARTITION_KEY")) {
-        throw TributaryException.of(
-            ErrorCode.INVALID_DEFINITION,
-            "Cannot %s: PARTITION_KEY is not supported yet (a SHARED table lives in one partition"
-                + " of the log, which orders all of its changes)",
-            action);
-      }
       if (!TABLE_OPTIONS.contains(key)) {
         throw TributaryException.of(
             ErrorCode.INVALID_DEFINITION,
-            "Cannot %s: unknown option %s (expected TYPE, FLUSH_POLICY, TTL_SECONDS or"
-                + " ACCESS_LEVEL)",
+            "Cannot %s: unknown option %s (expected TYPE, FLUSH_POLICY, TTL_SECONDS,"
+                + " ACCESS_LEVEL or PARTITION_KEY)",
             action,
             key);
       }
@@ -280,6 +317,16 @@ final class DdlAnalyzer extends FamilyAnalyzer {
                 action);
           }
           value = SharedAccess.parse(value).sqlName();
+        }
+        case "PARTITION_KEY" -> {
+          if (kind != TableKind.SHARED) {
+            throw TributaryException.of(
+                ErrorCode.INVALID_DEFINITION,
+                "Cannot %s: PARTITION_KEY applies to SHARED tables only (a %s table is already"
+                    + " spread over the partitions by its owner)",
+                action,
+                kind);
+          }
         }
         default -> throw new AssertionError(key);
       }

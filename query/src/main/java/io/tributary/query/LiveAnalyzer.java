@@ -47,6 +47,7 @@ final class LiveAnalyzer extends FamilyAnalyzer {
     LiveOptions options = liveOptions(s.options(), action, true);
     String owner = ownerOf(table, actor);
     Filter filter = filter(table, s.where(), s.paramMap(), actor.name(), params);
+    checkPartitionFixed(table, filter, action);
     return new Action.Subscribe(
         new LiveQuery(
                 table,
@@ -61,6 +62,31 @@ final class LiveAnalyzer extends FamilyAnalyzer {
         actor.name(),
         actor.role(),
         actor.id());
+  }
+
+  /**
+   * Refuses a live query on a table with a PARTITION_KEY whose filter does not fix that key by
+   * equality: its rows and changes would come from every partition, each ordered by its own {@code
+   * _seq}, and one subscription follows one partition's order (its snapshot's high-water mark, its
+   * {@code from_seq}). A subscription to one value of the key (a conversation) follows one.
+   */
+  private static void checkPartitionFixed(TableDef table, Filter filter, String action) {
+    int column = table.partitionKeyIndex();
+    if (column < 0) {
+      return;
+    }
+    for (LiveQuery.Equality eq : filter.equalities()) {
+      if (eq.column() == column) {
+        return;
+      }
+    }
+    throw TributaryException.of(
+        ErrorCode.INVALID_ARGUMENT,
+        "Cannot %s: the table is spread over partitions by its PARTITION_KEY %s, and a live query"
+            + " follows one partition; add WHERE %s = <value>",
+        action,
+        table.partitionKey(),
+        table.partitionKey());
   }
 
   /** The row policy that limits what {@code actor} sees of {@code table} live, or null. */
@@ -258,6 +284,7 @@ final class LiveAnalyzer extends FamilyAnalyzer {
           action);
     }
     Filter filter = filter(table, select.getWhere(), paramMap, actor.name(), params);
+    checkPartitionFixed(table, filter, action);
     return new Action.Subscribe(
         new LiveQuery(
             table,
@@ -459,7 +486,7 @@ final class LiveAnalyzer extends FamilyAnalyzer {
     return out;
   }
 
-  private static void conjuncts(SqlNode node, List<SqlNode> out) {
+  static void conjuncts(SqlNode node, List<SqlNode> out) {
     if (node.getKind() == SqlKind.AND && node instanceof SqlCall call) {
       for (SqlNode operand : call.getOperandList()) {
         conjuncts(operand, out);
@@ -469,7 +496,7 @@ final class LiveAnalyzer extends FamilyAnalyzer {
     }
   }
 
-  private static LiveQuery.Equality equality(TableDef table, SqlNode column, SqlNode value) {
+  static LiveQuery.Equality equality(TableDef table, SqlNode column, SqlNode value) {
     if (!(column instanceof SqlIdentifier id) || !id.isSimple()) {
       return null;
     }

@@ -287,6 +287,8 @@ final class WriteAnalyzer extends FamilyAnalyzer {
     RowPredicate check = policy == null ? null : policy.resolve(memberships);
     List<byte[]> encoded = new ArrayList<>(rowNodes.size());
     List<ColumnType> types = table.types();
+    int partitionColumn = table.partitionKeyIndex();
+    String partitionValue = null;
     for (SqlNode rowNode : rowNodes) {
       List<SqlNode> values = ((SqlCall) rowNode).getOperandList();
       if (values.size() != targets.size()) {
@@ -326,6 +328,20 @@ final class WriteAnalyzer extends FamilyAnalyzer {
             encoded.size() + 1,
             policy.deniesAll() ? " (there are none)" : " (" + policy.policyNames() + ")");
       }
+      if (partitionColumn >= 0) {
+        String value = TableDef.partitionValue(row[partitionColumn]);
+        if (partitionValue != null && !partitionValue.equals(value)) {
+          throw TributaryException.of(
+              ErrorCode.INVALID_ARGUMENT,
+              "Cannot %s: the rows hold more than one value of its PARTITION_KEY %s (%s and %s);"
+                  + " one statement writes one value of the key, so split it",
+              action,
+              table.partitionKey(),
+              partitionValue,
+              value);
+        }
+        partitionValue = value;
+      }
       encoded.add(RowCodec.encode(types, row));
     }
     String owner = ownerOf(table, actor);
@@ -333,7 +349,8 @@ final class WriteAnalyzer extends FamilyAnalyzer {
         table,
         owner,
         new WriteCommand.InsertRows(
-            env.requestId(), table.id(), owner, encoded, new WriteCommand.Accepted(now, null)));
+            env.requestId(), table.id(), owner, encoded, new WriteCommand.Accepted(now, null)),
+        partitionValue);
   }
 
   private Object value(
@@ -423,7 +440,8 @@ final class WriteAnalyzer extends FamilyAnalyzer {
         owner,
         WriteCommand.UpdateRows.bound(
                 env.requestId(), table.id(), owner, where, columns, expressions)
-            .withAccepted(new WriteCommand.Accepted(inliner.now, null)));
+            .withAccepted(new WriteCommand.Accepted(inliner.now, null)),
+        fixedPartitionValue(table, node.getCondition(), inliner, action));
   }
 
   Action delete(Statement.Delete s, UserDef actor, List<Object> params) {
@@ -443,7 +461,46 @@ final class WriteAnalyzer extends FamilyAnalyzer {
         table,
         owner,
         WriteCommand.DeleteRows.bound(env.requestId(), table.id(), owner, where)
-            .withAccepted(new WriteCommand.Accepted(inliner.now, null)));
+            .withAccepted(new WriteCommand.Accepted(inliner.now, null)),
+        fixedPartitionValue(table, node.getCondition(), inliner, action));
+  }
+
+  /**
+   * The value of a partitioned table's PARTITION_KEY that an UPDATE's or DELETE's WHERE fixes by
+   * equality in its top-level conjunction ({@code conversation_id = 7 AND ...}), as {@link
+   * TableDef#partitionValue} text; null for a table without a partition key. A statement that does
+   * not fix it would touch rows in every partition, which one command cannot do atomically: it is
+   * refused.
+   */
+  private static String fixedPartitionValue(
+      TableDef table, SqlNode condition, Inliner inliner, String action) {
+    int column = table.partitionKeyIndex();
+    if (column < 0) {
+      return null;
+    }
+    if (condition != null) {
+      List<SqlNode> terms = new ArrayList<>();
+      LiveAnalyzer.conjuncts(condition.accept(inliner), terms);
+      for (SqlNode term : terms) {
+        if (term.getKind() != SqlKind.EQUALS || !(term instanceof SqlCall call)) {
+          continue;
+        }
+        for (int side = 0; side < 2; side++) {
+          io.tributary.query.live.LiveQuery.Equality eq =
+              LiveAnalyzer.equality(table, call.operand(side), call.operand(1 - side));
+          if (eq != null && eq.column() == column) {
+            return TableDef.partitionValue(eq.value());
+          }
+        }
+      }
+    }
+    throw TributaryException.of(
+        ErrorCode.INVALID_ARGUMENT,
+        "Cannot %s: the WHERE clause must fix its PARTITION_KEY %s by equality (WHERE %s = ..."
+            + " AND ...), so that the statement applies in one partition",
+        action,
+        table.partitionKey(),
+        table.partitionKey());
   }
 
   /**

@@ -64,7 +64,7 @@ final class ChangeReplay {
         for (LogRecord r : reader.poll(Duration.ofMillis(100))) {
           RowChange c = CommandCodec.decodeChange(r.value());
           if (c.tableId() != table.id()
-              || !Objects.equals(c.owner(), owner)
+              || !Objects.equals(c.owner(), changeOwner(table, owner))
               || c.seq() <= fromSeq) {
             continue;
           }
@@ -75,7 +75,7 @@ final class ChangeReplay {
               new AppliedChange(
                   c.kind(),
                   table,
-                  owner,
+                  c.owner(),
                   c.seq(),
                   decode(table, c.oldRow(), width, c.oldSeq()),
                   decode(table, c.newRow(), width, c.seq()),
@@ -111,10 +111,19 @@ final class ChangeReplay {
         : log.topics().userWrites();
   }
 
-  /** The partition of the range's commands, and so of its changes (co-partitioned). */
+  /**
+   * The partition of the range's commands, and so of its changes (co-partitioned). {@code owner} is
+   * the range as {@link io.tributary.query.live.LiveQuery#range()} names it: for a SHARED table
+   * with a partition key, the key value's text.
+   */
   private int partition(TableDef table, String owner) {
     return table.kind() == TableKind.SHARED
-        ? log.topics().sharedWrite(table.id()).partition()
+        ? log.topics().sharedWrite(table.id(), owner).partition()
         : log.topics().userWrite(owner).partition();
+  }
+
+  /** The owner the range's changes carry: none for a SHARED table. */
+  private static String changeOwner(TableDef table, String range) {
+    return table.kind() == TableKind.SHARED ? null : range;
   }
 }

@@ -480,12 +480,12 @@ public final class Hub implements LiveHub {
     put(sub, encoder.subscribed(q));
     long highWater;
     if (q.resumes()) {
-      highWater = hot.highWater(table, q.owner());
-      replay.check(table, q.owner(), q.fromSeq());
+      highWater = hot.highWater(table, q.range());
+      replay.check(table, q.range(), q.fromSeq());
       if (q.fromSeq() < highWater) {
         replay.replay(
             table,
-            q.owner(),
+            q.range(),
             q.fromSeq(),
             highWater,
             change -> {
@@ -567,7 +567,7 @@ public final class Hub implements LiveHub {
   /** Opens a snapshot's view of the subscription's range, counted in the metrics until closed. */
   private HotCursor openSnapshot(Subscription sub) {
     // A filter that fixes the primary key (or its first columns) reads only those rows: a seek.
-    HotCursor cursor = hot.open(sub.query.table(), sub.query.owner(), sub.query.keyPrefix());
+    HotCursor cursor = hot.open(sub.query.table(), sub.query.range(), sub.query.keyPrefix());
     metrics.snapshotOpened();
     HotCursor counted = new CountedCursor(cursor, metrics);
     if (Subscription.membershipPoliced(sub.query)) {
@@ -1236,7 +1236,24 @@ public final class Hub implements LiveHub {
    */
   private void read(List<Revision> revisions, Memberships.Transition t) {
     TableDef table = revisions.get(0).sub.query.table();
-    try (HotCursor cursor = hot.open(table, null, revisionPrefix(table, revisions, t))) {
+    if (table.partitionKey() == null) {
+      read(revisions, t, null);
+      return;
+    }
+    // A partitioned table: each subscription follows the partition of the key value it fixes,
+    // so its revision is read there, with that partition's high-water mark.
+    Map<String, List<Revision>> byRange = new LinkedHashMap<>();
+    for (Revision r : revisions) {
+      byRange.computeIfAbsent(r.sub.query.range(), k -> new ArrayList<>()).add(r);
+    }
+    for (Map.Entry<String, List<Revision>> e : byRange.entrySet()) {
+      read(e.getValue(), t, e.getKey());
+    }
+  }
+
+  private void read(List<Revision> revisions, Memberships.Transition t, String range) {
+    TableDef table = revisions.get(0).sub.query.table();
+    try (HotCursor cursor = hot.open(table, range, revisionPrefix(table, revisions, t))) {
       while (cursor.hasNext()) {
         Object[] row = cursor.next();
         for (Revision r : revisions) {

@@ -3,6 +3,7 @@ package io.tributary.live.internal;
 import io.tributary.live.EventEncoder;
 import io.tributary.live.EventEncoder.ChangeEncoding;
 import io.tributary.materializer.AppliedChange;
+import io.tributary.query.command.RowCodec;
 import io.tributary.query.live.LiveQuery;
 import io.tributary.query.live.LiveWindow;
 import java.lang.invoke.MethodHandles;
@@ -102,6 +103,14 @@ final class Subscription {
   private final List<long[]> revisedUpTo = new ArrayList<>(0);
 
   private final List<Object> revisedValues = new ArrayList<>(0);
+
+  /**
+   * For a table with a PARTITION_KEY: the key's column and the value the filter fixes (the
+   * subscription follows that value's partition), else -1 and null.
+   */
+  private final int partitionColumn;
+
+  private final Object partitionValue;
   private volatile State state = State.SNAPSHOT;
   private final List<Pending> buffer = new ArrayList<>();
   private boolean bufferOverflowed;
@@ -147,6 +156,15 @@ final class Subscription {
     this.head = head;
     this.projection = projection;
     this.window = query.windowed() ? new LiveWindow(query) : null;
+    int column = query.table().partitionKeyIndex();
+    Object value = null;
+    for (LiveQuery.Equality eq : query.equalities()) {
+      if (eq.column() == column) {
+        value = eq.value();
+      }
+    }
+    this.partitionColumn = value == null ? -1 : column;
+    this.partitionValue = value;
     this.lastSeq = query.fromSeq(); // -1 when taking a snapshot
     this.appliedSeq = lastSeq;
   }
@@ -282,6 +300,11 @@ final class Subscription {
    * with this one's during a replay; the events go out with {@link #head}.
    */
   void bodies(AppliedChange change, ChangeEncoding encoding, List<byte[]> out) {
+    if (partitionColumn >= 0 && !ofPartitionValue(change)) {
+      // Another value of a partitioned table's key: a change of another partition, whose _seq
+      // does not compare with this subscription's (a row policy's index may offer it).
+      return;
+    }
     if (change.seq() <= appliedSeq) {
       return;
     }
@@ -334,6 +357,12 @@ final class Subscription {
   synchronized void revised(int column, Object value, long highWater, boolean added) {
     revisedUpTo.add(new long[] {column, highWater, added ? 1 : 0});
     revisedValues.add(value);
+  }
+
+  /** Whether a change's row holds the partition key value the subscription's filter fixes. */
+  private boolean ofPartitionValue(AppliedChange change) {
+    Object[] row = change.newRow() != null ? change.newRow() : change.oldRow();
+    return row != null && RowCodec.sameValue(row[partitionColumn], partitionValue);
   }
 
   private static final int NOT_REVISED = 0;

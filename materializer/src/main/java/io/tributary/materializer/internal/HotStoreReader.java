@@ -55,8 +55,23 @@ final class HotStoreReader {
     this.maxWaitMs = maxWait.toMillis();
   }
 
-  /** The rows of one range; see {@link StoreScanner#scan}. */
+  /**
+   * The rows of one range; see {@link StoreScanner#scan}. A SHARED table with a partition key and
+   * no key value named is read from every partition, one after the other.
+   */
   List<Object[]> scan(TableDef table, String owner) {
+    if (spread(table, owner)) {
+      List<Object[]> rows = new ArrayList<>();
+      for (int p = 0; p < partitions; p++) {
+        rows.addAll(
+            withStore(
+                MaterializerTopology.SHARED_ROWS,
+                p,
+                table.qualifiedName(),
+                s -> StoreScanner.scan(s, table, null, clock.getAsLong())));
+      }
+      return rows;
+    }
     return read(table, owner, (store, t, o) -> StoreScanner.scan(store, t, o, clock.getAsLong()));
   }
 
@@ -71,11 +86,18 @@ final class HotStoreReader {
     return read(table, owner, (store, t, o) -> StoreScanner.open(store, t, o, clock.getAsLong()));
   }
 
-  /** A point-in-time cursor over the rows of one range with a key prefix; see StoreScanner. */
+  /**
+   * A point-in-time cursor over the rows of one range with a key prefix; see StoreScanner. For a
+   * SHARED table with a partition key, a prefix that fixes the key names the partition.
+   */
   HotCursor open(TableDef table, String owner, List<Object> keyPrefix) {
+    String range =
+        spread(table, owner) && !keyPrefix.isEmpty()
+            ? TableDef.partitionValue(keyPrefix.get(0))
+            : owner;
     return read(
         table,
-        owner,
+        range,
         (store, t, o) -> StoreScanner.open(store, t, o, keyPrefix, clock.getAsLong()));
   }
 
@@ -109,6 +131,11 @@ final class HotStoreReader {
     return read(table, owner, StoreScanner::highWater);
   }
 
+  /** Whether {@code table} is a SHARED table with a partition key and no key value is named. */
+  private static boolean spread(TableDef table, String owner) {
+    return !StoreLayout.ownedRows(table) && table.partitionKey() != null && owner == null;
+  }
+
   /** How one read uses the store of its range. */
   @FunctionalInterface
   private interface Read<T> {
@@ -132,6 +159,17 @@ final class HotStoreReader {
       }
       storeName = MaterializerTopology.USER_ROWS;
       recordKey = LogKeys.userKey(owner);
+    } else if (table.partitionKey() != null) {
+      if (owner == null) {
+        throw TributaryException.of(
+            ErrorCode.INVALID_ARGUMENT,
+            "Cannot read table %s: it is spread over partitions by its PARTITION_KEY %s, and no"
+                + " value of the key was named",
+            table.qualifiedName(),
+            table.partitionKey());
+      }
+      storeName = MaterializerTopology.SHARED_ROWS;
+      recordKey = LogKeys.sharedKey(table.id(), owner);
     } else {
       storeName = MaterializerTopology.SHARED_ROWS;
       recordKey = LogKeys.sharedKey(table.id());

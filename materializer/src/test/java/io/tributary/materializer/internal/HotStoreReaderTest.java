@@ -8,10 +8,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.tributary.log.LogKeys;
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
+import io.tributary.query.catalog.ColumnDef;
+import io.tributary.query.catalog.ColumnType;
+import io.tributary.query.catalog.TableDef;
+import io.tributary.query.catalog.TableKind;
+import io.tributary.query.command.RowCodec;
+import io.tributary.query.exec.HotCursor;
 import io.tributary.query.exec.HotSnapshot;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -50,6 +58,70 @@ class HotStoreReaderTest {
         .containsExactly(
             "user-rows/" + LogKeys.partition(LogKeys.userKey("u7"), 6),
             "shared-rows/" + LogKeys.partition(LogKeys.sharedKey(ROOMS.id()), 6));
+  }
+
+  /** app.spread (SHARED, PARTITION_KEY = 'room'): room BIGINT, id BIGINT, PK (room, id). */
+  private static final TableDef SPREAD =
+      new TableDef(
+          209,
+          "app",
+          "spread",
+          TableKind.SHARED,
+          List.of(
+              new ColumnDef("room", ColumnType.BIGINT, false, null),
+              new ColumnDef("id", ColumnType.BIGINT, false, null)),
+          List.of("room", "id"),
+          Map.of("PARTITION_KEY", "room"),
+          0);
+
+  @Test
+  void shouldReadAPartitionedSharedTableFromThePartitionOfEachKeyValue() {
+    int partitions = 6;
+    Map<Integer, KeyValueStore<Bytes, byte[]>> stores = new HashMap<>();
+    long room7 = 7;
+    long room8 = 0;
+    int p7 = LogKeys.partition(LogKeys.sharedKey(SPREAD.id(), "7"), partitions);
+    while (LogKeys.partition(LogKeys.sharedKey(SPREAD.id(), Long.toString(room8)), partitions)
+        == p7) {
+      room8++;
+    }
+    for (long room : new long[] {room7, room8}) {
+      int p = LogKeys.partition(LogKeys.sharedKey(SPREAD.id(), Long.toString(room)), partitions);
+      KeyValueStore<Bytes, byte[]> store = stores.computeIfAbsent(p, k -> memoryStore());
+      byte[] range = StoreLayout.tablePrefix(SPREAD.id());
+      byte[] key = StoreScanner.encodeKeyPrefix(SPREAD, List.of(room, 1L));
+      store.put(
+          Bytes.wrap(StoreLayout.key(range, key)),
+          StoreLayout.value(100 + room, RowCodec.encode(SPREAD.types(), new Object[] {room, 1L})));
+      store.put(Bytes.wrap(range), StoreLayout.watermarkValue(100 + room));
+    }
+    List<Integer> asked = new ArrayList<>();
+    HotStoreReader reader =
+        new HotStoreReader(
+            (name, partition) -> {
+              asked.add(partition);
+              return stores.computeIfAbsent(partition, k -> memoryStore());
+            },
+            partitions,
+            time,
+            Duration.ofSeconds(10));
+
+    assertThat(reader.scan(SPREAD, null))
+        .containsExactlyInAnyOrder(
+            new Object[] {room7, 1L, 100 + room7}, new Object[] {room8, 1L, 100 + room8});
+    assertThat(asked).containsExactlyInAnyOrder(0, 1, 2, 3, 4, 5);
+
+    asked.clear();
+    try (HotCursor cursor = reader.open(SPREAD, null, List.of(room7))) {
+      assertThat(cursor.next()).containsExactly(room7, 1L, 100 + room7);
+      assertThat(cursor.hasNext()).isFalse();
+      assertThat(cursor.highWater()).isEqualTo(100 + room7);
+    }
+    assertThat(asked).containsOnly(p7);
+    assertThat(reader.highWater(SPREAD, Long.toString(room8))).isEqualTo(100 + room8);
+    assertThatThrownBy(() -> reader.highWater(SPREAD, null))
+        .isInstanceOf(TributaryException.class)
+        .hasMessageContaining("PARTITION_KEY room");
   }
 
   @Test

@@ -76,4 +76,28 @@ public record TableDef(
   public SharedAccess sharedAccess() {
     return SharedAccess.parse(options.getOrDefault("ACCESS_LEVEL", SharedAccess.READ.sqlName()));
   }
+
+  /**
+   * The column whose value spreads a SHARED table's rows over the partitions of the log ({@code
+   * PARTITION_KEY}), or null when the whole table lives in one partition. It is the first primary
+   * key column, so it never changes on a row (primary key columns cannot be updated) and a filter
+   * that fixes it names the row's partition.
+   */
+  public String partitionKey() {
+    return options.get("PARTITION_KEY");
+  }
+
+  /** The index of {@link #partitionKey()}, or -1 when the table has none. */
+  public int partitionKeyIndex() {
+    String key = partitionKey();
+    return key == null ? -1 : columnIndex(key);
+  }
+
+  /**
+   * The text a value of the partition key is hashed as (the log routes by it): the canonical
+   * value's decimal or text form.
+   */
+  public static String partitionValue(Object canonical) {
+    return String.valueOf(canonical);
+  }
 }

@@ -9,7 +9,11 @@ import java.util.List;
  * materializer's state stores at a consistent point. Implemented by the materializer. Thread-safe.
  *
  * <p>A key range is one owner's rows of a USER or STREAM table ({@code owner} is the user id), or a
- * whole SHARED table ({@code owner} is ignored and may be null). One owner's rows are read by a
+ * whole SHARED table ({@code owner} is ignored and may be null). A SHARED table with a {@code
+ * PARTITION_KEY} is one range per partition: {@code owner} is then a key value's text ({@link
+ * TableDef#partitionValue}) and names the range of that value's partition; {@link #scan} with a
+ * null {@code owner} reads every partition, and {@link #open(TableDef, String, List)} finds the
+ * partition from a key prefix; the other reads need the value. One owner's rows are read by a
  * prefix scan of that owner's key range, never by filtering other users' rows. Each row holds
  * canonical values in column order followed by its {@code _seq} as a {@link Long}.
  *

@@ -190,6 +190,25 @@ public record LiveQuery(
     return prefix;
   }
 
+  /**
+   * The range this query reads in the hot tier and the log ({@link
+   * io.tributary.query.exec.HotTier}'s {@code owner}): the owner of a USER or STREAM table; for a
+   * SHARED table with a PARTITION_KEY, the text of the key value the filter fixes (which names the
+   * partition), or null when it fixes none; null for other SHARED tables.
+   */
+  public String range() {
+    if (table.partitionKey() == null) {
+      return owner;
+    }
+    int column = table.partitionKeyIndex();
+    for (Equality eq : equalities) {
+      if (eq.column() == column) {
+        return TableDef.partitionValue(eq.value());
+      }
+    }
+    return null;
+  }
+
   private static boolean seekable(ColumnType.Kind kind) {
     return switch (kind) {
       case BOOLEAN, INT, BIGINT, DECIMAL, TEXT, TIMESTAMP, DATE, UUID -> true;

@@ -276,6 +276,16 @@ public final class Policies {
           action,
           members.qualifiedName());
     }
+    if (members.partitionKey() != null) {
+      // Membership is read as one ordered range (its high-water mark orders it against the
+      // dispatcher); a members table spread over partitions has no single order.
+      throw TributaryException.of(
+          ErrorCode.INVALID_DEFINITION,
+          "Cannot %s: the members table %s has a PARTITION_KEY; a members table must live in one"
+              + " partition",
+          action,
+          members.qualifiedName());
+    }
     int valueColumn = column(members, select.getSelectList().get(0), action, form);
     SqlNode where = select.getWhere();
     if (where.getKind() != SqlKind.EQUALS) {

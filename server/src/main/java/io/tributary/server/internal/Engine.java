@@ -327,7 +327,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
     WriteCommand command = w.command();
     LogRoute route =
         w.owner() == null
-            ? log.topics().sharedWrite(w.table().id())
+            ? log.topics().sharedWrite(w.table().id(), w.partitionValue())
             : log.topics().userWrite(w.owner());
     byte[] encoded = CommandCodec.encode(command);
     if (encoded.length > MAX_COMMAND_BYTES) {

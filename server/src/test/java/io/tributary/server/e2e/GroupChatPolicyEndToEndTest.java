@@ -38,10 +38,21 @@ class GroupChatPolicyEndToEndTest {
           + "CREATE USER 'gc_eve' WITH PASSWORD 'eve-password' ROLE user;"
           + "CREATE USER 'gc_bot' WITH PASSWORD 'bot-password' ROLE service;"
           + "INSERT INTO gchat.members (conversation_id, user_name) VALUES (7, 'gc_ann'),"
-          + "  (7, 'gc_ben'), (7, 'gc_cy')";
+          + "  (7, 'gc_ben'), (7, 'gc_cy'), (8, 'gc_ann'), (8, 'gc_ben'), (8, 'gc_cy');"
+          // The same conversation in a table spread over the log's partitions by conversation.
+          + "CREATE SHARED TABLE gchat.spread_messages (conversation_id BIGINT, id BIGINT DEFAULT"
+          + "  SNOWFLAKE_ID(), sender TEXT DEFAULT CURRENT_USER(), content TEXT, PRIMARY KEY"
+          + "  (conversation_id, id)) WITH (ACCESS_LEVEL = 'public', PARTITION_KEY ="
+          + "  'conversation_id');"
+          + "CREATE POLICY members_read ON gchat.spread_messages FOR SELECT USING (conversation_id"
+          + "  IN (SELECT conversation_id FROM gchat.members WHERE user_name = CURRENT_USER()));"
+          + "CREATE POLICY members_post ON gchat.spread_messages FOR INSERT WITH CHECK (sender ="
+          + "  CURRENT_USER() AND conversation_id IN (SELECT conversation_id FROM gchat.members"
+          + "  WHERE user_name = CURRENT_USER()))";
 
-  private static final String LIVE =
-      "SELECT id, sender, content FROM gchat.group_messages WHERE conversation_id = 7";
+  private static String live(String table, int conversation) {
+    return "SELECT id, sender, content FROM " + table + " WHERE conversation_id = " + conversation;
+  }
 
   private static TributaryClient login(String user, String password) {
     TributaryClient client = TributaryClient.connect(SharedServer.url());
@@ -68,27 +79,37 @@ class GroupChatPolicyEndToEndTest {
 
   @Test
   void shouldShowAConversationToItsMembersOnlyAndStopAtTheRemoval() {
+    conversation("gchat.group_messages", 7);
+  }
+
+  /** The same on a table with {@code PARTITION_KEY = 'conversation_id'}. */
+  @Test
+  void shouldShowAConversationOfAPartitionedTableToItsMembersOnlyAndStopAtTheRemoval() {
+    conversation("gchat.spread_messages", 8);
+  }
+
+  private void conversation(String table, int conversation) {
+    String liveSql = live(table, conversation);
+    String insert = "INSERT INTO " + table + " (conversation_id, content) VALUES (" + conversation;
     try (TributaryClient root = login("root", SharedServer.ROOT_PASSWORD);
         TributaryClient ann = login("gc_ann", "ann-password");
         TributaryClient ben = login("gc_ben", "ben-password");
         TributaryClient cy = login("gc_cy", "cy-password");
         TributaryClient eve = login("gc_eve", "eve-password");
         TributaryClient bot = login("gc_bot", "bot-password")) {
-      ann.update(
-          "INSERT INTO gchat.group_messages (conversation_id, content) VALUES (7, 'hi all')");
+      ann.update(insert + ", 'hi all')");
 
       AtomicReference<List<Row>> annRows = new AtomicReference<>();
       AtomicReference<List<Row>> benRows = new AtomicReference<>();
       AtomicReference<List<Row>> cyRows = new AtomicReference<>();
       AtomicReference<List<Row>> eveRows = new AtomicReference<>();
       AtomicReference<List<Row>> botAsBen = new AtomicReference<>();
-      try (LiveQuery a = live(ann, LIVE, annRows);
-          LiveQuery b = live(ben, LIVE, benRows);
-          LiveQuery c = live(cy, LIVE, cyRows);
-          LiveQuery e = live(eve, LIVE, eveRows);
-          LiveQuery s = live(bot, "EXECUTE AS USER 'gc_ben' (" + LIVE + ")", botAsBen)) {
-        ben.update(
-            "INSERT INTO gchat.group_messages (conversation_id, content) VALUES (7, 'hello')");
+      try (LiveQuery a = live(ann, liveSql, annRows);
+          LiveQuery b = live(ben, liveSql, benRows);
+          LiveQuery c = live(cy, liveSql, cyRows);
+          LiveQuery e = live(eve, liveSql, eveRows);
+          LiveQuery s = live(bot, "EXECUTE AS USER 'gc_ben' (" + liveSql + ")", botAsBen)) {
+        ben.update(insert + ", 'hello')");
         await()
             .atMost(Duration.ofSeconds(20))
             .untilAsserted(
@@ -102,9 +123,10 @@ class GroupChatPolicyEndToEndTest {
 
         // ben leaves: acknowledged before ann's next message is written, so he never gets it,
         // and his live SELECT drops the conversation's rows.
-        root.update("DELETE FROM gchat.members WHERE user_name = 'gc_ben'");
-        ann.update(
-            "INSERT INTO gchat.group_messages (conversation_id, content) VALUES (7, 'ben left')");
+        root.update(
+            "DELETE FROM gchat.members WHERE user_name = 'gc_ben' AND conversation_id = "
+                + conversation);
+        ann.update(insert + ", 'ben left')");
         await()
             .atMost(Duration.ofSeconds(20))
             .untilAsserted(
@@ -116,14 +138,10 @@ class GroupChatPolicyEndToEndTest {
                 });
         assertThat(contents(eveRows)).isEmpty();
       }
-      assertThat(ben.query(LIVE).rows()).isEmpty();
-      assertThat(cy.query(LIVE).rows()).hasSize(3);
-      assertThat(bot.query(LIVE).rows()).hasSize(3);
-      assertThatThrownBy(
-              () ->
-                  ben.update(
-                      "INSERT INTO gchat.group_messages (conversation_id, content) VALUES (7,"
-                          + " 'let me back')"))
+      assertThat(ben.query(liveSql).rows()).isEmpty();
+      assertThat(cy.query(liveSql).rows()).hasSize(3);
+      assertThat(bot.query(liveSql).rows()).hasSize(3);
+      assertThatThrownBy(() -> ben.update(insert + ", 'let me back')"))
           .isInstanceOf(TributaryException.class)
           .satisfies(
               x -> assertThat(((TributaryException) x).code()).isEqualTo("PERMISSION_DENIED"));

@@ -162,7 +162,7 @@ final class ChangeWriter {
     }
     LogRoute route =
         w.owner() == null
-            ? log.topics().sharedWrite(w.table().id())
+            ? log.topics().sharedWrite(w.table().id(), w.partitionValue())
             : log.topics().userWrite(w.owner());
     if (!guard.shouldAppend(route, command.requestId())) {
       return CompletableFuture.completedFuture(null);
