@@ -44,6 +44,25 @@ public sealed interface Action {
     R visit(Ack a);
 
     R visit(ResetConsumerGroup a);
+
+    R visit(Flush a);
+  }
+
+  /**
+   * Flush the hot rows of tables to the cold tier now (STORAGE FLUSH; dba and system only): one
+   * flush job per table, run one after the other.
+   *
+   * @param tables the USER and SHARED tables to flush, in order (STREAM tables never flush)
+   */
+  record Flush(List<TableDef> tables) implements Action {
+    public Flush {
+      tables = List.copyOf(tables);
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
   }
 
   /**

@@ -292,6 +292,9 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
       expire(expire, record, metadata);
       return null;
     }
+    if (command instanceof WriteCommand.EvictFlushed evict) {
+      return WriteOutcome.success(command.requestId(), evict(evict));
+    }
     if (command instanceof WriteCommand.PurgeTable purge) {
       long purged = purge(purge);
       if (purged < 0) {
@@ -819,6 +822,43 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
         return -1;
       }
     }
+  }
+
+  /**
+   * Removes the row versions a flush wrote to the cold tier from this partition's store, each only
+   * while the store still holds exactly that version ({@code _seq} equal): a row changed after the
+   * flush read it stays. Emits no changes and moves no watermark: the rows' visible state is
+   * unchanged (the cold tier serves them now). Idempotent.
+   *
+   * @return the number of rows removed
+   */
+  private long evict(WriteCommand.EvictFlushed evict) {
+    TableDef table = catalog.table(evict.tableId()).orElse(null);
+    if (table == null || table.kind() == TableKind.STREAM) {
+      return 0; // dropped meanwhile: its purge removes the rows
+    }
+    TableKind expected = table.kind() == TableKind.SHARED ? TableKind.SHARED : TableKind.USER;
+    if (expected != topicKind) {
+      return 0;
+    }
+    byte[] prefix =
+        StoreLayout.rangePrefix(table, StoreLayout.ownedRows(table) ? evict.owner() : null);
+    List<KeyValue<Bytes, byte[]>> removals = new ArrayList<>();
+    for (byte[] entry : evict.entries()) {
+      ByteBuffer buf = ByteBuffer.wrap(entry);
+      long seq = buf.getLong();
+      byte[] primaryKey = new byte[buf.remaining()];
+      buf.get(primaryKey);
+      Bytes key = Bytes.wrap(StoreLayout.key(prefix, primaryKey));
+      byte[] value = store.get(key);
+      if (value != null && StoreLayout.seqOf(value) == seq) {
+        removals.add(KeyValue.pair(key, null));
+      }
+    }
+    if (!removals.isEmpty()) {
+      store.putAll(removals);
+    }
+    return removals.size();
   }
 
   /**

@@ -44,7 +44,8 @@ import org.apache.calcite.sql.fun.SqlTrimFunction;
  * (2), {@code DELETE} (3) and {@code DELETE_STEP} (5) hold their expressions as SQL text (read, and
  * written only for the further steps of a DELETE read as type 3); {@code UPDATE_BOUND} (6), {@code
  * DELETE_BOUND} (7) and {@code DELETE_STEP_BOUND} (8) hold {@link BoundExpression}s in place of the
- * SQL text (written). A JSON record holds SQL text. {@code EXPIRE} (9) holds a request id and a
+ * SQL text (written). A JSON record holds SQL text. {@code EVICT} (10) holds a request id, table id, owner
+ * and a list of byte strings. {@code EXPIRE} (9) holds a request id and a
  * cut-off time; the materializer writes it for itself.
  *
  * <p>A command of types 1 to 8 may end with a trailer, written when the command carries {@link
@@ -90,6 +91,7 @@ public final class CommandCodec {
   private static final byte DELETE_BOUND = 7;
   private static final byte DELETE_STEP_BOUND = 8;
   private static final byte EXPIRE = 9;
+  private static final byte EVICT = 10;
   private static final byte CHANGE = 16;
 
   /** Tag of the optional trailer after a command's fields: {@link WriteCommand.Accepted}. */
@@ -186,6 +188,12 @@ public final class CommandCodec {
       w.header(PURGE).string(c.requestId()).int64(c.tableId()).string(c.owner());
     } else if (command instanceof WriteCommand.ExpireRows c) {
       w.header(EXPIRE).string(c.requestId()).int64(c.cutoffMillis());
+    } else if (command instanceof WriteCommand.EvictFlushed c) {
+      w.header(EVICT)
+          .string(c.requestId())
+          .int64(c.tableId())
+          .string(c.owner())
+          .bytesList(c.entries());
     } else {
       throw new AssertionError(command);
     }
@@ -238,6 +246,8 @@ public final class CommandCodec {
                 WriteCommand.DeleteRows.bound(r.string(), r.int64(), r.string(), r.expression());
             case DELETE_STEP_BOUND -> deleteStepBound(r);
             case EXPIRE -> new WriteCommand.ExpireRows(r.string(), r.int64());
+            case EVICT ->
+                new WriteCommand.EvictFlushed(r.string(), r.int64(), r.string(), r.bytesList());
             default -> throw r.malformed("unknown command type " + type);
           };
       return r.buf.hasRemaining() ? command.withAccepted(accepted(r)) : command;

@@ -300,4 +300,41 @@ public sealed interface WriteCommand {
       return this;
     }
   }
+
+  /**
+   * Drops flushed row versions from the hot tier of one range (one owner's rows of a USER table, or
+   * a SHARED table), written by the flush job once the cold tier has committed them (DESIGN.md
+   * section 7). Each entry names a primary key and the {@code _seq} of the version the flush wrote:
+   * the row is removed only while the hot tier still holds exactly that version, so a row changed
+   * after the flush read it stays. It changes no visible row (the cold tier now serves the removed
+   * versions), so it emits no changes and moves no watermark. Idempotent: applying it twice removes
+   * nothing the second time.
+   *
+   * @param entries each the version's {@code _seq} (8 bytes, big-endian) followed by its primary
+   *     key encoded by {@link RowCodec} over the key columns' types
+   */
+  record EvictFlushed(String requestId, long tableId, String owner, List<byte[]> entries)
+      implements WriteCommand {
+    public EvictFlushed {
+      entries = List.copyOf(entries);
+    }
+
+    @Override
+    public Accepted accepted() {
+      return null;
+    }
+
+    @Override
+    public EvictFlushed withAccepted(Accepted a) {
+      return this;
+    }
+
+    /** One entry: a version's {@code _seq} and its encoded primary key. */
+    public static byte[] entry(long seq, byte[] primaryKey) {
+      return java.nio.ByteBuffer.allocate(Long.BYTES + primaryKey.length)
+          .putLong(seq)
+          .put(primaryKey)
+          .array();
+    }
+  }
 }

@@ -39,6 +39,7 @@ final class PrincipalRows implements RowSource {
   private final String user;
   private final Sources sources;
   private final Consumers consumers;
+  private final FlushJobs flushes;
   private final String userId;
   private final Role role;
 
@@ -54,6 +55,7 @@ final class PrincipalRows implements RowSource {
       MembershipView memberships,
       Sources sources,
       Consumers consumers,
+      FlushJobs flushes,
       String user,
       String userId,
       Role role) {
@@ -63,6 +65,7 @@ final class PrincipalRows implements RowSource {
     this.memberships = memberships;
     this.sources = sources;
     this.consumers = consumers;
+    this.flushes = flushes;
     this.user = user;
     this.userId = userId;
     this.role = role;
@@ -75,7 +78,7 @@ final class PrincipalRows implements RowSource {
     }
     if (table.kind() == TableKind.SHARED) {
       Authorizer.checkRead(role, table, "read " + table.qualifiedName());
-      List<Object[]> rows = hot.scan(table, null);
+      List<Object[]> rows = flushes.merged(table, null, hot.scan(table, null));
       RowPolicy policy = Authorizer.rowPolicy(catalog, role, user, table, PolicyCommand.SELECT);
       if (policy == null) {
         return rows;
@@ -91,7 +94,11 @@ final class PrincipalRows implements RowSource {
       }
       return allowed;
     }
-    return hot.scan(table, userId);
+    if (table.kind() == TableKind.STREAM) {
+      return hot.scan(table, userId);
+    }
+    // Only this account's rows, in the cold tier as in the hot one (the scan prunes by owner).
+    return flushes.merged(table, userId, hot.scan(table, userId));
   }
 
   private List<Object[]> systemRows(TableDef table) {
@@ -127,6 +134,10 @@ final class PrincipalRows implements RowSource {
                 p.createdAtMillis()
               });
         }
+      }
+    } else if (table.equals(SystemTables.JOBS)) {
+      if (role.administers()) { // storage is managed by dba and system
+        rows.addAll(flushes.jobRows());
       }
     } else if (table.equals(SystemTables.SOURCES)) {
       if (role.administers()) { // sources are catalog objects of dba and system
