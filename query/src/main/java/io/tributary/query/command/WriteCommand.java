@@ -337,4 +337,52 @@ public sealed interface WriteCommand {
           .array();
     }
   }
+
+  /**
+   * Marks every live row version of one range as bound for the cold tier, written by the flush job
+   * before it reads the range (DESIGN.md section 7). A flush writes only marked versions; an UPDATE
+   * keeps the mark, and a DELETE of a marked row leaves a tombstone that hides the row's cold
+   * version. So a row a flush writes can never come back from the cold tier after a DELETE, however
+   * the DELETE and the flush interleave. Changes no visible row: emits no changes, moves no
+   * watermark.
+   */
+  record MarkCold(String requestId, long tableId, String owner) implements WriteCommand {
+    @Override
+    public Accepted accepted() {
+      return null;
+    }
+
+    @Override
+    public MarkCold withAccepted(Accepted a) {
+      return this;
+    }
+  }
+
+  /**
+   * Brings cold row versions back into one range of the hot tier, written by the node that accepts
+   * an UPDATE, a DELETE or a colliding INSERT on a table with a cold tier, just before that write,
+   * so that the materializer applies the write to them as to any hot row. A version is put back,
+   * marked as having a cold version, only where the range holds no version of its key (a hot
+   * version or tombstone is always newer). Changes no visible row: emits no changes, moves no
+   * watermark.
+   *
+   * @param entries each the version's {@code _seq} (8 bytes, big-endian) followed by its row
+   *     encoded by {@link RowCodec} in table column order
+   */
+  record RestoreRows(String requestId, long tableId, String owner, List<byte[]> entries)
+      implements WriteCommand {
+    public RestoreRows {
+      entries = List.copyOf(entries);
+    }
+
+    @Override
+    public Accepted accepted() {
+      return null;
+    }
+
+    @Override
+    public RestoreRows withAccepted(Accepted a) {
+      return this;
+    }
+  }
 }

@@ -338,9 +338,10 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
 
   private long write(Action.Write w) {
     WriteCommand command = w.command();
-    if (command instanceof WriteCommand.InsertRows insert) {
-      flushes.checkInsert(w.table(), w.owner(), insert);
-    }
+    return flushes.write(w.table(), w.owner(), command, () -> append(w, command));
+  }
+
+  private long append(Action.Write w, WriteCommand command) {
     LogRoute route =
         w.owner() == null
             ? log.topics().sharedWrite(w.table().id())

@@ -22,8 +22,10 @@ import io.tributary.query.exec.FlushCommit;
 import io.tributary.query.exec.HotTier;
 import io.tributary.query.exec.RowVersion;
 import io.tributary.query.exec.TierMerge;
+import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +36,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,6 +75,9 @@ public final class FlushJobs implements AutoCloseable {
   /** How many finished jobs {@code system.jobs} keeps. */
   static final int KEPT_JOBS = 1_000;
 
+  /** The most bytes of rows one restore command carries. */
+  static final long RESTORE_BYTES = 128 * 1024;
+
   /** How often the policy checker looks at the tables' flush policies. */
   static final long CHECK_MILLIS = 1_000;
 
@@ -90,6 +99,12 @@ public final class FlushJobs implements AutoCloseable {
 
   /** When the table last flushed on this node (or when the node started), by table id. */
   private final Map<Long, Long> lastFlush = new ConcurrentHashMap<>();
+
+  /**
+   * Per table: writes that restore cold rows hold the read lock until the write is applied; a flush
+   * holds the write lock while its evictions apply, so none drops a restored row meanwhile.
+   */
+  private final Map<Long, ReadWriteLock> restoreLocks = new ConcurrentHashMap<>();
 
   private final long startedAt;
   private ScheduledExecutorService scheduler;
@@ -200,32 +215,49 @@ public final class FlushJobs implements AutoCloseable {
     long readAt = clock.millis();
     AtomicLong count = changed.get(table.id());
     long changedBefore = count == null ? 0 : count.get();
-    // 1. the hot rows of every range, each with its _seq
-    Map<String, List<Object[]>> ranges = new LinkedHashMap<>();
+    List<String> owners = owners(table);
+    // 1. mark every live row of every range as bound for the cold tier: from the mark on, a
+    // DELETE of a marked row leaves a tombstone, so no row this flush writes can come back
+    List<Map.Entry<LogRoute, WriteCommand>> marks = new ArrayList<>();
+    for (String owner : owners) {
+      marks.add(
+          Map.entry(
+              route(table, owner),
+              new WriteCommand.MarkCold("mark-" + UUID.randomUUID(), table.id(), owner)));
+    }
+    appendAndAwait(table, marks, "mark the rows to flush");
+    // 2. the marked versions of every range (rows and tombstones), each with its _seq
+    Map<String, List<RowVersion>> ranges = new LinkedHashMap<>();
     List<RowVersion> versions = new ArrayList<>();
-    for (String owner : owners(table)) {
-      List<Object[]> rows = hot.scan(table, owner);
-      if (!rows.isEmpty()) {
-        ranges.put(owner, rows);
-        for (Object[] row : rows) {
-          versions.add(RowVersion.of(owner, row));
-        }
+    for (String owner : owners) {
+      List<RowVersion> range = hot.versions(table, owner, true);
+      if (!range.isEmpty()) {
+        ranges.put(owner, range);
+        versions.addAll(range);
       }
     }
     if (versions.isEmpty()) {
       flushed(table, readAt, count, changedBefore);
       return new FlushCommit("none", cold.flushedSeq(table), 0, 0, -1, false);
     }
-    // 2. the cold commit
+    // 3. the cold commit
     cold.ensureTable(table);
     long flushed = cold.flushedSeq(table);
     long generation = flushed < 0 ? 1 : flushed + 1;
     String flushId = "t" + table.id() + "-" + generation + "-" + shortId();
     FlushCommit commit = cold.flush(table, flushId, generation, versions.iterator());
     hasCold.put(table.id(), true);
-    // 3. the evictions, through the log
-    for (Map.Entry<String, List<Object[]>> range : ranges.entrySet()) {
-      evict(table, range.getKey(), range.getValue());
+    // 4. the evictions, through the log; no restore of cold rows (for a write) runs meanwhile
+    List<Map.Entry<LogRoute, WriteCommand>> evictions = new ArrayList<>();
+    for (Map.Entry<String, List<RowVersion>> range : ranges.entrySet()) {
+      evictions.addAll(evictions(table, range.getKey(), range.getValue()));
+    }
+    Lock lock = restoreLock(table).writeLock();
+    lock.lock();
+    try {
+      appendAndAwait(table, evictions, "drop the flushed rows from the hot tier");
+    } finally {
+      lock.unlock();
     }
     flushed(table, readAt, count, changedBefore);
     return commit;
@@ -248,56 +280,75 @@ public final class FlushJobs implements AutoCloseable {
     return catalog.users().stream().map(UserDef::id).toList();
   }
 
-  private void evict(TableDef table, String owner, List<Object[]> rows) {
+  private LogRoute route(TableDef table, String owner) {
+    return owner == null ? log.topics().sharedWrite(table.id()) : log.topics().userWrite(owner);
+  }
+
+  private List<Map.Entry<LogRoute, WriteCommand>> evictions(
+      TableDef table, String owner, List<RowVersion> versions) {
     int[] pk = table.primaryKeyIndexes();
     List<ColumnType> pkTypes = table.primaryKeyTypes();
-    int seqIndex = table.columns().size();
-    LogRoute route =
-        owner == null ? log.topics().sharedWrite(table.id()) : log.topics().userWrite(owner);
-    for (int from = 0; from < rows.size(); from += EVICT_BATCH) {
+    List<Map.Entry<LogRoute, WriteCommand>> out = new ArrayList<>();
+    for (int from = 0; from < versions.size(); from += EVICT_BATCH) {
       List<byte[]> entries = new ArrayList<>();
-      for (Object[] row : rows.subList(from, Math.min(rows.size(), from + EVICT_BATCH))) {
+      for (RowVersion v : versions.subList(from, Math.min(versions.size(), from + EVICT_BATCH))) {
         Object[] key = new Object[pk.length];
         for (int i = 0; i < pk.length; i++) {
-          key[i] = row[pk[i]];
+          key[i] = v.row()[pk[i]];
         }
-        entries.add(
-            WriteCommand.EvictFlushed.entry((Long) row[seqIndex], RowCodec.encode(pkTypes, key)));
+        entries.add(WriteCommand.EvictFlushed.entry(v.seq(), RowCodec.encode(pkTypes, key)));
       }
-      WriteCommand.EvictFlushed command =
-          new WriteCommand.EvictFlushed("evict-" + UUID.randomUUID(), table.id(), owner, entries);
-      CompletableFuture<WriteOutcome> outcome = outcomes.register(command.requestId());
-      try {
-        log.writer()
-            .append(route, CommandCodec.encode(command))
-            .get(writeTimeoutMillis, TimeUnit.MILLISECONDS);
-        WriteOutcome result = outcome.get(writeTimeoutMillis, TimeUnit.MILLISECONDS);
+      out.add(
+          Map.entry(
+              route(table, owner),
+              new WriteCommand.EvictFlushed(
+                  "evict-" + UUID.randomUUID(), table.id(), owner, entries)));
+    }
+    return out;
+  }
+
+  /** Appends commands of the cold tier, then waits until the materializer has applied each. */
+  private void appendAndAwait(
+      TableDef table, List<Map.Entry<LogRoute, WriteCommand>> commands, String what) {
+    List<CompletableFuture<WriteOutcome>> outcomesOf = new ArrayList<>();
+    List<CompletableFuture<?>> appends = new ArrayList<>();
+    try {
+      for (Map.Entry<LogRoute, WriteCommand> c : commands) {
+        outcomesOf.add(outcomes.register(c.getValue().requestId()));
+        appends.add(log.writer().append(c.getKey(), CommandCodec.encode(c.getValue())));
+      }
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(writeTimeoutMillis);
+      for (CompletableFuture<?> append : appends) {
+        append.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      }
+      for (CompletableFuture<WriteOutcome> outcome : outcomesOf) {
+        WriteOutcome result =
+            outcome.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         if (!result.succeeded()) {
           throw new TributaryException(result.error(), result.message());
         }
-      } catch (TributaryException e) {
-        throw e;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw TributaryException.of(
-            ErrorCode.UNAVAILABLE,
-            "Cannot flush table %s: interrupted while dropping flushed rows from the hot tier",
-            table.qualifiedName());
-      } catch (Exception e) {
-        // The rows are in the cold tier; they stay hot too until a later flush drops them.
-        throw TributaryException.of(
-            ErrorCode.UNAVAILABLE,
-            "Cannot flush table %s: the rows are committed to cold storage, but dropping them from"
-                + " the hot tier failed (%s); the next flush retries",
-            table.qualifiedName(),
-            e.getClass().getSimpleName());
-      } finally {
-        outcomes.forget(command.requestId());
+      }
+    } catch (TributaryException e) {
+      throw e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw TributaryException.of(
+          ErrorCode.UNAVAILABLE, "Cannot %s of %s: interrupted", what, table.qualifiedName());
+    } catch (Exception e) {
+      throw TributaryException.of(
+          ErrorCode.UNAVAILABLE,
+          "Cannot %s of %s: %s (nothing is lost: a later flush or write retries)",
+          what,
+          table.qualifiedName(),
+          e.getClass().getSimpleName());
+    } finally {
+      for (Map.Entry<LogRoute, WriteCommand> c : commands) {
+        outcomes.forget(c.getValue().requestId());
       }
     }
   }
 
-  // ------------------------------------------------------------------ reads
+  // ------------------------------------------------------------------ reads and writes
 
   /** Whether reads of the table must look into the cold tier (it has flushed at least once). */
   public boolean hasCold(TableDef table) {
@@ -308,64 +359,112 @@ public final class FlushJobs implements AutoCloseable {
   }
 
   /**
-   * The rows of one range as a read sees them, values followed by {@code _seq}: the hot rows merged
-   * with the cold ones (the newest {@code _seq} of each key wins). {@code owner} is the reader's
-   * account for a USER table (the cold scan reads only that owner's rows), null for SHARED.
+   * The rows of one range as a read sees them, values followed by {@code _seq}: the hot versions
+   * merged with the cold ones (the newest {@code _seq} of each key wins, a tombstone hides the
+   * key). {@code owner} is the reader's account for a USER table (the cold scan reads only that
+   * owner's rows, pruned by the owner's partition), null for SHARED.
    */
-  public List<Object[]> merged(TableDef table, String owner, List<Object[]> hotRows) {
+  public List<Object[]> merged(TableDef table, String owner) {
     if (!hasCold(table)) {
-      return hotRows;
+      return hot.scan(table, owner);
     }
-    List<RowVersion> hotVersions = new ArrayList<>(hotRows.size());
-    for (Object[] row : hotRows) {
-      hotVersions.add(RowVersion.of(owner, row));
-    }
+    List<RowVersion> hotVersions = hot.versions(table, owner, false);
     try (ColdCursor cursor = cold.scan(table, owner, null)) {
       return TierMerge.mergeToList(table, hotVersions, cursor, null);
     }
   }
 
   /**
-   * Refuses an INSERT whose primary key already exists in the cold tier only (its hot version was
-   * dropped by a flush): primary keys are unique across tiers.
+   * Runs a write on a table with a cold tier: first puts back into the hot tier the cold rows the
+   * write may touch (an UPDATE's or DELETE's rows that match its condition; the rows of an INSERT
+   * whose keys exist in the cold tier), so that the materializer applies the write to them as to
+   * any hot row (a restored row that the INSERT collides with makes it a duplicate; a tombstone
+   * frees the key). No flush drops restored rows from the hot tier until the write is applied.
    */
-  void checkInsert(TableDef table, String owner, WriteCommand.InsertRows insert) {
+  <T> T write(TableDef table, String owner, WriteCommand command, Supplier<T> write) {
     if (!hasCold(table)) {
-      return;
+      return write.get();
     }
-    int[] pk = table.primaryKeyIndexes();
-    List<ColumnType> types = table.types();
-    List<Object[]> keys = new ArrayList<>();
-    for (byte[] bytes : insert.rows()) {
-      Object[] row = RowCodec.decode(types, bytes, types.size());
-      Object[] key = new Object[pk.length];
-      for (int i = 0; i < pk.length; i++) {
-        key[i] = row[pk[i]];
+    String rangeOwner = table.kind() == TableKind.SHARED ? null : owner;
+    Lock lock = restoreLock(table).readLock();
+    lock.lock();
+    try {
+      List<RowVersion> rows = coldRowsFor(table, rangeOwner, command);
+      if (!rows.isEmpty()) {
+        appendAndAwait(table, restores(table, rangeOwner, rows), "restore the cold rows to write");
       }
-      keys.add(key);
+      return write.get();
+    } finally {
+      lock.unlock();
     }
-    List<RowVersion> found =
-        cold.lookup(table, table.kind() == TableKind.SHARED ? null : owner, keys);
-    for (RowVersion v : found) {
-      if (!v.deleted()) {
-        StringBuilder names = new StringBuilder("(");
-        StringBuilder shown = new StringBuilder("(");
+  }
+
+  private List<RowVersion> coldRowsFor(TableDef table, String owner, WriteCommand command) {
+    if (command instanceof WriteCommand.InsertRows insert) {
+      int[] pk = table.primaryKeyIndexes();
+      List<ColumnType> types = table.types();
+      List<Object[]> keys = new ArrayList<>();
+      for (byte[] bytes : insert.rows()) {
+        Object[] row = RowCodec.decode(types, bytes, types.size());
+        Object[] key = new Object[pk.length];
         for (int i = 0; i < pk.length; i++) {
-          if (i > 0) {
-            names.append(", ");
-            shown.append(", ");
-          }
-          names.append(table.primaryKey().get(i));
-          shown.append(types.get(pk[i]).format(v.row()[pk[i]]));
+          key[i] = row[pk[i]];
         }
-        throw TributaryException.of(
-            ErrorCode.DUPLICATE_KEY,
-            "Cannot insert into %s: duplicate primary key %s)=%s)",
-            table.qualifiedName(),
-            names,
-            shown);
+        keys.add(key);
       }
+      return cold.lookup(table, owner, keys);
     }
+    io.tributary.query.expr.BoundExpression where;
+    if (command instanceof WriteCommand.UpdateRows u) {
+      where = u.where() != null ? null : u.boundWhere();
+    } else if (command instanceof WriteCommand.DeleteRows d) {
+      where = d.where() != null ? null : d.boundWhere();
+    } else {
+      return List.of();
+    }
+    List<RowVersion> rows = new ArrayList<>();
+    try (ColdCursor cursor = cold.scan(table, owner, where)) {
+      cursor.forEachRemaining(rows::add);
+    }
+    return rows;
+  }
+
+  private List<Map.Entry<LogRoute, WriteCommand>> restores(
+      TableDef table, String owner, List<RowVersion> rows) {
+    List<ColumnType> types = table.types();
+    List<Map.Entry<LogRoute, WriteCommand>> out = new ArrayList<>();
+    List<byte[]> entries = new ArrayList<>();
+    long bytes = 0;
+    for (RowVersion v : rows) {
+      if (v.deleted()) {
+        continue;
+      }
+      byte[] row = RowCodec.encode(types, Arrays.copyOf(v.row(), types.size()));
+      byte[] entry = ByteBuffer.allocate(Long.BYTES + row.length).putLong(v.seq()).put(row).array();
+      if (!entries.isEmpty()
+          && (entries.size() == EVICT_BATCH || bytes + entry.length > RESTORE_BYTES)) {
+        out.add(restore(table, owner, entries));
+        entries = new ArrayList<>();
+        bytes = 0;
+      }
+      entries.add(entry);
+      bytes += entry.length;
+    }
+    if (!entries.isEmpty()) {
+      out.add(restore(table, owner, entries));
+    }
+    return out;
+  }
+
+  private Map.Entry<LogRoute, WriteCommand> restore(
+      TableDef table, String owner, List<byte[]> entries) {
+    return Map.entry(
+        route(table, owner),
+        new WriteCommand.RestoreRows("restore-" + UUID.randomUUID(), table.id(), owner, entries));
+  }
+
+  private ReadWriteLock restoreLock(TableDef table) {
+    return restoreLocks.computeIfAbsent(table.id(), id -> new ReentrantReadWriteLock());
   }
 
   /** Drops a dropped table's cold table (its files leave the disk). */

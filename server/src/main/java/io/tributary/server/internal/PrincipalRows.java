@@ -78,7 +78,7 @@ final class PrincipalRows implements RowSource {
     }
     if (table.kind() == TableKind.SHARED) {
       Authorizer.checkRead(role, table, "read " + table.qualifiedName());
-      List<Object[]> rows = flushes.merged(table, null, hot.scan(table, null));
+      List<Object[]> rows = flushes.merged(table, null);
       RowPolicy policy = Authorizer.rowPolicy(catalog, role, user, table, PolicyCommand.SELECT);
       if (policy == null) {
         return rows;
@@ -98,7 +98,7 @@ final class PrincipalRows implements RowSource {
       return hot.scan(table, userId);
     }
     // Only this account's rows, in the cold tier as in the hot one (the scan prunes by owner).
-    return flushes.merged(table, userId, hot.scan(table, userId));
+    return flushes.merged(table, userId);
   }
 
   private List<Object[]> systemRows(TableDef table) {

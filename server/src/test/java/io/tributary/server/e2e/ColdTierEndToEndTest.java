@@ -64,10 +64,18 @@ class ColdTierEndToEndTest {
         alice.update("INSERT INTO cold.notes VALUES (9, 'a9'), (4, 'a4')");
         assertThat(notes(alice)).containsExactly("1=a1", "2=a2", "3=a3", "4=a4", "9=a9");
 
-        // a second flush adds to the cold tier; SHARED tables flush too
+        // UPDATE and DELETE reach flushed rows; a deleted key may be inserted again
+        assertThat(alice.update("UPDATE cold.notes SET body = 'a2!' WHERE id = 2")).isEqualTo(1);
+        assertThat(alice.update("DELETE FROM cold.notes WHERE id IN (1, 3)")).isEqualTo(2);
+        assertThat(notes(alice)).containsExactly("2=a2!", "4=a4", "9=a9");
+        alice.update("INSERT INTO cold.notes VALUES (1, 'a1b')");
+        assertThat(notes(alice)).containsExactly("1=a1b", "2=a2!", "4=a4", "9=a9");
+        assertThat(notes(bob)).containsExactly("1=b1", "9=b9");
+
+        // a second flush replaces and removes cold versions; SHARED tables flush too
         root.update("STORAGE FLUSH ALL IN cold");
         assertThat(server.storeEntries("cold", "notes")).isEqualTo(2);
-        assertThat(notes(alice)).containsExactly("1=a1", "2=a2", "3=a3", "4=a4", "9=a9");
+        assertThat(notes(alice)).containsExactly("1=a1b", "2=a2!", "4=a4", "9=a9");
         assertThat(notes(bob)).containsExactly("1=b1", "9=b9");
         assertThat(bob.query("SELECT name FROM cold.rooms ORDER BY id").rows())
             .extracting(r -> r.getString("name"))
@@ -78,12 +86,18 @@ class ColdTierEndToEndTest {
                     .rows()
                     .get(0)
                     .getLong("n"))
-            .isEqualTo(4);
+            .isEqualTo(3);
 
-        // rows written after a flush live in the hot tier and win over nothing older
+        // a write over both tiers: every row of bob's, two flushed and one hot
         bob.update("INSERT INTO cold.notes VALUES (5, 'b5')");
-        bob.update("UPDATE cold.notes SET body = 'b5!' WHERE id = 5");
-        assertThat(notes(bob)).containsExactly("1=b1", "5=b5!", "9=b9");
+        assertThat(bob.update("UPDATE cold.notes SET body = body || '!'")).isEqualTo(3);
+        assertThat(notes(bob)).containsExactly("1=b1!", "5=b5!", "9=b9!");
+        assertThat(bob.update("DELETE FROM cold.notes WHERE id <> 5")).isEqualTo(2);
+        bob.update("INSERT INTO cold.notes VALUES (9, 'b9 again')");
+        assertThat(notes(bob)).containsExactly("5=b5!", "9=b9 again");
+        root.update("STORAGE FLUSH TABLE cold.notes");
+        assertThat(notes(bob)).containsExactly("5=b5!", "9=b9 again");
+        assertThat(notes(alice)).containsExactly("1=a1b", "2=a2!", "4=a4", "9=a9");
 
         // the jobs, for dba and system only
         List<Row> jobs = root.query("SELECT `table`, state, `rows`, files FROM system.jobs").rows();
@@ -101,8 +115,10 @@ class ColdTierEndToEndTest {
     try (TributaryServer server = SharedServer.start(dataDir);
         TributaryClient alice = connect(server, "alice", "alice-password");
         TributaryClient bob = connect(server, "bob", "bob-password-1")) {
-      assertThat(notes(alice)).containsExactly("1=a1", "2=a2", "3=a3", "4=a4", "9=a9");
-      assertThat(notes(bob)).containsExactly("1=b1", "5=b5!", "9=b9");
+      assertThat(notes(alice)).containsExactly("1=a1b", "2=a2!", "4=a4", "9=a9");
+      assertThat(notes(bob)).containsExactly("5=b5!", "9=b9 again");
+      assertThat(alice.update("DELETE FROM cold.notes WHERE body LIKE 'a%'")).isEqualTo(4);
+      assertThat(notes(alice)).isEmpty();
       assertThatThrownBy(() -> bob.update("INSERT INTO cold.notes VALUES (9, 'again')"))
           .isInstanceOfSatisfying(
               TributaryException.class, e -> assertThat(e.code()).isEqualTo("DUPLICATE_KEY"));
