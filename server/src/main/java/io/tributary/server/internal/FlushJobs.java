@@ -106,6 +106,13 @@ public final class FlushJobs implements AutoCloseable {
    */
   private final Map<Long, ReadWriteLock> restoreLocks = new ConcurrentHashMap<>();
 
+  /**
+   * Tests only: called with the name of each step a flush has finished ("marked", "committed",
+   * "evicted 1 of 3", ...); a hook that throws makes the flush fail right there, as a crash of the
+   * node at that point would leave it (every step is durable when it returns).
+   */
+  static volatile java.util.function.Consumer<String> stepHook = step -> {};
+
   private final long startedAt;
   private ScheduledExecutorService scheduler;
 
@@ -226,6 +233,7 @@ public final class FlushJobs implements AutoCloseable {
               new WriteCommand.MarkCold("mark-" + UUID.randomUUID(), table.id(), owner)));
     }
     appendAndAwait(table, marks, "mark the rows to flush");
+    stepHook.accept("marked");
     // 2. the marked versions of every range (rows and tombstones), each with its _seq
     Map<String, List<RowVersion>> ranges = new LinkedHashMap<>();
     List<RowVersion> versions = new ArrayList<>();
@@ -247,6 +255,7 @@ public final class FlushJobs implements AutoCloseable {
     String flushId = "t" + table.id() + "-" + generation + "-" + shortId();
     FlushCommit commit = cold.flush(table, flushId, generation, versions.iterator());
     hasCold.put(table.id(), true);
+    stepHook.accept("committed");
     // 4. the evictions, through the log; no restore of cold rows (for a write) runs meanwhile
     List<Map.Entry<LogRoute, WriteCommand>> evictions = new ArrayList<>();
     for (Map.Entry<String, List<RowVersion>> range : ranges.entrySet()) {
@@ -255,7 +264,11 @@ public final class FlushJobs implements AutoCloseable {
     Lock lock = restoreLock(table).writeLock();
     lock.lock();
     try {
-      appendAndAwait(table, evictions, "drop the flushed rows from the hot tier");
+      for (int i = 0; i < evictions.size(); i++) {
+        appendAndAwait(
+            table, evictions.subList(i, i + 1), "drop the flushed rows from the hot tier");
+        stepHook.accept("evicted " + (i + 1) + " of " + evictions.size());
+      }
     } finally {
       lock.unlock();
     }
