@@ -117,9 +117,27 @@ public sealed interface Action {
    * @param params the value of each placeholder, in order
    * @param user the acting user's name (CURRENT_USER, system tables)
    * @param userId the acting account's id ({@link io.tributary.query.catalog.UserDef#id()})
+   * @param coldFilters by table id, a condition every row the query reads from that table must meet
+   *     (the query's WHERE over one table, bound to it): the cold tier's scan is pruned and
+   *     filtered by it (Calcite still applies the WHERE to the merged rows)
    */
-  record Read(String sql, List<Object> params, String user, Role role, String userId)
+  record Read(
+      String sql,
+      List<Object> params,
+      String user,
+      Role role,
+      String userId,
+      java.util.Map<Long, io.tributary.query.expr.BoundExpression> coldFilters)
       implements Action {
+    public Read {
+      coldFilters = java.util.Map.copyOf(coldFilters);
+    }
+
+    /** A read whose cold scans read every row of their range. */
+    public Read(String sql, List<Object> params, String user, Role role, String userId) {
+      this(sql, params, user, role, userId, java.util.Map.of());
+    }
+
     @Override
     public <R> R accept(Visitor<R> visitor) {
       return visitor.visit(this);

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The commands of the cold tier's flush (DESIGN.md section 7) as the materializer applies them:
- * MarkCold, EvictFlushed guarded by {@code _seq}, RestoreRows only where the range holds no version,
- * and the tombstones a DELETE of a marked row leaves.
+ * MarkCold, EvictFlushed guarded by {@code _seq}, RestoreRows only where the range holds no
+ * version, and the tombstones a DELETE of a marked row leaves.
  */
 class ColdCommandsTest {
   private static long seq(long offset, int ordinal) {
@@ -52,10 +52,7 @@ class ColdCommandsTest {
   private WriteCommand.EvictFlushed evict(long id, long seq) {
     byte[] key = RowCodec.encode(MESSAGES.primaryKeyTypes(), new Object[] {id});
     return new WriteCommand.EvictFlushed(
-        topology.nextId(),
-        MESSAGES.id(),
-        "u1",
-        List.of(WriteCommand.EvictFlushed.entry(seq, key)));
+        topology.nextId(), MESSAGES.id(), "u1", List.of(WriteCommand.EvictFlushed.entry(seq, key)));
   }
 
   @Test

@@ -247,6 +247,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
                   sources,
                   consumers,
                   flushes,
+                  r.coldFilters(),
                   r.user(),
                   r.userId(),
                   r.role())));

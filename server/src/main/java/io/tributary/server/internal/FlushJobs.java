@@ -22,6 +22,7 @@ import io.tributary.query.exec.FlushCommit;
 import io.tributary.query.exec.HotTier;
 import io.tributary.query.exec.RowVersion;
 import io.tributary.query.exec.TierMerge;
+import io.tributary.query.expr.BoundExpression;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -375,14 +376,17 @@ public final class FlushJobs implements AutoCloseable {
    * The rows of one range as a read sees them, values followed by {@code _seq}: the hot versions
    * merged with the cold ones (the newest {@code _seq} of each key wins, a tombstone hides the
    * key). {@code owner} is the reader's account for a USER table (the cold scan reads only that
-   * owner's rows, pruned by the owner's partition), null for SHARED.
+   * owner's rows, pruned by the owner's partition), null for SHARED. {@code where}, when not null,
+   * is a condition every row the reader keeps must meet: the cold scan is pruned and filtered by it
+   * (the hot versions are not, so that a newer hot version still hides an older cold one that
+   * matches); the caller still applies its condition to the result.
    */
-  public List<Object[]> merged(TableDef table, String owner) {
+  public List<Object[]> merged(TableDef table, String owner, BoundExpression where) {
     if (!hasCold(table)) {
       return hot.scan(table, owner);
     }
     List<RowVersion> hotVersions = hot.versions(table, owner, false);
-    try (ColdCursor cursor = cold.scan(table, owner, null)) {
+    try (ColdCursor cursor = cold.scan(table, owner, where)) {
       return TierMerge.mergeToList(table, hotVersions, cursor, null);
     }
   }
@@ -427,7 +431,7 @@ public final class FlushJobs implements AutoCloseable {
       }
       return cold.lookup(table, owner, keys);
     }
-    io.tributary.query.expr.BoundExpression where;
+    BoundExpression where;
     if (command instanceof WriteCommand.UpdateRows u) {
       where = u.where() != null ? null : u.boundWhere();
     } else if (command instanceof WriteCommand.DeleteRows d) {

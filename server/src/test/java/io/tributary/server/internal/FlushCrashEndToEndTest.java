@@ -98,12 +98,14 @@ class FlushCrashEndToEndTest {
     }
   }
 
-  private static void insert(TributaryClient client, TreeMap<Integer, String> rows, int id, String body) {
+  private static void insert(
+      TributaryClient client, TreeMap<Integer, String> rows, int id, String body) {
     client.update("INSERT INTO crash.notes VALUES (" + id + ", '" + body + "')");
     rows.put(id, body);
   }
 
-  private static void assertRows(TributaryClient client, TreeMap<Integer, String> rows, String when) {
+  private static void assertRows(
+      TributaryClient client, TreeMap<Integer, String> rows, String when) {
     List<String> expected = new ArrayList<>();
     rows.forEach((id, body) -> expected.add(id + "=" + body));
     assertThat(
