@@ -10,8 +10,10 @@ import io.tributary.server.TributaryServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -149,6 +151,34 @@ class ColdTierEndToEndTest {
       assertThat(root.query("SELECT state FROM system.jobs").rows())
           .extracting(r -> r.getString("state"))
           .containsOnly("DONE");
+    }
+  }
+
+  @Test
+  void shouldFlushByTheTablesFlushPolicy() {
+    try (TributaryServer server = SharedServer.start(dataDir);
+        TributaryClient root = connect(server, "root", SharedServer.ROOT_PASSWORD)) {
+      root.update(
+          "CREATE NAMESPACE pol;"
+              + "CREATE SHARED TABLE pol.events (id INT PRIMARY KEY, what TEXT)"
+              + " WITH (FLUSH_POLICY = 'rows:3,interval:0');"
+              + "CREATE SHARED TABLE pol.other (id INT PRIMARY KEY) WITH (FLUSH_POLICY = 'rows:0,"
+              + " interval:0')");
+      root.update("INSERT INTO pol.events VALUES (1, 'a'), (2, 'b')");
+      root.update("INSERT INTO pol.other VALUES (1), (2), (3), (4)");
+      root.update("INSERT INTO pol.events VALUES (3, 'c')");
+      // the third changed row sets off the flush of pol.events; pol.other never flushes by itself
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> server.storeEntries("pol", "events") == 1);
+      assertThat(root.query("SELECT `table`, state, `rows` FROM system.jobs").rows())
+          .extracting(
+              r -> r.getString("table") + ":" + r.getString("state") + ":" + r.getLong("rows"))
+          .containsExactly("pol.events:DONE:3");
+      assertThat(root.query("SELECT id, what FROM pol.events ORDER BY id").rows())
+          .extracting(r -> r.getInteger("id") + "=" + r.getString("what"))
+          .containsExactly("1=a", "2=b", "3=c");
+      assertThat(server.storeEntries("pol", "other")).isEqualTo(5);
     }
   }
 
