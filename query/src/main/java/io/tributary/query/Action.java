@@ -118,7 +118,8 @@ public sealed interface Action {
    * @param user the acting user's name (CURRENT_USER, system tables)
    * @param userId the acting account's id ({@link io.tributary.query.catalog.UserDef#id()})
    * @param coldFilters by table id, a condition every row the query reads from that table must meet
-   *     (the query's WHERE over one table, bound to it): the cold tier's scan is pruned and
+   *     (the query's WHERE over one table, bound to it when first asked for, so a query that reads
+   *     no cold tier pays nothing; null when it does not bind): the cold tier's scan is pruned and
    *     filtered by it (Calcite still applies the WHERE to the merged rows)
    */
   record Read(
@@ -127,7 +128,8 @@ public sealed interface Action {
       String user,
       Role role,
       String userId,
-      java.util.Map<Long, io.tributary.query.expr.BoundExpression> coldFilters)
+      java.util.Map<Long, java.util.function.Supplier<io.tributary.query.expr.BoundExpression>>
+          coldFilters)
       implements Action {
     public Read {
       coldFilters = java.util.Map.copyOf(coldFilters);

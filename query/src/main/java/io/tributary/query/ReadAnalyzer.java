@@ -17,6 +17,7 @@ import io.tributary.query.parse.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.calcite.sql.SqlCall;
 import org.apache.calcite.sql.SqlIdentifier;
 import org.apache.calcite.sql.SqlKind;
@@ -121,7 +122,7 @@ final class ReadAnalyzer extends FamilyAnalyzer {
    * the scan then reads every row of its range. Calcite applies the WHERE to the merged rows either
    * way.
    */
-  private Map<Long, BoundExpression> coldFilters(
+  private Map<Long, Supplier<BoundExpression>> coldFilters(
       Statement.Query s, UserDef actor, List<Object> params) {
     SqlNode node = s.node();
     if (node instanceof SqlOrderBy orderBy) {
@@ -138,13 +139,17 @@ final class ReadAnalyzer extends FamilyAnalyzer {
     if (table == null || table.kind() == TableKind.STREAM) {
       return Map.of();
     }
-    try {
-      Inliner inliner = new Inliner(actor.name(), s.paramMap(), params, false);
-      String where = SqlParsing.unparse(select.getWhere().accept(inliner));
-      return Map.of(table.id(), Expressions.bindPredicate(table, where));
-    } catch (RuntimeException e) {
-      return Map.of(); // not a condition over the table alone: no pushdown
-    }
+    SqlNode condition = select.getWhere();
+    Supplier<BoundExpression> bind =
+        () -> {
+          try {
+            Inliner inliner = new Inliner(actor.name(), s.paramMap(), params, false);
+            return Expressions.bindPredicate(table, SqlParsing.unparse(condition.accept(inliner)));
+          } catch (RuntimeException e) {
+            return null; // not a condition over the table alone: no pushdown
+          }
+        };
+    return Map.of(table.id(), bind);
   }
 
   /**

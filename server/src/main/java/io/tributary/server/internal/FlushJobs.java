@@ -381,12 +381,13 @@ public final class FlushJobs implements AutoCloseable {
    * (the hot versions are not, so that a newer hot version still hides an older cold one that
    * matches); the caller still applies its condition to the result.
    */
-  public List<Object[]> merged(TableDef table, String owner, BoundExpression where) {
+  public List<Object[]> merged(TableDef table, String owner, Supplier<BoundExpression> where) {
     if (!hasCold(table)) {
       return hot.scan(table, owner);
     }
+    BoundExpression filter = where == null ? null : where.get();
     List<RowVersion> hotVersions = hot.versions(table, owner, false);
-    try (ColdCursor cursor = cold.scan(table, owner, where)) {
+    try (ColdCursor cursor = cold.scan(table, owner, filter)) {
       return TierMerge.mergeToList(table, hotVersions, cursor, null);
     }
   }

@@ -23,6 +23,7 @@ import io.tributary.source.Sources;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -42,7 +43,7 @@ final class PrincipalRows implements RowSource {
   private final Sources sources;
   private final Consumers consumers;
   private final FlushJobs flushes;
-  private final Map<Long, BoundExpression> coldFilters;
+  private final Map<Long, Supplier<BoundExpression>> coldFilters;
   private final String userId;
   private final Role role;
 
@@ -59,7 +60,7 @@ final class PrincipalRows implements RowSource {
       Sources sources,
       Consumers consumers,
       FlushJobs flushes,
-      Map<Long, BoundExpression> coldFilters,
+      Map<Long, Supplier<BoundExpression>> coldFilters,
       String user,
       String userId,
       Role role) {
