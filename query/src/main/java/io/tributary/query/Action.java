@@ -44,6 +44,25 @@ public sealed interface Action {
     R visit(Ack a);
 
     R visit(ResetConsumerGroup a);
+
+    R visit(Flush a);
+  }
+
+  /**
+   * Flush the hot rows of tables to the cold tier now (STORAGE FLUSH; dba and system only): one
+   * flush job per table, run one after the other.
+   *
+   * @param tables the USER and SHARED tables to flush, in order (STREAM tables never flush)
+   */
+  record Flush(List<TableDef> tables) implements Action {
+    public Flush {
+      tables = List.copyOf(tables);
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
   }
 
   /**
@@ -108,9 +127,29 @@ public sealed interface Action {
    * @param params the value of each placeholder, in order
    * @param user the acting user's name (CURRENT_USER, system tables)
    * @param userId the acting account's id ({@link io.tributary.query.catalog.UserDef#id()})
+   * @param coldFilters by table id, a condition every row the query reads from that table must meet
+   *     (the query's WHERE over one table, bound to it when first asked for, so a query that reads
+   *     no cold tier pays nothing; null when it does not bind): the cold tier's scan is pruned and
+   *     filtered by it (Calcite still applies the WHERE to the merged rows)
    */
-  record Read(String sql, List<Object> params, String user, Role role, String userId)
+  record Read(
+      String sql,
+      List<Object> params,
+      String user,
+      Role role,
+      String userId,
+      java.util.Map<Long, java.util.function.Supplier<io.tributary.query.expr.BoundExpression>>
+          coldFilters)
       implements Action {
+    public Read {
+      coldFilters = java.util.Map.copyOf(coldFilters);
+    }
+
+    /** A read whose cold scans read every row of their range. */
+    public Read(String sql, List<Object> params, String user, Role role, String userId) {
+      this(sql, params, user, role, userId, java.util.Map.of());
+    }
+
     @Override
     public <R> R accept(Visitor<R> visitor) {
       return visitor.visit(this);

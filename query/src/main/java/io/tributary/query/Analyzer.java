@@ -31,6 +31,7 @@ public final class Analyzer {
   private final PolicyAnalyzer policies;
   private final SourceAnalyzer sources;
   private final TopicAnalyzer topics;
+  private final Catalog catalog;
 
   public Analyzer(Catalog catalog, Environment env) {
     this(catalog, env, MembershipView.NONE);
@@ -41,6 +42,7 @@ public final class Analyzer {
    *     the rows an UPDATE or DELETE of role user may touch are decided with it (row policies)
    */
   public Analyzer(Catalog catalog, Environment env, MembershipView memberships) {
+    this.catalog = catalog;
     this.ddl = new DdlAnalyzer(catalog, env);
     this.users = new UserAnalyzer(catalog, env);
     this.writes = new WriteAnalyzer(catalog, env, memberships);
@@ -193,6 +195,11 @@ public final class Analyzer {
     @Override
     public Action visit(Statement.LiveSelect s) {
       return live.liveSelect(s, actor, params);
+    }
+
+    @Override
+    public Action visit(Statement.StorageFlush s) {
+      return StorageAnalyzer.storageFlush(catalog, s, actor.role());
     }
 
     @Override

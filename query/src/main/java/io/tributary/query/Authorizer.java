@@ -269,6 +269,19 @@ public final class Authorizer {
     return role.actsForOthers();
   }
 
+  // ---------------------------------------------------------------- storage
+
+  /** STORAGE FLUSH and {@code system.jobs}: dba and system only. */
+  public static void checkStorage(Role role, String action) {
+    if (!role.administers()) {
+      throw TributaryException.of(
+          ErrorCode.PERMISSION_DENIED,
+          "Cannot %s: role %s may not manage storage (dba or system required)",
+          action,
+          role.sqlName());
+    }
+  }
+
   // ---------------------------------------------------------------- live queries
 
   /** KILL LIVE QUERY: dba and system only. */

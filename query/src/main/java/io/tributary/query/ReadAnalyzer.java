@@ -6,17 +6,25 @@ import io.tributary.query.catalog.ColumnType;
 import io.tributary.query.catalog.NamespaceDef;
 import io.tributary.query.catalog.Role;
 import io.tributary.query.catalog.TableDef;
+import io.tributary.query.catalog.TableKind;
 import io.tributary.query.catalog.UserDef;
 import io.tributary.query.exec.QueryResult;
 import io.tributary.query.exec.ResultColumn;
+import io.tributary.query.expr.BoundExpression;
+import io.tributary.query.expr.Expressions;
 import io.tributary.query.parse.SqlParsing;
 import io.tributary.query.parse.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.calcite.sql.SqlCall;
+import org.apache.calcite.sql.SqlIdentifier;
 import org.apache.calcite.sql.SqlKind;
 import org.apache.calcite.sql.SqlLiteral;
 import org.apache.calcite.sql.SqlNode;
+import org.apache.calcite.sql.SqlOrderBy;
+import org.apache.calcite.sql.SqlSelect;
 import org.apache.calcite.sql.util.SqlBasicVisitor;
 
 /**
@@ -103,7 +111,45 @@ final class ReadAnalyzer extends FamilyAnalyzer {
     SqlNode rewritten = s.node().accept(inliner);
     checkLikeEscapes(rewritten);
     String sql = inliner.replaced ? SqlParsing.unparse(rewritten) : s.sql();
-    return new Action.Read(sql, bound, actor.name(), actor.role(), actor.id());
+    return new Action.Read(
+        sql, bound, actor.name(), actor.role(), actor.id(), coldFilters(s, actor, params));
+  }
+
+  /**
+   * The WHERE of a query over one table ({@code SELECT … FROM ns.t WHERE …}, ordered or not), bound
+   * to the table, for the cold tier's scan to prune files and skip rows with; empty for any other
+   * query, and for a WHERE that does not bind to the table alone (a subquery, a qualified column):
+   * the scan then reads every row of its range. Calcite applies the WHERE to the merged rows either
+   * way.
+   */
+  private Map<Long, Supplier<BoundExpression>> coldFilters(
+      Statement.Query s, UserDef actor, List<Object> params) {
+    SqlNode node = s.node();
+    if (node instanceof SqlOrderBy orderBy) {
+      node = orderBy.query;
+    }
+    if (!(node instanceof SqlSelect select)
+        || select.getWhere() == null
+        || !(select.getFrom() instanceof SqlIdentifier from)
+        || from.names.size() != 2
+        || from.names.get(0).equals(Catalog.SYSTEM_NAMESPACE)) {
+      return Map.of();
+    }
+    TableDef table = catalog.table(from.names.get(0), from.names.get(1)).orElse(null);
+    if (table == null || table.kind() == TableKind.STREAM) {
+      return Map.of();
+    }
+    SqlNode condition = select.getWhere();
+    Supplier<BoundExpression> bind =
+        () -> {
+          try {
+            Inliner inliner = new Inliner(actor.name(), s.paramMap(), params, false);
+            return Expressions.bindPredicate(table, SqlParsing.unparse(condition.accept(inliner)));
+          } catch (RuntimeException e) {
+            return null; // not a condition over the table alone: no pushdown
+          }
+        };
+    return Map.of(table.id(), bind);
   }
 
   /**

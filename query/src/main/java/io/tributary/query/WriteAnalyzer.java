@@ -176,6 +176,11 @@ final class WriteAnalyzer extends FamilyAnalyzer {
         }
 
         @Override
+        public Boolean visit(Statement.StorageFlush s) {
+          return false;
+        }
+
+        @Override
         public Boolean visit(Statement.CreatePolicy s) {
           return false;
         }

@@ -3,11 +3,13 @@ package io.tributary.server;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tributary.iceberg.IcebergColdTier;
 import io.tributary.live.LiveHub;
 import io.tributary.live.TimeSource;
 import io.tributary.log.Log;
 import io.tributary.log.LogConfig;
 import io.tributary.materializer.Materializer;
+import io.tributary.query.exec.ColdTier;
 import io.tributary.server.api.ApiServer;
 import io.tributary.server.api.GrpcConsumeService;
 import io.tributary.server.api.GrpcLiveService;
@@ -16,6 +18,7 @@ import io.tributary.server.auth.TokenService;
 import io.tributary.server.internal.Bootstrap;
 import io.tributary.server.internal.CatalogStore;
 import io.tributary.server.internal.Engine;
+import io.tributary.server.internal.FlushJobs;
 import io.tributary.server.internal.JvmMetrics;
 import io.tributary.server.internal.NodeEnvironment;
 import io.tributary.server.internal.Outcomes;
@@ -162,18 +165,23 @@ public final class TributaryServer implements AutoCloseable {
     catalog.addAccountListener(live::accountChanged);
     catalog.addPolicyListener(live::policiesChanged);
     Outcomes listener = new Outcomes();
+    ColdTier cold = IcebergColdTier.open(config.dataDir().resolve("cold"));
+    started.push(cold);
+    FlushJobs flushJobs = FlushJobs.create(log, catalog.catalog(), cold, listener, clock);
+    started.push(flushJobs);
     Materializer materializer =
         Materializer.create(
             log,
             config.dataDir().resolve("streams"),
             catalog.catalog(),
             listener,
-            live.changeListener(),
+            flushJobs.counting(live.changeListener()),
             clock);
     this.materializer = materializer;
     started.push(materializer);
     materializer.start();
     live.start(materializer);
+    flushJobs.start(materializer);
 
     Sources sources = Sources.postgres(catalog.catalog(), catalog::append, log, env);
     started.push(sources);
@@ -183,7 +191,15 @@ public final class TributaryServer implements AutoCloseable {
         .register(registry);
     engine =
         new Engine(
-            log, catalog, materializer, listener, env, Duration.ofSeconds(30), live, sources);
+            log,
+            catalog,
+            materializer,
+            listener,
+            env,
+            Duration.ofSeconds(30),
+            live,
+            sources,
+            flushJobs);
     catalog.addAccountListener(engine.consumers()::accountChanged);
     sources.start();
     TokenService tokens = new TokenService(config.dataDir(), config.tokenTtl(), Clock.systemUTC());

@@ -292,6 +292,15 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
       expire(expire, record, metadata);
       return null;
     }
+    if (command instanceof WriteCommand.EvictFlushed evict) {
+      return WriteOutcome.success(command.requestId(), evict(evict));
+    }
+    if (command instanceof WriteCommand.MarkCold mark) {
+      return WriteOutcome.success(command.requestId(), markCold(mark));
+    }
+    if (command instanceof WriteCommand.RestoreRows restore) {
+      return WriteOutcome.success(command.requestId(), restore(restore));
+    }
     if (command instanceof WriteCommand.PurgeTable purge) {
       long purged = purge(purge);
       if (purged < 0) {
@@ -482,13 +491,15 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
         byte[] oldBytes,
         byte[] newBytes,
         Object[] oldRow,
-        Object[] newRow) {
-      add(kind, key, seq, oldBytes, newBytes, oldRow, newRow, Long.MAX_VALUE);
+        Object[] newRow,
+        boolean cold) {
+      add(kind, key, seq, oldBytes, newBytes, oldRow, newRow, Long.MAX_VALUE, cold);
     }
 
     /**
      * Adds one change whose new version expires at {@code expiresAt} (a STREAM event), or never
-     * ({@link Long#MAX_VALUE}).
+     * ({@link Long#MAX_VALUE}). {@code cold}: the key has a version in the cold tier, so the new
+     * version keeps that mark, and a delete leaves a tombstone (see {@link StoreLayout}).
      */
     void add(
         RowChange.Kind kind,
@@ -498,13 +509,14 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
         byte[] newBytes,
         Object[] oldRow,
         Object[] newRow,
-        long expiresAt) {
+        long expiresAt,
+        boolean cold) {
       byte[] value =
           newBytes == null
-              ? null
-              : expiresAt == Long.MAX_VALUE
-                  ? StoreLayout.value(seq, newBytes)
-                  : StoreLayout.expiringValue(seq, expiresAt, newBytes);
+              ? (cold ? StoreLayout.tombstoneValue(seq) : null)
+              : expiresAt != Long.MAX_VALUE
+                  ? StoreLayout.expiringValue(seq, expiresAt, newBytes)
+                  : cold ? StoreLayout.coldValue(seq, newBytes) : StoreLayout.value(seq, newBytes);
       writes.add(KeyValue.pair(key, value));
       bytes += (oldBytes == null ? 0 : oldBytes.length) + (newBytes == null ? 0 : newBytes.length);
       long oldSeq = oldRow == null ? RowChange.NO_SEQ : (Long) oldRow[table.columns().size()];
@@ -600,7 +612,9 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
       Bytes key = Bytes.wrap(StoreLayout.key(plan.prefix, RowCodec.encode(keyTypes, keyValues)));
       byte[] existing = batchKeys.add(key) ? store.get(key) : NOT_NEW;
       // An expired event that is not removed yet is gone: its key may be used again.
-      if (existing != null && !StoreLayout.expired(existing, plan.commandTime)) {
+      // A tombstone (a deleted key whose cold version it hides) frees the key too.
+      boolean tombstone = existing != null && StoreLayout.isTombstone(existing);
+      if (existing != null && !tombstone && !StoreLayout.expired(existing, plan.commandTime)) {
         throw TributaryException.of(
             ErrorCode.DUPLICATE_KEY,
             "Cannot insert into %s: duplicate primary key %s",
@@ -611,11 +625,11 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
       row[types.size()] = seq;
       if (ttlMillis > 0) {
         long expiresAt = saturatedAdd(plan.commandTime, ttlMillis);
-        plan.add(RowChange.Kind.INSERT, key, seq, null, rowBytes, null, row, expiresAt);
+        plan.add(RowChange.Kind.INSERT, key, seq, null, rowBytes, null, row, expiresAt, false);
         plan.writes.add(
             KeyValue.pair(Bytes.wrap(StoreLayout.expiryKey(expiresAt, key.get())), new byte[0]));
       } else {
-        plan.add(RowChange.Kind.INSERT, key, seq, null, rowBytes, null, row);
+        plan.add(RowChange.Kind.INSERT, key, seq, null, rowBytes, null, row, tombstone);
       }
     }
   }
@@ -665,6 +679,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
       while (it.hasNext()) {
         KeyValue<Bytes, byte[]> entry = it.next();
         if (StoreLayout.isWatermark(entry.key.get(), plan.prefix)
+            || StoreLayout.isTombstone(entry.value)
             || StoreLayout.expired(entry.value, plan.commandTime)) {
           continue;
         }
@@ -711,7 +726,8 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
             newBytes,
             oldRow,
             newRow,
-            StoreLayout.expiresAt(entry.value));
+            StoreLayout.expiresAt(entry.value),
+            StoreLayout.isCold(entry.value));
       }
     }
   }
@@ -739,6 +755,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
       while (it.hasNext()) {
         KeyValue<Bytes, byte[]> entry = it.next();
         if (StoreLayout.isWatermark(entry.key.get(), plan.prefix)
+            || StoreLayout.isTombstone(entry.value)
             || StoreLayout.seqOf(entry.value) > maxSeq
             || StoreLayout.expired(entry.value, plan.commandTime)) {
           continue;
@@ -768,7 +785,8 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
             StoreLayout.rowOf(entry.value),
             null,
             oldRow,
-            null);
+            null,
+            StoreLayout.isCold(entry.value));
       }
     }
   }
@@ -819,6 +837,120 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
         return -1;
       }
     }
+  }
+
+  /**
+   * Removes the row versions a flush wrote to the cold tier from this partition's store, each only
+   * while the store still holds exactly that version ({@code _seq} equal): a row changed after the
+   * flush read it stays. Emits no changes and moves no watermark: the rows' visible state is
+   * unchanged (the cold tier serves them now). Idempotent.
+   *
+   * @return the number of rows removed
+   */
+  private long evict(WriteCommand.EvictFlushed evict) {
+    TableDef table = catalog.table(evict.tableId()).orElse(null);
+    if (table == null || table.kind() == TableKind.STREAM) {
+      return 0; // dropped meanwhile: its purge removes the rows
+    }
+    TableKind expected = table.kind() == TableKind.SHARED ? TableKind.SHARED : TableKind.USER;
+    if (expected != topicKind) {
+      return 0;
+    }
+    byte[] prefix =
+        StoreLayout.rangePrefix(table, StoreLayout.ownedRows(table) ? evict.owner() : null);
+    List<KeyValue<Bytes, byte[]>> removals = new ArrayList<>();
+    for (byte[] entry : evict.entries()) {
+      ByteBuffer buf = ByteBuffer.wrap(entry);
+      long seq = buf.getLong();
+      byte[] primaryKey = new byte[buf.remaining()];
+      buf.get(primaryKey);
+      Bytes key = Bytes.wrap(StoreLayout.key(prefix, primaryKey));
+      byte[] value = store.get(key);
+      if (value != null && StoreLayout.seqOf(value) == seq) {
+        removals.add(KeyValue.pair(key, null));
+      }
+    }
+    if (!removals.isEmpty()) {
+      store.putAll(removals);
+    }
+    return removals.size();
+  }
+
+  /** The table of a command of the cold tier, or null when it is gone or not of this topic. */
+  private TableDef coldTable(long tableId) {
+    TableDef table = catalog.table(tableId).orElse(null);
+    if (table == null || table.kind() == TableKind.STREAM) {
+      return null;
+    }
+    TableKind expected = table.kind() == TableKind.SHARED ? TableKind.SHARED : TableKind.USER;
+    return expected == topicKind ? table : null;
+  }
+
+  /**
+   * Marks every live row of one range that is not marked yet as bound for the cold tier (see {@link
+   * WriteCommand.MarkCold}). Emits no changes, moves no watermark.
+   *
+   * @return the number of rows marked now
+   */
+  private long markCold(WriteCommand.MarkCold mark) {
+    TableDef table = coldTable(mark.tableId());
+    if (table == null) {
+      return 0;
+    }
+    byte[] prefix =
+        StoreLayout.rangePrefix(table, StoreLayout.ownedRows(table) ? mark.owner() : null);
+    List<KeyValue<Bytes, byte[]>> marks = new ArrayList<>();
+    try (KeyValueIterator<Bytes, byte[]> it = store.prefixScan(prefix, PREFIX_SERIALIZER)) {
+      while (it.hasNext()) {
+        KeyValue<Bytes, byte[]> entry = it.next();
+        if (!StoreLayout.isWatermark(entry.key.get(), prefix) && !StoreLayout.isCold(entry.value)) {
+          marks.add(KeyValue.pair(entry.key, StoreLayout.markedCold(entry.value)));
+        }
+      }
+    }
+    if (!marks.isEmpty()) {
+      store.putAll(marks);
+    }
+    return marks.size();
+  }
+
+  /**
+   * Puts cold row versions back into one range where it holds no version of their key (see {@link
+   * WriteCommand.RestoreRows}). Emits no changes, moves no watermark.
+   *
+   * @return the number of rows put back
+   */
+  private long restore(WriteCommand.RestoreRows restore) {
+    TableDef table = coldTable(restore.tableId());
+    if (table == null) {
+      return 0;
+    }
+    byte[] prefix =
+        StoreLayout.rangePrefix(table, StoreLayout.ownedRows(table) ? restore.owner() : null);
+    List<ColumnType> types = table.types();
+    List<ColumnType> keyTypes = table.primaryKeyTypes();
+    int[] keyIndexes = table.primaryKeyIndexes();
+    List<KeyValue<Bytes, byte[]>> puts = new ArrayList<>();
+    Set<Bytes> seen = new HashSet<>();
+    for (byte[] entry : restore.entries()) {
+      ByteBuffer buf = ByteBuffer.wrap(entry);
+      long seq = buf.getLong();
+      byte[] rowBytes = new byte[buf.remaining()];
+      buf.get(rowBytes);
+      Object[] row = RowCodec.decode(types, rowBytes, types.size());
+      Object[] keyValues = new Object[keyIndexes.length];
+      for (int i = 0; i < keyIndexes.length; i++) {
+        keyValues[i] = row[keyIndexes[i]];
+      }
+      Bytes key = Bytes.wrap(StoreLayout.key(prefix, RowCodec.encode(keyTypes, keyValues)));
+      if (seen.add(key) && store.get(key) == null) {
+        puts.add(KeyValue.pair(key, StoreLayout.coldValue(seq, rowBytes)));
+      }
+    }
+    if (!puts.isEmpty()) {
+      store.putAll(puts);
+    }
+    return puts.size();
   }
 
   /**

@@ -6,6 +6,7 @@ import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.exec.HotCursor;
 import io.tributary.query.exec.HotSnapshot;
+import io.tributary.query.exec.RowVersion;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,6 +100,11 @@ final class HotStoreReader {
         table,
         range,
         (store, t, o) -> StoreScanner.open(store, t, o, keyPrefix, clock.getAsLong()));
+  }
+
+  /** Every version of one range, tombstones too; see {@link StoreScanner#versions}. */
+  List<RowVersion> versions(TableDef table, String owner, boolean markedOnly) {
+    return read(table, owner, (store, t, o) -> StoreScanner.versions(store, t, o, markedOnly));
   }
 
   /** The rows of {@code system.audit}: every partition of both row stores, each in order. */

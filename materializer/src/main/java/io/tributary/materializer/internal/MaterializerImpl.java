@@ -400,6 +400,12 @@ public final class MaterializerImpl implements Materializer {
   }
 
   @Override
+  public List<io.tributary.query.exec.RowVersion> versions(
+      TableDef table, String owner, boolean markedOnly) {
+    return readerFor(table).versions(table, owner, markedOnly);
+  }
+
+  @Override
   public List<Object[]> auditRows() {
     return readerFor(io.tributary.query.catalog.SystemTables.AUDIT).auditRows();
   }

@@ -22,7 +22,9 @@ import java.util.List;
  * SHARED table's rows, are one contiguous prefix range. The owner's length comes before the owner
  * so that no owner's prefix is a prefix of another owner's ("ab" vs "abc").
  *
- * <p>Values: {@code [8-byte _seq][RowCodec row over all columns]}.
+ * <p>Values: {@code [8-byte _seq][RowCodec row over all columns]}. Bits 62 and 61 of the {@code
+ * _seq} field are flags of the cold tier ({@link #COLD}, {@link #TOMBSTONE}); {@link #seqOf} masks
+ * them.
  *
  * <p>Watermarks (DESIGN.md section 4): the key that is exactly a range's prefix ({@link
  * #rangePrefix}, no primary key bytes) holds the range's high-water mark, the {@code _seq} of the
@@ -54,6 +56,22 @@ final class StoreLayout {
 
   /** Marks a value with an expiry (the top bit of its {@code _seq} field). */
   private static final long EXPIRES = Long.MIN_VALUE;
+
+  /**
+   * Marks a version of a key that has (or may have) a version in the cold tier (bit 62 of the
+   * {@code _seq} field): a flush writes only marked versions, an UPDATE keeps the mark, and a
+   * DELETE of a marked row leaves a {@link #TOMBSTONE} that hides the cold version.
+   */
+  private static final long COLD = 1L << 62;
+
+  /**
+   * Marks a tombstone (bit 61; always with {@link #COLD}): the key was deleted at the value's
+   * {@code _seq}, and its older cold version must stay hidden until a flush removes it from the
+   * cold tier. A tombstone's value is its {@code _seq} field alone; no reader returns it as a row.
+   */
+  private static final long TOMBSTONE = 1L << 61;
+
+  private static final long FLAGS = EXPIRES | COLD | TOMBSTONE;
 
   /** The prefix of the expiry index of STREAM events: the reserved table id -100. */
   static final byte[] EXPIRY_PREFIX = tablePrefix(-100);
@@ -155,7 +173,35 @@ final class StoreLayout {
   }
 
   static long seqOf(byte[] value) {
-    return ByteBuffer.wrap(value).getLong() & ~EXPIRES;
+    return ByteBuffer.wrap(value).getLong() & ~FLAGS;
+  }
+
+  /** A row value marked {@link #COLD}. */
+  static byte[] coldValue(long seq, byte[] row) {
+    return value(seq | COLD, row);
+  }
+
+  /** The value of a tombstone deleted at {@code seq} (marked {@link #COLD}). */
+  static byte[] tombstoneValue(long seq) {
+    return ByteBuffer.allocate(SEQ_BYTES).putLong(seq | COLD | TOMBSTONE).array();
+  }
+
+  /** Whether a stored row value is a tombstone (never true for a watermark's key). */
+  static boolean isTombstone(byte[] value) {
+    return value.length >= SEQ_BYTES && (ByteBuffer.wrap(value).getLong() & TOMBSTONE) != 0;
+  }
+
+  /** Whether a stored row value is marked {@link #COLD}. */
+  static boolean isCold(byte[] value) {
+    return value.length >= SEQ_BYTES && (ByteBuffer.wrap(value).getLong() & COLD) != 0;
+  }
+
+  /** The same value marked {@link #COLD}. */
+  static byte[] markedCold(byte[] value) {
+    byte[] copy = value.clone();
+    ByteBuffer buf = ByteBuffer.wrap(copy);
+    buf.putLong(0, buf.getLong(0) | COLD);
+    return copy;
   }
 
   /**

@@ -8,6 +8,7 @@ import io.tributary.query.catalog.TableDef;
 import io.tributary.query.command.RowCodec;
 import io.tributary.query.exec.HotCursor;
 import io.tributary.query.exec.HotSnapshot;
+import io.tributary.query.exec.RowVersion;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -181,6 +182,48 @@ final class StoreScanner {
     return highWater;
   }
 
+  /**
+   * Every version of one range as the cold tier's merge and flush read them ({@link
+   * io.tributary.query.exec.HotTier#versions}): live rows and tombstones, all, or only those marked
+   * for the cold tier.
+   */
+  static List<RowVersion> versions(
+      ReadOnlyKeyValueStore<Bytes, byte[]> store,
+      TableDef table,
+      String owner,
+      boolean markedOnly) {
+    String rangeOwner = StoreLayout.ownedRows(table) ? owner : null;
+    byte[] prefix = StoreLayout.rangePrefix(table, rangeOwner);
+    List<ColumnType> types = table.types();
+    List<ColumnType> keyTypes = table.primaryKeyTypes();
+    int[] keyIndexes = table.primaryKeyIndexes();
+    List<RowVersion> out = new ArrayList<>();
+    try (KeyValueIterator<Bytes, byte[]> it = store.prefixScan(prefix, PREFIX_SERIALIZER)) {
+      while (it.hasNext()) {
+        KeyValue<Bytes, byte[]> entry = it.next();
+        byte[] key = entry.key.get();
+        if (StoreLayout.isWatermark(key, prefix)
+            || (markedOnly && !StoreLayout.isCold(entry.value))) {
+          continue;
+        }
+        if (!StoreLayout.isTombstone(entry.value)) {
+          out.add(RowVersion.of(rangeOwner, StoreLayout.decode(types, entry.value)));
+          continue;
+        }
+        Object[] keyValues =
+            RowCodec.decode(
+                keyTypes, Arrays.copyOfRange(key, prefix.length, key.length), keyTypes.size());
+        Object[] row = new Object[types.size() + 1];
+        for (int i = 0; i < keyIndexes.length; i++) {
+          row[keyIndexes[i]] = keyValues[i];
+        }
+        row[types.size()] = StoreLayout.seqOf(entry.value);
+        out.add(RowVersion.tombstone(rangeOwner, row));
+      }
+    }
+    return out;
+  }
+
   /** The rows of {@code system.audit} in one store, in {@code _seq} order. */
   static List<Object[]> auditRows(ReadOnlyKeyValueStore<Bytes, byte[]> store) {
     List<Object[]> rows = new ArrayList<>();
@@ -262,7 +305,7 @@ final class StoreScanner {
           highWater = Math.max(highWater, StoreLayout.seqOf(entry.value));
           continue;
         }
-        if (StoreLayout.expired(entry.value, now)) {
+        if (StoreLayout.expired(entry.value, now) || StoreLayout.isTombstone(entry.value)) {
           highWater = Math.max(highWater, StoreLayout.seqOf(entry.value));
           continue;
         }

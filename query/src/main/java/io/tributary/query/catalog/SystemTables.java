@@ -159,8 +159,39 @@ public final class SystemTables {
               col("lag", ColumnType.BIGINT, false)),
           "group");
 
+  /**
+   * The flush jobs of the node since it started, provided by the server: one row per flush of one
+   * table to the cold tier ({@code STORAGE FLUSH}, or its {@code FLUSH_POLICY}). {@code state} is
+   * RUNNING, DONE or FAILED; {@code rows} the row versions written, {@code files} the data files
+   * added; {@code error} why it failed. Roles dba and system only.
+   */
+  public static final TableDef JOBS =
+      table(
+          -19,
+          "jobs",
+          List.of(
+              col("id", ColumnType.TEXT, false),
+              col("table", ColumnType.TEXT, false),
+              col("state", ColumnType.TEXT, false),
+              col("rows", ColumnType.BIGINT, false),
+              col("files", ColumnType.INT, false),
+              col("started", ColumnType.TIMESTAMP, false),
+              col("finished", ColumnType.TIMESTAMP, true),
+              col("error", ColumnType.TEXT, true)),
+          "id");
+
   public static final List<TableDef> ALL =
-      List.of(USERS, NAMESPACES, TABLES, LIVE, AUDIT, POLICIES, TOPICS, CONSUMER_OFFSETS, SOURCES);
+      List.of(
+          USERS,
+          NAMESPACES,
+          TABLES,
+          LIVE,
+          AUDIT,
+          POLICIES,
+          TOPICS,
+          CONSUMER_OFFSETS,
+          SOURCES,
+          JOBS);
 
   private SystemTables() {}
 

@@ -44,7 +44,9 @@ import org.apache.calcite.sql.fun.SqlTrimFunction;
  * (2), {@code DELETE} (3) and {@code DELETE_STEP} (5) hold their expressions as SQL text (read, and
  * written only for the further steps of a DELETE read as type 3); {@code UPDATE_BOUND} (6), {@code
  * DELETE_BOUND} (7) and {@code DELETE_STEP_BOUND} (8) hold {@link BoundExpression}s in place of the
- * SQL text (written). A JSON record holds SQL text. {@code EXPIRE} (9) holds a request id and a
+ * SQL text (written). A JSON record holds SQL text. {@code EVICT} (10) and {@code RESTORE} (12) hold a
+ * request id, table id, owner and a list of byte strings; {@code MARK_COLD} (11) a request id,
+ * table id and owner. {@code EXPIRE} (9) holds a request id and a
  * cut-off time; the materializer writes it for itself.
  *
  * <p>A command of types 1 to 8 may end with a trailer, written when the command carries {@link
@@ -90,6 +92,9 @@ public final class CommandCodec {
   private static final byte DELETE_BOUND = 7;
   private static final byte DELETE_STEP_BOUND = 8;
   private static final byte EXPIRE = 9;
+  private static final byte EVICT = 10;
+  private static final byte MARK_COLD = 11;
+  private static final byte RESTORE = 12;
   private static final byte CHANGE = 16;
 
   /** Tag of the optional trailer after a command's fields: {@link WriteCommand.Accepted}. */
@@ -186,6 +191,20 @@ public final class CommandCodec {
       w.header(PURGE).string(c.requestId()).int64(c.tableId()).string(c.owner());
     } else if (command instanceof WriteCommand.ExpireRows c) {
       w.header(EXPIRE).string(c.requestId()).int64(c.cutoffMillis());
+    } else if (command instanceof WriteCommand.EvictFlushed c) {
+      w.header(EVICT)
+          .string(c.requestId())
+          .int64(c.tableId())
+          .string(c.owner())
+          .bytesList(c.entries());
+    } else if (command instanceof WriteCommand.MarkCold c) {
+      w.header(MARK_COLD).string(c.requestId()).int64(c.tableId()).string(c.owner());
+    } else if (command instanceof WriteCommand.RestoreRows c) {
+      w.header(RESTORE)
+          .string(c.requestId())
+          .int64(c.tableId())
+          .string(c.owner())
+          .bytesList(c.entries());
     } else {
       throw new AssertionError(command);
     }
@@ -238,6 +257,11 @@ public final class CommandCodec {
                 WriteCommand.DeleteRows.bound(r.string(), r.int64(), r.string(), r.expression());
             case DELETE_STEP_BOUND -> deleteStepBound(r);
             case EXPIRE -> new WriteCommand.ExpireRows(r.string(), r.int64());
+            case EVICT ->
+                new WriteCommand.EvictFlushed(r.string(), r.int64(), r.string(), r.bytesList());
+            case MARK_COLD -> new WriteCommand.MarkCold(r.string(), r.int64(), r.string());
+            case RESTORE ->
+                new WriteCommand.RestoreRows(r.string(), r.int64(), r.string(), r.bytesList());
             default -> throw r.malformed("unknown command type " + type);
           };
       return r.buf.hasRemaining() ? command.withAccepted(accepted(r)) : command;

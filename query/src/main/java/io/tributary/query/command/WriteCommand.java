@@ -300,4 +300,89 @@ public sealed interface WriteCommand {
       return this;
     }
   }
+
+  /**
+   * Drops flushed row versions from the hot tier of one range (one owner's rows of a USER table, or
+   * a SHARED table), written by the flush job once the cold tier has committed them (DESIGN.md
+   * section 7). Each entry names a primary key and the {@code _seq} of the version the flush wrote:
+   * the row is removed only while the hot tier still holds exactly that version, so a row changed
+   * after the flush read it stays. It changes no visible row (the cold tier now serves the removed
+   * versions), so it emits no changes and moves no watermark. Idempotent: applying it twice removes
+   * nothing the second time.
+   *
+   * @param entries each the version's {@code _seq} (8 bytes, big-endian) followed by its primary
+   *     key encoded by {@link RowCodec} over the key columns' types
+   */
+  record EvictFlushed(String requestId, long tableId, String owner, List<byte[]> entries)
+      implements WriteCommand {
+    public EvictFlushed {
+      entries = List.copyOf(entries);
+    }
+
+    @Override
+    public Accepted accepted() {
+      return null;
+    }
+
+    @Override
+    public EvictFlushed withAccepted(Accepted a) {
+      return this;
+    }
+
+    /** One entry: a version's {@code _seq} and its encoded primary key. */
+    public static byte[] entry(long seq, byte[] primaryKey) {
+      return java.nio.ByteBuffer.allocate(Long.BYTES + primaryKey.length)
+          .putLong(seq)
+          .put(primaryKey)
+          .array();
+    }
+  }
+
+  /**
+   * Marks every live row version of one range as bound for the cold tier, written by the flush job
+   * before it reads the range (DESIGN.md section 7). A flush writes only marked versions; an UPDATE
+   * keeps the mark, and a DELETE of a marked row leaves a tombstone that hides the row's cold
+   * version. So a row a flush writes can never come back from the cold tier after a DELETE, however
+   * the DELETE and the flush interleave. Changes no visible row: emits no changes, moves no
+   * watermark.
+   */
+  record MarkCold(String requestId, long tableId, String owner) implements WriteCommand {
+    @Override
+    public Accepted accepted() {
+      return null;
+    }
+
+    @Override
+    public MarkCold withAccepted(Accepted a) {
+      return this;
+    }
+  }
+
+  /**
+   * Brings cold row versions back into one range of the hot tier, written by the node that accepts
+   * an UPDATE, a DELETE or a colliding INSERT on a table with a cold tier, just before that write,
+   * so that the materializer applies the write to them as to any hot row. A version is put back,
+   * marked as having a cold version, only where the range holds no version of its key (a hot
+   * version or tombstone is always newer). Changes no visible row: emits no changes, moves no
+   * watermark.
+   *
+   * @param entries each the version's {@code _seq} (8 bytes, big-endian) followed by its row
+   *     encoded by {@link RowCodec} in table column order
+   */
+  record RestoreRows(String requestId, long tableId, String owner, List<byte[]> entries)
+      implements WriteCommand {
+    public RestoreRows {
+      entries = List.copyOf(entries);
+    }
+
+    @Override
+    public Accepted accepted() {
+      return null;
+    }
+
+    @Override
+    public RestoreRows withAccepted(Accepted a) {
+      return this;
+    }
+  }
 }

@@ -69,6 +69,24 @@ public interface HotTier {
   }
 
   /**
+   * Every version of one key range as the cold tier sees it (DESIGN.md section 7): its live rows
+   * and its tombstones (deleted keys whose older cold version they hide), in primary key order.
+   * With {@code markedOnly}, only the versions a flush may write (marked for the cold tier by a
+   * {@link io.tributary.query.command.WriteCommand.MarkCold}). By default: the live rows of {@link
+   * #scan}, none of them marked.
+   */
+  default List<RowVersion> versions(TableDef table, String owner, boolean markedOnly) {
+    if (markedOnly) {
+      return List.of();
+    }
+    List<RowVersion> out = new ArrayList<>();
+    for (Object[] row : scan(table, owner)) {
+      out.add(RowVersion.of(owner, row));
+    }
+    return out;
+  }
+
+  /**
    * The rows of {@code system.audit} (delegated writes) in this node's stores, in the column order
    * of {@link io.tributary.query.catalog.SystemTables#AUDIT}. None by default.
    */

@@ -83,6 +83,8 @@ public sealed interface Statement {
     R visit(Ack s);
 
     R visit(ResetConsumerGroup s);
+
+    R visit(StorageFlush s);
   }
 
   record CreateNamespace(String name, boolean ifNotExists) implements Statement {
@@ -483,6 +485,20 @@ public sealed interface Statement {
    */
   record ResetConsumerGroup(String group, String namespace, String name, int partition, String to)
       implements Statement {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
+
+  /**
+   * {@code STORAGE FLUSH TABLE ns.t}, {@code STORAGE FLUSH ALL} or {@code STORAGE FLUSH ALL IN ns}:
+   * flush hot rows to the cold tier now.
+   *
+   * @param namespace the table's namespace, the namespace of ALL IN, or null for ALL
+   * @param table the table's name, or null for ALL
+   */
+  record StorageFlush(String namespace, String table) implements Statement {
     @Override
     public <R> R accept(Visitor<R> visitor) {
       return visitor.visit(this);

@@ -272,7 +272,6 @@ public final class StatementParser {
             "TABLE",
             " (tables are not altered in place: drop the table and create it again)"
           },
-          new String[] {"STORAGE", "FLUSH", ""},
           new String[] {"FLUSH", ""},
           new String[] {"BEGIN", " (each statement is atomic on its own)"},
           new String[] {"START", "TRANSACTION", " (each statement is atomic on its own)"},
@@ -460,6 +459,9 @@ public final class StatementParser {
       }
       if (live && first.isWord("SELECT")) {
         return liveSelect();
+      }
+      if (first.isWord("STORAGE") && peek(1).isWord("FLUSH")) {
+        return storageFlush();
       }
       if (first.isWord("KILL")) {
         next();
@@ -1133,6 +1135,25 @@ public final class StatementParser {
         end();
       }
       return new Statement.LiveSelect(query, options);
+    }
+
+    /** {@code STORAGE FLUSH TABLE ns.t | STORAGE FLUSH ALL [IN ns]}. */
+    private Statement storageFlush() {
+      expectWord("STORAGE");
+      expectWord("FLUSH");
+      if (acceptWord("TABLE")) {
+        String[] name = qualifiedName("table");
+        end();
+        return new Statement.StorageFlush(name[0], name[1]);
+      }
+      expectWord("ALL");
+      String namespace = null;
+      if (acceptWord("IN")) {
+        acceptWord("NAMESPACE");
+        namespace = name("namespace");
+      }
+      end();
+      return new Statement.StorageFlush(namespace, null);
     }
 
     private Statement createTopic() {

@@ -176,7 +176,45 @@ class CommandCodecTest {
   }
 
   /** Records compare byte arrays by identity; this compares them by content. */
+  @Test
+  void shouldRoundTripTheColdTiersCommands() {
+    byte[] entry = WriteCommand.EvictFlushed.entry(65_536L, new byte[] {1, 0, 5});
+    List<WriteCommand> commands =
+        List.of(
+            new WriteCommand.EvictFlushed("evict-1", 7, "u1", List.of(entry, entry)),
+            new WriteCommand.EvictFlushed("evict-2", 8, null, List.of()),
+            new WriteCommand.MarkCold("mark-1", 7, "u1"),
+            new WriteCommand.MarkCold("mark-2", 8, null),
+            new WriteCommand.RestoreRows("restore-1", 7, "u1", List.of(new byte[] {0, 1, 2})),
+            new WriteCommand.RestoreRows("restore-2", 8, null, List.of()));
+    for (WriteCommand command : commands) {
+      assertThat(describe(CommandCodec.decodeCommand(CommandCodec.encode(command))))
+          .isEqualTo(describe(command));
+    }
+    assertThat(java.nio.ByteBuffer.wrap(entry).getLong()).isEqualTo(65_536L);
+  }
+
   private static String describe(WriteCommand command) {
+    if (command instanceof WriteCommand.EvictFlushed c) {
+      return "evict "
+          + c.requestId()
+          + " "
+          + c.tableId()
+          + " "
+          + c.owner()
+          + " "
+          + bytes(c.entries());
+    }
+    if (command instanceof WriteCommand.RestoreRows c) {
+      return "restore "
+          + c.requestId()
+          + " "
+          + c.tableId()
+          + " "
+          + c.owner()
+          + " "
+          + bytes(c.entries());
+    }
     if (command instanceof WriteCommand.InsertRows c) {
       return "insert "
           + c.requestId()
@@ -188,5 +226,9 @@ class CommandCodecTest {
           + c.rows().stream().map(Arrays::toString).toList();
     }
     return command.toString();
+  }
+
+  private static List<String> bytes(List<byte[]> list) {
+    return list.stream().map(Arrays::toString).toList();
   }
 }

@@ -150,4 +150,29 @@ class StatementParserTest {
         .isInstanceOf(TributaryException.class)
         .hasMessageStartingWith("Cannot");
   }
+
+  @Test
+  void shouldParseStorageFlush() {
+    assertThat(StatementParser.parse("STORAGE FLUSH TABLE chat.messages"))
+        .isEqualTo(new Statement.StorageFlush("chat", "messages"));
+    assertThat(StatementParser.parse("storage flush all"))
+        .isEqualTo(new Statement.StorageFlush(null, null));
+    assertThat(StatementParser.parse("STORAGE FLUSH ALL IN chat"))
+        .isEqualTo(new Statement.StorageFlush("chat", null));
+    assertThat(StatementParser.parse("STORAGE FLUSH ALL IN NAMESPACE chat"))
+        .isEqualTo(new Statement.StorageFlush("chat", null));
+    for (String bad :
+        List.of(
+            "STORAGE FLUSH",
+            "STORAGE FLUSH chat.messages",
+            "STORAGE FLUSH TABLE messages",
+            "STORAGE FLUSH ALL IN",
+            "STORAGE FLUSH ALL chat")) {
+      assertThatThrownBy(() -> StatementParser.parse(bad))
+          .as(bad)
+          .isInstanceOfSatisfying(
+              TributaryException.class,
+              e -> assertThat(e.code()).isEqualTo(ErrorCode.SYNTAX_ERROR));
+    }
+  }
 }

@@ -561,7 +561,7 @@ final class SqlGenerator {
             "CONSUME FROM fz.topic",
             "ACK fz.topic",
             "FLUSH TABLE fz.u",
-            "STORAGE FLUSH ALL",
+            "STORAGE FLUSH EVERYTHING",
             "INSERT INTO fz.sh SELECT * FROM fz.u",
             "SELEC 1",
             "GRANT ALL ON fz.u TO fz_user",

@@ -68,6 +68,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
   private final HotMemberships memberships;
   private final Sources sources;
   private final Consumers consumers;
+  private final FlushJobs flushes;
   private final Object catalogLock = new Object();
 
   /**
@@ -95,7 +96,9 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
       NodeEnvironment env,
       Duration writeTimeout,
       LiveHub live,
-      Sources sources) {
+      Sources sources,
+      FlushJobs flushes) {
+    this.flushes = flushes;
     this.log = log;
     this.catalogStore = catalogStore;
     this.catalog = catalogStore.catalog();
@@ -197,7 +200,8 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
         || s instanceof Statement.Consume
         || s instanceof Statement.Ack
         || s instanceof Statement.ResetConsumerGroup
-        || s instanceof Statement.ShowTopics);
+        || s instanceof Statement.ShowTopics
+        || s instanceof Statement.StorageFlush);
   }
 
   private StatementOutcome perform(String text, Action action) {
@@ -217,6 +221,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
       catalogStore.append(c.records());
       for (TableDef dropped : c.dropped()) {
         purge(dropped);
+        flushes.dropped(dropped);
       }
       purgeOwners(c.purges());
       return new StatementOutcome.Done(text, c.tag());
@@ -241,6 +246,8 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
                   memberships,
                   sources,
                   consumers,
+                  flushes,
+                  r.coldFilters(),
                   r.user(),
                   r.userId(),
                   r.role())));
@@ -317,6 +324,14 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
     }
 
     @Override
+    public StatementOutcome visit(Action.Flush f) {
+      for (TableDef table : f.tables()) {
+        flushes.flush(table);
+      }
+      return new StatementOutcome.Done(text, "STORAGE FLUSH");
+    }
+
+    @Override
     public StatementOutcome visit(Action.ResetConsumerGroup r) {
       consumers.reset(r);
       return new StatementOutcome.Done(text, "RESET CONSUMER GROUP");
@@ -325,6 +340,10 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
 
   private long write(Action.Write w) {
     WriteCommand command = w.command();
+    return flushes.write(w.table(), w.owner(), command, () -> append(w, command));
+  }
+
+  private long append(Action.Write w, WriteCommand command) {
     LogRoute route =
         w.owner() == null
             ? log.topics().sharedWrite(w.table().id(), w.partitionValue())

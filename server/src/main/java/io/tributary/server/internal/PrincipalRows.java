@@ -14,6 +14,7 @@ import io.tributary.query.catalog.TopicSource;
 import io.tributary.query.catalog.UserDef;
 import io.tributary.query.exec.HotTier;
 import io.tributary.query.exec.RowSource;
+import io.tributary.query.expr.BoundExpression;
 import io.tributary.query.expr.RowPredicate;
 import io.tributary.query.policy.MembershipView;
 import io.tributary.query.policy.PolicyCommand;
@@ -21,6 +22,8 @@ import io.tributary.query.policy.RowPolicy;
 import io.tributary.source.Sources;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -39,6 +42,8 @@ final class PrincipalRows implements RowSource {
   private final String user;
   private final Sources sources;
   private final Consumers consumers;
+  private final FlushJobs flushes;
+  private final Map<Long, Supplier<BoundExpression>> coldFilters;
   private final String userId;
   private final Role role;
 
@@ -54,6 +59,8 @@ final class PrincipalRows implements RowSource {
       MembershipView memberships,
       Sources sources,
       Consumers consumers,
+      FlushJobs flushes,
+      Map<Long, Supplier<BoundExpression>> coldFilters,
       String user,
       String userId,
       Role role) {
@@ -63,6 +70,8 @@ final class PrincipalRows implements RowSource {
     this.memberships = memberships;
     this.sources = sources;
     this.consumers = consumers;
+    this.flushes = flushes;
+    this.coldFilters = coldFilters;
     this.user = user;
     this.userId = userId;
     this.role = role;
@@ -75,8 +84,11 @@ final class PrincipalRows implements RowSource {
     }
     if (table.kind() == TableKind.SHARED) {
       Authorizer.checkRead(role, table, "read " + table.qualifiedName());
-      List<Object[]> rows = hot.scan(table, null);
       RowPolicy policy = Authorizer.rowPolicy(catalog, role, user, table, PolicyCommand.SELECT);
+      // Under a row policy the query's WHERE must not run on rows the policy hides (an error it
+      // raised would reveal them): the cold scan is filtered only without one.
+      List<Object[]> rows =
+          flushes.merged(table, null, policy == null ? coldFilters.get(table.id()) : null);
       if (policy == null) {
         return rows;
       }
@@ -91,7 +103,11 @@ final class PrincipalRows implements RowSource {
       }
       return allowed;
     }
-    return hot.scan(table, userId);
+    if (table.kind() == TableKind.STREAM) {
+      return hot.scan(table, userId);
+    }
+    // Only this account's rows, in the cold tier as in the hot one (the scan prunes by owner).
+    return flushes.merged(table, userId, coldFilters.get(table.id()));
   }
 
   private List<Object[]> systemRows(TableDef table) {
@@ -127,6 +143,10 @@ final class PrincipalRows implements RowSource {
                 p.createdAtMillis()
               });
         }
+      }
+    } else if (table.equals(SystemTables.JOBS)) {
+      if (role.administers()) { // storage is managed by dba and system
+        rows.addAll(flushes.jobRows());
       }
     } else if (table.equals(SystemTables.SOURCES)) {
       if (role.administers()) { // sources are catalog objects of dba and system

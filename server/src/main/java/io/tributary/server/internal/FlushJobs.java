@@ -1,0 +1,561 @@
+package io.tributary.server.internal;
+
+import io.tributary.log.Log;
+import io.tributary.log.LogRoute;
+import io.tributary.materializer.AppliedChange;
+import io.tributary.materializer.ChangeListener;
+import io.tributary.query.ErrorCode;
+import io.tributary.query.TributaryException;
+import io.tributary.query.catalog.Catalog;
+import io.tributary.query.catalog.ColumnType;
+import io.tributary.query.catalog.FlushPolicy;
+import io.tributary.query.catalog.TableDef;
+import io.tributary.query.catalog.TableKind;
+import io.tributary.query.catalog.UserDef;
+import io.tributary.query.command.CommandCodec;
+import io.tributary.query.command.RowCodec;
+import io.tributary.query.command.WriteCommand;
+import io.tributary.query.command.WriteOutcome;
+import io.tributary.query.exec.ColdCursor;
+import io.tributary.query.exec.ColdTier;
+import io.tributary.query.exec.FlushCommit;
+import io.tributary.query.exec.HotTier;
+import io.tributary.query.exec.RowVersion;
+import io.tributary.query.exec.TierMerge;
+import io.tributary.query.expr.BoundExpression;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The flush jobs of this node and the reads that merge the hot and cold tiers (DESIGN.md section
+ * 7). A flush of one table:
+ *
+ * <ol>
+ *   <li>reads the table's hot rows (every owner's range of a USER table, the whole SHARED table);
+ *   <li>writes them to the cold tier and commits them there in one Iceberg commit ({@link
+ *       ColdTier#flush}), which replaces the cold versions they supersede;
+ *   <li>appends, per range, an {@link WriteCommand.EvictFlushed} to the log, which the materializer
+ *       applies: it removes each flushed version from the hot store only while the store still
+ *       holds exactly that version ({@code _seq} equal), so a row changed after step 1 stays hot.
+ * </ol>
+ *
+ * <p>A crash anywhere loses and duplicates nothing: before the commit the cold tier is unchanged
+ * (files written but not committed are never read); after it, a row is in both tiers with the same
+ * {@code _seq} until its eviction applies, and a read keeps one version per key ({@link
+ * TierMerge}); the next flush writes such rows again, replacing their cold versions with the same
+ * ones. The evictions are commands in the log, so they are replicated and replayed like any write.
+ *
+ * <p>Flushes run one at a time on this node. The flushed position of a table ({@link
+ * ColdTier#flushedSeq}) counts the table's flushes (a USER table's ranges live in different
+ * partitions of the log, whose {@code _seq}s are not comparable); each flush has a fresh id.
+ */
+public final class FlushJobs implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(FlushJobs.class);
+
+  /** The most entries of one eviction command (each a {@code _seq} and a primary key). */
+  static final int EVICT_BATCH = 2_000;
+
+  /** How many finished jobs {@code system.jobs} keeps. */
+  static final int KEPT_JOBS = 1_000;
+
+  /** The most bytes of rows one restore command carries. */
+  static final long RESTORE_BYTES = 128 * 1024;
+
+  /** How often the policy checker looks at the tables' flush policies. */
+  static final long CHECK_MILLIS = 1_000;
+
+  private final Log log;
+  private final Catalog catalog;
+  private volatile HotTier hot;
+  private final ColdTier cold;
+  private final Outcomes outcomes;
+  private final Clock clock;
+  private final long writeTimeoutMillis;
+  private final Object flushLock = new Object();
+  private final AtomicLong jobCounter = new AtomicLong();
+
+  /** Whether a table has a cold table with a flush, by table id (absent: not known yet). */
+  private final Map<Long, Boolean> hasCold = new ConcurrentHashMap<>();
+
+  /** Rows changed since the table's last flush on this node, by table id. */
+  private final Map<Long, AtomicLong> changed = new ConcurrentHashMap<>();
+
+  /** When the table last flushed on this node (or when the node started), by table id. */
+  private final Map<Long, Long> lastFlush = new ConcurrentHashMap<>();
+
+  /**
+   * Per table: writes that restore cold rows hold the read lock until the write is applied; a flush
+   * holds the write lock while its evictions apply, so none drops a restored row meanwhile.
+   */
+  private final Map<Long, ReadWriteLock> restoreLocks = new ConcurrentHashMap<>();
+
+  /**
+   * Tests only: called with the name of each step a flush has finished ("marked", "committed",
+   * "evicted 1 of 3", ...); a hook that throws makes the flush fail right there, as a crash of the
+   * node at that point would leave it (every step is durable when it returns).
+   */
+  static volatile java.util.function.Consumer<String> stepHook = step -> {};
+
+  private final long startedAt;
+  private ScheduledExecutorService scheduler;
+
+  FlushJobs(
+      Log log,
+      Catalog catalog,
+      ColdTier cold,
+      Outcomes outcomes,
+      Clock clock,
+      long writeTimeoutMillis) {
+    this.log = log;
+    this.catalog = catalog;
+    this.cold = cold;
+    this.outcomes = outcomes;
+    this.clock = clock;
+    this.writeTimeoutMillis = writeTimeoutMillis;
+    this.startedAt = clock.millis();
+  }
+
+  /**
+   * Creates the jobs of a server, before its materializer (which takes {@link #counting}); {@link
+   * #start} gives them the hot tier and starts the policy checker.
+   */
+  public static FlushJobs create(
+      Log log, Catalog catalog, ColdTier cold, Outcomes outcomes, Clock clock) {
+    return new FlushJobs(log, catalog, cold, outcomes, clock, 30_000);
+  }
+
+  /**
+   * Counts the changed rows of each table for the {@code rows:N} trigger of its flush policy, then
+   * hands the changes to {@code next}.
+   */
+  public ChangeListener counting(ChangeListener next) {
+    return changes -> {
+      for (AppliedChange c : changes) {
+        changed.computeIfAbsent(c.table().id(), id -> new AtomicLong()).incrementAndGet();
+      }
+      next.changed(changes);
+    };
+  }
+
+  /** Reads the hot tier from now on and starts the thread that flushes by FLUSH_POLICY. */
+  public synchronized void start(HotTier hotTier) {
+    this.hot = hotTier;
+    if (scheduler != null) {
+      return;
+    }
+    scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "tributary-flush");
+              t.setDaemon(true);
+              return t;
+            });
+    scheduler.scheduleWithFixedDelay(
+        this::checkPolicies, CHECK_MILLIS, CHECK_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  private void checkPolicies() {
+    try {
+      long now = clock.millis();
+      for (TableDef table : catalog.tables(null)) {
+        FlushPolicy policy = FlushPolicy.of(table);
+        if (policy == null) {
+          continue;
+        }
+        long since = lastFlush.getOrDefault(table.id(), startedAt);
+        AtomicLong count = changed.get(table.id());
+        long rows = count == null ? 0 : count.get();
+        boolean byRows = policy.rows() > 0 && rows >= policy.rows();
+        boolean byTime =
+            policy.intervalSeconds() > 0 && now - since >= policy.intervalSeconds() * 1000;
+        if (byRows || byTime) {
+          flush(table);
+        }
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("A flush by policy failed; it is retried at the next check", e);
+    }
+  }
+
+  /**
+   * Flushes one table now and returns its job's row of {@code system.jobs}; a failed flush throws
+   * after its job is recorded as FAILED.
+   */
+  public FlushCommit flush(TableDef table) {
+    if (table.kind() == TableKind.STREAM) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot flush table %s: STREAM tables never flush to cold storage",
+          table.qualifiedName());
+    }
+    synchronized (flushLock) {
+      Job job = begin(table);
+      try {
+        FlushCommit commit = flushNow(table);
+        finish(job, "DONE", commit.rows(), commit.files(), null);
+        return commit;
+      } catch (RuntimeException e) {
+        finish(job, "FAILED", 0, 0, e.getMessage());
+        throw e;
+      }
+    }
+  }
+
+  private FlushCommit flushNow(TableDef table) {
+    long readAt = clock.millis();
+    AtomicLong count = changed.get(table.id());
+    long changedBefore = count == null ? 0 : count.get();
+    List<String> owners = owners(table);
+    // 1. mark every live row of every range as bound for the cold tier: from the mark on, a
+    // DELETE of a marked row leaves a tombstone, so no row this flush writes can come back
+    List<Map.Entry<LogRoute, WriteCommand>> marks = new ArrayList<>();
+    for (String owner : owners) {
+      marks.add(
+          Map.entry(
+              route(table, owner),
+              new WriteCommand.MarkCold("mark-" + UUID.randomUUID(), table.id(), owner)));
+    }
+    appendAndAwait(table, marks, "mark the rows to flush");
+    stepHook.accept("marked");
+    // 2. the marked versions of every range (rows and tombstones), each with its _seq
+    Map<String, List<RowVersion>> ranges = new LinkedHashMap<>();
+    List<RowVersion> versions = new ArrayList<>();
+    for (String owner : owners) {
+      List<RowVersion> range = hot.versions(table, owner, true);
+      if (!range.isEmpty()) {
+        ranges.put(owner, range);
+        versions.addAll(range);
+      }
+    }
+    if (versions.isEmpty()) {
+      flushed(table, readAt, count, changedBefore);
+      return new FlushCommit("none", cold.flushedSeq(table), 0, 0, -1, false);
+    }
+    // 3. the cold commit
+    cold.ensureTable(table);
+    long flushed = cold.flushedSeq(table);
+    long generation = flushed < 0 ? 1 : flushed + 1;
+    String flushId = "t" + table.id() + "-" + generation + "-" + shortId();
+    FlushCommit commit = cold.flush(table, flushId, generation, versions.iterator());
+    hasCold.put(table.id(), true);
+    stepHook.accept("committed");
+    // 4. the evictions, through the log; no restore of cold rows (for a write) runs meanwhile
+    List<Map.Entry<LogRoute, WriteCommand>> evictions = new ArrayList<>();
+    for (Map.Entry<String, List<RowVersion>> range : ranges.entrySet()) {
+      evictions.addAll(evictions(table, range.getKey(), range.getValue()));
+    }
+    Lock lock = restoreLock(table).writeLock();
+    lock.lock();
+    try {
+      for (int i = 0; i < evictions.size(); i++) {
+        appendAndAwait(
+            table, evictions.subList(i, i + 1), "drop the flushed rows from the hot tier");
+        stepHook.accept("evicted " + (i + 1) + " of " + evictions.size());
+      }
+    } finally {
+      lock.unlock();
+    }
+    flushed(table, readAt, count, changedBefore);
+    return commit;
+  }
+
+  private void flushed(TableDef table, long readAt, AtomicLong count, long changedBefore) {
+    lastFlush.put(table.id(), readAt);
+    if (count != null) {
+      count.addAndGet(-changedBefore);
+    }
+  }
+
+  /** The owners whose ranges hold the table's rows: every account, or null for SHARED. */
+  private List<String> owners(TableDef table) {
+    if (table.kind() == TableKind.SHARED) {
+      List<String> one = new ArrayList<>();
+      one.add(null);
+      return one;
+    }
+    return catalog.users().stream().map(UserDef::id).toList();
+  }
+
+  private LogRoute route(TableDef table, String owner) {
+    return owner == null ? log.topics().sharedWrite(table.id()) : log.topics().userWrite(owner);
+  }
+
+  private List<Map.Entry<LogRoute, WriteCommand>> evictions(
+      TableDef table, String owner, List<RowVersion> versions) {
+    int[] pk = table.primaryKeyIndexes();
+    List<ColumnType> pkTypes = table.primaryKeyTypes();
+    List<Map.Entry<LogRoute, WriteCommand>> out = new ArrayList<>();
+    for (int from = 0; from < versions.size(); from += EVICT_BATCH) {
+      List<byte[]> entries = new ArrayList<>();
+      for (RowVersion v : versions.subList(from, Math.min(versions.size(), from + EVICT_BATCH))) {
+        Object[] key = new Object[pk.length];
+        for (int i = 0; i < pk.length; i++) {
+          key[i] = v.row()[pk[i]];
+        }
+        entries.add(WriteCommand.EvictFlushed.entry(v.seq(), RowCodec.encode(pkTypes, key)));
+      }
+      out.add(
+          Map.entry(
+              route(table, owner),
+              new WriteCommand.EvictFlushed(
+                  "evict-" + UUID.randomUUID(), table.id(), owner, entries)));
+    }
+    return out;
+  }
+
+  /** Appends commands of the cold tier, then waits until the materializer has applied each. */
+  private void appendAndAwait(
+      TableDef table, List<Map.Entry<LogRoute, WriteCommand>> commands, String what) {
+    List<CompletableFuture<WriteOutcome>> outcomesOf = new ArrayList<>();
+    List<CompletableFuture<?>> appends = new ArrayList<>();
+    try {
+      for (Map.Entry<LogRoute, WriteCommand> c : commands) {
+        outcomesOf.add(outcomes.register(c.getValue().requestId()));
+        appends.add(log.writer().append(c.getKey(), CommandCodec.encode(c.getValue())));
+      }
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(writeTimeoutMillis);
+      for (CompletableFuture<?> append : appends) {
+        append.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      }
+      for (CompletableFuture<WriteOutcome> outcome : outcomesOf) {
+        WriteOutcome result =
+            outcome.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        if (!result.succeeded()) {
+          throw new TributaryException(result.error(), result.message());
+        }
+      }
+    } catch (TributaryException e) {
+      throw e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw TributaryException.of(
+          ErrorCode.UNAVAILABLE, "Cannot %s of %s: interrupted", what, table.qualifiedName());
+    } catch (Exception e) {
+      throw TributaryException.of(
+          ErrorCode.UNAVAILABLE,
+          "Cannot %s of %s: %s (nothing is lost: a later flush or write retries)",
+          what,
+          table.qualifiedName(),
+          e.getClass().getSimpleName());
+    } finally {
+      for (Map.Entry<LogRoute, WriteCommand> c : commands) {
+        outcomes.forget(c.getValue().requestId());
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ reads and writes
+
+  /** Whether reads of the table must look into the cold tier (it has flushed at least once). */
+  public boolean hasCold(TableDef table) {
+    if (table.kind() == TableKind.STREAM || table.id() < 0) {
+      return false;
+    }
+    return hasCold.computeIfAbsent(table.id(), id -> cold.flushedSeq(table) >= 0);
+  }
+
+  /**
+   * The rows of one range as a read sees them, values followed by {@code _seq}: the hot versions
+   * merged with the cold ones (the newest {@code _seq} of each key wins, a tombstone hides the
+   * key). {@code owner} is the reader's account for a USER table (the cold scan reads only that
+   * owner's rows, pruned by the owner's partition), null for SHARED. {@code where}, when not null,
+   * is a condition every row the reader keeps must meet: the cold scan is pruned and filtered by it
+   * (the hot versions are not, so that a newer hot version still hides an older cold one that
+   * matches); the caller still applies its condition to the result.
+   */
+  public List<Object[]> merged(TableDef table, String owner, Supplier<BoundExpression> where) {
+    if (!hasCold(table)) {
+      return hot.scan(table, owner);
+    }
+    BoundExpression filter = where == null ? null : where.get();
+    List<RowVersion> hotVersions = hot.versions(table, owner, false);
+    try (ColdCursor cursor = cold.scan(table, owner, filter)) {
+      return TierMerge.mergeToList(table, hotVersions, cursor, null);
+    }
+  }
+
+  /**
+   * Runs a write on a table with a cold tier: first puts back into the hot tier the cold rows the
+   * write may touch (an UPDATE's or DELETE's rows that match its condition; the rows of an INSERT
+   * whose keys exist in the cold tier), so that the materializer applies the write to them as to
+   * any hot row (a restored row that the INSERT collides with makes it a duplicate; a tombstone
+   * frees the key). No flush drops restored rows from the hot tier until the write is applied.
+   */
+  <T> T write(TableDef table, String owner, WriteCommand command, Supplier<T> write) {
+    if (!hasCold(table)) {
+      return write.get();
+    }
+    String rangeOwner = table.kind() == TableKind.SHARED ? null : owner;
+    Lock lock = restoreLock(table).readLock();
+    lock.lock();
+    try {
+      List<RowVersion> rows = coldRowsFor(table, rangeOwner, command);
+      if (!rows.isEmpty()) {
+        appendAndAwait(table, restores(table, rangeOwner, rows), "restore the cold rows to write");
+      }
+      return write.get();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private List<RowVersion> coldRowsFor(TableDef table, String owner, WriteCommand command) {
+    if (command instanceof WriteCommand.InsertRows insert) {
+      int[] pk = table.primaryKeyIndexes();
+      List<ColumnType> types = table.types();
+      List<Object[]> keys = new ArrayList<>();
+      for (byte[] bytes : insert.rows()) {
+        Object[] row = RowCodec.decode(types, bytes, types.size());
+        Object[] key = new Object[pk.length];
+        for (int i = 0; i < pk.length; i++) {
+          key[i] = row[pk[i]];
+        }
+        keys.add(key);
+      }
+      return cold.lookup(table, owner, keys);
+    }
+    BoundExpression where;
+    if (command instanceof WriteCommand.UpdateRows u) {
+      where = u.where() != null ? null : u.boundWhere();
+    } else if (command instanceof WriteCommand.DeleteRows d) {
+      where = d.where() != null ? null : d.boundWhere();
+    } else {
+      return List.of();
+    }
+    List<RowVersion> rows = new ArrayList<>();
+    try (ColdCursor cursor = cold.scan(table, owner, where)) {
+      cursor.forEachRemaining(rows::add);
+    }
+    return rows;
+  }
+
+  private List<Map.Entry<LogRoute, WriteCommand>> restores(
+      TableDef table, String owner, List<RowVersion> rows) {
+    List<ColumnType> types = table.types();
+    List<Map.Entry<LogRoute, WriteCommand>> out = new ArrayList<>();
+    List<byte[]> entries = new ArrayList<>();
+    long bytes = 0;
+    for (RowVersion v : rows) {
+      if (v.deleted()) {
+        continue;
+      }
+      byte[] row = RowCodec.encode(types, Arrays.copyOf(v.row(), types.size()));
+      byte[] entry = ByteBuffer.allocate(Long.BYTES + row.length).putLong(v.seq()).put(row).array();
+      if (!entries.isEmpty()
+          && (entries.size() == EVICT_BATCH || bytes + entry.length > RESTORE_BYTES)) {
+        out.add(restore(table, owner, entries));
+        entries = new ArrayList<>();
+        bytes = 0;
+      }
+      entries.add(entry);
+      bytes += entry.length;
+    }
+    if (!entries.isEmpty()) {
+      out.add(restore(table, owner, entries));
+    }
+    return out;
+  }
+
+  private Map.Entry<LogRoute, WriteCommand> restore(
+      TableDef table, String owner, List<byte[]> entries) {
+    return Map.entry(
+        route(table, owner),
+        new WriteCommand.RestoreRows("restore-" + UUID.randomUUID(), table.id(), owner, entries));
+  }
+
+  private ReadWriteLock restoreLock(TableDef table) {
+    return restoreLocks.computeIfAbsent(table.id(), id -> new ReentrantReadWriteLock());
+  }
+
+  /** Drops a dropped table's cold table (its files leave the disk). */
+  void dropped(TableDef table) {
+    hasCold.remove(table.id());
+    changed.remove(table.id());
+    lastFlush.remove(table.id());
+    if (table.kind() == TableKind.STREAM) {
+      return;
+    }
+    try {
+      cold.drop(table);
+    } catch (RuntimeException e) {
+      LOG.warn("Could not drop the cold table of {}", table.qualifiedName(), e);
+    }
+  }
+
+  // ------------------------------------------------------------------ system.jobs
+
+  private record Job(String id, String table, long started) {}
+
+  private final Map<String, Object[]> rows = new LinkedHashMap<>();
+
+  private Job begin(TableDef table) {
+    Job job =
+        new Job("flush-" + jobCounter.incrementAndGet(), table.qualifiedName(), clock.millis());
+    synchronized (rows) {
+      rows.put(
+          job.id(),
+          new Object[] {job.id(), job.table(), "RUNNING", 0L, 0, job.started(), null, null});
+    }
+    return job;
+  }
+
+  private void finish(Job job, String state, long rowCount, int files, String error) {
+    synchronized (rows) {
+      rows.put(
+          job.id(),
+          new Object[] {
+            job.id(), job.table(), state, rowCount, files, job.started(), clock.millis(), error
+          });
+      while (rows.size() > KEPT_JOBS) {
+        String oldest = rows.keySet().iterator().next();
+        rows.remove(oldest);
+      }
+    }
+  }
+
+  /** The rows of {@code system.jobs}, oldest first. */
+  public List<Object[]> jobRows() {
+    synchronized (rows) {
+      List<Object[]> out = new ArrayList<>();
+      for (Object[] row : rows.values()) {
+        out.add(row.clone());
+      }
+      return out;
+    }
+  }
+
+  private static String shortId() {
+    return UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+  }
+
+  @Override
+  public synchronized void close() {
+    if (scheduler != null) {
+      scheduler.shutdownNow();
+      try {
+        scheduler.awaitTermination(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      scheduler = null;
+    }
+  }
+}
