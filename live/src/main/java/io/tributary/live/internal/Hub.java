@@ -421,17 +421,31 @@ public final class Hub implements LiveHub {
    * dispatcher before acknowledging it): a barrier in the handoff queue.
    */
   private void awaitDispatcher(Subscription sub) {
+    awaitingDispatcher.incrementAndGet();
+    try {
+      awaitDispatcher("subscribe to " + sub.query.table().qualifiedName(), "the subscription's");
+    } finally {
+      awaitingDispatcher.decrementAndGet();
+    }
+  }
+
+  /**
+   * The barrier of {@link #awaitDispatcher(Subscription)} for any reader of a store view that is
+   * then judged by the dispatcher's memberships ({@code action}: what fails if it is not reached,
+   * {@code whose}: whose snapshot the message names).
+   */
+  private void awaitDispatcher(String action, String whose) {
     CountDownLatch reached = new CountDownLatch(1);
     long timeout = config.snapshotStallTimeout().toMillis();
-    awaitingDispatcher.incrementAndGet();
     try {
       if (!handoffs.offer(new Handoff(List.of(), time.nanoTime(), reached), timeout, MILLIS)
           || !reachedBeforeClose(reached, timeout)) {
         throw TributaryException.of(
             ErrorCode.UNAVAILABLE,
-            "Cannot subscribe to %s: the live dispatcher did not reach the subscription's snapshot"
-                + " within %d s; subscribe again",
-            sub.query.table().qualifiedName(),
+            "Cannot %s: the live dispatcher did not reach %s snapshot within %d s; subscribe"
+                + " again",
+            action,
+            whose,
             config.snapshotStallTimeout().toSeconds());
       }
       if (overflowing) {
@@ -439,14 +453,11 @@ public final class Hub implements LiveHub {
         // memberships and closes this subscription with the others that read them.
         throw TributaryException.of(
             ErrorCode.UNAVAILABLE,
-            "Cannot subscribe to %s: the server could not keep up with the changes; subscribe"
-                + " again",
-            sub.query.table().qualifiedName());
+            "Cannot %s: the server could not keep up with the changes; subscribe again",
+            action);
       }
     } catch (InterruptedException e) {
       throw interrupted();
-    } finally {
-      awaitingDispatcher.decrementAndGet();
     }
   }
 
@@ -1205,9 +1216,22 @@ public final class Hub implements LiveHub {
           closeWithError(r.sub, r.failure, -1); // its filter failed on a row of the revision
           continue;
         }
-        send(r, t, nanos);
-        if (!r.sub.endRevision()) {
-          closeSlow(r.sub);
+        try {
+          send(r, t, nanos);
+          if (!r.sub.endRevision()) {
+            closeSlow(r.sub);
+          }
+        } catch (RuntimeException e) {
+          // One subscription's failure must not leave the others of this change in REVISING.
+          LOG.error("Sending a membership revision to subscription {} failed", r.sub.id, e);
+          closeWithError(
+              r.sub,
+              TributaryException.of(
+                  ErrorCode.UNAVAILABLE,
+                  "Cannot continue subscription %s: its membership revision could not be sent;"
+                      + " subscribe again",
+                  r.sub.id),
+              -1);
         }
       }
     }
@@ -1254,6 +1278,10 @@ public final class Hub implements LiveHub {
   private void read(List<Revision> revisions, Memberships.Transition t, String range) {
     TableDef table = revisions.get(0).sub.query.table();
     try (HotCursor cursor = hot.open(table, range, revisionPrefix(table, revisions, t))) {
+      // The view may hold rows written after a later membership change (a removal) that the
+      // dispatcher has not applied yet: judge its rows only once the dispatcher's memberships are
+      // at least as new as the view, as a snapshot does. Never waited for on the dispatcher.
+      awaitDispatcher("revise the subscriptions of " + table.qualifiedName(), "the revision's");
       while (cursor.hasNext()) {
         Object[] row = cursor.next();
         for (Revision r : revisions) {
