@@ -111,6 +111,23 @@ public record ServerConfig(
         bind, port, dataDir, servers, partitions, rootPassword, tokenTtl, durableWrites, live, tls);
   }
 
+  /**
+   * Whether the embedded broker fsyncs each append of the command topics ({@code durableWrites}).
+   */
+  public ServerConfig withDurableWrites(boolean fsyncEachAppend) {
+    return new ServerConfig(
+        bind,
+        port,
+        dataDir,
+        kafkaBootstrap,
+        partitions,
+        rootPassword,
+        tokenTtl,
+        fsyncEachAppend,
+        live,
+        tls);
+  }
+
   public ServerConfig withLive(LiveConfig liveConfig) {
     return new ServerConfig(
         bind,

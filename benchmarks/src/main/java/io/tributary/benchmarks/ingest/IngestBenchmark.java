@@ -69,7 +69,8 @@ public final class IngestBenchmark {
     RecordSizes sizes;
     Map<String, Object> durability = new LinkedHashMap<>();
     try {
-      LogConfig logConfig = LogConfig.embedded(dir.resolve("broker"));
+      LogConfig logConfig =
+          LogConfig.embedded(dir.resolve("broker")).withDurableWrites(options.durable());
       Log log = Log.open(logConfig);
       opened.push(log);
       log.start();
@@ -79,7 +80,8 @@ public final class IngestBenchmark {
               .withDataDir(dir.resolve("server"))
               .withPort(0)
               .withRootPassword(ROOT_PASSWORD)
-              .withKafkaBootstrap(log.bootstrapServers());
+              .withKafkaBootstrap(log.bootstrapServers())
+              .withDurableWrites(options.durable());
       if (serverConfig.partitions() != log.topics().partitions()) {
         throw new IllegalStateException(
             "Cannot share the broker: the server wants "

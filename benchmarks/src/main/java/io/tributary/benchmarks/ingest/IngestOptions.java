@@ -22,6 +22,9 @@ import java.util.Map;
  * @param jitWarmupSeconds the longest JIT warm-up per target before the first phase: discarded
  *     single-row windows until the rate is steady ({@link io.tributary.benchmarks.SteadyWarmUp})
  * @param targets {@code tributary}, {@code kafka} or both
+ * @param durable fsync each append of the command topics (and so of the raw producer's topic, which
+ *     copies their settings): PostgreSQL's {@code synchronous_commit=on}; false is the page-cache
+ *     mode ({@code synchronous_commit=off})
  * @param resultsDir where {@code ingest.md} and {@code ingest.json} go; null writes nothing
  */
 record IngestOptions(
@@ -34,6 +37,7 @@ record IngestOptions(
     double phaseSeconds,
     double jitWarmupSeconds,
     List<String> targets,
+    boolean durable,
     Path resultsDir) {
 
   static IngestOptions parse(String[] args) {
@@ -49,6 +53,7 @@ record IngestOptions(
     d.put("phase-seconds", quick ? "1.5" : "10");
     d.put("jit-warmup-seconds", quick ? "0" : "120");
     d.put("targets", "tributary,kafka");
+    d.put("durable", "true");
     d.put("results-dir", Options.defaultResultsDir());
     Options.override(d, v);
     List<Integer> concurrency = new ArrayList<>();
@@ -77,7 +82,17 @@ record IngestOptions(
         Options.positiveDouble("phase-seconds", d.get("phase-seconds")),
         Options.nonNegativeDouble("jit-warmup-seconds", d.get("jit-warmup-seconds")),
         List.copyOf(targets),
+        durable(d.get("durable")),
         Options.resultsDir(d.get("results-dir")));
+  }
+
+  private static boolean durable(String value) {
+    String v = value.strip();
+    if (!v.equals("true") && !v.equals("false")) {
+      throw new IllegalArgumentException(
+          "Cannot use --durable=" + value + ": expected true or false");
+    }
+    return Boolean.parseBoolean(v);
   }
 
   boolean runs(String target) {
@@ -105,6 +120,7 @@ record IngestOptions(
     m.put("phase_seconds", phaseSeconds);
     m.put("jit_warmup_seconds", jitWarmupSeconds);
     m.put("targets", targets);
+    m.put("durable", durable);
     m.put("results_dir", resultsDir == null ? "none" : resultsDir.toString());
     return m;
   }

@@ -16,6 +16,7 @@ final class IngestReport {
 
   static final double TARGET_P50_MS = 3;
   static final double TARGET_P99_MS = 15;
+  static final double TARGET_P50_OVER_PRODUCER_MS = 0.5;
 
   private final Map<String, Object> machine;
   private final IngestOptions options;
@@ -113,6 +114,18 @@ final class IngestReport {
               fmt("%.2f ms", t.millis(99)),
               fmt("≤ %.0f ms", TARGET_P99_MS),
               t.millis(99) <= TARGET_P99_MS));
+    }
+    // Issue 17's goal: Tributary's acknowledgement costs at most 0.5 ms more than the producer's.
+    Phase tTop = find("tributary", "single-row", top);
+    Phase kTop = find("kafka", "single-row", top);
+    if (tTop != null && kTop != null) {
+      double over = tTop.millis(50) - kTop.millis(50);
+      checks.add(
+          Checks.check(
+              "single-row ack p50 over the raw producer's, " + top + " in flight",
+              fmt("%+.2f ms", over),
+              fmt("≤ +%.1f ms", TARGET_P50_OVER_PRODUCER_MS),
+              over <= TARGET_P50_OVER_PRODUCER_MS));
     }
     return checks;
   }
@@ -282,12 +295,18 @@ final class IngestReport {
     }
     return fmt(
         "- **Durability.** %s. Tributary: durable writes %s, so its command topic `%s` (%s"
-            + " partitions) carries the topic settings %s, i.e. the broker fsyncs every append"
-            + " before acknowledging it (a producer batch is one fsync: a group commit), and the"
-            + " writer is %s. Raw producer: topic `%s` created with the same partition count (%s)"
+            + " partitions) carries the topic settings %s, i.e. "
+            + (Boolean.TRUE.equals(t.get("server_durable_writes"))
+                ? "the broker fsyncs every append before acknowledging it (a producer batch is one"
+                    + " fsync: a group commit)"
+                : "the page-cache mode (`--durable=false`): the broker acknowledges an append"
+                    + " once it is in the page cache, like PostgreSQL's"
+                    + " `synchronous_commit=off`")
+            + ", and the writer is %s. Raw producer: topic `%s` created with the same partition count (%s)"
             + " and the same topic settings %s (copied from `%s` and read back), one producer with"
             + " %s. \"Same durability\" therefore means: acknowledged only after the broker wrote"
-            + " and fsynced the record, with the same batching (linger) and retries without"
+            + (Boolean.TRUE.equals(t.get("server_durable_writes")) ? " and fsynced" : "")
+            + " the record, with the same batching (linger) and retries without"
             + " duplicates (idempotence) on both sides. Tributary additionally waits until its"
             + " materializer has applied the command (the acknowledgement carries the real"
             + " outcome), which the raw producer does not do.\n",

@@ -64,6 +64,8 @@ final class RawKafkaIngest implements AutoCloseable {
                       new NewTopic(TOPIC, Optional.of(partitions), Optional.empty())
                           .configs(configs)))
               .all());
+      // Until every partition answers, describeConfigs may not know the new topic yet either.
+      awaitListOffsets(admin);
       this.topicConfigs = topicOverrides(admin, TOPIC);
       if (!topicConfigs.equals(configs)) {
         throw new IllegalStateException(
@@ -76,7 +78,6 @@ final class RawKafkaIngest implements AutoCloseable {
                 + ", expected "
                 + configs);
       }
-      awaitListOffsets(admin);
     }
     this.producerSettings = producerSettings(log.clientConfig());
     this.producer = new KafkaProducer<>(producerSettings);

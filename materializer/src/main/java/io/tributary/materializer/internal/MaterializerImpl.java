@@ -47,6 +47,12 @@ public final class MaterializerImpl implements Materializer {
   static final String APPLICATION_ID = Materializer.APPLICATION_ID;
 
   /**
+   * How often the Streams transaction commits: what a reader of {@code changes} (CONSUME, resume,
+   * topics) may lag behind the acknowledged writes, and what a crash replays at most.
+   */
+  static final long COMMIT_INTERVAL_MS = 1000;
+
+  /**
    * How long a start waits for Kafka Streams to run or restore. Longer than the clients' 60 s
    * transaction and API timeouts: after a SIGKILL, the killed run's open transaction can hold the
    * group in REBALANCING for about that long (issue 13, RELIABILITY.md "Crash").
@@ -447,7 +453,11 @@ public final class MaterializerImpl implements Materializer {
     props.put(
         StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
         instanceId(stateDir));
-    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+    // Write path (issue 17): the stream thread applies nothing while it commits (flush, offsets,
+    // end of transaction: several broker round trips), and a write's acknowledgement waits for
+    // its command to be applied, not committed. Committing once a second instead of every 100 ms
+    // leaves the thread applying most of the time (benchmarks/results/2026-12-07-writepath).
+    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL_MS);
     // Transactional state stores (KIP-892): a store's writes reach RocksDB when the Streams
     // transaction commits, so a crash keeps the stores instead of wiping them, and small memtables
     // bound the tail a restart restores from the changelogs (docs/operations.md, After a crash).
