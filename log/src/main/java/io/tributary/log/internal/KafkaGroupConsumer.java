@@ -64,6 +64,11 @@ final class KafkaGroupConsumer implements GroupConsumer {
 
   private boolean closed;
 
+  /** How often a member whose reader waits polls (without taking records) to stay in its group. */
+  private static final Duration KEEP_ALIVE_EVERY = Duration.ofMillis(500);
+
+  private long lastKeepAlive = System.nanoTime();
+
   /** Set once the consumer was closed: commits fail at once. */
   private volatile boolean closeDone;
 
@@ -194,8 +199,12 @@ final class KafkaGroupConsumer implements GroupConsumer {
       return;
     }
     runCommits();
-    keepAlive();
-    runCommits(); // those re-queued while the group was rebalancing
+    long now = System.nanoTime();
+    if (!commits.isEmpty() || now - lastKeepAlive >= KEEP_ALIVE_EVERY.toNanos()) {
+      lastKeepAlive = now;
+      keepAlive();
+      runCommits(); // those re-queued while the group was rebalancing
+    }
   }
 
   /**
