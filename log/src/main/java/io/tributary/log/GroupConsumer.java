@@ -61,15 +61,17 @@ public interface GroupConsumer extends AutoCloseable {
   /**
    * Commits the next offset to read for some partitions, never moving the group's committed offset
    * of a partition this member holds back; completes once the broker accepted it, or exceptionally
-   * with a {@link LogException} (for example when the partition is no longer this member's).
-   * Thread-safe: the polling thread carries it out on its next poll.
+   * with a {@link LogException} (for example when the partition is no longer this member's, the
+   * offset is negative, or the member left: once closed, at once). Thread-safe: the polling thread
+   * carries it out on its next poll.
    */
   CompletableFuture<Void> commit(Map<Integer, Long> offsets);
 
   /**
    * Carries out the pending commits now, without reading records. Polling thread only: for a member
    * that cannot poll for a while (its client is not ready for more), so acks of what it already
-   * delivered still complete.
+   * delivered still complete. It also keeps the member in its group (its partitions paused), so a
+   * rebalance, which holds up commits, can complete meanwhile.
    */
   void runPendingCommits();
 

@@ -107,4 +107,78 @@ class ConsumerGroupsTest {
     admin.deleteTopic(topic);
     await().atMost(Duration.ofSeconds(30)).until(() -> admin.partitions(topic).isEmpty());
   }
+
+  private static GroupConsumer joinedWithRecords(String topic, String group, int records) {
+    GroupConsumer m = log.joinGroup(group, topic, GroupConsumer.Start.EARLIEST, 0);
+    List<LogRecord> read = new ArrayList<>();
+    pollBoth(m, read, null, null, m::joined);
+    write(topic, 0, records);
+    pollBoth(m, read, null, null, () -> read.size() == records);
+    return m;
+  }
+
+  @Test
+  void aNegativeOffsetFailsItsCommitAtOnceAndTheMemberReadsOn() {
+    TopicAdmin admin = log.topicAdmin();
+    String topic = LogTopics.userTopic(4712);
+    admin.createTopic(topic, 1);
+    String group = LogTopics.consumerGroup("topic-4712", null, "g");
+    GroupConsumer m = joinedWithRecords(topic, group, 3);
+
+    CompletableFuture<Void> bad = m.commit(Map.of(0, -5L));
+    m.runPendingCommits();
+    assertThat(bad).isCompletedExceptionally();
+
+    CompletableFuture<Void> good = m.commit(Map.of(0, 2L));
+    pollBoth(m, new ArrayList<>(), null, null, good::isDone);
+    good.join();
+    assertThat(admin.committedOffsets(group, topic)).containsEntry(0, 2L);
+    m.close();
+    admin.deleteTopic(topic);
+  }
+
+  @Test
+  void closingCommitsWhatIsQueuedAndACommitAfterCloseFailsAtOnce() {
+    TopicAdmin admin = log.topicAdmin();
+    String topic = LogTopics.userTopic(4713);
+    admin.createTopic(topic, 1);
+    String group = LogTopics.consumerGroup("topic-4713", null, "g");
+    GroupConsumer m = joinedWithRecords(topic, group, 3);
+
+    CompletableFuture<Void> queued = m.commit(Map.of(0, 2L));
+    m.close();
+    assertThat(queued).isCompleted();
+    assertThat(admin.committedOffsets(group, topic)).containsEntry(0, 2L);
+    assertThat(m.commit(Map.of(0, 3L))).isCompletedExceptionally();
+    admin.deleteTopic(topic);
+  }
+
+  @Test
+  void aMemberWaitingForItsReaderLetsARebalanceCompleteAndCommits() {
+    TopicAdmin admin = log.topicAdmin();
+    String topic = LogTopics.userTopic(4714);
+    admin.createTopic(topic, 2);
+    String group = LogTopics.consumerGroup("topic-4714", null, "g");
+    GroupConsumer a = joinedWithRecords(topic, group, 3);
+    await().atMost(Duration.ofSeconds(30)).until(() -> a.assignment().equals(Set.of(0, 1)));
+
+    // a only carries out commits (its reader is not ready); b joins, which starts a rebalance
+    GroupConsumer b = log.joinGroup(group, topic, GroupConsumer.Start.EARLIEST, 0);
+    List<LogRecord> rb = new ArrayList<>();
+    CompletableFuture<Void> commit = a.commit(Map.of(0, 3L));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> {
+              a.runPendingCommits();
+              rb.addAll(b.poll(Duration.ofMillis(50)));
+              return commit.isDone() && b.assignment().size() == 1;
+            });
+    commit.join();
+    assertThat(a.assignment()).hasSize(1).doesNotContainAnyElementsOf(b.assignment());
+    assertThat(admin.committedOffsets(group, topic)).containsEntry(0, 3L);
+    a.close();
+    b.close();
+    admin.deleteTopic(topic);
+  }
 }

@@ -225,6 +225,17 @@ final class TopicAnalyzer extends FamilyAnalyzer {
     String action = "ack " + s.namespace() + "." + s.name();
     Action.ConsumeSource source = source(s.namespace(), s.name(), actor.role(), action);
     checkGroup(s.group(), action);
+    if (s.offset() < 0) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot %s: offset %d is negative (ack the offset of the last record handled)",
+          action,
+          s.offset());
+    }
+    if (s.partition() < -1) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT, "Cannot %s: partition %d is negative", action, s.partition());
+    }
     return new Action.Ack(source, s.group(), s.partition(), s.offset(), scope(actor));
   }
 

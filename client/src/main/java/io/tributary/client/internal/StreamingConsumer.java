@@ -215,7 +215,10 @@ final class StreamingConsumer implements TopicConsumer {
           if (closing) {
             break;
           }
-          handle(decode(r));
+          ConsumedRecord record = decode(r);
+          // Not in the stream's context: the handler's calls (and the dead-letter insert) must not
+          // fail because the stream is being cancelled (a failed ack, closing).
+          Context.ROOT.run(() -> handle(record));
           handled.put(r.getPartition(), r.getOffset());
         }
         if (closing) {
@@ -288,7 +291,11 @@ final class StreamingConsumer implements TopicConsumer {
                       }));
     }
 
-    /** Drops the acks not sent (their records come again) and ends the stream with the error. */
+    /**
+     * Drops the acks not sent (their records come again) and ends the stream with the error: the
+     * worker reopens it when the error is retryable (the group delivers the unacknowledged records
+     * again), the handler's calls are not affected (they run outside the stream's context).
+     */
     private void ackFailed(Throwable t) {
       synchronized (toAck) {
         toAck.clear();

@@ -64,6 +64,14 @@ final class KafkaGroupConsumer implements GroupConsumer {
 
   private boolean closed;
 
+  /** How often a member whose reader waits polls (without taking records) to stay in its group. */
+  private static final Duration KEEP_ALIVE_EVERY = Duration.ofMillis(500);
+
+  private long lastKeepAlive = System.nanoTime();
+
+  /** Set once the consumer was closed: commits fail at once. */
+  private volatile boolean closeDone;
+
   KafkaGroupConsumer(
       Map<String, Object> clientConfig, String group, String topic, Start start, long startOffset) {
     this.group = group;
@@ -187,31 +195,52 @@ final class KafkaGroupConsumer implements GroupConsumer {
 
   @Override
   public void runPendingCommits() {
+    if (closeDone) {
+      return;
+    }
     runCommits();
+    long now = System.nanoTime();
+    if (!commits.isEmpty() || now - lastKeepAlive >= KEEP_ALIVE_EVERY.toNanos()) {
+      lastKeepAlive = now;
+      keepAlive();
+      runCommits(); // those re-queued while the group was rebalancing
+    }
   }
 
+  /**
+   * Polls without taking records, so that the member stays in its group while its reader waits and
+   * a rebalance (which holds up commits) can complete: the assigned partitions are paused; records
+   * of partitions assigned meanwhile are put back (the next {@link #poll} returns them).
+   */
+  private void keepAlive() {
+    Set<TopicPartition> paused = new HashSet<>(consumer.assignment());
+    consumer.pause(paused);
+    try {
+      ConsumerRecords<byte[], byte[]> polled = consumer.poll(Duration.ZERO);
+      for (TopicPartition tp : polled.partitions()) {
+        consumer.seek(tp, polled.records(tp).get(0).offset());
+      }
+    } catch (WakeupException e) {
+      // a commit arrived: the caller runs it
+    } catch (RuntimeException e) {
+      throw LogException.cannot(
+          "read " + topic + " in group " + group, EmbeddedBroker.describe(e), e);
+    } finally {
+      Set<TopicPartition> stillAssigned = new HashSet<>(paused);
+      stillAssigned.retainAll(consumer.assignment());
+      consumer.resume(stillAssigned);
+    }
+  }
+
+  /**
+   * Carries out the queued commits; each one's future completes, or it is queued again when the
+   * consumer was woken or the group is rebalancing (the next poll completes that).
+   */
   private void runCommits() {
     PendingCommit c;
     while ((c = commits.poll()) != null) {
-      Map<TopicPartition, OffsetAndMetadata> request = new HashMap<>();
-      c.offsets()
-          .forEach(
-              (p, o) -> {
-                TopicPartition tp = new TopicPartition(topic, p);
-                long next = o;
-                Long last = lastReturned.get(p);
-                if (last != null && o == last + 1 && consumer.assignment().contains(tp)) {
-                  // Everything returned is committed: skip the transaction markers after it too,
-                  // so a caught-up group shows no lag.
-                  next = Math.max(o, consumer.position(tp, CALL_TIMEOUT));
-                }
-                Long known = committed.get(p);
-                if (known != null && consumer.assignment().contains(tp)) {
-                  next = Math.max(next, known); // never back
-                }
-                request.put(tp, new OffsetAndMetadata(next));
-              });
       try {
+        Map<TopicPartition, OffsetAndMetadata> request = request(c);
         consumer.commitSync(request, CALL_TIMEOUT);
         request.forEach(
             (tp, o) -> {
@@ -233,6 +262,32 @@ final class KafkaGroupConsumer implements GroupConsumer {
                     e));
       }
     }
+  }
+
+  private Map<TopicPartition, OffsetAndMetadata> request(PendingCommit c) {
+    Map<TopicPartition, OffsetAndMetadata> request = new HashMap<>();
+    c.offsets()
+        .forEach(
+            (p, o) -> {
+              if (o < 0) {
+                throw new IllegalArgumentException(
+                    "offset " + o + " of partition " + p + " is negative");
+              }
+              TopicPartition tp = new TopicPartition(topic, p);
+              long next = o;
+              Long last = lastReturned.get(p);
+              if (last != null && o == last + 1 && consumer.assignment().contains(tp)) {
+                // Everything returned is committed: skip the transaction markers after it too,
+                // so a caught-up group shows no lag.
+                next = Math.max(o, consumer.position(tp, CALL_TIMEOUT));
+              }
+              Long known = committed.get(p);
+              if (known != null && consumer.assignment().contains(tp)) {
+                next = Math.max(next, known); // never back
+              }
+              request.put(tp, new OffsetAndMetadata(next));
+            });
+    return request;
   }
 
   @Override
@@ -271,9 +326,16 @@ final class KafkaGroupConsumer implements GroupConsumer {
 
   @Override
   public CompletableFuture<Void> commit(Map<Integer, Long> offsets) {
+    if (closeDone) {
+      return CompletableFuture.failedFuture(left());
+    }
     CompletableFuture<Void> done = new CompletableFuture<>();
     commits.add(new PendingCommit(Map.copyOf(offsets), done));
-    consumer.wakeup();
+    if (closeDone) {
+      failQueued(); // closed meanwhile: the member's last commits have run
+    } else {
+      consumer.wakeup();
+    }
     return done;
   }
 
@@ -282,22 +344,33 @@ final class KafkaGroupConsumer implements GroupConsumer {
     consumer.wakeup();
   }
 
+  /**
+   * Leaves the group: the revocation of its partitions carries out the queued commits; those left
+   * (and any commit after) fail.
+   */
   @Override
   public void close() {
     if (closed) {
       return;
     }
     closed = true;
-    PendingCommit c;
-    while ((c = commits.poll()) != null) {
-      c.done()
-          .completeExceptionally(
-              LogException.cannot("commit offsets of group " + group, "the member left"));
-    }
     try {
       consumer.close(CLOSE_TIMEOUT);
     } catch (RuntimeException e) {
       // leaving failed: the broker drops the member after its session timeout
     }
+    closeDone = true;
+    failQueued();
+  }
+
+  private void failQueued() {
+    PendingCommit c;
+    while ((c = commits.poll()) != null) {
+      c.done().completeExceptionally(left());
+    }
+  }
+
+  private LogException left() {
+    return LogException.cannot("commit offsets of group " + group, "the member left");
   }
 }

@@ -503,8 +503,8 @@ public final class Consumers {
       @Override
       public void close() {
         streams.remove(stream);
+        member.close(); // leaving commits the acks queued meanwhile; those after fail at once
         unregister(member);
-        member.close();
       }
     };
   }
@@ -581,7 +581,7 @@ public final class Consumers {
    * partitions; the ack of a record it delivered is still progress).
    */
   private GroupConsumer deliverer(String group, int partition, long offset) {
-    if (partition < 0) {
+    if (partition < 0 || offset < 0) {
       return null;
     }
     GroupConsumer found = null;

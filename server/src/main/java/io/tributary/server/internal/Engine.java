@@ -523,6 +523,14 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
       throw TributaryException.of(
           ErrorCode.INVALID_ARGUMENT, "Cannot ack %s: name the topic as namespace.topic", topic);
     }
+    if (partition < 0) {
+      // -1 is ACK's "every partition"; an ack of the stream names the partition of its records
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot ack %s: partition %d is negative (an offset belongs to one partition)",
+          topic,
+          partition);
+    }
     Statement.Ack ack =
         new Statement.Ack(
             topic.substring(0, dot), topic.substring(dot + 1), group, partition, offset);

@@ -1,8 +1,18 @@
 package io.tributary.server.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+import io.tributary.api.v1.AckRequest;
+import io.tributary.api.v1.ConsumeServiceGrpc;
 import io.tributary.client.ConsumedRecord;
 import io.tributary.client.ErrorCode;
 import io.tributary.client.Row;
@@ -332,6 +342,74 @@ class ConsumerGroupsEndToEndTest {
         client.consumer("cg.split").group(group).run(r -> received.countDown());
     assertThat(received.await(60, TimeUnit.SECONDS)).isTrue();
     return consumer;
+  }
+
+  /** An ack over gRPC names an offset >= 0 of a partition that exists, or changes nothing. */
+  @Test
+  void shouldRefuseAnAckOfANegativeOffsetOrPartitionOrAnUnknownPartition() throws Exception {
+    root.update(
+        "CREATE TABLE cg.marks (id BIGINT PRIMARY KEY, body TEXT) WITH (TYPE = 'SHARED');"
+            + "CREATE TOPIC cg.acked PARTITIONS 1;"
+            + "ALTER TOPIC cg.acked ADD SOURCE cg.marks ON INSERT;"
+            + "INSERT INTO cg.marks VALUES (1, 'a'), (2, 'b'), (3, 'c')");
+    List<String> seen = new CopyOnWriteArrayList<>();
+    TributaryClient acker = TributaryClient.connect(SharedServer.url());
+    Metadata headers = new Metadata();
+    headers.put(
+        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
+        "Bearer " + acker.login("cg_agent", "agent-password").token());
+    ManagedChannel channel =
+        Grpc.newChannelBuilderForAddress(
+                "127.0.0.1", SharedServer.get().port(), InsecureChannelCredentials.create())
+            .build();
+    ConsumeServiceGrpc.ConsumeServiceBlockingStub stub =
+        ConsumeServiceGrpc.newBlockingStub(channel)
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    try (TopicConsumer.Running consumer =
+        agent.consumer("cg.acked").group("held").run(r -> seen.add(key(r)))) {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> seen.size() == 3 && lag("acked", "held").equals(List.of(0L)));
+
+      assertAckRefused(stub, 0, -1, "Cannot ack cg.acked: offset -1 is negative");
+      assertAckRefused(stub, 0, -5, "Cannot ack cg.acked: offset -5 is negative");
+      assertAckRefused(stub, -1, 0, "Cannot ack cg.acked: partition -1 is negative");
+      assertAckRefused(stub, 9, 0, "Cannot ack cg.acked: partition 9 does not exist");
+
+      assertThat(lag("acked", "held")).containsExactly(0L);
+      assertThat(consumer.isRunning()).isTrue();
+      assertThat(consumer.failure()).isEmpty();
+      root.update("INSERT INTO cg.marks VALUES (4, 'd')");
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> seen.size() == 4 && lag("acked", "held").equals(List.of(0L)));
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      acker.close();
+    }
+  }
+
+  private static void assertAckRefused(
+      ConsumeServiceGrpc.ConsumeServiceBlockingStub stub,
+      int partition,
+      long offset,
+      String message) {
+    assertThatThrownBy(
+            () ->
+                stub.withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .ack(
+                        AckRequest.newBuilder()
+                            .setTopic("cg.acked")
+                            .setGroup("held")
+                            .setPartition(partition)
+                            .setOffset(offset)
+                            .build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStatus().getDescription()).startsWith(message);
+            });
   }
 
   private static void assertLimited(TopicConsumer.Running consumer, String message) {
