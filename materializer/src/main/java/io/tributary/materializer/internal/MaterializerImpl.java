@@ -50,7 +50,7 @@ public final class MaterializerImpl implements Materializer {
    * How often the Streams transaction commits: what a reader of {@code changes} (CONSUME, resume,
    * topics) may lag behind the acknowledged writes, and what a crash replays at most.
    */
-  static final long COMMIT_INTERVAL_MS = 1000;
+  static final long COMMIT_INTERVAL_MS = 100;
 
   /**
    * How long a start waits for Kafka Streams to run or restore. Longer than the clients' 60 s
@@ -454,9 +454,10 @@ public final class MaterializerImpl implements Materializer {
         StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
         instanceId(stateDir));
     // Write path (issue 17): the stream thread applies nothing while it commits (flush, offsets,
-    // end of transaction: several broker round trips), and a write's acknowledgement waits for
-    // its command to be applied, not committed. Committing once a second instead of every 100 ms
-    // leaves the thread applying most of the time (benchmarks/results/2026-12-07-writepath).
+    // end of transaction: several broker round trips). A 1 s interval measured faster on a loaded
+    // machine (benchmarks/results/2026-12-07-writepath) but makes CONSUME on a table and topics
+    // fed by INSERT see a write up to a second late (an agent answers a second later); kept at
+    // Kafka Streams' exactly-once default until a quiet-machine A/B decides.
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL_MS);
     // Transactional state stores (KIP-892): a store's writes reach RocksDB when the Streams
     // transaction commits, so a crash keeps the stores instead of wiping them, and small memtables
