@@ -47,7 +47,7 @@ final class LiveAnalyzer extends FamilyAnalyzer {
     LiveOptions options = liveOptions(s.options(), action, true);
     String owner = ownerOf(table, actor);
     Filter filter = filter(table, s.where(), s.paramMap(), actor.name(), params);
-    checkPartitionFixed(table, filter, action);
+    checkPartitionFixed(table, filter, options, action);
     return new Action.Subscribe(
         new LiveQuery(
                 table,
@@ -65,12 +65,15 @@ final class LiveAnalyzer extends FamilyAnalyzer {
   }
 
   /**
-   * Refuses a live query on a table with a PARTITION_KEY whose filter does not fix that key by
-   * equality: its rows and changes would come from every partition, each ordered by its own {@code
-   * _seq}, and one subscription follows one partition's order (its snapshot's high-water mark, its
-   * {@code from_seq}). A subscription to one value of the key (a conversation) follows one.
+   * Refuses what a live query on a table with a PARTITION_KEY cannot do when its filter does not
+   * fix that key by equality. Such a query reads every partition and follows the changes of every
+   * partition, each ordered by its own {@code _seq} (the {@code _seq} of one partition does not
+   * compare with another's): so it cannot resume from one {@code from_seq}, and {@code last_rows}
+   * (the newest rows by {@code _seq}) has no meaning across partitions. A query that fixes the key
+   * (a conversation) follows that value's partition and can do both.
    */
-  private static void checkPartitionFixed(TableDef table, Filter filter, String action) {
+  private static void checkPartitionFixed(
+      TableDef table, Filter filter, LiveOptions options, String action) {
     int column = table.partitionKeyIndex();
     if (column < 0) {
       return;
@@ -80,13 +83,26 @@ final class LiveAnalyzer extends FamilyAnalyzer {
         return;
       }
     }
-    throw TributaryException.of(
-        ErrorCode.INVALID_ARGUMENT,
-        "Cannot %s: the table is spread over partitions by its PARTITION_KEY %s, and a live query"
-            + " follows one partition; add WHERE %s = <value>",
-        action,
-        table.partitionKey(),
-        table.partitionKey());
+    if (options.fromSeq() >= 0) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot %s: from_seq needs a filter that fixes %s on a partitioned table (its partitions"
+              + " have unrelated _seq positions); add WHERE %s = <value> or subscribe without"
+              + " from_seq",
+          action,
+          table.partitionKey(),
+          table.partitionKey());
+    }
+    if (options.lastRows() >= 0) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot %s: last_rows needs a filter that fixes %s on a partitioned table (the newest"
+              + " rows by _seq have no meaning across partitions); add WHERE %s = <value>, or use"
+              + " a live SELECT with ORDER BY and LIMIT",
+          action,
+          table.partitionKey(),
+          table.partitionKey());
+    }
   }
 
   /** The row policy that limits what {@code actor} sees of {@code table} live, or null. */
@@ -284,7 +300,7 @@ final class LiveAnalyzer extends FamilyAnalyzer {
           action);
     }
     Filter filter = filter(table, select.getWhere(), paramMap, actor.name(), params);
-    checkPartitionFixed(table, filter, action);
+    checkPartitionFixed(table, filter, options, action);
     return new Action.Subscribe(
         new LiveQuery(
             table,
