@@ -10,6 +10,7 @@ import io.tributary.query.expr.RowPredicate;
 import io.tributary.query.live.LiveQuery;
 import io.tributary.query.parse.SqlParsing;
 import io.tributary.query.parse.Statement;
+import io.tributary.query.policy.Membership;
 import io.tributary.query.policy.PolicyCommand;
 import io.tributary.query.policy.RowPolicy;
 import java.math.BigDecimal;
@@ -47,7 +48,8 @@ final class LiveAnalyzer extends FamilyAnalyzer {
     LiveOptions options = liveOptions(s.options(), action, true);
     String owner = ownerOf(table, actor);
     Filter filter = filter(table, s.where(), s.paramMap(), actor.name(), params);
-    checkPartitionFixed(table, filter, options, action);
+    RowPolicy policy = readPolicy(table, actor);
+    checkPartitionFixed(table, filter, options, policy, action);
     return new Action.Subscribe(
         new LiveQuery(
                 table,
@@ -58,7 +60,7 @@ final class LiveAnalyzer extends FamilyAnalyzer {
                 options.lastRows(),
                 options.fromSeq(),
                 options.batchSize())
-            .withPolicy(readPolicy(table, actor)),
+            .withPolicy(policy),
         actor.name(),
         actor.role(),
         actor.id());
@@ -73,7 +75,7 @@ final class LiveAnalyzer extends FamilyAnalyzer {
    * (a conversation) follows that value's partition and can do both.
    */
   private static void checkPartitionFixed(
-      TableDef table, Filter filter, LiveOptions options, String action) {
+      TableDef table, Filter filter, LiveOptions options, RowPolicy policy, String action) {
     int column = table.partitionKeyIndex();
     if (column < 0) {
       return;
@@ -102,6 +104,24 @@ final class LiveAnalyzer extends FamilyAnalyzer {
           action,
           table.partitionKey(),
           table.partitionKey());
+    }
+    // A membership change is revised by reading the rows of its value: in one partition when the
+    // membership compares the partition key, in every partition (with no one high-water mark)
+    // otherwise.
+    if (policy != null) {
+      for (Membership m : policy.memberships()) {
+        if (m.rowColumn() != column) {
+          throw TributaryException.of(
+              ErrorCode.INVALID_ARGUMENT,
+              "Cannot %s: its row policy's membership term compares %s, not the PARTITION_KEY %s,"
+                  + " so a subscription over every partition cannot follow membership changes;"
+                  + " add WHERE %s = <value>",
+              action,
+              table.columns().get(m.rowColumn()).name(),
+              table.partitionKey(),
+              table.partitionKey());
+        }
+      }
     }
   }
 
@@ -300,7 +320,8 @@ final class LiveAnalyzer extends FamilyAnalyzer {
           action);
     }
     Filter filter = filter(table, select.getWhere(), paramMap, actor.name(), params);
-    checkPartitionFixed(table, filter, options, action);
+    RowPolicy policy = readPolicy(table, actor);
+    checkPartitionFixed(table, filter, options, policy, action);
     return new Action.Subscribe(
         new LiveQuery(
             table,
@@ -314,7 +335,7 @@ final class LiveAnalyzer extends FamilyAnalyzer {
             columns,
             order,
             limit,
-            readPolicy(table, actor)),
+            policy),
         actor.name(),
         actor.role(),
         actor.id());
