@@ -37,8 +37,9 @@ import org.HdrHistogram.Histogram;
  * the same messages whatever the server does; {@code --rate 0} makes them closed-loop (as fast as
  * acknowledgements come). {@code --repetitions k} runs the two phases k times, alternating which
  * goes first, and reports every repetition and the median ratio. {@code --partitioned} declares
- * both message tables {@code WITH (PARTITION_KEY = 'conversation_id')} (off by default: it needs
- * the partitioned SHARED tables of issue 16 item 4).
+ * both message tables {@code WITH (PARTITION_KEY = 'conversation_id')}, keyed by {@code
+ * (conversation_id, id)} (off by default, to compare with the one-partition form); the policed
+ * subscriptions, which fix no conversation, then follow every partition.
  *
  * <p>A main program, not a test. {@code --conversations n --seconds s --writers w --rate r
  * --repetitions k [--partitioned]}; writes {@code benchmarks/results/<date>-policy-fanout.md}.
@@ -62,7 +63,13 @@ public final class PolicyFanOutBenchmark {
     int rate = intArg(args, "--rate", 400);
     int repetitions = intArg(args, "--repetitions", 3);
     boolean partitioned = List.of(args).contains("--partitioned");
-    String tableOptions = partitioned ? " WITH (PARTITION_KEY = 'conversation_id')" : "";
+    // A PARTITION_KEY must be the first primary key column: (conversation_id, id) when partitioned.
+    String messageColumns =
+        partitioned
+            ? " (id BIGINT DEFAULT SNOWFLAKE_ID(), conversation_id BIGINT NOT NULL, sent_at BIGINT,"
+                + " PRIMARY KEY (conversation_id, id)) WITH (PARTITION_KEY = 'conversation_id')"
+            : " (id BIGINT PRIMARY KEY DEFAULT SNOWFLAKE_ID(), conversation_id BIGINT NOT NULL,"
+                + " sent_at BIGINT)";
     Path dir = Files.createTempDirectory("tributary-policy-fanout");
     List<TributaryClient> opened = new ArrayList<>();
     String report;
@@ -75,12 +82,10 @@ public final class PolicyFanOutBenchmark {
           "CREATE NAMESPACE pbench;"
               + "CREATE SHARED TABLE pbench.members (id BIGINT PRIMARY KEY, conversation_id BIGINT"
               + " NOT NULL, user_name TEXT NOT NULL);"
-              + "CREATE SHARED TABLE pbench.open_messages (id BIGINT PRIMARY KEY DEFAULT"
-              + " SNOWFLAKE_ID(), conversation_id BIGINT NOT NULL, sent_at BIGINT)"
-              + tableOptions
-              + ";CREATE SHARED TABLE pbench.policed_messages (id BIGINT PRIMARY KEY DEFAULT"
-              + " SNOWFLAKE_ID(), conversation_id BIGINT NOT NULL, sent_at BIGINT)"
-              + tableOptions
+              + "CREATE SHARED TABLE pbench.open_messages"
+              + messageColumns
+              + ";CREATE SHARED TABLE pbench.policed_messages"
+              + messageColumns
               + ";"
               + "CREATE POLICY members_read ON pbench.policed_messages FOR SELECT USING"
               + " (conversation_id IN (SELECT conversation_id FROM pbench.members WHERE user_name"

@@ -10,6 +10,7 @@ import io.tributary.query.expr.RowPredicate;
 import io.tributary.query.live.LiveQuery;
 import io.tributary.query.parse.SqlParsing;
 import io.tributary.query.parse.Statement;
+import io.tributary.query.policy.Membership;
 import io.tributary.query.policy.PolicyCommand;
 import io.tributary.query.policy.RowPolicy;
 import java.math.BigDecimal;
@@ -47,7 +48,8 @@ final class LiveAnalyzer extends FamilyAnalyzer {
     LiveOptions options = liveOptions(s.options(), action, true);
     String owner = ownerOf(table, actor);
     Filter filter = filter(table, s.where(), s.paramMap(), actor.name(), params);
-    checkPartitionFixed(table, filter, action);
+    RowPolicy policy = readPolicy(table, actor);
+    checkPartitionFixed(table, filter, options, policy, action);
     return new Action.Subscribe(
         new LiveQuery(
                 table,
@@ -58,19 +60,22 @@ final class LiveAnalyzer extends FamilyAnalyzer {
                 options.lastRows(),
                 options.fromSeq(),
                 options.batchSize())
-            .withPolicy(readPolicy(table, actor)),
+            .withPolicy(policy),
         actor.name(),
         actor.role(),
         actor.id());
   }
 
   /**
-   * Refuses a live query on a table with a PARTITION_KEY whose filter does not fix that key by
-   * equality: its rows and changes would come from every partition, each ordered by its own {@code
-   * _seq}, and one subscription follows one partition's order (its snapshot's high-water mark, its
-   * {@code from_seq}). A subscription to one value of the key (a conversation) follows one.
+   * Refuses what a live query on a table with a PARTITION_KEY cannot do when its filter does not
+   * fix that key by equality. Such a query reads every partition and follows the changes of every
+   * partition, each ordered by its own {@code _seq} (the {@code _seq} of one partition does not
+   * compare with another's): so it cannot resume from one {@code from_seq}, and {@code last_rows}
+   * (the newest rows by {@code _seq}) has no meaning across partitions. A query that fixes the key
+   * (a conversation) follows that value's partition and can do both.
    */
-  private static void checkPartitionFixed(TableDef table, Filter filter, String action) {
+  private static void checkPartitionFixed(
+      TableDef table, Filter filter, LiveOptions options, RowPolicy policy, String action) {
     int column = table.partitionKeyIndex();
     if (column < 0) {
       return;
@@ -80,13 +85,44 @@ final class LiveAnalyzer extends FamilyAnalyzer {
         return;
       }
     }
-    throw TributaryException.of(
-        ErrorCode.INVALID_ARGUMENT,
-        "Cannot %s: the table is spread over partitions by its PARTITION_KEY %s, and a live query"
-            + " follows one partition; add WHERE %s = <value>",
-        action,
-        table.partitionKey(),
-        table.partitionKey());
+    if (options.fromSeq() >= 0) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot %s: from_seq needs a filter that fixes %s on a partitioned table (its partitions"
+              + " have unrelated _seq positions); add WHERE %s = <value> or subscribe without"
+              + " from_seq",
+          action,
+          table.partitionKey(),
+          table.partitionKey());
+    }
+    if (options.lastRows() >= 0) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot %s: last_rows needs a filter that fixes %s on a partitioned table (the newest"
+              + " rows by _seq have no meaning across partitions); add WHERE %s = <value>, or use"
+              + " a live SELECT with ORDER BY and LIMIT",
+          action,
+          table.partitionKey(),
+          table.partitionKey());
+    }
+    // A membership change is revised by reading the rows of its value: in one partition when the
+    // membership compares the partition key, in every partition (with no one high-water mark)
+    // otherwise.
+    if (policy != null) {
+      for (Membership m : policy.memberships()) {
+        if (m.rowColumn() != column) {
+          throw TributaryException.of(
+              ErrorCode.INVALID_ARGUMENT,
+              "Cannot %s: its row policy's membership term compares %s, not the PARTITION_KEY %s,"
+                  + " so a subscription over every partition cannot follow membership changes;"
+                  + " add WHERE %s = <value>",
+              action,
+              table.columns().get(m.rowColumn()).name(),
+              table.partitionKey(),
+              table.partitionKey());
+        }
+      }
+    }
   }
 
   /** The row policy that limits what {@code actor} sees of {@code table} live, or null. */
@@ -284,7 +320,8 @@ final class LiveAnalyzer extends FamilyAnalyzer {
           action);
     }
     Filter filter = filter(table, select.getWhere(), paramMap, actor.name(), params);
-    checkPartitionFixed(table, filter, action);
+    RowPolicy policy = readPolicy(table, actor);
+    checkPartitionFixed(table, filter, options, policy, action);
     return new Action.Subscribe(
         new LiveQuery(
             table,
@@ -298,7 +335,7 @@ final class LiveAnalyzer extends FamilyAnalyzer {
             columns,
             order,
             limit,
-            readPolicy(table, actor)),
+            policy),
         actor.name(),
         actor.role(),
         actor.id());

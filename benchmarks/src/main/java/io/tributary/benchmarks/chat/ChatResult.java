@@ -517,8 +517,9 @@ record ChatResult(
               + " README's \"Group conversations\"; each reader has one stream with one `SUBSCRIBE"
               + " TO chat.group_messages WHERE conversation_id = X` per conversation; each writer"
               + " user posts as itself, parameterized single-row INSERTs on its own connection"
-              + " (asynchronous). The table is **one partition**: `PARTITION_KEY` is not built for"
-              + " SHARED tables (refused).\n");
+              + " (asynchronous). The table is spread over every partition by `PARTITION_KEY ="
+              + " 'conversation_id'` (primary key `(conversation_id, id)`): each conversation is"
+              + " applied in its own partition.\n");
     }
     md.append(
         String.format(

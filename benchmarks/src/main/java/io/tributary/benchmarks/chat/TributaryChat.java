@@ -226,9 +226,12 @@ final class TributaryChat implements ChatTarget {
         "CREATE NAMESPACE chat;"
             + "CREATE SHARED TABLE chat.members (id BIGINT PRIMARY KEY DEFAULT SNOWFLAKE_ID(),"
             + " conversation_id BIGINT NOT NULL, user_name TEXT NOT NULL);"
-            + "CREATE SHARED TABLE chat.group_messages (id BIGINT PRIMARY KEY DEFAULT"
-            + " SNOWFLAKE_ID(), conversation_id BIGINT NOT NULL, sender TEXT DEFAULT"
-            + " CURRENT_USER(), content TEXT) WITH (ACCESS_LEVEL = 'public');"
+            // Spread over every partition by conversation (docs/sql.md "Partitioned SHARED
+            // tables"): each conversation is applied in its own partition's order.
+            + "CREATE SHARED TABLE chat.group_messages (id BIGINT DEFAULT SNOWFLAKE_ID(),"
+            + " conversation_id BIGINT NOT NULL, sender TEXT DEFAULT CURRENT_USER(), content"
+            + " TEXT, PRIMARY KEY (conversation_id, id)) WITH (ACCESS_LEVEL = 'public',"
+            + " PARTITION_KEY = 'conversation_id');"
             + "CREATE POLICY members_read ON chat.group_messages FOR SELECT USING (conversation_id"
             + " IN (SELECT conversation_id FROM chat.members WHERE user_name = CURRENT_USER()));"
             + "CREATE POLICY members_post ON chat.group_messages FOR INSERT WITH CHECK (sender ="

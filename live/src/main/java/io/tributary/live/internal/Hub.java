@@ -490,6 +490,7 @@ public final class Hub implements LiveHub {
     checkPolicies(sub);
     put(sub, encoder.subscribed(q));
     long highWater;
+    long[] highWaters = null;
     if (q.resumes()) {
       highWater = hot.highWater(table, q.range());
       replay.check(table, q.range(), q.fromSeq());
@@ -510,13 +511,15 @@ public final class Hub implements LiveHub {
             });
       }
     } else {
-      highWater = sendSnapshot(sub);
+      SnapshotEnd end = sendSnapshot(sub);
+      highWater = end.highWater();
+      highWaters = end.highWaters();
       if (sub.closed()) {
         return; // killed, or its stream went away, while its snapshot was sent
       }
     }
     put(sub, encoder.ready(highWater));
-    if (!sub.goLive(highWater)) {
+    if (!sub.goLive(highWater, highWaters)) {
       if (sub.membershipChangedInSetup()) {
         closeWithError(
             sub,
@@ -541,7 +544,7 @@ public final class Hub implements LiveHub {
    * before the first goes out (to pick the last n, to sort, to fill a window): they read the view
    * to the end, close it, then send what they hold, paced the same way.
    */
-  private long sendSnapshot(Subscription sub) {
+  private SnapshotEnd sendSnapshot(Subscription sub) {
     LiveQuery q = sub.query;
     SnapshotPacer pacer =
         new SnapshotPacer(
@@ -552,14 +555,15 @@ public final class Hub implements LiveHub {
             config.snapshotMaxDuration(),
             time);
     if (!q.windowed() && q.order().isEmpty() && q.lastRows() < 0) {
-      try (HotCursor cursor = openSnapshot(sub)) {
+      try (CountedCursor cursor = openSnapshot(sub)) {
         sendRows(sub, pacer, new Matching(cursor, q.predicate()));
-        return cursor.highWater();
+        return new SnapshotEnd(cursor.highWater(), cursor.highWaters());
       }
     }
     List<Object[]> rows;
     long highWater;
-    try (HotCursor cursor = openSnapshot(sub)) {
+    long[] highWaters;
+    try (CountedCursor cursor = openSnapshot(sub)) {
       if (q.windowed()) {
         rows = sub.loadWindow(() -> cursor);
       } else if (q.lastRows() >= 0) {
@@ -570,17 +574,30 @@ public final class Hub implements LiveHub {
         rows.sort(q.rowOrder());
       }
       highWater = cursor.highWater();
+      highWaters = cursor.highWaters();
     }
     sendRows(sub, pacer, rows.iterator());
-    return highWater;
+    return new SnapshotEnd(highWater, highWaters);
   }
 
+  /**
+   * Where a snapshot ends: its high-water mark, and for a query over every partition ({@link
+   * LiveQuery#spread()}) each partition's, indexed by partition (the one mark is then -1), else
+   * null.
+   */
+  private record SnapshotEnd(long highWater, long[] highWaters) {}
+
   /** Opens a snapshot's view of the subscription's range, counted in the metrics until closed. */
-  private HotCursor openSnapshot(Subscription sub) {
-    // A filter that fixes the primary key (or its first columns) reads only those rows: a seek.
-    HotCursor cursor = hot.open(sub.query.table(), sub.query.range(), sub.query.keyPrefix());
+  private CountedCursor openSnapshot(Subscription sub) {
+    HotCursor cursor =
+        sub.query.spread()
+            // Every partition's view, all taken now (before the membership barrier below).
+            ? new SpreadCursor(hot.openPartitions(sub.query.table()))
+            // A filter that fixes the primary key (or its first columns) reads only those rows: a
+            // seek.
+            : hot.open(sub.query.table(), sub.query.range(), sub.query.keyPrefix());
     metrics.snapshotOpened();
-    HotCursor counted = new CountedCursor(cursor, metrics);
+    CountedCursor counted = new CountedCursor(cursor, metrics);
     if (Subscription.membershipPoliced(sub.query)) {
       // The rows are matched with the dispatcher's membership: it must hold every membership
       // change acknowledged before a row of the view was written, or a member removed before a
@@ -712,6 +729,11 @@ public final class Hub implements LiveHub {
     @Override
     public long highWater() {
       return cursor.highWater();
+    }
+
+    /** Each partition's high-water mark for a query over every partition, else null. */
+    long[] highWaters() {
+      return cursor instanceof SpreadCursor spread ? spread.highWaters() : null;
     }
 
     @Override

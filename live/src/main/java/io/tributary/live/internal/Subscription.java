@@ -111,6 +111,15 @@ final class Subscription {
   private final int partitionColumn;
 
   private final Object partitionValue;
+
+  /**
+   * For a query over every partition of a partitioned table ({@link LiveQuery#spread()}): the
+   * {@code _seq} last applied in each partition, indexed by the change's partition (-1: none yet),
+   * set from the snapshot's high-water marks when it goes live; null otherwise. The {@code _seq} of
+   * one partition does not compare with another's, so one position would drop or repeat changes.
+   */
+  private long[] appliedByPartition;
+
   private volatile State state = State.SNAPSHOT;
   private final List<Pending> buffer = new ArrayList<>();
   private boolean bufferOverflowed;
@@ -305,10 +314,22 @@ final class Subscription {
       // does not compare with this subscription's (a row policy's index may offer it).
       return;
     }
-    if (change.seq() <= appliedSeq) {
+    if (appliedByPartition != null) {
+      int p = change.partition();
+      if (p >= appliedByPartition.length) {
+        int from = appliedByPartition.length;
+        appliedByPartition = java.util.Arrays.copyOf(appliedByPartition, p + 1);
+        java.util.Arrays.fill(appliedByPartition, from, p + 1, -1L);
+      }
+      if (change.seq() <= appliedByPartition[p]) {
+        return;
+      }
+      appliedByPartition[p] = change.seq();
+    } else if (change.seq() <= appliedSeq) {
       return;
+    } else {
+      appliedSeq = change.seq();
     }
-    appliedSeq = change.seq();
     if (!revisedUpTo.isEmpty()) {
       int covered = inRevision(change);
       if (covered == REVISED_LEFT) {
@@ -379,15 +400,20 @@ final class Subscription {
     int covered = NOT_REVISED;
     for (int i = revisedUpTo.size() - 1; i >= 0; i--) {
       long[] r = revisedUpTo.get(i);
+      int column = (int) r[0];
+      Object value = revisedValues.get(i);
+      boolean oldOf = change.oldRow() != null && value.equals(change.oldRow()[column]);
+      boolean newOf = change.newRow() != null && value.equals(change.newRow()[column]);
+      if (appliedByPartition != null && !oldOf && !newOf) {
+        // Over every partition: the revision's high-water mark is its value's partition's, and a
+        // change of another value may come from another partition, whose _seq does not compare.
+        continue;
+      }
       if (change.seq() > r[1]) {
         revisedUpTo.remove(i);
         revisedValues.remove(i);
         continue;
       }
-      int column = (int) r[0];
-      Object value = revisedValues.get(i);
-      boolean oldOf = change.oldRow() != null && value.equals(change.oldRow()[column]);
-      boolean newOf = change.newRow() != null && value.equals(change.newRow()[column]);
       if (r[2] == 0 && oldOf && !newOf) {
         covered = REVISED_LEFT;
       } else if (newOf && covered == NOT_REVISED) {
@@ -412,6 +438,16 @@ final class Subscription {
    * position is only reused after that many revisions without a change in between.
    */
   synchronized long revisionSeq() {
+    if (appliedByPartition != null) {
+      // Over every partition: after every position applied in any of them (positions of
+      // different partitions do not compare; a client cannot order its events by them anyway).
+      long max = appliedSeq;
+      for (long seq : appliedByPartition) {
+        max = Math.max(max, seq);
+      }
+      appliedSeq = max + 1;
+      return appliedSeq;
+    }
     return ++appliedSeq;
   }
 
@@ -471,11 +507,23 @@ final class Subscription {
    * @return false when the buffered changes do not fit (the subscriber must be closed)
    */
   synchronized boolean goLive(long highWater) {
+    return goLive(highWater, null);
+  }
+
+  /**
+   * Like {@link #goLive(long)} for a query over every partition ({@link LiveQuery#spread()}):
+   * {@code highWaters} holds each partition's high-water mark, indexed by partition, and a buffered
+   * change is delivered when it is after its own partition's.
+   */
+  synchronized boolean goLive(long highWater, long[] highWaters) {
     if (state != State.SNAPSHOT) {
       return true;
     }
     lastSeq = Math.max(lastSeq, highWater);
     appliedSeq = Math.max(appliedSeq, highWater);
+    if (highWaters != null) {
+      appliedByPartition = highWaters.clone();
+    }
     if (bufferOverflowed || membershipChangedInSetup) {
       return false;
     }
@@ -509,10 +557,11 @@ final class Subscription {
 
   /**
    * Whether a subscriber may resume it with {@code from_seq}: not a live SELECT with LIMIT, nor one
-   * under a membership row policy (a replay would be matched with today's membership).
+   * under a membership row policy (a replay would be matched with today's membership), nor one over
+   * every partition of a partitioned table (no one {@code _seq} to resume from).
    */
   boolean resumable() {
-    return window == null && !membershipPoliced(query);
+    return window == null && !membershipPoliced(query) && !query.spread();
   }
 
   /** Whether a row policy with a membership term limits a live query. */

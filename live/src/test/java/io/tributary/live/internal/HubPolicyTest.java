@@ -336,7 +336,10 @@ class HubPolicyTest {
     assertThat(world.hub.systemLiveRows("ann", Role.USER)).isEmpty();
 
     world.hub.subscribe(owner, stream, analyzed.withCatalogVersion(13));
-    assertThat(bodies(sink)).contains("rows 100");
+    // The stream's writer thread hands the events to the sink after subscribe returns.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(bodies(sink)).contains("rows 100"));
   }
 
   /**

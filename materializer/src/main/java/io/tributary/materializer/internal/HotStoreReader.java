@@ -107,6 +107,35 @@ final class HotStoreReader {
     return read(table, owner, (store, t, o) -> StoreScanner.versions(store, t, o, markedOnly));
   }
 
+  /**
+   * One point-in-time cursor per partition over the rows of a SHARED table with a partition key,
+   * indexed by partition, each with that partition's high-water mark; all opened before it returns
+   * (closed again when one cannot be opened).
+   */
+  List<HotCursor> openPartitions(TableDef table) {
+    if (!spread(table, null)) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot read the partitions of table %s: it has no PARTITION_KEY",
+          table.qualifiedName());
+    }
+    List<HotCursor> cursors = new ArrayList<>(partitions);
+    try {
+      for (int p = 0; p < partitions; p++) {
+        cursors.add(
+            withStore(
+                MaterializerTopology.SHARED_ROWS,
+                p,
+                table.qualifiedName(),
+                s -> StoreScanner.open(s, table, null, clock.getAsLong())));
+      }
+    } catch (RuntimeException e) {
+      cursors.forEach(HotCursor::close);
+      throw e;
+    }
+    return cursors;
+  }
+
   /** The rows of {@code system.audit}: every partition of both row stores, each in order. */
   List<Object[]> auditRows() {
     List<Object[]> rows = new ArrayList<>();

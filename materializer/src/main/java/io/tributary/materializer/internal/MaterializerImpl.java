@@ -401,6 +401,11 @@ public final class MaterializerImpl implements Materializer {
   }
 
   @Override
+  public List<HotCursor> openPartitions(TableDef table) {
+    return readerFor(table).openPartitions(table);
+  }
+
+  @Override
   public long highWater(TableDef table, String owner) {
     return readerFor(table).highWater(table, owner);
   }

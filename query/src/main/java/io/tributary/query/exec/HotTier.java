@@ -44,6 +44,18 @@ public interface HotTier {
   }
 
   /**
+   * Opens point-in-time cursors over every partition of a SHARED table with a {@code
+   * PARTITION_KEY}, one per partition of the write topic, indexed by partition: each cursor's view
+   * and high-water mark are that partition's (the {@code _seq} of one partition does not compare
+   * with another's). All views are taken before this returns. The caller closes them. Unsupported
+   * by default (a hot tier of one partition has no partitioned tables).
+   */
+  default List<HotCursor> openPartitions(TableDef table) {
+    throw new UnsupportedOperationException(
+        "Cannot open the partitions of " + table.qualifiedName() + ": not a partitioned hot tier");
+  }
+
+  /**
    * The high-water mark of one key range as {@link HotCursor#highWater()} defines it, without
    * reading its rows when the range has a watermark entry.
    */

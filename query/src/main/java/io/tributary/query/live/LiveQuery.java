@@ -209,6 +209,15 @@ public record LiveQuery(
     return null;
   }
 
+  /**
+   * Whether it reads a SHARED table with a PARTITION_KEY whose filter fixes no value of the key:
+   * its snapshot reads every partition and its changes come from every partition, each ordered by
+   * its own {@code _seq} ({@link #range()} is then null).
+   */
+  public boolean spread() {
+    return table.partitionKey() != null && range() == null;
+  }
+
   private static boolean seekable(ColumnType.Kind kind) {
     return switch (kind) {
       case BOOLEAN, INT, BIGINT, DECIMAL, TEXT, TIMESTAMP, DATE, UUID -> true;

@@ -5,12 +5,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.tributary.api.v1.LiveEvent;
+import io.tributary.api.v1.Row;
 import io.tributary.client.TributaryClient;
 import io.tributary.client.TributaryException;
 import io.tributary.server.e2e.SharedServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
@@ -19,9 +26,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A SHARED table with {@code PARTITION_KEY = 'c'}: its rows spread over the partitions of the log
- * by {@code c}; SELECT reads every partition; a live query fixes {@code c} (it follows that value's
- * partition and resumes from one {@code _seq}); one that does not is refused; a statement writes
- * one value of the key, all of its rows or none.
+ * by {@code c}; SELECT reads every partition; a live query that fixes {@code c} follows that
+ * value's partition and resumes from one {@code _seq}; one that does not follows every partition
+ * (each change once, by the {@code _seq} of its own partition) and is refused {@code from_seq} and
+ * {@code last_rows}; a statement writes one value of the key, all of its rows or none.
  */
 class PartitionedSharedTableEndToEndTest {
   private static TributaryClient root;
@@ -167,24 +175,178 @@ class PartitionedSharedTableEndToEndTest {
     }
   }
 
+  /**
+   * A subscription that does not fix the key follows every partition: its snapshot holds the rows
+   * of every conversation, and rows written concurrently to conversations of different partitions
+   * each arrive exactly once, none lost, each conversation's in its order.
+   */
   @Test
-  void shouldRefuseALiveQueryThatDoesNotFixTheKey() {
+  void shouldFollowEveryPartitionWhenTheFilterDoesNotFixTheKey() throws Exception {
+    int conversations = 12;
+    int perConversation = 15;
+    for (int c = 500; c < 500 + conversations; c++) {
+      root.update("INSERT INTO part.m VALUES (" + c + ", 0, 0)");
+    }
+    try (LiveConnection live = new LiveConnection(port, "parter", "parter-password").open()) {
+      String sub = live.subscribe("SUBSCRIBE TO part.m WHERE c >= 500 AND c < 600");
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> live.events(sub).stream().anyMatch(LiveEvent::hasReady));
+      List<String> snapshot = new ArrayList<>();
+      for (LiveEvent e : live.events(sub)) {
+        if (e.hasInitialRows()) {
+          e.getInitialRows().getRowsList().forEach(r -> snapshot.add(key(r)));
+        }
+      }
+      assertThat(snapshot)
+          .containsExactlyInAnyOrderElementsOf(
+              IntStream.range(500, 500 + conversations).mapToObj(c -> c + "/0").toList());
+
+      // Four writers at once, each over its own conversations (several partitions each).
+      ExecutorService writers = Executors.newFixedThreadPool(4);
+      try {
+        List<Future<?>> done = new ArrayList<>();
+        for (int w = 0; w < 4; w++) {
+          int writer = w;
+          done.add(
+              writers.submit(
+                  () -> {
+                    for (int i = 1; i <= perConversation; i++) {
+                      for (int c = 500 + writer; c < 500 + conversations; c += 4) {
+                        root.update("INSERT INTO part.m VALUES (" + c + ", " + i + ", " + i + ")");
+                      }
+                    }
+                  }));
+        }
+        for (Future<?> f : done) {
+          f.get(60, TimeUnit.SECONDS);
+        }
+      } finally {
+        writers.shutdownNow();
+      }
+      root.update("INSERT INTO part.m VALUES (600, 1, 1)"); // outside the filter: never sent
+      int expected = conversations * perConversation;
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> changes(live.events(sub)).size() >= expected);
+      List<String> inserted = new ArrayList<>();
+      Map<Long, List<Integer>> byConversation = new TreeMap<>();
+      for (LiveEvent e : changes(live.events(sub))) {
+        assertThat(e.hasInsert()).as(LiveEvents.describe(e)).isTrue();
+        Row r = e.getInsert().getRow();
+        inserted.add(key(r));
+        byConversation
+            .computeIfAbsent(
+                Long.parseLong(LiveEvents.text(r.getValues(0))), k -> new ArrayList<>())
+            .add(Integer.parseInt(LiveEvents.text(r.getValues(1))));
+      }
+      List<String> all = new ArrayList<>();
+      for (int c = 500; c < 500 + conversations; c++) {
+        for (int i = 1; i <= perConversation; i++) {
+          all.add(c + "/" + i);
+        }
+      }
+      assertThat(inserted).containsExactlyInAnyOrderElementsOf(all); // each once, none lost
+      List<Integer> inOrder = IntStream.rangeClosed(1, perConversation).boxed().toList();
+      assertThat(byConversation).hasSize(conversations);
+      byConversation.values().forEach(ids -> assertThat(ids).isEqualTo(inOrder));
+      assertThat(live.events(sub).stream().filter(LiveEvent::hasReady).findFirst().orElseThrow())
+          .satisfies(e -> assertThat(e.getReady().getSeq()).isEqualTo(-1L));
+    }
+  }
+
+  /**
+   * A member of several conversations subscribes to the whole partitioned table under a membership
+   * policy, without fixing the conversation: it receives the rows of its conversations from every
+   * partition, in its snapshot and live, and never those of another; a conversation it joins later
+   * comes in with its rows and its later changes.
+   */
+  @Test
+  void shouldFollowEveryConversationOfAMemberWithoutFixingTheKey() {
+    root.update("CREATE USER 'spreader' WITH PASSWORD 'spreader-password'");
+    root.update(
+        "INSERT INTO part.members VALUES (700, 'spreader'), (701, 'spreader'), (702, 'spreader'),"
+            + " (703, 'spreader'), (704, 'parter')");
+    for (int c = 700; c < 706; c++) {
+      root.update("INSERT INTO part.g VALUES (" + c + ", 0, 0)");
+    }
+    try (LiveConnection live = new LiveConnection(port, "spreader", "spreader-password").open()) {
+      String sub = live.subscribe("SUBSCRIBE TO part.g");
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> live.events(sub).stream().anyMatch(LiveEvent::hasReady));
+      List<String> snapshot = new ArrayList<>();
+      for (LiveEvent e : live.events(sub)) {
+        if (e.hasInitialRows()) {
+          e.getInitialRows().getRowsList().forEach(r -> snapshot.add(key(r)));
+        }
+      }
+      assertThat(snapshot).containsExactlyInAnyOrder("700/0", "701/0", "702/0", "703/0");
+
+      List<String> expected = new ArrayList<>();
+      for (int i = 1; i <= 5; i++) {
+        for (int c = 700; c < 706; c++) {
+          root.update("INSERT INTO part.g VALUES (" + c + ", " + i + ", " + i + ")");
+          if (c < 704) {
+            expected.add(c + "/" + i);
+          }
+        }
+      }
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> changes(live.events(sub)).size() >= expected.size());
+      assertThat(changes(live.events(sub)).stream().map(e -> key(e.getInsert().getRow())))
+          .containsExactlyInAnyOrderElementsOf(expected);
+
+      // Joining 705: its rows come in (a revision, read in 705's partition), then its changes.
+      root.update("INSERT INTO part.members VALUES (705, 'spreader')");
+      root.update("INSERT INTO part.g VALUES (705, 99, 99)");
+      root.update("INSERT INTO part.g VALUES (704, 99, 99)");
+      root.update("INSERT INTO part.g VALUES (700, 99, 99)");
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  changes(live.events(sub)).stream()
+                      .anyMatch(
+                          e -> e.hasInsert() && key(e.getInsert().getRow()).equals("700/99")));
+      List<String> later =
+          changes(live.events(sub)).stream()
+              .skip(expected.size())
+              .map(e -> key(e.hasInsert() ? e.getInsert().getRow() : e.getUpdate().getNewRow()))
+              .toList();
+      assertThat(later)
+          .containsExactlyInAnyOrder(
+              "705/0", "705/1", "705/2", "705/3", "705/4", "705/5", "705/99", "700/99");
+    }
+  }
+
+  @Test
+  void shouldRefuseFromSeqAndLastRowsWhenTheFilterDoesNotFixTheKey() {
     try (LiveConnection live = new LiveConnection(port, "parter", "parter-password").open()) {
       for (String sql :
           List.of(
-              "SELECT id FROM part.m",
-              "SELECT id FROM part.m WHERE c > 3",
-              "SUBSCRIBE TO part.m WHERE id = 1",
-              "SUBSCRIBE TO part.m WHERE c = 1 OR c = 2")) {
+              "SELECT id FROM part.m OPTIONS (from_seq = 0)",
+              "SELECT id FROM part.m WHERE c > 3 OPTIONS (from_seq = 5)",
+              "SUBSCRIBE TO part.m WHERE id = 1 OPTIONS (from_seq = 0)",
+              "SUBSCRIBE TO part.m WHERE c = 1 OR c = 2 OPTIONS (from_seq = 0)",
+              "SUBSCRIBE TO part.m OPTIONS (last_rows = 5)")) {
         assertThatThrownBy(() -> live.subscribe(sql))
             .as(sql)
-            .satisfies(e -> assertThat(LiveEndToEndTest.code(e)).isEqualTo("INVALID_ARGUMENT"));
+            .satisfies(e -> assertThat(LiveEndToEndTest.code(e)).isEqualTo("INVALID_ARGUMENT"))
+            .hasMessageContaining("needs a filter that fixes c on a partitioned table");
       }
-      String ok = live.subscribe("SUBSCRIBE TO part.m WHERE c = 1 AND id > 0");
+      String ok =
+          live.subscribe("SUBSCRIBE TO part.m WHERE c = 1 AND id > 0 OPTIONS (from_seq = 0)");
       await()
           .atMost(Duration.ofSeconds(10))
           .until(() -> live.events(ok).stream().anyMatch(LiveEvent::hasReady));
     }
+  }
+
+  /** A row's {@code c/id}. */
+  private static String key(Row r) {
+    return LiveEvents.text(r.getValues(0)) + "/" + LiveEvents.text(r.getValues(1));
   }
 
   private static List<LiveEvent> changes(List<LiveEvent> events) {
