@@ -379,6 +379,57 @@ class HubPolicyTest {
   }
 
   /**
+   * The race between a revision and a later removal: ann joins, her revision is about to read the
+   * store when she is removed (acknowledged, the dispatcher not there yet) and cy then posts. The
+   * revision's view holds cy's message; it must judge it by a membership at least as new as the
+   * view, so ann never receives it.
+   */
+  @Test
+  void shouldNotSendInARevisionAMessageWrittenAfterALaterRemoval() throws Exception {
+    world.policy("members_read", MEMBERSHIP);
+    world.message(100, 2, "cy");
+    RecordingSink ann = world.subscribe("ann", row -> true); // loads the membership
+    CountDownLatch held = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    world.subscribe(
+        "agent",
+        row -> {
+          if ((Long) row[0] == 999L) {
+            held.countDown();
+            awaitLatch(release);
+          }
+          return true;
+        },
+        Role.SERVICE,
+        -1);
+    CountDownLatch opening = new CountDownLatch(1);
+    CountDownLatch read = new CountDownLatch(1);
+    world.onCursorOpening =
+        () -> {
+          opening.countDown();
+          awaitLatch(read);
+        };
+    world.addMember(2, 2, "ann"); // ann joins conversation 2: her revision is about to read
+    assertThat(opening.await(10, TimeUnit.SECONDS)).isTrue();
+    world.message(999, 9, "agent"); // the dispatcher stops on it
+    assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+    world.delete(MEMBERS, 2); // ann's removal is acknowledged ...
+    world.message(101, 2, "cy"); // ... before cy posts
+    read.countDown(); // the revision's view now holds 101
+    release.countDown();
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> world.hub.systemLiveRows("agent", Role.SERVICE).size() == 1);
+    world.message(102, 1, "cy"); // a later change: everything before it has been dispatched
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(PolicyWorld.held(ann)).isEmpty());
+    assertThat(bodies(ann)).noneMatch(b -> b.equals("insert 101") || b.contains("101,"));
+    assertThat(bodies(ann)).noneMatch(b -> b.startsWith("rows") && b.contains("101"));
+  }
+
+  /**
    * A table keyed by conversation first: a membership change's revision reads only that
    * conversation's rows (a key prefix), not the table.
    */

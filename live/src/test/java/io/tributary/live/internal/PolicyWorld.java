@@ -90,6 +90,11 @@ final class PolicyWorld implements HotTier, AutoCloseable {
   /** Runs once, when the next cursor opened is closed (a snapshot's end), then is cleared. */
   volatile Runnable onCursorClosed;
 
+  /**
+   * Runs once, before the next cursor with a key prefix is opened (its view taken), then clears.
+   */
+  volatile Runnable onCursorOpening;
+
   PolicyWorld() {
     this(LiveConfig.defaults());
   }
@@ -287,6 +292,11 @@ final class PolicyWorld implements HotTier, AutoCloseable {
   @Override
   public HotCursor open(TableDef table, String owner, List<Object> keyPrefix) {
     prefixes.add(keyPrefix);
+    Runnable hook = onCursorOpening;
+    onCursorOpening = null;
+    if (hook != null) {
+      hook.run();
+    }
     return HotTier.super.open(table, owner, keyPrefix);
   }
 
