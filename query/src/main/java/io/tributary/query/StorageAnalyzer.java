@@ -35,6 +35,12 @@ final class StorageAnalyzer {
             "Cannot %s: STREAM tables never flush to cold storage (their events expire)",
             action);
       }
+      if (table.partitionKey() != null) {
+        throw TributaryException.of(
+            ErrorCode.INVALID_ARGUMENT,
+            "Cannot %s: a SHARED table with a PARTITION_KEY cannot flush to cold storage yet",
+            action);
+      }
       return new Action.Flush(List.of(table));
     }
     String action = s.namespace() == null ? "flush all" : "flush all in " + s.namespace();
@@ -44,6 +50,8 @@ final class StorageAnalyzer {
           ErrorCode.NAMESPACE_NOT_FOUND, "Cannot %s: the namespace does not exist", action);
     }
     return new Action.Flush(
-        catalog.tables(s.namespace()).stream().filter(t -> t.kind() != TableKind.STREAM).toList());
+        catalog.tables(s.namespace()).stream()
+            .filter(t -> t.kind() != TableKind.STREAM && t.partitionKey() == null)
+            .toList());
   }
 }

@@ -177,8 +177,8 @@ public final class FlushJobs implements AutoCloseable {
       long now = clock.millis();
       for (TableDef table : catalog.tables(null)) {
         FlushPolicy policy = FlushPolicy.of(table);
-        if (policy == null) {
-          continue;
+        if (policy == null || table.partitionKey() != null) {
+          continue; // a partitioned SHARED table does not flush yet (flush refuses it)
         }
         long since = lastFlush.getOrDefault(table.id(), startedAt);
         AtomicLong count = changed.get(table.id());
@@ -187,11 +187,19 @@ public final class FlushJobs implements AutoCloseable {
         boolean byTime =
             policy.intervalSeconds() > 0 && now - since >= policy.intervalSeconds() * 1000;
         if (byRows || byTime) {
-          flush(table);
+          try {
+            flush(table);
+          } catch (RuntimeException e) {
+            // one table's failure must not keep the tables after it from flushing
+            LOG.warn(
+                "A flush of {} by policy failed; it is retried at the next check",
+                table.qualifiedName(),
+                e);
+          }
         }
       }
     } catch (RuntimeException e) {
-      LOG.warn("A flush by policy failed; it is retried at the next check", e);
+      LOG.warn("Checking the flush policies failed; they are checked again in a second", e);
     }
   }
 
@@ -204,6 +212,13 @@ public final class FlushJobs implements AutoCloseable {
       throw TributaryException.of(
           ErrorCode.INVALID_ARGUMENT,
           "Cannot flush table %s: STREAM tables never flush to cold storage",
+          table.qualifiedName());
+    }
+    if (table.partitionKey() != null) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot flush table %s: a SHARED table with a PARTITION_KEY cannot flush to cold"
+              + " storage yet",
           table.qualifiedName());
     }
     synchronized (flushLock) {
@@ -254,8 +269,10 @@ public final class FlushJobs implements AutoCloseable {
     long flushed = cold.flushedSeq(table);
     long generation = flushed < 0 ? 1 : flushed + 1;
     String flushId = "t" + table.id() + "-" + generation + "-" + shortId();
-    FlushCommit commit = cold.flush(table, flushId, generation, versions.iterator());
+    // Before the commit: from here on every write takes the restore lock and looks for its keys
+    // in the cold tier (empty until the commit), so none can miss the rows this flush evicts.
     hasCold.put(table.id(), true);
+    FlushCommit commit = cold.flush(table, flushId, generation, versions.iterator());
     stepHook.accept("committed");
     // 4. the evictions, through the log; no restore of cold rows (for a write) runs meanwhile
     List<Map.Entry<LogRoute, WriteCommand>> evictions = new ArrayList<>();
@@ -400,13 +417,15 @@ public final class FlushJobs implements AutoCloseable {
    * frees the key). No flush drops restored rows from the hot tier until the write is applied.
    */
   <T> T write(TableDef table, String owner, WriteCommand command, Supplier<T> write) {
-    if (!hasCold(table)) {
-      return write.get();
-    }
-    String rangeOwner = table.kind() == TableKind.SHARED ? null : owner;
+    // The lock before the check: a first flush that starts meanwhile waits for this write before
+    // it evicts anything, or this write sees its cold rows.
     Lock lock = restoreLock(table).readLock();
     lock.lock();
     try {
+      if (!hasCold(table)) {
+        return write.get();
+      }
+      String rangeOwner = table.kind() == TableKind.SHARED ? null : owner;
       List<RowVersion> rows = coldRowsFor(table, rangeOwner, command);
       if (!rows.isEmpty()) {
         appendAndAwait(table, restores(table, rangeOwner, rows), "restore the cold rows to write");
