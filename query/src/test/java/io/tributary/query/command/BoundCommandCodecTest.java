@@ -221,7 +221,7 @@ class BoundCommandCodecTest {
   }
 
   /** Whatever the damage, decoding and then compiling fails with a coded error or succeeds. */
-  @Property(tries = 500)
+  @Property(tries = 5000)
   void shouldNeverCrashOnADamagedCommand(
       @ForAll @IntRange(min = 0, max = 10_000) int position, @ForAll byte value) {
     byte[] bytes = CommandCodec.encode(UPDATE);

@@ -301,8 +301,23 @@ public final class BoundRex {
             "operator " + call.operator() + " cannot take " + call.operands().size() + " operands");
       }
       List<RexNode> operands = new ArrayList<>(call.operands().size());
+      boolean logical =
+          call.operator() == Bound.Operator.AND
+              || call.operator() == Bound.Operator.OR
+              || call.operator() == Bound.Operator.NOT;
       for (Bound operand : call.operands()) {
-        operands.add(rex(operand));
+        RexNode rex = rex(operand);
+        if (logical
+            && rex.getType().getSqlTypeName() != SqlTypeName.BOOLEAN
+            && rex.getType().getSqlTypeName() != SqlTypeName.NULL) {
+          // a damaged or foreign expression: evaluating it would cast a value to BOOLEAN
+          throw invalid(
+              "operator "
+                  + call.operator()
+                  + " needs BOOLEAN operands, got "
+                  + rex.getType().getFullTypeString());
+        }
+        operands.add(rex);
       }
       return builder.makeCall(type(call.type()), op, operands);
     }
