@@ -258,6 +258,14 @@ public final class Authorizer {
     return role.administers();
   }
 
+  /**
+   * Whether {@code role} may read the cold tier's Iceberg catalog from another engine (the REST
+   * endpoint, {@code /iceberg}): dba and system only, as it holds every user's history.
+   */
+  public static boolean mayReadColdCatalog(Role role) {
+    return role.administers();
+  }
+
   // ---------------------------------------------------------------- topics and consumer groups
 
   /**

@@ -3,6 +3,7 @@ package io.tributary.server;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tributary.iceberg.ColdCatalogView;
 import io.tributary.iceberg.IcebergColdTier;
 import io.tributary.live.LiveHub;
 import io.tributary.live.TimeSource;
@@ -216,7 +217,8 @@ public final class TributaryServer implements AutoCloseable {
               return health.applying()
                   ? null
                   : "the materializer is not applying: " + health.reason();
-            });
+            },
+            ColdCatalogView.of(cold));
     started.push(api);
     // Kafka Streams sets 0750 on its state directories when it starts.
     OwnerOnlyFiles.restrict(config.dataDir());

@@ -14,6 +14,7 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tributary.iceberg.ColdCatalogView;
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
 import io.tributary.server.HealthCheck;
@@ -40,7 +41,9 @@ import org.slf4j.LoggerFactory;
  *       {@code grpc-status}, {@code grpc-message} and {@code grpc-status-details-bin} headers;
  *   <li>the standard gRPC health service ({@code SERVING} once started) and server reflection;
  *   <li>{@code GET /metrics} (Prometheus text, for a bearer token of a dba or system user; see
- *       {@link MetricsService}) and {@code GET /health} ({@code 200 ok}, open).
+ *       {@link MetricsService}) and {@code GET /health} ({@code 200 ok}, open);
+ *   <li>when given the cold tier's catalog, a read-only Iceberg REST catalog under {@code /iceberg}
+ *       (for a bearer token of a dba or system user; see {@link IcebergRestService}).
  * </ul>
  *
  * <p>With {@link ServerConfig#tls()} the port speaks HTTPS only (gRPC over TLS with ALPN {@code
@@ -119,6 +122,22 @@ public final class ApiServer implements AutoCloseable {
       PrometheusMeterRegistry registry,
       List<BindableService> services,
       HealthCheck check) {
+    return start(config, runner, tokens, registry, services, check, null);
+  }
+
+  /**
+   * Like {@link #start(ServerConfig, StatementRunner, TokenService, PrometheusMeterRegistry, List,
+   * HealthCheck)}, also serving the read-only Iceberg REST catalog of {@code coldCatalog} under
+   * {@code /iceberg} (see {@link IcebergRestService}); null serves none.
+   */
+  public static ApiServer start(
+      ServerConfig config,
+      StatementRunner runner,
+      TokenService tokens,
+      PrometheusMeterRegistry registry,
+      List<BindableService> services,
+      HealthCheck check,
+      ColdCatalogView coldCatalog) {
     HealthStatusManager health = new HealthStatusManager();
     GrpcServiceBuilder builder = GrpcService.builder();
     services.forEach(builder::addService);
@@ -147,6 +166,10 @@ public final class ApiServer implements AutoCloseable {
     } else {
       sb.http(address);
       warnIfExposed(config.bind());
+    }
+    if (coldCatalog != null) {
+      sb.serviceUnder(
+          IcebergRestService.PREFIX, new IcebergRestService(tokens, runner, coldCatalog));
     }
     Server server =
         sb
