@@ -281,7 +281,10 @@ class IcebergRestCatalogEndToEndTest {
     // Hadoop's local file system needs the whole Hadoop client, which the server does not ship.
     props.put(CatalogProperties.FILE_IO_IMPL, ReadOnlyLocalFileIO.class.getName());
     if (token != null) {
+      // sent as 'Authorization: Bearer <token>'; Tributary has no OAuth2 endpoint to refresh it at
       props.put("token", token);
+      props.put("rest.auth.type", "oauth2");
+      props.put("token-refresh-enabled", "false");
     }
     RESTCatalog catalog = new RESTCatalog();
     catalog.initialize("tributary", props);
