@@ -202,6 +202,41 @@ class IcebergRestCatalogEndToEndTest {
   }
 
   @Test
+  void shouldAnswerExistenceChecksChildNamespacesConfigAndUnknownRoutes() throws Exception {
+    assertThat(send("HEAD", "/v1/namespaces/rest_hist", rootToken()).statusCode()).isEqualTo(204);
+    assertThat(send("HEAD", "/v1/namespaces/rest_none", rootToken()).statusCode()).isEqualTo(404);
+    assertThat(send("HEAD", "/v1/namespaces/rest_hist/tables/notes", rootToken()).statusCode())
+        .isEqualTo(204);
+    assertThat(send("HEAD", "/v1/namespaces/rest_hist/tables/nope", rootToken()).statusCode())
+        .isEqualTo(404);
+
+    HttpResponse<String> children = send("GET", "/v1/namespaces?parent=rest_hist", rootToken());
+    assertThat(children.statusCode()).isEqualTo(200);
+    assertThat(children.body()).contains("\"namespaces\":[]");
+    assertThat(send("GET", "/v1/namespaces?parent=rest_none", rootToken()).statusCode())
+        .isEqualTo(404);
+
+    HttpResponse<String> config = send("GET", "/v1/config", rootToken());
+    assertThat(config.statusCode()).isEqualTo(200);
+    assertThat(config.body())
+        .contains("GET /v1/{prefix}/namespaces/{namespace}/tables/{table}")
+        .doesNotContain("POST");
+
+    // a metadata table (ns.notes.snapshots) is not a table of the catalog
+    HttpResponse<String> metadataTable =
+        send("GET", "/v1/namespaces/rest_hist%1Fnotes/tables/snapshots", rootToken());
+    assertThat(metadataTable.statusCode()).isEqualTo(404);
+    assertThat(errorOf(metadataTable).type()).isEqualTo("NoSuchTableException");
+
+    HttpResponse<String> views = send("GET", "/v1/namespaces/rest_hist/views", rootToken());
+    assertThat(views.statusCode()).isEqualTo(404);
+    assertThat(errorOf(views).message())
+        .isEqualTo(
+            "Cannot serve /iceberg/v1/namespaces/rest_hist/views: no such route of the Iceberg"
+                + " REST catalog");
+  }
+
+  @Test
   void shouldRefuseEveryWriteWithMethodNotAllowed() throws Exception {
     for (String[] write :
         new String[][] {
@@ -313,7 +348,7 @@ class IcebergRestCatalogEndToEndTest {
         HttpRequest.newBuilder(URI.create(SharedServer.url() + "/iceberg" + path))
             .method(
                 method,
-                method.equals("GET")
+                method.equals("GET") || method.equals("HEAD")
                     ? HttpRequest.BodyPublishers.noBody()
                     : HttpRequest.BodyPublishers.ofString("{}"));
     if (authorization != null) {
