@@ -61,7 +61,7 @@ import org.slf4j.LoggerFactory;
  * on these routes, and every write route of the specification (creating, committing, renaming,
  * dropping, registering, transactions, metrics reports), answers {@code 405} with {@code Allow:
  * GET, HEAD}: tables change only through Tributary's SQL and flushes. Other paths answer {@code
- * 404}.
+ * 404}; a namespace or table name that does not decode, {@code 400}.
  *
  * <p>Every request needs {@code Authorization: Bearer <token>} with a token from {@code
  * AuthService/Login} of a dba or system account, checked as for gRPC calls (a dropped account or a
@@ -127,6 +127,11 @@ final class IcebergRestService implements HttpService {
             () -> {
               try {
                 return handle(authorization, method, path, query);
+              } catch (BadRequest e) {
+                return error(
+                    HttpStatus.BAD_REQUEST,
+                    "BadRequestException",
+                    "Cannot read the request " + PREFIX + path + ": " + e.getMessage());
               } catch (RuntimeException e) {
                 LOG.error("Iceberg REST request {} {} failed", method, path, e);
                 return error(
@@ -190,7 +195,12 @@ final class IcebergRestService implements HttpService {
   private HttpResponse namespaces(QueryParams params) {
     String parent = params.get("parent");
     if (parent != null && !parent.isEmpty()) {
-      Namespace of = RESTUtil.namespaceFromQueryParam(parent);
+      Namespace of;
+      try {
+        of = RESTUtil.namespaceFromQueryParam(parent);
+      } catch (IllegalArgumentException e) {
+        throw new BadRequest(e);
+      }
       if (!catalog.namespaceExists(of)) {
         return noSuchNamespace(of);
       }
@@ -336,10 +346,25 @@ final class IcebergRestService implements HttpService {
   }
 
   private static Namespace namespace(String encoded) {
-    return RESTUtil.decodeNamespace(encoded);
+    try {
+      return RESTUtil.decodeNamespace(encoded);
+    } catch (IllegalArgumentException e) {
+      throw new BadRequest(e);
+    }
   }
 
   private static String decode(String encoded) {
-    return RESTUtil.decodeString(encoded);
+    try {
+      return RESTUtil.decodeString(encoded);
+    } catch (IllegalArgumentException e) {
+      throw new BadRequest(e);
+    }
+  }
+
+  /** A namespace or table name in the path, or a parameter, that does not decode: {@code 400}. */
+  private static final class BadRequest extends RuntimeException {
+    BadRequest(IllegalArgumentException cause) {
+      super(cause.getMessage(), cause);
+    }
   }
 }
