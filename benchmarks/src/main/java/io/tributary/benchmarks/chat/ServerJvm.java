@@ -20,6 +20,9 @@ import java.util.concurrent.TimeUnit;
  * if this JVM exits first). Its output goes to a log file.
  */
 final class ServerJvm implements AutoCloseable {
+  /** The flags a benchmark gives its server JVM unless told otherwise. */
+  static final String DEFAULT_FLAGS = "-Xmx4g --add-opens=java.base/java.nio=ALL-UNNAMED";
+
   private final Process process;
   private final int port;
   private final Thread hook;
