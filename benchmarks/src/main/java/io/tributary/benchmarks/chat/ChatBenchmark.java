@@ -215,7 +215,7 @@ public final class ChatBenchmark {
   }
 
   /** This process's CPU time in nanoseconds (every client thread). */
-  static long clientCpuNanos() {
+  public static long clientCpuNanos() {
     if (ManagementFactory.getOperatingSystemMXBean()
         instanceof com.sun.management.OperatingSystemMXBean os) {
       return os.getProcessCpuTime();
