@@ -70,6 +70,12 @@ public final class PolicyFanOutBenchmark {
   /** ... or within 5 ms (a p99 of a few milliseconds jitters by more than 25%). */
   static final double LATENCY_SLACK_MS = 5;
 
+  /**
+   * ... and the deliveries received in each of them within 10% of those sent in it (else a backlog
+   * is growing or draining, whatever its p99: the window counts as not steady).
+   */
+  static final double MAX_IMBALANCE = 0.1;
+
   /** The longest wait for the last acknowledgements of a phase (they count as failed after it). */
   private static final long ACK_TIMEOUT_SECONDS = 120;
 
@@ -336,16 +342,24 @@ public final class PolicyFanOutBenchmark {
               () -> compileMillis(server),
               seconds -> {
                 tally.nextWindow();
+                long sentBefore = load.sentDeliveries();
                 Pause.until(System.nanoTime() + (long) (seconds * 1e9));
                 Histogram w = tally.nextWindow();
+                long sent = load.sentDeliveries() - sentBefore;
                 double p99 =
                     w.getTotalCount() == 0 ? Double.NaN : w.getValueAtPercentile(99) / 1_000.0;
+                boolean balanced =
+                    Math.abs(w.getTotalCount() - sent) <= MAX_IMBALANCE * Math.max(1, sent);
                 PROGRESS.print(
-                    "%s: warm-up window: %.0f deliveries/s received, p99 %.2f ms",
-                    label, w.getTotalCount() / seconds, p99);
-                return p99;
+                    "%s: warm-up window: %.0f deliveries/s received, %.0f/s sent, p99 %.2f ms%s",
+                    label,
+                    w.getTotalCount() / seconds,
+                    sent / seconds,
+                    p99,
+                    balanced ? "" : " (a backlog growing or draining: not steady)");
+                return balanced ? p99 : Double.NaN;
               });
-      PROGRESS.print("%s: warm-up %s", label, warmUp.describe());
+      PROGRESS.print("%s: warm-up (p99 ms per window) %s", label, warmUp.describe());
       long serverCpu = server.cpu().toNanos();
       long clientCpu = ChatBenchmark.clientCpuNanos();
       long from = System.nanoTime() + MEASURE_LEAD_NANOS;
@@ -464,6 +478,7 @@ public final class PolicyFanOutBenchmark {
     private final Semaphore inFlight;
     private final AtomicLong messages = new AtomicLong();
     private final AtomicLong expected = new AtomicLong();
+    private final AtomicLong sentDeliveries = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong late = new AtomicLong();
     private final AtomicReference<String> firstFailure = new AtomicReference<>();
@@ -536,6 +551,7 @@ public final class PolicyFanOutBenchmark {
 
     private ListenableFuture<ExecuteResponse> send(int writer, int conversation, long due) {
       boolean measured = due >= from && due < to;
+      sentDeliveries.addAndGet(World.size(conversation));
       if (measured) {
         messages.incrementAndGet();
         expected.addAndGet(World.size(conversation));
@@ -620,6 +636,11 @@ public final class PolicyFanOutBenchmark {
 
     long expected() {
       return expected.get();
+    }
+
+    /** The deliveries the messages sent so far owe (their conversations' members). */
+    long sentDeliveries() {
+      return sentDeliveries.get();
     }
 
     long failures() {
