@@ -88,21 +88,15 @@ public final class PolicyFanOutBenchmark {
   private PolicyFanOutBenchmark() {}
 
   public static void main(String[] args) {
-    PolicyFanOutOptions options = BenchmarkMain.optionsOrExit(args, PolicyFanOutOptions::parse);
-    int status = 0;
-    try {
-      PolicyFanOutResult result = run(options);
-      BenchmarkMain.printAndWrite(
-          result.markdown(),
-          () -> Json.write(result.toMap()),
-          options.resultsDir(),
-          "policy-fanout");
-    } catch (Exception e) {
-      System.err.println("The policy fan-out benchmark failed: " + e);
-      e.printStackTrace();
-      status = 1;
-    }
-    System.exit(status);
+    BenchmarkMain.runAndExit(
+        args,
+        PolicyFanOutOptions::parse,
+        PolicyFanOutOptions::resultsDir,
+        "policy-fanout",
+        o -> {
+          PolicyFanOutResult r = run(o);
+          return new BenchmarkMain.Written(r.markdown(), () -> Json.write(r.toMap()));
+        });
   }
 
   /** One measured phase, with the warm-up before it. */

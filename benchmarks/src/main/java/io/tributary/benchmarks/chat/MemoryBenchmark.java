@@ -64,18 +64,15 @@ public final class MemoryBenchmark {
   private MemoryBenchmark() {}
 
   public static void main(String[] args) {
-    MemoryOptions options = BenchmarkMain.optionsOrExit(args, MemoryOptions::parse);
-    int status = 0;
-    try {
-      MemoryResult result = run(options);
-      BenchmarkMain.printAndWrite(
-          result.markdown(), () -> Json.write(result.toMap()), options.resultsDir(), "memory");
-    } catch (Exception e) {
-      System.err.println("The memory benchmark failed: " + e);
-      e.printStackTrace();
-      status = 1;
-    }
-    System.exit(status);
+    BenchmarkMain.runAndExit(
+        args,
+        MemoryOptions::parse,
+        MemoryOptions::resultsDir,
+        "memory",
+        o -> {
+          MemoryResult r = run(o);
+          return new BenchmarkMain.Written(r.markdown(), () -> Json.write(r.toMap()));
+        });
   }
 
   /** The reconnect storm's outcome. */
