@@ -31,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
+import java.util.function.LongToIntFunction;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
@@ -324,8 +325,8 @@ public final class PolicyFanOutBenchmark {
                   }));
     }
     PROGRESS.print("%s: %d subscriptions live; warming up", label, subs.size());
-    // The same conversations in both phases of a repetition.
-    Load load = new Load(table, world, writers, o, new Random(o.seed() * 1_000 + rep));
+    // The same conversations in the measured windows of both phases of a repetition.
+    Load load = new Load(table, world, writers, o, o.seed() * 1_000 + rep);
     load.start();
     try {
       SteadyWarmUp.Result warmUp =
@@ -467,7 +468,7 @@ public final class PolicyFanOutBenchmark {
     private final World world;
     private final List<StatementServiceGrpc.StatementServiceFutureStub> writers;
     private final PolicyFanOutOptions o;
-    private final Random random;
+    private final long seed;
     private final List<Thread> threads = new ArrayList<>();
     private final Semaphore inFlight;
     private final AtomicLong messages = new AtomicLong();
@@ -485,12 +486,12 @@ public final class PolicyFanOutBenchmark {
         World world,
         List<StatementServiceGrpc.StatementServiceFutureStub> writers,
         PolicyFanOutOptions o,
-        Random random) {
+        long seed) {
       this.sql = "INSERT INTO " + table + " (conversation_id, sent_at) VALUES ($1, $2)";
       this.world = world;
       this.writers = writers;
       this.o = o;
-      this.random = random;
+      this.seed = seed;
       this.inFlight = new Semaphore(o.maxInFlight()); // open loop only
     }
 
@@ -498,8 +499,7 @@ public final class PolicyFanOutBenchmark {
       if (o.closedLoop()) {
         for (int w = 0; w < writers.size(); w++) {
           int writer = w;
-          long seed = random.nextLong();
-          threads.add(new Thread(() -> closedLoop(writer, new Random(seed)), "policy-writer"));
+          threads.add(new Thread(() -> closedLoop(writer), "policy-writer"));
         }
       } else {
         threads.add(new Thread(this::openLoop, "policy-schedule"));
@@ -510,7 +510,23 @@ public final class PolicyFanOutBenchmark {
       }
     }
 
+    /**
+     * Draws the conversations of one sending thread: the measured window's from its own sequence,
+     * so that both phases of a repetition write the same conversations in it (with the same
+     * schedule, the same messages), whatever their warm-ups took.
+     */
+    private LongToIntFunction conversations(int thread) {
+      Random warmUp = new Random(seed * 31 + thread);
+      Random measured = new Random(seed * 131 + thread);
+      return due -> (isMeasured(due) ? measured : warmUp).nextInt(world.conversations());
+    }
+
+    private boolean isMeasured(long due) {
+      return due >= from && due < to;
+    }
+
     private void openLoop() {
+      LongToIntFunction conversation = conversations(0);
       long start = System.nanoTime() + 1_000_000;
       for (long k = 0; !stopped; k++) {
         long due = start + Math.round(k * 1e9 / o.rate());
@@ -523,18 +539,19 @@ public final class PolicyFanOutBenchmark {
         } catch (InterruptedException e) {
           return;
         }
-        send((int) (k % writers.size()), random.nextInt(world.conversations()), due);
+        send((int) (k % writers.size()), conversation.applyAsInt(due), due);
       }
     }
 
-    private void closedLoop(int writer, Random conversations) {
+    private void closedLoop(int writer) {
+      LongToIntFunction conversation = conversations(writer);
       while (!stopped) {
         long due = System.nanoTime();
         if (due >= to) {
           return;
         }
         try {
-          send(writer, conversations.nextInt(world.conversations()), due).get();
+          send(writer, conversation.applyAsInt(due), due).get();
         } catch (InterruptedException e) {
           return;
         } catch (ExecutionException e) {
@@ -544,7 +561,7 @@ public final class PolicyFanOutBenchmark {
     }
 
     private ListenableFuture<ExecuteResponse> send(int writer, int conversation, long due) {
-      boolean measured = due >= from && due < to;
+      boolean measured = isMeasured(due);
       sentDeliveries.addAndGet(World.size(conversation));
       if (measured) {
         messages.incrementAndGet();
