@@ -30,6 +30,39 @@ public final class BenchmarkMain {
     }
   }
 
+  /** A scenario's report as written: Markdown, and its JSON made when it is written. */
+  public record Written(String markdown, Supplier<String> json) {}
+
+  /** One run of a scenario with its options. */
+  public interface Scenario<O> {
+    Written run(O options) throws Exception;
+  }
+
+  /**
+   * A scenario's main program: reads the options ({@link #optionsOrExit}), runs the scenario,
+   * {@link #printAndWrite prints and writes} its report as {@code <resultsDir>/<name>.md} and
+   * {@code .json} and exits 0; if it fails, prints why and exits 1. It exits rather than returns:
+   * an embedded broker leaves non-daemon threads behind for a while.
+   */
+  public static <O> void runAndExit(
+      String[] args,
+      Function<String[], O> parse,
+      Function<O, Path> resultsDir,
+      String name,
+      Scenario<O> scenario) {
+    O options = optionsOrExit(args, parse);
+    int status = 0;
+    try {
+      Written report = scenario.run(options);
+      printAndWrite(report.markdown(), report.json(), resultsDir.apply(options), name);
+    } catch (Exception e) {
+      System.err.println("The " + name + " benchmark failed: " + e);
+      e.printStackTrace();
+      status = 1;
+    }
+    System.exit(status);
+  }
+
   /**
    * {@link Machine#describe()}, with its load average reported first: other work on the machine
    * distorts every figure.

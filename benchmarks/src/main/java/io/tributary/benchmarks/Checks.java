@@ -20,8 +20,14 @@ public final class Checks {
 
   /** The "Targets" subsection: a table of the checks, a missed one in bold. */
   public static String markdown(List<Map<String, Object>> checks) {
+    return markdown("Targets", checks);
+  }
+
+  /** A subsection titled {@code heading}: a table of the checks, a missed one in bold. */
+  public static String markdown(String heading, List<Map<String, Object>> checks) {
     StringBuilder b = new StringBuilder();
-    b.append("### Targets\n\n| check | figure | goal | met |\n|---|---|---|---|\n");
+    b.append("### ").append(heading);
+    b.append("\n\n| check | figure | goal | met |\n|---|---|---|---|\n");
     for (Map<String, Object> c : checks) {
       b.append("| ")
           .append(c.get("check"))

@@ -4,11 +4,20 @@ import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.tributary.api.v1.AuthServiceGrpc;
+import io.tributary.api.v1.ExecuteRequest;
+import io.tributary.api.v1.ExecuteResponse;
+import io.tributary.api.v1.LoginRequest;
+import io.tributary.api.v1.StatementResult;
+import io.tributary.api.v1.StatementServiceGrpc;
 import java.util.Collection;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
-/** The benchmarks' gRPC client connections: opening them, authenticating calls, closing them. */
+/**
+ * The benchmarks' gRPC client connections: opening them, logging in, running set-up statements,
+ * authenticating calls, closing them.
+ */
 public final class GrpcChannels {
   private GrpcChannels() {}
 
@@ -18,6 +27,27 @@ public final class GrpcChannels {
         .usePlaintext()
         .directExecutor()
         .build();
+  }
+
+  /** Logs {@code user} in on {@code channel} and returns the session token. */
+  public static String login(ManagedChannel channel, String user, String password) {
+    return AuthServiceGrpc.newBlockingStub(channel)
+        .login(LoginRequest.newBuilder().setUser(user).setPassword(password).build())
+        .getToken();
+  }
+
+  /** Runs statements (set-up, not load) and fails on the first error: "Cannot run …: …". */
+  public static void execute(ManagedChannel channel, CallCredentials credentials, String sql) {
+    ExecuteResponse response =
+        StatementServiceGrpc.newBlockingStub(channel)
+            .withCallCredentials(credentials)
+            .execute(ExecuteRequest.newBuilder().setSql(sql).build());
+    for (StatementResult r : response.getResultsList()) {
+      if (r.hasError()) {
+        throw new IllegalStateException(
+            "Cannot run " + r.getStatement() + ": " + r.getError().getMessage());
+      }
+    }
   }
 
   /** Call credentials sending {@code authorization: Bearer <token>}. */

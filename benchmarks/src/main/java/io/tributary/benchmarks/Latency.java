@@ -1,11 +1,16 @@
 package io.tributary.benchmarks;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramIterationValue;
 
-/** Percentiles of a latency distribution, in milliseconds. */
-record Latency(long count, double p50, double p90, double p99, double p999, double max) {
+/**
+ * Percentiles of a latency distribution, in milliseconds. Public for the chat scenario's charts.
+ */
+public record Latency(long count, double p50, double p90, double p99, double p999, double max) {
 
   /** A histogram of microseconds, 1 µs to 10 min at 3 significant digits. */
   static Histogram newHistogram() {
@@ -28,6 +33,30 @@ record Latency(long count, double p50, double p90, double p99, double p999, doub
         ms(micros.getValueAtPercentile(99)),
         ms(micros.getValueAtPercentile(99.9)),
         ms(micros.getMaxValue()));
+  }
+
+  /**
+   * A histogram of microseconds as chart points (percentile, ms), up to p99.99 and then the maximum
+   * (at 100); none when it is empty.
+   */
+  public static List<List<Double>> percentiles(Histogram micros) {
+    List<List<Double>> points = new ArrayList<>();
+    if (micros == null || micros.getTotalCount() == 0) {
+      return points;
+    }
+    double last = -1;
+    for (HistogramIterationValue v : micros.percentiles(5)) {
+      double p = v.getPercentileLevelIteratedTo();
+      if (p > 99.99) {
+        break;
+      }
+      if (p > last) {
+        points.add(List.of(Math.round(p * 10_000) / 10_000.0, v.getValueIteratedTo() / 1_000.0));
+        last = p;
+      }
+    }
+    points.add(List.of(100.0, micros.getMaxValue() / 1_000.0));
+    return points;
   }
 
   private static double ms(long micros) {

@@ -11,6 +11,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -54,6 +55,23 @@ public final class Machine {
             ":(exclude)benchmarks/results");
     m.put("git_worktree", dirty.isEmpty() ? "clean" : "uncommitted changes");
     return m;
+  }
+
+  /**
+   * A report's first words about a {@link #describe()}d machine: "date, commit c, n CPUs, load
+   * average l at the start."
+   */
+  public static String header(Map<String, Object> machine) {
+    return String.format(
+        Locale.ROOT,
+        "%s, commit %s%s, %s CPUs, load average %s at the start.",
+        machine.getOrDefault("date", ""),
+        machine.getOrDefault("git_commit", "?"),
+        "clean".equals(machine.getOrDefault("git_worktree", "clean"))
+            ? ""
+            : " (" + machine.get("git_worktree") + ")",
+        machine.getOrDefault("cpus", "?"),
+        machine.getOrDefault("load_average_at_start", "?"));
   }
 
   /**

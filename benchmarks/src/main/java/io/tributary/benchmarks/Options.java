@@ -143,6 +143,39 @@ public final class Options {
     return v;
   }
 
+  /** {@code --key=s} as an integer of any sign (a seed). */
+  public static long anyLong(String key, String s) {
+    try {
+      return Long.parseLong(s);
+    } catch (NumberFormatException e) {
+      throw invalid(key, s, "not an integer");
+    }
+  }
+
+  /** {@code --key=s} as {@code true} or {@code false}. */
+  public static boolean bool(String key, String s) {
+    return oneOf(key, s, "true", "false").equals("true");
+  }
+
+  /** {@code --key=s}, which must be one of {@code allowed}: "expected a or b". */
+  public static String oneOf(String key, String s, String... allowed) {
+    if (!List.of(allowed).contains(s)) {
+      throw invalid(key, s, "expected " + String.join(" or ", allowed));
+    }
+    return s;
+  }
+
+  /** {@code s} split at white space (JVM flags): none when it is blank. */
+  public static List<String> words(String s) {
+    String t = s.trim();
+    return t.isEmpty() ? List.of() : List.of(t.split("\\s+"));
+  }
+
+  /** A number as an option gives it, for reports: 30 rather than 30.0, 2.5 as it is. */
+  public static String text(double v) {
+    return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
+  }
+
   /** The failure "Cannot use --key=s: problem". */
   public static IllegalArgumentException invalid(String key, String s, String problem) {
     return new IllegalArgumentException("Cannot use --" + key + "=" + s + ": " + problem);

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.DoubleUnaryOperator;
+import java.util.function.LongSupplier;
 
 /**
  * Warms a target up until it is steady: discarded windows of {@value #WINDOW_SECONDS} s until
@@ -62,60 +63,96 @@ public final class SteadyWarmUp {
   }
 
   /**
-   * Runs windows until the target is steady or {@code maxSeconds} have passed.
+   * Runs windows until the target is steady or {@code maxSeconds} have passed: the rates of the
+   * last {@value #STEADY_WINDOWS} within {@link #STEADY_SPREAD}, this JVM's compiler quiet.
    *
    * @param window runs one discarded window of the given seconds and returns its rate
    */
   public static Result run(double maxSeconds, DoubleUnaryOperator window) {
     CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
     boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
+    return run(
+        maxSeconds, STEADY_SPREAD, 0, timed ? jit::getTotalCompilationTime : () -> -1, window);
+  }
+
+  /**
+   * Runs windows until the target is steady or {@code maxSeconds} have passed: the values of the
+   * last {@value #STEADY_WINDOWS} windows (a rate, or a latency percentile) within {@code spread}
+   * of each other (largest ÷ smallest) or within {@code slack} (largest − smallest), and the
+   * compiler whose total milliseconds {@code compileMillis} reads (the JVM under load, which may be
+   * another process; negative when it cannot tell) quiet in the last window.
+   *
+   * @param window runs one discarded window of the given seconds and returns its value
+   */
+  public static Result run(
+      double maxSeconds,
+      double spread,
+      double slack,
+      LongSupplier compileMillis,
+      DoubleUnaryOperator window) {
     long start = System.nanoTime();
     List<Double> rates = new ArrayList<>();
     List<Double> compiler = new ArrayList<>();
     double windowSeconds = Math.min(WINDOW_SECONDS, maxSeconds);
+    boolean timed = compileMillis.getAsLong() >= 0;
     while (true) {
       double elapsed = (System.nanoTime() - start) / 1e9;
       if (elapsed >= Math.min(MIN_SECONDS, maxSeconds)
-          && steady(rates)
+          && steady(rates, spread, slack)
           && (!timed || quiet(compiler))) {
         return new Result(elapsed, true, rates, compiler);
       }
       if (elapsed >= maxSeconds) {
         return new Result(elapsed, false, rates, compiler);
       }
-      long compiledMillis = timed ? jit.getTotalCompilationTime() : 0;
+      long compiledMillis = timed ? compileMillis.getAsLong() : 0;
       long t0 = System.nanoTime();
       rates.add(window.applyAsDouble(windowSeconds));
       double wall = Math.max(1e-3, (System.nanoTime() - t0) / 1e9);
-      if (timed) {
-        compiler.add((jit.getTotalCompilationTime() - compiledMillis) / 1e3 / wall);
+      long compiledAfter = timed ? compileMillis.getAsLong() : -1;
+      if (compiledAfter >= 0) {
+        compiler.add((compiledAfter - compiledMillis) / 1e3 / wall);
+      } else if (timed) {
+        compiler.add(Double.NaN); // the compiler could not be read: not quiet
       }
     }
   }
 
-  /** The rule in words, for reports. */
+  /** The rule of {@link #run(double, DoubleUnaryOperator)} in words, for reports. */
   public static String rule(double maxSeconds) {
+    return rule(maxSeconds, STEADY_SPREAD, 0, "");
+  }
+
+  /**
+   * The rule of {@link #run(double, double, double, LongSupplier, DoubleUnaryOperator)} in words.
+   */
+  public static String rule(double maxSeconds, double spread, double slack, String unit) {
     return String.format(
         Locale.ROOT,
-        "discarded windows of %.0f s until %d in a row are within %.0f%% of each other and the JIT"
+        "discarded windows of %.0f s until %d in a row are within %.0f%%%s of each other and the JIT"
             + " compiler took at most %.0f%% of the last one's time, after at least %.0f s and at"
             + " most %.0f s",
         WINDOW_SECONDS,
         STEADY_WINDOWS,
-        (STEADY_SPREAD - 1) * 100,
+        (spread - 1) * 100,
+        slack > 0 ? String.format(Locale.ROOT, " (or %s %s)", Options.text(slack), unit) : "",
         QUIET_COMPILER * 100,
         Math.min(MIN_SECONDS, maxSeconds),
         maxSeconds);
   }
 
   static boolean steady(List<Double> rates) {
-    if (rates.size() < STEADY_WINDOWS) {
+    return steady(rates, STEADY_SPREAD, 0);
+  }
+
+  static boolean steady(List<Double> values, double spread, double slack) {
+    if (values.size() < STEADY_WINDOWS) {
       return false;
     }
-    List<Double> last = rates.subList(rates.size() - STEADY_WINDOWS, rates.size());
+    List<Double> last = values.subList(values.size() - STEADY_WINDOWS, values.size());
     double min = last.stream().mapToDouble(Double::doubleValue).min().orElse(0);
     double max = last.stream().mapToDouble(Double::doubleValue).max().orElse(0);
-    return min > 0 && max / min <= STEADY_SPREAD;
+    return min > 0 && (max / min <= spread || max - min <= slack);
   }
 
   static boolean quiet(List<Double> compilerShares) {

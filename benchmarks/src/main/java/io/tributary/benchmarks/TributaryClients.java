@@ -4,18 +4,11 @@ import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
-import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
 import io.tributary.api.v1.AddSubscriptionRequest;
 import io.tributary.api.v1.AddSubscriptionResponse;
-import io.tributary.api.v1.AuthServiceGrpc;
-import io.tributary.api.v1.ExecuteRequest;
-import io.tributary.api.v1.ExecuteResponse;
 import io.tributary.api.v1.LiveServiceGrpc;
-import io.tributary.api.v1.LoginRequest;
 import io.tributary.api.v1.OpenStreamRequest;
-import io.tributary.api.v1.StatementResult;
-import io.tributary.api.v1.StatementServiceGrpc;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -54,33 +47,13 @@ final class TributaryClients implements AutoCloseable {
     return "bench-reader-password-" + i;
   }
 
-  static String login(ManagedChannel channel, String user, String password) {
-    return AuthServiceGrpc.newBlockingStub(channel)
-        .login(LoginRequest.newBuilder().setUser(user).setPassword(password).build())
-        .getToken();
-  }
-
-  /** Runs statements and fails on the first error. */
-  static void execute(ManagedChannel channel, CallCredentials credentials, String sql) {
-    ExecuteResponse response =
-        StatementServiceGrpc.newBlockingStub(channel)
-            .withCallCredentials(credentials)
-            .execute(ExecuteRequest.newBuilder().setSql(sql).build());
-    for (StatementResult r : response.getResultsList()) {
-      if (r.hasError()) {
-        throw new IllegalStateException(
-            "Cannot run " + r.getStatement() + ": " + r.getError().getMessage());
-      }
-    }
-  }
-
   /** Logs the reader users in once each; connection {@code c} uses token {@code c % users}. */
   static List<String> readerTokens(int port, int users) {
     ManagedChannel channel = GrpcChannels.channel(port);
     try {
       List<String> tokens = new ArrayList<>();
       for (int u = 0; u < users; u++) {
-        tokens.add(login(channel, user(u), password(u)));
+        tokens.add(GrpcChannels.login(channel, user(u), password(u)));
       }
       return tokens;
     } finally {

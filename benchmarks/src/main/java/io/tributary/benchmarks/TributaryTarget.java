@@ -36,8 +36,7 @@ final class TributaryTarget implements FanOutTarget {
   TributaryTarget(TributaryServer server, String rootPassword, int users) {
     this.server = server;
     this.writer = GrpcChannels.channel(server.port());
-    this.rootCredentials =
-        GrpcChannels.bearer(TributaryClients.login(writer, "root", rootPassword));
+    this.rootCredentials = GrpcChannels.bearer(GrpcChannels.login(writer, "root", rootPassword));
     StringBuilder ddl = new StringBuilder("CREATE NAMESPACE " + TributaryClients.NAMESPACE);
     for (int u = 0; u < users; u++) {
       ddl.append("; CREATE USER '")
@@ -46,7 +45,7 @@ final class TributaryTarget implements FanOutTarget {
           .append(TributaryClients.password(u))
           .append("'");
     }
-    TributaryClients.execute(writer, rootCredentials, ddl.toString());
+    GrpcChannels.execute(writer, rootCredentials, ddl.toString());
     this.statements = StatementServiceGrpc.newStub(writer).withCallCredentials(rootCredentials);
     this.readerTokens = TributaryClients.readerTokens(server.port(), users);
   }
@@ -59,7 +58,7 @@ final class TributaryTarget implements FanOutTarget {
   /** Creates a fresh SHARED table and returns its name. */
   String createTable() {
     String name = TributaryClients.NAMESPACE + ".feed" + (++tables);
-    TributaryClients.execute(
+    GrpcChannels.execute(
         writer,
         rootCredentials,
         "CREATE SHARED TABLE " + name + " (id BIGINT PRIMARY KEY, room INT, body TEXT)");
@@ -127,7 +126,7 @@ final class TributaryTarget implements FanOutTarget {
 
   /** Runs statements as root. */
   void executeAsRoot(String sql) {
-    TributaryClients.execute(writer, rootCredentials, sql);
+    GrpcChannels.execute(writer, rootCredentials, sql);
   }
 
   /** Subscriptions the server holds open (its {@code tributary.live.subscriptions} gauge). */

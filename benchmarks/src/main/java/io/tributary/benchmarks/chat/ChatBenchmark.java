@@ -37,18 +37,15 @@ public final class ChatBenchmark {
   private ChatBenchmark() {}
 
   public static void main(String[] args) {
-    ChatOptions options = BenchmarkMain.optionsOrExit(args, ChatOptions::parse);
-    int status = 0;
-    try {
-      ChatResult result = run(options);
-      BenchmarkMain.printAndWrite(
-          result.markdown(), () -> Json.write(result.toMap()), options.resultsDir(), "chat");
-    } catch (Exception e) {
-      System.err.println("The chat benchmark failed: " + e);
-      e.printStackTrace();
-      status = 1;
-    }
-    System.exit(status);
+    BenchmarkMain.runAndExit(
+        args,
+        ChatOptions::parse,
+        ChatOptions::resultsDir,
+        "chat",
+        o -> {
+          ChatResult r = run(o);
+          return new BenchmarkMain.Written(r.markdown(), () -> Json.write(r.toMap()));
+        });
   }
 
   /** The outcome of one target: its steps, or why it was not run. */
@@ -215,7 +212,7 @@ public final class ChatBenchmark {
   }
 
   /** This process's CPU time in nanoseconds (every client thread). */
-  static long clientCpuNanos() {
+  public static long clientCpuNanos() {
     if (ManagementFactory.getOperatingSystemMXBean()
         instanceof com.sun.management.OperatingSystemMXBean os) {
       return os.getProcessCpuTime();

@@ -92,7 +92,7 @@ record ChatOptions(
     d.put("drain-seconds", "10");
     d.put("max-in-flight", "20000");
     d.put("stop-after-miss", "true");
-    d.put("server-jvm-flags", "-Xmx4g --add-opens=java.base/java.nio=ALL-UNNAMED");
+    d.put("server-jvm-flags", ServerJvm.DEFAULT_FLAGS);
     d.put("targets", "tributary,postgres,ceiling");
     d.put("modes", "fsync,pagecache");
     d.put("repetitions", quick ? "1" : "3");
@@ -102,10 +102,7 @@ record ChatOptions(
     d.put("seed", "17");
     d.put("results-dir", Options.defaultResultsDir());
     Options.override(d, Options.keyValues(args, d.keySet(), USAGE));
-    String variant = d.get("variant");
-    if (!variant.equals("group") && !variant.equals("direct")) {
-      throw Options.invalid("variant", variant, "expected group or direct");
-    }
+    String variant = Options.oneOf("variant", d.get("variant"), "group", "direct");
     List<Integer> steps = new ArrayList<>();
     for (String s : d.get("steps").split(",")) {
       int rate = Options.positiveInt("steps", s.trim());
@@ -121,10 +118,6 @@ record ChatOptions(
       throw Options.invalid(
           "max-members", d.get("max-members"), "expected min-members <= max-members <= users, 30");
     }
-    String stop = d.get("stop-after-miss");
-    if (!stop.equals("true") && !stop.equals("false")) {
-      throw Options.invalid("stop-after-miss", stop, "expected true or false");
-    }
     List<String> targets = List.of(d.get("targets").split(","));
     for (String t : targets) {
       if (!t.equals("tributary") && !t.equals("postgres") && !t.equals("ceiling")) {
@@ -138,20 +131,9 @@ record ChatOptions(
         throw Options.invalid("modes", d.get("modes"), "expected fsync and/or pagecache");
       }
     }
-    String compass = d.get("compass");
-    if (!compass.equals("true") && !compass.equals("false")) {
-      throw Options.invalid("compass", compass, "expected true or false");
-    }
     int pgWriters = Options.positiveInt("pg-writers", d.get("pg-writers"));
     if (pgWriters > 45) {
       throw Options.invalid("pg-writers", d.get("pg-writers"), "at most 45 (max_connections=50)");
-    }
-    String flags = d.get("server-jvm-flags").trim();
-    long seed;
-    try {
-      seed = Long.parseLong(d.get("seed"));
-    } catch (NumberFormatException e) {
-      throw Options.invalid("seed", d.get("seed"), "not an integer");
     }
     return new ChatOptions(
         variant.equals("direct"),
@@ -165,15 +147,15 @@ record ChatOptions(
         Options.nonNegativeDouble("warmup-seconds", d.get("warmup-seconds")),
         Options.positiveDouble("drain-seconds", d.get("drain-seconds")),
         Options.positiveInt("max-in-flight", d.get("max-in-flight")),
-        stop.equals("true"),
-        flags.isEmpty() ? List.of() : List.of(flags.split("\\s+")),
+        Options.bool("stop-after-miss", d.get("stop-after-miss")),
+        Options.words(d.get("server-jvm-flags")),
         targets,
         modes,
         Options.positiveInt("repetitions", d.get("repetitions")),
-        compass.equals("true"),
+        Options.bool("compass", d.get("compass")),
         pgWriters,
         Options.positiveInt("relay-threads", d.get("relay-threads")),
-        seed,
+        Options.anyLong("seed", d.get("seed")),
         quick,
         Options.resultsDir(d.get("results-dir")));
   }

@@ -1,5 +1,8 @@
 package io.tributary.benchmarks.chat;
 
+import io.tributary.benchmarks.Checks;
+import io.tributary.benchmarks.Machine;
+import io.tributary.benchmarks.Options;
 import io.tributary.benchmarks.chat.ChatBenchmark.TargetRun;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -196,11 +199,12 @@ record ChatResult(
       String goal = "≥ 3× the PostgreSQL stack's wall in the same run";
       Spread ours = walls("tributary", "fsync");
       if (missing != null) {
-        checks.add(check(name, "Tributary " + ours.text("%.0f") + "; " + missing, goal, false));
+        checks.add(
+            Checks.check(name, "Tributary " + ours.text("%.0f") + "; " + missing, goal, false));
       } else {
         Spread pg = walls("postgres", "fsync");
         checks.add(
-            check(
+            Checks.check(
                 name,
                 String.format(
                     Locale.ROOT,
@@ -232,16 +236,16 @@ record ChatResult(
                   of(at1k, StepResult::serverCores).text("%.2f"),
                   of(at1k, StepResult::clientCores).text("%.2f"));
       checks.add(
-          check(
+          Checks.check(
               String.format(where, "50"),
               at1k.isEmpty() ? "step not run" : p50.text("%.2f") + " ms" + cores,
-              "≤ " + trim(p50Goal) + " ms",
+              "≤ " + Options.text(p50Goal) + " ms",
               !at1k.isEmpty() && p50.median() <= p50Goal));
       checks.add(
-          check(
+          Checks.check(
               String.format(where, "99"),
               at1k.isEmpty() ? "step not run" : p99.text("%.2f") + " ms",
-              "≤ " + trim(p99Goal) + " ms",
+              "≤ " + Options.text(p99Goal) + " ms",
               !at1k.isEmpty() && p99.median() <= p99Goal));
     }
     List<TargetRun> ceilingRuns = runs("ceiling", "none", false);
@@ -256,7 +260,7 @@ record ChatResult(
       Spread ours = saturation("tributary", mode);
       if (ceilingRuns.isEmpty()) {
         checks.add(
-            check(
+            Checks.check(
                 name,
                 "Tributary " + ours.text("%.0f") + "; ceiling not run (--targets without ceiling)",
                 "≥ 0.8× the ceiling",
@@ -269,7 +273,7 @@ record ChatResult(
         ceilingAtTop |= wall(r) == options.steps().get(options.steps().size() - 1);
       }
       checks.add(
-          check(
+          Checks.check(
               name,
               String.format(
                   Locale.ROOT,
@@ -298,7 +302,7 @@ record ChatResult(
         exact &= r.steps().stream().filter(StepResult::ran).allMatch(StepResult::exact);
       }
       checks.add(
-          check(
+          Checks.check(
               all.get(0).title()
                   + ": every change reached every member exactly once, and nobody else",
               exact
@@ -308,15 +312,6 @@ record ChatResult(
               exact));
     }
     return checks;
-  }
-
-  private static Map<String, Object> check(String name, String figure, String goal, boolean met) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("check", name);
-    m.put("figure", figure);
-    m.put("goal", goal);
-    m.put("met", met);
-    return m;
   }
 
   private static String ratio(double v) {
@@ -472,7 +467,7 @@ record ChatResult(
     md.append(
         String.format(
             Locale.ROOT,
-            "%s, commit %s, %s CPUs, load average %s at the start. %d readers (one connection"
+            "%s %d readers (one connection"
                 + " each), %d writers; %d conversations of %d–%d reader members (drawn at random,"
                 + " seed %d) plus one writer each: %d subscriptions. Open loop on an absolute"
                 + " schedule (at most %d unanswered); latency from each insert's **scheduled**"
@@ -480,10 +475,7 @@ record ChatResult(
                 + " first step's rate. Servers in their own JVMs (%s), every client in the"
                 + " benchmark's JVM; *server cores* and *client cores* are the CPU each side used"
                 + " per second of the step.%s%s\n\n",
-            machine.getOrDefault("date", ""),
-            machine.getOrDefault("git_commit", "?"),
-            machine.getOrDefault("cpus", "?"),
-            machine.getOrDefault("load_average_at_start", "?"),
+            Machine.header(machine),
             o.users(),
             o.writers(),
             o.conversations(),
@@ -492,8 +484,8 @@ record ChatResult(
             o.seed(),
             subscriptions,
             o.maxInFlight(),
-            trim(o.stepSeconds()),
-            trim(o.warmupSeconds()),
+            Options.text(o.stepSeconds()),
+            Options.text(o.warmupSeconds()),
             String.join(" ", o.serverJvmFlags()),
             o.compass() && !o.direct()
                 ? " The compass point: "
@@ -553,17 +545,7 @@ record ChatResult(
               wall(r)));
       steps(md, r);
     }
-    md.append(
-        "### Checks (issue 17's goals)\n\n| check | figure | goal | met |\n|---|---|---|---|\n");
-    for (Map<String, Object> c : checks()) {
-      md.append(
-          String.format(
-              "| %s | %s | %s | %s |\n",
-              c.get("check"),
-              c.get("figure"),
-              c.get("goal"),
-              (boolean) c.get("met") ? "met" : "**missed**"));
-    }
+    md.append(Checks.markdown("Checks (issue 17's goals)", checks()));
     md.append(
         "\nA *delivery* is one change received by one subscription; *messages* counts the gRPC"
             + " messages (carrying at least one insert) that carried them. Memory per connection"
@@ -626,10 +608,6 @@ record ChatResult(
       md.append(r.streamErrors().get(0)).append('\n');
     }
     md.append('\n');
-  }
-
-  private static String trim(double v) {
-    return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
   }
 
   private static Object round(double v) {

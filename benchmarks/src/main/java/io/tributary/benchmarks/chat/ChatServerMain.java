@@ -4,6 +4,11 @@ import io.tributary.benchmarks.pg.NotifyRelay;
 import io.tributary.live.LiveConfig;
 import io.tributary.server.ServerConfig;
 import io.tributary.server.TributaryServer;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
@@ -20,10 +25,21 @@ import java.nio.file.Path;
  * </ul>
  *
  * Prints {@code READY <port>} once serving and stops when its standard input ends (the benchmark
- * closes it, or dies).
+ * closes it, or dies). A line {@value #COMPILE_TIME} on its input is answered with {@code
+ * COMPILE_MS <n>}: this JVM's total JIT compile time, for a warm-up that waits for the server's
+ * compiler ({@link ServerJvm#compileMillis()}).
  */
 public final class ChatServerMain {
   static final String READY = "READY ";
+
+  /**
+   * A line on standard input asking for the JIT compiler's total time; answered by {@link
+   * #COMPILE_MS}.
+   */
+  static final String COMPILE_TIME = "compile-time";
+
+  /** The answer's prefix: {@code COMPILE_MS <milliseconds>}, -1 when the JVM does not tell. */
+  static final String COMPILE_MS = "COMPILE_MS ";
 
   private ChatServerMain() {}
 
@@ -51,8 +67,19 @@ public final class ChatServerMain {
     }
     System.out.println(READY + port);
     System.out.flush();
-    while (System.in.read() >= 0) {
-      // the benchmark never writes; end of input means stop
+    BufferedReader in =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    String line;
+    while ((line = in.readLine()) != null) { // end of input means stop
+      if (line.equals(COMPILE_TIME)) {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        long millis =
+            jit != null && jit.isCompilationTimeMonitoringSupported()
+                ? jit.getTotalCompilationTime()
+                : -1;
+        System.out.println(COMPILE_MS + millis);
+        System.out.flush();
+      }
     }
     server.close();
     System.exit(0); // the embedded broker leaves non-daemon threads behind for a while

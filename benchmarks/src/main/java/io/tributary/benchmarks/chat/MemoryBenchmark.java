@@ -6,16 +6,15 @@ import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
-import io.tributary.api.v1.AuthServiceGrpc;
 import io.tributary.api.v1.ExecuteRequest;
 import io.tributary.api.v1.ExecuteResponse;
-import io.tributary.api.v1.LoginRequest;
 import io.tributary.api.v1.StatementResult;
 import io.tributary.api.v1.StatementServiceGrpc;
 import io.tributary.api.v1.Value;
 import io.tributary.benchmarks.BenchmarkMain;
 import io.tributary.benchmarks.GrpcChannels;
 import io.tributary.benchmarks.Json;
+import io.tributary.benchmarks.Pause;
 import io.tributary.benchmarks.Progress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,18 +64,15 @@ public final class MemoryBenchmark {
   private MemoryBenchmark() {}
 
   public static void main(String[] args) {
-    MemoryOptions options = BenchmarkMain.optionsOrExit(args, MemoryOptions::parse);
-    int status = 0;
-    try {
-      MemoryResult result = run(options);
-      BenchmarkMain.printAndWrite(
-          result.markdown(), () -> Json.write(result.toMap()), options.resultsDir(), "memory");
-    } catch (Exception e) {
-      System.err.println("The memory benchmark failed: " + e);
-      e.printStackTrace();
-      status = 1;
-    }
-    System.exit(status);
+    BenchmarkMain.runAndExit(
+        args,
+        MemoryOptions::parse,
+        MemoryOptions::resultsDir,
+        "memory",
+        o -> {
+          MemoryResult r = run(o);
+          return new BenchmarkMain.Written(r.markdown(), () -> Json.write(r.toMap()));
+        });
   }
 
   /** The reconnect storm's outcome. */
@@ -172,8 +168,8 @@ public final class MemoryBenchmark {
       int port = server.port();
       ManagedChannel admin = GrpcChannels.channel(port);
       channels.add(admin);
-      CallCredentials root = GrpcChannels.bearer(login(admin, "root", ROOT_PASSWORD));
-      execute(
+      CallCredentials root = GrpcChannels.bearer(GrpcChannels.login(admin, "root", ROOT_PASSWORD));
+      GrpcChannels.execute(
           admin,
           root,
           "CREATE NAMESPACE mem;"
@@ -185,20 +181,23 @@ public final class MemoryBenchmark {
               + "' WITH PASSWORD '"
               + READER_PASSWORD
               + "' ROLE user");
-      String token = login(admin, READER, READER_PASSWORD);
+      String token = GrpcChannels.login(admin, READER, READER_PASSWORD);
       // The storm's start position: a probe sees the _seq of a row written before any other.
       StormLedger probeLedger = new StormLedger(List.of(new int[] {-1}), -1);
       MemoryConnection probe = new MemoryConnection(0, new int[] {-1}, token, probeLedger, errors);
       String probeStream = probe.open(port).get(2, TimeUnit.MINUTES);
       probe.subscribe(probeStream, -1, -1).get(2, TimeUnit.MINUTES);
       channels.add(probe.channel());
-      execute(
+      GrpcChannels.execute(
           admin,
           root,
           "INSERT INTO "
               + MemoryConnection.TABLE
               + " (id, room, content) VALUES (-1, -1, 'start')");
-      waitFor(() -> probeLedger.deliveries() == 1, 120, "the probe's row");
+      if (!Pause.until(
+          () -> probeLedger.deliveries() == 1, System.nanoTime() + TimeUnit.MINUTES.toNanos(2))) {
+        throw new IllegalStateException("Cannot set up: the probe's row did not arrive");
+      }
       long startSeq = probeLedger.resumeSeq(0, -1);
       ServerMemory before = ServerMemory.of(server.pid());
       PROGRESS.print(
@@ -378,14 +377,10 @@ public final class MemoryBenchmark {
     boolean caughtUp =
         inFlight.tryAcquire(1_000, timeout, TimeUnit.NANOSECONDS)
             && resumed.await(Math.max(1, timeout - (System.nanoTime() - t0)), TimeUnit.NANOSECONDS);
-    long deadline = t0 + timeout;
-    while (caughtUp && (ledger.deliveries() < ledger.expected() || ledger.gaps() > 0)) {
-      if (System.nanoTime() > deadline) {
-        caughtUp = false;
-        break;
-      }
-      Thread.sleep(10); // polling the ledger, not synchronizing: its state is what is reported
-    }
+    caughtUp =
+        caughtUp
+            && Pause.until(
+                () -> ledger.deliveries() >= ledger.expected() && ledger.gaps() == 0, t0 + timeout);
     long done = System.nanoTime();
     exec.shutdownNow();
     return new Storm(
@@ -493,39 +488,5 @@ public final class MemoryBenchmark {
         },
         MoreExecutors.directExecutor());
     return c;
-  }
-
-  private interface Condition {
-    boolean holds();
-  }
-
-  private static void waitFor(Condition condition, int seconds, String what)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    while (!condition.holds()) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("Cannot set up: " + what + " did not arrive");
-      }
-      Thread.sleep(5);
-    }
-  }
-
-  private static String login(ManagedChannel channel, String user, String password) {
-    return AuthServiceGrpc.newBlockingStub(channel)
-        .login(LoginRequest.newBuilder().setUser(user).setPassword(password).build())
-        .getToken();
-  }
-
-  private static void execute(ManagedChannel channel, CallCredentials credentials, String sql) {
-    ExecuteResponse response =
-        StatementServiceGrpc.newBlockingStub(channel)
-            .withCallCredentials(credentials)
-            .execute(ExecuteRequest.newBuilder().setSql(sql).build());
-    for (StatementResult r : response.getResultsList()) {
-      if (r.hasError()) {
-        throw new IllegalStateException(
-            "Cannot run " + r.getStatement() + ": " + r.getError().getMessage());
-      }
-    }
   }
 }

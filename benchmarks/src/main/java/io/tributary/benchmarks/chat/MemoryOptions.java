@@ -62,7 +62,7 @@ record MemoryOptions(
     d.put("storm-rate", quick ? "100" : "200");
     d.put("catch-up-timeout", "120");
     d.put("durability", "fsync");
-    d.put("server-jvm-flags", "-Xmx4g --add-opens=java.base/java.nio=ALL-UNNAMED");
+    d.put("server-jvm-flags", ServerJvm.DEFAULT_FLAGS);
     d.put("seed", "17");
     d.put("results-dir", Options.defaultResultsDir());
     Options.override(d, Options.keyValues(args, d.keySet(), USAGE));
@@ -87,17 +87,7 @@ record MemoryOptions(
     if (share > 1) {
       throw Options.invalid("storm-share", d.get("storm-share"), "expected 0..1");
     }
-    String durability = d.get("durability");
-    if (!durability.equals("fsync") && !durability.equals("pagecache")) {
-      throw Options.invalid("durability", durability, "expected fsync or pagecache");
-    }
-    String flags = d.get("server-jvm-flags").trim();
-    long seed;
-    try {
-      seed = Long.parseLong(d.get("seed"));
-    } catch (NumberFormatException e) {
-      throw Options.invalid("seed", d.get("seed"), "not an integer");
-    }
+    String durability = Options.oneOf("durability", d.get("durability"), "fsync", "pagecache");
     return new MemoryOptions(
         Options.positiveInt("connections", d.get("connections")),
         min,
@@ -110,8 +100,8 @@ record MemoryOptions(
         Options.positiveInt("storm-rate", d.get("storm-rate")),
         Options.positiveDouble("catch-up-timeout", d.get("catch-up-timeout")),
         durability,
-        flags.isEmpty() ? List.of() : List.of(flags.split("\\s+")),
-        seed,
+        Options.words(d.get("server-jvm-flags")),
+        Options.anyLong("seed", d.get("seed")),
         quick,
         Options.resultsDir(d.get("results-dir")));
   }

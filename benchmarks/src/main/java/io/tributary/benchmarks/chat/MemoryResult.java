@@ -1,5 +1,8 @@
 package io.tributary.benchmarks.chat;
 
+import io.tributary.benchmarks.Checks;
+import io.tributary.benchmarks.Machine;
+import io.tributary.benchmarks.Options;
 import io.tributary.benchmarks.chat.MemoryBenchmark.Phase;
 import io.tributary.benchmarks.chat.MemoryBenchmark.Storm;
 import java.util.ArrayList;
@@ -69,7 +72,7 @@ record MemoryResult(
     if (subscriptions != null) {
       double heap = perSubscription(subscriptions).get("live heap");
       checks.add(
-          check(
+          Checks.check(
               "live heap per idle subscription",
               String.format(
                   Locale.ROOT,
@@ -80,13 +83,14 @@ record MemoryResult(
               "≤ 300 B",
               heap <= MemoryOptions.MAX_HEAP_PER_IDLE_SUBSCRIPTION));
     } else {
-      checks.add(check("live heap per idle subscription", "phase 2 not run", "≤ 300 B", false));
+      checks.add(
+          Checks.check("live heap per idle subscription", "phase 2 not run", "≤ 300 B", false));
     }
     double withSubs = perConnection(connections).get("total");
     double rss = perConnection(connections).get("RSS");
     double bare = totalPerBareConnection();
     checks.add(
-        check(
+        Checks.check(
             "total memory per connection (live heap + native memory)",
             String.format(
                 Locale.ROOT,
@@ -103,7 +107,7 @@ record MemoryResult(
     Storm s = connections.storm();
     if (s != null) {
       checks.add(
-          check(
+          Checks.check(
               "reconnect storm: every subscription caught up, 0 gaps, 0 duplicates",
               String.format(
                   Locale.ROOT,
@@ -124,15 +128,6 @@ record MemoryResult(
               s.exact()));
     }
     return checks;
-  }
-
-  private static Map<String, Object> check(String name, String figure, String goal, boolean met) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("check", name);
-    m.put("figure", figure);
-    m.put("goal", goal);
-    m.put("met", met);
-    return m;
   }
 
   Map<String, Object> toMap() {
@@ -205,7 +200,7 @@ record MemoryResult(
     md.append(
         String.format(
             Locale.ROOT,
-            "%s, commit %s, %s CPUs, load average %s at the start. The server runs in its own JVM"
+            "%s The server runs in its own JVM"
                 + " (%s -XX:NativeMemoryTracking=summary, %s mode, per-user subscription limit and"
                 + " subscribe rate lifted: every connection is one user), every client in the"
                 + " benchmark's JVM. Each phase measures the server before and after opening its"
@@ -215,10 +210,7 @@ record MemoryResult(
                 + " = direct buffers), and divides the growth. *total* is the live heap plus NMT's"
                 + " total less the committed heap (RSS also counts heap the collector committed in"
                 + " advance).%s\n\n",
-            machine.getOrDefault("date", ""),
-            machine.getOrDefault("git_commit", "?"),
-            machine.getOrDefault("cpus", "?"),
-            machine.getOrDefault("load_average_at_start", "?"),
+            Machine.header(machine),
             String.join(" ", o.serverJvmFlags()),
             o.durability(),
             o.quick() ? " **Quick run: tiny sizes, not figures.**" : ""));
@@ -274,7 +266,7 @@ record MemoryResult(
                     + " duplicates**, %d to other rooms, %d failed writes.%s\n\n",
                 s.written(),
                 o.stormRate(),
-                trim(o.stormSeconds()),
+                Options.text(o.stormSeconds()),
                 s.dropped(),
                 o.stormShare() * 100,
                 s.resumed(),
@@ -302,17 +294,7 @@ record MemoryResult(
             .append("\n\n");
       }
     }
-    md.append(
-        "### Checks (issue 17's goals)\n\n| check | figure | goal | met |\n|---|---|---|---|\n");
-    for (Map<String, Object> c : checks()) {
-      md.append(
-          String.format(
-              "| %s | %s | %s | %s |\n",
-              c.get("check"),
-              c.get("figure"),
-              c.get("goal"),
-              (boolean) c.get("met") ? "met" : "**missed**"));
-    }
+    md.append(Checks.markdown("Checks (issue 17's goals)", checks()));
     return md.toString();
   }
 
@@ -334,9 +316,5 @@ record MemoryResult(
             after / 1048576.0,
             perC.get(name) / 1024,
             perS.get(name)));
-  }
-
-  private static String trim(double v) {
-    return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
   }
 }

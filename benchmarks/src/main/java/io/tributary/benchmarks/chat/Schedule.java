@@ -1,5 +1,6 @@
 package io.tributary.benchmarks.chat;
 
+import io.tributary.benchmarks.Pause;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Semaphore;
@@ -168,17 +169,7 @@ final class Schedule {
       firstFailure.compareAndSet(
           null, "no acknowledgement within " + ACK_TIMEOUT_SECONDS + " s of the last send");
     }
-    long drainLimit = (long) (o.drainSeconds() * 1e9);
-    long lastProgress = System.nanoTime();
-    long seen = -1;
-    while (deliveries.get(phase) < expected && System.nanoTime() - lastProgress < drainLimit) {
-      long d = deliveries.get(phase);
-      if (d != seen) {
-        seen = d;
-        lastProgress = System.nanoTime();
-      }
-      Thread.sleep(5); // polling a counter, not synchronizing: its value is what is reported
-    }
+    Pause.untilReached(() -> deliveries.get(phase), expected, (long) (o.drainSeconds() * 1e9));
     long end = System.nanoTime();
     double wall = (end - start) / 1e9;
     long missing = 0;

@@ -1,12 +1,11 @@
 package io.tributary.benchmarks.chat;
 
-import java.util.ArrayList;
+import io.tributary.benchmarks.Latency;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.HistogramIterationValue;
 
 /**
  * One step of the chat benchmark (or the warm-up): what was offered, achieved and delivered, and
@@ -103,23 +102,7 @@ record StepResult(
 
   /** [percentile, ms] pairs, 5 ticks per half distance up to 99.99, then the maximum as 100. */
   List<List<Double>> percentiles() {
-    List<List<Double>> points = new ArrayList<>();
-    if (latencyMicros == null || latencyMicros.getTotalCount() == 0) {
-      return points;
-    }
-    double last = -1;
-    for (HistogramIterationValue v : latencyMicros.percentiles(5)) {
-      double p = v.getPercentileLevelIteratedTo();
-      if (p > 99.99) {
-        break;
-      }
-      if (p > last) {
-        points.add(List.of(Math.round(p * 10_000) / 10_000.0, v.getValueIteratedTo() / 1_000.0));
-        last = p;
-      }
-    }
-    points.add(List.of(100.0, latencyMicros.getMaxValue() / 1_000.0));
-    return points;
+    return Latency.percentiles(latencyMicros);
   }
 
   Map<String, Object> toMap() {

@@ -8,11 +8,9 @@ import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
 import io.tributary.api.v1.AddSubscriptionRequest;
 import io.tributary.api.v1.AddSubscriptionResponse;
-import io.tributary.api.v1.AuthServiceGrpc;
 import io.tributary.api.v1.ExecuteRequest;
 import io.tributary.api.v1.ExecuteResponse;
 import io.tributary.api.v1.LiveServiceGrpc;
-import io.tributary.api.v1.LoginRequest;
 import io.tributary.api.v1.OpenStreamRequest;
 import io.tributary.api.v1.StatementResult;
 import io.tributary.api.v1.StatementServiceGrpc;
@@ -66,13 +64,13 @@ final class TributaryChat implements ChatTarget {
     try {
       int port = server.port();
       ManagedChannel admin = open(port);
-      CallCredentials root = GrpcChannels.bearer(login(admin, "root", ROOT_PASSWORD));
+      CallCredentials root = GrpcChannels.bearer(GrpcChannels.login(admin, "root", ROOT_PASSWORD));
       setUp(admin, root, o, world);
       List<String> streamIds = new ArrayList<>();
       List<String> tokens = new ArrayList<>();
       for (int r = 0; r < o.users(); r++) {
         ManagedChannel ch = open(port);
-        String token = login(ch, ChatBenchmark.reader(r), MEMBER_PASSWORD);
+        String token = GrpcChannels.login(ch, ChatBenchmark.reader(r), MEMBER_PASSWORD);
         tokens.add(token);
         Reader<OpenStreamRequest> reader = new Reader<>(r, schedule, errors);
         LiveServiceGrpc.newStub(ch)
@@ -89,7 +87,8 @@ final class TributaryChat implements ChatTarget {
         writers.add(
             StatementServiceGrpc.newFutureStub(ch)
                 .withCallCredentials(
-                    GrpcChannels.bearer(login(ch, ChatBenchmark.writer(w), MEMBER_PASSWORD))));
+                    GrpcChannels.bearer(
+                        GrpcChannels.login(ch, ChatBenchmark.writer(w), MEMBER_PASSWORD))));
       }
     } catch (Exception e) {
       close();
@@ -212,7 +211,7 @@ final class TributaryChat implements ChatTarget {
   private static void setUp(
       ManagedChannel admin, CallCredentials root, ChatOptions o, Conversations world) {
     if (o.direct()) {
-      execute(
+      GrpcChannels.execute(
           admin,
           root,
           "CREATE NAMESPACE chat;"
@@ -220,7 +219,7 @@ final class TributaryChat implements ChatTarget {
       createUsers(admin, root, o);
       return;
     }
-    execute(
+    GrpcChannels.execute(
         admin,
         root,
         "CREATE NAMESPACE chat;"
@@ -248,7 +247,7 @@ final class TributaryChat implements ChatTarget {
       rows.add("(" + c + ", '" + ChatBenchmark.writer(world.writerOf(c)) + "')");
     }
     for (int i = 0; i < rows.size(); i += 500) {
-      execute(
+      GrpcChannels.execute(
           admin,
           root,
           "INSERT INTO chat.members (conversation_id, user_name) VALUES "
@@ -276,7 +275,7 @@ final class TributaryChat implements ChatTarget {
     for (int i = 0; i < users.size(); i++) {
       batch.append("CREATE USER '").append(users.get(i));
       if (i % 100 == 99 || i == users.size() - 1) {
-        execute(admin, root, batch.toString());
+        GrpcChannels.execute(admin, root, batch.toString());
         batch.setLength(0);
       }
     }
@@ -286,25 +285,6 @@ final class TributaryChat implements ChatTarget {
     ManagedChannel ch = GrpcChannels.channel(port);
     channels.add(ch);
     return ch;
-  }
-
-  private static String login(ManagedChannel channel, String user, String password) {
-    return AuthServiceGrpc.newBlockingStub(channel)
-        .login(LoginRequest.newBuilder().setUser(user).setPassword(password).build())
-        .getToken();
-  }
-
-  private static void execute(ManagedChannel channel, CallCredentials credentials, String sql) {
-    ExecuteResponse response =
-        StatementServiceGrpc.newBlockingStub(channel)
-            .withCallCredentials(credentials)
-            .execute(ExecuteRequest.newBuilder().setSql(sql).build());
-    for (StatementResult r : response.getResultsList()) {
-      if (r.hasError()) {
-        throw new IllegalStateException(
-            "Cannot run " + r.getStatement() + ": " + r.getError().getMessage());
-      }
-    }
   }
 
   @Override
