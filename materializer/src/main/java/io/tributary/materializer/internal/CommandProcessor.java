@@ -57,6 +57,13 @@ import org.slf4j.LoggerFactory;
  * the command changed at least one row, hands the decoded changes to the {@link ChangeListener} and
  * forwards the encoded ones. Application never reads the clock or a random source: the same command
  * at the same offset always has the same effect (DESIGN.md section 3).
+ *
+ * <p>A statement on a partitioned SHARED table that spans partitions arrives as {@link
+ * WriteCommand.PrepareTx} pieces and a {@link WriteCommand.DecideTx} (two-phase commit through the
+ * log, docs/sql.md "Atomicity across partitions"): see {@link #prepare} and {@link #decide}. Rows a
+ * prepared piece reserved refuse every other command that would change them ({@link
+ * #requireUnreserved}); the punctuator of {@code shared-writes} aborts the transactions whose
+ * deadline passed ({@link #abortExpired}).
  */
 final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]> {
   /**
@@ -183,11 +190,13 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
   }
 
   /**
-   * How STREAM events expire (TTL_SECONDS). Every {@code interval} of wall-clock time the processor
-   * of {@code user-writes} reads {@code clock}; when the oldest entry of its partition's expiry
-   * index has passed, it appends a {@link WriteCommand.ExpireRows} with that time to its own
-   * partition, which removes at most {@code step} events per step. Reads of the hot tier hide an
-   * expired event from then on, even before it is removed.
+   * How STREAM events expire (TTL_SECONDS), and how often the processor of {@code shared-writes}
+   * looks for transactions past their deadline ({@link #abortExpired}, by the same clock). Every
+   * {@code interval} of wall-clock time the processor of {@code user-writes} reads {@code clock};
+   * when the oldest entry of its partition's expiry index has passed, it appends a {@link
+   * WriteCommand.ExpireRows} with that time to its own partition, which removes at most {@code
+   * step} events per step. Reads of the hot tier hide an expired event from then on, even before it
+   * is removed.
    *
    * @param clock epoch milliseconds; tests inject one they can advance
    * @param interval how often to look for expired events; zero or negative: never
