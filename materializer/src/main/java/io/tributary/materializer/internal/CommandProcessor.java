@@ -60,10 +60,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A statement on a partitioned SHARED table that spans partitions arrives as {@link
  * WriteCommand.PrepareTx} pieces and a {@link WriteCommand.DecideTx} (two-phase commit through the
- * log, docs/sql.md "Atomicity across partitions"): see {@link #prepare} and {@link #decide}. Rows a
+ * log, docs/sql.md "Atomicity across partitions"): see {@code prepare} and {@code decide}. Rows a
  * prepared piece reserved refuse every other command that would change them ({@link
  * #requireUnreserved}); the punctuator of {@code shared-writes} aborts the transactions whose
- * deadline passed ({@link #abortExpired}).
+ * deadline passed ({@code abortExpired}).
  */
 final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]> {
   /**
@@ -191,7 +191,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
 
   /**
    * How STREAM events expire (TTL_SECONDS), and how often the processor of {@code shared-writes}
-   * looks for transactions past their deadline ({@link #abortExpired}, by the same clock). Every
+   * looks for transactions past their deadline ({@code abortExpired}, by the same clock). Every
    * {@code interval} of wall-clock time the processor of {@code user-writes} reads {@code clock};
    * when the oldest entry of its partition's expiry index has passed, it appends a {@link
    * WriteCommand.ExpireRows} with that time to its own partition, which removes at most {@code
