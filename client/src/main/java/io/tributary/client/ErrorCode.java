@@ -65,6 +65,11 @@ public enum ErrorCode {
   OFFSET_OUT_OF_RANGE,
   /** The user subscribed and unsubscribed faster than the server allows; retry later. */
   RATE_LIMITED,
+  /**
+   * A row the write touches is reserved by a statement spanning partitions that is not decided yet;
+   * nothing changed, retry shortly.
+   */
+  WRITE_CONFLICT,
   /** The call did not complete within the client's call timeout. */
   DEADLINE_EXCEEDED,
   /**

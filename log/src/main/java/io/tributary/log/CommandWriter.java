@@ -1,5 +1,7 @@
 package io.tributary.log;
 
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -60,5 +62,23 @@ public interface CommandWriter {
    */
   default CompletableFuture<LogPosition> append(LogRoute route, byte[] value) {
     return append(route.topic(), route.partition(), route.key(), value);
+  }
+
+  /**
+   * Appends every record where its route says, in one Kafka transaction: a {@code read_committed}
+   * reader (the materializer) sees all of them or none, whatever partitions they go to. Used for
+   * the {@code Prepare} commands of a statement that spans several partitions (DESIGN.md section
+   * 3), never for single appends (a transaction costs a round trip to the transaction coordinator
+   * and serializes with other transactional appends of this writer).
+   *
+   * @param records the routes and values, at least one
+   * @return a future completed with the records' positions, in order, once the transaction has
+   *     committed; or exceptionally with a {@link LogException} (then none of them is visible)
+   * @throws NullPointerException if {@code records} is null
+   */
+  default CompletableFuture<List<LogPosition>> appendAtomically(
+      List<Map.Entry<LogRoute, byte[]>> records) {
+    return CompletableFuture.failedFuture(
+        LogException.cannot("append atomically", "this writer has no transactions"));
   }
 }

@@ -151,6 +151,47 @@ class EmbeddedLogTest {
   }
 
   @Test
+  void shouldAppendToSeveralPartitionsInOneTransaction() {
+    List<LogPosition> positions =
+        log.writer()
+            .appendAtomically(
+                List.of(
+                    Map.entry(
+                        new LogRoute(log.topics().sharedWrites(), 1, "a".getBytes(UTF_8)),
+                        "one".getBytes(UTF_8)),
+                    Map.entry(
+                        new LogRoute(log.topics().sharedWrites(), 2, "b".getBytes(UTF_8)),
+                        "two".getBytes(UTF_8))))
+            .join();
+
+    assertThat(positions).extracting(LogPosition::partition).containsExactly(1, 2);
+    // A read_committed reader sees both: the transaction committed.
+    Map<String, Object> config = new HashMap<>(log.clientConfig());
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    List<String> seen = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
+      List<TopicPartition> partitions =
+          positions.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      consumer.assign(partitions);
+      for (LogPosition p : positions) {
+        consumer.seek(new TopicPartition(p.topic(), p.partition()), p.offset());
+      }
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                consumer
+                    .poll(Duration.ofMillis(100))
+                    .forEach(r -> seen.add(new String(r.value(), UTF_8)));
+                return seen.size() >= 2;
+              });
+    }
+    assertThat(seen).containsExactlyInAnyOrder("one", "two");
+  }
+
+  @Test
   void shouldFailAppendToNegativePartitionThroughTheFuture() {
     CompletableFuture<LogPosition> future =
         log.writer().append(log.topics().userWrites(), -1, null, new byte[0]);

@@ -103,14 +103,36 @@ public sealed interface Action {
    *     to (USER and STREAM tables), or null for a SHARED table (partitioned by table id)
    * @param partitionValue for a SHARED table with a {@code PARTITION_KEY}, the one value of that
    *     column every row the command writes or touches holds ({@link TableDef#partitionValue}
-   *     text): the command goes to that value's partition; null otherwise
+   *     text): the command goes to that value's partition; null otherwise (and for a statement that
+   *     spans values of the key)
+   * @param rowPartitionValues for an INSERT into a partitioned table whose rows hold more than one
+   *     value of the key, each row's value, in row order; null otherwise (an UPDATE or DELETE that
+   *     spans values touches every partition)
    */
-  record Write(TableDef table, String owner, WriteCommand command, String partitionValue)
+  record Write(
+      TableDef table,
+      String owner,
+      WriteCommand command,
+      String partitionValue,
+      java.util.List<String> rowPartitionValues)
       implements Action {
 
     /** A write to a table without a partition key. */
     public Write(TableDef table, String owner, WriteCommand command) {
-      this(table, owner, command, null);
+      this(table, owner, command, null, null);
+    }
+
+    /** A write of one value of the partition key (or to a table without one). */
+    public Write(TableDef table, String owner, WriteCommand command, String partitionValue) {
+      this(table, owner, command, partitionValue, null);
+    }
+
+    /**
+     * Whether the statement spans values of its table's partition key, so that it applies in
+     * several partitions by two-phase commit (docs/sql.md "Atomicity").
+     */
+    public boolean spansPartitions() {
+      return owner == null && partitionValue == null && table.partitionKeyIndex() >= 0;
     }
 
     @Override

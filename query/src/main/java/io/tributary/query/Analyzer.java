@@ -108,7 +108,8 @@ public final class Analyzer {
           w.table(),
           w.owner(),
           w.command().withAccepted(accepted.delegatedBy(delegation)),
-          w.partitionValue());
+          w.partitionValue(),
+          w.rowPartitionValues());
     }
 
     @Override

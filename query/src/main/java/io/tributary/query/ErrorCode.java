@@ -59,5 +59,10 @@ public enum ErrorCode {
   /** An offset beyond the end of a topic's partition (ACK, RESET CONSUMER GROUP, FROM). */
   OFFSET_OUT_OF_RANGE,
   /** A client subscribes and unsubscribes faster than the server allows one user (retry later). */
-  RATE_LIMITED
+  RATE_LIMITED,
+  /**
+   * A row the write touches is reserved by a statement that spans partitions and is not decided yet
+   * (two-phase commit, docs/sql.md "Atomicity"); nothing changed, retry shortly.
+   */
+  WRITE_CONFLICT
 }

@@ -293,7 +293,7 @@ final class WriteAnalyzer extends FamilyAnalyzer {
     List<byte[]> encoded = new ArrayList<>(rowNodes.size());
     List<ColumnType> types = table.types();
     int partitionColumn = table.partitionKeyIndex();
-    String partitionValue = null;
+    List<String> rowValues = partitionColumn >= 0 ? new ArrayList<>(rowNodes.size()) : null;
     for (SqlNode rowNode : rowNodes) {
       List<SqlNode> values = ((SqlCall) rowNode).getOperandList();
       if (values.size() != targets.size()) {
@@ -333,29 +333,22 @@ final class WriteAnalyzer extends FamilyAnalyzer {
             encoded.size() + 1,
             policy.deniesAll() ? " (there are none)" : " (" + policy.policyNames() + ")");
       }
-      if (partitionColumn >= 0) {
-        String value = TableDef.partitionValue(row[partitionColumn]);
-        if (partitionValue != null && !partitionValue.equals(value)) {
-          throw TributaryException.of(
-              ErrorCode.INVALID_ARGUMENT,
-              "Cannot %s: the rows hold more than one value of its PARTITION_KEY %s (%s and %s);"
-                  + " one statement writes one value of the key, so split it",
-              action,
-              table.partitionKey(),
-              partitionValue,
-              value);
-        }
-        partitionValue = value;
+      if (rowValues != null) {
+        rowValues.add(TableDef.partitionValue(row[partitionColumn]));
       }
       encoded.add(RowCodec.encode(types, row));
     }
     String owner = ownerOf(table, actor);
+    // One value of the key: one command in its partition. Several: the rows' values, by which the
+    // node splits the statement into pieces applied by two-phase commit.
+    boolean oneValue = rowValues == null || new java.util.HashSet<>(rowValues).size() == 1;
     return new Action.Write(
         table,
         owner,
         new WriteCommand.InsertRows(
             env.requestId(), table.id(), owner, encoded, new WriteCommand.Accepted(now, null)),
-        partitionValue);
+        rowValues == null ? null : oneValue ? rowValues.get(0) : null,
+        oneValue ? null : List.copyOf(rowValues));
   }
 
   private Object value(
@@ -473,9 +466,9 @@ final class WriteAnalyzer extends FamilyAnalyzer {
   /**
    * The value of a partitioned table's PARTITION_KEY that an UPDATE's or DELETE's WHERE fixes by
    * equality in its top-level conjunction ({@code conversation_id = 7 AND ...}), as {@link
-   * TableDef#partitionValue} text; null for a table without a partition key. A statement that does
-   * not fix it would touch rows in every partition, which one command cannot do atomically: it is
-   * refused.
+   * TableDef#partitionValue} text; null for a table without a partition key, and for a statement
+   * that does not fix it: that one touches rows in every partition and applies there by two-phase
+   * commit (docs/sql.md "Atomicity").
    */
   private static String fixedPartitionValue(
       TableDef table, SqlNode condition, Inliner inliner, String action) {
@@ -499,13 +492,7 @@ final class WriteAnalyzer extends FamilyAnalyzer {
         }
       }
     }
-    throw TributaryException.of(
-        ErrorCode.INVALID_ARGUMENT,
-        "Cannot %s: the WHERE clause must fix its PARTITION_KEY %s by equality (WHERE %s = ..."
-            + " AND ...), so that the statement applies in one partition",
-        action,
-        table.partitionKey(),
-        table.partitionKey());
+    return null;
   }
 
   /**

@@ -4,17 +4,26 @@ import io.tributary.log.CommandWriter;
 import io.tributary.log.LogConfig;
 import io.tributary.log.LogException;
 import io.tributary.log.LogPosition;
+import io.tributary.log.LogRoute;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -27,14 +36,31 @@ final class KafkaCommandWriter implements CommandWriter {
   private final Producer<byte[], byte[]> producer;
   private volatile String refusal;
 
+  /** The config of the transactional producer, or null when this writer has none. */
+  private final Map<String, Object> transactionalConfig;
+
+  /** Created on the first atomic append; guarded by {@code this}. */
+  private Producer<byte[], byte[]> transactional;
+
   KafkaCommandWriter(Producer<byte[], byte[]> producer) {
+    this(producer, null);
+  }
+
+  private KafkaCommandWriter(
+      Producer<byte[], byte[]> producer, Map<String, Object> transactionalConfig) {
     this.producer = producer;
+    this.transactionalConfig = transactionalConfig;
   }
 
   /** Creates the producer from the log's client config and the writer overrides. */
   static KafkaCommandWriter create(
       Map<String, Object> clientConfig, Map<String, Object> overrides) {
-    return new KafkaCommandWriter(new KafkaProducer<>(producerConfig(clientConfig, overrides)));
+    Map<String, Object> transactional = producerConfig(clientConfig, overrides);
+    // A fresh id per writer: two nodes (or a restarted one) never fence each other.
+    transactional.put(
+        ProducerConfig.TRANSACTIONAL_ID_CONFIG, "tributary-atomic-" + UUID.randomUUID());
+    return new KafkaCommandWriter(
+        new KafkaProducer<>(producerConfig(clientConfig, overrides)), transactional);
   }
 
   static Map<String, Object> producerConfig(
@@ -104,6 +130,89 @@ final class KafkaCommandWriter implements CommandWriter {
     }
   }
 
+  /**
+   * Appends in one transaction of a second, transactional producer, one transaction at a time (the
+   * caller's thread runs it: begin, send, commit). An error aborts the transaction, so none of the
+   * records becomes visible to a {@code read_committed} reader; a fatal one (fenced) closes the
+   * producer and the next call creates another.
+   */
+  @Override
+  public CompletableFuture<List<LogPosition>> appendAtomically(
+      List<Map.Entry<LogRoute, byte[]>> records) {
+    Objects.requireNonNull(records, "records");
+    String action = "append " + records.size() + " records atomically";
+    String refused = refusal;
+    if (refused != null) {
+      return CompletableFuture.failedFuture(LogException.cannot(action, refused));
+    }
+    if (transactionalConfig == null) {
+      return CompletableFuture.failedFuture(
+          LogException.cannot(action, "this writer has no transactions"));
+    }
+    synchronized (this) {
+      Producer<byte[], byte[]> p = null;
+      try {
+        if (transactional == null) {
+          transactional = new KafkaProducer<>(transactionalConfig);
+          transactional.initTransactions();
+        }
+        p = transactional;
+        p.beginTransaction();
+        List<Future<RecordMetadata>> sent = new ArrayList<>(records.size());
+        for (Map.Entry<LogRoute, byte[]> r : records) {
+          LogRoute route = r.getKey();
+          sent.add(
+              p.send(
+                  new ProducerRecord<>(
+                      route.topic(), route.partition(), route.key(), r.getValue())));
+        }
+        p.commitTransaction();
+        List<LogPosition> positions = new ArrayList<>(sent.size());
+        for (Future<RecordMetadata> f : sent) {
+          RecordMetadata m = f.get();
+          positions.add(new LogPosition(m.topic(), m.partition(), m.offset()));
+        }
+        return CompletableFuture.completedFuture(positions);
+      } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException e) {
+        closeTransactional();
+        return CompletableFuture.failedFuture(
+            LogException.cannot(action, EmbeddedBroker.describe(e), e));
+      } catch (KafkaException e) {
+        if (p != null) {
+          try {
+            p.abortTransaction();
+          } catch (RuntimeException abortFailed) {
+            closeTransactional();
+          }
+        } else {
+          closeTransactional();
+        }
+        return CompletableFuture.failedFuture(
+            LogException.cannot(action, EmbeddedBroker.describe(e), e));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        closeTransactional();
+        return CompletableFuture.failedFuture(LogException.cannot(action, "interrupted", e));
+      } catch (java.util.concurrent.ExecutionException | RuntimeException e) {
+        closeTransactional();
+        return CompletableFuture.failedFuture(
+            LogException.cannot(action, EmbeddedBroker.describe(e), e));
+      }
+    }
+  }
+
+  /** Closes the transactional producer (an open transaction is aborted by the broker). */
+  private synchronized void closeTransactional() {
+    if (transactional != null) {
+      try {
+        transactional.close(Duration.ZERO);
+      } catch (RuntimeException e) {
+        // already failed; the next atomic append creates a new producer
+      }
+      transactional = null;
+    }
+  }
+
   /** Makes every later append fail with {@code reason}; appends already sent still complete. */
   void refuse(String reason) {
     if (refusal == null) {
@@ -114,6 +223,12 @@ final class KafkaCommandWriter implements CommandWriter {
   /** Refuses new appends, then flushes and closes the producer within {@code timeout}. */
   void close(Duration timeout) {
     refuse("the writer is closed");
+    synchronized (this) {
+      if (transactional != null) {
+        transactional.close(timeout);
+        transactional = null;
+      }
+    }
     producer.close(timeout);
   }
 }

@@ -57,6 +57,13 @@ import org.slf4j.LoggerFactory;
  * the command changed at least one row, hands the decoded changes to the {@link ChangeListener} and
  * forwards the encoded ones. Application never reads the clock or a random source: the same command
  * at the same offset always has the same effect (DESIGN.md section 3).
+ *
+ * <p>A statement on a partitioned SHARED table that spans partitions arrives as {@link
+ * WriteCommand.PrepareTx} pieces and a {@link WriteCommand.DecideTx} (two-phase commit through the
+ * log, docs/sql.md "Atomicity across partitions"): see {@code prepare} and {@code decide}. Rows a
+ * prepared piece reserved refuse every other command that would change them ({@link
+ * #requireUnreserved}); the punctuator of {@code shared-writes} aborts the transactions whose
+ * deadline passed ({@code abortExpired}).
  */
 final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]> {
   /**
@@ -183,11 +190,13 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
   }
 
   /**
-   * How STREAM events expire (TTL_SECONDS). Every {@code interval} of wall-clock time the processor
-   * of {@code user-writes} reads {@code clock}; when the oldest entry of its partition's expiry
-   * index has passed, it appends a {@link WriteCommand.ExpireRows} with that time to its own
-   * partition, which removes at most {@code step} events per step. Reads of the hot tier hide an
-   * expired event from then on, even before it is removed.
+   * How STREAM events expire (TTL_SECONDS), and how often the processor of {@code shared-writes}
+   * looks for transactions past their deadline ({@code abortExpired}, by the same clock). Every
+   * {@code interval} of wall-clock time the processor of {@code user-writes} reads {@code clock};
+   * when the oldest entry of its partition's expiry index has passed, it appends a {@link
+   * WriteCommand.ExpireRows} with that time to its own partition, which removes at most {@code
+   * step} events per step. Reads of the hot tier hide an expired event from then on, even before it
+   * is removed.
    *
    * @param clock epoch milliseconds; tests inject one they can advance
    * @param interval how often to look for expired events; zero or negative: never
@@ -213,10 +222,11 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
   public void init(ProcessorContext<byte[], byte[]> context) {
     this.context = context;
     this.store = context.getStateStore(storeName);
-    if (topicKind == TableKind.USER
-        && !expiry.interval().isNegative()
-        && !expiry.interval().isZero()) {
-      context.schedule(expiry.interval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+    if (!expiry.interval().isNegative() && !expiry.interval().isZero()) {
+      context.schedule(
+          expiry.interval(),
+          PunctuationType.WALL_CLOCK_TIME,
+          topicKind == TableKind.USER ? this::punctuate : this::abortExpired);
     }
   }
 
@@ -300,6 +310,12 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     }
     if (command instanceof WriteCommand.RestoreRows restore) {
       return WriteOutcome.success(command.requestId(), restore(restore));
+    }
+    if (command instanceof WriteCommand.PrepareTx prepare) {
+      return prepare(prepare, record, metadata);
+    }
+    if (command instanceof WriteCommand.DecideTx decide) {
+      return decide(decide, record, metadata);
     }
     if (command instanceof WriteCommand.PurgeTable purge) {
       long purged = purge(purge);
@@ -415,6 +431,335 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     context.commit();
   }
 
+  // ---- Statements that span partitions: two-phase commit through the log (docs/sql.md) ----
+
+  private static final byte INTENT_INSERT = 0;
+  private static final byte INTENT_UPDATE = 1;
+  private static final byte INTENT_DELETE = 2;
+
+  /**
+   * Phase one ({@link WriteCommand.PrepareTx}): plans the piece exactly as {@link #apply} would,
+   * and if it would apply, keeps its row versions as intents and reserves their keys, all in one
+   * batch, without changing a visible row or emitting a change. The home partition records the
+   * transaction even when its piece is refused, so that its deadline is enforced there.
+   */
+  private WriteOutcome prepare(
+      WriteCommand.PrepareTx prepare, Record<byte[], byte[]> record, RecordMetadata metadata) {
+    int partition = metadata.partition();
+    boolean home = prepare.home() == partition;
+    byte[] txKey = StoreLayout.txKey(prepare.txId());
+    if (store.get(Bytes.wrap(txKey)) != null) {
+      return WriteOutcome.failure(
+          prepare.requestId(),
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot prepare the statement: its transaction is already prepared here");
+    }
+    byte[] piece = CommandCodec.encode(prepare.piece());
+    List<KeyValue<Bytes, byte[]>> writes = new ArrayList<>();
+    WriteOutcome vote;
+    try {
+      WriteCommand command = prepare.piece();
+      if (command.tableId() != prepare.tableId()) {
+        throw TributaryException.of(
+            ErrorCode.INVALID_ARGUMENT,
+            "Cannot prepare the statement: its piece names another table");
+      }
+      long commandTime =
+          command.accepted() != null ? command.accepted().atMillis() : record.timestamp();
+      Plan plan = plan(command, metadata.offset(), partition, commandTime);
+      TableDef table = catalog.table(command.tableId()).orElseThrow();
+      if (plan.next() != null) {
+        throw TributaryException.of(
+            ErrorCode.TOO_MANY_ROWS,
+            "Cannot delete from %s: a statement that spans partitions may change at most %d rows"
+                + " in each partition",
+            table.qualifiedName(),
+            CommandLimits.MAX_CHANGES);
+      }
+      byte[] intentPrefix = StoreLayout.intentPrefix(prepare.txId());
+      for (int i = 0; i < plan.changes().size(); i++) {
+        RowChange change = plan.changes().get(i);
+        byte kind =
+            switch (change.kind()) {
+              case INSERT -> INTENT_INSERT;
+              case UPDATE -> INTENT_UPDATE;
+              case DELETE -> INTENT_DELETE;
+            };
+        byte[] rowKey = plan.keys().get(i).get();
+        writes.add(
+            KeyValue.pair(
+                Bytes.wrap(StoreLayout.intentKey(intentPrefix, i)),
+                StoreLayout.intentValue(kind, rowKey, change.newRow())));
+        writes.add(
+            KeyValue.pair(
+                Bytes.wrap(StoreLayout.reservedKey(rowKey)),
+                prepare.txId().getBytes(StandardCharsets.UTF_8)));
+      }
+      writes.add(
+          KeyValue.pair(
+              Bytes.wrap(txKey),
+              StoreLayout.txValue(
+                  home, true, prepare.deadlineMillis(), prepare.participants(), piece)));
+      vote = WriteOutcome.success(prepare.requestId(), plan.changes().size());
+    } catch (TributaryException e) {
+      writes.clear();
+      if (home) {
+        writes.add(
+            KeyValue.pair(
+                Bytes.wrap(txKey),
+                StoreLayout.txValue(
+                    true, false, prepare.deadlineMillis(), prepare.participants(), piece)));
+      }
+      vote = WriteOutcome.failure(prepare.requestId(), e.code(), e.getMessage());
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "Refusing a malformed prepared piece at {}-{} offset {}: {}",
+          metadata.topic(),
+          metadata.partition(),
+          metadata.offset(),
+          e.getClass().getName());
+      writes.clear();
+      if (home) {
+        writes.add(
+            KeyValue.pair(
+                Bytes.wrap(txKey),
+                StoreLayout.txValue(
+                    true, false, prepare.deadlineMillis(), prepare.participants(), piece)));
+      }
+      vote =
+          WriteOutcome.failure(
+              prepare.requestId(),
+              ErrorCode.INTERNAL,
+              "Cannot apply the command: it is malformed (" + e.getClass().getSimpleName() + ")");
+    }
+    if (!writes.isEmpty()) {
+      store.putAll(writes);
+    }
+    return vote;
+  }
+
+  /**
+   * Phase two ({@link WriteCommand.DecideTx}). In the home partition, the first decision in log
+   * order holds: it is applied to the home piece and appended to every other participant, in this
+   * Streams transaction; a later one finds no transaction and changes nothing (a commit that comes
+   * after an abort reports it). Elsewhere the decision is applied to the partition's piece.
+   */
+  private WriteOutcome decide(
+      WriteCommand.DecideTx decide, Record<byte[], byte[]> record, RecordMetadata metadata) {
+    int partition = metadata.partition();
+    byte[] txKey = StoreLayout.txKey(decide.txId());
+    byte[] txValue = store.get(Bytes.wrap(txKey));
+    StoreLayout.Tx tx = txValue == null ? null : StoreLayout.Tx.of(txValue);
+    if (!decide.resolve()) {
+      if (tx == null || !tx.home()) {
+        return decide.commit()
+            ? WriteOutcome.failure(
+                decide.requestId(),
+                ErrorCode.TIMEOUT,
+                "Cannot commit the statement: it was aborted first (its deadline passed before"
+                    + " the decision); nothing was written, run it again")
+            : WriteOutcome.success(decide.requestId(), 0);
+      }
+      boolean commit = decide.commit() && tx.prepared();
+      for (int p : tx.participants()) {
+        if (p == partition) {
+          continue;
+        }
+        WriteCommand.DecideTx resolve =
+            new WriteCommand.DecideTx(
+                decide.txId() + "/" + p + "/resolve",
+                decide.tableId(),
+                decide.txId(),
+                commit,
+                tx.participants(),
+                true);
+        Headers headers = new RecordHeaders();
+        headers.add(PARTITION_HEADER, ByteBuffer.allocate(Integer.BYTES).putInt(p).array());
+        context.forward(
+            new Record<>(record.key(), CommandCodec.encode(resolve), record.timestamp(), headers),
+            continueSink);
+      }
+      long affected = finish(decide.txId(), tx, commit, record, metadata);
+      if (tx.participants().size() > 1) {
+        context.commit(); // the other participants apply the decision once this commits
+      }
+      if (decide.commit() && !commit) {
+        return WriteOutcome.failure(
+            decide.requestId(),
+            ErrorCode.INTERNAL,
+            "Cannot commit the statement: a piece of it was not prepared; it was aborted");
+      }
+      return WriteOutcome.success(decide.requestId(), affected);
+    }
+    if (tx == null) {
+      return WriteOutcome.success(decide.requestId(), 0); // this partition refused its piece
+    }
+    return WriteOutcome.success(
+        decide.requestId(), finish(decide.txId(), tx, decide.commit(), record, metadata));
+  }
+
+  /**
+   * Applies ({@code commit}) or drops one partition's prepared piece, and releases its keys and
+   * transaction record, in one batch. On commit each row version gets the {@code _seq} of the
+   * decision's own position (its ordinal in the piece), so a subscriber sees the rows at commit, in
+   * this partition's order; each change goes to the {@code changes} partition of its own key value.
+   *
+   * @return the rows changed
+   */
+  private long finish(
+      String txId,
+      StoreLayout.Tx tx,
+      boolean commit,
+      Record<byte[], byte[]> record,
+      RecordMetadata metadata) {
+    List<KeyValue<Bytes, byte[]>> release = new ArrayList<>();
+    release.add(KeyValue.pair(Bytes.wrap(StoreLayout.txKey(txId)), null));
+    List<byte[]> intents = new ArrayList<>();
+    try (KeyValueIterator<Bytes, byte[]> it =
+        store.prefixScan(StoreLayout.intentPrefix(txId), PREFIX_SERIALIZER)) {
+      while (it.hasNext()) {
+        KeyValue<Bytes, byte[]> entry = it.next();
+        release.add(KeyValue.pair(entry.key, null));
+        intents.add(entry.value);
+      }
+    }
+    WriteCommand piece = tx.prepared() ? CommandCodec.decodeCommand(tx.piece()) : null;
+    TableDef table = piece == null ? null : catalog.table(piece.tableId()).orElse(null);
+    PlanBuilder plan = null;
+    List<byte[]> changeKeys = new ArrayList<>();
+    if (table != null) {
+      plan =
+          new PlanBuilder(
+              table,
+              null,
+              StoreLayout.rangePrefix(table, null),
+              metadata.partition(),
+              piece.accepted() != null ? piece.accepted().atMillis() : record.timestamp());
+    }
+    List<ColumnType> types = table == null ? null : table.types();
+    for (byte[] intent : intents) {
+      ByteBuffer buf = ByteBuffer.wrap(intent);
+      byte kind = buf.get();
+      byte[] rowKey = new byte[buf.getInt()];
+      buf.get(rowKey);
+      byte[] newBytes = new byte[buf.remaining()];
+      buf.get(newBytes);
+      release.add(KeyValue.pair(Bytes.wrap(StoreLayout.reservedKey(rowKey)), null));
+      if (!commit || plan == null) {
+        continue;
+      }
+      Bytes key = Bytes.wrap(rowKey);
+      byte[] existing = store.get(key);
+      long seq = StoreLayout.seq(metadata.offset(), plan.size());
+      Object[] row;
+      if (kind == INTENT_INSERT) {
+        boolean tombstone = existing != null && StoreLayout.isTombstone(existing);
+        row = RowCodec.decode(types, newBytes, types.size() + 1);
+        row[types.size()] = seq;
+        plan.add(RowChange.Kind.INSERT, key, seq, null, newBytes, null, row, tombstone);
+      } else {
+        if (existing == null || StoreLayout.isTombstone(existing)) {
+          continue; // cannot happen while the key is reserved; nothing to change
+        }
+        Object[] oldRow = StoreLayout.decode(types, existing);
+        if (kind == INTENT_UPDATE) {
+          row = RowCodec.decode(types, newBytes, types.size() + 1);
+          row[types.size()] = seq;
+          plan.add(
+              RowChange.Kind.UPDATE,
+              key,
+              seq,
+              StoreLayout.rowOf(existing),
+              newBytes,
+              oldRow,
+              row,
+              StoreLayout.expiresAt(existing),
+              StoreLayout.isCold(existing));
+        } else {
+          row = oldRow;
+          plan.add(
+              RowChange.Kind.DELETE,
+              key,
+              seq,
+              StoreLayout.rowOf(existing),
+              null,
+              oldRow,
+              null,
+              StoreLayout.isCold(existing));
+        }
+      }
+      int column = table.partitionKeyIndex();
+      changeKeys.add(
+          column < 0
+              ? record.key()
+              : LogKeys.sharedKey(table.id(), TableDef.partitionValue(row[column])));
+    }
+    if (plan == null || plan.size() == 0) {
+      store.putAll(release);
+      return 0;
+    }
+    Plan built = plan.plan();
+    List<KeyValue<Bytes, byte[]>> writes = new ArrayList<>(built.writes());
+    writes.addAll(release);
+    KeyValue<Bytes, byte[]> audit = audit(piece, built, metadata);
+    if (audit != null) {
+      writes.add(audit);
+    }
+    store.putAll(writes);
+    if (built.applied() != null && !built.applied().isEmpty()) {
+      notifyChanges(built.applied(), metadata);
+    }
+    for (int i = 0; i < built.changes().size(); i++) {
+      RowChange change = built.changes().get(i);
+      context.forward(
+          new Record<>(changeKeys.get(i), CommandCodec.encode(change), record.timestamp()),
+          changesSink);
+      forwardToTopics(change, record.timestamp());
+    }
+    return built.changes().size();
+  }
+
+  /**
+   * Transactions of this (home) partition whose deadline passed by the clock, each with the
+   * wall-clock time an abort was appended for it: one abort per transaction at a time.
+   */
+  private final Map<String, Long> abortsRequested = new java.util.HashMap<>();
+
+  /**
+   * Appends an abort ({@link WriteCommand.DecideTx} with {@code resolve} false) to this partition
+   * for every transaction it is the home of whose deadline passed by the clock without a decision.
+   * Reads the clock here, never while applying: whether the abort or the coordinator's commit comes
+   * first in this partition's log decides, the same way on every replay.
+   */
+  private void abortExpired(long wallClock) {
+    long now = expiry.clock().getAsLong();
+    abortsRequested.values().removeIf(at -> wallClock - at >= EXPIRY_RETRY_MS);
+    try (KeyValueIterator<Bytes, byte[]> it =
+        store.prefixScan(StoreLayout.TX_PREFIX, PREFIX_SERIALIZER)) {
+      while (it.hasNext()) {
+        KeyValue<Bytes, byte[]> entry = it.next();
+        StoreLayout.Tx tx = StoreLayout.Tx.of(entry.value);
+        String txId = StoreLayout.txIdOf(entry.key.get());
+        if (!tx.home() || tx.deadline() > now || abortsRequested.containsKey(txId)) {
+          continue;
+        }
+        WriteCommand piece = CommandCodec.decodeCommand(tx.piece());
+        WriteCommand.DecideTx abort =
+            new WriteCommand.DecideTx(
+                txId + "/expire", piece.tableId(), txId, false, tx.participants(), false);
+        Headers headers = new RecordHeaders();
+        headers.add(
+            PARTITION_HEADER,
+            ByteBuffer.allocate(Integer.BYTES).putInt(context.taskId().partition()).array());
+        context.forward(
+            new Record<>(
+                LogKeys.sharedKey(piece.tableId()), CommandCodec.encode(abort), wallClock, headers),
+            continueSink);
+        abortsRequested.put(txId, wallClock);
+      }
+    }
+  }
+
   private void notifyChanges(List<AppliedChange> applied, RecordMetadata metadata) {
     try {
       changeListener.changed(applied);
@@ -444,7 +789,8 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
       List<RowChange> changes,
       List<AppliedChange> applied,
       WriteCommand next,
-      long previouslyAffected) {}
+      long previouslyAffected,
+      List<Bytes> keys) {}
 
   /**
    * Collects one command's writes and changes, all in one range. {@link #plan()} adds the range's
@@ -457,6 +803,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final int partition;
     private final List<KeyValue<Bytes, byte[]>> writes = new ArrayList<>();
     private final List<RowChange> changes = new ArrayList<>();
+    private final List<Bytes> keys = new ArrayList<>();
     private final List<AppliedChange> applied = decodeChanges ? new ArrayList<>() : null;
     private long lastSeq;
     private long bytes;
@@ -518,6 +865,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
                   ? StoreLayout.expiringValue(seq, expiresAt, newBytes)
                   : cold ? StoreLayout.coldValue(seq, newBytes) : StoreLayout.value(seq, newBytes);
       writes.add(KeyValue.pair(key, value));
+      keys.add(key);
       bytes += (oldBytes == null ? 0 : oldBytes.length) + (newBytes == null ? 0 : newBytes.length);
       long oldSeq = oldRow == null ? RowChange.NO_SEQ : (Long) oldRow[table.columns().size()];
       changes.add(new RowChange(kind, table.id(), owner, seq, oldSeq, oldBytes, newBytes));
@@ -531,7 +879,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
       if (!changes.isEmpty()) {
         writes.add(KeyValue.pair(Bytes.wrap(prefix), StoreLayout.watermarkValue(lastSeq)));
       }
-      return new Plan(writes, changes, applied, next, previouslyAffected);
+      return new Plan(writes, changes, applied, next, previouslyAffected, keys);
     }
   }
 
@@ -539,7 +887,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     if (command instanceof WriteCommand.DeleteStep step
         && catalog.table(step.tableId()).isEmpty()) {
       // Dropped between two steps of a DELETE: its rows are gone, and the DELETE is done.
-      return new Plan(List.of(), List.of(), null, null, step.deleted());
+      return new Plan(List.of(), List.of(), null, null, step.deleted(), List.of());
     }
     TableDef table =
         catalog
@@ -588,7 +936,30 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     } else {
       throw new IllegalArgumentException("unknown command " + command.getClass().getName());
     }
-    return plan.plan();
+    Plan built = plan.plan();
+    // A later step of a large DELETE is not refused half-way: it deletes a reserved row, and the
+    // prepared piece's commit then finds the row gone and leaves it so (the DELETE began first).
+    if (table.partitionKeyIndex() >= 0 && !(command instanceof WriteCommand.DeleteStep)) {
+      requireUnreserved(table, built.keys());
+    }
+    return built;
+  }
+
+  /**
+   * Refuses a command that would change a row reserved by a prepared piece of a statement that
+   * spans partitions (decided purely by log order: the reservation was applied before this
+   * command). The writer retries; the reservation ends with the transaction's decision.
+   */
+  private void requireUnreserved(TableDef table, List<Bytes> keys) {
+    for (Bytes key : keys) {
+      if (store.get(Bytes.wrap(StoreLayout.reservedKey(key.get()))) != null) {
+        throw TributaryException.of(
+            ErrorCode.WRITE_CONFLICT,
+            "Cannot write to %s: a row it changes is reserved by a statement that spans"
+                + " partitions and is not decided yet; retry",
+            table.qualifiedName());
+      }
+    }
   }
 
   private void insert(PlanBuilder plan, WriteCommand.InsertRows insert, long offset) {
@@ -866,7 +1237,9 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
       buf.get(primaryKey);
       Bytes key = Bytes.wrap(StoreLayout.key(prefix, primaryKey));
       byte[] value = store.get(key);
-      if (value != null && StoreLayout.seqOf(value) == seq) {
+      if (value != null
+          && StoreLayout.seqOf(value) == seq
+          && store.get(Bytes.wrap(StoreLayout.reservedKey(key.get()))) == null) {
         removals.add(KeyValue.pair(key, null));
       }
     }

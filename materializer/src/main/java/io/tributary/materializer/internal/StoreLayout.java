@@ -48,6 +48,14 @@ import java.util.List;
  *   <li>{@link #AUDIT_PREFIX} {@code [8-byte _seq]} → a row of {@code system.audit} ({@link
  *       RowCodec} over its columns), written in the same batch as the rows of the delegated write
  *       it records.
+ *   <li>{@link #TX_PREFIX} {@code [txId UTF-8]} → a transaction of a statement that spans
+ *       partitions, prepared in this partition (or refused here, in its home partition): see {@link
+ *       #txValue}.
+ *   <li>{@link #INTENT_PREFIX} {@code [2-byte txId length][txId][4-byte ordinal]} → one row version
+ *       a prepared piece will write on commit: {@code [kind][4-byte row key length][row key][new
+ *       row, empty for a delete]}.
+ *   <li>{@link #RESERVED_PREFIX} {@code [row key]} → the txId that reserved the key until its
+ *       decision; every other command that would change the key is refused.
  * </ul>
  */
 final class StoreLayout {
@@ -79,7 +87,84 @@ final class StoreLayout {
   /** The prefix of the audit of delegated writes: the id of {@code system.audit}. */
   static final byte[] AUDIT_PREFIX = tablePrefix(SystemTables.AUDIT.id());
 
+  /** Transactions of statements that span partitions: the reserved table id -101. */
+  static final byte[] TX_PREFIX = tablePrefix(-101);
+
+  /** The planned row versions of prepared pieces: the reserved table id -102. */
+  static final byte[] INTENT_PREFIX = tablePrefix(-102);
+
+  /** The keys reserved by prepared pieces: the reserved table id -103. */
+  static final byte[] RESERVED_PREFIX = tablePrefix(-103);
+
   private StoreLayout() {}
+
+  static byte[] txKey(String txId) {
+    return key(TX_PREFIX, txId.getBytes(StandardCharsets.UTF_8));
+  }
+
+  static String txIdOf(byte[] txKey) {
+    return new String(
+        txKey, TX_PREFIX.length, txKey.length - TX_PREFIX.length, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * A transaction's record: {@code [flags: 1 home, 2 prepared][8-byte deadline][4-byte count]
+   * [partitions, 4 bytes each][the PrepareTx's piece, encoded]}.
+   */
+  static byte[] txValue(
+      boolean home, boolean prepared, long deadline, List<Integer> participants, byte[] piece) {
+    ByteBuffer buf = ByteBuffer.allocate(1 + 8 + 4 + 4 * participants.size() + piece.length);
+    buf.put((byte) ((home ? 1 : 0) | (prepared ? 2 : 0))).putLong(deadline);
+    buf.putInt(participants.size());
+    participants.forEach(buf::putInt);
+    return buf.put(piece).array();
+  }
+
+  /** A decoded {@link #txValue}. */
+  record Tx(
+      boolean home, boolean prepared, long deadline, List<Integer> participants, byte[] piece) {
+    static Tx of(byte[] value) {
+      ByteBuffer buf = ByteBuffer.wrap(value);
+      byte flags = buf.get();
+      long deadline = buf.getLong();
+      int count = buf.getInt();
+      List<Integer> participants = new java.util.ArrayList<>(count);
+      for (int i = 0; i < count; i++) {
+        participants.add(buf.getInt());
+      }
+      byte[] piece = new byte[buf.remaining()];
+      buf.get(piece);
+      return new Tx((flags & 1) != 0, (flags & 2) != 0, deadline, participants, piece);
+    }
+  }
+
+  /** The prefix of one transaction's intent entries. */
+  static byte[] intentPrefix(String txId) {
+    byte[] id = txId.getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(INTENT_PREFIX.length + 2 + id.length)
+        .put(INTENT_PREFIX)
+        .putShort((short) id.length)
+        .put(id)
+        .array();
+  }
+
+  static byte[] intentKey(byte[] intentPrefix, int ordinal) {
+    return ByteBuffer.allocate(intentPrefix.length + 4).put(intentPrefix).putInt(ordinal).array();
+  }
+
+  static byte[] intentValue(byte kind, byte[] rowKey, byte[] newRow) {
+    byte[] row = newRow == null ? new byte[0] : newRow;
+    return ByteBuffer.allocate(1 + 4 + rowKey.length + row.length)
+        .put(kind)
+        .putInt(rowKey.length)
+        .put(rowKey)
+        .put(row)
+        .array();
+  }
+
+  static byte[] reservedKey(byte[] rowKey) {
+    return key(RESERVED_PREFIX, rowKey);
+  }
 
   /** {@code _seq} of the {@code ordinal}-th change made by the command at {@code offset}. */
   static long seq(long offset, int ordinal) {

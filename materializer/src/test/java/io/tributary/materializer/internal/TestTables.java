@@ -61,6 +61,24 @@ public final class TestTables {
           Map.of(),
           0);
 
+  /**
+   * chat.group_messages (SHARED, PARTITION_KEY = conversation_id): conversation_id BIGINT, id
+   * BIGINT, body TEXT, PRIMARY KEY (conversation_id, id).
+   */
+  public static final TableDef GROUP_MESSAGES =
+      new TableDef(
+          202,
+          "chat",
+          "group_messages",
+          TableKind.SHARED,
+          List.of(
+              new ColumnDef("conversation_id", ColumnType.BIGINT, false, null),
+              new ColumnDef("id", ColumnType.BIGINT, false, null),
+              new ColumnDef("body", ColumnType.TEXT, true, null)),
+          List.of("conversation_id", "id"),
+          Map.of("PARTITION_KEY", "conversation_id"),
+          0);
+
   /** chat.typing (STREAM, TTL_SECONDS = 30): id BIGINT PK, conversation_id BIGINT, event TEXT. */
   public static final TableDef TYPING =
       new TableDef(
@@ -83,6 +101,7 @@ public final class TestTables {
     catalog.apply(CatalogRecord.table(MESSAGES));
     catalog.apply(CatalogRecord.table(REACTIONS));
     catalog.apply(CatalogRecord.table(ROOMS));
+    catalog.apply(CatalogRecord.table(GROUP_MESSAGES));
     catalog.apply(CatalogRecord.table(TYPING));
     return catalog;
   }
@@ -110,6 +129,10 @@ public final class TestTables {
 
   public static byte[] room(long id, String name, Integer members) {
     return RowCodec.encode(ROOMS.types(), new Object[] {id, name, members});
+  }
+
+  public static byte[] groupMessage(long conversation, long id, String body) {
+    return RowCodec.encode(GROUP_MESSAGES.types(), new Object[] {conversation, id, body});
   }
 
   public static byte[] reaction(long messageId, String emoji, Integer n) {

@@ -95,6 +95,8 @@ public final class CommandCodec {
   private static final byte EVICT = 10;
   private static final byte MARK_COLD = 11;
   private static final byte RESTORE = 12;
+  private static final byte PREPARE_TX = 13;
+  private static final byte DECIDE_TX = 14;
   private static final byte CHANGE = 16;
 
   /** Tag of the optional trailer after a command's fields: {@link WriteCommand.Accepted}. */
@@ -205,6 +207,22 @@ public final class CommandCodec {
           .int64(c.tableId())
           .string(c.owner())
           .bytesList(c.entries());
+    } else if (command instanceof WriteCommand.PrepareTx c) {
+      w.header(PREPARE_TX)
+          .string(c.requestId())
+          .int64(c.tableId())
+          .string(c.txId())
+          .bytes(partitions(c.participants()))
+          .int64(c.deadlineMillis())
+          .bytes(encode(c.piece()));
+      return w.toBytes(); // the piece carries its own accepted trailer
+    } else if (command instanceof WriteCommand.DecideTx c) {
+      w.header(DECIDE_TX)
+          .string(c.requestId())
+          .int64(c.tableId())
+          .string(c.txId())
+          .int8((byte) ((c.commit() ? 1 : 0) | (c.resolve() ? 2 : 0)))
+          .bytes(partitions(c.participants()));
     } else {
       throw new AssertionError(command);
     }
@@ -262,6 +280,8 @@ public final class CommandCodec {
             case MARK_COLD -> new WriteCommand.MarkCold(r.string(), r.int64(), r.string());
             case RESTORE ->
                 new WriteCommand.RestoreRows(r.string(), r.int64(), r.string(), r.bytesList());
+            case PREPARE_TX -> prepareTx(r);
+            case DECIDE_TX -> decideTx(r);
             default -> throw r.malformed("unknown command type " + type);
           };
       return r.buf.hasRemaining() ? command.withAccepted(accepted(r)) : command;
@@ -352,6 +372,56 @@ public final class CommandCodec {
       throw r.malformed(r.buf.remaining() + " bytes follow the command");
     }
     return new WriteCommand.Accepted(at, d);
+  }
+
+  private static byte[] partitions(List<Integer> partitions) {
+    java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(4 * partitions.size());
+    partitions.forEach(buf::putInt);
+    return buf.array();
+  }
+
+  private static List<Integer> partitions(Reader r) {
+    byte[] bytes = r.bytes();
+    if (bytes == null || bytes.length == 0 || bytes.length % 4 != 0) {
+      throw r.malformed("its participants are not a list of partitions");
+    }
+    java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
+    List<Integer> out = new ArrayList<>();
+    while (buf.hasRemaining()) {
+      out.add(buf.getInt());
+    }
+    return out;
+  }
+
+  private static WriteCommand.PrepareTx prepareTx(Reader r) {
+    String requestId = r.string();
+    long tableId = r.int64();
+    String txId = r.string();
+    List<Integer> participants = partitions(r);
+    long deadline = r.int64();
+    byte[] pieceBytes = r.bytes();
+    if (pieceBytes == null) {
+      throw r.malformed("it has no piece");
+    }
+    WriteCommand piece = decodeCommand(pieceBytes);
+    if (!(piece instanceof WriteCommand.InsertRows
+        || piece instanceof WriteCommand.UpdateRows
+        || piece instanceof WriteCommand.DeleteRows)) {
+      throw r.malformed("its piece is not an INSERT, UPDATE or DELETE");
+    }
+    if (r.buf.hasRemaining()) {
+      throw r.malformed(r.buf.remaining() + " bytes follow the command");
+    }
+    return new WriteCommand.PrepareTx(requestId, tableId, txId, participants, deadline, piece);
+  }
+
+  private static WriteCommand.DecideTx decideTx(Reader r) {
+    String requestId = r.string();
+    long tableId = r.int64();
+    String txId = r.string();
+    byte flags = r.int8();
+    return new WriteCommand.DecideTx(
+        requestId, tableId, txId, (flags & 1) != 0, partitions(r), (flags & 2) != 0);
   }
 
   private static WriteCommand.DeleteStep deleteStepBound(Reader r) {

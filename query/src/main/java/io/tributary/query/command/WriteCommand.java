@@ -385,4 +385,95 @@ public sealed interface WriteCommand {
       return this;
     }
   }
+
+  /**
+   * Phase one of a statement on a partitioned SHARED table that spans partitions (two-phase commit
+   * through the log, docs/sql.md "Atomicity"): one per involved partition, all written in one Kafka
+   * transaction. The partition's owner validates {@code piece} exactly as it would apply it; if it
+   * would apply, it stores the piece's planned row versions as an intent and reserves their keys
+   * (in the same atomic batch), emitting no change, and reports the number of rows the piece would
+   * change; otherwise it reports the error and keeps nothing but, in the home partition, the
+   * transaction's record. Nothing is visible before a {@link DecideTx} commits it.
+   *
+   * @param requestId {@code <txId>/<partition>}: the vote's outcome
+   * @param txId the transaction (unique per statement)
+   * @param participants the involved partitions in ascending order; the first is the home
+   *     partition, where the decision is taken
+   * @param deadlineMillis the coordinator's clock plus the transaction timeout: once the home
+   *     partition's clock passes it without a decision, its owner appends an abort
+   * @param piece the InsertRows, UpdateRows or DeleteRows for this partition's rows
+   */
+  record PrepareTx(
+      String requestId,
+      long tableId,
+      String txId,
+      List<Integer> participants,
+      long deadlineMillis,
+      WriteCommand piece)
+      implements WriteCommand {
+    public PrepareTx {
+      participants = List.copyOf(participants);
+    }
+
+    @Override
+    public String owner() {
+      return null;
+    }
+
+    @Override
+    public Accepted accepted() {
+      return piece.accepted();
+    }
+
+    @Override
+    public PrepareTx withAccepted(Accepted a) {
+      return this;
+    }
+
+    /** The partition where the transaction is decided. */
+    public int home() {
+      return participants.get(0);
+    }
+  }
+
+  /**
+   * Phase two. In the home partition ({@code resolve} false) the first DecideTx of a transaction in
+   * the log is its decision: written by the coordinator (commit once every piece was prepared,
+   * abort otherwise) or by the home partition's owner when the deadline passed (abort); a later one
+   * changes nothing. The home partition's owner applies the decision to its own piece and appends
+   * it, with {@code resolve} true, to every other participant in the same Streams transaction;
+   * there the owner applies it to its piece. Commit writes the reserved row versions with the
+   * {@code _seq} of the DecideTx's own position, so subscribers see them at commit; abort drops
+   * them. Either way the keys are released.
+   *
+   * @param requestId {@code <txId>/decide} (coordinator), {@code <txId>/expire} (deadline), or
+   *     {@code <txId>/<partition>/resolve}
+   */
+  record DecideTx(
+      String requestId,
+      long tableId,
+      String txId,
+      boolean commit,
+      List<Integer> participants,
+      boolean resolve)
+      implements WriteCommand {
+    public DecideTx {
+      participants = List.copyOf(participants);
+    }
+
+    @Override
+    public String owner() {
+      return null;
+    }
+
+    @Override
+    public Accepted accepted() {
+      return null;
+    }
+
+    @Override
+    public DecideTx withAccepted(Accepted a) {
+      return this;
+    }
+  }
 }

@@ -27,11 +27,47 @@ class CommandCodecTest {
             new WriteCommand.PurgeTable("purge-9-0", 9, null),
             new WriteCommand.PurgeTable("purge-9-u", 9, "u3"),
             new WriteCommand.DeleteStep("r7", 9, "u3", "room = 'a'", (42L << 16) - 1, 65_535),
-            new WriteCommand.DeleteStep("r8", 9, null, null, Long.MAX_VALUE, 0));
+            new WriteCommand.DeleteStep("r8", 9, null, null, Long.MAX_VALUE, 0),
+            new WriteCommand.DecideTx("tx/decide", 9, "tx", true, List.of(0, 3), false),
+            new WriteCommand.DecideTx("tx/3/resolve", 9, "tx", false, List.of(0, 3), true));
     for (WriteCommand command : commands) {
       WriteCommand decoded = CommandCodec.decodeCommand(CommandCodec.encode(command));
       assertThat(describe(decoded)).isEqualTo(describe(command));
     }
+  }
+
+  @Test
+  void shouldRoundTripAPreparedPieceWithItsAcceptedTime() {
+    WriteCommand.InsertRows piece =
+        new WriteCommand.InsertRows(
+            "tx",
+            9,
+            null,
+            List.of(new byte[] {1, 2}),
+            new WriteCommand.Accepted(1_800_000_000_000L, null));
+    WriteCommand.PrepareTx prepare =
+        new WriteCommand.PrepareTx("tx/2", 9, "tx", List.of(2, 5), 1_800_000_030_000L, piece);
+    WriteCommand.PrepareTx decoded =
+        (WriteCommand.PrepareTx) CommandCodec.decodeCommand(CommandCodec.encode(prepare));
+    assertThat(decoded.requestId()).isEqualTo("tx/2");
+    assertThat(decoded.participants()).containsExactly(2, 5);
+    assertThat(decoded.home()).isEqualTo(2);
+    assertThat(decoded.deadlineMillis()).isEqualTo(1_800_000_030_000L);
+    assertThat(describe(decoded.piece())).isEqualTo(describe(piece));
+    assertThat(decoded.accepted()).isEqualTo(piece.accepted());
+    assertThatThrownBy(
+            () ->
+                CommandCodec.decodeCommand(
+                    CommandCodec.encode(
+                        new WriteCommand.PrepareTx(
+                            "tx/2",
+                            9,
+                            "tx",
+                            List.of(2),
+                            0,
+                            new WriteCommand.PurgeTable("p", 9, null)))))
+        .isInstanceOf(TributaryException.class)
+        .hasMessageContaining("its piece is not an INSERT, UPDATE or DELETE");
   }
 
   @Test

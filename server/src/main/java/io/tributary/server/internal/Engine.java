@@ -344,21 +344,19 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
   }
 
   private long append(Action.Write w, WriteCommand command) {
+    if (w.spansPartitions()) {
+      return appendAcrossPartitions(w, command);
+    }
     LogRoute route =
         w.owner() == null
             ? log.topics().sharedWrite(w.table().id(), w.partitionValue())
             : log.topics().userWrite(w.owner());
+    return appendOne(w, command, route);
+  }
+
+  private long appendOne(Action.Write w, WriteCommand command, LogRoute route) {
     byte[] encoded = CommandCodec.encode(command);
-    if (encoded.length > MAX_COMMAND_BYTES) {
-      // Refused here, the same way every time, rather than by the log's max.request.size.
-      throw TributaryException.of(
-          ErrorCode.STATEMENT_TOO_LARGE,
-          "Cannot write to %s: the write is %,d bytes with its defaults filled in, more than the"
-              + " limit of %,d bytes; split it into smaller statements",
-          w.table().qualifiedName(),
-          encoded.length,
-          MAX_COMMAND_BYTES);
-    }
+    requireSize(w.table(), encoded);
     CompletableFuture<WriteOutcome> outcome = outcomes.register(command.requestId());
     try {
       await(log.writer().append(route, encoded), "write to " + w.table().qualifiedName());
@@ -369,6 +367,133 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
       return result.rowsAffected();
     } finally {
       outcomes.forget(command.requestId());
+    }
+  }
+
+  /**
+   * A statement that spans values of its table's PARTITION_KEY, applied by two-phase commit through
+   * the log (docs/sql.md "Atomicity"); this node is its coordinator. It splits the command into one
+   * piece per partition (an INSERT's rows by their key value's partition; an UPDATE or DELETE goes
+   * to every partition), appends one {@link WriteCommand.PrepareTx} per piece in one Kafka
+   * transaction, waits for every piece's vote, and appends the decision (commit when every piece
+   * was prepared) to the home partition, whose owner passes it on to the others. It answers once
+   * every partition applied the decision: the rows affected, or the first refusal's error (in
+   * partition order). Rows of one partition only take the single-command path.
+   */
+  private long appendAcrossPartitions(Action.Write w, WriteCommand command) {
+    TableDef table = w.table();
+    LogTopics topics = log.topics();
+    java.util.SortedMap<Integer, WriteCommand> pieces = new java.util.TreeMap<>();
+    java.util.Map<Integer, byte[]> keys = new java.util.HashMap<>();
+    String txId = command.requestId();
+    if (command instanceof WriteCommand.InsertRows insert) {
+      java.util.Map<Integer, List<byte[]>> rows = new java.util.TreeMap<>();
+      for (int i = 0; i < insert.rows().size(); i++) {
+        LogRoute route = topics.sharedWrite(table.id(), w.rowPartitionValues().get(i));
+        rows.computeIfAbsent(route.partition(), p -> new ArrayList<>()).add(insert.rows().get(i));
+        keys.putIfAbsent(route.partition(), route.key());
+      }
+      if (rows.size() == 1) {
+        int p = rows.keySet().iterator().next();
+        return appendOne(w, command, new LogRoute(topics.sharedWrites(), p, keys.get(p)));
+      }
+      rows.forEach(
+          (p, r) ->
+              pieces.put(
+                  p, new WriteCommand.InsertRows(txId, table.id(), null, r, insert.accepted())));
+    } else {
+      List<LogRoute> every = topics.everyPartition(topics.sharedWrites(), table.id());
+      if (every.size() == 1) {
+        return appendOne(w, command, every.get(0));
+      }
+      for (LogRoute route : every) {
+        pieces.put(route.partition(), command);
+        keys.put(route.partition(), route.key());
+      }
+    }
+    List<Integer> participants = List.copyOf(pieces.keySet());
+    int home = participants.get(0);
+    long accepted =
+        command.accepted() != null ? command.accepted().atMillis() : System.currentTimeMillis();
+    long deadline = accepted + writeTimeout.toMillis();
+    List<Map.Entry<LogRoute, byte[]>> prepares = new ArrayList<>();
+    for (Map.Entry<Integer, WriteCommand> piece : pieces.entrySet()) {
+      int p = piece.getKey();
+      byte[] encoded =
+          CommandCodec.encode(
+              new WriteCommand.PrepareTx(
+                  txId + "/" + p, table.id(), txId, participants, deadline, piece.getValue()));
+      requireSize(table, encoded);
+      prepares.add(Map.entry(new LogRoute(topics.sharedWrites(), p, keys.get(p)), encoded));
+    }
+    String action = "write to " + table.qualifiedName();
+    Map<Integer, CompletableFuture<WriteOutcome>> votes = new java.util.TreeMap<>();
+    Map<Integer, CompletableFuture<WriteOutcome>> resolved = new java.util.TreeMap<>();
+    List<String> registered = new ArrayList<>();
+    for (int p : participants) {
+      votes.put(p, outcomes.register(txId + "/" + p));
+      registered.add(txId + "/" + p);
+      if (p != home) {
+        resolved.put(p, outcomes.register(txId + "/" + p + "/resolve"));
+        registered.add(txId + "/" + p + "/resolve");
+      }
+    }
+    CompletableFuture<WriteOutcome> decided = outcomes.register(txId + "/decide");
+    registered.add(txId + "/decide");
+    try {
+      await(log.writer().appendAtomically(prepares), action);
+      long affected = 0;
+      WriteOutcome refusal = null;
+      TributaryException unanswered = null;
+      for (CompletableFuture<WriteOutcome> vote : votes.values()) {
+        try {
+          WriteOutcome v = await(vote, "confirm the " + action);
+          if (!v.succeeded() && refusal == null) {
+            refusal = v;
+          }
+          affected += v.rowsAffected();
+        } catch (TributaryException e) {
+          unanswered = unanswered == null ? e : unanswered;
+        }
+      }
+      boolean commit = refusal == null && unanswered == null;
+      await(
+          log.writer()
+              .append(
+                  new LogRoute(topics.sharedWrites(), home, keys.get(home)),
+                  CommandCodec.encode(
+                      new WriteCommand.DecideTx(
+                          txId + "/decide", table.id(), txId, commit, participants, false))),
+          action);
+      WriteOutcome decision = await(decided, "confirm the " + action);
+      for (CompletableFuture<WriteOutcome> r : resolved.values()) {
+        await(r, "confirm the " + action);
+      }
+      if (!decision.succeeded()) {
+        throw new TributaryException(decision.error(), decision.message());
+      }
+      if (refusal != null) {
+        throw new TributaryException(refusal.error(), refusal.message());
+      }
+      if (unanswered != null) {
+        throw unanswered;
+      }
+      return affected;
+    } finally {
+      registered.forEach(outcomes::forget);
+    }
+  }
+
+  private static void requireSize(TableDef table, byte[] encoded) {
+    if (encoded.length > MAX_COMMAND_BYTES) {
+      // Refused here, the same way every time, rather than by the log's max.request.size.
+      throw TributaryException.of(
+          ErrorCode.STATEMENT_TOO_LARGE,
+          "Cannot write to %s: the write is %,d bytes with its defaults filled in, more than the"
+              + " limit of %,d bytes; split it into smaller statements",
+          table.qualifiedName(),
+          encoded.length,
+          MAX_COMMAND_BYTES);
     }
   }
 

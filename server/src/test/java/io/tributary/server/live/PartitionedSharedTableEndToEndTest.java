@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
  * by {@code c}; SELECT reads every partition; a live query that fixes {@code c} follows that
  * value's partition and resumes from one {@code _seq}; one that does not follows every partition
  * (each change once, by the {@code _seq} of its own partition) and is refused {@code from_seq} and
- * {@code last_rows}; a statement writes one value of the key, all of its rows or none.
+ * {@code last_rows}; a statement writes all of its rows or none, whether they hold one value of the
+ * key or several (AtomicAcrossPartitionsEndToEndTest covers the latter in depth).
  */
 class PartitionedSharedTableEndToEndTest {
   private static TributaryClient root;
@@ -73,17 +74,22 @@ class PartitionedSharedTableEndToEndTest {
   }
 
   @Test
-  void shouldKeepAStatementOfOneKeyValueAtomicAndRefuseOneThatSpansValues() {
+  void shouldKeepAStatementAtomicWhetherItHoldsOneKeyValueOrSeveral() {
     assertThatThrownBy(() -> root.update("INSERT INTO part.m VALUES (200, 1, 1), (200, 1, 2)"))
         .isInstanceOf(TributaryException.class)
         .satisfies(e -> assertThat(((TributaryException) e).code()).isEqualTo("DUPLICATE_KEY"));
-    assertThatThrownBy(() -> root.update("INSERT INTO part.m VALUES (201, 1, 1), (202, 1, 2)"))
+    assertThatThrownBy(
+            () ->
+                root.update(
+                    "INSERT INTO part.m VALUES (201, 1, 1), (202, 1, 2), (203, 1, 1), (204, 1, 1),"
+                        + " (201, 1, 5)"))
         .isInstanceOf(TributaryException.class)
-        .satisfies(e -> assertThat(((TributaryException) e).code()).isEqualTo("INVALID_ARGUMENT"));
-    assertThatThrownBy(() -> root.update("DELETE FROM part.m WHERE v = 1"))
-        .isInstanceOf(TributaryException.class)
-        .satisfies(e -> assertThat(((TributaryException) e).code()).isEqualTo("INVALID_ARGUMENT"));
+        .satisfies(e -> assertThat(((TributaryException) e).code()).isEqualTo("DUPLICATE_KEY"));
     assertThat(root.query("SELECT id FROM part.m WHERE c >= 200 AND c < 210").rows()).isEmpty();
+    assertThat(root.update("INSERT INTO part.m VALUES (201, 1, 1), (202, 1, 2), (204, 1, 2)"))
+        .isEqualTo(3);
+    assertThat(root.update("DELETE FROM part.m WHERE c >= 200 AND c < 210 AND v = 2")).isEqualTo(2);
+    assertThat(root.update("DELETE FROM part.m WHERE c = 201")).isEqualTo(1);
     assertThat(root.update("INSERT INTO part.m VALUES (203, 1, 1), (203, 2, 2), (203, 3, 3)"))
         .isEqualTo(3);
     assertThat(root.update("UPDATE part.m SET v = 9 WHERE c = 203 AND id >= 2")).isEqualTo(2);
