@@ -73,8 +73,10 @@ public interface GroupConsumer extends AutoCloseable {
   /**
    * Carries out the pending commits now, without reading records. Polling thread only: for a member
    * that cannot poll for a while (its client is not ready for more), so acks of what it already
-   * delivered still complete. It also keeps the member in its group (its partitions paused), so a
-   * rebalance, which holds up commits, can complete meanwhile.
+   * delivered still complete. It also keeps the member in its group: at least every 500 ms it polls
+   * with its partitions paused, so a reader slower than Kafka's {@code max.poll.interval.ms} does
+   * not lose the member's partitions, and a rebalance, which holds up commits, can complete
+   * meanwhile.
    */
   void runPendingCommits();
 
