@@ -628,7 +628,7 @@ public final class Consumers {
   }
 
   /**
-   * The error of an ack its member failed: the code that ended the member's stream when an account
+   * The error of an ack its member failed: the error that ended the member's stream when an account
    * change or a dropped topic ended it (final: the client must not reopen the stream as if the
    * member had merely left), else the retryable {@code UNAVAILABLE}.
    */
@@ -636,17 +636,10 @@ public final class Consumers {
     for (OpenStream s : streams) {
       TributaryException revoked = s.revoked;
       if (s.member == member && revoked != null) {
-        return new TributaryException(
-            revoked.code(), "Cannot " + action + ": " + afterColon(revoked.getMessage()), cause);
+        return new TributaryException(revoked.code(), revoked.getMessage(), cause);
       }
     }
     return unavailable(action, cause);
-  }
-
-  /** "Cannot x: reason" → "reason". */
-  private static String afterColon(String message) {
-    int colon = message.indexOf(": ");
-    return colon < 0 ? message : message.substring(colon + 2);
   }
 
   /** RESET CONSUMER GROUP: moves the committed offsets; the group must have no members. */
