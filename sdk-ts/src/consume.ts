@@ -127,6 +127,14 @@ export interface ConsumeContext {
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * How long a stream whose ack failed with a transient error may still end by itself before it is
+ * aborted and reopened: a stream the server ends (an account change, a dropped topic) closes its
+ * member first, so an ack in flight fails as transient ("the member left") just before the
+ * stream's own final code arrives, which must decide.
+ */
+export const ACK_FAILURE_GRACE_MS = 1_000;
+
 /** Checks a consumer's options and builds its statement; throws INVALID_ARGUMENT for bad input. */
 export function consumeStatement(name: string, given: ConsumerOptions): string {
   requireName(name, "consume");
@@ -317,25 +325,54 @@ export function runConsumer<R>(
     }
     const callOptions = await ctx.auth.callOptions();
     const batches = ctx.rpc.consume({ sql, params }, { ...callOptions, signal: abort.signal });
-    for await (const batch of batches) {
-      if (closing) {
-        return;
-      }
-      failures = 0;
-      joinedResolve();
-      const handled = new Map<number, bigint>();
-      for (const wire of batch.records) {
-        if (!(await handle(decodeRecord<R>(wire)))) {
-          return; // stopped: nothing of this batch is acknowledged, the group delivers it again
+    // A transient failure of an ack ends this stream: its own end (within ACK_FAILURE_GRACE_MS)
+    // decides when it comes with a final code, else the ack's failure reopens it.
+    let ackFailure: unknown = null;
+    let grace: ReturnType<typeof setTimeout> | undefined;
+    try {
+      for await (const batch of batches) {
+        if (closing) {
+          return;
         }
-        handled.set(wire.partition, wire.offset);
+        if (ackFailure !== null) {
+          continue; // not handled: the group delivers these records again
+        }
+        failures = 0;
+        joinedResolve();
+        const handled = new Map<number, bigint>();
+        for (const wire of batch.records) {
+          if (!(await handle(decodeRecord<R>(wire)))) {
+            return; // stopped: nothing of this batch is acknowledged, the group delivers it again
+          }
+          handled.set(wire.partition, wire.offset);
+        }
+        if (closing) {
+          return;
+        }
+        for (const [partition, offset] of handled) {
+          try {
+            await ctx.api.ack({ topic: name, group, partition, offset });
+          } catch (e) {
+            const error = TributaryError.fromCall(`ack ${name}`, e);
+            if (!(error.transient || error.code === "INTERNAL")) {
+              throw e;
+            }
+            ackFailure = e;
+            grace = setTimeout(() => abort.abort(), ACK_FAILURE_GRACE_MS);
+            break;
+          }
+        }
       }
-      if (closing) {
-        return;
+    } catch (e) {
+      if (ackFailure !== null && abort.signal.aborted && !closing) {
+        throw ackFailure; // the stream did not end by itself within the grace
       }
-      for (const [partition, offset] of handled) {
-        await ctx.api.ack({ topic: name, group, partition, offset });
-      }
+      throw e;
+    } finally {
+      clearTimeout(grace);
+    }
+    if (ackFailure !== null && !closing) {
+      throw ackFailure;
     }
     if (!closing) {
       throw new TributaryError("UNAVAILABLE", `Cannot consume ${name}: the server ended the stream`);

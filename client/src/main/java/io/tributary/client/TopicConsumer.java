@@ -48,8 +48,14 @@ public interface TopicConsumer {
   TopicConsumer deadLetter(String table);
 
   /**
-   * Starts consuming on a thread of its own; a stream that fails is reopened (with backoff) until
-   * the returned handle is closed.
+   * Starts consuming on a thread of its own; a stream that fails for a passing reason ({@code
+   * UNAVAILABLE}, {@code TIMEOUT}, {@code INTERNAL}) is reopened (with backoff) until the returned
+   * handle is closed, so is a stream whose ack failed for such a reason (the partition moved to
+   * another member) when it does not end by itself within a second. A stream that ends with another
+   * code (an account change: {@code PERMISSION_DENIED}, {@code UNAUTHENTICATED}; a dropped topic:
+   * {@code TOPIC_NOT_FOUND}) stops the consumer with it ({@link Running#failure}), also when an ack
+   * in flight failed first as retryable. An ack never moves the group's committed offset back
+   * (docs/sql.md, "Topics and consumer groups").
    *
    * @throws IllegalStateException if no group was set
    */

@@ -50,8 +50,9 @@ public interface GroupConsumer extends AutoCloseable {
   Map<Integer, Long> positions();
 
   /**
-   * The offset of the last record this member returned from a partition, or -1 when it returned
-   * none. Thread-safe. An offset at or below it was read by this member, so it exists.
+   * The offset of the last record this member returned from a partition it holds, or -1 when it
+   * returned none since the partition was assigned to it. Thread-safe. An offset at or below it was
+   * read by this member, so it exists.
    */
   long delivered(int partition);
 
@@ -59,19 +60,23 @@ public interface GroupConsumer extends AutoCloseable {
   void seek(int partition, long offset);
 
   /**
-   * Commits the next offset to read for some partitions, never moving the group's committed offset
-   * of a partition this member holds back; completes once the broker accepted it, or exceptionally
-   * with a {@link LogException} (for example when the partition is no longer this member's, the
-   * offset is negative, or the member left: once closed, at once). Thread-safe: the polling thread
-   * carries it out on its next poll.
+   * Commits the next offset to read for some partitions this member holds, never moving the group's
+   * committed offset back; completes once the broker accepted it, or exceptionally with a {@link
+   * LogException} (when a partition is not this member's when the commit is carried out — the
+   * broker would accept it and could move the new holder's committed offset back —, the offset is
+   * negative, or the member left: once closed, at once). A commit queued before the member loses a
+   * partition is carried out before it is revoked. Thread-safe: the polling thread carries it out
+   * on its next poll.
    */
   CompletableFuture<Void> commit(Map<Integer, Long> offsets);
 
   /**
    * Carries out the pending commits now, without reading records. Polling thread only: for a member
    * that cannot poll for a while (its client is not ready for more), so acks of what it already
-   * delivered still complete. It also keeps the member in its group (its partitions paused), so a
-   * rebalance, which holds up commits, can complete meanwhile.
+   * delivered still complete. It also keeps the member in its group: at least every 500 ms it polls
+   * with its partitions paused, so a reader slower than Kafka's {@code max.poll.interval.ms} does
+   * not lose the member's partitions, and a rebalance, which holds up commits, can complete
+   * meanwhile.
    */
   void runPendingCommits();
 

@@ -23,6 +23,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
@@ -43,6 +45,23 @@ final class StreamingConsumer implements TopicConsumer {
 
   /** How long a stopping consumer waits for the acks of the records it handled. */
   private static final Duration ACK_DRAIN = Duration.ofSeconds(5);
+
+  /**
+   * How long a stream whose ack failed with a retryable error may still end by itself before it is
+   * cancelled and reopened: a stream ended by the server (an account change, a dropped topic)
+   * closes its member first, so an ack in flight fails as retryable ("the member left") just before
+   * the stream's own final code arrives, which must win.
+   */
+  static final Duration ACK_FAILURE_GRACE = Duration.ofSeconds(1);
+
+  /** Cancels the streams whose grace after a failed ack ran out. */
+  private static final ScheduledExecutorService GRACE =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "tributary-consumer-grace");
+            t.setDaemon(true);
+            return t;
+          });
 
   private final TributaryClient client;
   private final Channel channel;
@@ -170,15 +189,18 @@ final class StreamingConsumer implements TopicConsumer {
             wait = Duration.ofMillis(100);
           } catch (StatusRuntimeException streamFailure) {
             StatusRuntimeException failedAck = ackFailure;
-            StatusRuntimeException e = failedAck != null ? failedAck : streamFailure;
             ackFailure = null;
             if (closing || clientClosed.getAsBoolean()) {
               break;
             }
-            TributaryException t = Errors.fromCall("consume " + name, e);
-            if (t.errorCode() != ErrorCode.UNAVAILABLE
-                && t.errorCode() != ErrorCode.TIMEOUT
-                && t.errorCode() != ErrorCode.INTERNAL) {
+            // The stream's own end code is final (the account changed, the topic was dropped):
+            // it wins over a retryable failure of an ack that was in flight when the server ended
+            // the stream. Otherwise a failed ack decides (the stream was cancelled for it).
+            TributaryException t = Errors.fromCall("consume " + name, streamFailure);
+            if (retryable(t) && failedAck != null) {
+              t = Errors.fromCall("consume " + name, failedAck);
+            }
+            if (!retryable(t)) {
               failure = t;
               return;
             }
@@ -209,10 +231,15 @@ final class StreamingConsumer implements TopicConsumer {
           ConsumeServiceGrpc.newBlockingStub(channel)
               .consume(ConsumeRequest.newBuilder().setSql(sql).build());
       while (!closing && batches.hasNext()) {
-        throwFailedAck();
+        ConsumeBatch batch = batches.next();
+        if (ackFailure != null) {
+          // An ack failed: this stream ends (by itself, or cancelled after ACK_FAILURE_GRACE);
+          // its records are not handled, the group delivers them again.
+          continue;
+        }
         Map<Integer, Long> handled = new LinkedHashMap<>();
-        for (io.tributary.api.v1.ConsumedRecord r : batches.next().getRecordsList()) {
-          if (closing) {
+        for (io.tributary.api.v1.ConsumedRecord r : batch.getRecordsList()) {
+          if (closing || ackFailure != null) {
             break;
           }
           ConsumedRecord record = decode(r);
@@ -224,7 +251,9 @@ final class StreamingConsumer implements TopicConsumer {
         if (closing) {
           return; // unacknowledged: the group delivers them again
         }
-        ack(handled);
+        if (ackFailure == null) {
+          ack(handled);
+        }
       }
       throwFailedAck();
     }
@@ -302,10 +331,17 @@ final class StreamingConsumer implements TopicConsumer {
         acking = false;
         toAck.notifyAll();
       }
-      ackFailure =
+      StatusRuntimeException failed =
           t instanceof StatusRuntimeException s ? s : Status.fromThrowable(t).asRuntimeException();
+      ackFailure = failed;
       Context.CancellableContext c = call;
-      if (c != null) {
+      if (c == null) {
+        return;
+      }
+      if (retryable(Errors.fromCall("ack " + name, failed))) {
+        // Give the stream a moment to end with its own code (see ACK_FAILURE_GRACE).
+        GRACE.schedule(() -> c.cancel(t), ACK_FAILURE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+      } else {
         c.cancel(t);
       }
     }
@@ -395,6 +431,13 @@ final class StreamingConsumer implements TopicConsumer {
         }
       }
     }
+  }
+
+  /** Whether a failure of a stream or an ack lets the consumer reopen its stream. */
+  private static boolean retryable(TributaryException t) {
+    return t.errorCode() == ErrorCode.UNAVAILABLE
+        || t.errorCode() == ErrorCode.TIMEOUT
+        || t.errorCode() == ErrorCode.INTERNAL;
   }
 
   private static final class HandlerFailed extends RuntimeException {

@@ -16,8 +16,10 @@ import io.tributary.api.v1.ConsumeRequest;
 import io.tributary.api.v1.ConsumeServiceGrpc;
 import io.tributary.api.v1.ConsumedRecord;
 import io.tributary.api.v1.ExecuteResponse;
+import io.tributary.client.ErrorCode;
 import io.tributary.client.TopicConsumer;
 import io.tributary.client.TributaryClient;
+import io.tributary.client.TributaryException;
 import io.tributary.client.testing.FakeTributaryServer;
 import java.time.Duration;
 import java.util.List;
@@ -38,6 +40,14 @@ class StreamingConsumerAckFailureTest {
   private final AtomicReference<StreamObserver<AckResponse>> heldAck = new AtomicReference<>();
   private final List<AckRequest> acks = new CopyOnWriteArrayList<>();
   private final AtomicInteger ackCalls = new AtomicInteger();
+
+  /**
+   * When set, an ack fails as the server's does when an account change closed the stream's member
+   * ("the member left", retryable), and the stream then ends with the change's final code.
+   */
+  private volatile boolean accountChanges;
+
+  private final AtomicReference<StreamObserver<ConsumeBatch>> openStream = new AtomicReference<>();
 
   private FakeTributaryServer server;
   private TributaryClient client;
@@ -64,12 +74,29 @@ class StreamingConsumerAckFailureTest {
     @Override
     public void consume(ConsumeRequest request, StreamObserver<ConsumeBatch> response) {
       consumeCalls.incrementAndGet();
+      openStream.set(response);
       response.onNext(ConsumeBatch.newBuilder().addRecords(record(0)).build());
       response.onNext(ConsumeBatch.newBuilder().addRecords(record(1)).build());
     }
 
     @Override
     public void ack(AckRequest request, StreamObserver<AckResponse> response) {
+      if (accountChanges) {
+        ackCalls.incrementAndGet();
+        FakeTributaryServer.fail(
+            response,
+            FakeTributaryServer.failure(
+                Status.UNAVAILABLE,
+                "UNAVAILABLE",
+                "Cannot ack app.events: Cannot commit offsets of group g: the member left"));
+        FakeTributaryServer.fail(
+            openStream.get(),
+            FakeTributaryServer.failure(
+                Status.PERMISSION_DENIED,
+                "PERMISSION_DENIED",
+                "Cannot continue consuming: the role of user agent changed; consume again"));
+        return;
+      }
       if (ackCalls.incrementAndGet() == 1) {
         heldAck.set(response);
         return;
@@ -88,6 +115,33 @@ class StreamingConsumerAckFailureTest {
         .setTable("app.events")
         .setRowJson("{\"id\":" + offset + "}")
         .build();
+  }
+
+  /**
+   * An account change ends the stream with a final code after closing its member, so the ack in
+   * flight fails first, as retryable: the consumer must stop with the stream's code, not reopen the
+   * stream under a role that may still consume.
+   */
+  @Test
+  void theStreamsFinalCodeWinsOverARetryableFailureOfTheAckInFlight() {
+    accountChanges = true;
+    List<Long> handled = new CopyOnWriteArrayList<>();
+    TopicConsumer.Running running =
+        client.consumer("app.events").group("g").run(record -> handled.add(record.offset()));
+    try {
+      await().atMost(Duration.ofSeconds(20)).until(() -> running.failure().isPresent());
+      assertThat(running.failure().get())
+          .isInstanceOfSatisfying(
+              TributaryException.class,
+              e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.PERMISSION_DENIED))
+          .hasMessageContaining("the role of user agent changed");
+      assertThat(consumeCalls.get()).isEqualTo(1);
+      assertThat(ackCalls.get()).isEqualTo(1);
+      assertThat(handled).containsExactly(0L);
+      await().atMost(Duration.ofSeconds(10)).until(() -> !running.isRunning());
+    } finally {
+      running.close();
+    }
   }
 
   @Test

@@ -115,6 +115,7 @@ final class KafkaGroupConsumer implements GroupConsumer {
     private void forget(Collection<TopicPartition> partitions) {
       for (TopicPartition tp : partitions) {
         committed.remove(tp.partition());
+        lastReturned.remove(tp.partition());
       }
     }
 
@@ -274,15 +275,21 @@ final class KafkaGroupConsumer implements GroupConsumer {
                     "offset " + o + " of partition " + p + " is negative");
               }
               TopicPartition tp = new TopicPartition(topic, p);
+              if (!consumer.assignment().contains(tp)) {
+                // The broker would take it (it checks the member, not the partition) and could
+                // move the holder's committed offset back.
+                throw new IllegalArgumentException(
+                    "partition " + p + " is not assigned to this member (the group rebalanced)");
+              }
               long next = o;
               Long last = lastReturned.get(p);
-              if (last != null && o == last + 1 && consumer.assignment().contains(tp)) {
+              if (last != null && o == last + 1) {
                 // Everything returned is committed: skip the transaction markers after it too,
                 // so a caught-up group shows no lag.
                 next = Math.max(o, consumer.position(tp, CALL_TIMEOUT));
               }
               Long known = committed.get(p);
-              if (known != null && consumer.assignment().contains(tp)) {
+              if (known != null) {
                 next = Math.max(next, known); // never back
               }
               request.put(tp, new OffsetAndMetadata(next));

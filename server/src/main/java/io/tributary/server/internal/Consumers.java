@@ -34,6 +34,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Carries out CONSUME, ACK and RESET CONSUMER GROUP over the log's topics and consumer groups
@@ -502,9 +503,9 @@ public final class Consumers {
 
       @Override
       public void close() {
-        streams.remove(stream);
         member.close(); // leaving commits the acks queued meanwhile; those after fail at once
         unregister(member);
+        streams.remove(stream); // after: an ack failing on the closed member finds why it closed
       }
     };
   }
@@ -523,17 +524,28 @@ public final class Consumers {
 
   // ------------------------------------------------------------------ ACK and RESET
 
-  /** ACK: commits {@code offset + 1} on the partition (or every partition), never moving back. */
+  /** How long an ACK waits for a partition between two of this server's members to be assigned. */
+  static final Duration HOLDER_WAIT = Duration.ofSeconds(5);
+
+  /**
+   * ACK: commits {@code offset + 1} on the partition (or every partition), never moving back.
+   *
+   * <p>While the group has members, only the member holding a partition commits on it, so an ack is
+   * carried out by the holder, never moving the group's committed offset back (a late ack, sent by
+   * a client whose member lost the partition in a rebalance, cannot undo the new holder's
+   * progress). An ack of a partition no member of this server holds while the group has members
+   * (being moved between members, or held on another server) is refused with the retryable {@code
+   * UNAVAILABLE}: its records are delivered again by the group.
+   */
   public void ack(Action.Ack a) {
     String action = "ack " + a.source().name();
     String topic = kafkaTopic(a.source());
     String group = kafkaGroup(a.source(), a.scope(), a.group());
-    GroupConsumer deliverer = deliverer(group, a.partition(), a.offset());
-    if (deliverer != null) {
-      // The member of a stream on this server read the record, so the offset exists and the group
-      // does; the member commits it, never moving back. This spares an ack the broker round trips
-      // of end and committed offsets.
-      commitThrough(deliverer, Map.of(a.partition(), a.offset() + 1), action);
+    GroupConsumer holder = holder(group, a.partition());
+    if (holder != null && holder.delivered(a.partition()) >= a.offset()) {
+      // The holder read the record, so the offset exists and the group does; it commits, never
+      // moving back. This spares an ack the broker round trips of end and committed offsets.
+      commitThrough(holder, Map.of(a.partition(), a.offset() + 1), action);
       return;
     }
     Map<Integer, Long> ends = endOffsets(a.source(), action);
@@ -576,38 +588,58 @@ public final class Consumers {
   }
 
   /**
-   * A local member of the group that delivered the offset, or null: the one holding the partition,
-   * else one it was taken from in a rebalance (a member of the group may commit any of its
-   * partitions; the ack of a record it delivered is still progress).
+   * The member of this server holding the partition, or null. When the group has members here but
+   * none holds it, the partition is being moved between them (a cooperative rebalance revokes it
+   * from one member before it assigns it to another): waits at most {@link #HOLDER_WAIT} for it.
    */
-  private GroupConsumer deliverer(String group, int partition, long offset) {
-    if (partition < 0 || offset < 0) {
+  private GroupConsumer holder(String group, int partition) {
+    if (partition < 0) {
       return null;
     }
-    GroupConsumer found = null;
-    for (GroupConsumer m : members.getOrDefault(group, List.of())) {
-      if (m.delivered(partition) >= offset) {
+    long deadline = System.nanoTime() + HOLDER_WAIT.toNanos();
+    while (true) {
+      List<GroupConsumer> local = members.getOrDefault(group, List.of());
+      for (GroupConsumer m : local) {
         if (m.assignment().contains(partition)) {
           return m;
         }
-        found = found == null ? m : found;
+      }
+      if (local.isEmpty() || System.nanoTime() >= deadline) {
+        return null;
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+      if (Thread.currentThread().isInterrupted()) {
+        return null;
       }
     }
-    return found;
   }
 
-  private static void commitThrough(
-      GroupConsumer member, Map<Integer, Long> offsets, String action) {
+  private void commitThrough(GroupConsumer member, Map<Integer, Long> offsets, String action) {
     try {
       member.commit(offsets).get(30, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
-      throw unavailable(action, e.getCause());
+      throw commitFailed(member, action, e.getCause());
     } catch (TimeoutException e) {
       throw TributaryException.of(ErrorCode.TIMEOUT, "Cannot %s: no answer within 30 s", action);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw TributaryException.of(ErrorCode.UNAVAILABLE, "Cannot %s: interrupted", action);
     }
+  }
+
+  /**
+   * The error of an ack its member failed: the error that ended the member's stream when an account
+   * change or a dropped topic ended it (final: the client must not reopen the stream as if the
+   * member had merely left), else the retryable {@code UNAVAILABLE}.
+   */
+  private TributaryException commitFailed(GroupConsumer member, String action, Throwable cause) {
+    for (OpenStream s : streams) {
+      TributaryException revoked = s.revoked;
+      if (s.member == member && revoked != null) {
+        return new TributaryException(revoked.code(), revoked.getMessage(), cause);
+      }
+    }
+    return unavailable(action, cause);
   }
 
   /** RESET CONSUMER GROUP: moves the committed offsets; the group must have no members. */
@@ -664,10 +696,10 @@ public final class Consumers {
         rest.put(e.getKey(), e.getValue());
       }
     }
+    for (Map.Entry<GroupConsumer, Map<Integer, Long>> e : byMember.entrySet()) {
+      commitThrough(e.getKey(), e.getValue(), action);
+    }
     try {
-      for (Map.Entry<GroupConsumer, Map<Integer, Long>> e : byMember.entrySet()) {
-        e.getKey().commit(e.getValue()).get(30, TimeUnit.SECONDS);
-      }
       if (!rest.isEmpty()) {
         if (hasMembers(group)) {
           throw TributaryException.of(
@@ -677,13 +709,6 @@ public final class Consumers {
         }
         log.topicAdmin().commitOffsets(group, topic, rest);
       }
-    } catch (ExecutionException e) {
-      throw unavailable(action, e.getCause());
-    } catch (TimeoutException e) {
-      throw TributaryException.of(ErrorCode.TIMEOUT, "Cannot %s: no answer within 30 s", action);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw TributaryException.of(ErrorCode.UNAVAILABLE, "Cannot %s: interrupted", action);
     } catch (LogException e) {
       throw unavailable(action, e);
     }

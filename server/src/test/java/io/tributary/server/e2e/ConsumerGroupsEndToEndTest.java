@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.grpc.Context;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -19,8 +20,11 @@ import io.tributary.client.Row;
 import io.tributary.client.TopicConsumer;
 import io.tributary.client.TributaryClient;
 import io.tributary.client.TributaryException;
+import io.tributary.log.LogTopics;
 import java.time.Duration;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -28,6 +32,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.ConsumerGroupListing;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,7 +62,7 @@ class ConsumerGroupsEndToEndTest {
                 + " `partition` INT, `offset` BIGINT, error TEXT, record JSON) WITH (TYPE ="
                 + " 'SHARED');"
                 + "CREATE USER 'cg_agent' WITH PASSWORD 'agent-password' ROLE service;");
-    for (String topic : List.of("split", "redo", "poison")) {
+    for (String topic : List.of("split", "redo", "poison", "late")) {
       sql.append("CREATE TOPIC cg.")
           .append(topic)
           .append(" PARTITIONS 2; ALTER TOPIC cg.")
@@ -267,6 +274,42 @@ class ConsumerGroupsEndToEndTest {
     assertEnded("cg_gone", "DROP USER 'cg_gone'", ErrorCode.UNAUTHENTICATED, "cg_gone");
   }
 
+  /**
+   * The role changes while the consumer handles a record, so the ack of that batch is in flight
+   * while the change closes the stream's member: the ack fails as retryable ("the member left"),
+   * but the stream's own final code wins; the consumer does not reopen the stream as a dba.
+   */
+  @Test
+  void shouldEndAStreamWhoseRoleChangesWhileAnAckIsInFlight() {
+    root.update("CREATE USER 'cg_busy' WITH PASSWORD 'old-password' ROLE service");
+    try (TributaryClient client = TributaryClient.connect(SharedServer.url())) {
+      client.login("cg_busy", "old-password");
+      java.util.concurrent.atomic.AtomicBoolean changed =
+          new java.util.concurrent.atomic.AtomicBoolean();
+      List<ConsumedRecord> handled = new CopyOnWriteArrayList<>();
+      try (TopicConsumer.Running consumer =
+          client
+              .consumer("cg.split")
+              .group("revoked-busy")
+              .run(
+                  r -> {
+                    handled.add(r);
+                    if (changed.compareAndSet(false, true)) {
+                      root.update("ALTER USER 'cg_busy' SET ROLE dba");
+                    }
+                  })) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> consumer.failure().isPresent());
+        assertThat(consumer.failure().get())
+            .isInstanceOfSatisfying(
+                TributaryException.class,
+                e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.PERMISSION_DENIED))
+            .hasMessageContaining("the role of user cg_busy changed");
+        await().atMost(Duration.ofSeconds(30)).until(() -> !consumer.isRunning());
+        assertThat(handled).isNotEmpty();
+      }
+    }
+  }
+
   private static void assertEnded(String user, String change, ErrorCode code, String message) {
     try (TributaryClient client = TributaryClient.connect(SharedServer.url())) {
       client.login(user, "old-password");
@@ -274,8 +317,8 @@ class ConsumerGroupsEndToEndTest {
       try (TopicConsumer.Running consumer =
           client.consumer("cg.split").group("revoked-" + user).run(r -> received.countDown())) {
         assertThat(received.await(60, TimeUnit.SECONDS)).isTrue();
-        // No ack in flight when the account changes: an ack that fails because the change closed
-        // the member is retryable, and the consumer would reopen the stream (a dba may consume).
+        // Its acks are committed: the change meets an idle stream (see the test above for an ack
+        // in flight).
         await()
             .atMost(Duration.ofSeconds(60))
             .until(
@@ -399,6 +442,174 @@ class ConsumerGroupsEndToEndTest {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       acker.close();
     }
+  }
+
+  /**
+   * Partition q moves from member A to B, whose client acknowledges all of it, then from B (which
+   * leaves) to C, which has delivered nothing of it. A's client still acknowledges an early record
+   * of q it handled before the rebalance: that late ack must not move the group's committed offset
+   * back (the records from there would come again to C), whether it is carried out by the holder C
+   * or refused as retryable while q is moved.
+   */
+  @Test
+  void shouldNeverMoveTheCommittedOffsetBackOnALateAckOfAMemberThatLostThePartition()
+      throws Exception {
+    String group = "late";
+    TributaryClient acker = TributaryClient.connect(SharedServer.url());
+    Metadata headers = new Metadata();
+    headers.put(
+        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
+        "Bearer " + acker.login("cg_agent", "agent-password").token());
+    ManagedChannel channel =
+        Grpc.newChannelBuilderForAddress(
+                "127.0.0.1", SharedServer.get().port(), InsecureChannelCredentials.create())
+            .build();
+    ConsumeServiceGrpc.ConsumeServiceBlockingStub stub =
+        ConsumeServiceGrpc.newBlockingStub(channel)
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    List<Context.CancellableContext> calls = new CopyOnWriteArrayList<>();
+    try {
+      RawStream a = RawStream.open(stub, group, calls);
+      List<io.tributary.api.v1.ConsumedRecord> byA = a.read(USERS);
+      RawStream b = RawStream.open(stub, group, calls);
+      List<io.tributary.api.v1.ConsumedRecord> byB = new java.util.ArrayList<>(b.read(1));
+      int q = byB.get(0).getPartition();
+      List<Long> offsetsOfQ =
+          byA.stream()
+              .filter(r -> r.getPartition() == q)
+              .map(io.tributary.api.v1.ConsumedRecord::getOffset)
+              .toList();
+      assertThat(offsetsOfQ).hasSizeGreaterThan(1);
+      while (byB.size() < offsetsOfQ.size()) {
+        byB.addAll(b.read(1));
+      }
+      ack(stub, "cg.late", group, q, offsetsOfQ.get(offsetsOfQ.size() - 1));
+      await().atMost(Duration.ofSeconds(30)).until(() -> lagOf("late", group, q) == 0L);
+      long committed = committedOf("late", group, q);
+
+      RawStream c = RawStream.open(stub, group, calls);
+      c.read(0); // joined, holding nothing: A and B keep a partition each
+      b.cancel(); // q goes to C, the member with fewer partitions
+      awaitHeldByOneOfTwoMembers(group, q);
+      try {
+        ack(stub, "cg.late", group, q, offsetsOfQ.get(0)); // A's late ack
+      } catch (StatusRuntimeException e) {
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+      }
+      assertThat(committedOf("late", group, q)).isEqualTo(committed);
+      assertThat(lagOf("late", group, q)).isZero();
+    } finally {
+      calls.forEach(call -> call.cancel(null));
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      acker.close();
+    }
+  }
+
+  /** Waits until the group (of a topic) has two members and one of them holds the partition. */
+  private static void awaitHeldByOneOfTwoMembers(String group, int partition) {
+    try (Admin admin =
+        Admin.create(Map.of("bootstrap.servers", SharedServer.get().logBootstrapServers()))) {
+      String id =
+          admin.listConsumerGroups().all().get(30, TimeUnit.SECONDS).stream()
+              .map(ConsumerGroupListing::groupId)
+              .filter(
+                  g -> {
+                    LogTopics.ConsumerGroupName n = LogTopics.parseConsumerGroup(g);
+                    return n != null && n.group().equals(group) && n.source().startsWith("topic-");
+                  })
+              .findFirst()
+              .orElseThrow();
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () -> {
+                ConsumerGroupDescription d =
+                    admin
+                        .describeConsumerGroups(List.of(id))
+                        .all()
+                        .get(30, TimeUnit.SECONDS)
+                        .get(id);
+                return d.members().size() == 2
+                    && d.members().stream()
+                        .anyMatch(
+                            m ->
+                                m.assignment().topicPartitions().stream()
+                                    .anyMatch(tp -> tp.partition() == partition));
+              });
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A consume stream over plain gRPC, read by the test. */
+  private record RawStream(
+      Iterator<io.tributary.api.v1.ConsumeBatch> batches, Context.CancellableContext call) {
+
+    static RawStream open(
+        ConsumeServiceGrpc.ConsumeServiceBlockingStub stub,
+        String group,
+        List<Context.CancellableContext> calls) {
+      Context.CancellableContext call = Context.current().withCancellation();
+      calls.add(call);
+      Context previous = call.attach();
+      try {
+        return new RawStream(
+            stub.withDeadlineAfter(3, TimeUnit.MINUTES)
+                .consume(
+                    io.tributary.api.v1.ConsumeRequest.newBuilder()
+                        .setSql("CONSUME FROM cg.late GROUP '" + group + "'")
+                        .build()),
+            call);
+      } finally {
+        call.detach(previous);
+      }
+    }
+
+    /** Reads batches until {@code count} records came (0: the first batch, once joined). */
+    List<io.tributary.api.v1.ConsumedRecord> read(int count) {
+      List<io.tributary.api.v1.ConsumedRecord> out = new java.util.ArrayList<>();
+      do {
+        out.addAll(batches.next().getRecordsList());
+      } while (out.size() < count);
+      return out;
+    }
+
+    void cancel() {
+      call.cancel(null);
+    }
+  }
+
+  private static void ack(
+      ConsumeServiceGrpc.ConsumeServiceBlockingStub stub,
+      String topic,
+      String group,
+      int partition,
+      long offset) {
+    stub.withDeadlineAfter(30, TimeUnit.SECONDS)
+        .ack(
+            AckRequest.newBuilder()
+                .setTopic(topic)
+                .setGroup(group)
+                .setPartition(partition)
+                .setOffset(offset)
+                .build());
+  }
+
+  private static Row offsetsRow(String topic, String group, int partition) {
+    return agent.query("SELECT * FROM system.consumer_offsets").rows().stream()
+        .filter(r -> r.getString("topic").equals("cg." + topic))
+        .filter(r -> r.getString("group").equals(group))
+        .filter(r -> r.getInteger("partition") == partition)
+        .findFirst()
+        .orElseThrow();
+  }
+
+  private static long committedOf(String topic, String group, int partition) {
+    return offsetsRow(topic, group, partition).getLong("committed_offset");
+  }
+
+  private static long lagOf(String topic, String group, int partition) {
+    return offsetsRow(topic, group, partition).getLong("lag");
   }
 
   private static void assertAckRefused(
