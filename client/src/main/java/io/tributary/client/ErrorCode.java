@@ -65,6 +65,11 @@ public enum ErrorCode {
   OFFSET_OUT_OF_RANGE,
   /** The user subscribed and unsubscribed faster than the server allows; retry later. */
   RATE_LIMITED,
+  /**
+   * ALTER TABLE changed the columns of a subscribed table; a subscription resumes by itself with
+   * the new columns (a new {@code onSubscribed}).
+   */
+  SCHEMA_CHANGED,
   /** The call did not complete within the client's call timeout. */
   DEADLINE_EXCEEDED,
   /**

@@ -59,5 +59,10 @@ public enum ErrorCode {
   /** An offset beyond the end of a topic's partition (ACK, RESET CONSUMER GROUP, FROM). */
   OFFSET_OUT_OF_RANGE,
   /** A client subscribes and unsubscribes faster than the server allows one user (retry later). */
-  RATE_LIMITED
+  RATE_LIMITED,
+  /**
+   * ALTER TABLE changed the columns of the table a live subscription reads: it ends with its last
+   * delivered {@code _seq}; subscribing again with {@code from_seq} resumes under the new columns.
+   */
+  SCHEMA_CHANGED
 }

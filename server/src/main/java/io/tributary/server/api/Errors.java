@@ -156,6 +156,7 @@ public final class Errors {
       case OFFSET_OUT_OF_RANGE:
         return Status.OUT_OF_RANGE;
       case LIVE_QUERY_KILLED:
+      case SCHEMA_CHANGED:
         return Status.ABORTED;
       case SYNTAX_ERROR:
       case STATEMENT_TOO_LARGE: // never retried: the same statement fails the same way
