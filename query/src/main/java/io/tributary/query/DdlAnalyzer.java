@@ -345,10 +345,11 @@ final class DdlAnalyzer extends FamilyAnalyzer {
   /**
    * ALTER TABLE: ADD COLUMN appends a nullable column (rows written before read NULL in it: rows
    * are never rewritten, {@link io.tributary.query.command.RowCodec}); RENAME COLUMN renames a
-   * column that is not a primary key column and that no row policy, topic or source names. The new
-   * definition keeps the table's id and its columns' positions, so commands in flight, stored rows
-   * and cold files (whose field ids follow the positions) read the same. DROP COLUMN and ALTER
-   * COLUMN ... TYPE are refused after the checks that do not depend on them.
+   * column that is not a primary key column and that no row policy, topic or source names; ALTER
+   * COLUMN ... TYPE widens a DECIMAL's precision (same scale: the stored form does not change). The
+   * new definition keeps the table's id and its columns' positions, so commands in flight, stored
+   * rows and cold files (whose field ids follow the positions) read the same. DROP COLUMN and other
+   * type changes are refused after the checks that do not depend on them.
    */
   Action alterTable(Statement.AlterTable s, Role role) {
     String qualified = s.namespace() + "." + s.name();
@@ -420,11 +421,20 @@ final class DdlAnalyzer extends FamilyAnalyzer {
               to);
         }
         checkNotKey(table, s.column(), "retyped", action);
-        throw TributaryException.of(
-            ErrorCode.UNSUPPORTED_STATEMENT,
-            "Cannot %s: ALTER COLUMN ... TYPE is not supported yet (ADD COLUMN and RENAME COLUMN"
-                + " are)",
-            action);
+        if (from.kind() != ColumnType.Kind.DECIMAL) {
+          throw TributaryException.of(
+              ErrorCode.UNSUPPORTED_STATEMENT,
+              "Cannot %s: widening %s to %s is not supported yet (stored rows hold %s values in"
+                  + " their own width; only DECIMAL precision widens)",
+              action,
+              from,
+              to,
+              from);
+        }
+        // A DECIMAL is stored as its scale and unscaled value, whatever its precision: rows
+        // written before read the same under the larger precision.
+        ColumnDef c = columns.get(index);
+        columns.set(index, new ColumnDef(c.name(), to, c.nullable(), c.defaultValue()));
       }
       default -> throw new AssertionError(s.op());
     }

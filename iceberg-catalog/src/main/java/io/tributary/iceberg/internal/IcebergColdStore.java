@@ -267,15 +267,21 @@ public final class IcebergColdStore implements ColdTier {
     Schema current = t.schema();
     List<Types.NestedField> add = new ArrayList<>();
     Map<String, String> renames = new LinkedHashMap<>();
+    List<Types.NestedField> widen = new ArrayList<>();
     for (Types.NestedField field : wanted.columns()) {
       Types.NestedField have = current.findField(field.fieldId());
       if (have == null) {
         add.add(field);
-      } else if (!have.name().equals(field.name())) {
+        continue;
+      }
+      if (!have.name().equals(field.name())) {
         renames.put(have.name(), field.name());
       }
+      if (!have.type().equals(field.type())) {
+        widen.add(field);
+      }
     }
-    if (add.isEmpty() && renames.isEmpty()) {
+    if (add.isEmpty() && renames.isEmpty() && widen.isEmpty()) {
       return t;
     }
     try {
@@ -284,6 +290,17 @@ public final class IcebergColdStore implements ColdTier {
         UpdateSchema rename = t.updateSchema();
         renames.forEach(rename::renameColumn);
         rename.commit();
+      }
+      if (!widen.isEmpty()) {
+        // Files written before hold the narrower type: the generic reader promotes it.
+        if (t.currentSnapshot() != null && !sparse(t)) {
+          t.updateProperties().set(SPARSE_COLUMNS, "true").commit();
+        }
+        UpdateSchema update = t.updateSchema();
+        for (Types.NestedField field : widen) {
+          update.updateColumn(field.name(), field.type().asPrimitiveType());
+        }
+        update.commit();
       }
       if (!add.isEmpty()) {
         if (t.currentSnapshot() != null && !sparse(t)) {
@@ -301,21 +318,23 @@ public final class IcebergColdStore implements ColdTier {
     t.refresh();
     for (Types.NestedField field : wanted.columns()) {
       Types.NestedField have = t.schema().findField(field.fieldId());
-      if (have == null || !have.name().equals(field.name())) {
+      if (have == null || !have.name().equals(field.name()) || !have.type().equals(field.type())) {
         throw TributaryException.of(
             ErrorCode.INTERNAL,
-            "Cannot use the cold table of %s: its column %d is %s, not %s",
+            "Cannot use the cold table of %s: its column %d is %s, not %s %s",
             table.qualifiedName(),
             field.fieldId(),
-            have == null ? "missing" : have.name(),
-            field.name());
+            have == null ? "missing" : have.name() + " " + have.type(),
+            field.name(),
+            field.type());
       }
     }
     LOG.info(
-        "Evolved the cold schema of {}: added {}, renamed {}",
+        "Evolved the cold schema of {}: added {}, renamed {}, widened {}",
         table.qualifiedName(),
         add.stream().map(Types.NestedField::name).toList(),
-        renames);
+        renames,
+        widen.stream().map(f -> f.name() + " " + f.type()).toList());
     return t;
   }
 

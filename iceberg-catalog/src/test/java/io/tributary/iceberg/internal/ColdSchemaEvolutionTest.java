@@ -10,6 +10,7 @@ import io.tributary.query.catalog.TableDef;
 import io.tributary.query.catalog.TableKind;
 import io.tributary.query.exec.RowVersion;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,7 @@ import org.apache.iceberg.Table;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.io.CloseableIterable;
+import org.apache.iceberg.types.Types;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -131,6 +133,39 @@ class ColdSchemaEvolutionTest {
     store.flush(
         v2, "f1", 1, List.of(RowVersion.of("u1", new Object[] {1L, "a", 5, 1L})).iterator());
     assertThat(drain(store.scan(v2, null, null))).extracting(v -> v.row()[2]).containsExactly(5);
+  }
+
+  @Test
+  void shouldWidenADecimalWhoseOldFilesReadUnderTheLargerPrecision() throws IOException {
+    ColumnDef narrow = new ColumnDef("price", ColumnType.decimal(8, 2), true, null);
+    ColumnDef wide = new ColumnDef("price", ColumnType.decimal(20, 2), true, null);
+    TableDef v1 = notes(List.of(ID, narrow));
+    store.flush(
+        v1,
+        "f1",
+        1,
+        List.of(RowVersion.of("u1", new Object[] {1L, new BigDecimal("123456.78"), 1L}))
+            .iterator());
+    TableDef v2 = notes(List.of(ID, wide));
+    store.evolve(v2);
+    store.flush(
+        v2,
+        "f2",
+        2,
+        List.of(RowVersion.of("u1", new Object[] {2L, new BigDecimal("123456789012345678.90"), 2L}))
+            .iterator());
+
+    assertThat(store.find(v2).schema().findField("price").type())
+        .isEqualTo(Types.DecimalType.of(20, 2));
+    assertThat(shown(drain(store.scan(v2, "u1", null))))
+        .containsExactly("u1|[1, 123456.78, 1]|false", "u1|[2, 123456789012345678.90, 2]|false");
+    List<Object> external = new ArrayList<>();
+    try (CloseableIterable<Record> rows = IcebergGenerics.read(store.find(v2)).build()) {
+      rows.forEach(r -> external.add(r.getField("price")));
+    }
+    assertThat(external)
+        .containsExactlyInAnyOrder(
+            new BigDecimal("123456.78"), new BigDecimal("123456789012345678.90"));
   }
 
   @Test

@@ -8,10 +8,10 @@ import java.util.Map;
  * commands name tables by id: a command for a dropped table never applies to its successor.
  *
  * <p>{@code ALTER TABLE} writes a new definition under the same id that only appends columns (ADD
- * COLUMN) or renames them (RENAME COLUMN): a column's position is its identity for good (its cold
- * field id is {@code 3 + position}), so a row encoded under an earlier definition decodes under a
- * later one (the columns it lacks read NULL) and a command analyzed before the change applies after
- * it.
+ * COLUMN), renames them (RENAME COLUMN) or widens a DECIMAL's precision (whose stored form does not
+ * depend on it): a column's position is its identity for good (its cold field id is {@code 3 +
+ * position}), so a row encoded under an earlier definition decodes under a later one (the columns
+ * it lacks read NULL) and a command analyzed before the change applies after it.
  *
  * @param id unique id, assigned by the node that accepted the CREATE TABLE
  * @param primaryKey names of the primary key columns, in key order
