@@ -57,6 +57,11 @@ class AlterTableEndToEndTest {
               .untilAsserted(
                   () -> assertThat(events.changes).containsExactly("4|four|t4", "1|one|x"));
 
+          // a subscription whose filter names the column to be renamed
+          Events filtered = new Events();
+          alice.subscribe("SUBSCRIBE TO alt.notes WHERE body <> 'zzz'", filtered);
+          Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> filtered.ready);
+
           root.update("ALTER TABLE alt.notes RENAME COLUMN body TO content");
           alice.update("INSERT INTO alt.notes (id, content, tag) VALUES (5, 'five', 't5')");
           Awaitility.await()
@@ -66,6 +71,15 @@ class AlterTableEndToEndTest {
                       assertThat(events.changes)
                           .containsExactly("4|four|t4", "1|one|x", "5|five|t5"));
           assertThat(events.errors).isEmpty();
+          // subscribed again under the new names, its filter no longer analyzes: it ends, coded
+          Awaitility.await()
+              .atMost(Duration.ofSeconds(30))
+              .untilAsserted(
+                  () ->
+                      assertThat(filtered.errors)
+                          .extracting(TributaryException::code)
+                          .containsExactly("COLUMN_NOT_FOUND"));
+          assertThat(filtered.changes).isEmpty();
           assertThat(subscription.lastSeq()).isPositive();
         }
 
