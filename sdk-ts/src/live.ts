@@ -367,7 +367,7 @@ export class LiveConnection {
     }
     s.boundTo = null;
     const stream = this.current;
-    if (failure.code === "SUBSCRIBER_TOO_SLOW" && stream !== null) {
+    if ((failure.code === "SUBSCRIBER_TOO_SLOW" || failure.code === "SCHEMA_CHANGED") && stream !== null) {
       this.add(s, stream);
     } else if (failure.code === "RESUME_POSITION_LOST" && s.resnapshots && stream !== null) {
       s.forgetPosition();

@@ -70,6 +70,11 @@ public enum ErrorCode {
    * nothing changed, retry shortly.
    */
   WRITE_CONFLICT,
+  /**
+   * ALTER TABLE changed the columns of a subscribed table; a subscription resumes by itself with
+   * the new columns (from its last delivered {@code _seq}).
+   */
+  SCHEMA_CHANGED,
   /** The call did not complete within the client's call timeout. */
   DEADLINE_EXCEEDED,
   /**

@@ -176,13 +176,14 @@ public interface TributaryClient extends AutoCloseable {
    * the client.
    *
    * <p><b>Resume.</b> When the connection is lost, or the server drops this client for falling
-   * behind ({@code SUBSCRIBER_TOO_SLOW}), the subscription resumes by itself: the client reconnects
-   * with exponential backoff and subscribes again with {@code OPTIONS (from_seq = }{@link
-   * Subscription#lastSeq()}{@code )} (merged into the statement's own OPTIONS, whose {@code
-   * last_rows} it drops). Events at or below the last {@code _seq} received are dropped, so the
-   * listener sees no gap and no duplicate. Failures that retrying cannot fix (for example {@code
-   * UNAUTHENTICATED} after the token expired, or {@code PERMISSION_DENIED}) end the subscription
-   * with {@link SubscriptionListener#onError}.
+   * behind ({@code SUBSCRIBER_TOO_SLOW}) or because ALTER TABLE changed the table's columns ({@code
+   * SCHEMA_CHANGED}: the rows that follow carry the new columns), the subscription resumes by
+   * itself: the client reconnects with exponential backoff and subscribes again with {@code OPTIONS
+   * (from_seq = }{@link Subscription#lastSeq()}{@code )} (merged into the statement's own OPTIONS,
+   * whose {@code last_rows} it drops). Events at or below the last {@code _seq} received are
+   * dropped, so the listener sees no gap and no duplicate. Failures that retrying cannot fix (for
+   * example {@code UNAUTHENTICATED} after the token expired, or {@code PERMISSION_DENIED}) end the
+   * subscription with {@link SubscriptionListener#onError}.
    *
    * @param sql one {@code SUBSCRIBE TO} statement
    * @param listener receives the events, on this client's listener thread

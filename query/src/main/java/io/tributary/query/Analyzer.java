@@ -128,6 +128,11 @@ public final class Analyzer {
     }
 
     @Override
+    public Action visit(Statement.AlterTable s) {
+      return ddl.alterTable(s, actor.role());
+    }
+
+    @Override
     public Action visit(Statement.DropTable s) {
       return ddl.dropTable(s, actor.role());
     }

@@ -9,8 +9,11 @@ import io.tributary.query.catalog.NamespaceDef;
 import io.tributary.query.catalog.PolicyDef;
 import io.tributary.query.catalog.Role;
 import io.tributary.query.catalog.SharedAccess;
+import io.tributary.query.catalog.SourceDef;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.catalog.TableKind;
+import io.tributary.query.catalog.TopicDef;
+import io.tributary.query.catalog.TopicSource;
 import io.tributary.query.parse.Statement;
 import io.tributary.query.policy.Policies;
 import java.util.ArrayList;
@@ -22,8 +25,8 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Analyzes the statements that change namespaces and tables: CREATE/DROP NAMESPACE, CREATE/DROP
- * TABLE (dba and system only, {@link Authorizer#checkChangesCatalog}).
+ * Analyzes the statements that change namespaces and tables: CREATE/DROP NAMESPACE,
+ * CREATE/ALTER/DROP TABLE (dba and system only, {@link Authorizer#checkChangesCatalog}).
  */
 final class DdlAnalyzer extends FamilyAnalyzer {
   private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
@@ -337,6 +340,241 @@ final class DdlAnalyzer extends FamilyAnalyzer {
           ErrorCode.INVALID_DEFINITION, "Cannot %s: a STREAM table needs TTL_SECONDS", action);
     }
     return out;
+  }
+
+  /**
+   * ALTER TABLE: ADD COLUMN appends a nullable column (rows written before read NULL in it: rows
+   * are never rewritten, {@link io.tributary.query.command.RowCodec}); RENAME COLUMN renames a
+   * column that is not a primary key column and that no row policy, topic or source names; ALTER
+   * COLUMN ... TYPE widens a DECIMAL's precision (same scale: the stored form does not change). The
+   * new definition keeps the table's id and its columns' positions, so commands in flight, stored
+   * rows and cold files (whose field ids follow the positions) read the same. DROP COLUMN and other
+   * type changes are refused after the checks that do not depend on them.
+   */
+  Action alterTable(Statement.AlterTable s, Role role) {
+    String qualified = s.namespace() + "." + s.name();
+    String action = "alter table " + qualified;
+    Authorizer.checkChangesCatalog(role, action);
+    if (s.namespace().equals(Catalog.SYSTEM_NAMESPACE)) {
+      throw TributaryException.of(
+          ErrorCode.PERMISSION_DENIED, "Cannot %s: system tables cannot be altered", action);
+    }
+    TableDef table =
+        catalog
+            .table(s.namespace(), s.name())
+            .orElseThrow(
+                () ->
+                    TributaryException.of(
+                        ErrorCode.TABLE_NOT_FOUND, "Cannot %s: it does not exist", action));
+    List<ColumnDef> columns = new ArrayList<>(table.columns());
+    switch (s.op()) {
+      case ADD_COLUMN -> columns.add(addedColumn(table, s.added(), action));
+      case RENAME_COLUMN -> {
+        int index = existingColumn(table, s.column(), action);
+        checkName(s.newName(), "column", action);
+        checkNotReserved(s.newName(), action);
+        if (s.newName().equals(s.column())) {
+          throw TributaryException.of(
+              ErrorCode.INVALID_DEFINITION,
+              "Cannot %s: column %s is already named so",
+              action,
+              s.column());
+        }
+        if (table.columnIndex(s.newName()) >= 0) {
+          throw TributaryException.of(
+              ErrorCode.INVALID_DEFINITION,
+              "Cannot %s: column %s already exists",
+              action,
+              s.newName());
+        }
+        checkNotKey(table, s.column(), "renamed", action);
+        checkNotNamedElsewhere(table, s.column(), "renamed", action);
+        ColumnDef c = columns.get(index);
+        columns.set(index, new ColumnDef(s.newName(), c.type(), c.nullable(), c.defaultValue()));
+      }
+      case DROP_COLUMN -> {
+        existingColumn(table, s.column(), action);
+        checkNotKey(table, s.column(), "dropped", action);
+        checkNotNamedElsewhere(table, s.column(), "dropped", action);
+        throw TributaryException.of(
+            ErrorCode.UNSUPPORTED_STATEMENT,
+            "Cannot %s: DROP COLUMN is not supported yet (ADD COLUMN and RENAME COLUMN are); stop"
+                + " writing the column, or rename it",
+            action);
+      }
+      case ALTER_COLUMN_TYPE -> {
+        int index = existingColumn(table, s.column(), action);
+        ColumnType from = table.columns().get(index).type();
+        ColumnType to = s.newType();
+        if (from.equals(to)) {
+          return new Action.Done("ALTER TABLE");
+        }
+        if (!widens(from, to)) {
+          throw TributaryException.of(
+              ErrorCode.TYPE_MISMATCH,
+              "Cannot %s: column %s cannot change from %s to %s (only widening INT to BIGINT,"
+                  + " and DECIMAL(p,s) to a larger precision with the same scale, keeps every"
+                  + " value)",
+              action,
+              s.column(),
+              from,
+              to);
+        }
+        checkNotKey(table, s.column(), "retyped", action);
+        if (from.kind() != ColumnType.Kind.DECIMAL) {
+          throw TributaryException.of(
+              ErrorCode.UNSUPPORTED_STATEMENT,
+              "Cannot %s: widening %s to %s is not supported yet (stored rows hold %s values in"
+                  + " their own width; only DECIMAL precision widens)",
+              action,
+              from,
+              to,
+              from);
+        }
+        // A DECIMAL is stored as its scale and unscaled value, whatever its precision: rows
+        // written before read the same under the larger precision.
+        ColumnDef c = columns.get(index);
+        columns.set(index, new ColumnDef(c.name(), to, c.nullable(), c.defaultValue()));
+      }
+      default -> throw new AssertionError(s.op());
+    }
+    TableDef altered =
+        new TableDef(
+            table.id(),
+            table.namespace(),
+            table.name(),
+            table.kind(),
+            columns,
+            table.primaryKey(),
+            table.options(),
+            table.createdAtMillis());
+    return new Action.CatalogChange(
+        "ALTER TABLE", List.of(CatalogRecord.table(altered)), List.of());
+  }
+
+  private static ColumnDef addedColumn(TableDef table, Statement.ColumnSpec c, String action) {
+    checkName(c.name(), "column", action);
+    checkNotReserved(c.name(), action);
+    if (table.columnIndex(c.name()) >= 0) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_DEFINITION, "Cannot %s: column %s already exists", action, c.name());
+    }
+    if (c.primaryKey()) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_DEFINITION,
+          "Cannot %s: ADD COLUMN cannot add a primary key column (the primary key is fixed when"
+              + " the table is created)",
+          action);
+    }
+    if (c.notNull()) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_DEFINITION,
+          "Cannot %s: ADD COLUMN %s NOT NULL is not supported: the rows written before have no"
+              + " value for it and read NULL; add it without NOT NULL",
+          action,
+          c.name());
+    }
+    if (c.defaultFunction() != null || c.defaultLiteral() != null) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_DEFINITION,
+          "Cannot %s: ADD COLUMN %s with a DEFAULT is not supported: the rows written before read"
+              + " NULL in it, not the default; add it without DEFAULT",
+          action,
+          c.name());
+    }
+    return new ColumnDef(c.name(), c.type(), true, null);
+  }
+
+  private static void checkNotReserved(String column, String action) {
+    if (column.startsWith("_")) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_DEFINITION,
+          "Cannot %s: column names starting with '_' are reserved (%s)",
+          action,
+          column);
+    }
+  }
+
+  private static int existingColumn(TableDef table, String column, String action) {
+    int index = table.columnIndex(column);
+    if (index < 0) {
+      throw TributaryException.of(
+          ErrorCode.COLUMN_NOT_FOUND, "Cannot %s: column %s does not exist", action, column);
+    }
+    return index;
+  }
+
+  private static void checkNotKey(TableDef table, String column, String what, String action) {
+    if (table.primaryKey().contains(column)) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_DEFINITION,
+          "Cannot %s: primary key column %s cannot be %s%s",
+          action,
+          column,
+          what,
+          column.equals(table.partitionKey()) ? " (it is the PARTITION_KEY)" : "");
+    }
+  }
+
+  /**
+   * Refuses to rename or drop a column that a row policy (of this table, or a membership term of
+   * another table's policy that reads it), a topic's WHERE on this table or a PostgreSQL source
+   * mapped into this table names: they name columns in SQL text, which would stop analyzing. The
+   * check looks for the name as a word in that text (a string literal holding it counts too).
+   */
+  private void checkNotNamedElsewhere(TableDef table, String column, String what, String action) {
+    Pattern word =
+        Pattern.compile(
+            "(?<![A-Za-z0-9_$])[`\"]?" + Pattern.quote(column) + "[`\"]?(?![A-Za-z0-9_$])",
+            Pattern.CASE_INSENSITIVE);
+    List<String> users = new ArrayList<>();
+    for (PolicyDef p : catalog.policies()) {
+      boolean reads =
+          p.tableId() == table.id() || Policies.membersTables(catalog, p).contains(table.id());
+      if (reads && (mentions(word, p.using()) || mentions(word, p.check()))) {
+        users.add("row policy " + p.name() + " ON " + p.qualifiedTable());
+      }
+    }
+    for (TopicDef topic : catalog.topics(null)) {
+      for (TopicSource source : topic.sources()) {
+        if (source.tableId() == table.id() && mentions(word, source.where())) {
+          users.add("topic " + topic.qualifiedName());
+        }
+      }
+    }
+    for (SourceDef source : catalog.sources()) {
+      for (SourceDef.SourceTable mapped : source.tables()) {
+        if (table.namespace().equals(mapped.namespace()) && table.name().equals(mapped.target())) {
+          users.add("source " + source.name());
+        }
+      }
+    }
+    if (!users.isEmpty()) {
+      throw TributaryException.of(
+          ErrorCode.INVALID_ARGUMENT,
+          "Cannot %s: column %s cannot be %s while %s names it; drop or change %s first",
+          action,
+          column,
+          what,
+          String.join(", ", users),
+          users.size() == 1 ? "it" : "them");
+    }
+  }
+
+  private static boolean mentions(Pattern word, String sql) {
+    return sql != null && word.matcher(sql).find();
+  }
+
+  /** Whether every value of {@code from} is a value of {@code to}. */
+  static boolean widens(ColumnType from, ColumnType to) {
+    return switch (from.kind()) {
+      case INT -> to.kind() == ColumnType.Kind.BIGINT;
+      case DECIMAL ->
+          to.kind() == ColumnType.Kind.DECIMAL
+              && to.scale() == from.scale()
+              && to.precision() > from.precision();
+      default -> false;
+    };
   }
 
   Action dropTable(Statement.DropTable s, Role role) {

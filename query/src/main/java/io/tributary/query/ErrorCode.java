@@ -64,5 +64,10 @@ public enum ErrorCode {
    * A row the write touches is reserved by a statement that spans partitions and is not decided yet
    * (two-phase commit, docs/sql.md "Atomicity"); nothing changed, retry shortly.
    */
-  WRITE_CONFLICT
+  WRITE_CONFLICT,
+  /**
+   * ALTER TABLE changed the columns of the table a live subscription reads: it ends with its last
+   * delivered {@code _seq}; subscribing again with {@code from_seq} resumes under the new columns.
+   */
+  SCHEMA_CHANGED
 }

@@ -101,6 +101,11 @@ final class WriteAnalyzer extends FamilyAnalyzer {
         }
 
         @Override
+        public Boolean visit(Statement.AlterTable s) {
+          return false;
+        }
+
+        @Override
         public Boolean visit(Statement.ShowNamespaces s) {
           return false;
         }

@@ -368,10 +368,12 @@ final class LiveConnection implements AutoCloseable {
     byId.remove(subscription.id());
     subscription.unbind();
     TributaryException failure = Errors.fromStatementError(error.getError());
-    if (failure.errorCode() == ErrorCode.SUBSCRIBER_TOO_SLOW) {
+    if (failure.errorCode() == ErrorCode.SUBSCRIBER_TOO_SLOW
+        || failure.errorCode() == ErrorCode.SCHEMA_CHANGED) {
       LOG.info(
-          "Subscription {} fell behind; resuming at _seq {}",
+          "Subscription {} {}; resuming at _seq {}",
           subscription.id(),
+          failure.errorCode() == ErrorCode.SCHEMA_CHANGED ? "saw its table altered" : "fell behind",
           subscription.lastSeq());
       add(subscription, current);
     } else if (failure.errorCode() == ErrorCode.RESUME_POSITION_LOST

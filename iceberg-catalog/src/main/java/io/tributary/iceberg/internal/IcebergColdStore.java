@@ -43,6 +43,7 @@ import org.apache.iceberg.Schema;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.TableProperties;
+import org.apache.iceberg.UpdateSchema;
 import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.GenericRecord;
@@ -50,6 +51,7 @@ import org.apache.iceberg.data.Record;
 import org.apache.iceberg.data.parquet.GenericParquetReaders;
 import org.apache.iceberg.data.parquet.GenericParquetWriter;
 import org.apache.iceberg.exceptions.AlreadyExistsException;
+import org.apache.iceberg.exceptions.CommitFailedException;
 import org.apache.iceberg.exceptions.CommitStateUnknownException;
 import org.apache.iceberg.exceptions.NoSuchTableException;
 import org.apache.iceberg.expressions.Expression;
@@ -62,6 +64,7 @@ import org.apache.iceberg.parquet.Parquet;
 import org.apache.iceberg.types.Comparators;
 import org.apache.iceberg.types.Conversions;
 import org.apache.iceberg.types.Type;
+import org.apache.iceberg.types.Types;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,6 +90,13 @@ import org.slf4j.LoggerFactory;
 public final class IcebergColdStore implements ColdTier {
   /** Table property: the Tributary table id the Iceberg table belongs to. */
   public static final String TABLE_ID = "tributary.table-id";
+
+  /**
+   * Table property, "true" once ALTER TABLE added a column after data files were written: files
+   * then differ in their columns, which Iceberg's Arrow reader cannot read (scans use the generic
+   * reader, {@link GenericColdCursor}).
+   */
+  public static final String SPARSE_COLUMNS = "tributary.sparse-columns";
 
   /** Snapshot summary property: the id of the flush that made the snapshot. */
   public static final String FLUSH_ID = "tributary.flush-id";
@@ -240,12 +250,104 @@ public final class IcebergColdStore implements ColdTier {
           table.qualifiedName(),
           owner);
     }
+    return evolve(t, table);
+  }
+
+  /**
+   * Brings the Iceberg table's schema to the table's definition after ALTER TABLE, through
+   * Iceberg's own schema evolution: a column added to the definition is added (Iceberg gives it the
+   * next field id, which is {@link ColdSchema}'s {@code 3 + position}, as columns are only ever
+   * appended), a renamed one is renamed (same field id, so files written before read it under the
+   * new name, also in other engines). Applied whenever the store opens the table, before a flush or
+   * a scan uses it: the catalog holds the truth, so a crash between the catalog change and this
+   * commit is repaired by the next open, and a repeated call changes nothing.
+   */
+  private Table evolve(Table t, TableDef table) {
+    Schema wanted = ColdSchema.schema(table);
+    Schema current = t.schema();
+    List<Types.NestedField> add = new ArrayList<>();
+    Map<String, String> renames = new LinkedHashMap<>();
+    List<Types.NestedField> widen = new ArrayList<>();
+    for (Types.NestedField field : wanted.columns()) {
+      Types.NestedField have = current.findField(field.fieldId());
+      if (have == null) {
+        add.add(field);
+        continue;
+      }
+      if (!have.name().equals(field.name())) {
+        renames.put(have.name(), field.name());
+      }
+      if (!have.type().equals(field.type())) {
+        widen.add(field);
+      }
+    }
+    if (add.isEmpty() && renames.isEmpty() && widen.isEmpty()) {
+      return t;
+    }
+    try {
+      // Renames first, in a commit of their own: a column added may take a name renamed away.
+      if (!renames.isEmpty()) {
+        UpdateSchema rename = t.updateSchema();
+        renames.forEach(rename::renameColumn);
+        rename.commit();
+      }
+      if (!widen.isEmpty()) {
+        // Files written before hold the narrower type: the generic reader promotes it.
+        if (t.currentSnapshot() != null && !sparse(t)) {
+          t.updateProperties().set(SPARSE_COLUMNS, "true").commit();
+        }
+        UpdateSchema update = t.updateSchema();
+        for (Types.NestedField field : widen) {
+          update.updateColumn(field.name(), field.type().asPrimitiveType());
+        }
+        update.commit();
+      }
+      if (!add.isEmpty()) {
+        if (t.currentSnapshot() != null && !sparse(t)) {
+          t.updateProperties().set(SPARSE_COLUMNS, "true").commit();
+        }
+        UpdateSchema update = t.updateSchema();
+        for (Types.NestedField field : add) {
+          update.addColumn(field.name(), field.type());
+        }
+        update.commit();
+      }
+    } catch (CommitFailedException e) {
+      LOG.info("The schema of {} changed meanwhile; reloading", table.qualifiedName());
+    }
+    t.refresh();
+    for (Types.NestedField field : wanted.columns()) {
+      Types.NestedField have = t.schema().findField(field.fieldId());
+      if (have == null || !have.name().equals(field.name()) || !have.type().equals(field.type())) {
+        throw TributaryException.of(
+            ErrorCode.INTERNAL,
+            "Cannot use the cold table of %s: its column %d is %s, not %s %s",
+            table.qualifiedName(),
+            field.fieldId(),
+            have == null ? "missing" : have.name() + " " + have.type(),
+            field.name(),
+            field.type());
+      }
+    }
+    LOG.info(
+        "Evolved the cold schema of {}: added {}, renamed {}, widened {}",
+        table.qualifiedName(),
+        add.stream().map(Types.NestedField::name).toList(),
+        renames,
+        widen.stream().map(f -> f.name() + " " + f.type()).toList());
     return t;
   }
 
   private Table require(TableDef table) {
     ensureTable(table);
     return find(table);
+  }
+
+  @Override
+  public void evolve(TableDef table) {
+    if (table.kind() != TableKind.STREAM) {
+      find(table); // evolves the schema of the table it finds
+    }
   }
 
   @Override
@@ -529,7 +631,7 @@ public final class IcebergColdStore implements ColdTier {
     return out;
   }
 
-  private static RowVersion fromRecord(TableDef table, Record r) {
+  static RowVersion fromRecord(TableDef table, Record r) {
     int n = table.columns().size();
     Object[] row = new Object[n + 1];
     for (int i = 0; i < n; i++) {
@@ -735,8 +837,21 @@ public final class IcebergColdStore implements ColdTier {
               org.apache.iceberg.expressions.Expressions.equal(ColdSchema.OWNER, scanOwner));
     }
     RowPredicate predicate = where == null ? null : Expressions.predicate(table, where);
+    return cursor(table, t, filter, scanOwner, predicate);
+  }
+
+  private static boolean sparse(Table t) {
+    return "true".equals(t.properties().get(SPARSE_COLUMNS));
+  }
+
+  /** A scan with the Arrow reader, or the generic one when files differ in their columns. */
+  private static ColdCursor cursor(
+      TableDef table, Table t, Expression filter, String owner, RowPredicate predicate) {
+    if (sparse(t)) {
+      return new GenericColdCursor(table, t, filter, owner, predicate);
+    }
     return new ArrowColdCursor(
-        table, t.newScan().filter(filter), SCAN_BATCH_ROWS, scanOwner, predicate);
+        table, t.newScan().filter(filter), SCAN_BATCH_ROWS, owner, predicate);
   }
 
   @Override
@@ -785,9 +900,7 @@ public final class IcebergColdStore implements ColdTier {
           return wanted.contains(new Key(scanOwner, RowCodec.encode(pkTypes, values)));
         };
     List<RowVersion> found = new ArrayList<>();
-    try (ColdCursor cursor =
-        new ArrowColdCursor(
-            table, t.newScan().filter(filter), SCAN_BATCH_ROWS, scanOwner, isWanted)) {
+    try (ColdCursor cursor = cursor(table, t, filter, scanOwner, isWanted)) {
       cursor.forEachRemaining(found::add);
     }
     return found;

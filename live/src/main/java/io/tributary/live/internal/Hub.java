@@ -1101,7 +1101,7 @@ public final class Hub implements LiveHub {
           index.candidates(
               change.table().id(), change.owner(), change.oldRow(), change.newRow(), candidates);
         }
-        if (candidates.isEmpty()) {
+        if (candidates.isEmpty() || !sameSchema(change, candidates)) {
           continue;
         }
         ChangeEncoding encoded = encoder.change(change);
@@ -1134,6 +1134,44 @@ public final class Hub implements LiveHub {
     } catch (RuntimeException e) {
       LOG.error("Live dispatch failed for a batch of changes", e);
     }
+  }
+
+  /**
+   * Dispatcher: ends the candidates of a change that were analyzed under other columns of its table
+   * than the change was applied with (ALTER TABLE came between), each with SCHEMA_CHANGED and its
+   * last delivered {@code _seq}: subscribing again from there resumes under the new columns (a new
+   * Subscribed lists them), with no gap and no duplicate. Keeps the others in {@code candidates};
+   * false when none is left.
+   */
+  private boolean sameSchema(AppliedChange change, List<Subscription> candidates) {
+    TableDef applied = change.table();
+    boolean stale = false;
+    for (Subscription sub : candidates) {
+      TableDef seen = sub.query.table();
+      stale |= seen != applied && !seen.columns().equals(applied.columns());
+    }
+    if (!stale) {
+      return true;
+    }
+    List<Subscription> kept = new ArrayList<>(candidates.size());
+    for (Subscription sub : candidates) {
+      TableDef seen = sub.query.table();
+      if (seen == applied || seen.columns().equals(applied.columns())) {
+        kept.add(sub);
+      } else if (!sub.closed()) {
+        closeWithError(
+            sub,
+            TributaryException.of(
+                ErrorCode.SCHEMA_CHANGED,
+                "Cannot continue subscription %s: table %s was altered (ALTER TABLE); %s",
+                sub.id,
+                applied.qualifiedName(),
+                resumeAdvice(sub)));
+      }
+    }
+    candidates.clear();
+    candidates.addAll(kept);
+    return !kept.isEmpty();
   }
 
   /**

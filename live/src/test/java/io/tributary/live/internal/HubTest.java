@@ -184,6 +184,51 @@ class HubTest {
   }
 
   @Test
+  void shouldEndTheSubscriptionsOfATableAlteredUnderThemWithTheirPositionToResume() {
+    hub =
+        new Hub(
+            null,
+            LiveConfig.defaults(),
+            new SimpleMeterRegistry(),
+            new TextEncoder(),
+            TimeSource.SYSTEM);
+    hub.start(EMPTY);
+    RecordingSink sink = new RecordingSink();
+    String stream = hub.openStream(OWNER, sink);
+    String before = hub.subscribe(OWNER, stream, subscribe(FEED));
+    ChangeListener listener = hub.changeListener();
+    listener.changed(List.of(insert(1)));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> sink.events().contains(before + "|insert 1"));
+
+    // ALTER TABLE app.feed ADD COLUMN note TEXT: the next change comes under the new columns
+    TableDef altered =
+        new TableDef(
+            FEED.id(),
+            FEED.namespace(),
+            FEED.name(),
+            FEED.kind(),
+            List.of(FEED.columns().get(0), new ColumnDef("note", ColumnType.TEXT, true, null)),
+            FEED.primaryKey(),
+            FEED.options(),
+            FEED.createdAtMillis());
+    String after = hub.subscribe(OWNER, stream, subscribe(altered));
+    listener.changed(
+        List.of(
+            new AppliedChange(
+                RowChange.Kind.INSERT, altered, null, 2, null, new Object[] {2L, "n", 2L}, 0)));
+
+    String error = before + "|error SCHEMA_CHANGED 1";
+    await().atMost(Duration.ofSeconds(10)).until(() -> sink.events().contains(error));
+    await().atMost(Duration.ofSeconds(10)).until(() -> sink.events().contains(after + "|insert 2"));
+    assertThat(sink.events()).doesNotContain(before + "|insert 2");
+    assertThat(hub.systemLiveRows(OWNER.userId(), Role.USER))
+        .extracting(row -> row[0])
+        .containsExactly(after);
+  }
+
+  @Test
   void shouldStampHeartbeatsAndSubscriptionsWithTheInjectedClock() {
     ManualTime time = new ManualTime();
     hub = new Hub(null, LiveConfig.defaults(), new SimpleMeterRegistry(), new TextEncoder(), time);

@@ -4,9 +4,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A table's definition. Immutable: a table is never altered in place, so a table id always names
- * the same schema. Dropping and re-creating a table gives it a new id, which is why commands name
- * tables by id: a command for a dropped table never applies to its successor.
+ * A table's definition. Immutable; dropping and re-creating a table gives it a new id, which is why
+ * commands name tables by id: a command for a dropped table never applies to its successor.
+ *
+ * <p>{@code ALTER TABLE} writes a new definition under the same id that only appends columns (ADD
+ * COLUMN), renames them (RENAME COLUMN) or widens a DECIMAL's precision (whose stored form does not
+ * depend on it): a column's position is its identity for good (its cold field id is {@code 3 +
+ * position}), so a row encoded under an earlier definition decodes under a later one (the columns
+ * it lacks read NULL) and a command analyzed before the change applies after it.
  *
  * @param id unique id, assigned by the node that accepted the CREATE TABLE
  * @param primaryKey names of the primary key columns, in key order

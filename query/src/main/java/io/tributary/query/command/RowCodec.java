@@ -14,6 +14,11 @@ import java.util.List;
  * value: one presence byte (0 = NULL), then the value: fixed width for BOOLEAN, INT, BIGINT,
  * DOUBLE, TIMESTAMP and DATE; a 4-byte length and the bytes for TEXT, JSON, UUID and BYTES; the
  * scale and the unscaled two's-complement bytes for DECIMAL.
+ *
+ * <p>A table's row holds its columns in declaration order. {@code ALTER TABLE ... ADD COLUMN} only
+ * appends a column, so a row written before holds fewer values than the table has columns: {@link
+ * #decode} reads it with NULL in the columns it lacks (rows are never rewritten), and a row longer
+ * than the types given decodes its first values only.
  */
 public final class RowCodec {
   private RowCodec() {}
@@ -72,12 +77,15 @@ public final class RowCodec {
     return buf.array();
   }
 
-  /** Decodes into a new array of {@code width} elements (at least the number of types). */
+  /**
+   * Decodes into a new array of {@code width} elements (at least the number of types). Values the
+   * bytes end before (a row written before its table gained columns) are NULL.
+   */
   public static Object[] decode(List<ColumnType> types, byte[] bytes, int width) {
     Object[] out = new Object[width];
     ByteBuffer buf = ByteBuffer.wrap(bytes);
     for (int i = 0; i < types.size(); i++) {
-      if (buf.get() == 0) {
+      if (!buf.hasRemaining() || buf.get() == 0) {
         continue;
       }
       out[i] =

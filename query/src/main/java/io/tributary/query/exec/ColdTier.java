@@ -45,6 +45,13 @@ public interface ColdTier extends AutoCloseable {
   long flushedSeq(TableDef table);
 
   /**
+   * Brings the cold table's schema to the table's definition after ALTER TABLE (nothing when it has
+   * no cold table). Idempotent; a cold tier also does it by itself before it next flushes or scans
+   * the table, so a call that fails (or never happens, after a crash) leaves nothing wrong.
+   */
+  default void evolve(TableDef table) {}
+
+  /**
    * Opens a scan of a table's cold rows: one owner's rows of a USER table ({@code owner} null for
    * every owner, as cross-user analytics reads), or a SHARED table's rows ({@code owner} null).
    * {@code where}, a predicate bound to the table (null for none), is pushed down to prune files

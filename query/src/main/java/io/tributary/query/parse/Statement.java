@@ -32,6 +32,8 @@ public sealed interface Statement {
 
     R visit(DropTable s);
 
+    R visit(AlterTable s);
+
     R visit(ShowNamespaces s);
 
     R visit(ShowTables s);
@@ -136,6 +138,38 @@ public sealed interface Statement {
       String defaultFunction,
       Object defaultLiteral,
       boolean defaultIsNull) {}
+
+  /** What an ALTER TABLE changes. */
+  enum AlterOp {
+    ADD_COLUMN,
+    DROP_COLUMN,
+    RENAME_COLUMN,
+    ALTER_COLUMN_TYPE
+  }
+
+  /**
+   * {@code ALTER TABLE ns.t ADD [COLUMN] c type ... | DROP [COLUMN] c | RENAME COLUMN a TO b |
+   * ALTER [COLUMN] c [SET DATA] TYPE type}.
+   *
+   * @param added the column ADD COLUMN adds, else null
+   * @param column the column dropped, renamed or retyped, else null
+   * @param newName the new name of RENAME COLUMN, else null
+   * @param newType the type of ALTER COLUMN ... TYPE, else null
+   */
+  record AlterTable(
+      String namespace,
+      String name,
+      AlterOp op,
+      ColumnSpec added,
+      String column,
+      String newName,
+      ColumnType newType)
+      implements Statement {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
 
   record DropTable(String namespace, String name, boolean ifExists) implements Statement {
     @Override

@@ -267,11 +267,6 @@ public final class StatementParser {
    */
   private static final List<String[]> NOT_SUPPORTED_YET =
       List.of(
-          new String[] {
-            "ALTER",
-            "TABLE",
-            " (tables are not altered in place: drop the table and create it again)"
-          },
           new String[] {"FLUSH", ""},
           new String[] {"BEGIN", " (each statement is atomic on its own)"},
           new String[] {"START", "TRANSACTION", " (each statement is atomic on its own)"},
@@ -431,6 +426,9 @@ public final class StatementParser {
       }
       if (first.isWord("ALTER") && peek(1).isWord("TOPIC")) {
         return alterTopic();
+      }
+      if (first.isWord("ALTER") && peek(1).isWord("TABLE")) {
+        return alterTable();
       }
       if (first.isWord("CONSUME")) {
         return consume();
@@ -718,8 +716,8 @@ public final class StatementParser {
           name[0], name[1], ifNotExists, kind, columns, primaryKey, options);
     }
 
-    private Statement.ColumnSpec column() {
-      String name = name("column");
+    /** A column type: a word, DOUBLE PRECISION, and numbers in parentheses. */
+    private ColumnType type(String name) {
       Token typeStart = peek();
       if (typeStart.kind() != Kind.WORD) {
         throw error(typeStart, "expected a type for column " + name);
@@ -741,7 +739,12 @@ public final class StatementParser {
         typeText.append(')');
         expectSymbol(")");
       }
-      ColumnType type = ColumnType.parse(typeText.toString());
+      return ColumnType.parse(typeText.toString());
+    }
+
+    private Statement.ColumnSpec column() {
+      String name = name("column");
+      ColumnType type = type(name);
       boolean notNull = false;
       boolean primaryKey = false;
       String function = null;
@@ -888,6 +891,61 @@ public final class StatementParser {
             Statement.SourceOp.UNMAP, name, null, Map.of(), sourceTable, null, null, false);
       }
       throw error(peek(), "expected MAP TABLE or UNMAP TABLE after ALTER SOURCE " + name);
+    }
+
+    /**
+     * {@code ALTER TABLE ns.t ADD [COLUMN] c type [NULL|NOT NULL] [DEFAULT ...] | DROP [COLUMN] c |
+     * RENAME COLUMN a TO b | ALTER [COLUMN] c [SET DATA] TYPE type}.
+     */
+    private Statement alterTable() {
+      expectWord("ALTER");
+      expectWord("TABLE");
+      String[] name = qualifiedName("table");
+      String action = "alter table " + name[0] + "." + name[1];
+      if (acceptWord("ADD")) {
+        acceptWord("COLUMN");
+        requireUsableName(peek(), "column", action);
+        Statement.ColumnSpec column = column();
+        end();
+        return new Statement.AlterTable(
+            name[0], name[1], Statement.AlterOp.ADD_COLUMN, column, null, null, null);
+      }
+      if (acceptWord("DROP")) {
+        acceptWord("COLUMN");
+        String column = name("column");
+        end();
+        return new Statement.AlterTable(
+            name[0], name[1], Statement.AlterOp.DROP_COLUMN, null, column, null, null);
+      }
+      if (acceptWord("RENAME")) {
+        expectWord("COLUMN");
+        String column = name("column");
+        expectWord("TO");
+        Token to = peek();
+        String newName = name("column");
+        requireUsableName(to, "column", action);
+        end();
+        return new Statement.AlterTable(
+            name[0], name[1], Statement.AlterOp.RENAME_COLUMN, null, column, newName, null);
+      }
+      if (acceptWord("ALTER")) {
+        acceptWord("COLUMN");
+        String column = name("column");
+        if (acceptWord("SET")) {
+          expectWord("DATA");
+        }
+        expectWord("TYPE");
+        ColumnType type = type(column);
+        end();
+        return new Statement.AlterTable(
+            name[0], name[1], Statement.AlterOp.ALTER_COLUMN_TYPE, null, column, null, type);
+      }
+      throw error(
+          peek(),
+          "expected ADD COLUMN, DROP COLUMN, RENAME COLUMN or ALTER COLUMN after ALTER TABLE "
+              + name[0]
+              + "."
+              + name[1]);
     }
 
     private Statement alterUser() {

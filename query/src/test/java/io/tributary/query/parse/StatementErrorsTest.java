@@ -139,8 +139,6 @@ class StatementErrorsTest {
       delimiter = '|',
       value = {
         "flush ns.t | FLUSH | ",
-        "ALTER TABLE ns.t ADD COLUMN c INT | ALTER TABLE | (tables are not altered in place: drop"
-            + " the table and create it again)",
         "BEGIN | BEGIN | (each statement is atomic on its own)",
         "START TRANSACTION | START TRANSACTION | (each statement is atomic on its own)",
         "COMMIT | COMMIT | (each statement is atomic on its own)",

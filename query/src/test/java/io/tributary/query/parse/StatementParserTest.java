@@ -68,6 +68,45 @@ class StatementParserTest {
   }
 
   @Test
+  void shouldParseEachFormOfAlterTable() {
+    Statement.AlterTable add =
+        (Statement.AlterTable) StatementParser.parse("ALTER TABLE chat.m ADD COLUMN tag TEXT NULL");
+    assertThat(add.op()).isEqualTo(Statement.AlterOp.ADD_COLUMN);
+    assertThat(add.namespace() + "." + add.name()).isEqualTo("chat.m");
+    assertThat(add.added().name()).isEqualTo("tag");
+    assertThat(add.added().type()).isEqualTo(ColumnType.TEXT);
+    assertThat(add.added().notNull()).isFalse();
+    Statement.AlterTable addShort =
+        (Statement.AlterTable) StatementParser.parse("alter table chat.m add n DECIMAL(8, 2)");
+    assertThat(addShort.added().type()).isEqualTo(ColumnType.decimal(8, 2));
+
+    Statement.AlterTable rename =
+        (Statement.AlterTable) StatementParser.parse("ALTER TABLE chat.m RENAME COLUMN a TO b");
+    assertThat(rename.op()).isEqualTo(Statement.AlterOp.RENAME_COLUMN);
+    assertThat(rename.column() + ">" + rename.newName()).isEqualTo("a>b");
+
+    Statement.AlterTable drop =
+        (Statement.AlterTable) StatementParser.parse("ALTER TABLE chat.m DROP c");
+    assertThat(drop.op()).isEqualTo(Statement.AlterOp.DROP_COLUMN);
+    assertThat(drop.column()).isEqualTo("c");
+
+    Statement.AlterTable widen =
+        (Statement.AlterTable)
+            StatementParser.parse("ALTER TABLE chat.m ALTER COLUMN n SET DATA TYPE BIGINT");
+    assertThat(widen.op()).isEqualTo(Statement.AlterOp.ALTER_COLUMN_TYPE);
+    assertThat(widen.newType()).isEqualTo(ColumnType.BIGINT);
+
+    assertThatThrownBy(() -> StatementParser.parse("ALTER TABLE chat.m SET (TTL_SECONDS = 5)"))
+        .isInstanceOfSatisfying(
+            TributaryException.class,
+            e -> {
+              assertThat(e.code()).isEqualTo(ErrorCode.SYNTAX_ERROR);
+              assertThat(e.getMessage())
+                  .contains("expected ADD COLUMN, DROP COLUMN, RENAME COLUMN or ALTER COLUMN");
+            });
+  }
+
+  @Test
   void shouldParseTableKindsAndCompositeKeys() {
     Statement.CreateTable t =
         (Statement.CreateTable)

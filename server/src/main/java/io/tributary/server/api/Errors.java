@@ -157,6 +157,7 @@ public final class Errors {
         return Status.OUT_OF_RANGE;
       case LIVE_QUERY_KILLED:
       case WRITE_CONFLICT:
+      case SCHEMA_CHANGED:
         return Status.ABORTED;
       case SYNTAX_ERROR:
       case STATEMENT_TOO_LARGE: // never retried: the same statement fails the same way

@@ -12,6 +12,7 @@ import io.tributary.query.Analyzer;
 import io.tributary.query.ErrorCode;
 import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.Catalog;
+import io.tributary.query.catalog.CatalogRecord;
 import io.tributary.query.catalog.Role;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.catalog.TableKind;
@@ -219,6 +220,11 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
     @Override
     public StatementOutcome visit(Action.CatalogChange c) {
       catalogStore.append(c.records());
+      for (CatalogRecord record : c.records()) {
+        if (c.tag().equals("ALTER TABLE") && record.value() instanceof TableDef altered) {
+          flushes.altered(altered);
+        }
+      }
       for (TableDef dropped : c.dropped()) {
         purge(dropped);
         flushes.dropped(dropped);

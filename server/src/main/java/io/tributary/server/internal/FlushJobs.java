@@ -504,6 +504,21 @@ public final class FlushJobs implements AutoCloseable {
     return restoreLocks.computeIfAbsent(table.id(), id -> new ReentrantReadWriteLock());
   }
 
+  /**
+   * Applies ALTER TABLE to the altered table's cold table now (an external engine sees the new
+   * schema at once); when it fails, the cold tier applies it before its next flush or scan.
+   */
+  void altered(TableDef table) {
+    if (table.kind() == TableKind.STREAM) {
+      return;
+    }
+    try {
+      cold.evolve(table);
+    } catch (RuntimeException e) {
+      LOG.warn("Could not evolve the cold table of {} yet", table.qualifiedName(), e);
+    }
+  }
+
   /** Drops a dropped table's cold table (its files leave the disk). */
   void dropped(TableDef table) {
     hasCold.remove(table.id());
