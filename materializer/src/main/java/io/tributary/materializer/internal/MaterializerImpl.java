@@ -174,7 +174,10 @@ public final class MaterializerImpl implements Materializer {
           new KafkaStreams(
               MaterializerTopology.build(
                   new MaterializerTopology.Topics(
-                      topics.userWrites(), topics.sharedWrites(), topics.changes()),
+                      topics.userWrites(),
+                      topics.sharedWrites(),
+                      topics.streamEvents(),
+                      topics.changes()),
                   catalog,
                   compiler,
                   listener,

@@ -69,6 +69,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
   private final Sources sources;
   private final Consumers consumers;
   private final FlushJobs flushes;
+  private final StreamRetention streamRetention;
   private final Object catalogLock = new Object();
 
   /**
@@ -111,6 +112,9 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
     this.live = live;
     this.sources = sources;
     this.consumers = new Consumers(log, catalog);
+    this.streamRetention = new StreamRetention(log, catalog);
+    // The STREAM tables' events may have been created or dropped while this node was down.
+    streamRetention.align();
   }
 
   /** CONSUME, ACK and consumer groups of this node. */
@@ -218,12 +222,16 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
 
     @Override
     public StatementOutcome visit(Action.CatalogChange c) {
+      streamRetention.beforeChange(c.records(), c.tag());
       catalogStore.append(c.records());
       for (TableDef dropped : c.dropped()) {
         purge(dropped);
         flushes.dropped(dropped);
       }
       purgeOwners(c.purges());
+      if (!c.dropped().isEmpty()) {
+        streamRetention.align();
+      }
       return new StatementOutcome.Done(text, c.tag());
     }
 
@@ -347,7 +355,9 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
     LogRoute route =
         w.owner() == null
             ? log.topics().sharedWrite(w.table().id(), w.partitionValue())
-            : log.topics().userWrite(w.owner());
+            : w.table().kind() == TableKind.STREAM
+                ? log.topics().streamWrite(w.owner())
+                : log.topics().userWrite(w.owner());
     byte[] encoded = CommandCodec.encode(command);
     if (encoded.length > MAX_COMMAND_BYTES) {
       // Refused here, the same way every time, rather than by the log's max.request.size.
@@ -386,13 +396,24 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
   }
 
   /**
-   * Appends the purges of one owner's rows (a dropped account's) to the user-writes topic, each
-   * under its owner's key so that it lands in the partition that holds those rows.
+   * Appends the purges of one owner's rows (a dropped account's) to the write topic of each table
+   * (user-writes, or stream-events for a STREAM table), each under its owner's key so that it lands
+   * in the partition that holds those rows.
    */
   private void purgeOwners(List<WriteCommand.PurgeTable> purges) {
     List<Map.Entry<LogRoute, WriteCommand>> routed = new ArrayList<>();
     for (WriteCommand.PurgeTable purge : purges) {
-      routed.add(Map.entry(log.topics().userWrite(purge.owner()), purge));
+      boolean stream =
+          catalog
+              .table(purge.tableId())
+              .map(t -> t.kind() == TableKind.STREAM)
+              .orElse(false);
+      routed.add(
+          Map.entry(
+              stream
+                  ? log.topics().streamWrite(purge.owner())
+                  : log.topics().userWrite(purge.owner()),
+              purge));
     }
     appendAll(routed, "purge the rows of the dropped user");
   }
@@ -409,9 +430,11 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
   }
 
   private String topicFor(TableDef table) {
-    return table.kind() == TableKind.SHARED
-        ? log.topics().sharedWrites()
-        : log.topics().userWrites();
+    return switch (table.kind()) {
+      case SHARED -> log.topics().sharedWrites();
+      case STREAM -> log.topics().streamEvents();
+      default -> log.topics().userWrites();
+    };
   }
 
   private <T> T await(CompletableFuture<T> future, String action) {
