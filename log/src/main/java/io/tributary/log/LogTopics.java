@@ -175,7 +175,8 @@ public final class LogTopics {
    * than every TTL has no visible effect any more (an event expires relative to the time its
    * command was accepted), so dropping it from the log loses nothing.
    *
-   * @param largestTtlMillis the largest TTL_SECONDS of any STREAM table, in ms; 0 when there is none
+   * @param largestTtlMillis the largest TTL_SECONDS of any STREAM table, in ms; 0 when there is
+   *     none
    * @return {@code retention.ms} for the topic
    */
   public static long streamEventsRetentionMs(long largestTtlMillis) {

@@ -63,8 +63,8 @@ public interface TopicAdmin {
    * Makes a topic delete its records after {@code retentionMs}: sets {@code cleanup.policy=delete},
    * {@code retention.ms} and {@code segment.ms} (at most an hour, so that a quiet topic's records
    * do not wait for a full segment: a record is deleted within about {@code retentionMs} plus an
-   * hour). Used for {@link LogTopics#streamEvents()}; the same call on the embedded broker and on an
-   * external cluster.
+   * hour). Used for {@link LogTopics#streamEvents()}; the same call on the embedded broker and on
+   * an external cluster.
    *
    * @throws LogException if the topic does not exist, or the broker refuses
    */

@@ -125,8 +125,7 @@ class MaterializerCrashTest {
         assertThat(position.topic()).isEqualTo(log.topics().streamEvents());
         await()
             .atMost(Duration.ofSeconds(30))
-            .untilAsserted(
-                () -> assertThat(materializer.scan(TYPING, "u")).hasSize(events + 1));
+            .untilAsserted(() -> assertThat(materializer.scan(TYPING, "u")).hasSize(events + 1));
         assertThat(materializer.highWater(TYPING, "u")).isEqualTo(position.offset() << 16);
         assertThat(materializer.highWater(TYPING, "u")).isGreaterThan(typingHighWater);
         assertThat(materializer.highWater(MESSAGES, "u")).isEqualTo(messagesHighWater);

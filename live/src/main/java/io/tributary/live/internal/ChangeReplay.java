@@ -119,9 +119,9 @@ final class ChangeReplay {
 
   /**
    * The partition of the range's commands, and so of its changes (co-partitioned; a STREAM table's
-   * commands go to the stream-events partition with the number of the owner's user-writes one). {@code owner} is
-   * the range as {@link io.tributary.query.live.LiveQuery#range()} names it: for a SHARED table
-   * with a partition key, the key value's text.
+   * commands go to the stream-events partition with the number of the owner's user-writes one).
+   * {@code owner} is the range as {@link io.tributary.query.live.LiveQuery#range()} names it: for a
+   * SHARED table with a partition key, the key value's text.
    */
   private int partition(TableDef table, String owner) {
     return table.kind() == TableKind.SHARED

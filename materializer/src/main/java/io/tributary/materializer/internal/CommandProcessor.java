@@ -289,7 +289,17 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
   private WriteOutcome apply(
       WriteCommand command, Record<byte[], byte[]> record, RecordMetadata metadata) {
     if (command instanceof WriteCommand.ExpireRows expire) {
-      expire(expire, record, metadata);
+      if (topicKind == TableKind.STREAM) {
+        expire(expire, record, metadata);
+      } else {
+        // Appended to user-writes by a version that kept STREAM tables there: expiry now runs in
+        // stream-events only, where the STREAM rows' _seq values come from.
+        LOG.info(
+            "Ignoring an expiry at {}-{} offset {}: STREAM events expire from stream-events",
+            metadata.topic(),
+            metadata.partition(),
+            metadata.offset());
+      }
       return null;
     }
     if (command instanceof WriteCommand.EvictFlushed evict) {

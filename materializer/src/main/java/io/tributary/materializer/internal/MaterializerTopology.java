@@ -39,7 +39,7 @@ import org.apache.kafka.streams.state.Stores;
  * only, so its {@code _seq} and watermark grow in one domain. Only the stream processor expires
  * events ({@link CommandProcessor.Expiry}).
  *
- * A command too large for one transaction (a DELETE of many rows, a purge) is applied in steps:
+ * <p>A command too large for one transaction (a DELETE of many rows, a purge) is applied in steps:
  * each step appends the next one to its own write topic and partition, in its transaction.
  *
  * <p>Stores are persistent RocksDB key-value stores without a cache (an interactive query must see
@@ -160,8 +160,7 @@ final class MaterializerTopology {
                 expiry),
         "stream-events");
     topology.connectProcessorAndStateStores("stream-commands", USER_ROWS);
-    topology.addSink(
-        "stream-changes", topics.changes(), serializer, serializer, "stream-commands");
+    topology.addSink("stream-changes", topics.changes(), serializer, serializer, "stream-commands");
     topology.addSink(
         "stream-steps",
         topics.streamEvents(),

@@ -253,15 +253,17 @@ final class StoreLayout {
     return new String(rowKey, Long.BYTES + 2, length, StandardCharsets.UTF_8);
   }
 
-  /** The key of the audit row of the command (of user-writes) whose first change has {@code seq}. */
+  /**
+   * The key of the audit row of the command (of user-writes) whose first change has {@code seq}.
+   */
   static byte[] auditKey(long seq) {
     return auditKey(seq, false);
   }
 
   /**
-   * The key of the audit row of the command whose first change has {@code seq}: a command of
-   * {@code stream-events} ({@code stream}) has its own {@code _seq} domain, so its key has one more
-   * byte and never equals the key of a command of {@code user-writes} at the same offset.
+   * The key of the audit row of the command whose first change has {@code seq}: a command of {@code
+   * stream-events} ({@code stream}) has its own {@code _seq} domain, so its key has one more byte
+   * and never equals the key of a command of {@code user-writes} at the same offset.
    */
   static byte[] auditKey(long seq, boolean stream) {
     ByteBuffer key = ByteBuffer.allocate(AUDIT_PREFIX.length + SEQ_BYTES + (stream ? 1 : 0));

@@ -71,8 +71,9 @@ class StreamEventsTopologyTest {
     assertThat(h.snapshot(TYPING, "u1").highWater()).isEqualTo(changes.get(3).seq());
     assertThat(h.snapshot(MESSAGES, "u1").highWater()).isEqualTo(changes.get(2).seq());
     assertThat(h.scan(TYPING, "u1")).extracting(r -> r[2]).containsExactly("typing");
-    assertThat(applied).extracting(AppliedChange::seq).containsExactlyElementsOf(
-        changes.stream().map(RowChange::seq).toList());
+    assertThat(applied)
+        .extracting(AppliedChange::seq)
+        .containsExactlyElementsOf(changes.stream().map(RowChange::seq).toList());
   }
 
   @Test
@@ -102,14 +103,16 @@ class StreamEventsTopologyTest {
   void shouldKeepTheAuditOfDelegatedWritesOfBothTopicsAtTheSameOffset() {
     WriteCommand.Accepted asU1 =
         new WriteCommand.Accepted(AT, new WriteCommand.Delegation("id-a", "agent", "u1", "u1"));
-    h.apply(new WriteCommand.InsertRows(h.nextId(), MESSAGES.id(), "u1", List.of(message(1)), asU1));
+    h.apply(
+        new WriteCommand.InsertRows(h.nextId(), MESSAGES.id(), "u1", List.of(message(1)), asU1));
     h.apply(typing("u1", asU1, event(1, "thinking")));
 
     List<Object[]> audit = StoreScanner.auditRows(h.store(MESSAGES));
 
     // Both commands are at offset 0 of their topic's partition 0, so both have _seq 0.
-    assertThat(audit).extracting(r -> r[4] + " " + r[8]).containsExactly(
-        "chat.messages 0", "chat.typing 0");
+    assertThat(audit)
+        .extracting(r -> r[4] + " " + r[8])
+        .containsExactly("chat.messages 0", "chat.typing 0");
   }
 
   @Test

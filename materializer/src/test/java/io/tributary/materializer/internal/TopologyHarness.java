@@ -48,7 +48,9 @@ final class TopologyHarness implements AutoCloseable {
   /** The command steps the topology appended to user-writes (read them to see each step). */
   final TestOutputTopic<byte[], byte[]> userSteps;
 
-  /** The command steps the topology appended to stream-events (expiries, steps of STREAM tables). */
+  /**
+   * The command steps the topology appended to stream-events (expiries, steps of STREAM tables).
+   */
   final TestOutputTopic<byte[], byte[]> streamSteps;
 
   TopologyHarness(Path stateDir, ChangeListener changeListener) {

@@ -404,10 +404,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
     List<Map.Entry<LogRoute, WriteCommand>> routed = new ArrayList<>();
     for (WriteCommand.PurgeTable purge : purges) {
       boolean stream =
-          catalog
-              .table(purge.tableId())
-              .map(t -> t.kind() == TableKind.STREAM)
-              .orElse(false);
+          catalog.table(purge.tableId()).map(t -> t.kind() == TableKind.STREAM).orElse(false);
       routed.add(
           Map.entry(
               stream

@@ -113,7 +113,8 @@ class StreamEventsTopicEndToEndTest {
   }
 
   private static long retentionMs() throws Exception {
-    return Long.parseLong(config(LogTopics.STREAM_EVENTS).get(TopicConfig.RETENTION_MS_CONFIG).value());
+    return Long.parseLong(
+        config(LogTopics.STREAM_EVENTS).get(TopicConfig.RETENTION_MS_CONFIG).value());
   }
 
   @Test
@@ -138,8 +139,7 @@ class StreamEventsTopicEndToEndTest {
         .containsExactly("1=thinking", "2=a", "4=as u1");
     // The delegated write into the STREAM table is audited like any other.
     assertThat(
-            root.query("SELECT table_name FROM system.audit WHERE table_name = 'se.typing'")
-                .rows())
+            root.query("SELECT table_name FROM system.audit WHERE table_name = 'se.typing'").rows())
         .hasSize(1);
 
     u1.update("INSERT INTO se.notes VALUES (1, 'kept')");
@@ -198,8 +198,7 @@ class StreamEventsTopicEndToEndTest {
                 new Recorder(resumed))) {
       await()
           .atMost(Duration.ofSeconds(20))
-          .untilAsserted(
-              () -> assertThat(resumed).containsExactly("insert four", "update ONE"));
+          .untilAsserted(() -> assertThat(resumed).containsExactly("insert four", "update ONE"));
     }
   }
 
