@@ -70,13 +70,6 @@ public interface TopicAdmin {
    */
   void setRetention(String topic, long retentionMs);
 
-  /**
-   * The {@code retention.ms} a topic has (its own or the broker's default); -1 for unlimited.
-   *
-   * @throws LogException if the topic does not exist, or the broker does not answer
-   */
-  long retentionMs(String topic);
-
   /** The partition count of a topic, if it exists. */
   Optional<Integer> partitions(String topic);
 }

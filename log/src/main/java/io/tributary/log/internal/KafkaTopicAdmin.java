@@ -14,7 +14,6 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
-import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.ConsumerGroupListing;
@@ -113,19 +112,6 @@ final class KafkaTopicAdmin implements TopicAdmin, AutoCloseable {
 
   private static AlterConfigOp set(String name, String value) {
     return new AlterConfigOp(new ConfigEntry(name, value), AlterConfigOp.OpType.SET);
-  }
-
-  @Override
-  public long retentionMs(String topic) {
-    ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-    Config config =
-        get(admin.describeConfigs(List.of(resource)).all(), "describe the configs of " + topic)
-            .get(resource);
-    ConfigEntry entry = config == null ? null : config.get(TopicConfig.RETENTION_MS_CONFIG);
-    if (entry == null || entry.value() == null) {
-      throw LogException.cannot("read the retention of " + topic, "the broker did not report it");
-    }
-    return Long.parseLong(entry.value());
   }
 
   @Override
