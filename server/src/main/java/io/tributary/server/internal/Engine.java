@@ -229,9 +229,8 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
         flushes.dropped(dropped);
       }
       purgeOwners(c.purges());
-      if (!c.dropped().isEmpty()) {
-        streamRetention.align();
-      }
+      // Lowers it when the STREAM table with the largest TTL went (no admin call when unchanged).
+      streamRetention.align();
       return new StatementOutcome.Done(text, c.tag());
     }
 
