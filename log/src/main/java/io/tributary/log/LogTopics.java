@@ -11,7 +11,9 @@ import java.util.List;
  *   <li>{@link #catalog()} — compacted, 1 partition: DDL, users, topics, settings.
  *   <li>{@link #userWrites()} — P partitions, key = user id: commands on USER tables.
  *   <li>{@link #sharedWrites()} — P partitions, key = table id: commands on SHARED tables.
- *   <li>{@link #streamEvents()} — P partitions, key = user id: STREAM table events.
+ *   <li>{@link #streamEvents()} — P partitions, key = user id: commands on STREAM tables (their
+ *       events), kept {@link #streamEventsRetentionMs} (the largest TTL_SECONDS, at least {@link
+ *       #STREAM_RETENTION_FLOOR_MS}).
  *   <li>{@link #changes()} — P partitions, co-partitioned with the writes: row-level changes.
  * </ul>
  *
@@ -42,6 +44,12 @@ public final class LogTopics {
 
   /** Prefix of the consumer groups of CONSUME. */
   public static final String GROUP_PREFIX = "tributary.consume.";
+
+  /**
+   * The least retention of {@link #STREAM_EVENTS}: one hour, whatever the STREAM tables' TTLs. It
+   * bounds how long a subscriber to a STREAM table can be away and still resume from its position.
+   */
+  public static final long STREAM_RETENTION_FLOOR_MS = 3_600_000L;
 
   private static final List<String> ALL =
       List.of(CATALOG, USER_WRITES, SHARED_WRITES, STREAM_EVENTS, CHANGES);
@@ -149,6 +157,33 @@ public final class LogTopics {
   }
 
   /**
+   * Where a command on a STREAM table of {@code owner} goes: {@link #streamEvents()}, keyed by the
+   * owner, in the partition with the same number as the owner's {@link #userWrite} partition (the
+   * materializer applies both in one task, over one store).
+   *
+   * @param owner the owning user's id
+   * @return the route
+   */
+  public LogRoute streamWrite(String owner) {
+    byte[] key = LogKeys.userKey(owner);
+    return new LogRoute(STREAM_EVENTS, LogKeys.partition(key, partitions), key);
+  }
+
+  /**
+   * The retention of {@link #streamEvents()} for STREAM tables whose largest TTL is {@code
+   * largestTtlMillis}: that TTL, but at least {@link #STREAM_RETENTION_FLOOR_MS}. A command older
+   * than every TTL has no visible effect any more (an event expires relative to the time its
+   * command was accepted), so dropping it from the log loses nothing.
+   *
+   * @param largestTtlMillis the largest TTL_SECONDS of any STREAM table, in ms; 0 when there is
+   *     none
+   * @return {@code retention.ms} for the topic
+   */
+  public static long streamEventsRetentionMs(long largestTtlMillis) {
+    return Math.max(STREAM_RETENTION_FLOOR_MS, largestTtlMillis);
+  }
+
+  /**
    * Where a command on the SHARED table {@code tableId} goes: {@link #sharedWrites()}, keyed by the
    * table id, in the one partition that holds the table.
    *
@@ -189,20 +224,24 @@ public final class LogTopics {
    * One route per partition of a write topic, each keyed by {@code tableId}: for commands every
    * partition must apply, such as the purge of a dropped table.
    *
-   * @param writeTopic {@link #userWrites()} or {@link #sharedWrites()}
+   * @param writeTopic {@link #userWrites()}, {@link #sharedWrites()} or {@link #streamEvents()}
    * @param tableId the table id
    * @return the routes, partition 0 first
    * @throws IllegalArgumentException if {@code writeTopic} is not a write topic
    */
   public List<LogRoute> everyPartition(String writeTopic, long tableId) {
-    if (!USER_WRITES.equals(writeTopic) && !SHARED_WRITES.equals(writeTopic)) {
+    if (!USER_WRITES.equals(writeTopic)
+        && !SHARED_WRITES.equals(writeTopic)
+        && !STREAM_EVENTS.equals(writeTopic)) {
       throw new IllegalArgumentException(
           "Cannot route to every partition of "
               + writeTopic
               + ": expected "
               + USER_WRITES
+              + ", "
+              + SHARED_WRITES
               + " or "
-              + SHARED_WRITES);
+              + STREAM_EVENTS);
     }
     byte[] key = LogKeys.sharedKey(tableId);
     List<LogRoute> routes = new ArrayList<>(partitions);

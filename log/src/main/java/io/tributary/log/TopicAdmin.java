@@ -59,6 +59,17 @@ public interface TopicAdmin {
    */
   void commitOffsets(String group, String topic, Map<Integer, Long> offsets);
 
+  /**
+   * Makes a topic delete its records after {@code retentionMs}: sets {@code cleanup.policy=delete},
+   * {@code retention.ms} and {@code segment.ms} (at most an hour, so that a quiet topic's records
+   * do not wait for a full segment: a record is deleted within about {@code retentionMs} plus an
+   * hour). Used for {@link LogTopics#streamEvents()}; the same call on the embedded broker and on
+   * an external cluster.
+   *
+   * @throws LogException if the topic does not exist, or the broker refuses
+   */
+  void setRetention(String topic, long retentionMs);
+
   /** The partition count of a topic, if it exists. */
   Optional<Integer> partitions(String topic);
 }

@@ -97,7 +97,32 @@ class EmbeddedLogTest {
         assertThat(config(configs, topic, "flush.messages")).as(topic).isEqualTo("1");
       }
       assertThat(config(configs, topics.changes(), "flush.messages")).isNotEqualTo("1");
+      // STREAM events leave the log: the floor until STREAM tables need more (TopicAdmin).
+      assertThat(config(configs, topics.streamEvents(), "cleanup.policy")).isEqualTo("delete");
+      assertThat(config(configs, topics.streamEvents(), "retention.ms")).isEqualTo("3600000");
+      assertThat(config(configs, topics.userWrites(), "retention.ms")).isNotEqualTo("3600000");
     }
+  }
+
+  @Test
+  void shouldSetTheRetentionOfATopicThroughTheTopicAdmin() throws Exception {
+    LogTopics topics = log.topics();
+    log.topicAdmin().setRetention(topics.streamEvents(), 7_200_000L);
+    try (Admin admin = TestClients.admin(log)) {
+      ConfigResource resource =
+          new ConfigResource(ConfigResource.Type.TOPIC, topics.streamEvents());
+      Map<ConfigResource, Config> configs =
+          admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS);
+      assertThat(config(configs, topics.streamEvents(), "retention.ms")).isEqualTo("7200000");
+      assertThat(config(configs, topics.streamEvents(), "segment.ms")).isEqualTo("3600000");
+      assertThat(config(configs, topics.streamEvents(), "cleanup.policy")).isEqualTo("delete");
+    } finally {
+      log.topicAdmin().setRetention(topics.streamEvents(), LogTopics.STREAM_RETENTION_FLOOR_MS);
+    }
+    assertThatThrownBy(() -> log.topicAdmin().setRetention(topics.streamEvents(), 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "Cannot set the retention of _tributary.stream-events to 0 ms: must be positive");
   }
 
   @Test

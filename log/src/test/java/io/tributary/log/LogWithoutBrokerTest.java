@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.tributary.log.Log.State;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -202,6 +203,28 @@ class LogWithoutBrokerTest {
   }
 
   @Test
+  void shouldRouteStreamEventsLikeTheOwnersUserWrites() {
+    LogTopics topics = LogTopics.withPartitions(6);
+
+    for (String owner : List.of("u1", "u2", "alice", "bob", "")) {
+      LogRoute stream = topics.streamWrite(owner);
+      assertThat(stream.topic()).isEqualTo("_tributary.stream-events");
+      assertThat(stream.partition()).isEqualTo(topics.userWrite(owner).partition());
+      assertThat(stream.key()).isEqualTo(LogKeys.userKey(owner));
+    }
+    assertThat(topics.everyPartition(topics.streamEvents(), 9))
+        .hasSize(6)
+        .allSatisfy(r -> assertThat(r.topic()).isEqualTo("_tributary.stream-events"));
+  }
+
+  @Test
+  void shouldKeepStreamEventsForTheLargestTtlButAtLeastAnHour() {
+    assertThat(LogTopics.streamEventsRetentionMs(0)).isEqualTo(3_600_000L);
+    assertThat(LogTopics.streamEventsRetentionMs(10_000)).isEqualTo(3_600_000L);
+    assertThat(LogTopics.streamEventsRetentionMs(7_200_000)).isEqualTo(7_200_000L);
+  }
+
+  @Test
   void shouldRefuseToRouteToEveryPartitionOfANonWriteTopic() {
     LogTopics topics = LogTopics.withPartitions(6);
 
@@ -209,7 +232,7 @@ class LogWithoutBrokerTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
             "Cannot route to every partition of _tributary.changes: expected"
-                + " _tributary.user-writes or _tributary.shared-writes");
+                + " _tributary.user-writes, _tributary.shared-writes or _tributary.stream-events");
     assertThatThrownBy(() -> new LogRoute("t", -1, new byte[0]))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("Cannot use partition -1: must be >= 0");

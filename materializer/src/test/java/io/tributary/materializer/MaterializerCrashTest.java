@@ -1,19 +1,25 @@
 package io.tributary.materializer;
 
 import static io.tributary.materializer.internal.TestTables.MESSAGES;
+import static io.tributary.materializer.internal.TestTables.TYPING;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.tributary.log.Log;
 import io.tributary.log.LogConfig;
+import io.tributary.log.LogPosition;
 import io.tributary.materializer.internal.TestTables;
+import io.tributary.query.command.CommandCodec;
+import io.tributary.query.command.RowCodec;
+import io.tributary.query.command.WriteCommand;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -71,6 +77,58 @@ class MaterializerCrashTest {
             materializer.restoredRecords(),
             readableMillis,
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - scanStarted));
+      }
+    }
+  }
+
+  @Test
+  void shouldKeepStreamEventsAndTheirOwnSeqDomainAcrossACrash() throws Exception {
+    int rows = 4 * CrashingMaterializer.ROWS_PER_COMMAND;
+    int events = CrashingMaterializer.STREAM_COMMANDS * CrashingMaterializer.EVENTS_PER_COMMAND;
+    runUntilReadyThenKill(rows, "stream");
+
+    try (Log log = Log.open(LogConfig.embedded(dir.resolve("kafka")).withPartitions(2))) {
+      log.start();
+      try (Materializer materializer =
+          Materializer.create(log, dir.resolve("streams"), TestTables.catalog(), o -> {})) {
+        materializer.start();
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .untilAsserted(
+                () -> {
+                  assertThat(materializer.scan(MESSAGES, "u")).hasSize(rows);
+                  assertThat(materializer.scan(TYPING, "u")).hasSize(events);
+                });
+        long messagesHighWater = materializer.highWater(MESSAGES, "u");
+        long typingHighWater = materializer.highWater(TYPING, "u");
+        // Four commands in user-writes, forty in stream-events: each range counts its own topic.
+        // (the writer is not transactional: its records take consecutive offsets from 0).
+        assertThat(messagesHighWater >>> 16).isEqualTo(3);
+        assertThat(typingHighWater >>> 16).isEqualTo(CrashingMaterializer.STREAM_COMMANDS - 1);
+
+        // The next event gets the _seq of its own stream-events offset; the USER range is not
+        // moved by it.
+        byte[] row = RowCodec.encode(TYPING.types(), new Object[] {9_999L, 1L, "after"});
+        LogPosition position =
+            log.writer()
+                .append(
+                    log.topics().streamWrite("u"),
+                    CommandCodec.encode(
+                        new WriteCommand.InsertRows(
+                            "after",
+                            TYPING.id(),
+                            "u",
+                            List.of(row),
+                            new WriteCommand.Accepted(
+                                System.currentTimeMillis() + 86_400_000L, null))))
+                .get(60, TimeUnit.SECONDS);
+        assertThat(position.topic()).isEqualTo(log.topics().streamEvents());
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .untilAsserted(() -> assertThat(materializer.scan(TYPING, "u")).hasSize(events + 1));
+        assertThat(materializer.highWater(TYPING, "u")).isEqualTo(position.offset() << 16);
+        assertThat(materializer.highWater(TYPING, "u")).isGreaterThan(typingHighWater);
+        assertThat(materializer.highWater(MESSAGES, "u")).isEqualTo(messagesHighWater);
       }
     }
   }

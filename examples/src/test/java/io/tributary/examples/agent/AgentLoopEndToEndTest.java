@@ -32,8 +32,13 @@ class AgentLoopEndToEndTest {
   private static TributaryServer server;
   private static final List<TributaryClient> clients = new ArrayList<>();
 
-  /** One event a connection saw: the table, its _seq and what it says. */
-  record Seen(String table, long seq, String what) {}
+  /**
+   * One event a connection saw: the table, its _seq, its row's id and what it says. The id is a
+   * SNOWFLAKE_ID() of the accepting node, which never goes backwards: it orders the rows of both
+   * tables by when the node accepted them. {@code _seq} orders one table's rows only (a STREAM
+   * table's rows count the stream-events topic's offsets, the messages' the user-writes').
+   */
+  record Seen(String table, long seq, long id, String what) {}
 
   @BeforeAll
   static void start() {
@@ -93,7 +98,7 @@ class AgentLoopEndToEndTest {
 
       @Override
       public void onInsert(Row row, long seq) {
-        seen.add(new Seen(table, seq, what.apply(row)));
+        seen.add(new Seen(table, seq, row.getLong("id"), what.apply(row)));
       }
 
       @Override
@@ -105,7 +110,7 @@ class AgentLoopEndToEndTest {
   }
 
   private static List<String> inOrder(List<Seen> seen) {
-    return seen.stream().sorted(Comparator.comparingLong(Seen::seq)).map(Seen::what).toList();
+    return seen.stream().sorted(Comparator.comparingLong(Seen::id)).map(Seen::what).toList();
   }
 
   @Test
@@ -151,12 +156,15 @@ class AgentLoopEndToEndTest {
     }
   }
 
-  /** Each subscription delivers its table's events in _seq order. */
+  /** Each subscription delivers its table's events in _seq order, which is their id order. */
   private static void assertInDeliveryOrder(List<Seen> connection) {
     for (String table : List.of("messages", "typing_events")) {
       List<Long> seqs =
           connection.stream().filter(s -> s.table().equals(table)).map(Seen::seq).toList();
       assertThat(seqs).isSorted();
+      List<Long> ids =
+          connection.stream().filter(s -> s.table().equals(table)).map(Seen::id).toList();
+      assertThat(ids).isSorted();
     }
   }
 

@@ -105,16 +105,23 @@ final class ChangeReplay {
     return row;
   }
 
+  /**
+   * The topic whose offsets the range's {@code _seq} values count: a STREAM table's rows have the
+   * {@code _seq} of their stream-events offset.
+   */
   private String writeTopic(TableDef table) {
-    return table.kind() == TableKind.SHARED
-        ? log.topics().sharedWrites()
-        : log.topics().userWrites();
+    return switch (table.kind()) {
+      case SHARED -> log.topics().sharedWrites();
+      case STREAM -> log.topics().streamEvents();
+      default -> log.topics().userWrites();
+    };
   }
 
   /**
-   * The partition of the range's commands, and so of its changes (co-partitioned). {@code owner} is
-   * the range as {@link io.tributary.query.live.LiveQuery#range()} names it: for a SHARED table
-   * with a partition key, the key value's text.
+   * The partition of the range's commands, and so of its changes (co-partitioned; a STREAM table's
+   * commands go to the stream-events partition with the number of the owner's user-writes one).
+   * {@code owner} is the range as {@link io.tributary.query.live.LiveQuery#range()} names it: for a
+   * SHARED table with a partition key, the key value's text.
    */
   private int partition(TableDef table, String owner) {
     return table.kind() == TableKind.SHARED

@@ -60,6 +60,14 @@ final class InternalTopics {
     if (topic.equals(topics.catalog())) {
       configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
     }
+    if (topic.equals(topics.streamEvents())) {
+      // Raised (and lowered) to the largest TTL of the STREAM tables as they are created and
+      // dropped (TopicAdmin#setRetention); the floor until then.
+      configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
+      configs.put(
+          TopicConfig.RETENTION_MS_CONFIG, Long.toString(LogTopics.STREAM_RETENTION_FLOOR_MS));
+      configs.put(TopicConfig.SEGMENT_MS_CONFIG, Long.toString(KafkaTopicAdmin.MAX_SEGMENT_MS));
+    }
     if (durableWrites && topics.isCommandTopic(topic)) {
       configs.put(TopicConfig.FLUSH_MESSAGES_INTERVAL_CONFIG, "1");
     }

@@ -13,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.ConsumerGroupListing;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
@@ -23,6 +25,8 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -30,6 +34,9 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 /** The {@link TopicAdmin} over one Kafka {@link Admin} client. Not API. */
 final class KafkaTopicAdmin implements TopicAdmin, AutoCloseable {
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  /** The longest {@code segment.ms} {@link #setRetention} sets: an hour. */
+  static final long MAX_SEGMENT_MS = 3_600_000L;
 
   private final Admin admin;
 
@@ -83,6 +90,28 @@ final class KafkaTopicAdmin implements TopicAdmin, AutoCloseable {
       }
       throw e;
     }
+  }
+
+  @Override
+  public void setRetention(String topic, long retentionMs) {
+    if (retentionMs < 1) {
+      throw new IllegalArgumentException(
+          "Cannot set the retention of " + topic + " to " + retentionMs + " ms: must be positive");
+    }
+    long segmentMs = Math.min(retentionMs, MAX_SEGMENT_MS);
+    ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+    List<AlterConfigOp> ops =
+        List.of(
+            set(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE),
+            set(TopicConfig.RETENTION_MS_CONFIG, Long.toString(retentionMs)),
+            set(TopicConfig.SEGMENT_MS_CONFIG, Long.toString(segmentMs)));
+    get(
+        admin.incrementalAlterConfigs(Map.of(resource, ops)).all(),
+        "set the retention of " + topic + " to " + retentionMs + " ms");
+  }
+
+  private static AlterConfigOp set(String name, String value) {
+    return new AlterConfigOp(new ConfigEntry(name, value), AlterConfigOp.OpType.SET);
   }
 
   @Override

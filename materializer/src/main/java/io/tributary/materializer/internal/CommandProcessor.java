@@ -131,8 +131,8 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
   private long expiryRequestedAt = -1;
 
   /**
-   * @param topicKind USER for the processor of {@code user-writes} (USER and STREAM tables), SHARED
-   *     for {@code shared-writes}
+   * @param topicKind USER for the processor of {@code user-writes}, STREAM for {@code
+   *     stream-events} (both over the store of owned rows), SHARED for {@code shared-writes}
    */
   CommandProcessor(
       String storeName,
@@ -192,7 +192,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
   /**
    * How STREAM events expire (TTL_SECONDS), and how often the processor of {@code shared-writes}
    * looks for transactions past their deadline ({@code abortExpired}, by the same clock). Every
-   * {@code interval} of wall-clock time the processor of {@code user-writes} reads {@code clock};
+   * {@code interval} of wall-clock time the processor of {@code stream-events} reads {@code clock};
    * when the oldest entry of its partition's expiry index has passed, it appends a {@link
    * WriteCommand.ExpireRows} with that time to its own partition, which removes at most {@code
    * step} events per step. Reads of the hot tier hide an expired event from then on, even before it
@@ -223,10 +223,11 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     this.context = context;
     this.store = context.getStateStore(storeName);
     if (!expiry.interval().isNegative() && !expiry.interval().isZero()) {
-      context.schedule(
-          expiry.interval(),
-          PunctuationType.WALL_CLOCK_TIME,
-          topicKind == TableKind.USER ? this::punctuate : this::abortExpired);
+      if (topicKind == TableKind.STREAM) {
+        context.schedule(expiry.interval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+      } else if (topicKind == TableKind.SHARED) {
+        context.schedule(expiry.interval(), PunctuationType.WALL_CLOCK_TIME, this::abortExpired);
+      }
     }
   }
 
@@ -299,7 +300,17 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
   private WriteOutcome apply(
       WriteCommand command, Record<byte[], byte[]> record, RecordMetadata metadata) {
     if (command instanceof WriteCommand.ExpireRows expire) {
-      expire(expire, record, metadata);
+      if (topicKind == TableKind.STREAM) {
+        expire(expire, record, metadata);
+      } else {
+        // Appended to user-writes by a version that kept STREAM tables there: expiry now runs in
+        // stream-events only, where the STREAM rows' _seq values come from.
+        LOG.info(
+            "Ignoring an expiry at {}-{} offset {}: STREAM events expire from stream-events",
+            metadata.topic(),
+            metadata.partition(),
+            metadata.offset());
+      }
       return null;
     }
     if (command instanceof WriteCommand.EvictFlushed evict) {
@@ -406,7 +417,8 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
       accepted.atMillis()
     };
     return KeyValue.pair(
-        Bytes.wrap(StoreLayout.auditKey(seq)), RowCodec.encode(SystemTables.AUDIT.types(), row));
+        Bytes.wrap(StoreLayout.auditKey(seq, topicKind == TableKind.STREAM)),
+        RowCodec.encode(SystemTables.AUDIT.types(), row));
   }
 
   /**
@@ -896,14 +908,14 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
                 () ->
                     new TributaryException(
                         ErrorCode.TABLE_NOT_FOUND, "Cannot write to table: it was dropped"));
-    TableKind expected = table.kind() == TableKind.SHARED ? TableKind.SHARED : TableKind.USER;
+    TableKind expected = topicKindOf(table);
     if (expected != topicKind) {
       throw TributaryException.of(
           ErrorCode.INVALID_ARGUMENT,
           "Cannot write to %s: commands on a %s table belong to the %s write topic",
           table.qualifiedName(),
           table.kind(),
-          expected == TableKind.SHARED ? "shared" : "user");
+          expected.name().toLowerCase(java.util.Locale.ROOT));
     }
     String owner = StoreLayout.ownedRows(table) ? command.owner() : null;
     byte[] prefix = StoreLayout.rangePrefix(table, owner);
@@ -1223,8 +1235,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     if (table == null || table.kind() == TableKind.STREAM) {
       return 0; // dropped meanwhile: its purge removes the rows
     }
-    TableKind expected = table.kind() == TableKind.SHARED ? TableKind.SHARED : TableKind.USER;
-    if (expected != topicKind) {
+    if (topicKindOf(table) != topicKind) {
       return 0;
     }
     byte[] prefix =
@@ -1255,8 +1266,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     if (table == null || table.kind() == TableKind.STREAM) {
       return null;
     }
-    TableKind expected = table.kind() == TableKind.SHARED ? TableKind.SHARED : TableKind.USER;
-    return expected == topicKind ? table : null;
+    return topicKindOf(table) == topicKind ? table : null;
   }
 
   /**
@@ -1410,6 +1420,11 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
       // than EXPIRY_RETRY_MS is still in progress, and no second chain may start
       expiryRequestedAt = context.currentSystemTimeMs();
     }
+  }
+
+  /** The kind of the write topic that carries the commands of {@code table}. */
+  static TableKind topicKindOf(TableDef table) {
+    return table.kind();
   }
 
   private static long saturatedAdd(long a, long b) {

@@ -174,7 +174,10 @@ public final class MaterializerImpl implements Materializer {
           new KafkaStreams(
               MaterializerTopology.build(
                   new MaterializerTopology.Topics(
-                      topics.userWrites(), topics.sharedWrites(), topics.changes()),
+                      topics.userWrites(),
+                      topics.sharedWrites(),
+                      topics.streamEvents(),
+                      topics.changes()),
                   catalog,
                   compiler,
                   listener,
@@ -464,6 +467,10 @@ public final class MaterializerImpl implements Materializer {
     // fed by INSERT see a write up to a second late (an agent answers a second later); kept at
     // Kafka Streams' exactly-once default until a quiet-machine A/B decides.
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL_MS);
+    // One task reads partition p of user-writes and of stream-events (they share the store of
+    // owned rows) but their commands touch disjoint ranges: it need not hold one topic's records
+    // back to interleave them by timestamp with the other's (-1: process what has arrived).
+    props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
     // Transactional state stores (KIP-892): a store's writes reach RocksDB when the Streams
     // transaction commits, so a crash keeps the stores instead of wiping them, and small memtables
     // bound the tail a restart restores from the changelogs (docs/operations.md, After a crash).

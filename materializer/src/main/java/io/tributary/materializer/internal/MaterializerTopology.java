@@ -26,11 +26,20 @@ import org.apache.kafka.streams.state.Stores;
  * The materializer's Processor-API topology: two independent sub-topologies,
  *
  * <pre>
- * user-writes   ─► user-commands   (store user-rows)   ─► changes (, user-writes, user topics)
+ * user-writes   ─► user-commands   ┐
+ *                                  ├ (store user-rows) ─► changes (, own write topic, user topics)
+ * stream-events ─► stream-commands ┘
  * shared-writes ─► shared-commands (store shared-rows) ─► changes (, shared-writes, user topics)
  * </pre>
  *
- * A command too large for one transaction (a DELETE of many rows, a purge) is applied in steps:
+ * USER and STREAM tables share the store {@code user-rows} (one owner's rows of both kinds live in
+ * partition p of the store, whose task reads partition p of both topics, co-partitioned), but each
+ * topic has its own processor: a STREAM row's {@code _seq} comes from its stream-events offset, a
+ * USER row's from its user-writes offset. A range (one table, one owner) is written from one topic
+ * only, so its {@code _seq} and watermark grow in one domain. Only the stream processor expires
+ * events ({@link CommandProcessor.Expiry}).
+ *
+ * <p>A command too large for one transaction (a DELETE of many rows, a purge) is applied in steps:
  * each step appends the next one to its own write topic and partition, in its transaction.
  *
  * <p>Stores are persistent RocksDB key-value stores without a cache (an interactive query must see
@@ -44,7 +53,7 @@ final class MaterializerTopology {
   private MaterializerTopology() {}
 
   /** The topic names the topology reads and writes. */
-  record Topics(String userWrites, String sharedWrites, String changes) {}
+  record Topics(String userWrites, String sharedWrites, String streamEvents, String changes) {}
 
   static Topology build(
       Topics topics, Catalog catalog, RowCompiler compiler, ApplyListener listener) {
@@ -131,6 +140,35 @@ final class MaterializerTopology {
         "user-commands");
 
     topology.addSink("user-topics", TOPIC_OF, serializer, serializer, "user-commands");
+
+    topology.addSource("stream-events", deserializer, deserializer, topics.streamEvents());
+    topology.addProcessor(
+        "stream-commands",
+        () ->
+            new CommandProcessor(
+                USER_ROWS,
+                TableKind.STREAM,
+                catalog,
+                compiler,
+                listener,
+                changes,
+                "stream-changes",
+                "stream-steps",
+                "stream-topics",
+                steps,
+                onCommand,
+                expiry),
+        "stream-events");
+    topology.connectProcessorAndStateStores("stream-commands", USER_ROWS);
+    topology.addSink("stream-changes", topics.changes(), serializer, serializer, "stream-commands");
+    topology.addSink(
+        "stream-steps",
+        topics.streamEvents(),
+        serializer,
+        serializer,
+        new SamePartition(),
+        "stream-commands");
+    topology.addSink("stream-topics", TOPIC_OF, serializer, serializer, "stream-commands");
 
     topology.addSource("shared-writes", deserializer, deserializer, topics.sharedWrites());
     topology.addProcessor(

@@ -45,9 +45,9 @@ import java.util.List;
  *   <li>{@link #EXPIRY_PREFIX} {@code [8-byte expiry][row key]} → empty: the expiry index of STREAM
  *       events, in expiry order, written with the event; the expiry step ({@code ExpireRows}) walks
  *       it from the start and removes the events whose expiry has passed, and their entries.
- *   <li>{@link #AUDIT_PREFIX} {@code [8-byte _seq]} → a row of {@code system.audit} ({@link
- *       RowCodec} over its columns), written in the same batch as the rows of the delegated write
- *       it records.
+ *   <li>{@link #AUDIT_PREFIX} {@code [8-byte _seq]} (a command of user-writes) or {@code [8-byte
+ *       _seq][1]} (of stream-events) → a row of {@code system.audit} ({@link RowCodec} over its
+ *       columns), written in the same batch as the rows of the delegated write it records.
  *   <li>{@link #TX_PREFIX} {@code [txId UTF-8]} → a transaction of a statement that spans
  *       partitions, prepared in this partition (or refused here, in its home partition): see {@link
  *       #txValue}.
@@ -338,12 +338,25 @@ final class StoreLayout {
     return new String(rowKey, Long.BYTES + 2, length, StandardCharsets.UTF_8);
   }
 
-  /** The key of the audit row of the command whose first change has {@code seq}. */
+  /**
+   * The key of the audit row of the command (of user-writes) whose first change has {@code seq}.
+   */
   static byte[] auditKey(long seq) {
-    return ByteBuffer.allocate(AUDIT_PREFIX.length + SEQ_BYTES)
-        .put(AUDIT_PREFIX)
-        .putLong(seq)
-        .array();
+    return auditKey(seq, false);
+  }
+
+  /**
+   * The key of the audit row of the command whose first change has {@code seq}: a command of {@code
+   * stream-events} ({@code stream}) has its own {@code _seq} domain, so its key has one more byte
+   * and never equals the key of a command of {@code user-writes} at the same offset.
+   */
+  static byte[] auditKey(long seq, boolean stream) {
+    ByteBuffer key = ByteBuffer.allocate(AUDIT_PREFIX.length + SEQ_BYTES + (stream ? 1 : 0));
+    key.put(AUDIT_PREFIX).putLong(seq);
+    if (stream) {
+      key.put((byte) 1);
+    }
+    return key.array();
   }
 
   /** Decodes a stored value into canonical values in column order followed by {@code _seq}. */

@@ -39,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class CommandTopologyTest {
   private static final MaterializerTopology.Topics TOPICS =
-      new MaterializerTopology.Topics("user-writes", "shared-writes", "changes");
+      new MaterializerTopology.Topics("user-writes", "shared-writes", "stream-events", "changes");
 
   @TempDir Path stateDir;
 

@@ -74,13 +74,13 @@ class StreamExpiryChainTest {
     ByteArraySerializer serializer = new ByteArraySerializer();
     ByteArrayDeserializer deserializer = new ByteArrayDeserializer();
     Topology topology = new Topology();
-    topology.addSource("writes", deserializer, deserializer, "user-writes");
+    topology.addSource("writes", deserializer, deserializer, "stream-events");
     topology.addProcessor(
         "commands",
         () ->
             new CommandProcessor(
                 "rows",
-                TableKind.USER,
+                TableKind.STREAM,
                 catalog,
                 new CachingRowCompiler(new ExpressionsRowCompiler(), 64),
                 ApplyListener.NONE,
@@ -106,7 +106,7 @@ class StreamExpiryChainTest {
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     driver = new TopologyTestDriver(topology, props, Instant.ofEpochMilli(T0));
-    writes = driver.createInputTopic("user-writes", serializer, serializer);
+    writes = driver.createInputTopic("stream-events", serializer, serializer);
     steps = driver.createOutputTopic("held-steps", deserializer, deserializer);
     routed = driver.createOutputTopic("routed", deserializer, deserializer);
     changes = driver.createOutputTopic("changes", deserializer, deserializer);

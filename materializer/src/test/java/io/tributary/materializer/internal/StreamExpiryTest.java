@@ -105,13 +105,13 @@ class StreamExpiryTest {
 
     clock.set(T0 + TTL - 1);
     punctuate();
-    assertThat(h.userSteps.readRecordsToList()).isEmpty();
+    assertThat(h.streamSteps.readRecordsToList()).isEmpty();
     assertThat(StoreScanner.entries(h.store(TYPING), TYPING)).isEqualTo(8);
 
     clock.set(T0 + TTL);
     punctuate();
 
-    List<TestRecord<byte[], byte[]>> steps = h.userSteps.readRecordsToList();
+    List<TestRecord<byte[], byte[]>> steps = h.streamSteps.readRecordsToList();
     assertThat(steps).hasSize(1);
     WriteCommand expire = CommandCodec.decodeCommand(steps.get(0).value());
     assertThat(expire).isEqualTo(new WriteCommand.ExpireRows("expire-0-" + (T0 + TTL), T0 + TTL));
@@ -153,7 +153,7 @@ class StreamExpiryTest {
     punctuate();
 
     // One expiry from the punctuator, then two more steps appended by the steps themselves.
-    List<TestRecord<byte[], byte[]>> steps = h.userSteps.readRecordsToList();
+    List<TestRecord<byte[], byte[]>> steps = h.streamSteps.readRecordsToList();
     assertThat(steps).hasSize(3);
     List<RowChange> changes = h.readChanges();
     assertThat(changes).hasSize(25);
@@ -228,6 +228,7 @@ class StreamExpiryTest {
     h.insert("u1", MESSAGES, RowCodec.encode(MESSAGES.types(), new Object[] {1L, 1L, "r", "c"}));
     clock.set(Long.MAX_VALUE - 1);
     punctuate();
+    assertThat(h.streamSteps.readRecordsToList()).isEmpty();
     assertThat(h.userSteps.readRecordsToList()).isEmpty();
     assertThat(StoreScanner.scan(h.store(MESSAGES), MESSAGES, "u1", Long.MAX_VALUE - 1)).hasSize(1);
   }

@@ -35,17 +35,23 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 final class TopologyHarness implements AutoCloseable {
   private static final MaterializerTopology.Topics TOPICS =
-      new MaterializerTopology.Topics("user-writes", "shared-writes", "changes");
+      new MaterializerTopology.Topics("user-writes", "shared-writes", "stream-events", "changes");
 
   final List<WriteOutcome> outcomes = Collections.synchronizedList(new ArrayList<>());
   private final AtomicInteger requests = new AtomicInteger();
   final TopologyTestDriver driver;
   private final TestInputTopic<byte[], byte[]> userWrites;
   private final TestInputTopic<byte[], byte[]> sharedWrites;
+  private final TestInputTopic<byte[], byte[]> streamEvents;
   final TestOutputTopic<byte[], byte[]> changes;
 
   /** The command steps the topology appended to user-writes (read them to see each step). */
   final TestOutputTopic<byte[], byte[]> userSteps;
+
+  /**
+   * The command steps the topology appended to stream-events (expiries, steps of STREAM tables).
+   */
+  final TestOutputTopic<byte[], byte[]> streamSteps;
 
   TopologyHarness(Path stateDir, ChangeListener changeListener) {
     this(stateDir, ApplyListener.NONE, changeListener);
@@ -95,9 +101,11 @@ final class TopologyHarness implements AutoCloseable {
     ByteArraySerializer serializer = new ByteArraySerializer();
     userWrites = driver.createInputTopic("user-writes", serializer, serializer);
     sharedWrites = driver.createInputTopic("shared-writes", serializer, serializer);
+    streamEvents = driver.createInputTopic("stream-events", serializer, serializer);
     ByteArrayDeserializer deserializer = new ByteArrayDeserializer();
     changes = driver.createOutputTopic("changes", deserializer, deserializer);
     userSteps = driver.createOutputTopic("user-writes", deserializer, deserializer);
+    streamSteps = driver.createOutputTopic("stream-events", deserializer, deserializer);
   }
 
   @Override
@@ -135,10 +143,32 @@ final class TopologyHarness implements AutoCloseable {
     return StoreLayout.ownedRows(table) ? apply(purge) : applyShared(purge);
   }
 
-  /** Applies a command of the user-writes topic. */
+  /**
+   * Applies a command of an owned table: from the stream-events topic when the table is a STREAM
+   * table (as the server routes it), else from user-writes.
+   */
   WriteOutcome apply(WriteCommand command) {
+    boolean stream =
+        TestTables.catalog()
+            .table(command.tableId())
+            .map(t -> t.kind() == io.tributary.query.catalog.TableKind.STREAM)
+            .orElse(false);
+    return stream ? applyStream(command) : applyUser(command);
+  }
+
+  /** Applies a command of the user-writes topic, whatever its table. */
+  WriteOutcome applyUser(WriteCommand command) {
     int before = outcomes.size();
     userWrites.pipeInput(
+        LogKeys.userKey(command.owner() == null ? "" : command.owner()),
+        CommandCodec.encode(command));
+    return onlyNewOutcome(before, command);
+  }
+
+  /** Applies a command of the stream-events topic, whatever its table. */
+  WriteOutcome applyStream(WriteCommand command) {
+    int before = outcomes.size();
+    streamEvents.pipeInput(
         LogKeys.userKey(command.owner() == null ? "" : command.owner()),
         CommandCodec.encode(command));
     return onlyNewOutcome(before, command);

@@ -70,6 +70,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
   private final Sources sources;
   private final Consumers consumers;
   private final FlushJobs flushes;
+  private final StreamRetention streamRetention;
   private final Object catalogLock = new Object();
 
   /**
@@ -112,6 +113,9 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
     this.live = live;
     this.sources = sources;
     this.consumers = new Consumers(log, catalog);
+    this.streamRetention = new StreamRetention(log, catalog);
+    // The STREAM tables' events may have been created or dropped while this node was down.
+    streamRetention.align();
   }
 
   /** CONSUME, ACK and consumer groups of this node. */
@@ -219,6 +223,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
 
     @Override
     public StatementOutcome visit(Action.CatalogChange c) {
+      streamRetention.beforeChange(c.records(), c.tag());
       catalogStore.append(c.records());
       for (CatalogRecord record : c.records()) {
         if (c.tag().equals("ALTER TABLE") && record.value() instanceof TableDef altered) {
@@ -230,6 +235,8 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
         flushes.dropped(dropped);
       }
       purgeOwners(c.purges());
+      // Lowers it when the STREAM table with the largest TTL went (no admin call when unchanged).
+      streamRetention.align();
       return new StatementOutcome.Done(text, c.tag());
     }
 
@@ -356,7 +363,9 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
     LogRoute route =
         w.owner() == null
             ? log.topics().sharedWrite(w.table().id(), w.partitionValue())
-            : log.topics().userWrite(w.owner());
+            : w.table().kind() == TableKind.STREAM
+                ? log.topics().streamWrite(w.owner())
+                : log.topics().userWrite(w.owner());
     return appendOne(w, command, route);
   }
 
@@ -517,13 +526,21 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
   }
 
   /**
-   * Appends the purges of one owner's rows (a dropped account's) to the user-writes topic, each
-   * under its owner's key so that it lands in the partition that holds those rows.
+   * Appends the purges of one owner's rows (a dropped account's) to the write topic of each table
+   * (user-writes, or stream-events for a STREAM table), each under its owner's key so that it lands
+   * in the partition that holds those rows.
    */
   private void purgeOwners(List<WriteCommand.PurgeTable> purges) {
     List<Map.Entry<LogRoute, WriteCommand>> routed = new ArrayList<>();
     for (WriteCommand.PurgeTable purge : purges) {
-      routed.add(Map.entry(log.topics().userWrite(purge.owner()), purge));
+      boolean stream =
+          catalog.table(purge.tableId()).map(t -> t.kind() == TableKind.STREAM).orElse(false);
+      routed.add(
+          Map.entry(
+              stream
+                  ? log.topics().streamWrite(purge.owner())
+                  : log.topics().userWrite(purge.owner()),
+              purge));
     }
     appendAll(routed, "purge the rows of the dropped user");
   }
@@ -540,9 +557,11 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
   }
 
   private String topicFor(TableDef table) {
-    return table.kind() == TableKind.SHARED
-        ? log.topics().sharedWrites()
-        : log.topics().userWrites();
+    return switch (table.kind()) {
+      case SHARED -> log.topics().sharedWrites();
+      case STREAM -> log.topics().streamEvents();
+      default -> log.topics().userWrites();
+    };
   }
 
   private <T> T await(CompletableFuture<T> future, String action) {
