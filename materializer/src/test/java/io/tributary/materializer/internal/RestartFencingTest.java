@@ -104,7 +104,8 @@ class RestartFencingTest {
           new ConsumerGroupMetadata(MaterializerImpl.APPLICATION_ID));
       crashed.close(Duration.ZERO); // a forced close does not end the transaction
       assertThat(StallReport.describe(log.clientConfig(), MaterializerImpl.APPLICATION_ID))
-          .contains("transaction " + transactionalId + ": Ongoing");
+          .contains("transaction " + transactionalId + ": Ongoing")
+          .contains("open on __consumer_offsets-");
 
       // And the process file did not survive (Kafka Streams writes it without fsync).
       Files.writeString(processFile, "");
@@ -119,6 +120,8 @@ class RestartFencingTest {
         // Fenced and aborted by the new run's producer, not waited out.
         assertThat(StallReport.describe(log.clientConfig(), MaterializerImpl.APPLICATION_ID))
             .doesNotContain("transaction " + transactionalId + ": Ongoing")
+            .doesNotContain("open on __consumer_offsets-")
+            .contains("(8 partitions)")
             .contains("committed offsets: stable");
         assertThat(startMillis).isLessThan(START_BOUND.toMillis());
       }
