@@ -36,7 +36,11 @@ class RestartFencingTest {
   /** Far above a start on a loaded machine (about 10 s), far below the open transaction's life. */
   private static final Duration START_BOUND = Duration.ofSeconds(60);
 
-  /** The crashed producer's transaction outlives any start wait. */
+  /**
+   * The crashed producer's transaction outlives any start wait, so that a restart under another
+   * process id shows as a failed start. (Kafka Streams' own producers use 10 s: a real restart
+   * under another id waits about 20 s for the broker to abort the transaction.)
+   */
   private static final int OPEN_TRANSACTION_TIMEOUT_MS = 600_000;
 
   @TempDir Path dir;
