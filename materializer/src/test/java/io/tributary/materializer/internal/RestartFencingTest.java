@@ -10,6 +10,7 @@ import io.tributary.materializer.Materializer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -58,6 +59,8 @@ class RestartFencingTest {
     assertThat(Files.readString(file, StandardCharsets.UTF_8))
         .isEqualTo("{\"processId\":\"" + id + "\"}");
     assertThat(id).isEqualTo(DurableIds.derivedProcessId(instance));
+    assertThat(Files.getPosixFilePermissions(file))
+        .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
     assertThat(DurableIds.processId(stateDir, "app", instance)).isEqualTo(id);
 
     // Lost or damaged (a power loss after an unsynced write): the same id again.
