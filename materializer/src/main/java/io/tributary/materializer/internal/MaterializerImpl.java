@@ -11,11 +11,7 @@ import io.tributary.query.catalog.Catalog;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.exec.HotCursor;
 import io.tributary.query.exec.HotSnapshot;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
@@ -82,6 +78,7 @@ public final class MaterializerImpl implements Materializer {
   private volatile KafkaStreams streams;
   private volatile HotStoreReader reader;
   private volatile long lastCommandMillis;
+  private volatile UUID processId;
   private final AtomicLong restored = new AtomicLong();
   private final Rebalances rebalances = new Rebalances();
 
@@ -165,6 +162,8 @@ public final class MaterializerImpl implements Materializer {
     try {
       LogTopics topics = log.topics();
       Properties config = streamsConfig();
+      // Before Kafka Streams reads it: the killed run's transactional ids derive from it.
+      processId = DurableIds.processId(stateDir, APPLICATION_ID, instanceId(stateDir));
       ChangelogTopics.ensure(
           log.clientConfig(),
           List.of(MaterializerTopology.USER_ROWS, MaterializerTopology.SHARED_ROWS),
@@ -251,10 +250,12 @@ public final class MaterializerImpl implements Materializer {
       if (state == State.STARTING && reached && streamsState.isRunningOrRebalancing()) {
         moveTo(State.RUNNING);
         LOG.info(
-            "Materializer running after {} ms, {} changelog records restored (state dir {})",
+            "Materializer running after {} ms, {} changelog records restored (state dir {},"
+                + " process id {})",
             time.milliseconds() - startedAt,
             restored.get(),
-            stateDir);
+            stateDir,
+            processId);
         return;
       }
     }
@@ -489,26 +490,12 @@ public final class MaterializerImpl implements Materializer {
    * directory, so it survives restarts and differs between nodes.
    */
   public static String instanceId(Path stateDir) {
-    Path file = stateDir.resolve(INSTANCE_ID_FILE);
-    try {
-      if (Files.exists(file)) {
-        String id = Files.readString(file, StandardCharsets.UTF_8).trim();
-        if (!id.isEmpty()) {
-          return id;
-        }
-      }
-      Files.createDirectories(stateDir);
-      String id = APPLICATION_ID + "-" + UUID.randomUUID();
-      Path tmp = stateDir.resolve(INSTANCE_ID_FILE + ".tmp");
-      Files.writeString(tmp, id, StandardCharsets.UTF_8);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      return id;
-    } catch (IOException e) {
-      throw new TributaryException(
-          ErrorCode.UNAVAILABLE,
-          "Cannot start the materializer: cannot read or write " + file + ": " + e.getMessage(),
-          e);
-    }
+    return DurableIds.instanceId(stateDir, INSTANCE_ID_FILE, APPLICATION_ID);
+  }
+
+  /** Kafka Streams' process id of the current or last start; {@code null} before the first. */
+  UUID processId() {
+    return processId;
   }
 
   private void failStart() {

@@ -1,17 +1,24 @@
 package io.tributary.materializer.internal;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.clients.admin.TransactionState;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * What the broker says about the materializer's group and about open transactions, for the log of a
@@ -23,6 +30,8 @@ final class StallReport {
   /** How long each look-up may take: the report must not hold a start up much longer. */
   static final Duration LOOKUP_TIMEOUT = Duration.ofSeconds(5);
 
+  private static final String OFFSETS_TOPIC = "__consumer_offsets";
+
   private StallReport() {}
 
   static String describe(Map<String, Object> clientConfig, String groupId) {
@@ -31,6 +40,8 @@ final class StallReport {
     config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) LOOKUP_TIMEOUT.toMillis());
     config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) LOOKUP_TIMEOUT.toMillis());
     try (Admin admin = Admin.create(config)) {
+      Comparator<TopicPartition> byName = Comparator.comparing(TopicPartition::toString);
+      Set<TopicPartition> assigned = new TreeSet<>(byName);
       try {
         ConsumerGroupDescription group =
             admin.describeConsumerGroups(List.of(groupId)).describedGroups().get(groupId).get();
@@ -42,27 +53,82 @@ final class StallReport {
         group
             .members()
             .forEach(
-                m ->
-                    out.append(m.groupInstanceId().orElse(m.consumerId()))
-                        .append(" (")
-                        .append(m.assignment().topicPartitions().size())
-                        .append(" partitions) "));
+                m -> {
+                  assigned.addAll(m.assignment().topicPartitions());
+                  out.append(m.groupInstanceId().orElse(m.consumerId()))
+                      .append(" (")
+                      .append(m.assignment().topicPartitions().size())
+                      .append(" partitions) ");
+                });
       } catch (Exception e) {
         out.append("\n  group ").append(groupId).append(": cannot describe: ").append(failure(e));
       }
       try {
-        admin
-            .listConsumerGroupOffsets(
-                groupId, new ListConsumerGroupOffsetsOptions().requireStable(true))
-            .partitionsToOffsetAndMetadata()
-            .get(LOOKUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        out.append("\n  committed offsets: stable");
+        // The admin client leaves out (with a WARN) each partition answered
+        // UNSTABLE_OFFSET_COMMIT instead of failing: ask for the assigned partitions by name and
+        // name those missing from the answer.
+        ListConsumerGroupOffsetsSpec spec = new ListConsumerGroupOffsetsSpec();
+        if (!assigned.isEmpty()) {
+          spec.topicPartitions(assigned);
+        }
+        Map<TopicPartition, OffsetAndMetadata> offsets =
+            admin
+                .listConsumerGroupOffsets(
+                    Map.of(groupId, spec),
+                    new ListConsumerGroupOffsetsOptions().requireStable(true))
+                .partitionsToOffsetAndMetadata(groupId)
+                .get(LOOKUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        Set<TopicPartition> unstable = new TreeSet<>(byName);
+        unstable.addAll(assigned);
+        unstable.removeAll(offsets.keySet());
+        out.append(
+            unstable.isEmpty()
+                ? "\n  committed offsets: stable"
+                : "\n  committed offsets: not stable (a transactional offset commit pending) for "
+                    + unstable);
       } catch (Exception e) {
-        // The admin client retries UNSTABLE_OFFSET_COMMIT until its timeout: a timeout here
-        // means a transaction's offset commit is still pending (or the broker is that slow).
         out.append("\n  committed offsets: not stable within ")
             .append(LOOKUP_TIMEOUT.toMillis())
             .append(" ms: ")
+            .append(failure(e));
+      }
+      // Who holds the pending offset commit: a producer with a transaction open on the offsets
+      // topic. One that no open transaction below accounts for lost its marker (a hanging
+      // transaction, which only kafka-transactions.sh abort ends).
+      try {
+        List<TopicPartition> offsetsTopic = new ArrayList<>();
+        admin
+            .describeTopics(List.of(OFFSETS_TOPIC))
+            .allTopicNames()
+            .get(LOOKUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+            .get(OFFSETS_TOPIC)
+            .partitions()
+            .forEach(p -> offsetsTopic.add(new TopicPartition(OFFSETS_TOPIC, p.partition())));
+        admin
+            .describeProducers(offsetsTopic)
+            .all()
+            .get(LOOKUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+            .forEach(
+                (tp, state) ->
+                    state.activeProducers().stream()
+                        .filter(p -> p.currentTransactionStartOffset().isPresent())
+                        .forEach(
+                            p ->
+                                out.append("\n  open on ")
+                                    .append(tp)
+                                    .append(": producer ")
+                                    .append(p.producerId())
+                                    .append(" epoch ")
+                                    .append(p.producerEpoch())
+                                    .append(" since offset ")
+                                    .append(p.currentTransactionStartOffset().getAsLong())
+                                    .append(", last written ")
+                                    .append(System.currentTimeMillis() - p.lastTimestamp())
+                                    .append(" ms ago")));
+      } catch (Exception e) {
+        out.append("\n  ")
+            .append(OFFSETS_TOPIC)
+            .append(": cannot describe producers: ")
             .append(failure(e));
       }
       try {

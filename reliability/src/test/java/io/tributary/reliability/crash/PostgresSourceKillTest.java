@@ -25,7 +25,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
@@ -49,9 +48,6 @@ class PostgresSourceKillTest {
   @TempDir Path dir;
 
   @Test
-  @Disabled(
-      "issue 13: the restart after SIGKILL can stall in REBALANCING for minutes (UNSTABLE_OFFSET_COMMIT,"
-          + " the killed run's member and transaction under another process id); failed CI on 5f89fac")
   void shouldLoseAndDuplicateNothingWhenTributaryIsKilledMidStream() throws Exception {
     EmbeddedPostgres pg = EmbeddedPostgres.shared();
     String n = "k" + Long.toString(System.nanoTime() % 1_000_000, 36);
