@@ -128,7 +128,8 @@ class RestartFencingTest {
         assertThat(StallReport.describe(log.clientConfig(), MaterializerImpl.APPLICATION_ID))
             .doesNotContain("transaction " + transactionalId + ": Ongoing")
             .doesNotContain("open on __consumer_offsets-")
-            .contains("(8 partitions)")
+            // One member holds every input partition: user-writes, shared-writes and stream-events.
+            .contains("(" + 3 * log.topics().partitions() + " partitions)")
             .contains("committed offsets: stable");
         assertThat(startMillis).isLessThan(START_BOUND.toMillis());
       }
