@@ -180,8 +180,9 @@ public final class TributaryServer implements AutoCloseable {
     this.materializer = materializer;
     started.push(materializer);
     materializer.start();
-    live.start(materializer);
     flushJobs.start(materializer);
+    // Live snapshots, last_rows and membership reads see flushed rows too (one merged reader).
+    live.start(flushJobs.reads());
 
     Sources sources = Sources.postgres(catalog.catalog(), catalog::append, log, env);
     started.push(sources);

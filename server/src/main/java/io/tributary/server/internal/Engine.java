@@ -104,7 +104,8 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
     this.catalog = catalogStore.catalog();
     this.hot = hot;
     this.outcomes = outcomes;
-    this.memberships = new HotMemberships(hot);
+    // Membership read across both tiers: a members table may have flushed.
+    this.memberships = new HotMemberships(flushes.reads());
     this.analyzer = new Analyzer(catalog, env, memberships);
     this.queries = new QueryEngine(catalog);
     this.writeTimeout = writeTimeout;

@@ -19,7 +19,10 @@ import io.tributary.query.command.WriteOutcome;
 import io.tributary.query.exec.ColdCursor;
 import io.tributary.query.exec.ColdTier;
 import io.tributary.query.exec.FlushCommit;
+import io.tributary.query.exec.HotCursor;
 import io.tributary.query.exec.HotTier;
+import io.tributary.query.exec.HotVersions;
+import io.tributary.query.exec.KeyPrefixCursor;
 import io.tributary.query.exec.RowVersion;
 import io.tributary.query.exec.TierMerge;
 import io.tributary.query.expr.BoundExpression;
@@ -27,6 +30,7 @@ import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -153,6 +157,18 @@ public final class FlushJobs implements AutoCloseable {
       }
       next.changed(changes);
     };
+  }
+
+  /**
+   * The hot tier merged with the cold one, for the reads that take a point-in-time view of a range
+   * (live snapshots, membership): see {@link TieredReads}. Only after {@link #start}.
+   */
+  public HotTier reads() {
+    HotTier current = hot;
+    if (current == null) {
+      throw new IllegalStateException("Cannot read the tiers: the flush jobs are not started");
+    }
+    return new TieredReads(current, this);
   }
 
   /** Reads the hot tier from now on and starts the thread that flushes by FLUSH_POLICY. */
@@ -406,6 +422,91 @@ public final class FlushJobs implements AutoCloseable {
     List<RowVersion> hotVersions = hot.versions(table, owner, false);
     try (ColdCursor cursor = cold.scan(table, owner, filter)) {
       return TierMerge.mergeToList(table, hotVersions, cursor, null);
+    }
+  }
+
+  /**
+   * Opens a point-in-time read of one range across both tiers, for live snapshots and membership
+   * reads ({@link TieredReads}): the rows a SELECT of the range would see (merged by {@link
+   * TierMerge}), restricted to {@code keyPrefix}, with the hot view's high-water mark H. {@code
+   * whereSql}, when not null, is a condition the caller applies to every row; the cold scan is
+   * pruned and filtered by it. A table without a cold tier is read from the hot tier alone.
+   *
+   * <p>Consistency: the cold scan is opened first (it reads the snapshot current then), then the
+   * hot view, both under the table's restore lock, which a flush holds while it evicts: no flushed
+   * row leaves the hot tier between the two. So a version missing from the hot view was evicted
+   * before the cold snapshot, hence committed to it (or superseded there by a newer version), and
+   * every cold version is at most H: the merge holds exactly the range's state at H.
+   */
+  public HotCursor openMerged(
+      TableDef table, String owner, List<Object> keyPrefix, String whereSql) {
+    if (table.kind() == TableKind.STREAM || table.partitionKey() != null || table.id() < 0) {
+      return hot.open(table, owner, keyPrefix);
+    }
+    Lock lock = restoreLock(table).readLock();
+    lock.lock();
+    try {
+      if (!hasCold(table)) {
+        return hot.open(table, owner, keyPrefix);
+      }
+      String rangeOwner = table.kind() == TableKind.SHARED ? null : owner;
+      ColdCursor coldRows = cold.scan(table, rangeOwner, bind(table, whereSql));
+      try {
+        HotVersions hotView = hot.versionsAt(table, rangeOwner);
+        Iterator<Object[]> rows = TierMerge.merge(table, hotView.versions(), coldRows, null);
+        HotCursor merged = new MergedCursor(rows, hotView.highWater(), coldRows);
+        return keyPrefix.isEmpty() ? merged : KeyPrefixCursor.of(merged, table, keyPrefix);
+      } catch (RuntimeException e) {
+        coldRows.close();
+        throw e;
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The WHERE of a live query bound to its table for the cold scan; null when it cannot bind. */
+  private static BoundExpression bind(TableDef table, String whereSql) {
+    if (whereSql == null) {
+      return null;
+    }
+    try {
+      return io.tributary.query.expr.Expressions.bindPredicate(table, whereSql);
+    } catch (RuntimeException e) {
+      return null; // not a condition over the table alone: the scan reads the whole range
+    }
+  }
+
+  /** The merged rows of one range as a {@link HotCursor} with the hot view's high-water mark. */
+  private static final class MergedCursor implements HotCursor {
+    private final Iterator<Object[]> rows;
+    private final long highWater;
+    private final ColdCursor cold;
+
+    MergedCursor(Iterator<Object[]> rows, long highWater, ColdCursor cold) {
+      this.rows = rows;
+      this.highWater = highWater;
+      this.cold = cold;
+    }
+
+    @Override
+    public boolean hasNext() {
+      return rows.hasNext();
+    }
+
+    @Override
+    public Object[] next() {
+      return rows.next();
+    }
+
+    @Override
+    public long highWater() {
+      return highWater;
+    }
+
+    @Override
+    public void close() {
+      cold.close();
     }
   }
 
