@@ -235,23 +235,21 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
 
     @Override
     public StatementOutcome visit(Action.Read r) {
-      return new StatementOutcome.Rows(
-          text,
-          queries.select(
-              r.sql(),
-              r.params(),
-              new PrincipalRows(
-                  catalog,
-                  hot,
-                  live,
-                  memberships,
-                  sources,
-                  consumers,
-                  flushes,
-                  r.coldFilters(),
-                  r.user(),
-                  r.userId(),
-                  r.role())));
+      try (PrincipalRows rows =
+          new PrincipalRows(
+              catalog,
+              hot,
+              live,
+              memberships,
+              sources,
+              consumers,
+              flushes,
+              r.coldFilters(),
+              r.user(),
+              r.userId(),
+              r.role())) {
+        return new StatementOutcome.Rows(text, queries.select(r.sql(), r.params(), rows));
+      }
     }
 
     @Override

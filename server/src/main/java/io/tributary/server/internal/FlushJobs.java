@@ -426,6 +426,14 @@ public final class FlushJobs implements AutoCloseable {
   }
 
   /**
+   * Opens a scan of every owner's flushed rows of a USER table, for its history view ({@code
+   * ns.t$history}): the cold tier alone, pruned and filtered by {@code where} (null for none).
+   */
+  public ColdCursor history(TableDef table, BoundExpression where) {
+    return cold.scan(table, null, where);
+  }
+
+  /**
    * Opens a point-in-time read of one range across both tiers, for live snapshots and membership
    * reads ({@link TieredReads}): the rows a SELECT of the range would see (merged by {@link
    * TierMerge}), restricted to {@code keyPrefix}, with the hot view's high-water mark H. {@code

@@ -1,6 +1,7 @@
 package io.tributary.query.exec.internal;
 
 import io.tributary.query.catalog.Catalog;
+import io.tributary.query.catalog.HistoryTables;
 import io.tributary.query.catalog.SystemTables;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.exec.RowSource;
@@ -48,7 +49,12 @@ final class CatalogSchema extends AbstractSchema {
   }
 
   private Optional<TableDef> find(String name) {
-    return isSystem() ? SystemTables.byName(name) : catalog.table(namespace, name);
+    if (isSystem()) {
+      return SystemTables.byName(name);
+    }
+    Optional<TableDef> table = catalog.table(namespace, name);
+    // ns.t$history: every user's flushed rows of a USER table (cross-user analytics)
+    return table.isPresent() ? table : HistoryTables.find(catalog, namespace, name);
   }
 
   private Iterable<TableDef> all() {
