@@ -13,7 +13,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
-import java.util.stream.StreamSupport;
 import org.apache.calcite.linq4j.function.Predicate1;
 import org.apache.calcite.schema.Table;
 import org.apache.calcite.schema.impl.AbstractSchema;
@@ -99,10 +98,7 @@ final class CatalogSchema extends AbstractSchema {
       @Override
       public Set<String> getNames(LikePattern pattern) {
         Predicate1<String> matcher = pattern.matcher();
-        return StreamSupport.stream(all().spliterator(), false)
-            .map(TableDef::name)
-            .filter(matcher::apply)
-            .collect(Collectors.toSet());
+        return names().stream().filter(matcher::apply).collect(Collectors.toSet());
       }
     };
   }
@@ -110,10 +106,31 @@ final class CatalogSchema extends AbstractSchema {
   @Override
   protected Map<String, Table> getTableMap() {
     Map<String, Table> map = new HashMap<>();
-    for (TableDef t : all()) {
-      map.put(t.name(), table(t.name()));
+    for (String name : names()) {
+      SourceTable t = table(name);
+      if (t != null) {
+        map.put(name, t);
+      }
     }
     return map;
+  }
+
+  /**
+   * The names of the namespace's tables, and of the history view of each USER table ({@link
+   * HistoryTables}), which Calcite finds by listing the names.
+   */
+  private Set<String> names() {
+    Set<String> names = new java.util.HashSet<>();
+    for (TableDef t : all()) {
+      names.add(t.name());
+      if (!isSystem()
+          && t.kind() == io.tributary.query.catalog.TableKind.USER
+          && t.columnIndex(HistoryTables.OWNER_COLUMN) < 0
+          && t.columnIndex(HistoryTables.OWNER_ID_COLUMN) < 0) {
+        names.add(t.name() + HistoryTables.SUFFIX);
+      }
+    }
+    return names;
   }
 
   @Override
