@@ -168,7 +168,18 @@ public final class IcebergColdStore implements ColdTier {
     return catalog;
   }
 
-  private static TableIdentifier identifier(TableDef table) {
+  /**
+   * The Iceberg name of a table's cold table: {@code <namespace>.<name>_<table id>}. Named by id,
+   * so a table re-created under a dropped one's name gets a cold table of its own, even when a
+   * crash kept the dropped one's cold table (which then belongs to no table).
+   */
+  public static TableIdentifier identifier(TableDef table) {
+    return TableIdentifier.of(
+        Namespace.of(table.namespace()), table.name() + "_" + Long.toUnsignedString(table.id()));
+  }
+
+  /** The name cold tables had before they were named by id ({@code <namespace>.<name>}). */
+  private static TableIdentifier legacyIdentifier(TableDef table) {
     return TableIdentifier.of(Namespace.of(table.namespace()), table.name());
   }
 
@@ -229,7 +240,10 @@ public final class IcebergColdStore implements ColdTier {
     try {
       t = catalog.loadTable(identifier(table));
     } catch (NoSuchTableException e) {
-      return null;
+      t = renameLegacy(table);
+      if (t == null) {
+        return null;
+      }
     }
     String owner = t.properties().get(TABLE_ID);
     if (!Long.toString(table.id()).equals(owner)) {
@@ -241,6 +255,33 @@ public final class IcebergColdStore implements ColdTier {
           owner);
     }
     return t;
+  }
+
+  /**
+   * A cold table made before cold tables were named by id: renamed to its id's name when it belongs
+   * to this table (its {@link #TABLE_ID}); null otherwise (none, or an earlier table's, which no
+   * table reads).
+   */
+  private Table renameLegacy(TableDef table) {
+    Table legacy;
+    try {
+      legacy = catalog.loadTable(legacyIdentifier(table));
+    } catch (NoSuchTableException e) {
+      return null;
+    }
+    if (!Long.toString(table.id()).equals(legacy.properties().get(TABLE_ID))) {
+      return null;
+    }
+    try {
+      catalog.renameTable(legacyIdentifier(table), identifier(table));
+    } catch (NoSuchTableException | AlreadyExistsException e) {
+      // renamed meanwhile
+    }
+    try {
+      return catalog.loadTable(identifier(table));
+    } catch (NoSuchTableException e) {
+      return null;
+    }
   }
 
   private Table require(TableDef table) {

@@ -225,6 +225,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
         flushes.dropped(dropped);
       }
       purgeOwners(c.purges());
+      flushes.purged(c.purges());
       return new StatementOutcome.Done(text, c.tag());
     }
 

@@ -83,6 +83,15 @@ public final class FlushJobs implements AutoCloseable {
   /** The most bytes of rows one restore command carries. */
   static final long RESTORE_BYTES = 128 * 1024;
 
+  /**
+   * The most flushed rows one UPDATE or DELETE may change (each is restored into the hot tier
+   * first): past it the statement is refused with LIMIT_EXCEEDED and changes nothing.
+   */
+  static final long MAX_RESTORED_ROWS = 100_000;
+
+  /** {@link #MAX_RESTORED_ROWS}, lowered by tests. */
+  static volatile long maxRestoredRows = MAX_RESTORED_ROWS;
+
   /** How often the policy checker looks at the tables' flush policies. */
   static final long CHECK_MILLIS = 1_000;
 
@@ -130,7 +139,7 @@ public final class FlushJobs implements AutoCloseable {
       long writeTimeoutMillis) {
     this.log = log;
     this.catalog = catalog;
-    this.cold = cold;
+    this.cold = new ColdErrors(cold);
     this.outcomes = outcomes;
     this.clock = clock;
     this.writeTimeoutMillis = writeTimeoutMillis;
@@ -569,10 +578,48 @@ public final class FlushJobs implements AutoCloseable {
       return List.of();
     }
     List<RowVersion> rows = new ArrayList<>();
+    long limit = maxRestoredRows;
+    java.util.Set<ByteBuffer> hotKeys = null;
     try (ColdCursor cursor = cold.scan(table, owner, where)) {
-      cursor.forEachRemaining(rows::add);
+      while (cursor.hasNext()) {
+        RowVersion next = cursor.next();
+        if (hotKeys != null && hotKeys.contains(keyOf(table, next))) {
+          continue; // a newer hot version (or tombstone) hides it: nothing to restore
+        }
+        rows.add(next);
+        if (rows.size() > limit && hotKeys == null) {
+          // Only the cold rows without a hot version count (and are restored).
+          java.util.Set<ByteBuffer> hidden = new java.util.HashSet<>();
+          for (RowVersion v : hot.versions(table, owner, false)) {
+            hidden.add(keyOf(table, v));
+          }
+          hotKeys = hidden;
+          rows.removeIf(v -> hidden.contains(keyOf(table, v)));
+        }
+        if (rows.size() > limit) {
+          // Every matching flushed row goes back into the hot tier before the write: bounded, so
+          // that one statement cannot pull a whole history into memory and the hot stores.
+          throw TributaryException.of(
+              ErrorCode.LIMIT_EXCEEDED,
+              "Cannot %s %s: it matches more than %d flushed rows (the most one UPDATE or DELETE"
+                  + " may change in cold storage); narrow its WHERE and run it in parts",
+              command instanceof WriteCommand.UpdateRows ? "update" : "delete from",
+              table.qualifiedName(),
+              limit);
+        }
+      }
     }
     return rows;
+  }
+
+  /** A row version's primary key, encoded: equal for equal keys. */
+  private static ByteBuffer keyOf(TableDef table, RowVersion v) {
+    int[] pk = table.primaryKeyIndexes();
+    Object[] key = new Object[pk.length];
+    for (int i = 0; i < pk.length; i++) {
+      key[i] = v.row()[pk[i]];
+    }
+    return ByteBuffer.wrap(RowCodec.encode(table.primaryKeyTypes(), key));
   }
 
   private List<Map.Entry<LogRoute, WriteCommand>> restores(
@@ -611,6 +658,36 @@ public final class FlushJobs implements AutoCloseable {
 
   private ReadWriteLock restoreLock(TableDef table) {
     return restoreLocks.computeIfAbsent(table.id(), id -> new ReentrantReadWriteLock());
+  }
+
+  /**
+   * Erases the cold rows of dropped accounts ({@code DROP USER}, after the purges of their hot rows
+   * were appended): a flush holds a flushed user's rows until it commits, so the erasure waits for
+   * a running flush, and later flushes no longer read the account's ranges (owners are the
+   * catalog's accounts). A failure (or a crash before this runs) is logged and leaves the rows in
+   * cold storage, out of every user's reach (an account id is never reused) but in the history
+   * views with a null {@code _owner}: see docs/cold-tier.md.
+   */
+  void purged(List<WriteCommand.PurgeTable> purges) {
+    synchronized (flushLock) {
+      for (WriteCommand.PurgeTable purge : purges) {
+        if (purge.owner() == null) {
+          continue;
+        }
+        TableDef table = catalog.table(purge.tableId()).orElse(null);
+        if (table == null || table.kind() != TableKind.USER || !hasCold(table)) {
+          continue;
+        }
+        try {
+          cold.erase(table, purge.owner());
+        } catch (RuntimeException e) {
+          LOG.warn(
+              "Could not erase the cold rows of a dropped account from {}",
+              table.qualifiedName(),
+              e);
+        }
+      }
+    }
   }
 
   /** Drops a dropped table's cold table (its files leave the disk). */
