@@ -754,6 +754,26 @@ public final class IcebergColdStore implements ColdTier {
   }
 
   @Override
+  public int dropOrphans(Set<Long> tableIds) {
+    int dropped = 0;
+    for (Namespace ns : catalog.listNamespaces()) {
+      for (TableIdentifier id : catalog.listTables(ns)) {
+        String owner;
+        try {
+          owner = catalog.loadTable(id).properties().get(TABLE_ID);
+        } catch (NoSuchTableException e) {
+          continue;
+        }
+        if (owner != null && !tableIds.contains(Long.parseLong(owner))) {
+          catalog.dropTable(id, true);
+          dropped++;
+        }
+      }
+    }
+    return dropped;
+  }
+
+  @Override
   public void drop(TableDef table) {
     if (find(table) != null) {
       catalog.dropTable(identifier(table), true);

@@ -342,6 +342,20 @@ class IcebergColdStoreTest {
   }
 
   @Test
+  void shouldDropTheColdTablesOfTablesThatNoLongerExist() {
+    TableDef dropped = everyType(7, TableKind.USER);
+    TableDef kept = everyType(8, TableKind.USER);
+    store.flush(dropped, "f1", 1, versions(RowVersion.of("u1", full(1, 1))));
+    store.flush(kept, "f1", 1, versions(RowVersion.of("u1", full(2, 1))));
+
+    assertThat(store.dropOrphans(java.util.Set.of(8L))).isEqualTo(1);
+
+    assertThat(store.find(dropped)).isNull();
+    assertThat(drain(store.scan(kept, "u1", null))).hasSize(1);
+    assertThat(store.dropOrphans(java.util.Set.of(8L))).isZero();
+  }
+
+  @Test
   void shouldRenameAColdTableNamedBeforeTablesWereNamedById() {
     TableDef table = everyType(7, TableKind.SHARED);
     store.flush(table, "f1", 3, versions(RowVersion.of(null, full(1, 3))));

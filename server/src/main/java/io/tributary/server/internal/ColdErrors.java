@@ -118,6 +118,22 @@ final class ColdErrors implements ColdTier {
   }
 
   @Override
+  public int dropOrphans(java.util.Set<Long> tableIds) {
+    try {
+      return cold.dropOrphans(tableIds);
+    } catch (TributaryException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new TributaryException(
+          ErrorCode.UNAVAILABLE,
+          "Cannot drop the cold tables of dropped tables: "
+              + e.getClass().getSimpleName()
+              + (e.getMessage() == null ? "" : ": " + e.getMessage()),
+          e);
+    }
+  }
+
+  @Override
   public void close() {
     cold.close();
   }

@@ -186,6 +186,19 @@ public final class FlushJobs implements AutoCloseable {
     if (scheduler != null) {
       return;
     }
+    // A DROP TABLE whose cold drop did not run (a crash after the catalog's append) left its cold
+    // table behind: it belongs to no table (cold tables are named by table id), so drop it now.
+    try {
+      java.util.Set<Long> ids = new java.util.HashSet<>();
+      catalog.tables(null).forEach(t -> ids.add(t.id()));
+      int orphans = cold.dropOrphans(ids);
+      if (orphans > 0) {
+        LOG.info("Dropped {} cold tables of tables dropped before a restart", orphans);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "Could not drop the cold tables of dropped tables; they are tried again at start", e);
+    }
     scheduler =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
