@@ -2,9 +2,11 @@ package io.tributary.iceberg;
 
 import io.tributary.iceberg.internal.IcebergColdStore;
 import io.tributary.iceberg.internal.ReadOnlyCatalogView;
+import io.tributary.query.catalog.Catalog;
 import io.tributary.query.exec.ColdTier;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.iceberg.TableMetadata;
 import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.TableIdentifier;
@@ -54,13 +56,16 @@ public interface ColdCatalogView {
   TableMetadata table(TableIdentifier table);
 
   /**
-   * The view of a cold tier opened by {@link IcebergColdTier#open}.
+   * The view of a cold tier opened by {@link IcebergColdTier#open}. Tables are shown under their
+   * Tributary names ({@code ns.t}), looked up in {@code catalog}: the cold tier names its Iceberg
+   * tables by table id as well, so that a re-created name never meets a dropped table's files.
    *
+   * @param catalog the current Tributary catalog, read on every call
    * @throws IllegalArgumentException when {@code cold} is another implementation
    */
-  static ColdCatalogView of(ColdTier cold) {
+  static ColdCatalogView of(ColdTier cold, Supplier<Catalog> catalog) {
     if (cold instanceof IcebergColdStore store) {
-      return new ReadOnlyCatalogView(store.catalog());
+      return new ReadOnlyCatalogView(store.catalog(), catalog);
     }
     throw new IllegalArgumentException(
         "Cannot view the catalog of the cold tier: "

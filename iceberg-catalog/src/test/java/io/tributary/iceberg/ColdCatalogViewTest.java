@@ -3,10 +3,13 @@ package io.tributary.iceberg;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tributary.query.catalog.Catalog;
 import io.tributary.query.catalog.ColumnDef;
 import io.tributary.query.catalog.ColumnType;
+import io.tributary.query.catalog.NamespaceDef;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.catalog.TableKind;
+import io.tributary.query.catalog.UserDef;
 import io.tributary.query.exec.ColdTier;
 import io.tributary.query.exec.RowVersion;
 import java.io.IOException;
@@ -15,6 +18,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.TableMetadata;
 import org.apache.iceberg.catalog.Namespace;
@@ -34,10 +39,58 @@ class ColdCatalogViewTest {
   private ColdTier cold;
   private ColdCatalogView view;
 
+  /** The Tributary catalog's tables: the view shows the cold tables of these only. */
+  private final List<TableDef> defs = new CopyOnWriteArrayList<>();
+
   @BeforeEach
   void open() {
     cold = IcebergColdTier.open(dir);
-    view = ColdCatalogView.of(cold);
+    view = ColdCatalogView.of(cold, () -> new TablesCatalog(defs));
+  }
+
+  /** A catalog of tables only. */
+  private record TablesCatalog(List<TableDef> tables) implements Catalog {
+    @Override
+    public Optional<NamespaceDef> namespace(String name) {
+      return Optional.empty();
+    }
+
+    @Override
+    public List<NamespaceDef> namespaces() {
+      return List.of();
+    }
+
+    @Override
+    public Optional<TableDef> table(String namespace, String name) {
+      return tables.stream()
+          .filter(t -> t.namespace().equals(namespace) && t.name().equals(name))
+          .findFirst();
+    }
+
+    @Override
+    public Optional<TableDef> table(long id) {
+      return tables.stream().filter(t -> t.id() == id).findFirst();
+    }
+
+    @Override
+    public List<TableDef> tables(String namespace) {
+      return tables.stream().filter(t -> t.namespace().equals(namespace)).toList();
+    }
+
+    @Override
+    public Optional<UserDef> user(String name) {
+      return Optional.empty();
+    }
+
+    @Override
+    public Optional<UserDef> userById(String id) {
+      return Optional.empty();
+    }
+
+    @Override
+    public List<UserDef> users() {
+      return List.of();
+    }
   }
 
   @AfterEach
@@ -45,7 +98,13 @@ class ColdCatalogViewTest {
     cold.close();
   }
 
-  private static TableDef table(long id, String namespace, String name) {
+  private TableDef table(long id, String namespace, String name) {
+    TableDef table = tableDef(id, namespace, name);
+    defs.add(table);
+    return table;
+  }
+
+  private static TableDef tableDef(long id, String namespace, String name) {
     return new TableDef(
         id,
         namespace,
@@ -74,6 +133,13 @@ class ColdCatalogViewTest {
     assertThat(view.tables(Namespace.of("zeta")))
         .containsExactly(
             TableIdentifier.of("zeta", "archive"), TableIdentifier.of("zeta", "notes"));
+    // the Iceberg table is named by name and id; the view shows the Tributary name
+    assertThat(view.table(TableIdentifier.of("zeta", "archive"))).isNotNull();
+    defs.removeIf(t -> t.name().equals("archive")); // dropped from Tributary's catalog
+    assertThat(view.tables(Namespace.of("zeta")))
+        .containsExactly(TableIdentifier.of("zeta", "notes"));
+    assertThatThrownBy(() -> view.table(TableIdentifier.of("zeta", "archive")))
+        .isInstanceOf(NoSuchTableException.class);
 
     TableIdentifier id = TableIdentifier.of("zeta", "notes");
     TableMetadata empty = view.table(id);

@@ -253,6 +253,21 @@ public final class Authorizer {
     }
   }
 
+  /**
+   * Refuses a role other than dba and system reading a USER table's history view ({@code
+   * ns.t$history}: every user's flushed rows, see {@link
+   * io.tributary.query.catalog.HistoryTables}).
+   */
+  public static void checkReadHistory(Role role, String action) {
+    if (!role.administers()) {
+      throw TributaryException.of(
+          ErrorCode.PERMISSION_DENIED,
+          "Cannot %s: role %s may not read every user's history (dba or system required)",
+          action,
+          role.sqlName());
+    }
+  }
+
   /** Whether {@code role} may read the server's metrics ({@code /metrics}): dba and system only. */
   public static boolean mayReadMetrics(Role role) {
     return role.administers();

@@ -135,7 +135,16 @@ final class ReadAnalyzer extends FamilyAnalyzer {
         || from.names.get(0).equals(Catalog.SYSTEM_NAMESPACE)) {
       return Map.of();
     }
-    TableDef table = catalog.table(from.names.get(0), from.names.get(1)).orElse(null);
+    // a history view (ns.t$history): its WHERE, when it names only the table's own columns,
+    // prunes the scan of the table's cold rows
+    TableDef table =
+        catalog
+            .table(from.names.get(0), from.names.get(1))
+            .or(
+                () ->
+                    io.tributary.query.catalog.HistoryTables.baseOf(
+                        catalog, from.names.get(0), from.names.get(1)))
+            .orElse(null);
     if (table == null || table.kind() == TableKind.STREAM) {
       return Map.of();
     }

@@ -181,8 +181,9 @@ public final class TributaryServer implements AutoCloseable {
     this.materializer = materializer;
     started.push(materializer);
     materializer.start();
-    live.start(materializer);
     flushJobs.start(materializer);
+    // Live snapshots, last_rows and membership reads see flushed rows too (one merged reader).
+    live.start(flushJobs.reads());
 
     Sources sources = Sources.postgres(catalog.catalog(), catalog::append, log, env);
     started.push(sources);
@@ -218,7 +219,7 @@ public final class TributaryServer implements AutoCloseable {
                   ? null
                   : "the materializer is not applying: " + health.reason();
             },
-            ColdCatalogView.of(cold));
+            ColdCatalogView.of(cold, catalog::catalog));
     started.push(api);
     // Kafka Streams sets 0750 on its state directories when it starts.
     OwnerOnlyFiles.restrict(config.dataDir());

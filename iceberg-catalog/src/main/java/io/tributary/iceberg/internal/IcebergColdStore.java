@@ -178,7 +178,18 @@ public final class IcebergColdStore implements ColdTier {
     return catalog;
   }
 
-  private static TableIdentifier identifier(TableDef table) {
+  /**
+   * The Iceberg name of a table's cold table: {@code <namespace>.<name>_<table id>}. Named by id,
+   * so a table re-created under a dropped one's name gets a cold table of its own, even when a
+   * crash kept the dropped one's cold table (which then belongs to no table).
+   */
+  public static TableIdentifier identifier(TableDef table) {
+    return TableIdentifier.of(
+        Namespace.of(table.namespace()), table.name() + "_" + Long.toUnsignedString(table.id()));
+  }
+
+  /** The name cold tables had before they were named by id ({@code <namespace>.<name>}). */
+  private static TableIdentifier legacyIdentifier(TableDef table) {
     return TableIdentifier.of(Namespace.of(table.namespace()), table.name());
   }
 
@@ -239,7 +250,10 @@ public final class IcebergColdStore implements ColdTier {
     try {
       t = catalog.loadTable(identifier(table));
     } catch (NoSuchTableException e) {
-      return null;
+      t = renameLegacy(table);
+      if (t == null) {
+        return null;
+      }
     }
     String owner = t.properties().get(TABLE_ID);
     if (!Long.toString(table.id()).equals(owner)) {
@@ -336,6 +350,33 @@ public final class IcebergColdStore implements ColdTier {
         renames,
         widen.stream().map(f -> f.name() + " " + f.type()).toList());
     return t;
+  }
+
+  /**
+   * A cold table made before cold tables were named by id: renamed to its id's name when it belongs
+   * to this table (its {@link #TABLE_ID}); null otherwise (none, or an earlier table's, which no
+   * table reads).
+   */
+  private Table renameLegacy(TableDef table) {
+    Table legacy;
+    try {
+      legacy = catalog.loadTable(legacyIdentifier(table));
+    } catch (NoSuchTableException e) {
+      return null;
+    }
+    if (!Long.toString(table.id()).equals(legacy.properties().get(TABLE_ID))) {
+      return null;
+    }
+    try {
+      catalog.renameTable(legacyIdentifier(table), identifier(table));
+    } catch (NoSuchTableException | AlreadyExistsException e) {
+      // renamed meanwhile
+    }
+    try {
+      return catalog.loadTable(identifier(table));
+    } catch (NoSuchTableException e) {
+      return null;
+    }
   }
 
   private Table require(TableDef table) {
@@ -812,6 +853,26 @@ public final class IcebergColdStore implements ColdTier {
     // copy-on-write flush replaced): expire them all, which deletes those files and manifests.
     expire(t, 1);
     return removed;
+  }
+
+  @Override
+  public int dropOrphans(Set<Long> tableIds) {
+    int dropped = 0;
+    for (Namespace ns : catalog.listNamespaces()) {
+      for (TableIdentifier id : catalog.listTables(ns)) {
+        String owner;
+        try {
+          owner = catalog.loadTable(id).properties().get(TABLE_ID);
+        } catch (NoSuchTableException e) {
+          continue;
+        }
+        if (owner != null && !tableIds.contains(Long.parseLong(owner))) {
+          catalog.dropTable(id, true);
+          dropped++;
+        }
+      }
+    }
+    return dropped;
   }
 
   @Override

@@ -321,14 +321,53 @@ class IcebergColdStoreTest {
   }
 
   @Test
-  void shouldRefuseATableWhoseNameBelongsToAnEarlierTable() {
-    store.ensureTable(everyType(7, TableKind.USER));
+  void shouldKeepATableApartFromAnEarlierTableOfTheSameName() {
+    // a DROP TABLE whose cold drop never ran (a crash after the catalog's append) left table 7's
+    TableDef earlier = everyType(7, TableKind.USER);
+    store.flush(earlier, "f1", 1, versions(RowVersion.of("u1", full(1, 1))));
+    TableDef again = everyType(8, TableKind.USER);
 
-    assertThatThrownBy(() -> store.ensureTable(everyType(8, TableKind.USER)))
-        .isInstanceOf(TributaryException.class)
-        .hasMessage(
-            "Cannot use the cold table of chat.messages: it belongs to an earlier table of that"
-                + " name (id 7); drop it first");
+    store.ensureTable(again);
+    store.flush(again, "f1", 1, versions(RowVersion.of("u1", full(2, 1))));
+
+    assertThat(drain(store.scan(again, "u1", null)))
+        .extracting(v -> v.row()[0])
+        .containsExactly(2L);
+    assertThat(drain(store.scan(earlier, "u1", null)))
+        .extracting(v -> v.row()[0])
+        .containsExactly(1L);
+    assertThat(IcebergColdStore.identifier(again).name()).isEqualTo("messages_8");
+    store.drop(earlier);
+    assertThat(drain(store.scan(again, "u1", null))).hasSize(1);
+  }
+
+  @Test
+  void shouldDropTheColdTablesOfTablesThatNoLongerExist() {
+    TableDef dropped = everyType(7, TableKind.USER);
+    TableDef kept = everyType(8, TableKind.USER);
+    store.flush(dropped, "f1", 1, versions(RowVersion.of("u1", full(1, 1))));
+    store.flush(kept, "f1", 1, versions(RowVersion.of("u1", full(2, 1))));
+
+    assertThat(store.dropOrphans(java.util.Set.of(8L))).isEqualTo(1);
+
+    assertThat(store.find(dropped)).isNull();
+    assertThat(drain(store.scan(kept, "u1", null))).hasSize(1);
+    assertThat(store.dropOrphans(java.util.Set.of(8L))).isZero();
+  }
+
+  @Test
+  void shouldRenameAColdTableNamedBeforeTablesWereNamedById() {
+    TableDef table = everyType(7, TableKind.SHARED);
+    store.flush(table, "f1", 3, versions(RowVersion.of(null, full(1, 3))));
+    store
+        .catalog()
+        .renameTable(
+            IcebergColdStore.identifier(table),
+            org.apache.iceberg.catalog.TableIdentifier.of("chat", "messages"));
+
+    assertThat(store.flushedSeq(table)).isEqualTo(3);
+    assertThat(drain(store.scan(table, null, null))).hasSize(1);
+    assertThat(store.catalog().tableExists(IcebergColdStore.identifier(table))).isTrue();
   }
 
   @Test

@@ -595,7 +595,13 @@ public final class Hub implements LiveHub {
             ? new SpreadCursor(hot.openPartitions(sub.query.table()))
             // A filter that fixes the primary key (or its first columns) reads only those rows: a
             // seek.
-            : hot.open(sub.query.table(), sub.query.range(), sub.query.keyPrefix());
+            // The query's own WHERE may prune a cold tier's scan; a row policy's never does
+            // (its rows are matched after the merge, as a SELECT's).
+            : hot.open(
+                sub.query.table(),
+                sub.query.range(),
+                sub.query.keyPrefix(),
+                sub.query.policy() == null ? sub.query.whereSql() : null);
     metrics.snapshotOpened();
     CountedCursor counted = new CountedCursor(cursor, metrics);
     if (Subscription.membershipPoliced(sub.query)) {

@@ -6,6 +6,7 @@ import io.tributary.query.TributaryException;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.exec.HotCursor;
 import io.tributary.query.exec.HotSnapshot;
+import io.tributary.query.exec.HotVersions;
 import io.tributary.query.exec.RowVersion;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -105,6 +106,11 @@ final class HotStoreReader {
   /** Every version of one range, tombstones too; see {@link StoreScanner#versions}. */
   List<RowVersion> versions(TableDef table, String owner, boolean markedOnly) {
     return read(table, owner, (store, t, o) -> StoreScanner.versions(store, t, o, markedOnly));
+  }
+
+  /** Every version of one range and its high-water mark, from one view; see StoreScanner. */
+  HotVersions versionsAt(TableDef table, String owner) {
+    return read(table, owner, (store, t, o) -> StoreScanner.versionsAt(store, t, o, false));
   }
 
   /**

@@ -421,6 +421,11 @@ public final class MaterializerImpl implements Materializer {
   }
 
   @Override
+  public io.tributary.query.exec.HotVersions versionsAt(TableDef table, String owner) {
+    return readerFor(table).versionsAt(table, owner);
+  }
+
+  @Override
   public List<Object[]> auditRows() {
     return readerFor(io.tributary.query.catalog.SystemTables.AUDIT).auditRows();
   }

@@ -8,6 +8,7 @@ import io.tributary.query.catalog.TableDef;
 import io.tributary.query.command.RowCodec;
 import io.tributary.query.exec.HotCursor;
 import io.tributary.query.exec.HotSnapshot;
+import io.tributary.query.exec.HotVersions;
 import io.tributary.query.exec.RowVersion;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -192,6 +193,20 @@ final class StoreScanner {
       TableDef table,
       String owner,
       boolean markedOnly) {
+    return versionsAt(store, table, owner, markedOnly).versions();
+  }
+
+  /**
+   * Every version of one range and its high-water mark, from one iterator (one point-in-time view):
+   * the watermark entry is the range's shortest key, so it is read first; for a range without one,
+   * the largest {@code _seq} read.
+   */
+  static HotVersions versionsAt(
+      ReadOnlyKeyValueStore<Bytes, byte[]> store,
+      TableDef table,
+      String owner,
+      boolean markedOnly) {
+    long highWater = -1;
     String rangeOwner = StoreLayout.ownedRows(table) ? owner : null;
     byte[] prefix = StoreLayout.rangePrefix(table, rangeOwner);
     List<ColumnType> types = table.types();
@@ -202,6 +217,7 @@ final class StoreScanner {
       while (it.hasNext()) {
         KeyValue<Bytes, byte[]> entry = it.next();
         byte[] key = entry.key.get();
+        highWater = Math.max(highWater, StoreLayout.seqOf(entry.value));
         if (StoreLayout.isWatermark(key, prefix)
             || (markedOnly && !StoreLayout.isCold(entry.value))) {
           continue;
@@ -221,7 +237,7 @@ final class StoreScanner {
         out.add(RowVersion.tombstone(rangeOwner, row));
       }
     }
-    return out;
+    return new HotVersions(out, highWater);
   }
 
   /** The rows of {@code system.audit} in one store, in {@code _seq} order. */

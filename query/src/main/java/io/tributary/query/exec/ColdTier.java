@@ -80,6 +80,15 @@ public interface ColdTier extends AutoCloseable {
   /** Drops a table's cold table and deletes its files; does nothing when it has none. */
   void drop(TableDef table);
 
+  /**
+   * Drops every cold table that belongs to none of {@code tableIds} (the catalog's tables): the
+   * cold table of a table whose DROP TABLE did not reach its cold drop (a crash in between).
+   * Returns how many it dropped. None by default.
+   */
+  default int dropOrphans(java.util.Set<Long> tableIds) {
+    return 0;
+  }
+
   /** Closes the catalog; idempotent. */
   @Override
   void close();

@@ -44,6 +44,16 @@ public interface HotTier {
   }
 
   /**
+   * Like {@link #open(TableDef, String, List)}, for a reader that keeps only the rows meeting
+   * {@code whereSql} (a condition over the table's columns as SQL text, null for none) and applies
+   * it itself: a reader that also reads the cold tier may push it down into its cold scan. The rows
+   * returned are those of {@link #open(TableDef, String, List)} (a superset of the matching ones).
+   */
+  default HotCursor open(TableDef table, String owner, List<Object> keyPrefix, String whereSql) {
+    return open(table, owner, keyPrefix);
+  }
+
+  /**
    * Opens point-in-time cursors over every partition of a SHARED table with a {@code
    * PARTITION_KEY}, one per partition of the write topic, indexed by partition: each cursor's view
    * and high-water mark are that partition's (the {@code _seq} of one partition does not compare
@@ -96,6 +106,21 @@ public interface HotTier {
       out.add(RowVersion.of(owner, row));
     }
     return out;
+  }
+
+  /**
+   * Every version of one key range ({@link #versions} with {@code markedOnly} false) and its
+   * high-water mark, from one point-in-time view. By default: the live rows and the high-water mark
+   * of {@link #open(TableDef, String)}, without tombstones.
+   */
+  default HotVersions versionsAt(TableDef table, String owner) {
+    try (HotCursor cursor = open(table, owner)) {
+      List<RowVersion> out = new ArrayList<>();
+      while (cursor.hasNext()) {
+        out.add(RowVersion.of(owner, cursor.next()));
+      }
+      return new HotVersions(out, cursor.highWater());
+    }
   }
 
   /**

@@ -6,11 +6,19 @@ import java.util.List;
 import java.util.NoSuchElementException;
 
 /** The rows of a cursor whose leading primary key columns hold given values, read one ahead. */
-final class KeyPrefixCursor implements HotCursor {
+public final class KeyPrefixCursor implements HotCursor {
   private final HotCursor cursor;
   private final int[] keyColumns;
   private final List<Object> keyPrefix;
   private Object[] next;
+
+  /**
+   * The rows of {@code cursor} that hold {@code keyPrefix} (canonical values of the leading primary
+   * key columns); closing it closes {@code cursor}.
+   */
+  public static HotCursor of(HotCursor cursor, TableDef table, List<Object> keyPrefix) {
+    return new KeyPrefixCursor(cursor, table, keyPrefix);
+  }
 
   KeyPrefixCursor(HotCursor cursor, TableDef table, List<Object> keyPrefix) {
     this.cursor = cursor;

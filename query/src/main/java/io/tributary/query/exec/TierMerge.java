@@ -5,8 +5,8 @@ import io.tributary.query.catalog.TableDef;
 import io.tributary.query.command.RowCodec;
 import io.tributary.query.expr.RowPredicate;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -26,7 +26,7 @@ public final class TierMerge {
 
   /**
    * The visible rows (values followed by {@code _seq}) of the merged tiers, lazily: the cold
-   * winners in the cold input's order, then the hot winners.
+   * winners in the cold input's order, then the hot winners in the hot input's order.
    *
    * @param hot every hot version of the range read, tombstones included, <b>unfiltered</b>: a newer
    *     hot version that fails {@code where} must still hide an older cold version that passes it
@@ -37,7 +37,7 @@ public final class TierMerge {
   public static Iterator<Object[]> merge(
       TableDef table, Iterable<RowVersion> hot, Iterator<RowVersion> cold, RowPredicate where) {
     Keys keys = new Keys(table);
-    Map<Key, RowVersion> newestHot = new HashMap<>();
+    Map<Key, RowVersion> newestHot = new LinkedHashMap<>();
     for (RowVersion v : hot) {
       newestHot.merge(keys.of(v), v, (a, b) -> b.seq() > a.seq() ? b : a);
     }

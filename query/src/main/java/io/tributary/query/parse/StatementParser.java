@@ -277,6 +277,25 @@ public final class StatementParser {
     return Character.isLetterOrDigit(c) || c == '_' || c == '$';
   }
 
+  /**
+   * Where the name of a history view that starts at {@code from} ends ({@code name$history}, see
+   * {@code io.tributary.query.catalog.HistoryTables}), or -1 when no such name starts there.
+   */
+  private static int historyViewEnd(String sql, int from) {
+    char c = sql.charAt(from);
+    if (!(Character.isLetter(c) || c == '_') || (from > 0 && isWordChar(sql.charAt(from - 1)))) {
+      return -1;
+    }
+    int j = from;
+    while (j < sql.length() && isWordChar(sql.charAt(j))) {
+      j++;
+    }
+    String word = sql.substring(from, j);
+    return word.length() > HISTORY_SUFFIX.length() && word.endsWith(HISTORY_SUFFIX) ? j : -1;
+  }
+
+  private static final String HISTORY_SUFFIX = "$history";
+
   private static boolean followedByDot(String sql, int from) {
     int j = from;
     while (j < sql.length() && Character.isWhitespace(sql.charAt(j))) {
@@ -313,6 +332,11 @@ public final class StatementParser {
         // SYSTEM is a reserved word in Calcite's grammar; quote it so system.users parses.
         out.append('`').append(SYSTEM_NAMESPACE).append('`');
         i += SYSTEM_NAMESPACE.length() - 1;
+      } else if (historyViewEnd(sql, i) > 0) {
+        // A history view (ns.t$history): Calcite takes no '$' in an unquoted table name.
+        int j = historyViewEnd(sql, i);
+        out.append('`').append(sql, i, j).append('`');
+        i = j - 1;
       } else if (c == '?') {
         map.add(sequential++);
         out.append(c);

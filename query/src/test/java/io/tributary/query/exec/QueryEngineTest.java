@@ -584,4 +584,20 @@ class QueryEngineTest {
       pool.shutdownNow();
     }
   }
+
+  @Test
+  void shouldReadAHistoryViewThroughTheSource() {
+    TableDef history = io.tributary.query.catalog.HistoryTables.of(MESSAGES);
+    source.put(
+        history,
+        new Object[] {1L, 1L, "user", "hi", T0, "ann", "u-ann", 101L},
+        new Object[] {2L, 1L, "user", "yo", T0, "bob", "u-bob", 102L},
+        new Object[] {3L, 1L, "user", "hm", T0, null, "u-gone", 103L});
+    QueryResult r =
+        select(
+            "SELECT _owner_id, COUNT(*) AS n FROM chat.`messages$history` GROUP BY _owner_id"
+                + " ORDER BY _owner_id");
+    assertThat(rows(r))
+        .containsExactly(List.of("u-ann", 1L), List.of("u-bob", 1L), List.of("u-gone", 1L));
+  }
 }

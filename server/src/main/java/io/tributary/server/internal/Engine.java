@@ -106,7 +106,8 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
     this.catalog = catalogStore.catalog();
     this.hot = hot;
     this.outcomes = outcomes;
-    this.memberships = new HotMemberships(hot);
+    // Membership read across both tiers: a members table may have flushed.
+    this.memberships = new HotMemberships(flushes.reads());
     this.analyzer = new Analyzer(catalog, env, memberships);
     this.queries = new QueryEngine(catalog);
     this.writeTimeout = writeTimeout;
@@ -235,6 +236,7 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
         flushes.dropped(dropped);
       }
       purgeOwners(c.purges());
+      flushes.purged(c.purges());
       // Lowers it when the STREAM table with the largest TTL went (no admin call when unchanged).
       streamRetention.align();
       return new StatementOutcome.Done(text, c.tag());
@@ -247,23 +249,21 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
 
     @Override
     public StatementOutcome visit(Action.Read r) {
-      return new StatementOutcome.Rows(
-          text,
-          queries.select(
-              r.sql(),
-              r.params(),
-              new PrincipalRows(
-                  catalog,
-                  hot,
-                  live,
-                  memberships,
-                  sources,
-                  consumers,
-                  flushes,
-                  r.coldFilters(),
-                  r.user(),
-                  r.userId(),
-                  r.role())));
+      try (PrincipalRows rows =
+          new PrincipalRows(
+              catalog,
+              hot,
+              live,
+              memberships,
+              sources,
+              consumers,
+              flushes,
+              r.coldFilters(),
+              r.user(),
+              r.userId(),
+              r.role())) {
+        return new StatementOutcome.Rows(text, queries.select(r.sql(), r.params(), rows));
+      }
     }
 
     @Override

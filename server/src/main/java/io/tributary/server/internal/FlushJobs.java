@@ -19,7 +19,10 @@ import io.tributary.query.command.WriteOutcome;
 import io.tributary.query.exec.ColdCursor;
 import io.tributary.query.exec.ColdTier;
 import io.tributary.query.exec.FlushCommit;
+import io.tributary.query.exec.HotCursor;
 import io.tributary.query.exec.HotTier;
+import io.tributary.query.exec.HotVersions;
+import io.tributary.query.exec.KeyPrefixCursor;
 import io.tributary.query.exec.RowVersion;
 import io.tributary.query.exec.TierMerge;
 import io.tributary.query.expr.BoundExpression;
@@ -27,6 +30,7 @@ import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,6 +83,15 @@ public final class FlushJobs implements AutoCloseable {
   /** The most bytes of rows one restore command carries. */
   static final long RESTORE_BYTES = 128 * 1024;
 
+  /**
+   * The most flushed rows one UPDATE or DELETE may change (each is restored into the hot tier
+   * first): past it the statement is refused with LIMIT_EXCEEDED and changes nothing.
+   */
+  static final long MAX_RESTORED_ROWS = 100_000;
+
+  /** {@link #MAX_RESTORED_ROWS}, lowered by tests. */
+  static volatile long maxRestoredRows = MAX_RESTORED_ROWS;
+
   /** How often the policy checker looks at the tables' flush policies. */
   static final long CHECK_MILLIS = 1_000;
 
@@ -126,7 +139,7 @@ public final class FlushJobs implements AutoCloseable {
       long writeTimeoutMillis) {
     this.log = log;
     this.catalog = catalog;
-    this.cold = cold;
+    this.cold = new ColdErrors(cold);
     this.outcomes = outcomes;
     this.clock = clock;
     this.writeTimeoutMillis = writeTimeoutMillis;
@@ -155,11 +168,36 @@ public final class FlushJobs implements AutoCloseable {
     };
   }
 
+  /**
+   * The hot tier merged with the cold one, for the reads that take a point-in-time view of a range
+   * (live snapshots, membership): see {@link TieredReads}. Only after {@link #start}.
+   */
+  public HotTier reads() {
+    HotTier current = hot;
+    if (current == null) {
+      throw new IllegalStateException("Cannot read the tiers: the flush jobs are not started");
+    }
+    return new TieredReads(current, this);
+  }
+
   /** Reads the hot tier from now on and starts the thread that flushes by FLUSH_POLICY. */
   public synchronized void start(HotTier hotTier) {
     this.hot = hotTier;
     if (scheduler != null) {
       return;
+    }
+    // A DROP TABLE whose cold drop did not run (a crash after the catalog's append) left its cold
+    // table behind: it belongs to no table (cold tables are named by table id), so drop it now.
+    try {
+      java.util.Set<Long> ids = new java.util.HashSet<>();
+      catalog.tables(null).forEach(t -> ids.add(t.id()));
+      int orphans = cold.dropOrphans(ids);
+      if (orphans > 0) {
+        LOG.info("Dropped {} cold tables of tables dropped before a restart", orphans);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "Could not drop the cold tables of dropped tables; they are tried again at start", e);
     }
     scheduler =
         Executors.newSingleThreadScheduledExecutor(
@@ -410,6 +448,99 @@ public final class FlushJobs implements AutoCloseable {
   }
 
   /**
+   * Opens a scan of every owner's flushed rows of a USER table, for its history view ({@code
+   * ns.t$history}): the cold tier alone, pruned and filtered by {@code where} (null for none).
+   */
+  public ColdCursor history(TableDef table, BoundExpression where) {
+    return cold.scan(table, null, where);
+  }
+
+  /**
+   * Opens a point-in-time read of one range across both tiers, for live snapshots and membership
+   * reads ({@link TieredReads}): the rows a SELECT of the range would see (merged by {@link
+   * TierMerge}), restricted to {@code keyPrefix}, with the hot view's high-water mark H. {@code
+   * whereSql}, when not null, is a condition the caller applies to every row; the cold scan is
+   * pruned and filtered by it. A table without a cold tier is read from the hot tier alone.
+   *
+   * <p>Consistency: the cold scan is opened first (it reads the snapshot current then), then the
+   * hot view, both under the table's restore lock, which a flush holds while it evicts: no flushed
+   * row leaves the hot tier between the two. So a version missing from the hot view was evicted
+   * before the cold snapshot, hence committed to it (or superseded there by a newer version), and
+   * every cold version is at most H: the merge holds exactly the range's state at H.
+   */
+  public HotCursor openMerged(
+      TableDef table, String owner, List<Object> keyPrefix, String whereSql) {
+    if (table.kind() == TableKind.STREAM || table.partitionKey() != null || table.id() < 0) {
+      return hot.open(table, owner, keyPrefix);
+    }
+    Lock lock = restoreLock(table).readLock();
+    lock.lock();
+    try {
+      if (!hasCold(table)) {
+        return hot.open(table, owner, keyPrefix);
+      }
+      String rangeOwner = table.kind() == TableKind.SHARED ? null : owner;
+      ColdCursor coldRows = cold.scan(table, rangeOwner, bind(table, whereSql));
+      try {
+        HotVersions hotView = hot.versionsAt(table, rangeOwner);
+        Iterator<Object[]> rows = TierMerge.merge(table, hotView.versions(), coldRows, null);
+        HotCursor merged = new MergedCursor(rows, hotView.highWater(), coldRows);
+        return keyPrefix.isEmpty() ? merged : KeyPrefixCursor.of(merged, table, keyPrefix);
+      } catch (RuntimeException e) {
+        coldRows.close();
+        throw e;
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The WHERE of a live query bound to its table for the cold scan; null when it cannot bind. */
+  private static BoundExpression bind(TableDef table, String whereSql) {
+    if (whereSql == null) {
+      return null;
+    }
+    try {
+      return io.tributary.query.expr.Expressions.bindPredicate(table, whereSql);
+    } catch (RuntimeException e) {
+      return null; // not a condition over the table alone: the scan reads the whole range
+    }
+  }
+
+  /** The merged rows of one range as a {@link HotCursor} with the hot view's high-water mark. */
+  private static final class MergedCursor implements HotCursor {
+    private final Iterator<Object[]> rows;
+    private final long highWater;
+    private final ColdCursor cold;
+
+    MergedCursor(Iterator<Object[]> rows, long highWater, ColdCursor cold) {
+      this.rows = rows;
+      this.highWater = highWater;
+      this.cold = cold;
+    }
+
+    @Override
+    public boolean hasNext() {
+      return rows.hasNext();
+    }
+
+    @Override
+    public Object[] next() {
+      return rows.next();
+    }
+
+    @Override
+    public long highWater() {
+      return highWater;
+    }
+
+    @Override
+    public void close() {
+      cold.close();
+    }
+  }
+
+  /**
    * Runs a write on a table with a cold tier: first puts back into the hot tier the cold rows the
    * write may touch (an UPDATE's or DELETE's rows that match its condition; the rows of an INSERT
    * whose keys exist in the cold tier), so that the materializer applies the write to them as to
@@ -460,10 +591,48 @@ public final class FlushJobs implements AutoCloseable {
       return List.of();
     }
     List<RowVersion> rows = new ArrayList<>();
+    long limit = maxRestoredRows;
+    java.util.Set<ByteBuffer> hotKeys = null;
     try (ColdCursor cursor = cold.scan(table, owner, where)) {
-      cursor.forEachRemaining(rows::add);
+      while (cursor.hasNext()) {
+        RowVersion next = cursor.next();
+        if (hotKeys != null && hotKeys.contains(keyOf(table, next))) {
+          continue; // a newer hot version (or tombstone) hides it: nothing to restore
+        }
+        rows.add(next);
+        if (rows.size() > limit && hotKeys == null) {
+          // Only the cold rows without a hot version count (and are restored).
+          java.util.Set<ByteBuffer> hidden = new java.util.HashSet<>();
+          for (RowVersion v : hot.versions(table, owner, false)) {
+            hidden.add(keyOf(table, v));
+          }
+          hotKeys = hidden;
+          rows.removeIf(v -> hidden.contains(keyOf(table, v)));
+        }
+        if (rows.size() > limit) {
+          // Every matching flushed row goes back into the hot tier before the write: bounded, so
+          // that one statement cannot pull a whole history into memory and the hot stores.
+          throw TributaryException.of(
+              ErrorCode.LIMIT_EXCEEDED,
+              "Cannot %s %s: it matches more than %d flushed rows (the most one UPDATE or DELETE"
+                  + " may change in cold storage); narrow its WHERE and run it in parts",
+              command instanceof WriteCommand.UpdateRows ? "update" : "delete from",
+              table.qualifiedName(),
+              limit);
+        }
+      }
     }
     return rows;
+  }
+
+  /** A row version's primary key, encoded: equal for equal keys. */
+  private static ByteBuffer keyOf(TableDef table, RowVersion v) {
+    int[] pk = table.primaryKeyIndexes();
+    Object[] key = new Object[pk.length];
+    for (int i = 0; i < pk.length; i++) {
+      key[i] = v.row()[pk[i]];
+    }
+    return ByteBuffer.wrap(RowCodec.encode(table.primaryKeyTypes(), key));
   }
 
   private List<Map.Entry<LogRoute, WriteCommand>> restores(
@@ -516,6 +685,36 @@ public final class FlushJobs implements AutoCloseable {
       cold.evolve(table);
     } catch (RuntimeException e) {
       LOG.warn("Could not evolve the cold table of {} yet", table.qualifiedName(), e);
+    }
+  }
+
+  /**
+   * Erases the cold rows of dropped accounts ({@code DROP USER}, after the purges of their hot rows
+   * were appended): a flush holds a flushed user's rows until it commits, so the erasure waits for
+   * a running flush, and later flushes no longer read the account's ranges (owners are the
+   * catalog's accounts). A failure (or a crash before this runs) is logged and leaves the rows in
+   * cold storage, out of every user's reach (an account id is never reused) but in the history
+   * views with a null {@code _owner}: see docs/cold-tier.md.
+   */
+  void purged(List<WriteCommand.PurgeTable> purges) {
+    synchronized (flushLock) {
+      for (WriteCommand.PurgeTable purge : purges) {
+        if (purge.owner() == null) {
+          continue;
+        }
+        TableDef table = catalog.table(purge.tableId()).orElse(null);
+        if (table == null || table.kind() != TableKind.USER || !hasCold(table)) {
+          continue;
+        }
+        try {
+          cold.erase(table, purge.owner());
+        } catch (RuntimeException e) {
+          LOG.warn(
+              "Could not erase the cold rows of a dropped account from {}",
+              table.qualifiedName(),
+              e);
+        }
+      }
     }
   }
 

@@ -3,6 +3,7 @@ package io.tributary.server.internal;
 import io.tributary.live.LiveHub;
 import io.tributary.query.Authorizer;
 import io.tributary.query.catalog.Catalog;
+import io.tributary.query.catalog.HistoryTables;
 import io.tributary.query.catalog.NamespaceDef;
 import io.tributary.query.catalog.PolicyDef;
 import io.tributary.query.catalog.Role;
@@ -12,8 +13,10 @@ import io.tributary.query.catalog.TableKind;
 import io.tributary.query.catalog.TopicDef;
 import io.tributary.query.catalog.TopicSource;
 import io.tributary.query.catalog.UserDef;
+import io.tributary.query.exec.ColdCursor;
 import io.tributary.query.exec.HotTier;
 import io.tributary.query.exec.RowSource;
+import io.tributary.query.exec.RowVersion;
 import io.tributary.query.expr.BoundExpression;
 import io.tributary.query.expr.RowPredicate;
 import io.tributary.query.policy.MembershipView;
@@ -21,6 +24,8 @@ import io.tributary.query.policy.PolicyCommand;
 import io.tributary.query.policy.RowPolicy;
 import io.tributary.source.Sources;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -34,7 +39,8 @@ import java.util.stream.Collectors;
  * hashes; only dba and system read system.audit). What the account may read is the {@link
  * Authorizer}'s decision.
  */
-final class PrincipalRows implements RowSource {
+final class PrincipalRows implements RowSource, AutoCloseable {
+  private final List<ColdCursor> opened = new ArrayList<>();
   private final Catalog catalog;
   private final HotTier hot;
   private final LiveHub live;
@@ -82,6 +88,9 @@ final class PrincipalRows implements RowSource {
     if (SystemTables.isSystem(table)) {
       return systemRows(table);
     }
+    if (HistoryTables.isHistory(table)) {
+      return history(table);
+    }
     if (table.kind() == TableKind.SHARED) {
       Authorizer.checkRead(role, table, "read " + table.qualifiedName());
       RowPolicy policy = Authorizer.rowPolicy(catalog, role, user, table, PolicyCommand.SELECT);
@@ -108,6 +117,62 @@ final class PrincipalRows implements RowSource {
     }
     // Only this account's rows, in the cold tier as in the hot one (the scan prunes by owner).
     return flushes.merged(table, userId, coldFilters.get(table.id()));
+  }
+
+  /**
+   * Every owner's flushed rows of a USER table, from the cold tier alone (the hot stores are not
+   * read): the table's values, the owner's name (null for an account that is gone) and id, then
+   * {@code _seq}. The cold scan is pruned by the query's WHERE when it names only the table's own
+   * columns, and streamed: the cursors opened are closed by {@link #close()}.
+   */
+  private Iterable<Object[]> history(TableDef view) {
+    Authorizer.checkReadHistory(role, "read " + view.qualifiedName());
+    TableDef base = HistoryTables.base(catalog, view);
+    Supplier<BoundExpression> filter = coldFilters.get(base.id());
+    BoundExpression where = filter == null ? null : filter.get();
+    Map<String, String> names = new HashMap<>();
+    for (UserDef u : catalog.users()) {
+      names.put(u.id(), u.name());
+    }
+    int columns = base.columns().size();
+    return () -> {
+      ColdCursor cursor = flushes.history(base, where);
+      synchronized (opened) {
+        opened.add(cursor);
+      }
+      return new Iterator<>() {
+        @Override
+        public boolean hasNext() {
+          return cursor.hasNext();
+        }
+
+        @Override
+        public Object[] next() {
+          RowVersion v = cursor.next();
+          Object[] row = new Object[columns + 3];
+          System.arraycopy(v.row(), 0, row, 0, columns);
+          row[columns] = names.get(v.owner());
+          row[columns + 1] = v.owner();
+          row[columns + 2] = v.seq();
+          return row;
+        }
+      };
+    };
+  }
+
+  /** Closes the cold scans of history views this query opened; idempotent. */
+  @Override
+  public void close() {
+    synchronized (opened) {
+      for (ColdCursor c : opened) {
+        try {
+          c.close();
+        } catch (RuntimeException e) {
+          // a scan that cannot close cleanly has nothing left to give
+        }
+      }
+      opened.clear();
+    }
   }
 
   private List<Object[]> systemRows(TableDef table) {

@@ -1,6 +1,7 @@
 package io.tributary.query.exec.internal;
 
 import io.tributary.query.catalog.Catalog;
+import io.tributary.query.catalog.HistoryTables;
 import io.tributary.query.catalog.SystemTables;
 import io.tributary.query.catalog.TableDef;
 import io.tributary.query.exec.RowSource;
@@ -12,7 +13,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
-import java.util.stream.StreamSupport;
 import org.apache.calcite.linq4j.function.Predicate1;
 import org.apache.calcite.schema.Table;
 import org.apache.calcite.schema.impl.AbstractSchema;
@@ -48,7 +48,12 @@ final class CatalogSchema extends AbstractSchema {
   }
 
   private Optional<TableDef> find(String name) {
-    return isSystem() ? SystemTables.byName(name) : catalog.table(namespace, name);
+    if (isSystem()) {
+      return SystemTables.byName(name);
+    }
+    Optional<TableDef> table = catalog.table(namespace, name);
+    // ns.t$history: every user's flushed rows of a USER table (cross-user analytics)
+    return table.isPresent() ? table : HistoryTables.find(catalog, namespace, name);
   }
 
   private Iterable<TableDef> all() {
@@ -93,10 +98,7 @@ final class CatalogSchema extends AbstractSchema {
       @Override
       public Set<String> getNames(LikePattern pattern) {
         Predicate1<String> matcher = pattern.matcher();
-        return StreamSupport.stream(all().spliterator(), false)
-            .map(TableDef::name)
-            .filter(matcher::apply)
-            .collect(Collectors.toSet());
+        return names().stream().filter(matcher::apply).collect(Collectors.toSet());
       }
     };
   }
@@ -104,10 +106,31 @@ final class CatalogSchema extends AbstractSchema {
   @Override
   protected Map<String, Table> getTableMap() {
     Map<String, Table> map = new HashMap<>();
-    for (TableDef t : all()) {
-      map.put(t.name(), table(t.name()));
+    for (String name : names()) {
+      SourceTable t = table(name);
+      if (t != null) {
+        map.put(name, t);
+      }
     }
     return map;
+  }
+
+  /**
+   * The names of the namespace's tables, and of the history view of each USER table ({@link
+   * HistoryTables}), which Calcite finds by listing the names.
+   */
+  private Set<String> names() {
+    Set<String> names = new java.util.HashSet<>();
+    for (TableDef t : all()) {
+      names.add(t.name());
+      if (!isSystem()
+          && t.kind() == io.tributary.query.catalog.TableKind.USER
+          && t.columnIndex(HistoryTables.OWNER_COLUMN) < 0
+          && t.columnIndex(HistoryTables.OWNER_ID_COLUMN) < 0) {
+        names.add(t.name() + HistoryTables.SUFFIX);
+      }
+    }
+    return names;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.tributary.query.exec.internal;
 
 import io.tributary.query.catalog.Catalog;
+import io.tributary.query.catalog.HistoryTables;
 import io.tributary.query.catalog.NamespaceDef;
 import io.tributary.query.catalog.SystemTables;
 import io.tributary.query.catalog.TableDef;
@@ -130,7 +131,9 @@ final class QuerySession {
       Optional<TableDef> now =
           SystemTables.isSystem(t)
               ? SystemTables.byName(t.name())
-              : catalog.table(t.namespace(), t.name());
+              : HistoryTables.isHistory(t)
+                  ? HistoryTables.find(catalog, t.namespace(), t.name())
+                  : catalog.table(t.namespace(), t.name());
       if (now.isEmpty() || (now.get() != t && !now.get().equals(t))) {
         return false;
       }
