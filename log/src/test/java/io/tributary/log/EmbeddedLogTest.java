@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.tributary.log.Log.State;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -214,6 +215,67 @@ class EmbeddedLogTest {
               });
     }
     assertThat(seen).containsExactlyInAnyOrder("one", "two");
+  }
+
+  @Test
+  void shouldAbortTheTransactionThatTheLastRunOnTheSameDataDirLeftOpen(@TempDir Path dir)
+      throws Exception {
+    String topic;
+    KafkaProducer<byte[], byte[]> crashed;
+    try (Log first = Log.open(LogConfig.embedded(dir).withPartitions(2))) {
+      first.start();
+      topic = first.topics().sharedWrites();
+      String id = Files.readString(dir.resolve("atomic-writer.id"), UTF_8).trim();
+      assertThat(id).startsWith("tributary-atomic-");
+      // What a node killed in the middle of a Prepare leaves: a transaction under its id, open.
+      Map<String, Object> config = new HashMap<>(first.clientConfig());
+      config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, id);
+      config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 60_000);
+      config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+      config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+      crashed = new KafkaProducer<>(config);
+      crashed.initTransactions();
+      crashed.beginTransaction();
+      crashed.send(new ProducerRecord<>(topic, 0, null, "left open".getBytes(UTF_8))).get();
+    }
+    try (Log second = Log.open(LogConfig.embedded(dir).withPartitions(2))) {
+      second.start();
+      List<LogPosition> positions =
+          second
+              .writer()
+              .appendAtomically(
+                  List.of(
+                      Map.entry(
+                          new LogRoute(topic, 0, "k".getBytes(UTF_8)), "after".getBytes(UTF_8)),
+                      Map.entry(
+                          new LogRoute(topic, 1, "k".getBytes(UTF_8)), "after".getBytes(UTF_8))))
+              .get(20, TimeUnit.SECONDS);
+      assertThat(positions).hasSize(2);
+
+      // A read_committed reader reads past the open transaction at once, not after its 60 s.
+      Map<String, Object> config = new HashMap<>(second.clientConfig());
+      config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+      config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+      config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+      List<String> seen = new ArrayList<>();
+      try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
+        TopicPartition p0 = new TopicPartition(topic, 0);
+        consumer.assign(List.of(p0));
+        consumer.seekToBeginning(List.of(p0));
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(
+                () -> {
+                  consumer
+                      .poll(Duration.ofMillis(100))
+                      .forEach(r -> seen.add(new String(r.value(), UTF_8)));
+                  return seen.contains("after");
+                });
+      }
+      assertThat(seen).containsExactly("after");
+    } finally {
+      crashed.close(Duration.ZERO);
+    }
   }
 
   @Test

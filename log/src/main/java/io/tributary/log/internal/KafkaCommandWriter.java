@@ -5,12 +5,14 @@ import io.tributary.log.LogConfig;
 import io.tributary.log.LogException;
 import io.tributary.log.LogPosition;
 import io.tributary.log.LogRoute;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
@@ -20,7 +22,6 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
@@ -52,15 +53,47 @@ final class KafkaCommandWriter implements CommandWriter {
     this.transactionalConfig = transactionalConfig;
   }
 
+  /**
+   * How long the broker keeps a transaction of the atomic producer open before aborting it itself:
+   * about the write timeout, so a {@code read_committed} reader never waits longer than that behind
+   * a transaction whose writer vanished without a successor (a successor aborts it at once).
+   */
+  static final int TRANSACTION_TIMEOUT_MS = 30_000;
+
+  /** Name of the file, in the embedded data directory, that keeps the transactional id. */
+  static final String TRANSACTIONAL_ID_FILE = "atomic-writer.id";
+
   /** Creates the producer from the log's client config and the writer overrides. */
   static KafkaCommandWriter create(
-      Map<String, Object> clientConfig, Map<String, Object> overrides) {
+      Map<String, Object> clientConfig, Map<String, Object> overrides, String transactionalId) {
     Map<String, Object> transactional = producerConfig(clientConfig, overrides);
-    // A fresh id per writer: two nodes (or a restarted one) never fence each other.
-    transactional.put(
-        ProducerConfig.TRANSACTIONAL_ID_CONFIG, "tributary-atomic-" + UUID.randomUUID());
+    // A stable id (per data directory, or per node of an external cluster): the next run's
+    // initTransactions() fences this run and aborts a transaction it left open at a crash, so a
+    // read_committed reader (the materializer) does not stall behind it until its timeout.
+    transactional.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+    if (!overrides.containsKey(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG)) {
+      transactional.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, TRANSACTION_TIMEOUT_MS);
+    }
     return new KafkaCommandWriter(
         new KafkaProducer<>(producerConfig(clientConfig, overrides)), transactional);
+  }
+
+  /**
+   * The transactional id of the atomic producer: kept durably in {@code dataDir/atomic-writer.id}
+   * for an embedded broker (created on the first start), derived from the node's own group instance
+   * id for an external cluster, and random (a crash then leaves its transaction to the broker's
+   * timeout) when the configuration names neither.
+   */
+  static String transactionalId(LogConfig config) {
+    Optional<Path> dir = config.dataDir();
+    if (dir.isPresent()) {
+      return DurableIdFile.readOrCreate(
+          dir.get().resolve(TRANSACTIONAL_ID_FILE), () -> "tributary-atomic-" + UUID.randomUUID());
+    }
+    return config
+        .exclusiveSelf()
+        .map(self -> "tributary-atomic-" + self)
+        .orElseGet(() -> "tributary-atomic-" + UUID.randomUUID());
   }
 
   static Map<String, Object> producerConfig(
@@ -150,14 +183,21 @@ final class KafkaCommandWriter implements CommandWriter {
           LogException.cannot(action, "this writer has no transactions"));
     }
     synchronized (this) {
-      Producer<byte[], byte[]> p = null;
+      Producer<byte[], byte[]> p;
       try {
         if (transactional == null) {
           transactional = new KafkaProducer<>(transactionalConfig);
+          // Fences an earlier producer with this id and aborts a transaction it left open.
           transactional.initTransactions();
         }
         p = transactional;
         p.beginTransaction();
+      } catch (RuntimeException e) {
+        closeTransactional();
+        return CompletableFuture.failedFuture(
+            LogException.cannot(action, EmbeddedBroker.describe(e), e));
+      }
+      try {
         List<Future<RecordMetadata>> sent = new ArrayList<>(records.size());
         for (Map.Entry<LogRoute, byte[]> r : records) {
           LogRoute route = r.getKey();
@@ -173,31 +213,34 @@ final class KafkaCommandWriter implements CommandWriter {
           positions.add(new LogPosition(m.topic(), m.partition(), m.offset()));
         }
         return CompletableFuture.completedFuture(positions);
-      } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException e) {
-        closeTransactional();
-        return CompletableFuture.failedFuture(
-            LogException.cannot(action, EmbeddedBroker.describe(e), e));
-      } catch (KafkaException e) {
-        if (p != null) {
-          try {
-            p.abortTransaction();
-          } catch (RuntimeException abortFailed) {
-            closeTransactional();
-          }
-        } else {
-          closeTransactional();
-        }
-        return CompletableFuture.failedFuture(
-            LogException.cannot(action, EmbeddedBroker.describe(e), e));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        closeTransactional();
+        abortOrClose(e);
         return CompletableFuture.failedFuture(LogException.cannot(action, "interrupted", e));
       } catch (java.util.concurrent.ExecutionException | RuntimeException e) {
-        closeTransactional();
+        abortOrClose(e);
         return CompletableFuture.failedFuture(
             LogException.cannot(action, EmbeddedBroker.describe(e), e));
       }
+    }
+  }
+
+  /**
+   * After an error inside a transaction: aborts it, so that no reader waits behind it; closes the
+   * producer when the error is fatal or the abort fails, and the next atomic append creates another
+   * (whose initTransactions() aborts what this one left open).
+   */
+  private void abortOrClose(Exception error) {
+    if (error instanceof ProducerFencedException
+        || error instanceof OutOfOrderSequenceException
+        || error instanceof AuthorizationException) {
+      closeTransactional();
+      return;
+    }
+    try {
+      transactional.abortTransaction();
+    } catch (RuntimeException abortFailed) {
+      closeTransactional();
     }
   }
 

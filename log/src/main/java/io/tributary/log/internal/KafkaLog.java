@@ -99,7 +99,11 @@ public final class KafkaLog implements Log {
           }
           new InternalTopics(admin, topics, config.durableWrites(), time).ensure(deadlineMs);
         }
-        writer = KafkaCommandWriter.create(clientConfig, config.writerProperties());
+        writer =
+            KafkaCommandWriter.create(
+                clientConfig,
+                config.writerProperties(),
+                KafkaCommandWriter.transactionalId(config));
         topicAdmin = new KafkaTopicAdmin(clientConfig);
         running = new Running(bootstrapServers, clientConfig, clusterId);
         if (!lifecycle.transition(State.STARTING, State.RUNNING)) {
