@@ -505,7 +505,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
         writes.add(
             KeyValue.pair(
                 Bytes.wrap(StoreLayout.reservedKey(rowKey)),
-                prepare.txId().getBytes(StandardCharsets.UTF_8)));
+                StoreLayout.reservedValue(prepare.txId(), metadata.offset())));
       }
       writes.add(
           KeyValue.pair(
@@ -591,7 +591,15 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
             new Record<>(record.key(), CommandCodec.encode(resolve), record.timestamp(), headers),
             continueSink);
       }
-      long affected = finish(decide.txId(), tx, commit, record, metadata);
+      long affected;
+      try {
+        affected = finish(decide.txId(), tx, commit, record, metadata);
+      } catch (TributaryException e) {
+        if (tx.participants().size() > 1) {
+          context.commit();
+        }
+        return WriteOutcome.failure(decide.requestId(), e.code(), e.getMessage());
+      }
       if (tx.participants().size() > 1) {
         context.commit(); // the other participants apply the decision once this commits
       }
@@ -604,10 +612,30 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
       return WriteOutcome.success(decide.requestId(), affected);
     }
     if (tx == null) {
-      return WriteOutcome.success(decide.requestId(), 0); // this partition refused its piece
+      if (!decide.commit()) {
+        return WriteOutcome.success(decide.requestId(), 0); // this partition refused its piece
+      }
+      // A commit means every participant prepared its piece: this one has no record of it.
+      LOG.error(
+          "Broken invariant: a commit of transaction {} reached {}-{} offset {}, which has no"
+              + " prepared piece of it; nothing applied here",
+          decide.txId(),
+          metadata.topic(),
+          partition,
+          metadata.offset());
+      return WriteOutcome.failure(
+          decide.requestId(),
+          ErrorCode.INTERNAL,
+          "Cannot commit the statement: partition "
+              + partition
+              + " has no prepared piece of it; its rows there were not written");
     }
-    return WriteOutcome.success(
-        decide.requestId(), finish(decide.txId(), tx, decide.commit(), record, metadata));
+    try {
+      return WriteOutcome.success(
+          decide.requestId(), finish(decide.txId(), tx, decide.commit(), record, metadata));
+    } catch (TributaryException e) {
+      return WriteOutcome.failure(decide.requestId(), e.code(), e.getMessage());
+    }
   }
 
   /**
@@ -616,9 +644,71 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
    * decision's own position (its ordinal in the piece), so a subscriber sees the rows at commit, in
    * this partition's order; each change goes to the {@code changes} partition of its own key value.
    *
+   * <p>A runtime exception while doing so (a bug, or a piece the catalog can no longer read) must
+   * not stop the partition on every restart: it is logged with the transaction id, the piece is
+   * dropped and its keys released, and the failure is reported in the outcome.
+   *
    * @return the rows changed
+   * @throws TributaryException ({@code INTERNAL}) when applying the decision failed
    */
   private long finish(
+      String txId,
+      StoreLayout.Tx tx,
+      boolean commit,
+      Record<byte[], byte[]> record,
+      RecordMetadata metadata) {
+    try {
+      return applyDecision(txId, tx, commit, record, metadata);
+    } catch (RuntimeException e) {
+      StackTraceElement[] trace = e.getStackTrace();
+      LOG.error(
+          "Cannot apply the {} of transaction {} at {}-{} offset {}: {} at {}; its piece here is"
+              + " dropped and its rows released",
+          commit ? "commit" : "abort",
+          txId,
+          metadata.topic(),
+          metadata.partition(),
+          metadata.offset(),
+          e.getClass().getName(),
+          trace.length > 0 ? trace[0] : "?");
+      releaseAfterFailure(txId);
+      throw TributaryException.of(
+          ErrorCode.INTERNAL,
+          "Cannot %s the statement: applying its decision in partition %d failed (%s); its rows"
+              + " there were not written",
+          commit ? "commit" : "abort",
+          metadata.partition(),
+          e.getClass().getSimpleName());
+    }
+  }
+
+  /**
+   * Removes a transaction's record, intents and reservations in this partition, reading no more of
+   * an intent than its row key; best effort, after {@link #applyDecision} failed.
+   */
+  private void releaseAfterFailure(String txId) {
+    List<KeyValue<Bytes, byte[]>> release = new ArrayList<>();
+    release.add(KeyValue.pair(Bytes.wrap(StoreLayout.txKey(txId)), null));
+    try (KeyValueIterator<Bytes, byte[]> it =
+        store.prefixScan(StoreLayout.intentPrefix(txId), PREFIX_SERIALIZER)) {
+      while (it.hasNext()) {
+        KeyValue<Bytes, byte[]> entry = it.next();
+        release.add(KeyValue.pair(entry.key, null));
+        try {
+          ByteBuffer buf = ByteBuffer.wrap(entry.value);
+          buf.get();
+          byte[] rowKey = new byte[buf.getInt()];
+          buf.get(rowKey);
+          release.add(KeyValue.pair(Bytes.wrap(StoreLayout.reservedKey(rowKey)), null));
+        } catch (RuntimeException unreadable) {
+          LOG.error("Transaction {} has an unreadable intent; its reservation stays", txId);
+        }
+      }
+    }
+    store.putAll(release);
+  }
+
+  private long applyDecision(
       String txId,
       StoreLayout.Tx tx,
       boolean commit,
@@ -750,24 +840,48 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
         store.prefixScan(StoreLayout.TX_PREFIX, PREFIX_SERIALIZER)) {
       while (it.hasNext()) {
         KeyValue<Bytes, byte[]> entry = it.next();
-        StoreLayout.Tx tx = StoreLayout.Tx.of(entry.value);
-        String txId = StoreLayout.txIdOf(entry.key.get());
-        if (!tx.home() || tx.deadline() > now || abortsRequested.containsKey(txId)) {
-          continue;
+        String txId = null;
+        try {
+          txId = StoreLayout.txIdOf(entry.key.get());
+          StoreLayout.Tx tx = StoreLayout.Tx.of(entry.value);
+          if (!tx.home() || tx.deadline() > now || abortsRequested.containsKey(txId)) {
+            continue;
+          }
+          WriteCommand piece = CommandCodec.decodeCommand(tx.piece());
+          WriteCommand.DecideTx abort =
+              new WriteCommand.DecideTx(
+                  txId + "/expire", piece.tableId(), txId, false, tx.participants(), false);
+          Headers headers = new RecordHeaders();
+          headers.add(
+              PARTITION_HEADER,
+              ByteBuffer.allocate(Integer.BYTES).putInt(context.taskId().partition()).array());
+          context.forward(
+              new Record<>(
+                  LogKeys.sharedKey(piece.tableId()),
+                  CommandCodec.encode(abort),
+                  wallClock,
+                  headers),
+              continueSink);
+          abortsRequested.put(txId, wallClock);
+        } catch (RuntimeException e) {
+          // A record that cannot be read or aborted must not stop the partition's thread on
+          // every start: its rows here are released (the others end with their own deadline
+          // only if they are homes; the ERROR says which transaction to look at).
+          LOG.error(
+              "Cannot abort expired transaction {} in partition {}: {}; its rows here are"
+                  + " released",
+              txId,
+              context.taskId().partition(),
+              e.getClass().getName());
+          if (txId != null) {
+            abortsRequested.put(txId, wallClock);
+            try {
+              releaseAfterFailure(txId);
+            } catch (RuntimeException releaseFailed) {
+              LOG.error("Cannot release the rows of transaction {}", txId);
+            }
+          }
         }
-        WriteCommand piece = CommandCodec.decodeCommand(tx.piece());
-        WriteCommand.DecideTx abort =
-            new WriteCommand.DecideTx(
-                txId + "/expire", piece.tableId(), txId, false, tx.participants(), false);
-        Headers headers = new RecordHeaders();
-        headers.add(
-            PARTITION_HEADER,
-            ByteBuffer.allocate(Integer.BYTES).putInt(context.taskId().partition()).array());
-        context.forward(
-            new Record<>(
-                LogKeys.sharedKey(piece.tableId()), CommandCodec.encode(abort), wallClock, headers),
-            continueSink);
-        abortsRequested.put(txId, wallClock);
       }
     }
   }
@@ -949,10 +1063,15 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
       throw new IllegalArgumentException("unknown command " + command.getClass().getName());
     }
     Plan built = plan.plan();
-    // A later step of a large DELETE is not refused half-way: it deletes a reserved row, and the
-    // prepared piece's commit then finds the row gone and leaves it so (the DELETE began first).
-    if (table.partitionKeyIndex() >= 0 && !(command instanceof WriteCommand.DeleteStep)) {
-      requireUnreserved(table, built.keys());
+    if (table.partitionKeyIndex() >= 0) {
+      // A later step of a large DELETE that began before a Prepare may delete a row the Prepare
+      // reserved: the prepared piece's commit then finds the row gone and leaves it so. A DELETE
+      // that began after the Prepare respects its reservations in every step.
+      long since =
+          command instanceof WriteCommand.DeleteStep step
+              ? (step.maxSeq() + 1) >>> CommandLimits.ORDINAL_BITS
+              : Long.MAX_VALUE;
+      requireUnreserved(table, built.keys(), since);
     }
     return built;
   }
@@ -960,11 +1079,14 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
   /**
    * Refuses a command that would change a row reserved by a prepared piece of a statement that
    * spans partitions (decided purely by log order: the reservation was applied before this
-   * command). The writer retries; the reservation ends with the transaction's decision.
+   * command). The writer retries; the reservation ends with the transaction's decision. Only
+   * reservations made before {@code commandBegan} (the offset at which the command's statement
+   * began: a later step of a large DELETE began with its first step) count.
    */
-  private void requireUnreserved(TableDef table, List<Bytes> keys) {
+  private void requireUnreserved(TableDef table, List<Bytes> keys, long commandBegan) {
     for (Bytes key : keys) {
-      if (store.get(Bytes.wrap(StoreLayout.reservedKey(key.get()))) != null) {
+      byte[] reservation = store.get(Bytes.wrap(StoreLayout.reservedKey(key.get())));
+      if (reservation != null && StoreLayout.reservedAt(reservation) < commandBegan) {
         throw TributaryException.of(
             ErrorCode.WRITE_CONFLICT,
             "Cannot write to %s: a row it changes is reserved by a statement that spans"

@@ -166,6 +166,30 @@ final class StoreLayout {
     return key(RESERVED_PREFIX, rowKey);
   }
 
+  /** Marks a reservation value that carries the offset of the Prepare that made it. */
+  private static final byte RESERVED_AT = 1;
+
+  /**
+   * The value of a reservation: the Prepare's offset in its partition and its transaction id. (A
+   * value of a transaction id alone, written before the offset was kept, starts with a printable
+   * character.)
+   */
+  static byte[] reservedValue(String txId, long prepareOffset) {
+    byte[] id = txId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(1 + Long.BYTES + id.length)
+        .put(RESERVED_AT)
+        .putLong(prepareOffset)
+        .put(id)
+        .array();
+  }
+
+  /** The offset of the Prepare that made a reservation, or -1 when its value does not say. */
+  static long reservedAt(byte[] reservedValue) {
+    return reservedValue.length >= 1 + Long.BYTES && reservedValue[0] == RESERVED_AT
+        ? ByteBuffer.wrap(reservedValue, 1, Long.BYTES).getLong()
+        : -1;
+  }
+
   /** {@code _seq} of the {@code ordinal}-th change made by the command at {@code offset}. */
   static long seq(long offset, int ordinal) {
     return (offset << CommandLimits.ORDINAL_BITS) | ordinal;

@@ -45,12 +45,16 @@ class TwoPhaseCommitTest {
 
   @BeforeEach
   void start() {
+    start(stateDir, CommandProcessor.Steps.DEFAULT);
+  }
+
+  private void start(Path dir, CommandProcessor.Steps steps) {
     h =
         new TopologyHarness(
-            stateDir,
+            dir,
             ApplyListener.NONE,
             ChangeListener.NONE,
-            CommandProcessor.Steps.DEFAULT,
+            steps,
             new CommandProcessor.Expiry(clock::get, Duration.ofSeconds(1), 1_000));
     ByteArraySerializer serializer = new ByteArraySerializer();
     sharedWrites = h.driver.createInputTopic("shared-writes", serializer, serializer);
@@ -196,5 +200,140 @@ class TwoPhaseCommitTest {
     clock.set(T0 + 100_000);
     h.driver.advanceWallClockTime(Duration.ofSeconds(40));
     assertThat(sharedSteps.readRecordsToList()).isEmpty();
+  }
+
+  /** Restarts the harness with DELETE steps of two rows. */
+  private void startWithStepsOfTwo() {
+    h.close();
+    offset = 0;
+    start(
+        stateDir.resolve("steps"),
+        new CommandProcessor.Steps(
+            2, CommandProcessor.DELETE_STEP_BYTES, CommandProcessor.PURGE_STEP));
+  }
+
+  private static WriteCommand.PrepareTx prepare(String tx, WriteCommand piece) {
+    return new WriteCommand.PrepareTx(
+        tx + "/0", GROUP_MESSAGES.id(), tx, List.of(0), T0 + 60_000, piece);
+  }
+
+  private WriteCommand updateBody(String where) {
+    return WriteCommand.UpdateRows.bound(
+            h.nextId(),
+            GROUP_MESSAGES.id(),
+            null,
+            TestTables.where(GROUP_MESSAGES, where),
+            List.of("body"),
+            TestTables.values(GROUP_MESSAGES, List.of("body"), List.of("'u'")))
+        .withAccepted(new WriteCommand.Accepted(T0, null));
+  }
+
+  private WriteCommand deleteConversation7() {
+    return WriteCommand.DeleteRows.bound(
+            h.nextId(),
+            GROUP_MESSAGES.id(),
+            null,
+            TestTables.where(GROUP_MESSAGES, "conversation_id = 7"))
+        .withAccepted(new WriteCommand.Accepted(T0, null));
+  }
+
+  @Test
+  void shouldRefuseALaterStepOfADeleteThatBeganAfterThePrepareOnAReservedRow() {
+    startWithStepsOfTwo();
+    assertThat(
+            insert(
+                    groupMessage(7, 1, "a"),
+                    groupMessage(7, 2, "b"),
+                    groupMessage(7, 3, "c"),
+                    groupMessage(7, 4, "d"))
+                .succeeded())
+        .isTrue();
+    assertThat(pipe(prepare("tx5", updateBody("id = 4"))))
+        .containsExactly(WriteOutcome.success("tx5/0", 1));
+
+    // The first step deletes rows 1 and 2; the next one (the driver applies it at once) would
+    // delete row 4, reserved before the DELETE began: refused.
+    WriteOutcome step = pipe(deleteConversation7()).get(0);
+    assertThat(step.error()).isEqualTo(ErrorCode.WRITE_CONFLICT);
+    assertThat(rows()).extracting(r -> r[1] + ":" + r[2]).containsExactly("3:c", "4:d");
+
+    assertThat(pipe(decide("tx5", true))).containsExactly(WriteOutcome.success("tx5/decide", 1));
+    assertThat(rows()).extracting(r -> r[1] + ":" + r[2]).containsExactly("3:c", "4:u");
+  }
+
+  @Test
+  void shouldCountWhatTheCommitAppliedWhenADeleteThatBeganFirstRemovedAReservedRow() {
+    assertThat(
+            insert(
+                    groupMessage(7, 1, "a"),
+                    groupMessage(7, 2, "b"),
+                    groupMessage(7, 3, "c"),
+                    groupMessage(7, 4, "d"))
+                .succeeded())
+        .isTrue();
+    long deleteBegan = offset; // a large DELETE's first step here (it deleted other rows)
+    assertThat(insert(groupMessage(7, 9, "later")).succeeded()).isTrue();
+    assertThat(pipe(prepare("tx6", updateBody("id = 4"))))
+        .containsExactly(WriteOutcome.success("tx6/0", 1));
+
+    // The DELETE began before the Prepare: its later step deletes the reserved row too.
+    WriteCommand.DeleteStep step =
+        new WriteCommand.DeleteStep(
+            "del",
+            GROUP_MESSAGES.id(),
+            null,
+            null,
+            StoreLayout.seq(deleteBegan, 0) - 1,
+            2,
+            TestTables.where(GROUP_MESSAGES, "conversation_id = 7"),
+            new WriteCommand.Accepted(T0, null));
+    assertThat(pipe(step)).containsExactly(WriteOutcome.success("del", 6));
+    // The commit finds the row gone and changes nothing: its count is 0, not the vote's 1.
+    assertThat(pipe(decide("tx6", true))).containsExactly(WriteOutcome.success("tx6/decide", 0));
+    assertThat(rows()).extracting(r -> r[1] + ":" + r[2]).containsExactly("9:later");
+    assertThat(insert(groupMessage(7, 4, "again")).succeeded()).isTrue();
+  }
+
+  @Test
+  void shouldReportACommitOfATransactionThisPartitionNeverPrepared() {
+    WriteOutcome outcome =
+        pipe(new WriteCommand.DecideTx(
+                "tx7/0/resolve", GROUP_MESSAGES.id(), "tx7", true, List.of(1, 0), true))
+            .get(0);
+    assertThat(outcome.error()).isEqualTo(ErrorCode.INTERNAL);
+    assertThat(outcome.message()).contains("has no prepared piece of it");
+    // An abort of a piece this partition refused is fine.
+    assertThat(
+            pipe(
+                new WriteCommand.DecideTx(
+                    "tx8/0/resolve", GROUP_MESSAGES.id(), "tx8", false, List.of(1, 0), true)))
+        .containsExactly(WriteOutcome.success("tx8/0/resolve", 0));
+  }
+
+  @Test
+  void shouldReleaseAndReportAPieceWhoseCommitFailsInsteadOfStoppingThePartition() {
+    assertThat(pipe(prepare("tx9", T0 + 60_000, groupMessage(7, 1, "a"))).get(0).succeeded())
+        .isTrue();
+    // Damage the intent's row: applying it throws.
+    var store = h.store(GROUP_MESSAGES);
+    List<org.apache.kafka.streams.KeyValue<org.apache.kafka.common.utils.Bytes, byte[]>> intents =
+        new java.util.ArrayList<>();
+    try (var it = store.prefixScan(StoreLayout.intentPrefix("tx9"), new ByteArraySerializer())) {
+      it.forEachRemaining(intents::add);
+    }
+    assertThat(intents).hasSize(1);
+    byte[] intent = intents.get(0).value;
+    int header = 1 + 4 + java.nio.ByteBuffer.wrap(intent, 1, 4).getInt();
+    byte[] damaged = java.util.Arrays.copyOf(intent, header + 1);
+    damaged[header] = (byte) 0xFF;
+    store.put(intents.get(0).key, damaged);
+
+    WriteOutcome commit = pipe(decide("tx9", true)).get(0);
+    assertThat(commit.error()).isEqualTo(ErrorCode.INTERNAL);
+    assertThat(commit.message()).startsWith("Cannot commit the statement: applying its decision");
+    // The partition goes on, and the key is free again.
+    assertThat(insert(groupMessage(7, 1, "b")).succeeded()).isTrue();
+    assertThat(rows()).extracting(r -> r[1] + ":" + r[2]).containsExactly("1:b");
+    assertThat(h.entries(GROUP_MESSAGES)).hasSize(2);
   }
 }
