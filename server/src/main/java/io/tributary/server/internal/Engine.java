@@ -457,21 +457,29 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
     registered.add(txId + "/decide");
     try {
       await(log.writer().appendAtomically(prepares), action);
-      long affected = 0;
       WriteOutcome refusal = null;
-      TributaryException unanswered = null;
+      boolean unanswered = false;
       for (CompletableFuture<WriteOutcome> vote : votes.values()) {
+        // Every vote within the Prepare's deadline, not a write timeout each: past it the home
+        // partition's owner aborts the statement anyway.
+        long left = deadline - System.currentTimeMillis();
         try {
-          WriteOutcome v = await(vote, "confirm the " + action);
-          if (!v.succeeded() && refusal == null) {
+          WriteOutcome v = left > 0 ? vote.get(left, TimeUnit.MILLISECONDS) : vote.getNow(null);
+          if (v == null) {
+            unanswered = true;
+          } else if (!v.succeeded() && refusal == null) {
             refusal = v;
           }
-          affected += v.rowsAffected();
-        } catch (TributaryException e) {
-          unanswered = unanswered == null ? e : unanswered;
+        } catch (TimeoutException e) {
+          unanswered = true;
+        } catch (ExecutionException e) {
+          unanswered = true;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          unanswered = true;
         }
       }
-      boolean commit = refusal == null && unanswered == null;
+      boolean commit = refusal == null && !unanswered;
       await(
           log.writer()
               .append(
@@ -481,17 +489,29 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
                           txId + "/decide", table.id(), txId, commit, participants, false))),
           action);
       WriteOutcome decision = await(decided, "confirm the " + action);
+      // The rows the decision applied, summed over the partitions (not the votes' counts).
+      long affected = decision.rowsAffected();
+      WriteOutcome failed = decision.succeeded() ? null : decision;
       for (CompletableFuture<WriteOutcome> r : resolved.values()) {
-        await(r, "confirm the " + action);
+        WriteOutcome applied = await(r, "confirm the " + action);
+        affected += applied.rowsAffected();
+        if (!applied.succeeded() && failed == null) {
+          failed = applied;
+        }
       }
-      if (!decision.succeeded()) {
-        throw new TributaryException(decision.error(), decision.message());
+      if (failed != null) {
+        throw new TributaryException(failed.error(), failed.message());
       }
       if (refusal != null) {
         throw new TributaryException(refusal.error(), refusal.message());
       }
-      if (unanswered != null) {
-        throw unanswered;
+      if (unanswered) {
+        throw TributaryException.of(
+            ErrorCode.TIMEOUT,
+            "Cannot %s: a partition did not confirm its piece within %d s, so the statement was"
+                + " aborted, nothing was written; run it again",
+            action,
+            writeTimeout.toSeconds());
       }
       return affected;
     } finally {
