@@ -44,28 +44,50 @@ final class ChangeReplay {
     try (LogReader reader = log.openReader(writeTopic(table), partition(table, owner))) {
       long begin = reader.beginningOffset(timeout);
       if ((fromSeq >>> 16) < begin) {
-        throw TributaryException.of(
-            ErrorCode.RESUME_POSITION_LOST,
-            "Cannot resume subscription to %s from _seq %d: the log no longer holds that position;"
-                + " subscribe again without from_seq to take a new snapshot",
-            table.qualifiedName(),
-            fromSeq);
+        throw lost(table, fromSeq);
       }
     }
   }
 
-  /** Hands over, in order, the range's changes with {@code fromSeq < _seq <= toSeq}. */
+  private static TributaryException lost(TableDef table, long fromSeq) {
+    return TributaryException.of(
+        ErrorCode.RESUME_POSITION_LOST,
+        "Cannot resume subscription to %s from _seq %d: the log no longer holds that position;"
+            + " subscribe again without from_seq to take a new snapshot",
+        table.qualifiedName(),
+        fromSeq);
+  }
+
+  /**
+   * Hands over, in order, the range's changes with {@code fromSeq < _seq <= toSeq}.
+   *
+   * @throws TributaryException RESUME_POSITION_LOST when the changes topic may no longer hold them
+   */
   void replay(TableDef table, String owner, long fromSeq, long toSeq, Consumer<AppliedChange> out) {
     int partition = partition(table, owner);
     long deadline = time.nanoTime() + timeout.toNanos();
     int width = table.columns().size() + 1;
     try (LogReader reader = log.openReader(log.topics().changes(), partition)) {
+      // The changes topic has its own retention (the broker's default), which may be shorter than
+      // the write topic's (stream-events keeps up to the largest TTL): when it was truncated, the
+      // changes of the table between fromSeq and its first change still held may be gone. A table's
+      // changes come in _seq order within the partition, so a first change of the table above
+      // fromSeq in a truncated partition means the resume could skip changes: refuse it.
+      boolean truncated = reader.beginningOffset(timeout) > 0;
+      boolean seenTable = false;
       while (true) {
         for (LogRecord r : reader.poll(Duration.ofMillis(100))) {
           RowChange c = CommandCodec.decodeChange(r.value());
-          if (c.tableId() != table.id()
-              || !Objects.equals(c.owner(), changeOwner(table, owner))
-              || c.seq() <= fromSeq) {
+          if (c.tableId() != table.id()) {
+            continue;
+          }
+          if (!seenTable) {
+            seenTable = true;
+            if (truncated && c.seq() > fromSeq) {
+              throw lost(table, fromSeq);
+            }
+          }
+          if (!Objects.equals(c.owner(), changeOwner(table, owner)) || c.seq() <= fromSeq) {
             continue;
           }
           if (c.seq() > toSeq) {
