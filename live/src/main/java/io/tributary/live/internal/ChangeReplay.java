@@ -13,7 +13,9 @@ import io.tributary.query.command.CommandCodec;
 import io.tributary.query.command.RowChange;
 import io.tributary.query.command.RowCodec;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -49,6 +51,32 @@ final class ChangeReplay {
     }
   }
 
+  /**
+   * Whether a replayed change of a STREAM table concerns an event that expired meanwhile, which a
+   * resume must not show (an expired event never appears after its expiry, DESIGN.md; live
+   * subscribers got it while it lived): its insert, and the delete (the expiry's or a user's) of an
+   * event whose insert was hidden. An event expires at its accept time plus the table's TTL; the
+   * change record carries its command's time. {@code expired} collects the hidden events' _seq.
+   */
+  private boolean hidesExpired(TableDef table, RowChange c, LogRecord r, Set<Long> expired) {
+    if (table.kind() != TableKind.STREAM || table.ttlMillis() <= 0) {
+      return false;
+    }
+    boolean newExpired =
+        c.newRow() != null
+            && r.timestampMillis() >= 0
+            && r.timestampMillis() <= time.millis() - table.ttlMillis();
+    boolean oldHidden = c.oldRow() != null && expired.contains(c.oldSeq());
+    if (newExpired) {
+      expired.add(c.seq());
+    }
+    return switch (c.kind()) {
+      case INSERT -> newExpired;
+      case DELETE -> oldHidden;
+      default -> newExpired && oldHidden;
+    };
+  }
+
   private static TributaryException lost(TableDef table, long fromSeq) {
     return TributaryException.of(
         ErrorCode.RESUME_POSITION_LOST,
@@ -75,6 +103,7 @@ final class ChangeReplay {
       // fromSeq in a truncated partition means the resume could skip changes: refuse it.
       boolean truncated = reader.beginningOffset(timeout) > 0;
       boolean seenTable = false;
+      Set<Long> expired = new HashSet<>();
       while (true) {
         for (LogRecord r : reader.poll(Duration.ofMillis(100))) {
           RowChange c = CommandCodec.decodeChange(r.value());
@@ -92,6 +121,12 @@ final class ChangeReplay {
           }
           if (c.seq() > toSeq) {
             return;
+          }
+          if (hidesExpired(table, c, r, expired)) {
+            if (c.seq() == toSeq) {
+              return;
+            }
+            continue;
           }
           out.accept(
               new AppliedChange(

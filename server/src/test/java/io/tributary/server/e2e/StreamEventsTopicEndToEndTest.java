@@ -286,6 +286,30 @@ class StreamEventsTopicEndToEndTest {
     }
   }
 
+  /** A resume does not replay an event that expired meanwhile (issue 14). */
+  @Test
+  void shouldNotReplayAnEventThatExpiredBeforeTheResume() throws Exception {
+    createStream("brief", 2);
+    u1.update("INSERT INTO se.brief VALUES (0, 'first')");
+    long position = readySeq("SUBSCRIBE TO se.brief");
+    u1.update("INSERT INTO se.brief VALUES (1, 'gone soon')");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> u1.query("SELECT id FROM se.brief").rows().isEmpty());
+    u1.update("INSERT INTO se.brief VALUES (2, 'alive')");
+    List<String> resumed = new CopyOnWriteArrayList<>();
+    try (TributaryClient phone = login("se_u1", "se-u1-password");
+        Subscription s =
+            phone.subscribe(
+                "SUBSCRIBE TO se.brief OPTIONS (from_seq = " + position + ")",
+                new Recorder(resumed))) {
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(() -> assertThat(resumed).contains("insert alive"));
+      assertThat(resumed).doesNotContain("insert gone soon");
+    }
+  }
+
   /** Subscribes as se_u1, waits for READY and returns its _seq. */
   private static long readySeq(String sql) throws Exception {
     return readySeq(sql, new CopyOnWriteArrayList<>());
