@@ -87,36 +87,23 @@ final class ChangeReplay {
   }
 
   /**
-   * Hands over, in order, the range's changes with {@code fromSeq < _seq <= toSeq}.
-   *
-   * @throws TributaryException RESUME_POSITION_LOST when the changes topic may no longer hold them
+   * Hands over, in order, the range's changes with {@code fromSeq < _seq <= toSeq}. The changes
+   * topic keeps the broker's default retention, like the write topics; a STREAM table whose TTL
+   * (and so stream-events' retention) is longer than that can pass {@link #check} with changes
+   * already gone from {@code changes} (known limit, docs/operations.md).
    */
   void replay(TableDef table, String owner, long fromSeq, long toSeq, Consumer<AppliedChange> out) {
     int partition = partition(table, owner);
     long deadline = time.nanoTime() + timeout.toNanos();
     int width = table.columns().size() + 1;
     try (LogReader reader = log.openReader(log.topics().changes(), partition)) {
-      // The changes topic has its own retention (the broker's default), which may be shorter than
-      // the write topic's (stream-events keeps up to the largest TTL): when it was truncated, the
-      // changes of the table between fromSeq and its first change still held may be gone. A table's
-      // changes come in _seq order within the partition, so a first change of the table above
-      // fromSeq in a truncated partition means the resume could skip changes: refuse it.
-      boolean truncated = reader.beginningOffset(timeout) > 0;
-      boolean seenTable = false;
       Set<Long> expired = new HashSet<>();
       while (true) {
         for (LogRecord r : reader.poll(Duration.ofMillis(100))) {
           RowChange c = CommandCodec.decodeChange(r.value());
-          if (c.tableId() != table.id()) {
-            continue;
-          }
-          if (!seenTable) {
-            seenTable = true;
-            if (truncated && c.seq() > fromSeq) {
-              throw lost(table, fromSeq);
-            }
-          }
-          if (!Objects.equals(c.owner(), changeOwner(table, owner)) || c.seq() <= fromSeq) {
+          if (c.tableId() != table.id()
+              || !Objects.equals(c.owner(), changeOwner(table, owner))
+              || c.seq() <= fromSeq) {
             continue;
           }
           if (c.seq() > toSeq) {
