@@ -3,6 +3,7 @@ package io.tributary.log;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Administers the log's user topics (those of {@code CREATE TOPIC}) and the consumer groups that
@@ -61,14 +62,22 @@ public interface TopicAdmin {
 
   /**
    * Makes a topic delete its records after {@code retentionMs}: sets {@code cleanup.policy=delete},
-   * {@code retention.ms} and {@code segment.ms} (at most an hour, so that a quiet topic's records
-   * do not wait for a full segment: a record is deleted within about {@code retentionMs} plus an
-   * hour). Used for {@link LogTopics#streamEvents()}; the same call on the embedded broker and on
-   * an external cluster.
+   * {@code retention.ms} and {@code segment.ms} (a 24th of the retention, between an hour and a
+   * day, and at most the retention: a record is deleted within about {@code retentionMs} plus one
+   * segment, while a long retention keeps few segments per partition). Used for {@link
+   * LogTopics#streamEvents()}; the same call on the embedded broker and on an external cluster.
    *
    * @throws LogException if the topic does not exist, or the broker refuses
    */
   void setRetention(String topic, long retentionMs);
+
+  /**
+   * The {@code retention.ms} a topic has now (its own or the broker's default).
+   *
+   * @return empty if the broker does not say (or says -1, unlimited, as -1)
+   * @throws LogException if the topic does not exist, or the broker refuses
+   */
+  OptionalLong retentionMs(String topic);
 
   /** The partition count of a topic, if it exists. */
   Optional<Integer> partitions(String topic);

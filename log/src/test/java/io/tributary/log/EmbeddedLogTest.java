@@ -117,6 +117,12 @@ class EmbeddedLogTest {
       assertThat(config(configs, topics.streamEvents(), "retention.ms")).isEqualTo("7200000");
       assertThat(config(configs, topics.streamEvents(), "segment.ms")).isEqualTo("3600000");
       assertThat(config(configs, topics.streamEvents(), "cleanup.policy")).isEqualTo("delete");
+      assertThat(log.topicAdmin().retentionMs(topics.streamEvents())).hasValue(7_200_000L);
+      // A 30-day retention rolls a segment a day (a 24th of it would be 30 hours), not every hour.
+      log.topicAdmin().setRetention(topics.streamEvents(), 2_592_000_000L);
+      configs = admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS);
+      assertThat(config(configs, topics.streamEvents(), "segment.ms")).isEqualTo("86400000");
+      assertThat(log.topicAdmin().retentionMs(topics.streamEvents())).hasValue(2_592_000_000L);
     } finally {
       log.topicAdmin().setRetention(topics.streamEvents(), LogTopics.STREAM_RETENTION_FLOOR_MS);
     }

@@ -433,10 +433,14 @@ final class StreamingConsumer implements TopicConsumer {
     }
   }
 
-  /** Whether a failure of a stream or an ack lets the consumer reopen its stream. */
-  private static boolean retryable(TributaryException t) {
+  /**
+   * Whether a failure of a stream or an ack lets the consumer reopen its stream. An ack that ran
+   * out of its deadline is retryable too (as in sdk-ts): its records come again from the group.
+   */
+  static boolean retryable(TributaryException t) {
     return t.errorCode() == ErrorCode.UNAVAILABLE
         || t.errorCode() == ErrorCode.TIMEOUT
+        || t.errorCode() == ErrorCode.DEADLINE_EXCEEDED
         || t.errorCode() == ErrorCode.INTERNAL;
   }
 

@@ -148,14 +148,22 @@ class StreamingConsumerAckFailureTest {
   void aRetryableAckFailureReopensTheStreamAndDoesNotFailTheHandlersCalls() {
     // The handler of offset 1 calls the server; while that call runs, the ack of offset 0 fails
     // with UNAVAILABLE ("partition is being rebalanced; retry"), which ends the stream.
+    ackFailsAndTheStreamReopens(
+        Status.UNAVAILABLE.withDescription("partition is being rebalanced; retry"));
+  }
+
+  /** An ack that ran out of its deadline (the server's commit was slow) is retryable too. */
+  @Test
+  void anAckPastItsDeadlineReopensTheStream() {
+    ackFailsAndTheStreamReopens(Status.DEADLINE_EXCEEDED.withDescription("deadline exceeded"));
+  }
+
+  private void ackFailsAndTheStreamReopens(Status ackFailure) {
     server.execute =
         (request, response) -> {
           StreamObserver<AckResponse> ack = heldAck.getAndSet(null);
           if (ack != null) {
-            ack.onError(
-                Status.UNAVAILABLE
-                    .withDescription("partition is being rebalanced; retry")
-                    .asRuntimeException());
+            ack.onError(ackFailure.asRuntimeException());
           }
           respond(response, ExecuteResponse.newBuilder().addResults(rowsAffected(1)).build());
         };

@@ -13,7 +13,9 @@ import io.tributary.query.command.CommandCodec;
 import io.tributary.query.command.RowChange;
 import io.tributary.query.command.RowCodec;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -44,22 +46,58 @@ final class ChangeReplay {
     try (LogReader reader = log.openReader(writeTopic(table), partition(table, owner))) {
       long begin = reader.beginningOffset(timeout);
       if ((fromSeq >>> 16) < begin) {
-        throw TributaryException.of(
-            ErrorCode.RESUME_POSITION_LOST,
-            "Cannot resume subscription to %s from _seq %d: the log no longer holds that position;"
-                + " subscribe again without from_seq to take a new snapshot",
-            table.qualifiedName(),
-            fromSeq);
+        throw lost(table, fromSeq);
       }
     }
   }
 
-  /** Hands over, in order, the range's changes with {@code fromSeq < _seq <= toSeq}. */
+  /**
+   * Whether a replayed change of a STREAM table concerns an event that expired meanwhile, which a
+   * resume must not show (an expired event never appears after its expiry, DESIGN.md; live
+   * subscribers got it while it lived): its insert, and the delete (the expiry's or a user's) of an
+   * event whose insert was hidden. An event expires at its accept time plus the table's TTL; the
+   * change record carries its command's time. {@code expired} collects the hidden events' _seq.
+   */
+  private boolean hidesExpired(TableDef table, RowChange c, LogRecord r, Set<Long> expired) {
+    if (table.kind() != TableKind.STREAM || table.ttlMillis() <= 0) {
+      return false;
+    }
+    boolean newExpired =
+        c.newRow() != null
+            && r.timestampMillis() >= 0
+            && r.timestampMillis() <= time.millis() - table.ttlMillis();
+    boolean oldHidden = c.oldRow() != null && expired.contains(c.oldSeq());
+    if (newExpired) {
+      expired.add(c.seq());
+    }
+    return switch (c.kind()) {
+      case INSERT -> newExpired;
+      case DELETE -> oldHidden;
+      default -> newExpired && oldHidden;
+    };
+  }
+
+  private static TributaryException lost(TableDef table, long fromSeq) {
+    return TributaryException.of(
+        ErrorCode.RESUME_POSITION_LOST,
+        "Cannot resume subscription to %s from _seq %d: the log no longer holds that position;"
+            + " subscribe again without from_seq to take a new snapshot",
+        table.qualifiedName(),
+        fromSeq);
+  }
+
+  /**
+   * Hands over, in order, the range's changes with {@code fromSeq < _seq <= toSeq}. The changes
+   * topic keeps the broker's default retention, like the write topics; a STREAM table whose TTL
+   * (and so stream-events' retention) is longer than that can pass {@link #check} with changes
+   * already gone from {@code changes} (known limit, docs/operations.md).
+   */
   void replay(TableDef table, String owner, long fromSeq, long toSeq, Consumer<AppliedChange> out) {
     int partition = partition(table, owner);
     long deadline = time.nanoTime() + timeout.toNanos();
     int width = table.columns().size() + 1;
     try (LogReader reader = log.openReader(log.topics().changes(), partition)) {
+      Set<Long> expired = new HashSet<>();
       while (true) {
         for (LogRecord r : reader.poll(Duration.ofMillis(100))) {
           RowChange c = CommandCodec.decodeChange(r.value());
@@ -70,6 +108,12 @@ final class ChangeReplay {
           }
           if (c.seq() > toSeq) {
             return;
+          }
+          if (hidesExpired(table, c, r, expired)) {
+            if (c.seq() == toSeq) {
+              return;
+            }
+            continue;
           }
           out.accept(
               new AppliedChange(

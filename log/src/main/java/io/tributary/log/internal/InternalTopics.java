@@ -66,7 +66,9 @@ final class InternalTopics {
       configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
       configs.put(
           TopicConfig.RETENTION_MS_CONFIG, Long.toString(LogTopics.STREAM_RETENTION_FLOOR_MS));
-      configs.put(TopicConfig.SEGMENT_MS_CONFIG, Long.toString(KafkaTopicAdmin.MAX_SEGMENT_MS));
+      configs.put(
+          TopicConfig.SEGMENT_MS_CONFIG,
+          Long.toString(KafkaTopicAdmin.segmentMsFor(LogTopics.STREAM_RETENTION_FLOOR_MS)));
     }
     if (durableWrites && topics.isCommandTopic(topic)) {
       configs.put(TopicConfig.FLUSH_MESSAGES_INTERVAL_CONFIG, "1");

@@ -8,12 +8,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.ConsumerGroupListing;
@@ -35,8 +37,23 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 final class KafkaTopicAdmin implements TopicAdmin, AutoCloseable {
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-  /** The longest {@code segment.ms} {@link #setRetention} sets: an hour. */
-  static final long MAX_SEGMENT_MS = 3_600_000L;
+  /**
+   * The shortest {@code segment.ms} {@link #setRetention} sets (unless the retention is shorter).
+   */
+  static final long MIN_SEGMENT_MS = 3_600_000L;
+
+  /** The longest {@code segment.ms} {@link #setRetention} sets: a day. */
+  static final long MAX_SEGMENT_MS = 86_400_000L;
+
+  /**
+   * The {@code segment.ms} for a retention: a 24th of it, between an hour and a day (and never
+   * above the retention), so that a long retention does not keep hundreds of segments (open files)
+   * per partition while a short one still rolls its records out soon after they expire.
+   */
+  static long segmentMsFor(long retentionMs) {
+    long segmentMs = Math.max(MIN_SEGMENT_MS, Math.min(MAX_SEGMENT_MS, retentionMs / 24));
+    return Math.min(segmentMs, retentionMs);
+  }
 
   private final Admin admin;
 
@@ -98,7 +115,7 @@ final class KafkaTopicAdmin implements TopicAdmin, AutoCloseable {
       throw new IllegalArgumentException(
           "Cannot set the retention of " + topic + " to " + retentionMs + " ms: must be positive");
     }
-    long segmentMs = Math.min(retentionMs, MAX_SEGMENT_MS);
+    long segmentMs = segmentMsFor(retentionMs);
     ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
     List<AlterConfigOp> ops =
         List.of(
@@ -108,6 +125,23 @@ final class KafkaTopicAdmin implements TopicAdmin, AutoCloseable {
     get(
         admin.incrementalAlterConfigs(Map.of(resource, ops)).all(),
         "set the retention of " + topic + " to " + retentionMs + " ms");
+  }
+
+  @Override
+  public OptionalLong retentionMs(String topic) {
+    ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+    Config config =
+        get(admin.describeConfigs(List.of(resource)).all(), "read the configs of " + topic)
+            .get(resource);
+    ConfigEntry entry = config == null ? null : config.get(TopicConfig.RETENTION_MS_CONFIG);
+    if (entry == null || entry.value() == null) {
+      return OptionalLong.empty();
+    }
+    try {
+      return OptionalLong.of(Long.parseLong(entry.value()));
+    } catch (NumberFormatException e) {
+      return OptionalLong.empty();
+    }
   }
 
   private static AlterConfigOp set(String name, String value) {

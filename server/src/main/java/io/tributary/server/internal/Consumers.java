@@ -32,6 +32,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
@@ -342,6 +343,10 @@ public final class Consumers {
   }
 
   private final Set<OpenStream> streams = ConcurrentHashMap.newKeySet();
+
+  /** The streams whose member is leaving (no longer counted in {@link #streams}), by member. */
+  private final Map<GroupConsumer, OpenStream> closing = new ConcurrentHashMap<>();
+
   private volatile int maxStreamsPerAccount = DEFAULT_STREAMS_PER_ACCOUNT;
   private volatile int maxStreams = DEFAULT_STREAMS;
 
@@ -503,9 +508,17 @@ public final class Consumers {
 
       @Override
       public void close() {
-        member.close(); // leaving commits the acks queued meanwhile; those after fail at once
-        unregister(member);
-        streams.remove(stream); // after: an ack failing on the closed member finds why it closed
+        // The admission slot is freed before the (up to seconds long) leave, so a client that
+        // reconnects at once is admitted; an ack failing on the closing member still finds why its
+        // stream ended (commitFailed) through closing.
+        closing.put(member, stream);
+        streams.remove(stream);
+        try {
+          member.close(); // leaving commits the acks queued meanwhile; those after fail at once
+          unregister(member);
+        } finally {
+          closing.remove(member);
+        }
       }
     };
   }
@@ -528,6 +541,17 @@ public final class Consumers {
   static final Duration HOLDER_WAIT = Duration.ofSeconds(5);
 
   /**
+   * How long an ACK waits for its member's commit: with {@link #HOLDER_WAIT} it stays below the
+   * client's 30 s deadline, so the client sees the server's answer rather than its own timeout.
+   */
+  static final Duration COMMIT_WAIT = Duration.ofSeconds(20);
+
+  /** How many ACKs may wait for a holder at once. */
+  static final int WAITING_ACKS = 16;
+
+  private final Semaphore waitingAcks = new Semaphore(WAITING_ACKS);
+
+  /**
    * ACK: commits {@code offset + 1} on the partition (or every partition), never moving back.
    *
    * <p>While the group has members, only the member holding a partition commits on it, so an ack is
@@ -541,7 +565,7 @@ public final class Consumers {
     String action = "ack " + a.source().name();
     String topic = kafkaTopic(a.source());
     String group = kafkaGroup(a.source(), a.scope(), a.group());
-    GroupConsumer holder = holder(group, a.partition());
+    GroupConsumer holder = holder(group, a.partition(), false);
     if (holder != null && holder.delivered(a.partition()) >= a.offset()) {
       // The holder read the record, so the offset exists and the group does; it commits, never
       // moving back. This spares an ack the broker round trips of end and committed offsets.
@@ -550,6 +574,14 @@ public final class Consumers {
     }
     Map<Integer, Long> ends = endOffsets(a.source(), action);
     List<Integer> partitions = partitions(a.partition(), ends, action);
+    if (holder == null && a.partition() >= 0 && a.offset() < ends.get(a.partition())) {
+      // A valid partition and offset no local member holds: it may be moving between two of them.
+      holder = holder(group, a.partition(), true);
+      if (holder != null && holder.delivered(a.partition()) >= a.offset()) {
+        commitThrough(holder, Map.of(a.partition(), a.offset() + 1), action);
+        return;
+      }
+    }
     Map<Integer, Long> committed = committed(group, topic, a.group(), action);
     if (a.partition() < 0 && ends.size() > 1) {
       throw TributaryException.of(
@@ -592,35 +624,55 @@ public final class Consumers {
    * none holds it, the partition is being moved between them (a cooperative rebalance revokes it
    * from one member before it assigns it to another): waits at most {@link #HOLDER_WAIT} for it.
    */
-  private GroupConsumer holder(String group, int partition) {
+  private GroupConsumer holder(String group, int partition, boolean wait) {
     if (partition < 0) {
       return null;
     }
-    long deadline = System.nanoTime() + HOLDER_WAIT.toNanos();
-    while (true) {
-      List<GroupConsumer> local = members.getOrDefault(group, List.of());
-      for (GroupConsumer m : local) {
-        if (m.assignment().contains(partition)) {
-          return m;
+    GroupConsumer found = localHolder(group, partition);
+    if (found != null
+        || !wait
+        || members.getOrDefault(group, List.of()).isEmpty()
+        || !waitingAcks.tryAcquire()) {
+      // At most WAITING_ACKS acks wait at once (they hold threads of the shared blocking
+      // executor); the others get the retryable UNAVAILABLE at once, as after a wait in vain.
+      return found;
+    }
+    try {
+      long deadline = System.nanoTime() + HOLDER_WAIT.toNanos();
+      while (true) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        if (Thread.currentThread().isInterrupted()) {
+          return null;
+        }
+        found = localHolder(group, partition);
+        if (found != null
+            || members.getOrDefault(group, List.of()).isEmpty()
+            || System.nanoTime() >= deadline) {
+          return found;
         }
       }
-      if (local.isEmpty() || System.nanoTime() >= deadline) {
-        return null;
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-      if (Thread.currentThread().isInterrupted()) {
-        return null;
+    } finally {
+      waitingAcks.release();
+    }
+  }
+
+  private GroupConsumer localHolder(String group, int partition) {
+    for (GroupConsumer m : members.getOrDefault(group, List.of())) {
+      if (m.assignment().contains(partition)) {
+        return m;
       }
     }
+    return null;
   }
 
   private void commitThrough(GroupConsumer member, Map<Integer, Long> offsets, String action) {
     try {
-      member.commit(offsets).get(30, TimeUnit.SECONDS);
+      member.commit(offsets).get(COMMIT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       throw commitFailed(member, action, e.getCause());
     } catch (TimeoutException e) {
-      throw TributaryException.of(ErrorCode.TIMEOUT, "Cannot %s: no answer within 30 s", action);
+      throw TributaryException.of(
+          ErrorCode.TIMEOUT, "Cannot %s: no answer within %d s", action, COMMIT_WAIT.toSeconds());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw TributaryException.of(ErrorCode.UNAVAILABLE, "Cannot %s: interrupted", action);
@@ -633,6 +685,10 @@ public final class Consumers {
    * member had merely left), else the retryable {@code UNAVAILABLE}.
    */
   private TributaryException commitFailed(GroupConsumer member, String action, Throwable cause) {
+    OpenStream leaving = closing.get(member);
+    if (leaving != null && leaving.revoked != null) {
+      return new TributaryException(leaving.revoked.code(), leaving.revoked.getMessage(), cause);
+    }
     for (OpenStream s : streams) {
       TributaryException revoked = s.revoked;
       if (s.member == member && revoked != null) {

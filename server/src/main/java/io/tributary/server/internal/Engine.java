@@ -237,8 +237,10 @@ public final class Engine implements StatementRunner, SubscriptionAnalyzer, Cons
       }
       purgeOwners(c.purges());
       flushes.purged(c.purges());
-      // Lowers it when the STREAM table with the largest TTL went (no admin call when unchanged).
-      streamRetention.align();
+      // Lowers it when the STREAM table with the largest TTL went (no admin call when unchanged,
+      // nor
+      // for a change without a STREAM table).
+      streamRetention.afterChange(c.records(), c.dropped());
       return new StatementOutcome.Done(text, c.tag());
     }
 

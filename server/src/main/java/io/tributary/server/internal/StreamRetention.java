@@ -56,18 +56,22 @@ final class StreamRetention {
 
   /**
    * Raises the retention before {@code records} are appended when a STREAM table among them needs
-   * more than the catalog's tables do.
+   * more than the topic keeps now. A change without such a table (users, namespaces, other tables,
+   * a STREAM table whose TTL the topic already covers) makes no admin call, so catalog statements
+   * keep working on a cluster that refuses {@code AlterConfigs}.
    *
    * @throws TributaryException UNAVAILABLE when the log refuses the raise
    */
   void beforeChange(List<CatalogRecord> records, String action) {
-    long needed = required(catalog.tables(null));
+    long needed = 0;
     for (CatalogRecord record : records) {
-      if (record.kind() == CatalogRecord.Kind.TABLE && record.value() instanceof TableDef table) {
+      if (record.kind() == CatalogRecord.Kind.TABLE
+          && record.value() instanceof TableDef table
+          && table.kind() == TableKind.STREAM) {
         needed = Math.max(needed, required(List.of(table)));
       }
     }
-    if (applied >= needed) {
+    if (needed == 0 || current() >= needed) {
       return;
     }
     try {
@@ -84,6 +88,46 @@ final class StreamRetention {
               + " ms: "
               + e.getMessage(),
           e);
+    }
+  }
+
+  /**
+   * The retention the topic has: the one this node set last, else the one the broker reports (read
+   * once, e.g. when {@link #align} failed at start). A retention the broker does not report, or
+   * cannot be read, counts as 0 (then a raise is attempted). A retention of -1 (unlimited) covers
+   * every TTL.
+   */
+  private long current() {
+    if (applied >= 0) {
+      return applied;
+    }
+    try {
+      var found = log.topicAdmin().retentionMs(log.topics().streamEvents());
+      if (found.isPresent()) {
+        long retention = found.getAsLong() < 0 ? Long.MAX_VALUE : found.getAsLong();
+        applied = retention;
+        return retention;
+      }
+    } catch (LogException e) {
+      LOG.warn("Could not read the retention of {}", log.topics().streamEvents(), e);
+    }
+    return 0;
+  }
+
+  /**
+   * After a change is applied: lowers (or sets) the retention when the change dropped or altered a
+   * STREAM table; any other change makes no admin call.
+   */
+  void afterChange(List<CatalogRecord> records, List<TableDef> dropped) {
+    boolean stream = dropped.stream().anyMatch(t -> t.kind() == TableKind.STREAM);
+    for (CatalogRecord record : records) {
+      stream |=
+          record.kind() == CatalogRecord.Kind.TABLE
+              && record.value() instanceof TableDef table
+              && table.kind() == TableKind.STREAM;
+    }
+    if (stream) {
+      align();
     }
   }
 

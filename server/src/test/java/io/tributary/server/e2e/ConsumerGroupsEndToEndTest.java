@@ -430,6 +430,13 @@ class ConsumerGroupsEndToEndTest {
       assertAckRefused(stub, 0, -5, "Cannot ack cg.acked: offset -5 is negative");
       assertAckRefused(stub, -1, 0, "Cannot ack cg.acked: partition -1 is negative");
       assertAckRefused(stub, 9, 0, "Cannot ack cg.acked: partition 9 does not exist");
+      // Refused at once: a partition that does not exist is not waited for as if it were being
+      // moved between the group's members (HOLDER_WAIT, 5 s, would exceed this deadline).
+      assertAckRefusedBy(
+          stub.withDeadlineAfter(4, TimeUnit.SECONDS),
+          999,
+          0,
+          "Cannot ack cg.acked: partition 999 does not exist");
 
       assertThat(lag("acked", "held")).containsExactly(0L);
       assertThat(consumer.isRunning()).isTrue();
@@ -617,16 +624,23 @@ class ConsumerGroupsEndToEndTest {
       int partition,
       long offset,
       String message) {
+    assertAckRefusedBy(stub.withDeadlineAfter(10, TimeUnit.SECONDS), partition, offset, message);
+  }
+
+  private static void assertAckRefusedBy(
+      ConsumeServiceGrpc.ConsumeServiceBlockingStub stubWithDeadline,
+      int partition,
+      long offset,
+      String message) {
     assertThatThrownBy(
             () ->
-                stub.withDeadlineAfter(10, TimeUnit.SECONDS)
-                    .ack(
-                        AckRequest.newBuilder()
-                            .setTopic("cg.acked")
-                            .setGroup("held")
-                            .setPartition(partition)
-                            .setOffset(offset)
-                            .build()))
+                stubWithDeadline.ack(
+                    AckRequest.newBuilder()
+                        .setTopic("cg.acked")
+                        .setGroup("held")
+                        .setPartition(partition)
+                        .setOffset(offset)
+                        .build()))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> {

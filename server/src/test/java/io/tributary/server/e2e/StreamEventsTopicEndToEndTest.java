@@ -7,6 +7,7 @@ import io.tributary.client.Row;
 import io.tributary.client.Subscription;
 import io.tributary.client.SubscriptionListener;
 import io.tributary.client.TributaryClient;
+import io.tributary.client.TributaryException;
 import io.tributary.log.LogTopics;
 import io.tributary.server.TributaryServer;
 import java.nio.file.Path;
@@ -20,9 +21,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
@@ -164,6 +168,37 @@ class StreamEventsTopicEndToEndTest {
     assertThat(retentionMs()).isEqualTo(7_200_000L);
     root.update("DROP TABLE se.two_hours");
     assertThat(retentionMs()).isEqualTo(LogTopics.STREAM_RETENTION_FLOOR_MS);
+
+    // Statements that need no larger retention make no admin call (they keep working on a cluster
+    // that refuses AlterConfigs): a retention set by hand stays.
+    setRetentionByHand(18_000_000L);
+    try {
+      root.update(
+          "CREATE USER 'se_hand' WITH PASSWORD 'se-hand-password';"
+              + "CREATE NAMESPACE se_hand;"
+              + "CREATE TABLE se.plain (id BIGINT PRIMARY KEY)");
+      createStream("within_floor", 60);
+      root.update("DROP TABLE se.within_floor");
+      assertThat(retentionMs()).isEqualTo(18_000_000L);
+    } finally {
+      setRetentionByHand(LogTopics.STREAM_RETENTION_FLOOR_MS);
+    }
+  }
+
+  private static void setRetentionByHand(long retentionMs) throws Exception {
+    ConfigResource resource =
+        new ConfigResource(ConfigResource.Type.TOPIC, LogTopics.STREAM_EVENTS);
+    admin
+        .incrementalAlterConfigs(
+            Map.of(
+                resource,
+                List.of(
+                    new AlterConfigOp(
+                        new ConfigEntry(
+                            TopicConfig.RETENTION_MS_CONFIG, Long.toString(retentionMs)),
+                        AlterConfigOp.OpType.SET))))
+        .all()
+        .get(30, TimeUnit.SECONDS);
   }
 
   @Test
@@ -200,6 +235,112 @@ class StreamEventsTopicEndToEndTest {
           .atMost(Duration.ofSeconds(20))
           .untilAsserted(() -> assertThat(resumed).containsExactly("insert four", "update ONE"));
     }
+  }
+
+  /**
+   * A quiet range resumes even after stream-events was truncated past its position (nothing to
+   * replay, so the log's begin offset is not checked).
+   */
+  @Test
+  void shouldResumeAQuietRangeAfterStreamEventsWasTruncated() throws Exception {
+    createStream("quiet", 600);
+    Map<Integer, Long> before = ends(LogTopics.STREAM_EVENTS);
+    u1.update("INSERT INTO se.quiet VALUES (1, 'one')");
+    Map<Integer, Long> after = ends(LogTopics.STREAM_EVENTS);
+    int p =
+        after.keySet().stream().filter(k -> after.get(k) > before.get(k)).findFirst().orElseThrow();
+    long quietAt = readySeq("SUBSCRIBE TO se.quiet");
+
+    // (a) stream-events loses the range's only event; the range is quiet since: it resumes.
+    truncate(LogTopics.STREAM_EVENTS, p);
+    List<String> resumed = new CopyOnWriteArrayList<>();
+    assertThat(readySeq("SUBSCRIBE TO se.quiet OPTIONS (from_seq = " + quietAt + ")", resumed))
+        .isEqualTo(quietAt);
+    assertThat(resumed).isEmpty();
+  }
+
+  /** A resume does not replay an event that expired meanwhile (issue 14). */
+  @Test
+  void shouldNotReplayAnEventThatExpiredBeforeTheResume() throws Exception {
+    createStream("brief", 2);
+    u1.update("INSERT INTO se.brief VALUES (0, 'first')");
+    long position = readySeq("SUBSCRIBE TO se.brief");
+    u1.update("INSERT INTO se.brief VALUES (1, 'gone soon')");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> u1.query("SELECT id FROM se.brief").rows().isEmpty());
+    // The expiry step removed both events (only the range's watermark is left): their records'
+    // time (which the replay counts from, a little after the accept time) is past the TTL too.
+    await().atMost(Duration.ofSeconds(30)).until(() -> server.storeEntries("se", "brief") == 1);
+    u1.update("INSERT INTO se.brief VALUES (2, 'alive')");
+    List<String> resumed = new CopyOnWriteArrayList<>();
+    try (TributaryClient phone = login("se_u1", "se-u1-password");
+        Subscription s =
+            phone.subscribe(
+                "SUBSCRIBE TO se.brief OPTIONS (from_seq = " + position + ")",
+                new Recorder(resumed))) {
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(() -> assertThat(resumed).contains("insert alive"));
+      assertThat(resumed).doesNotContain("insert gone soon");
+    }
+  }
+
+  /** Subscribes as se_u1, waits for READY and returns its _seq. */
+  private static long readySeq(String sql) throws Exception {
+    return readySeq(sql, new CopyOnWriteArrayList<>());
+  }
+
+  private static long readySeq(String sql, List<String> events) throws Exception {
+    AtomicLong readyAt = new AtomicLong(-1);
+    CountDownLatch ready = new CountDownLatch(1);
+    List<TributaryException> errors = new CopyOnWriteArrayList<>();
+    try (TributaryClient phone = login("se_u1", "se-u1-password");
+        Subscription s =
+            phone.subscribe(
+                sql,
+                new Recorder(events) {
+                  @Override
+                  public void onReady(long seq) {
+                    readyAt.set(seq);
+                    ready.countDown();
+                  }
+
+                  @Override
+                  public void onError(TributaryException e) {
+                    errors.add(e);
+                    ready.countDown();
+                  }
+                })) {
+      assertThat(ready.await(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(errors).isEmpty();
+      return readyAt.get();
+    }
+  }
+
+  /** The last stable offset of every partition of a topic. */
+  private static Map<Integer, Long> ends(String topic) throws Exception {
+    Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+    for (int p = 0; p < PARTITIONS; p++) {
+      request.put(new TopicPartition(topic, p), OffsetSpec.latest());
+    }
+    Map<Integer, Long> out = new HashMap<>();
+    admin
+        .listOffsets(request, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+        .all()
+        .get(30, TimeUnit.SECONDS)
+        .forEach((tp, info) -> out.put(tp.partition(), info.offset()));
+    return out;
+  }
+
+  /** Deletes the committed records of one partition, as retention would. */
+  private static void truncate(String topic, int partition) throws Exception {
+    long end = ends(topic).get(partition);
+    admin
+        .deleteRecords(
+            Map.of(new TopicPartition(topic, partition), RecordsToDelete.beforeOffset(end)))
+        .all()
+        .get(30, TimeUnit.SECONDS);
   }
 
   @Test
