@@ -128,7 +128,7 @@ class ColdScanPropertyTest {
     return r.nextInt(7) == 0 ? null : value;
   }
 
-  @Property(tries = 150)
+  @Property(tries = 80)
   void coldScanEqualsInMemoryFilter(
       @ForAll("predicates") String where, @ForAll("owners") String owner) {
     BoundExpression bound = Expressions.bindPredicate(TABLE, where);

@@ -56,7 +56,7 @@ class HubPolicyPropertyTest {
     return op.list().ofMinSize(1).ofMaxSize(40);
   }
 
-  @Property(tries = 25)
+  @Property(tries = 15)
   void everySubscriberHoldsExactlyWhatItsPolicyAllows(
       @ForAll("ops") List<Op> before,
       @ForAll("ops") List<Op> after,

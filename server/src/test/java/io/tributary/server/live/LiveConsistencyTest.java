@@ -73,7 +73,7 @@ class LiveConsistencyTest {
 
   @Test
   void shouldReproduceTheTableFromSnapshotAndLiveEventsInEveryTrial() throws Exception {
-    int trials = 200;
+    int trials = 100;
     Map<Integer, Integer> model = new HashMap<>();
     AtomicBoolean writing = new AtomicBoolean(true);
     AtomicInteger writes = new AtomicInteger();

@@ -29,7 +29,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class LiveSelectPropertyTest {
   private static final int KEYS = 16;
-  private static final int STEPS = 90;
+  private static final int STEPS = 60;
 
   private static TributaryClient root;
   private static TributaryClient writer;
